@@ -1,0 +1,3 @@
+from consentdesk.cli import main
+
+raise SystemExit(main())

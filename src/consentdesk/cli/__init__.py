@@ -1,0 +1,68 @@
+"""The `consentdesk` command line.
+
+With no subcommand it launches the GUI. Each subcommand group lives in its own module in this package
+and exposes `register(subparsers)`; the handler it sets as `func` takes the parsed args and returns
+an exit code. Errors users can act on are raised as `UserError` and printed without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from consentdesk import __version__
+from consentdesk.cli.common import UserError
+
+#: Subcommand modules, in the order their commands appear in --help.
+COMMAND_MODULES = (
+    "consentdesk.cli.consent_cmds",
+    "consentdesk.cli.forms_cmds",
+    "consentdesk.cli.audit_cmds",
+    "consentdesk.cli.analyse_cmds",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="consentdesk",
+        description="Consent register and pre-posting image checks. Run without a command to open the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"ConsentDesk {__version__}")
+    parser.add_argument(
+        "--catalog",
+        "--catalogue",
+        dest="catalog",
+        metavar="PATH",
+        help="catalogue file to open (default: catalogue.sqlite in your ConsentDesk data folder)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command is None:
+        from consentdesk.app import run  # Qt is only imported when the GUI is wanted
+
+        return run(args.catalog, extra)
+    if extra:
+        parser.error(f"unrecognised arguments: {' '.join(extra)}")
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"consentdesk: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("consentdesk: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,143 @@
+"""`consentdesk consent …`: add, list, show and print release records."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from consentdesk.cli.common import UserError, open_catalogue, print_json
+from consentdesk.core.catalogue import CatalogueError, ConsentQuery
+from consentdesk.core.consents import ConsentInvalid, parse_consent_json, record_consent
+from consentdesk.core.forms import FormDefinitionError
+from consentdesk.core.model import ConsentStatus
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    consent = sub.add_parser("consent", help="add, list, show and print consent records")
+    commands = consent.add_subparsers(dest="consent_command", metavar="ACTION", required=True)
+
+    add = commands.add_parser("add", help="record a signed release from a JSON file (see forms/examples/)")
+    add.add_argument(
+        "--json", required=True, metavar="FILE", help="the release as JSON, or - for standard input"
+    )
+    add.set_defaults(func=cmd_add)
+
+    ls = commands.add_parser("list", help="list consent records")
+    ls.add_argument("--search", default="", help="text to find in name, id, location or photographer")
+    ls.add_argument(
+        "--status", choices=[s.value for s in ConsentStatus], help="only records with this status"
+    )
+    ls.add_argument("--role", help="only this role (donor, staff, volunteer, patient, visitor)")
+    ls.add_argument("--location", help="only this location")
+    ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ls.set_defaults(func=cmd_list)
+
+    show = commands.add_parser("show", help="show one record")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=cmd_show)
+
+    pdf = commands.add_parser("pdf", help="write the completed release form of a record as PDF")
+    pdf.add_argument("id")
+    pdf.add_argument("--out", required=True, metavar="FILE.pdf")
+    pdf.set_defaults(func=cmd_pdf)
+
+
+def _read_json_arg(value: str) -> tuple[str, Path]:
+    if value == "-":
+        return sys.stdin.read(), Path.cwd()
+    path = Path(value).expanduser()
+    try:
+        if path.stat().st_size > 20_000_000:
+            raise UserError(f"{path} is too large to be a consent record (over 20 MB)")
+        return path.read_text(encoding="utf-8"), path.parent
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path} is not UTF-8 text; save it as UTF-8 JSON") from exc
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    text, base = _read_json_arg(args.json)
+    try:
+        doc = parse_consent_json(text, base)
+    except ConsentInvalid as exc:
+        raise UserError(_invalid_message(exc)) from exc
+    except FormDefinitionError as exc:
+        raise UserError(str(exc)) from exc
+    with open_catalogue(args) as catalogue:
+        try:
+            consent = record_consent(catalogue, doc.form, doc.submission, source="cli", form_id=doc.form_id)
+        except ConsentInvalid as exc:
+            raise UserError(_invalid_message(exc)) from exc
+        except CatalogueError as exc:
+            raise UserError(str(exc)) from exc
+    print(consent.id)
+    return 0
+
+
+def _invalid_message(exc: ConsentInvalid) -> str:
+    lines = "\n".join(f"  - {e.field}: {e.message}" for e in exc.errors)
+    return f"the consent record was not saved; fix these fields:\n{lines}"
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    query = ConsentQuery(
+        text=args.search,
+        status=ConsentStatus(args.status) if args.status else None,
+        role=args.role,
+        location=args.location,
+    )
+    with open_catalogue(args) as catalogue:
+        consents = catalogue.list_consents(query)
+    today = date.today()
+    if args.json:
+        print_json([c.to_json() | {"effective_status": str(c.effective_status(today))} for c in consents])
+        return 0
+    if not consents:
+        print("No consent records match.")
+        return 0
+    for c in consents:
+        expires = c.expires_on.isoformat() if c.expires_on else "until withdrawn"
+        print(
+            f"{c.id}  {c.effective_status(today).value:<9}  {c.signed_at.date()}  {expires:<15}  "
+            f"{c.answers.get('role', ''):<9}  {c.full_name}  ({c.answers.get('location', '')})"
+        )
+    return 0
+
+
+def _get(catalogue, consent_id: str):
+    consent = catalogue.find_consent(consent_id.strip().upper())
+    if consent is None:
+        raise UserError(f"no consent record with id {consent_id}; `consentdesk consent list` shows the ids")
+    return consent
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with open_catalogue(args) as catalogue:
+        consent = _get(catalogue, args.id)
+    if args.json:
+        print_json(consent.to_json() | {"effective_status": str(consent.effective_status(date.today()))})
+        return 0
+    print(
+        f"{consent.id}  {consent.effective_status(date.today())}  form {consent.form_name} v{consent.form_version}"
+    )
+    for key, value in consent.answers.items():
+        print(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
+    return 0
+
+
+def cmd_pdf(args: argparse.Namespace) -> int:
+    from consentdesk.core.pdf.release_form import write_completed_form
+
+    out = Path(args.out).expanduser()
+    with open_catalogue(args) as catalogue:
+        consent = _get(catalogue, args.id)
+        try:
+            write_completed_form(catalogue, consent, out)
+        except OSError as exc:
+            raise UserError(f"cannot write {out}: {exc.strerror}; choose another folder") from exc
+    print(out)
+    return 0

@@ -1,0 +1,459 @@
+"""The SQLite catalogue: the one place that knows SQL.
+
+One `Catalogue` per thread. Every user action is one transaction (`BEGIN IMMEDIATE` … `COMMIT`) that
+also appends its audit entry, so a crash leaves either the whole action with its audit row or neither.
+The rest of the app sees dataclasses, never rows or connections, so the store can later move to a shared
+server without touching callers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from consentdesk.core import audit, ids
+from consentdesk.core.migrations import APPLICATION_ID, LATEST_VERSION, migrate, schema_version
+from consentdesk.core.model import Consent, ConsentStatus
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class CatalogueError(Exception):
+    """The catalogue cannot be opened or written; the message says why and what to do."""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentQuery:
+    """Filters for the register. Text matches name, id, location or photographer, case-insensitively."""
+
+    text: str = ""
+    status: ConsentStatus | None = None
+    role: str | None = None
+    location: str | None = None
+    expiring_before: date | None = None
+    today: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewConsent:
+    """A validated submission ready to store (see `consents.record_consent`)."""
+
+    form_name: str
+    form_version: int
+    answers: dict[str, Any]
+    files: dict[str, tuple[str, bytes]]  # field id -> (mime, data)
+    signed_at: datetime
+    expires_on: date | None
+    source: str
+    form_id: str | None = None  # a pre-printed paper form id to use; a new id is issued when None
+
+
+class Catalogue:
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self._conn = conn
+        self.db = sqlite_utils.Database(conn)
+
+    # --- opening ------------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, create: bool = True) -> Catalogue:
+        path = Path(path).expanduser()
+        _check_file_before_open(path, create)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+            os.close(fd)
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            catalogue = cls(path, conn)
+            catalogue._upgrade()
+        except sqlite3.DatabaseError as exc:
+            raise CatalogueError(_explain(path, exc)) from exc
+        return catalogue
+
+    def _upgrade(self) -> None:
+        version = schema_version(self._conn)
+        app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
+        has_tables = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        if has_tables and app_id != APPLICATION_ID:
+            raise CatalogueError(
+                f"{self.path} is an SQLite database but not a ConsentDesk catalogue. "
+                "Choose a catalogue file, or a new file name to start one."
+            )
+        if version > LATEST_VERSION:
+            raise CatalogueError(
+                f"{self.path} was made by a newer ConsentDesk (catalogue version {version}; this one reads up "
+                f"to {LATEST_VERSION}). Update ConsentDesk to open it; the file was not changed."
+            )
+        if version == LATEST_VERSION:
+            return
+        if version > 0:
+            self._backup_before_upgrade(version)
+        with self.transaction():
+            applied = migrate(self._conn)
+            if version == 0:
+                self._conn.execute("INSERT INTO meta(key, value) VALUES ('audit_head_seq', '0')")
+                self._conn.execute(
+                    "INSERT INTO meta(key, value) VALUES ('audit_head_hash', ?)", (audit.GENESIS,)
+                )
+                self.append_audit("catalogue.created", None, {"schema": LATEST_VERSION})
+            else:
+                self.append_audit(
+                    "catalogue.upgraded", None, {"from": version, "to": LATEST_VERSION, "applied": applied}
+                )
+
+    def _backup_before_upgrade(self, version: int) -> None:
+        target = self.path.with_name(f"{self.path.name}.v{version}.bak")
+        if target.exists():
+            return
+        dest = sqlite3.connect(target)
+        try:
+            self._conn.backup(dest)
+        finally:
+            dest.close()
+        os.chmod(target, 0o600)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Catalogue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return schema_version(self._conn)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One user action: all of it is saved, with its audit entry, or none of it."""
+        if self._conn.in_transaction:
+            yield
+            return
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise CatalogueError(_explain(self.path, exc)) from exc
+        try:
+            yield
+        except BaseException:
+            self._conn.rollback()
+            raise
+        try:
+            self._conn.commit()
+        except sqlite3.DatabaseError as exc:
+            self._conn.rollback()
+            raise CatalogueError(_explain(self.path, exc)) from exc
+
+    # --- audit -------------------------------------------------------------------------------------
+
+    def append_audit(
+        self, action: str, subject: str | None, details: dict[str, Any], actor: str | None = None
+    ) -> str:
+        """Add an entry to the chain. Must run inside a transaction so it commits with its action."""
+        assert self._conn.in_transaction, "audit entries are written with the action they record"
+        head = dict(
+            self._conn.execute("SELECT key, value FROM meta WHERE key LIKE 'audit_head_%'").fetchall()
+        )
+        seq = int(head["audit_head_seq"]) + 1
+        prev = head["audit_head_hash"]
+        at = utc_now()
+        actor = actor or audit.current_actor()
+        details_json = audit.canonical_details(details)
+        digest = audit.entry_hash(prev, seq, at, actor, action, subject, details_json)
+        self._conn.execute(
+            "INSERT INTO audit(seq, at, actor, action, subject, details, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?)",
+            (seq, at, actor, action, subject, details_json, prev, digest),
+        )
+        self._conn.execute("UPDATE meta SET value = ? WHERE key = 'audit_head_seq'", (str(seq),))
+        self._conn.execute("UPDATE meta SET value = ? WHERE key = 'audit_head_hash'", (digest,))
+        return digest
+
+    def audit_entries(self, subject: str | None = None) -> list[audit.AuditEntry]:
+        sql = "SELECT * FROM audit" + (" WHERE subject = ?" if subject else "") + " ORDER BY seq"
+        rows = self._conn.execute(sql, (subject,) if subject else ()).fetchall()
+        return [
+            audit.AuditEntry(
+                r["seq"],
+                r["at"],
+                r["actor"],
+                r["action"],
+                r["subject"],
+                json.loads(r["details"]),
+                r["prev_hash"],
+                r["hash"],
+            )
+            for r in rows
+        ]
+
+    def verify_audit(self) -> audit.AuditReport:
+        rows = [dict(r) for r in self._conn.execute("SELECT * FROM audit ORDER BY seq")]
+        head = dict(
+            self._conn.execute("SELECT key, value FROM meta WHERE key LIKE 'audit_head_%'").fetchall()
+        )
+        return audit.verify_chain(rows, int(head.get("audit_head_seq", -1)), head.get("audit_head_hash", ""))
+
+    # --- form ids ----------------------------------------------------------------------------------
+
+    def _issue_form_ids(self, count: int, batch: str) -> list[str]:
+        issued: list[str] = []
+        now, actor = utc_now(), audit.current_actor()
+        while len(issued) < count:
+            candidate = ids.new_id()
+            try:
+                self._conn.execute(
+                    "INSERT INTO form_ids(id, reserved_at, reserved_by, batch) VALUES (?,?,?,?)",
+                    (candidate, now, actor, batch),
+                )
+            except sqlite3.IntegrityError:
+                continue  # astronomically rare collision: draw again
+            issued.append(candidate)
+        return issued
+
+    def reserve_form_ids(self, count: int) -> list[str]:
+        """Pre-allocate ids for printed blank forms so each paper form can be matched back by its QR code."""
+        if not 1 <= count <= 10_000:
+            raise ValueError("between 1 and 10,000 form ids can be reserved at once")
+        with self.transaction():
+            batch = ids.new_id()
+            issued = self._issue_form_ids(count, batch)
+            self.append_audit(
+                "form_ids.reserved",
+                None,
+                {"count": count, "batch": batch, "first": issued[0], "last": issued[-1]},
+            )
+        return issued
+
+    def form_id_state(self, form_id: str) -> str:
+        """'unknown', 'reserved' (printed, not yet entered) or 'used' (a record exists)."""
+        row = self._conn.execute(
+            "SELECT f.id, c.id AS consent FROM form_ids f LEFT JOIN consents c ON c.id = f.id WHERE f.id = ?",
+            (form_id,),
+        ).fetchone()
+        if row is None:
+            return "unknown"
+        return "used" if row["consent"] else "reserved"
+
+    # --- consents ----------------------------------------------------------------------------------
+
+    def add_consent(self, new: NewConsent) -> Consent:
+        with self.transaction():
+            if new.form_id:
+                state = self.form_id_state(new.form_id)
+                if state == "unknown":
+                    raise CatalogueError(
+                        f"form id {new.form_id} was never issued by this catalogue; check the number"
+                    )
+                if state == "used":
+                    raise CatalogueError(f"form id {new.form_id} already has a signed record")
+                consent_id = new.form_id
+            else:
+                consent_id = self._issue_form_ids(1, "screen")[0]
+            created_at = utc_now()
+            actor = audit.current_actor()
+            self.db["consents"].insert(
+                {
+                    "id": consent_id,
+                    "form_name": new.form_name,
+                    "form_version": new.form_version,
+                    "answers": json.dumps(new.answers, ensure_ascii=False, sort_keys=True),
+                    "signed_at": new.signed_at.isoformat(timespec="seconds"),
+                    "expires_on": new.expires_on.isoformat() if new.expires_on else None,
+                    "created_at": created_at,
+                    "created_by": actor,
+                    "source": new.source,
+                }
+            )
+            for field_id, (mime, data) in new.files.items():
+                self.db["consent_files"].insert(
+                    {
+                        "consent_id": consent_id,
+                        "field": field_id,
+                        "mime": mime,
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                        "data": data,
+                    }
+                )
+            self.append_audit(
+                "consent.signed",
+                consent_id,
+                {
+                    "form": f"{new.form_name}@v{new.form_version}",
+                    "source": new.source,
+                    "expires_on": new.expires_on.isoformat() if new.expires_on else None,
+                    "files": sorted(new.files),
+                },
+            )
+        return self.get_consent(consent_id)
+
+    _CONSENT_SELECT = """
+        SELECT c.*,
+          (SELECT group_concat(field) FROM consent_files f WHERE f.consent_id = c.id) AS file_fields,
+          (SELECT effective_on FROM consent_events e WHERE e.consent_id = c.id AND e.kind = 'withdrawn'
+             ORDER BY e.id DESC LIMIT 1) AS withdrawn_on,
+          (SELECT reason FROM consent_events e WHERE e.consent_id = c.id AND e.kind = 'withdrawn'
+             ORDER BY e.id DESC LIMIT 1) AS withdrawal_reason
+        FROM consents c
+    """
+
+    def get_consent(self, consent_id: str) -> Consent:
+        row = self._conn.execute(self._CONSENT_SELECT + " WHERE c.id = ?", (consent_id,)).fetchone()
+        if row is None:
+            raise KeyError(consent_id)
+        return _consent_from_row(row)
+
+    def find_consent(self, consent_id: str) -> Consent | None:
+        try:
+            return self.get_consent(consent_id)
+        except KeyError:
+            return None
+
+    def list_consents(self, query: ConsentQuery | None = None) -> list[Consent]:
+        query = query or ConsentQuery()
+        today = (query.today or date.today()).isoformat()
+        where, params = [], []
+        if query.text:
+            where.append(
+                "(c.full_name LIKE ? OR c.id LIKE ? OR c.location LIKE ? OR json_extract(c.answers, '$.photographer') LIKE ?)"
+            )
+            needle = f"%{query.text.strip()}%"
+            params += [needle] * 4
+        if query.status is ConsentStatus.EXPIRED:
+            where.append("c.status = 'active' AND c.expires_on IS NOT NULL AND c.expires_on < ?")
+            params.append(today)
+        elif query.status is ConsentStatus.ACTIVE:
+            where.append("c.status = 'active' AND (c.expires_on IS NULL OR c.expires_on >= ?)")
+            params.append(today)
+        elif query.status is not None:
+            where.append("c.status = ?")
+            params.append(str(query.status))
+        if query.role:
+            where.append("c.role = ?")
+            params.append(query.role)
+        if query.location:
+            where.append("c.location = ?")
+            params.append(query.location)
+        if query.expiring_before:
+            where.append(
+                "c.status = 'active' AND c.expires_on IS NOT NULL AND c.expires_on >= ? AND c.expires_on <= ?"
+            )
+            params += [today, query.expiring_before.isoformat()]
+        sql = self._CONSENT_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY c.signed_at DESC, c.id"
+        return [_consent_from_row(r) for r in self._conn.execute(sql, params)]
+
+    def consent_file(self, consent_id: str, field_id: str) -> tuple[str, bytes] | None:
+        row = self._conn.execute(
+            "SELECT mime, data FROM consent_files WHERE consent_id = ? AND field = ?", (consent_id, field_id)
+        ).fetchone()
+        return (row["mime"], bytes(row["data"])) if row else None
+
+    def locations(self) -> list[str]:
+        return [
+            r[0]
+            for r in self._conn.execute(
+                "SELECT DISTINCT location FROM consents WHERE location IS NOT NULL ORDER BY 1"
+            )
+        ]
+
+    def withdraw_consent(self, consent_id: str, effective_on: date, reason: str) -> Consent:
+        """Record a withdrawal as an event; the signed record itself stays as signed."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("a reason for the withdrawal is required")
+        with self.transaction():
+            consent = self.get_consent(consent_id)
+            if consent.status is not ConsentStatus.ACTIVE:
+                raise CatalogueError(f"consent {consent_id} is already {consent.status}")
+            self._conn.execute(
+                "INSERT INTO consent_events(consent_id, kind, effective_on, reason, recorded_at, recorded_by) "
+                "VALUES (?, 'withdrawn', ?, ?, ?, ?)",
+                (consent_id, effective_on.isoformat(), reason, utc_now(), audit.current_actor()),
+            )
+            self._conn.execute("UPDATE consents SET status = 'withdrawn' WHERE id = ?", (consent_id,))
+            self.append_audit("consent.withdrawn", consent_id, {"effective_on": effective_on.isoformat()})
+        return self.get_consent(consent_id)
+
+
+def _consent_from_row(row: sqlite3.Row) -> Consent:
+    files = set((row["file_fields"] or "").split(","))
+    withdrawn_on = row["withdrawn_on"]
+    return Consent(
+        id=row["id"],
+        form_name=row["form_name"],
+        form_version=row["form_version"],
+        answers=json.loads(row["answers"]),
+        signed_at=datetime.fromisoformat(row["signed_at"]),
+        expires_on=date.fromisoformat(row["expires_on"]) if row["expires_on"] else None,
+        created_by=row["created_by"],
+        status=ConsentStatus(row["status"]),
+        withdrawn_on=date.fromisoformat(withdrawn_on) if withdrawn_on else None,
+        withdrawal_reason=row["withdrawal_reason"],
+        has_signature="signature" in files,
+        has_guardian_signature="guardian_signature" in files,
+        has_reference_photo="reference_photo" in files,
+        source=row["source"],
+    )
+
+
+def _check_file_before_open(path: Path, create: bool) -> None:
+    if path.is_dir():
+        raise CatalogueError(f"{path} is a folder; give the path of a catalogue file inside it")
+    if not path.exists():
+        if not create:
+            raise CatalogueError(f"there is no catalogue at {path}")
+        if path.parent.exists() and not os.access(path.parent, os.W_OK):
+            raise CatalogueError(f"cannot create a catalogue in {path.parent}: the folder is not writable")
+        return
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise CatalogueError(f"cannot read {path}: {exc.strerror}. Check the file's permissions.") from exc
+    if header and header != _SQLITE_MAGIC:
+        raise CatalogueError(
+            f"{path} is not a ConsentDesk catalogue (it is not an SQLite database). "
+            "Choose a catalogue file, or a new file name to start one. The file was not changed."
+        )
+    mode = path.stat().st_mode
+    if not (mode & stat.S_IWUSR) or not os.access(path, os.W_OK):
+        raise CatalogueError(
+            f"{path} is read-only. Make it writable (or copy it somewhere writable) to open it; "
+            "ConsentDesk needs to write to record every action in the audit trail."
+        )
+
+
+def _explain(path: Path, exc: sqlite3.DatabaseError) -> str:
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return f"{path} cannot be written (read-only file or folder). Check its permissions."
+    if "disk is full" in text or "database or disk is full" in text:
+        return f"the disk holding {path} is full; free some space and try again. Nothing was saved."
+    if "locked" in text or "busy" in text:
+        return f"{path} is busy in another ConsentDesk window or program; close it and try again."
+    if "not a database" in text or "malformed" in text:
+        return f"{path} is damaged or not a ConsentDesk catalogue ({text}). Restore it from a backup."
+    return f"{path}: {text}"

@@ -1,0 +1,139 @@
+"""Numbered schema migrations, applied in order when a catalogue is opened.
+
+The schema version lives in SQLite's `user_version`. A migration is never edited once released; a
+change is a new, higher number. Each runs inside the caller's transaction, so a failed upgrade leaves
+the catalogue exactly as it was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+#: 'CDSK' — marks an SQLite file as a ConsentDesk catalogue.
+APPLICATION_ID = 0x4344534B
+
+MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+
+    -- Every form id ever issued: printed on blank forms (reserved ahead) or given to an on-screen record.
+    CREATE TABLE form_ids (
+        id TEXT PRIMARY KEY,
+        reserved_at TEXT NOT NULL,
+        reserved_by TEXT NOT NULL,
+        batch TEXT NOT NULL
+    );
+
+    -- Signed release records. Answers are JSON keyed by the field ids of (form_name, form_version).
+    CREATE TABLE consents (
+        id TEXT PRIMARY KEY REFERENCES form_ids(id),
+        form_name TEXT NOT NULL,
+        form_version INTEGER NOT NULL,
+        answers TEXT NOT NULL CHECK (json_valid(answers)),
+        signed_at TEXT NOT NULL,
+        expires_on TEXT,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('screen', 'cli', 'paper')),
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'withdrawn', 'erased')),
+        full_name TEXT GENERATED ALWAYS AS (json_extract(answers, '$.full_name')) VIRTUAL,
+        role TEXT GENERATED ALWAYS AS (json_extract(answers, '$.role')) VIRTUAL,
+        location TEXT GENERATED ALWAYS AS (json_extract(answers, '$.location')) VIRTUAL
+    );
+    CREATE INDEX consents_expires ON consents(expires_on);
+    CREATE INDEX consents_status ON consents(status);
+
+    -- Signatures and reference photos, kept apart so listing records never loads them.
+    CREATE TABLE consent_files (
+        consent_id TEXT NOT NULL REFERENCES consents(id),
+        field TEXT NOT NULL,
+        mime TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (consent_id, field)
+    );
+
+    -- Status changes of a signed record: the record itself never changes, these rows say what happened.
+    CREATE TABLE consent_events (
+        id INTEGER PRIMARY KEY,
+        consent_id TEXT NOT NULL REFERENCES consents(id),
+        kind TEXT NOT NULL CHECK (kind IN ('withdrawn', 'erased')),
+        effective_on TEXT NOT NULL,
+        reason TEXT,
+        recorded_at TEXT NOT NULL,
+        recorded_by TEXT NOT NULL
+    );
+    CREATE INDEX consent_events_consent ON consent_events(consent_id);
+
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT,
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE
+    );
+    CREATE INDEX audit_subject ON audit(subject);
+
+    CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+
+    -- A signed record is immutable; only its status changes, and erasure may blank its answers.
+    CREATE TRIGGER consents_immutable
+    BEFORE UPDATE OF id, form_name, form_version, answers, signed_at, expires_on, created_at, created_by, source
+    ON consents WHEN NEW.status != 'erased'
+    BEGIN SELECT RAISE(ABORT, 'signed consent records cannot be edited'); END;
+    CREATE TRIGGER consents_no_delete BEFORE DELETE ON consents
+    BEGIN SELECT RAISE(ABORT, 'consent records are never deleted; erase them instead'); END;
+    CREATE TRIGGER consent_files_immutable BEFORE UPDATE ON consent_files
+    BEGIN SELECT RAISE(ABORT, 'signatures and photos of a signed record cannot be edited'); END;
+    CREATE TRIGGER consent_files_delete_only_when_erased BEFORE DELETE ON consent_files
+    WHEN (SELECT status FROM consents WHERE id = OLD.consent_id) != 'erased'
+    BEGIN SELECT RAISE(ABORT, 'files of a signed record are removed only by erasure'); END;
+    """,
+}
+
+LATEST_VERSION = max(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, target: int = LATEST_VERSION) -> list[int]:
+    """Apply the migrations after the current version up to `target`; return the numbers applied.
+
+    Runs inside the caller's open transaction (SQLite DDL is transactional).
+    """
+    applied = []
+    current = schema_version(conn)
+    for number in sorted(MIGRATIONS):
+        if current < number <= target:
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            applied.append(number)
+    if applied:
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    return applied
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (triggers contain ';' so split on complete statements)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
