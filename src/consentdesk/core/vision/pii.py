@@ -1,0 +1,506 @@
+"""Recognise personal data in OCR text lines; pure text in, matches out (no images, no models).
+
+Why pure text: the recognisers are where the judgement lives (what is an NHS number, when is a date a
+date of birth, when is "Give Blood Today" *not* a name), so they must be unit-testable with strings.
+OCR is imperfect, so every number recogniser tolerates O/0, I/l/1 and S/5 confusions and stray
+spaces, and each one also runs over pairs of adjacent lines so a value split across lines is caught.
+Validation uses well-kept libraries: python-stdnum for the NHS Modulus 11 check and `phonenumbers`
+(region GB) for phone numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from consentdesk.core.model import FindingKind, Severity
+
+#: Kinds that are personal data (what a clean photo must never produce).
+PERSONAL_KINDS = frozenset(
+    {
+        FindingKind.NHS_NUMBER,
+        FindingKind.PERSON_NAME,
+        FindingKind.DATE_OF_BIRTH,
+        FindingKind.POSTCODE,
+        FindingKind.ADDRESS,
+        FindingKind.PHONE,
+        FindingKind.EMAIL,
+        FindingKind.DONATION_NUMBER,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PiiMatch:
+    """One recognised item: its kind, the text as read, and which input lines it came from."""
+
+    kind: FindingKind
+    text: str
+    severity: Severity
+    lines: tuple[int, ...]
+
+
+# ---------------------------------------------------------------------------- OCR normalisation
+
+_DIGIT_FIX = str.maketrans(
+    {
+        "O": "0",
+        "o": "0",
+        "Q": "0",
+        "D": "0",
+        "I": "1",
+        "l": "1",
+        "|": "1",
+        "i": "1",
+        "S": "5",
+        "s": "5",
+        "B": "8",
+        "Z": "2",
+        "z": "2",
+        "G": "6",
+    }
+)
+_LETTER_FIX = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"})
+
+#: A run that is "mostly digits" as OCR reads it: digits, look-alike letters, spaces and dashes.
+_NUMERIC_RUN = re.compile(r"(?<![A-Za-z0-9])[0-9OoIl|SB][0-9OoIl|SBZG \-]{6,18}[0-9OoIl|SB](?![A-Za-z0-9])")
+
+
+def digits_of(text: str) -> str:
+    """Fix look-alike letters and drop separators: 'q43 47G 59I9' -> '9434765919'-ish."""
+    return re.sub(r"[^0-9]", "", text.translate(_DIGIT_FIX))
+
+
+# ---------------------------------------------------------------------------- NHS numbers
+
+
+def _nhs_candidates(text: str) -> list[str]:
+    from stdnum.gb import nhs
+
+    found = []
+    for m in _NUMERIC_RUN.finditer(text):
+        raw = m.group(0)
+        if sum(c.isdigit() for c in raw) < 7:  # mostly letters: an ordinary word, not a misread number
+            continue
+        digits = digits_of(raw)
+        # a run may hold more than one number; slide a 10-digit window
+        for i in range(0, max(0, len(digits) - 9)):
+            if nhs.is_valid(digits[i : i + 10]) and (len(digits) == 10 or _grouped_like_nhs(raw)):
+                found.append(nhs.format(digits[i : i + 10]))
+                break
+    return found
+
+
+def _grouped_like_nhs(raw: str) -> bool:
+    return re.search(r"\d{3}\s?\d{3}\s?\d{4}", raw.translate(_DIGIT_FIX)) is not None
+
+
+# ---------------------------------------------------------------------------- donation numbers (ISBT 128)
+
+_ISBT = re.compile(
+    r"(?<![A-Za-z0-9])=?([A-Z])\s?([0-9OIl]{4})\s?([0-9OIl]{2})\s?([0-9OIl]{6})(?:\s?([0-9A-Z]{1,2}))?(?![a-z0-9])"
+)
+
+
+def _donation_numbers(text: str) -> list[str]:
+    out = []
+    for m in _ISBT.finditer(text):
+        facility = m.group(1) + digits_of(m.group(2))
+        year, serial = digits_of(m.group(3)), digits_of(m.group(4))
+        if len(facility) == 5 and len(year) == 2 and len(serial) == 6:
+            flag = f" {m.group(5)}" if m.group(5) else ""
+            out.append(f"{facility} {year} {serial}{flag}")
+    return out
+
+
+# ---------------------------------------------------------------------------- phones and emails
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+\s?@\s?[A-Za-z0-9\-]+(?:\s?\.\s?[A-Za-z0-9\-]+)*\s?\.\s?[A-Za-z]{2,}")
+
+
+def _phones(text: str) -> list[str]:
+    import phonenumbers
+
+    fixed = re.sub(
+        r"(?<=[0-9 ])[OoIl](?=[0-9 ])|(?<=[0-9])[OoIl]|[OoIl](?=[0-9]{2})",
+        lambda m: m.group(0).translate(_DIGIT_FIX),
+        text,
+    )
+    out = []
+    for m in phonenumbers.PhoneNumberMatcher(fixed, "GB", leniency=phonenumbers.Leniency.VALID):
+        digits = digits_of(m.raw_string)
+        if len(digits) == 10 and not digits.startswith("0"):
+            continue  # a bare 10-digit run is an NHS-style number, not a GB phone
+        out.append(m.raw_string.strip())
+    return out
+
+
+def _emails(text: str) -> list[str]:
+    return [re.sub(r"\s+", "", m.group(0)) for m in _EMAIL.finditer(text)]
+
+
+# ---------------------------------------------------------------------------- postcodes and addresses
+
+_POSTCODE = re.compile(
+    r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]?)([0-9OIl][0-9A-Z]?)\s?([0-9OIl])([ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])"
+)
+_POSTCODE_STRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][ABD-HJLNP-UW-Z]{2}$")
+_STREET = re.compile(
+    r"\b\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Close|Way|Drive|Dr|"
+    r"Crescent|Place|Court|Gardens|Grove|Terrace|Hill|Park|Square|Row|Mews|Walk)\b\.?"
+)
+_ADDRESS_LABEL = re.compile(r"^\s*(?:home\s+)?address\s*[:\-]?\s*(.*)$", re.IGNORECASE)
+
+
+def _postcodes(text: str) -> list[str]:
+    out = []
+    for m in _POSTCODE.finditer(text):
+        area = m.group(1)[0] + m.group(1)[1:].translate(_LETTER_FIX)
+        district = m.group(2)[0].translate(_DIGIT_FIX) + m.group(2)[1:]
+        candidate = f"{area}{district} {m.group(3).translate(_DIGIT_FIX)}{m.group(4)}"
+        if _POSTCODE_STRICT.match(candidate):
+            out.append(candidate)
+    return out
+
+
+# ---------------------------------------------------------------------------- dates
+
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    )
+}
+_NUM_DATE = re.compile(
+    r"(?<![0-9])([0-3O]?[0-9OIl])\s?[/.\-]\s?([01O]?[0-9OIl])\s?[/.\-]\s?((?:19|20)[0-9OIl]{2}|[0-9OIl]{2})(?![0-9])"
+)
+_WORD_DATE = re.compile(
+    r"(?<![0-9])([0-3]?[0-9])(?:st|nd|rd|th)?\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?,?\s+((?:19|20)\d{2})",
+    re.IGNORECASE,
+)
+_DOB_LABEL = re.compile(r"\b(?:D\.?\s?O\.?\s?B|date\s+of\s+birth|birth\s*date|born|b\.)\b", re.IGNORECASE)
+
+
+def _valid_date(d: int, m: int, y: int) -> bool:
+    if y < 100:
+        y += 1900 if y > 30 else 2000
+    try:
+        date(y, m, d)
+    except ValueError:
+        return False
+    return 1900 <= y <= 2100
+
+
+def _dates(text: str) -> list[str]:
+    out = []
+    for m in _NUM_DATE.finditer(text):
+        d, mo, y = (int(digits_of(g) or "0") for g in m.groups())
+        if _valid_date(d, mo, y):
+            out.append(m.group(0).strip())
+    for m in _WORD_DATE.finditer(text):
+        mo = _MONTHS[m.group(2)[:3].lower()]
+        if _valid_date(int(m.group(1)), mo, int(m.group(3))):
+            out.append(m.group(0).strip())
+    return out
+
+
+# ---------------------------------------------------------------------------- names
+
+_NAME_LABEL = re.compile(
+    r"^\s*(?:(?:patient|donor|full|first|last|family|given|sur|fore)\s*name|name|patient|donor|surname|forename|"
+    r"forenames|recipient|client|resident|mr|mrs|ms|miss|dr)\s*[:;.\-]?\s*(.*)$",
+    re.IGNORECASE,
+)
+_NAME_TOKEN = re.compile(
+    r"^(?:[A-Z][a-z]+(?:[-'][A-Z][a-z]+)?|[A-Z]{2,}(?:[-'][A-Z]{2,})?|Mc[A-Z][a-z]+|O'[A-Z][a-z]+)$"
+)
+#: Words that appear in signs and posters in title case and are never part of a person's name.
+_NOT_NAMES = frozenset(
+    [
+        "give",
+        "blood",
+        "today",
+        "donate",
+        "donor",
+        "donors",
+        "save",
+        "saves",
+        "life",
+        "lives",
+        "thank",
+        "thanks",
+        "you",
+        "the",
+        "and",
+        "for",
+        "our",
+        "your",
+        "welcome",
+        "centre",
+        "center",
+        "session",
+        "sessions",
+        "open",
+        "now",
+        "here",
+        "please",
+        "book",
+        "appointment",
+        "appointments",
+        "free",
+        "nhs",
+        "hospital",
+        "ward",
+        "clinic",
+        "trust",
+        "service",
+        "services",
+        "staff",
+        "only",
+        "exit",
+        "entrance",
+        "toilets",
+        "toilet",
+        "reception",
+        "help",
+        "support",
+        "team",
+        "volunteer",
+        "volunteers",
+        "visitor",
+        "visitors",
+        "patient",
+        "patients",
+        "information",
+        "info",
+        "number",
+        "date",
+        "birth",
+        "address",
+        "postcode",
+        "phone",
+        "tel",
+        "email",
+        "age",
+        "sex",
+        "male",
+        "female",
+        "blood",
+        "group",
+        "type",
+        "confidential",
+        "private",
+        "keep",
+        "out",
+        "no",
+        "yes",
+        "all",
+        "every",
+        "one",
+        "more",
+        "make",
+        "difference",
+        "be",
+        "hero",
+        "heroes",
+        "plasma",
+        "platelets",
+        "register",
+        "sign",
+        "up",
+        "new",
+        "day",
+        "week",
+        "month",
+        "year",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "a",
+        "an",
+        "is",
+        "are",
+        "it",
+        "we",
+        "us",
+        "coffee",
+        "tea",
+        "cafe",
+        "shop",
+        "sale",
+        "offer",
+        "station",
+        "street",
+        "road",
+        "london",
+        "city",
+        "north",
+        "south",
+        "east",
+        "west",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "home",
+        "away",
+        "back",
+        "front",
+        "room",
+        "main",
+        "unit",
+        "label",
+        "bag",
+        "pack",
+        "product",
+        "donation",
+        "collection",
+        "expiry",
+        "expires",
+        "use",
+        "by",
+    ]
+)
+
+
+def _clean_name(raw: str) -> str | None:
+    """Accept 'John Smith', 'SMITH, John', 'Mary-Jane O'Neil'; reject numbers and sign words."""
+    text = re.sub(r"[,;]", " ", raw).strip(" .:-")
+    tokens = text.split()
+    if not 1 <= len(tokens) <= 4:
+        return None
+    if any(not _NAME_TOKEN.match(t) or t.lower() in _NOT_NAMES for t in tokens):
+        return None
+    if len(tokens) == 1 and len(tokens[0]) < 3:
+        return None
+    return " ".join(tokens)
+
+
+def _label_names(lines: Sequence[str]) -> list[tuple[str, tuple[int, ...]]]:
+    out = []
+    for i, line in enumerate(lines):
+        m = _NAME_LABEL.match(line)
+        if not m:
+            continue
+        rest = m.group(1).strip()
+        if rest:
+            name = _clean_name(rest)
+            if name:
+                out.append((name, (i,)))
+        elif i + 1 < len(lines):
+            name = _clean_name(lines[i + 1])
+            if name and len(name.split()) >= 2:
+                out.append((name, (i, i + 1)))
+    return out
+
+
+def _list_names(lines: Sequence[str]) -> list[tuple[str, tuple[int, ...]]]:
+    """Three or more consecutive lines that are each 'Firstname Lastname' look like a list of people."""
+    out: list[tuple[str, tuple[int, ...]]] = []
+    run: list[tuple[str, int]] = []
+    for i, line in enumerate([*lines, ""]):
+        name = _clean_name(re.sub(r"^\s*(?:\d+[.)]|[-*•])\s*", "", line))
+        if name and 2 <= len(name.split()) <= 3:
+            run.append((name, i))
+            continue
+        if len(run) >= 3:
+            out.extend((n, (j,)) for n, j in run)
+        run = []
+    return out
+
+
+# ---------------------------------------------------------------------------- confidential words
+
+_CONFIDENTIAL = re.compile(
+    r"\b(?:strictly\s+)?(?:confidential|medical\s+in\s+confidence|patient\s+(?:record|notes|details|id|label)|"
+    r"donor\s+(?:record|notes|details|id|number|no)|hospital\s+number|mrn)\b",
+    re.IGNORECASE,
+)
+
+
+# ---------------------------------------------------------------------------- driver
+
+
+def _windows(lines: Sequence[str]) -> list[tuple[str, tuple[int, ...]]]:
+    """Each line alone, then each adjacent pair joined, so values split across lines are caught."""
+    wins = [(line, (i,)) for i, line in enumerate(lines)]
+    wins += [(f"{lines[i]} {lines[i + 1]}", (i, i + 1)) for i in range(len(lines) - 1)]
+    return wins
+
+
+def _key(kind: FindingKind, text: str) -> tuple[str, str]:
+    return str(kind), re.sub(r"[^0-9A-Za-z@]", "", text).upper()
+
+
+def find_pii(lines: Sequence[str]) -> list[PiiMatch]:
+    """All personal-data items and confidential markers in OCR lines (given in reading order)."""
+    lines = [str(x) for x in lines]
+    found: dict[tuple[str, str], PiiMatch] = {}
+
+    def add(kind: FindingKind, text: str, sev: Severity, idx: tuple[int, ...]) -> None:
+        key = _key(kind, text)
+        if key not in found or len(idx) < len(found[key].lines):
+            found[key] = PiiMatch(kind, text, sev, idx)
+
+    high = Severity.HIGH
+    for text, idx in _windows(lines):
+        for v in _nhs_candidates(text):
+            add(FindingKind.NHS_NUMBER, v, high, idx)
+        for v in _donation_numbers(text):
+            add(FindingKind.DONATION_NUMBER, v, high, idx)
+        for v in _emails(text):
+            add(FindingKind.EMAIL, v, high, idx)
+        for v in _postcodes(text):
+            add(FindingKind.POSTCODE, v, high, idx)
+        nhs_digits = {digits_of(v) for v in _nhs_candidates(text)}
+        for v in _phones(text):
+            if digits_of(v) not in nhs_digits:
+                add(FindingKind.PHONE, v, high, idx)
+
+    labelled_form = any(_NAME_LABEL.match(x) or _DOB_LABEL.search(x) for x in lines) or bool(found)
+    for text, idx in _windows(lines):
+        for v in _dates(text):
+            labelled = bool(_DOB_LABEL.search(text))
+            if labelled:
+                add(FindingKind.DATE_OF_BIRTH, v, high, idx)
+            elif labelled_form and len(idx) == 1:
+                add(FindingKind.DATE_OF_BIRTH, v, Severity.MEDIUM, idx)
+
+    for name, idx in _label_names(lines) + _list_names(lines):
+        add(FindingKind.PERSON_NAME, name, high, idx)
+
+    for i, line in enumerate(lines):
+        m = _ADDRESS_LABEL.match(line)
+        street = _STREET.search(line)
+        if street:
+            add(FindingKind.ADDRESS, street.group(0).strip(" ,"), high, (i,))
+        elif m and m.group(1).strip():
+            add(FindingKind.ADDRESS, m.group(1).strip(), high, (i,))
+        if _CONFIDENTIAL.search(line):
+            add(FindingKind.TEXT, _CONFIDENTIAL.search(line).group(0), Severity.MEDIUM, (i,))
+
+    return _drop_shadowed(list(found.values()))
+
+
+def _drop_shadowed(matches: list[PiiMatch]) -> list[PiiMatch]:
+    """A date inside a donation number, or a phone inside an NHS number, is the same digits twice."""
+    strong = [m for m in matches if m.kind in {FindingKind.NHS_NUMBER, FindingKind.DONATION_NUMBER}]
+    out = []
+    for m in matches:
+        if m.kind in {FindingKind.PHONE, FindingKind.DATE_OF_BIRTH} and any(
+            digits_of(m.text) and digits_of(m.text) in digits_of(s.text) for s in strong
+        ):
+            continue
+        out.append(m)
+    return out
+
+
+def is_personal(kind: FindingKind | str) -> bool:
+    return FindingKind(kind) in PERSONAL_KINDS

@@ -1,0 +1,111 @@
+"""Screens and documents: rectangular regions that may show personal data even when no text is legible.
+
+Why a geometric heuristic and no model: no screen/document detector ships in our wheels, and the
+signals are simple and measurable. A *document* is a bright, low-saturation quadrilateral that holds
+several detected text lines. A *screen* is a bright quadrilateral framed by a dark bezel. Both must be
+convex four-sided shapes covering 1-70 % of the picture; anything else is left alone, because a flood of
+false boxes trains people to ignore the warnings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+_WORK_SIDE = 800
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    kind: str  # "screen" or "document"
+    quad: tuple[tuple[float, float], ...]
+    reason: str
+
+    def bbox(self) -> tuple[float, float, float, float]:
+        xs = [p[0] for p in self.quad]
+        ys = [p[1] for p in self.quad]
+        return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+
+
+def _quads(grey: np.ndarray) -> list[np.ndarray]:
+    import cv2
+
+    h, w = grey.shape
+    area_img = float(h * w)
+    edges = cv2.Canny(cv2.GaussianBlur(grey, (5, 5), 0), 40, 120)
+    edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    out: list[np.ndarray] = []
+    for c in contours:
+        area = cv2.contourArea(c)
+        if not 0.01 * area_img <= area <= 0.7 * area_img:
+            continue
+        approx = cv2.approxPolyDP(c, 0.03 * cv2.arcLength(c, True), True)
+        if len(approx) != 4 or not cv2.isContourConvex(approx):
+            continue
+        x, y, bw, bh = cv2.boundingRect(approx)
+        if not 0.25 <= bw / max(1, bh) <= 4.0 or cv2.contourArea(approx) < 0.75 * bw * bh * 0.8:
+            continue
+        quad = approx.reshape(4, 2).astype(np.float32)
+        if not any(_same(quad, q) for q in out):
+            out.append(quad)
+    return out
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return float(np.abs(np.sort(a, axis=0) - np.sort(b, axis=0)).max()) < 12
+
+
+def _stats(img: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
+    vals = img[mask > 0]
+    return (float(vals.mean()), float(vals.std())) if vals.size else (0.0, 0.0)
+
+
+def find_regions(
+    rgb: np.ndarray, text_boxes: Sequence[tuple[float, float, float, float]] = ()
+) -> list[Region]:
+    """Screens and documents in `rgb`; `text_boxes` (x, y, w, h in rgb pixels) are detected text lines."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    f = min(1.0, _WORK_SIDE / max(h, w))
+    small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA) if f < 1 else rgb
+    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+    sat, val = hsv[:, :, 1], hsv[:, :, 2]
+    centres = np.array([(x + bw / 2, y + bh / 2) for x, y, bw, bh in text_boxes], np.float32) * f
+    regions: list[Region] = []
+    kernel = np.ones((9, 9), np.uint8)
+    for quad in _quads(val):
+        inside = np.zeros(val.shape, np.uint8)
+        cv2.fillConvexPoly(inside, quad.astype(np.int32), 255)
+        inner = cv2.erode(inside, kernel)
+        ring = cv2.subtract(cv2.dilate(inside, kernel, iterations=2), inside)
+        v_in, v_std = _stats(val, inner)
+        s_in, _ = _stats(sat, inner)
+        v_ring, _ = _stats(val, ring)
+        n_text = sum(cv2.pointPolygonTest(quad, (float(cx), float(cy)), False) >= 0 for cx, cy in centres)
+        orig = tuple((float(x) / f, float(y) / f) for x, y in quad)
+        if v_in > 165 and s_in < 45 and v_in - v_ring > 20 and n_text >= 3:
+            regions.append(Region("document", orig, f"bright page with {n_text} text lines"))
+        elif v_ring < 55 and v_in - v_ring > 60 and v_std > 25:
+            regions.append(Region("screen", orig, "bright panel inside a dark bezel"))
+    return _nest(regions)
+
+
+def _nest(regions: list[Region]) -> list[Region]:
+    """Keep the outermost of nested regions of the same kind (a window inside a screen is one screen)."""
+    keep = []
+    for r in sorted(regions, key=lambda r: -r.bbox()[2] * r.bbox()[3]):
+        x, y, bw, bh = r.bbox()
+        if not any(
+            k.kind == r.kind
+            and k.bbox()[0] <= x + 4
+            and k.bbox()[1] <= y + 4
+            and k.bbox()[0] + k.bbox()[2] >= x + bw - 4
+            and k.bbox()[1] + k.bbox()[3] >= y + bh - 4
+            for k in keep
+        ):
+            keep.append(r)
+    return keep
