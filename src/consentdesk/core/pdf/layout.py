@@ -1,0 +1,155 @@
+"""Drawing helpers shared by the completed and blank release-form PDFs.
+
+Both PDFs share the look (NHS blue header band, id and QR code top right, footer with page numbers)
+and the same safe way of writing a file, so they live here once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+
+from consentdesk.core.pdf import fonts
+
+# NHS identity colours (NHS England brand guidelines).
+NHS_BLUE = colors.HexColor("#005EB8")
+NHS_DARK_BLUE = colors.HexColor("#003087")
+NHS_PALE_GREY = colors.HexColor("#E8EDEE")
+NHS_MID_GREY = colors.HexColor("#768692")
+NHS_DARK_GREY = colors.HexColor("#425563")
+NHS_RED = colors.HexColor("#DA291C")
+NHS_GREEN = colors.HexColor("#007F3B")
+TEXT = colors.HexColor("#212B32")
+
+PAGE = A4
+MARGIN = 16 * mm
+HEADER_H = 30 * mm
+FOOTER_H = 12 * mm
+QR_SIZE = 24 * mm
+
+
+@dataclass(frozen=True, slots=True)
+class Styles:
+    title: ParagraphStyle
+    section: ParagraphStyle
+    label: ParagraphStyle
+    value: ParagraphStyle
+    body: ParagraphStyle
+    small: ParagraphStyle
+    banner: ParagraphStyle
+
+
+def styles() -> Styles:
+    """Paragraph styles in the embedded DejaVu font; 10 pt body text stays readable when printed."""
+    f = fonts.fonts()
+    base = ParagraphStyle(
+        "cd", fontName=f.regular, fontSize=10, leading=13.5, textColor=TEXT, alignment=TA_LEFT
+    )
+    return Styles(
+        title=ParagraphStyle("cd-title", base, fontName=f.bold, fontSize=16, leading=20),
+        section=ParagraphStyle(
+            "cd-section", base, fontName=f.bold, fontSize=11.5, leading=15, textColor=colors.white
+        ),
+        label=ParagraphStyle(
+            "cd-label", base, fontName=f.bold, fontSize=9, leading=12, textColor=NHS_DARK_GREY
+        ),
+        value=ParagraphStyle("cd-value", base),
+        body=ParagraphStyle("cd-body", base, fontSize=9.5, leading=13.5, spaceAfter=5),
+        small=ParagraphStyle("cd-small", base, fontSize=8, leading=10.5, textColor=NHS_DARK_GREY),
+        banner=ParagraphStyle(
+            "cd-banner", base, fontName=f.bold, fontSize=11, leading=14, textColor=colors.white
+        ),
+    )
+
+
+def draw_qr(canvas, value: str, x: float, y: float, size: float = QR_SIZE) -> None:
+    """A QR code of `value` with its bottom-left corner at (x, y), white quiet zone included."""
+    widget = QrCodeWidget(value, barLevel="M", barBorder=3)
+    bx0, by0, bx1, by1 = widget.getBounds()
+    w, h = bx1 - bx0, by1 - by0
+    drawing = Drawing(size, size, transform=[size / w, 0, 0, size / h, -bx0 * size / w, -by0 * size / h])
+    drawing.add(widget)
+    canvas.saveState()
+    canvas.setFillColor(colors.white)
+    canvas.rect(x, y, size, size, stroke=0, fill=1)
+    renderPDF.draw(drawing, canvas, x, y)
+    canvas.restoreState()
+
+
+def draw_header(canvas, organisation: str, title: str, subtitle: str, record_id: str) -> None:
+    """The blue band with organisation and title, and the id as text plus QR code at the right."""
+    width, height = PAGE
+    f = fonts.fonts()
+    top = height - MARGIN + 4 * mm
+    canvas.saveState()
+    canvas.setFillColor(NHS_BLUE)
+    canvas.rect(MARGIN, top - HEADER_H, width - 2 * MARGIN, HEADER_H, stroke=0, fill=1)
+    canvas.setFillColor(colors.white)
+    left = MARGIN + 5 * mm
+    qr_x = width - MARGIN - QR_SIZE - 3 * mm
+    fonts.draw_string(canvas, left, top - 8 * mm, organisation, f.bold, 10)
+    # Shrink a long title rather than let it run under the id and QR code.
+    room = qr_x - left - 6 * mm
+    size = min(16.0, room / max(1.0, pdfmetrics.stringWidth(title, f.bold, 1)))
+    fonts.draw_string(canvas, left, top - 17 * mm, title, f.bold, size)
+    fonts.draw_string(canvas, left, top - 24.5 * mm, subtitle, f.regular, 9)
+    draw_qr(canvas, record_id, qr_x, top - HEADER_H + 3 * mm, QR_SIZE)
+    canvas.setFont(f.regular, 7.5)
+    canvas.drawRightString(qr_x - 4 * mm, top - 8 * mm, "Form ID")
+    canvas.setFont(f.bold, 12)
+    canvas.drawRightString(qr_x - 4 * mm, top - 24.5 * mm, record_id)
+    canvas.restoreState()
+
+
+def draw_footer(canvas, left: str, page_label: str) -> None:
+    width, _ = PAGE
+    f = fonts.fonts()
+    canvas.saveState()
+    canvas.setStrokeColor(NHS_MID_GREY)
+    canvas.setLineWidth(0.5)
+    canvas.line(MARGIN, MARGIN, width - MARGIN, MARGIN)
+    canvas.setFillColor(NHS_DARK_GREY)
+    fonts.draw_string(canvas, MARGIN, MARGIN - 4.5 * mm, left, f.regular, 7.5)
+    canvas.setFont(f.regular, 7.5)
+    canvas.drawRightString(width - MARGIN, MARGIN - 4.5 * mm, page_label)
+    canvas.restoreState()
+
+
+def content_top() -> float:
+    """The y coordinate where page content starts, under the header band."""
+    return PAGE[1] - MARGIN + 4 * mm - HEADER_H - 6 * mm
+
+
+def atomic_write(out: Path, build: Callable[[Path], None]) -> Path:
+    """Call `build(tmp)` for a temp file beside `out`, then move it into place in one step.
+
+    A failure part-way (disk full, a bug, an interrupted run) removes the temp file, so a half-written
+    PDF never appears under the real name and an existing file there is left untouched.
+    """
+    out = Path(out)
+    folder = out.parent if str(out.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        build(tmp)  # mkstemp made it readable by the user only, which suits forms holding personal data
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return out
