@@ -87,10 +87,10 @@ def find_regions(
         v_ring, _ = _stats(val, ring)
         n_text = sum(cv2.pointPolygonTest(quad, (float(cx), float(cy)), False) >= 0 for cx, cy in centres)
         orig = tuple((float(x) / f, float(y) / f) for x, y in quad)
-        if v_in > 165 and s_in < 45 and v_in - v_ring > 20 and n_text >= 3:
-            regions.append(Region("document", orig, f"bright page with {n_text} text lines"))
-        elif v_ring < 55 and v_in - v_ring > 60 and v_std > 25:
+        if v_ring < 55 and v_in - v_ring > 60 and v_std > 10:
             regions.append(Region("screen", orig, "bright panel inside a dark bezel"))
+        elif v_in > 165 and s_in < 45 and v_in - v_ring > 20 and n_text >= 3:
+            regions.append(Region("document", orig, f"bright page with {n_text} text lines"))
     return _nest(regions)
 
 

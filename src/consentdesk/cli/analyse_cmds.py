@@ -1,0 +1,125 @@
+"""`consentdesk analyse PATH... [--json]`: check images or folders without importing them.
+
+Why it is careful about what it opens: a folder may hold thousands of non-images, so files are
+filtered by extension and magic bytes before anything is decoded, and the vision stack (OpenCV,
+onnxruntime) is only imported once there is an image to check, so `--help` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from consentdesk.cli.common import UserError
+
+_LABELS = {
+    "nhs_number": "NHS number",
+    "person_name": "name",
+    "date_of_birth": "date of birth",
+    "postcode": "postcode",
+    "address": "address",
+    "phone": "phone number",
+    "email": "email address",
+    "donation_number": "donation number",
+    "barcode": "barcode",
+    "qr_code": "QR code",
+    "screen": "screen",
+    "document": "document",
+    "text": "confidential text",
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "analyse",
+        aliases=["analyze"],
+        help="check images for faces and confidential items (nothing is imported)",
+        description="Check image files or folders (recursively) for faces, personal data, codes, "
+        "screens and documents. Nothing is imported into the catalogue.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
+    p.add_argument("--json", action="store_true", help="print one JSON object per image (JSON Lines)")
+    p.set_defaults(func=run)
+
+
+def _walk(root: Path, problems: list[tuple[str, str]]) -> Iterator[Path]:
+    """Files under root in a stable order; unreadable folders are reported, not fatal."""
+
+    def onerror(exc: OSError) -> None:
+        problems.append((str(exc.filename or root), f"folder could not be read ({exc.strerror or exc})"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
+        dirnames.sort()
+        for name in sorted(filenames):
+            yield Path(dirpath) / name
+
+
+def _candidates(paths: list[str], skipped: list[tuple[str, str]]) -> Iterator[Path]:
+    from consentdesk.core.imaging import is_image_file
+
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if p.is_dir():
+            if not os.access(p, os.R_OK | os.X_OK):
+                skipped.append((str(p), "folder could not be read (permission denied)"))
+                continue
+            for f in _walk(p, skipped):
+                ok, reason = is_image_file(f)
+                if ok:
+                    yield f
+                else:
+                    skipped.append((str(f), reason))
+        elif p.exists():
+            yield p  # named explicitly: always try it, so the user gets a reason if it is not an image
+        else:
+            skipped.append((str(p), "no such file or folder"))
+
+
+def summary_line(data: dict) -> str:
+    """'IMG_1.jpg: 3 faces; 2 confidential items: NHS number, barcode'."""
+    name = Path(data["path"]).name
+    if data.get("error"):
+        return f"{name}: ERROR - {data['error']}"
+    n_faces = len(data["faces"])
+    faces = f"{n_faces} face{'s' if n_faces != 1 else ''}"
+    items = [f for f in data["findings"] if f["severity"] != "low"]
+    if not items:
+        return f"{name}: {faces}; no confidential items"
+    counts = Counter(_LABELS.get(f["kind"], f["kind"]) for f in items)
+    kinds = ", ".join(f"{label}" + (f" x{n}" if n > 1 else "") for label, n in counts.items())
+    return f"{name}: {faces}; {len(items)} confidential item{'s' if len(items) != 1 else ''}: {kinds}"
+
+
+def run(args: argparse.Namespace) -> int:
+    skipped: list[tuple[str, str]] = []
+    analyser = None
+    n_ok = n_err = 0
+    for path in _candidates(list(args.paths), skipped):
+        if analyser is None:
+            from consentdesk.core.vision.analyse import Analyser  # heavy: only when there is work
+
+            analyser = Analyser()
+        result = analyser.analyse_path(path).to_json()
+        if result["error"]:
+            n_err += 1
+        else:
+            n_ok += 1
+        if args.json:
+            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(summary_line(result) + "\n")
+        sys.stdout.flush()
+    for path, reason in skipped:
+        folder_problem = reason.startswith("folder") or reason.startswith("no such")
+        if folder_problem:
+            n_err += 1
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    if n_ok == 0 and n_err == 0 and not skipped:
+        raise UserError("no images found")
+    print(f"{n_ok} image(s) analysed, {n_err} error(s), {len(skipped)} skipped", file=sys.stderr)
+    return 1 if n_err else 0
