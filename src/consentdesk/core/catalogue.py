@@ -24,7 +24,20 @@ import sqlite_utils
 
 from consentdesk.core import audit, ids
 from consentdesk.core.migrations import APPLICATION_ID, LATEST_VERSION, migrate, schema_version
-from consentdesk.core.model import Consent, ConsentStatus
+from consentdesk.core.minimise import mask_finding_text
+from consentdesk.core.model import (
+    Analysis,
+    Box,
+    Consent,
+    ConsentStatus,
+    FindingKind,
+    ImageRecord,
+    Severity,
+    StoredAnalysis,
+    StoredFace,
+    StoredFinding,
+    reading_order,
+)
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -61,6 +74,19 @@ class NewConsent:
     expires_on: date | None
     source: str
     form_id: str | None = None  # a pre-printed paper form id to use; a new id is issued when None
+
+
+@dataclass(frozen=True, slots=True)
+class NewImage:
+    """What the importer learnt about a file before adding it."""
+
+    sha256: str
+    path: str
+    file_size: int
+    width: int
+    height: int
+    captured_at: str | None = None
+    camera: str | None = None
 
 
 class Catalogue:
@@ -396,6 +422,181 @@ class Catalogue:
             self._conn.execute("UPDATE consents SET status = 'withdrawn' WHERE id = ?", (consent_id,))
             self.append_audit("consent.withdrawn", consent_id, {"effective_on": effective_on.isoformat()})
         return self.get_consent(consent_id)
+
+    # --- images and analyses --------------------------------------------------------------------
+
+    def create_shoot(self, name: str, source: str) -> int:
+        with self.transaction():
+            shoot_id = self._conn.execute(
+                "INSERT INTO shoots(name, source, created_at) VALUES (?, ?, ?)", (name, source, utc_now())
+            ).lastrowid
+            self.append_audit("shoot.created", f"shoot:{shoot_id}", {"name": name})
+        return int(shoot_id)
+
+    def shoots(self) -> list[dict[str, Any]]:
+        sql = """SELECT s.*, count(i.id) AS images FROM shoots s LEFT JOIN images i ON i.shoot_id = s.id
+                 GROUP BY s.id ORDER BY s.created_at DESC, s.id DESC"""
+        return [dict(r) for r in self._conn.execute(sql)]
+
+    def find_image_by_sha(self, sha256: str) -> ImageRecord | None:
+        row = self._conn.execute("SELECT * FROM images WHERE sha256 = ?", (sha256,)).fetchone()
+        return _image_from_row(row) if row else None
+
+    def known_hashes(self) -> set[str]:
+        return {r[0] for r in self._conn.execute("SELECT sha256 FROM images")}
+
+    def get_image(self, image_id: int) -> ImageRecord:
+        row = self._conn.execute("SELECT * FROM images WHERE id = ?", (image_id,)).fetchone()
+        if row is None:
+            raise KeyError(image_id)
+        return _image_from_row(row)
+
+    def list_images(self, shoot_id: int | None = None) -> list[ImageRecord]:
+        sql = "SELECT * FROM images" + (" WHERE shoot_id = ?" if shoot_id is not None else "")
+        sql += " ORDER BY shoot_id, coalesce(captured_at, imported_at), id"
+        return [
+            _image_from_row(r) for r in self._conn.execute(sql, (shoot_id,) if shoot_id is not None else ())
+        ]
+
+    def add_image(
+        self, new: NewImage, analysis: Analysis, shoot_id: int | None = None
+    ) -> tuple[ImageRecord, bool]:
+        """Add an image and its first analysis in one transaction; a known file (same SHA-256) is not added
+        again. Returns the record and whether it was new."""
+        with self.transaction():
+            existing = self.find_image_by_sha(new.sha256)
+            if existing:
+                return existing, False
+            image_id = self._conn.execute(
+                "INSERT INTO images(sha256, path, file_size, width, height, captured_at, camera, shoot_id, imported_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    new.sha256,
+                    new.path,
+                    new.file_size,
+                    new.width,
+                    new.height,
+                    new.captured_at,
+                    new.camera,
+                    shoot_id,
+                    utc_now(),
+                ),
+            ).lastrowid
+            self._insert_analysis(int(image_id), analysis)
+            self.append_audit(
+                "image.imported",
+                f"image:{image_id}",
+                {
+                    "sha256": new.sha256,
+                    "faces": len(analysis.faces),
+                    "findings": len(analysis.findings),
+                    "analyser": analysis.analyser_version,
+                    "error": bool(analysis.error),
+                },
+            )
+        return self.get_image(int(image_id)), True
+
+    def save_analysis(self, image_id: int, analysis: Analysis) -> StoredAnalysis:
+        """Store a re-check as a new analysis; earlier ones stay as they were."""
+        with self.transaction():
+            self._insert_analysis(image_id, analysis)
+            self.append_audit(
+                "image.reanalysed",
+                f"image:{image_id}",
+                {
+                    "faces": len(analysis.faces),
+                    "findings": len(analysis.findings),
+                    "analyser": analysis.analyser_version,
+                },
+            )
+        stored = self.current_analysis(image_id)
+        assert stored is not None
+        return stored
+
+    def _insert_analysis(self, image_id: int, analysis: Analysis) -> int:
+        analysis_id = int(
+            self._conn.execute(
+                "INSERT INTO analyses(image_id, analyser_version, analysed_at, error, timings) VALUES (?,?,?,?,?)",
+                (
+                    image_id,
+                    analysis.analyser_version,
+                    utc_now(),
+                    analysis.error,
+                    json.dumps(analysis.timings),
+                ),
+            ).lastrowid
+        )
+        faces = list(analysis.faces)
+        for n, i in enumerate(reading_order([f.box for f in faces]), start=1):
+            f = faces[i]
+            self._conn.execute(
+                "INSERT INTO faces(analysis_id, n, x, y, w, h, score) VALUES (?,?,?,?,?,?,?)",
+                (analysis_id, n, *f.box.as_list(), float(f.score)),
+            )
+        findings = list(analysis.findings)
+        for n, i in enumerate(reading_order([f.box for f in findings]), start=1):
+            f = findings[i]
+            self._conn.execute(
+                "INSERT INTO findings(analysis_id, n, kind, severity, x, y, w, h, text) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    analysis_id,
+                    n,
+                    str(f.kind),
+                    str(f.severity),
+                    *f.box.as_list(),
+                    mask_finding_text(f.kind, f.text),
+                ),
+            )
+        return analysis_id
+
+    def current_analysis(self, image_id: int) -> StoredAnalysis | None:
+        row = self._conn.execute(
+            "SELECT * FROM analyses WHERE image_id = ? ORDER BY id DESC LIMIT 1", (image_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        faces = tuple(
+            StoredFace(r["id"], r["n"], Box(r["x"], r["y"], r["w"], r["h"]), r["score"])
+            for r in self._conn.execute("SELECT * FROM faces WHERE analysis_id = ? ORDER BY n", (row["id"],))
+        )
+        findings = tuple(
+            StoredFinding(
+                r["id"],
+                r["n"],
+                FindingKind(r["kind"]),
+                Severity(r["severity"]),
+                Box(r["x"], r["y"], r["w"], r["h"]),
+                r["text"],
+            )
+            for r in self._conn.execute(
+                "SELECT * FROM findings WHERE analysis_id = ? ORDER BY n", (row["id"],)
+            )
+        )
+        return StoredAnalysis(
+            row["id"], image_id, row["analyser_version"], row["analysed_at"], row["error"], faces, findings
+        )
+
+    def images_analysed_before(self, analyser_version: str) -> list[ImageRecord]:
+        """Images whose current analysis came from another analyser version (candidates for a re-check)."""
+        sql = """SELECT i.* FROM images i JOIN analyses a ON a.id = (
+                   SELECT max(id) FROM analyses WHERE image_id = i.id)
+                 WHERE a.analyser_version != ? ORDER BY i.id"""
+        return [_image_from_row(r) for r in self._conn.execute(sql, (analyser_version,))]
+
+
+def _image_from_row(row: sqlite3.Row) -> ImageRecord:
+    return ImageRecord(
+        id=row["id"],
+        sha256=row["sha256"],
+        path=row["path"],
+        file_size=row["file_size"],
+        width=row["width"],
+        height=row["height"],
+        captured_at=row["captured_at"],
+        camera=row["camera"],
+        shoot_id=row["shoot_id"],
+        imported_at=row["imported_at"],
+    )
 
 
 def _consent_from_row(row: sqlite3.Row) -> Consent:

@@ -328,7 +328,8 @@ def validate(
         if f.one_of_group:
             groups.setdefault(f.one_of_group, []).append(f)
     for members in groups.values():
-        if not any(present(m.id) for m in members):
+        already_reported = any(e.field == m.id for e in errors for m in members)
+        if not already_reported and not any(present(m.id) for m in members):
             names = " or ".join(m.label.lower() for m in members)
             errors.append(FieldError(members[0].id, f"give a {names}"))
 

@@ -98,6 +98,70 @@ MIGRATIONS: dict[int, str] = {
     WHEN (SELECT status FROM consents WHERE id = OLD.consent_id) != 'erased'
     BEGIN SELECT RAISE(ABORT, 'files of a signed record are removed only by erasure'); END;
     """,
+    2: """
+    -- A shoot groups the photos imported together (usually one folder from one session).
+    CREATE TABLE shoots (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+
+    -- Imported photos. Originals stay where they are and are never written to; sha256 de-duplicates.
+    CREATE TABLE images (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        path TEXT NOT NULL,
+        file_size INTEGER NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        captured_at TEXT,
+        camera TEXT,
+        shoot_id INTEGER REFERENCES shoots(id),
+        imported_at TEXT NOT NULL
+    );
+    CREATE INDEX images_shoot ON images(shoot_id, captured_at);
+
+    -- Every analysis run is kept with the analyser version, so a newer analyser can re-check old images
+    -- without losing what the older one found. The newest row per image is the current one.
+    CREATE TABLE analyses (
+        id INTEGER PRIMARY KEY,
+        image_id INTEGER NOT NULL REFERENCES images(id),
+        analyser_version TEXT NOT NULL,
+        analysed_at TEXT NOT NULL,
+        error TEXT,
+        timings TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX analyses_image ON analyses(image_id, id);
+
+    CREATE TABLE faces (
+        id INTEGER PRIMARY KEY,
+        analysis_id INTEGER NOT NULL REFERENCES analyses(id),
+        n INTEGER NOT NULL,
+        x INTEGER NOT NULL, y INTEGER NOT NULL, w INTEGER NOT NULL, h INTEGER NOT NULL,
+        score REAL NOT NULL,
+        UNIQUE (analysis_id, n)
+    );
+
+    -- `text` holds only what is needed to show the finding (personal data is masked before storing).
+    CREATE TABLE findings (
+        id INTEGER PRIMARY KEY,
+        analysis_id INTEGER NOT NULL REFERENCES analyses(id),
+        n INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        x INTEGER NOT NULL, y INTEGER NOT NULL, w INTEGER NOT NULL, h INTEGER NOT NULL,
+        text TEXT NOT NULL DEFAULT '',
+        UNIQUE (analysis_id, n)
+    );
+
+    CREATE TRIGGER analyses_immutable BEFORE UPDATE ON analyses
+    BEGIN SELECT RAISE(ABORT, 'analyses are never edited; run a new analysis instead'); END;
+    CREATE TRIGGER faces_immutable BEFORE UPDATE ON faces
+    BEGIN SELECT RAISE(ABORT, 'analyses are never edited; run a new analysis instead'); END;
+    CREATE TRIGGER findings_immutable BEFORE UPDATE ON findings
+    BEGIN SELECT RAISE(ABORT, 'analyses are never edited; run a new analysis instead'); END;
+    """,
 }
 
 LATEST_VERSION = max(MIGRATIONS)

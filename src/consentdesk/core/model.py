@@ -151,3 +151,69 @@ class Consent:
         data["withdrawn_on"] = self.withdrawn_on.isoformat() if self.withdrawn_on else None
         data["status"] = str(self.status)
         return data
+
+
+def reading_order(boxes: list[Box]) -> list[int]:
+    """Indices of `boxes` top-to-bottom, then left-to-right, the way people number faces in a photo.
+
+    Boxes whose vertical centres are within half a box height of the row's first box share a row, so
+    two people standing side by side are numbered left to right even if one is a few pixels higher.
+    """
+    order = sorted(range(len(boxes)), key=lambda i: boxes[i].y + boxes[i].h / 2)
+    rows: list[list[int]] = []
+    for i in order:
+        centre = boxes[i].y + boxes[i].h / 2
+        if rows:
+            first = boxes[rows[-1][0]]
+            if abs(centre - (first.y + first.h / 2)) <= max(first.h, boxes[i].h) / 2:
+                rows[-1].append(i)
+                continue
+        rows.append([i])
+    return [i for row in rows for i in sorted(row, key=lambda j: boxes[j].x)]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRecord:
+    """An imported photo. The original file is referenced, never copied or modified."""
+
+    id: int
+    sha256: str
+    path: str
+    file_size: int
+    width: int
+    height: int
+    captured_at: str | None
+    camera: str | None
+    shoot_id: int | None
+    imported_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFace:
+    id: int
+    n: int
+    box: Box
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFinding:
+    id: int
+    n: int
+    kind: FindingKind
+    severity: Severity
+    box: Box
+    text: str  # as stored: personal data masked
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnalysis:
+    """The current analysis of an image as kept in the catalogue, faces and findings numbered from 1."""
+
+    id: int
+    image_id: int
+    analyser_version: str
+    analysed_at: str
+    error: str | None
+    faces: tuple[StoredFace, ...]
+    findings: tuple[StoredFinding, ...]

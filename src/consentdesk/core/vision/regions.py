@@ -81,7 +81,7 @@ def find_regions(
         inside = np.zeros(val.shape, np.uint8)
         cv2.fillConvexPoly(inside, quad.astype(np.int32), 255)
         inner = cv2.erode(inside, kernel)
-        ring = cv2.subtract(cv2.dilate(inside, kernel, iterations=2), inside)
+        ring = cv2.subtract(cv2.dilate(inside, np.ones((5, 5), np.uint8), iterations=1), inside)
         v_in, v_std = _stats(val, inner)
         s_in, _ = _stats(sat, inner)
         v_ring, _ = _stats(val, ring)

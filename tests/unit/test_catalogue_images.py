@@ -1,0 +1,85 @@
+"""Images and analyses in a real catalogue: de-duplication, immutable analyses, re-checks, masking."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from consentdesk.core.catalogue import Catalogue, NewImage
+from consentdesk.core.minimise import mask_finding_text
+from consentdesk.core.model import Analysis, Box, Face, Finding, FindingKind, Severity, reading_order
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path):
+    with Catalogue.open(tmp_path / "cat.sqlite") as cat:
+        yield cat
+
+
+def analysis(version="test-1", faces=(), findings=()) -> Analysis:
+    return Analysis(
+        path="x.jpg",
+        width=4000,
+        height=3000,
+        faces=tuple(faces),
+        findings=tuple(findings),
+        analyser_version=version,
+    )
+
+
+def new_image(sha="a" * 64) -> NewImage:
+    return NewImage(sha256=sha, path="/photos/x.jpg", file_size=123, width=4000, height=3000, camera="X100")
+
+
+def test_reading_order_numbers_rows_left_to_right():
+    boxes = [Box(900, 105, 80, 80), Box(100, 100, 80, 80), Box(500, 95, 80, 80), Box(300, 600, 80, 80)]
+    assert reading_order(boxes) == [1, 2, 0, 3]
+
+
+def test_add_image_stores_numbered_faces_and_masked_findings(catalogue: Catalogue):
+    faces = [Face(Box(800, 100, 50, 50), 0.9), Face(Box(100, 110, 60, 60), 0.8)]
+    findings = [Finding(FindingKind.NHS_NUMBER, Box(10, 2000, 300, 40), "943 476 5919", Severity.HIGH)]
+    shoot = catalogue.create_shoot("Leeds 2026-11-20", "/photos")
+    record, added = catalogue.add_image(new_image(), analysis(faces=faces, findings=findings), shoot)
+    assert added and record.shoot_id == shoot
+    stored = catalogue.current_analysis(record.id)
+    assert [(f.n, f.box.x) for f in stored.faces] == [(1, 100), (2, 800)]
+    assert stored.findings[0].kind is FindingKind.NHS_NUMBER
+    assert stored.findings[0].text == "94• ••• ••19"
+    raw = Path(catalogue.path).read_bytes()
+    assert b"943 476 5919" not in raw
+    assert catalogue.shoots()[0]["images"] == 1
+
+
+def test_same_file_is_not_added_twice(catalogue: Catalogue):
+    first, added = catalogue.add_image(new_image(), analysis())
+    again, added_again = catalogue.add_image(new_image(), analysis())
+    assert added and not added_again and first.id == again.id
+    assert len(catalogue.list_images()) == 1
+
+
+def test_recheck_keeps_the_old_analysis(catalogue: Catalogue):
+    record, _ = catalogue.add_image(new_image(), analysis("old"))
+    assert [i.id for i in catalogue.images_analysed_before("new")] == [record.id]
+    old_id = catalogue.current_analysis(record.id).id
+    newer = catalogue.save_analysis(record.id, analysis("new", faces=[Face(Box(1, 1, 9, 9), 0.7)]))
+    assert newer.id != old_id and len(newer.faces) == 1
+    assert catalogue.images_analysed_before("new") == []
+    with pytest.raises(sqlite3.IntegrityError, match="never edited"):
+        catalogue._conn.execute("UPDATE analyses SET error = 'x'")
+    assert catalogue.verify_audit().ok
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "expected"),
+    [
+        (FindingKind.PERSON_NAME, "Jane  Smith", "J••• S••••"),
+        (FindingKind.POSTCODE, "LS1 4AP", "L•• ••P"),
+        (FindingKind.TEXT, "Give blood today", "Give blood today"),
+        (FindingKind.EMAIL, "a.b@nhs.net", "a.•••••••et"),
+    ],
+)
+def test_masking(kind, text, expected):
+    assert mask_finding_text(kind, text) == expected

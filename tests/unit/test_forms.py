@@ -1,0 +1,144 @@
+"""The form definition drives validation: these tests use the real forms/model_release_v1.toml."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from consentdesk import paths
+from consentdesk.core.forms import (
+    FormDefinitionError,
+    Submission,
+    load_form,
+    parse_definition,
+    validate,
+)
+
+TODAY = date(2026, 11, 25)
+PNG = (paths.forms_dir() / "examples" / "signature-adult.png").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def form():
+    return load_form("model_release")
+
+
+def adult_answers(**overrides):
+    answers = {
+        "full_name": "Ana Pérez",
+        "role": "donor",
+        "date_of_birth": "1990-01-31",
+        "uses": ["social_media"],
+        "channels": ["instagram"],
+        "duration": "2y",
+        "location": "Bristol Donor Centre",
+        "session_date": "2026-11-25",
+        "photographer": "Sam",
+    }
+    answers.update(overrides)
+    return {k: v for k, v in answers.items() if v is not None}
+
+
+def errors_by_field(form, answers, files=None):
+    _, errors = validate(form, Submission(answers, files if files is not None else {"signature": PNG}), TODAY)
+    return {e.field: e.message for e in errors}
+
+
+def test_definition_lists_every_section_and_required_field(form):
+    assert form.key == "model_release@v1"
+    assert [s.id for s in form.sections] == ["person", "guardian", "permission", "shoot", "signing"]
+    required = {f.id for f in form.fields if f.required}
+    assert {"full_name", "role", "uses", "channels", "duration", "signature"} <= required
+    assert "NHS Blood and Transplant" in form.consent_wording
+    assert form.channel("instagram").use == "social_media"
+
+
+def test_valid_adult_passes_and_is_normalised(form):
+    answers, errors = validate(
+        form, Submission(adult_answers(full_name="  Ana\x07 Pérez "), {"signature": PNG}), TODAY
+    )
+    assert errors == []
+    assert answers["full_name"] == "Ana Pérez"
+
+
+def test_missing_required_fields_are_all_named(form):
+    errors = errors_by_field(form, adult_answers(full_name=None, location=None), files={})
+    assert errors["full_name"] == "is required"
+    assert errors["location"] == "is required"
+    assert errors["signature"] == "is required"
+
+
+def test_unknown_field_and_bad_values_are_refused(form):
+    errors = errors_by_field(
+        form,
+        adult_answers(
+            favourite_colour="blue", date_of_birth="31/01/1990", role="astronaut", email="not-an-email"
+        ),
+    )
+    assert "favourite_colour" in errors
+    assert "YYYY-MM-DD" in errors["date_of_birth"]
+    assert "astronaut" in errors["role"]
+    assert "email" in errors
+
+
+def test_dob_or_age_band_is_needed(form):
+    errors = errors_by_field(form, adult_answers(date_of_birth=None))
+    assert "date_of_birth" in errors and "age band" in errors["date_of_birth"]
+    assert errors_by_field(form, adult_answers(date_of_birth=None, age_band="26_40")) == {}
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"date_of_birth": "2010-06-01"}, {"date_of_birth": None, "age_band": "under_18"}],
+    ids=["dob", "age-band"],
+)
+def test_minor_needs_guardian_and_guardian_signature(form, overrides):
+    errors = errors_by_field(form, adult_answers(**overrides))
+    assert set(errors) == {"guardian_name", "guardian_relationship", "guardian_signature"}
+    ok = errors_by_field(
+        form,
+        adult_answers(**overrides, guardian_name="Jo", guardian_relationship="Father"),
+        files={"signature": PNG, "guardian_signature": PNG},
+    )
+    assert ok == {}
+
+
+def test_eighteenth_birthday_is_adult(form):
+    assert not form.is_minor({"date_of_birth": "2008-11-25"}, TODAY)
+    assert form.is_minor({"date_of_birth": "2008-11-26"}, TODAY)
+
+
+def test_channel_needs_its_use(form):
+    errors = errors_by_field(form, adult_answers(uses=["website"], channels=["instagram", "website"]))
+    assert "Instagram" in errors["channels"]
+
+
+def test_signature_must_be_small_png(form):
+    huge = PNG + b"\0" * 10_000_000
+    assert "too large" in errors_by_field(form, adult_answers(), files={"signature": huge})["signature"]
+    assert "PNG" in errors_by_field(form, adult_answers(), files={"signature": b"GIF89a..."})["signature"]
+
+
+def test_overlong_text_is_refused(form):
+    assert "too long" in errors_by_field(form, adult_answers(full_name="x" * 500))["full_name"]
+
+
+def test_broken_definition_is_reported(tmp_path: Path):
+    bad = tmp_path / "broken.toml"
+    bad.write_text('name = "x"\nversion = 1\n', encoding="utf-8")
+    with pytest.raises(FormDefinitionError, match="broken.toml"):
+        parse_definition(bad)
+
+
+def test_new_version_does_not_replace_old(tmp_path: Path):
+    source = (paths.forms_dir() / "model_release_v1.toml").read_text(encoding="utf-8")
+    (tmp_path / "v1.toml").write_text(source, encoding="utf-8")
+    v2 = source.replace("version = 1", "version = 2").replace(
+        "I agree that", "I, the undersigned, agree that"
+    )
+    (tmp_path / "v2.toml").write_text(v2, encoding="utf-8")
+    assert load_form("model_release", folder=tmp_path).version == 2
+    old = load_form("model_release", 1, folder=tmp_path)
+    assert old.consent_wording.startswith("I agree that")
