@@ -583,6 +583,10 @@ class Catalogue:
                  WHERE a.analyser_version != ? ORDER BY i.id"""
         return [_image_from_row(r) for r in self._conn.execute(sql, (analyser_version,))]
 
+    # --- review decisions and approvals (verify-before-posting) --------------------------------
+
+    # --- data-protection lifecycle (erasure, paper scans, backup, integrity) -------------------
+
 
 def _image_from_row(row: sqlite3.Row) -> ImageRecord:
     return ImageRecord(
