@@ -162,6 +162,63 @@ MIGRATIONS: dict[int, str] = {
     CREATE TRIGGER findings_immutable BEFORE UPDATE ON findings
     BEGIN SELECT RAISE(ABORT, 'analyses are never edited; run a new analysis instead'); END;
     """,
+    3: """
+    -- A reviewer's decisions. Rows are only ever added: the newest decision for a face or finding is the
+    -- current one and the earlier ones are its history. (Erasure is the one thing that deletes them.)
+    CREATE TABLE face_decisions (
+        id INTEGER PRIMARY KEY,
+        image_id INTEGER NOT NULL REFERENCES images(id),
+        face_id INTEGER NOT NULL REFERENCES faces(id),
+        state TEXT NOT NULL CHECK (state IN ('unresolved', 'linked', 'blur', 'not_a_person')),
+        consent_id TEXT REFERENCES consents(id),
+        decided_at TEXT NOT NULL,
+        decided_by TEXT NOT NULL,
+        CHECK ((state = 'linked') = (consent_id IS NOT NULL))
+    );
+    CREATE INDEX face_decisions_face ON face_decisions(face_id, id);
+    CREATE INDEX face_decisions_consent ON face_decisions(consent_id);
+
+    CREATE TABLE finding_decisions (
+        id INTEGER PRIMARY KEY,
+        image_id INTEGER NOT NULL REFERENCES images(id),
+        finding_id INTEGER NOT NULL REFERENCES findings(id),
+        state TEXT NOT NULL CHECK (state IN ('unresolved', 'redact', 'dismissed')),
+        reason TEXT,
+        decided_at TEXT NOT NULL,
+        decided_by TEXT NOT NULL,
+        CHECK (state != 'dismissed' OR length(trim(coalesce(reason, ''))) > 0)
+    );
+    CREATE INDEX finding_decisions_finding ON finding_decisions(finding_id, id);
+
+    -- Whole-image decisions: 'rejected' (never to be posted) or 'open' (rejection undone).
+    CREATE TABLE image_reviews (
+        id INTEGER PRIMARY KEY,
+        image_id INTEGER NOT NULL REFERENCES images(id),
+        state TEXT NOT NULL CHECK (state IN ('open', 'rejected')),
+        reason TEXT,
+        decided_at TEXT NOT NULL,
+        decided_by TEXT NOT NULL
+    );
+    CREATE INDEX image_reviews_image ON image_reviews(image_id, id);
+
+    -- An approval exports one cleaned copy for one or more channels; its id is written into the copy's XMP.
+    CREATE TABLE approvals (
+        id TEXT PRIMARY KEY,
+        image_id INTEGER NOT NULL REFERENCES images(id),
+        approved_at TEXT NOT NULL,
+        approved_by TEXT NOT NULL,
+        posting_date TEXT NOT NULL,
+        export_path TEXT NOT NULL,
+        export_sha256 TEXT NOT NULL,
+        consent_ids TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(consent_ids))
+    );
+    CREATE INDEX approvals_image ON approvals(image_id);
+    CREATE TABLE approval_channels (
+        approval_id TEXT NOT NULL REFERENCES approvals(id),
+        channel TEXT NOT NULL,
+        PRIMARY KEY (approval_id, channel)
+    );
+    """,
 }
 
 LATEST_VERSION = max(MIGRATIONS)
