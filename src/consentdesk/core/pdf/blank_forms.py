@@ -367,7 +367,7 @@ def render_blank_forms(form: FormDefinition, form_ids: list[str], out: Path) -> 
 
     def build(tmp: Path) -> None:
         first, last = form_ids[0], form_ids[-1]
-        canvas = Canvas(str(tmp), pagesize=PAGE, pageCompression=1)
+        canvas = Canvas(str(tmp), pagesize=PAGE, pageCompression=1, initialFontName=fonts.fonts().regular)
         canvas.setTitle(f"{form.title} – blank forms {first} to {last}")
         canvas.setAuthor(form.organisation)
         canvas.setSubject(f"{len(form_ids)} blank {form.name} v{form.version} forms, {total} pages each")

@@ -13,9 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+import qrcode
+import qrcode.constants
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -77,16 +76,33 @@ def styles() -> Styles:
 
 
 def draw_qr(canvas, value: str, x: float, y: float, size: float = QR_SIZE) -> None:
-    """A QR code of `value` with its bottom-left corner at (x, y), white quiet zone included."""
-    widget = QrCodeWidget(value, barLevel="M", barBorder=3)
-    bx0, by0, bx1, by1 = widget.getBounds()
-    w, h = bx1 - bx0, by1 - by0
-    drawing = Drawing(size, size, transform=[size / w, 0, 0, size / h, -bx0 * size / w, -by0 * size / h])
-    drawing.add(widget)
+    """A QR code of `value` with its bottom-left corner at (x, y), quiet zone included.
+
+    Drawn as filled rectangles from the `qrcode` matrix (crisp at any print resolution, and no graphics
+    renderer that would pull an unembedded Helvetica into the page resources).
+    """
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=3)
+    qr.add_data(value)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()
+    module = size / len(matrix)
     canvas.saveState()
     canvas.setFillColor(colors.white)
     canvas.rect(x, y, size, size, stroke=0, fill=1)
-    renderPDF.draw(drawing, canvas, x, y)
+    canvas.setFillColor(colors.black)
+    path = canvas.beginPath()
+    for r, row in enumerate(matrix):
+        top = y + size - (r + 1) * module
+        c = 0
+        while c < len(row):
+            if row[c]:
+                start = c
+                while c < len(row) and row[c]:
+                    c += 1
+                path.rect(x + start * module, top, (c - start) * module, module)
+            else:
+                c += 1
+    canvas.drawPath(path, stroke=0, fill=1)
     canvas.restoreState()
 
 

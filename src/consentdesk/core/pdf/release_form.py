@@ -66,6 +66,11 @@ class _Context:
     minor: bool
 
 
+def _style(commands: list) -> TableStyle:
+    """Table style with the embedded font as cell default (reportlab's default is unembedded Helvetica)."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts.SANS), *commands])
+
+
 def _p(text: str, style) -> Paragraph:
     return Paragraph(text, style)
 
@@ -77,7 +82,7 @@ def _muted(text: str, st: Styles) -> Paragraph:
 def _section_heading(title: str, st: Styles) -> Table:
     table = Table([[_p(fonts.markup(title), st.section)]], colWidths=[CONTENT_W])
     table.setStyle(
-        TableStyle(
+        _style(
             [
                 ("BACKGROUND", (0, 0), (-1, -1), layout.NHS_BLUE),
                 ("LEFTPADDING", (0, 0), (-1, -1), 6),
@@ -102,7 +107,7 @@ def _ticks(options: tuple[Option, ...], chosen: list[str], st: Styles, columns: 
     width = (CONTENT_W - LABEL_W - 8) / columns
     table = Table(rows, colWidths=[width] * columns)
     table.setStyle(
-        TableStyle(
+        _style(
             [
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("TOPPADDING", (0, 0), (-1, -1), 1),
@@ -139,7 +144,7 @@ def _file_value(ctx: _Context, f: Field) -> Flowable:
             picture = _image(data, 70 * mm, 24 * mm)
             box = Table([[picture]], colWidths=[76 * mm], rowHeights=[28 * mm])
             box.setStyle(
-                TableStyle(
+                _style(
                     [
                         ("BOX", (0, 0), (-1, -1), 0.6, layout.NHS_MID_GREY),
                         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -182,7 +187,7 @@ def _section(ctx: _Context, section: Section) -> list[Flowable]:
     rows = [[_p(fonts.markup(f.label), st.label), _value(ctx, f)] for f in section.fields]
     table = Table(rows, colWidths=[LABEL_W, CONTENT_W - LABEL_W])
     table.setStyle(
-        TableStyle(
+        _style(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -2), 0.4, layout.NHS_PALE_GREY),
@@ -203,7 +208,7 @@ def _wording(ctx: _Context) -> list[Flowable]:
     note = _p(fonts.markup(f"Wording of {ctx.form.title}, version {ctx.form.version}, as signed."), st.small)
     box = Table([[inner + [note]]], colWidths=[CONTENT_W])
     box.setStyle(
-        TableStyle(
+        _style(
             [
                 ("BACKGROUND", (0, 0), (-1, -1), layout.NHS_PALE_GREY),
                 ("LINEBEFORE", (0, 0), (0, -1), 3, layout.NHS_BLUE),
@@ -238,7 +243,7 @@ def _status_block(ctx: _Context, today: date) -> list[Flowable]:
     ]
     table = Table(cells, colWidths=[CONTENT_W * 0.16, CONTENT_W * 0.36, CONTENT_W * 0.24, CONTENT_W * 0.24])
     table.setStyle(
-        TableStyle(
+        _style(
             [
                 ("BOX", (0, 0), (-1, -1), 0.6, layout.NHS_MID_GREY),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -268,7 +273,7 @@ def _status_block(ctx: _Context, today: date) -> list[Flowable]:
         colour, text = banner
         box = Table([[_p(fonts.markup(text), st.banner)]], colWidths=[CONTENT_W])
         box.setStyle(
-            TableStyle(
+            _style(
                 [
                     ("BACKGROUND", (0, 0), (-1, -1), colour),
                     ("LEFTPADDING", (0, 0), (-1, -1), 8),
@@ -340,6 +345,7 @@ def write_completed_form(catalogue: Catalogue, consent: Consent, out: Path) -> P
             author=form.organisation,
             subject=f"Completed {form.name} v{form.version} record {consent.id}",
             creator="ConsentDesk",
+            initialFontName=fonts.fonts().regular,  # no unembedded Helvetica left in the page resources
             keywords=["consent", "model release", consent.id],
         )
         frame = Frame(
