@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "consentdesk.cli.forms_cmds",
     "consentdesk.cli.audit_cmds",
     "consentdesk.cli.analyse_cmds",
+    "consentdesk.cli.image_cmds",
 )
 
 

@@ -1,0 +1,104 @@
+"""`consentdesk import` and `consentdesk images`: bring a shoot into the catalogue and list it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+
+from consentdesk.cli.common import UserError, open_catalogue, print_json
+from consentdesk.core.importer import ImportProgress, import_paths
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    imp = sub.add_parser(
+        "import",
+        help="add photos (files or folders) to the catalogue and check them",
+        description="Add photos to the catalogue and analyse them (faces, personal data, codes, screens). "
+        "Files already in the catalogue (same content) are not added twice.",
+    )
+    imp.add_argument("paths", nargs="+", metavar="PATH")
+    imp.add_argument("--shoot", help="name of the shoot (default: the folder name)")
+    imp.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="analysis processes")
+    imp.add_argument("--json", action="store_true", help="print the import report as JSON")
+    imp.set_defaults(func=cmd_import)
+
+    images = sub.add_parser("images", help="list imported photos")
+    images.add_argument("--shoot", type=int, help="only this shoot id")
+    images.add_argument("--json", action="store_true")
+    images.set_defaults(func=cmd_images)
+
+
+def _progress(p: ImportProgress) -> None:
+    eta = p.eta_seconds
+    eta_text = f", about {eta:.0f} s left" if eta is not None else ""
+    print(f"\r{p.done}/{p.total} checked{eta_text}   ", end="", file=sys.stderr, flush=True)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        raise UserError("--workers must be at least 1")
+    with open_catalogue(args) as catalogue:
+        report = import_paths(
+            catalogue,
+            args.paths,
+            workers=args.workers,
+            shoot_name=args.shoot,
+            progress=None if args.json or not sys.stderr.isatty() else _progress,
+        )
+    if args.json:
+        print_json(
+            {
+                "shoot": report.shoot_id,
+                "added": report.added,
+                "duplicates": report.duplicates,
+                "errors": [{"path": e.path, "error": e.reason} for e in report.errors],
+                "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+                "cancelled": report.cancelled,
+            }
+        )
+    else:
+        print(file=sys.stderr)
+        for problem in report.errors:
+            print(f"error {problem.path}: {problem.reason}", file=sys.stderr)
+        reasons = Counter(s.reason for s in report.skipped)
+        for reason, count in reasons.most_common():
+            example = next(s.path for s in report.skipped if s.reason == reason)
+            more = f" (and {count - 1} more)" if count > 1 else ""
+            print(f"skipped {example}{more}: {reason}", file=sys.stderr)
+        print(
+            f"{len(report.added)} added, {len(report.duplicates)} already in the catalogue, "
+            f"{len(report.errors)} could not be read, {len(report.skipped)} skipped"
+        )
+    folder_problems = any(s.is_problem for s in report.skipped)
+    return 1 if report.errors or folder_problems else 0
+
+
+def cmd_images(args: argparse.Namespace) -> int:
+    with open_catalogue(args) as catalogue:
+        rows = []
+        for image in catalogue.list_images(args.shoot):
+            analysis = catalogue.current_analysis(image.id)
+            rows.append(
+                {
+                    "id": image.id,
+                    "path": image.path,
+                    "shoot": image.shoot_id,
+                    "width": image.width,
+                    "height": image.height,
+                    "faces": len(analysis.faces) if analysis else 0,
+                    "findings": [f.kind.value for f in analysis.findings if f.severity.value != "low"]
+                    if analysis
+                    else [],
+                }
+            )
+    if args.json:
+        print_json(rows)
+    elif not rows:
+        print("No photos imported yet. Use `consentdesk import FOLDER`.")
+    else:
+        for r in rows:
+            items = ", ".join(r["findings"]) or "no confidential items"
+            print(f"{r['id']:>6}  {r['faces']} face(s); {items}  {r['path']}")
+    return 0
