@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "consentdesk.cli.audit_cmds",
     "consentdesk.cli.analyse_cmds",
     "consentdesk.cli.image_cmds",
+    "consentdesk.cli.review_cmds",
+    "consentdesk.cli.lifecycle_cmds",
 )
 
 
