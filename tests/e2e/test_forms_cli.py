@@ -159,6 +159,30 @@ def test_non_writable_folder(home, capsys):
         locked.chmod(0o700)
 
 
+def test_non_writable_folder_even_as_root(home, capsys, monkeypatch):
+    """Tests run as root in CI, which ignores permissions: simulate the check's answer instead."""
+    real_access = os.access
+    locked = home / "locked"
+    locked.mkdir()
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == locked else real_access(p, mode))
+    rc = main(
+        [
+            "--catalog",
+            str(home / "c.sqlite"),
+            "forms",
+            "blank",
+            "--count",
+            "2",
+            "--out",
+            str(locked / "f.pdf"),
+        ]
+    )
+    assert rc != 0
+    assert "not writable" in capsys.readouterr().err
+    assert list(locked.iterdir()) == []
+    assert _no_reservations(home / "c.sqlite")
+
+
 def test_disk_full_while_writing_reports_reserved_ids(home, capsys, monkeypatch):
     import errno
 

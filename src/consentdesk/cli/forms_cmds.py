@@ -32,9 +32,8 @@ def cmd_blank(args: argparse.Namespace) -> int:
     from consentdesk.core.pdf.blank_forms import MAX_FORMS, BlankFormsNotWritten, write_blank_forms
 
     if not 1 <= args.count <= MAX_FORMS:
-        raise UserError(
-            f"--count must be between 1 and {MAX_FORMS} (got {args.count}); print larger batches in several runs"
-        )
+        advice = "; print larger batches in several runs" if args.count > MAX_FORMS else ""
+        raise UserError(f"--count must be between 1 and {MAX_FORMS} (got {args.count}){advice}")
     out = Path(args.out).expanduser()
     with open_catalogue(args) as catalogue:
         try:

@@ -3,8 +3,9 @@
 The standard PDF fonts (Helvetica…) cover Latin-1 only, so a Welsh ŵ, a Polish ł or a Cyrillic name
 would print as black boxes. We embed DejaVu Sans (shipped in resources/fonts) for all text, and, for
 scripts DejaVu lacks (Chinese, Japanese, Korean), switch per run of characters to a CJK font found on
-the system, if one is installed. Without one those characters still go into the PDF text (so search
-and copy work) but print as empty boxes.
+the system, if one is installed. Without one those characters print as empty boxes and are lost from
+the PDF's extractable text. Right-to-left scripts (Hebrew, Arabic) are drawn with DejaVu's glyphs in
+the order typed, without bidi reordering or Arabic joining (reportlab needs extra shaping libraries).
 """
 
 from __future__ import annotations
