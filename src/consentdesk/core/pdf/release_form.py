@@ -20,10 +20,10 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     Image,
-    KeepTogether,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -197,8 +197,9 @@ def _section(ctx: _Context, section: Section) -> list[Flowable]:
             ]
         )
     )
-    # Keep a section on one page when it fits; one longer than a page still splits (KeepTogether allows it).
-    return [KeepTogether([_section_heading(section.title, st), Spacer(1, 2), table]), Spacer(1, 8)]
+    # A heading never ends a page (start a new one when under ~45 mm is left); a long section's table
+    # then splits between rows, so a page is not left half empty just to keep a section whole.
+    return [CondPageBreak(45 * mm), _section_heading(section.title, st), Spacer(1, 2), table, Spacer(1, 8)]
 
 
 def _wording(ctx: _Context) -> list[Flowable]:
