@@ -23,6 +23,7 @@ from typing import Any
 import sqlite_utils
 
 from consentdesk.core import audit, ids
+from consentdesk.core.lifecycle.records import ApprovalRecord, ErasureCounts, FaceLink, LapsedLink, PaperScan
 from consentdesk.core.migrations import APPLICATION_ID, LATEST_VERSION, migrate, schema_version
 from consentdesk.core.minimise import mask_finding_text
 from consentdesk.core.model import (
@@ -586,6 +587,233 @@ class Catalogue:
     # --- review decisions and approvals (verify-before-posting) --------------------------------
 
     # --- data-protection lifecycle (erasure, paper scans, backup, integrity) -------------------
+
+    # Faces of each image's current analysis (highest analyses.id) with their newest decision, if any.
+    _CURRENT_FACE_LINKS = """
+        SELECT f.id AS face_id, f.n, a.image_id, f.x, f.y, f.w, f.h,
+               coalesce(d.state, 'unresolved') AS state, d.consent_id
+        FROM analyses a
+        JOIN faces f ON f.analysis_id = a.id
+        LEFT JOIN face_decisions d ON d.id = (SELECT max(id) FROM face_decisions WHERE face_id = f.id)
+        WHERE a.id = (SELECT max(id) FROM analyses WHERE image_id = a.image_id)
+    """
+
+    def face_links(self, image_id: int) -> list[FaceLink]:
+        """Every face of the image's current analysis with its current decision (undecided = unresolved)."""
+        rows = self._conn.execute(
+            self._CURRENT_FACE_LINKS + " AND a.image_id = ? ORDER BY f.n", (image_id,)
+        ).fetchall()
+        return [
+            FaceLink(r["face_id"], r["n"], Box(r["x"], r["y"], r["w"], r["h"]), r["state"], r["consent_id"])
+            for r in rows
+        ]
+
+    def images_linked_to(self, consent_id: str) -> dict[int, list[int]]:
+        """Image id -> face numbers currently linked to this consent (current analyses only)."""
+        rows = self._conn.execute(
+            self._CURRENT_FACE_LINKS
+            + " AND d.state = 'linked' AND d.consent_id = ? ORDER BY a.image_id, f.n",
+            (consent_id,),
+        ).fetchall()
+        linked: dict[int, list[int]] = {}
+        for r in rows:
+            linked.setdefault(r["image_id"], []).append(r["n"])
+        return linked
+
+    def lapsed_links(self, today: date) -> list[LapsedLink]:
+        """Current face links to consents that are withdrawn, erased or past their end date on `today`."""
+        sql = f"""
+            SELECT DISTINCT l.image_id, c.id AS consent_id,
+                   CASE WHEN c.status != 'active' THEN c.status ELSE 'expired' END AS status
+            FROM ({self._CURRENT_FACE_LINKS}) l JOIN consents c ON c.id = l.consent_id
+            WHERE l.state = 'linked'
+              AND (c.status != 'active' OR (c.expires_on IS NOT NULL AND c.expires_on < ?))
+            ORDER BY l.image_id, c.id
+        """
+        return [
+            LapsedLink(r["image_id"], r["consent_id"], r["status"])
+            for r in self._conn.execute(sql, (today.isoformat(),))
+        ]
+
+    def approvals_for_image(self, image_id: int) -> list[ApprovalRecord]:
+        rows = self._conn.execute(
+            """SELECT a.*, (SELECT group_concat(channel, ',') FROM
+                   (SELECT channel FROM approval_channels WHERE approval_id = a.id ORDER BY channel)) AS channels
+               FROM approvals a WHERE a.image_id = ? ORDER BY a.approved_at, a.id""",
+            (image_id,),
+        ).fetchall()
+        return [
+            ApprovalRecord(
+                r["id"],
+                r["image_id"],
+                r["approved_at"],
+                r["approved_by"],
+                r["posting_date"],
+                r["export_path"],
+                r["export_sha256"],
+                tuple(c for c in (r["channels"] or "").split(",") if c),
+            )
+            for r in rows
+        ]
+
+    def audit_entries_mentioning(self, text: str) -> list[audit.AuditEntry]:
+        """Entries whose subject is `text` or whose details contain it (e.g. an image entry naming a consent)."""
+        rows = self._conn.execute(
+            "SELECT seq FROM audit WHERE subject = ? OR instr(details, ?) > 0 ORDER BY seq", (text, text)
+        ).fetchall()
+        wanted = {r["seq"] for r in rows}
+        return [e for e in self.audit_entries() if e.seq in wanted]
+
+    def erase_consent(self, consent_id: str, today: date) -> ErasureCounts:
+        """Remove a person's personal data and every link to them, leaving an id-only tombstone.
+
+        Face links are deleted (history included: they tie the person to photos) and each face gets a
+        fresh 'unresolved' decision, so an older 'blur' decision cannot silently clear it again; each
+        image shown is also marked rejected, so it is blocked on every channel until someone reviews it
+        on purpose. Free text of earlier status events is blanked too (a withdrawal reason can name
+        people). Call `compact()` afterwards so nothing is left in free pages or the WAL.
+        """
+        self._conn.execute("PRAGMA secure_delete = ON")
+        with self.transaction():
+            consent = self.get_consent(consent_id)
+            if consent.status is ConsentStatus.ERASED:
+                raise CatalogueError(f"consent {consent_id} was already erased")
+            actor, now = audit.current_actor(), utc_now()
+            linked = self._conn.execute(
+                "SELECT DISTINCT face_id, image_id FROM face_decisions WHERE consent_id = ?", (consent_id,)
+            ).fetchall()
+            removed = self._conn.execute(
+                "DELETE FROM face_decisions WHERE consent_id = ?", (consent_id,)
+            ).rowcount
+            for r in linked:
+                self._conn.execute(
+                    "INSERT INTO face_decisions(image_id, face_id, state, consent_id, decided_at, decided_by)"
+                    " VALUES (?, ?, 'unresolved', NULL, ?, ?)",
+                    (r["image_id"], r["face_id"], now, actor),
+                )
+            images = tuple(sorted({r["image_id"] for r in linked}))
+            for image_id in images:
+                self._conn.execute(
+                    "INSERT INTO image_reviews(image_id, state, reason, decided_at, decided_by)"
+                    " VALUES (?, 'rejected', ?, ?, ?)",
+                    (
+                        image_id,
+                        "a person shown was erased from the register; review again before any use",
+                        now,
+                        actor,
+                    ),
+                )
+            self._conn.execute(
+                "UPDATE consents SET answers = '{}', status = 'erased' WHERE id = ?", (consent_id,)
+            )
+            files = self._conn.execute(
+                "DELETE FROM consent_files WHERE consent_id = ?", (consent_id,)
+            ).rowcount
+            scans = self._conn.execute("DELETE FROM paper_scans WHERE form_id = ?", (consent_id,)).rowcount
+            self._conn.execute("UPDATE consent_events SET reason = NULL WHERE consent_id = ?", (consent_id,))
+            self._conn.execute(
+                "INSERT INTO consent_events(consent_id, kind, effective_on, reason, recorded_at, recorded_by) "
+                "VALUES (?, 'erased', ?, NULL, ?, ?)",
+                (consent_id, today.isoformat(), now, actor),
+            )
+            counts = ErasureCounts(consent_id, removed, images, files, scans)
+            self.append_audit(
+                "consent.erased",
+                consent_id,
+                {
+                    "face_links_removed": removed,
+                    "images_blocked": list(images),
+                    "files_removed": files,
+                    "scans_removed": scans,
+                },
+            )
+        return counts
+
+    def compact(self) -> bool:
+        """Rewrite the file without free pages and empty the WAL, so deleted data is really gone.
+
+        The WAL holds old page images too, so it is checkpointed and truncated before and after VACUUM.
+        Returns False if another connection kept the WAL from being fully emptied (close other windows
+        and run `consentdesk check` or erase again to finish).
+        """
+        first = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        self._conn.execute("VACUUM")
+        last = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return first[0] == 0 and last[0] == 0
+
+    def checkpoint(self) -> bool:
+        """Move everything from the WAL into the main file (before copying or replacing the file)."""
+        return self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+
+    def add_paper_scan(
+        self, form_id: str, page: int, source_name: str, mime: str, data: bytes
+    ) -> tuple[PaperScan, bool]:
+        """Attach one scanned page to a form id issued by this catalogue; the same bytes are kept once."""
+        digest = hashlib.sha256(data).hexdigest()
+        with self.transaction():
+            row = self._conn.execute(
+                "SELECT id FROM paper_scans WHERE form_id = ? AND sha256 = ?", (form_id, digest)
+            ).fetchone()
+            if row:
+                return self._paper_scan(row["id"]), False
+            scan_id = self._conn.execute(
+                "INSERT INTO paper_scans(form_id, page, source_name, mime, sha256, data, scanned_at, scanned_by)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (form_id, page, source_name, mime, digest, data, utc_now(), audit.current_actor()),
+            ).lastrowid
+            self.append_audit(
+                "paper_scan.attached",
+                form_id,
+                {"scan": scan_id, "page": page, "sha256": digest, "state": self.form_id_state(form_id)},
+            )
+        return self._paper_scan(int(scan_id)), True
+
+    _PAPER_SCAN_SELECT = """SELECT s.id, s.form_id, s.page, s.source_name, s.mime, s.sha256, s.scanned_at,
+                                   s.scanned_by, c.id AS consent_id
+                            FROM paper_scans s LEFT JOIN consents c ON c.id = s.form_id"""
+
+    def _paper_scan(self, scan_id: int) -> PaperScan:
+        row = self._conn.execute(self._PAPER_SCAN_SELECT + " WHERE s.id = ?", (scan_id,)).fetchone()
+        return PaperScan(*row)
+
+    def paper_scans(self, form_id: str | None = None, *, awaiting_entry: bool = False) -> list[PaperScan]:
+        """Scans of one form id (or all); `awaiting_entry` keeps only forms with no record entered yet."""
+        where, params = [], []
+        if form_id:
+            where.append("s.form_id = ?")
+            params.append(form_id)
+        if awaiting_entry:
+            where.append("c.id IS NULL")
+        sql = self._PAPER_SCAN_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        return [PaperScan(*r) for r in self._conn.execute(sql + " ORDER BY s.form_id, s.page, s.id", params)]
+
+    def paper_scan_data(self, scan_id: int) -> bytes:
+        row = self._conn.execute("SELECT data FROM paper_scans WHERE id = ?", (scan_id,)).fetchone()
+        if row is None:
+            raise KeyError(scan_id)
+        return bytes(row["data"])
+
+    def backup_to(self, dest: Path) -> None:
+        """Copy the catalogue with SQLite's online backup: consistent even while the app is writing."""
+        target = sqlite3.connect(dest)
+        try:
+            self._conn.backup(target)
+        finally:
+            target.close()
+
+    def integrity_problems(self) -> list[str]:
+        """SQLite's own check of the file's structure plus dangling references; empty means healthy."""
+        problems = [r[0] for r in self._conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        for r in self._conn.execute("PRAGMA foreign_key_check"):
+            problems.append(f"{r[0]} row {r[1]} points to a missing {r[2]} row")
+        return problems
+
+    def update_image_path(self, image_id: int, new_path: str) -> None:
+        """Record where an image's file is now (found by its SHA-256 after it was moved)."""
+        with self.transaction():
+            old = self.get_image(image_id)
+            self._conn.execute("UPDATE images SET path = ? WHERE id = ?", (new_path, image_id))
+            self.append_audit("image.relinked", f"image:{image_id}", {"sha256": old.sha256})
 
 
 def _image_from_row(row: sqlite3.Row) -> ImageRecord:

@@ -219,6 +219,30 @@ MIGRATIONS: dict[int, str] = {
         PRIMARY KEY (approval_id, channel)
     );
     """,
+    4: """
+    -- Scans and phone photos of signed paper forms, matched to their form id by the QR code on the page.
+    -- A scan of a reserved id is "awaiting data entry" until a record with that id exists; no state is
+    -- stored, it follows from form_ids/consents. Erasure deletes the scans of the erased record.
+    CREATE TABLE paper_scans (
+        id INTEGER PRIMARY KEY,
+        form_id TEXT NOT NULL REFERENCES form_ids(id),
+        page INTEGER NOT NULL,
+        source_name TEXT NOT NULL,
+        mime TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        data BLOB NOT NULL,
+        scanned_at TEXT NOT NULL,
+        scanned_by TEXT NOT NULL,
+        UNIQUE (form_id, sha256)
+    );
+    CREATE INDEX paper_scans_form ON paper_scans(form_id);
+
+    CREATE TRIGGER paper_scans_immutable BEFORE UPDATE ON paper_scans
+    BEGIN SELECT RAISE(ABORT, 'paper scans are evidence and are never edited'); END;
+    CREATE TRIGGER paper_scans_delete_only_when_erased BEFORE DELETE ON paper_scans
+    WHEN (SELECT status FROM consents WHERE id = OLD.form_id) IS NOT 'erased'
+    BEGIN SELECT RAISE(ABORT, 'paper scans are removed only by erasure of their record'); END;
+    """,
 }
 
 LATEST_VERSION = max(MIGRATIONS)
