@@ -44,6 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     pdf.add_argument("--out", required=True, metavar="FILE.pdf")
     pdf.set_defaults(func=cmd_pdf)
 
+    from consentdesk.cli.lifecycle_cmds import register_consent_actions  # withdraw, erase
+
+    register_consent_actions(commands)
+
 
 def _read_json_arg(value: str) -> tuple[str, Path]:
     if value == "-":

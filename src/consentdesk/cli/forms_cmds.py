@@ -27,6 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ls.set_defaults(func=cmd_list)
 
+    from consentdesk.cli.lifecycle_cmds import register_forms_actions  # scan, scans
+
+    register_forms_actions(commands)
+
 
 def cmd_blank(args: argparse.Namespace) -> int:
     from consentdesk.core.pdf.blank_forms import MAX_FORMS, BlankFormsNotWritten, write_blank_forms

@@ -1,0 +1,43 @@
+"""Erasure (right to be forgotten): remove a person's data and leave only an id-only tombstone.
+
+What is removed: the answers (blanked to `{}`), signatures and reference photos, paper scans of their
+form, free-text reasons on their status events, and every face link to them. What stays: the record id
+with status 'erased' and its dates (so the audit trail still makes sense and the id is never reissued),
+and the audit entries, which hold ids and counts only. Images they were in are blocked on every channel
+(their faces become unresolved and the image is marked rejected) until someone reviews them again.
+
+SQLite keeps deleted rows in free pages and old page images in the WAL, so the file is compacted
+afterwards (checkpoint, VACUUM, checkpoint) with secure_delete on. Copies made earlier (backups, the
+`.vN.bak` kept before an upgrade, `.before-restore-*`) still hold the data; they are listed so the
+operator can deal with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from consentdesk.core.catalogue import Catalogue
+from consentdesk.core.lifecycle.records import ErasureCounts
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureReport:
+    counts: ErasureCounts
+    compacted: bool  # False: another program held the catalogue open, so the WAL could not be emptied
+    older_copies: tuple[Path, ...]  # files beside the catalogue that may still hold the erased data
+
+
+def older_copies(catalogue_path: Path) -> tuple[Path, ...]:
+    """Copies ConsentDesk itself makes beside the catalogue (upgrade and restore backups)."""
+    folder, name = catalogue_path.parent, catalogue_path.name
+    found = [*folder.glob(f"{name}.v*.bak"), *folder.glob(f"{name}.before-restore-*")]
+    return tuple(sorted(found))
+
+
+def erase(catalogue: Catalogue, consent_id: str, today: date | None = None) -> ErasureReport:
+    """Erase one person's record (see the module docstring for exactly what goes and what stays)."""
+    counts = catalogue.erase_consent(consent_id, today or date.today())
+    compacted = catalogue.compact()
+    return ErasureReport(counts, compacted, older_copies(Path(catalogue.path)))

@@ -1,0 +1,169 @@
+"""Paper forms: attach scans or phone photos of signed forms to their form id, read from the QR code.
+
+The id is never typed and never guessed: a page whose QR code is missing, unreadable, not a valid id,
+or not issued by this catalogue is reported and not stored. A scan of a reserved id waits for data entry
+(`scans_awaiting_entry`); once a record with that id is entered the scan belongs to it automatically.
+PDF pages are rendered with poppler's `pdftoppm` at 200 dpi and kept as lossless PNG (they are evidence);
+photos are kept byte for byte as taken.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from consentdesk.core import ids
+from consentdesk.core.catalogue import Catalogue
+from consentdesk.core.lifecycle.records import PaperScan
+
+RENDER_DPI = 200
+MAX_SCAN_BYTES = 50_000_000
+
+
+class ScanOutcome(StrEnum):
+    ATTACHED = "attached"  # the form's record exists; the scan is now part of it
+    AWAITING_ENTRY = "awaiting entry"  # the id was reserved for a printed form; no record entered yet
+    ALREADY_STORED = "already stored"  # the same page was scanned in before
+    UNKNOWN_ID = "unknown form id"  # a valid id, but not issued by this catalogue
+    INVALID_ID = "invalid form id"  # a QR code that is not a ConsentDesk form id
+    NO_ID = "no form id found"  # no readable QR code on the page
+    SEVERAL_IDS = "several form ids"  # different ids on one page: scan forms one per page
+    UNREADABLE = "unreadable file"
+
+    @property
+    def stored(self) -> bool:
+        return self in (ScanOutcome.ATTACHED, ScanOutcome.AWAITING_ENTRY, ScanOutcome.ALREADY_STORED)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    source: str
+    page: int
+    outcome: ScanOutcome
+    form_id: str | None = None
+    scan_id: int | None = None
+    detail: str = ""
+
+    @property
+    def message(self) -> str:
+        where = f"{Path(self.source).name} page {self.page}"
+        advice = {
+            ScanOutcome.UNKNOWN_ID: "this form was printed from another catalogue; enter it there or on screen",
+            ScanOutcome.INVALID_ID: "the code is not a ConsentDesk form id; check it is the right form",
+            ScanOutcome.NO_ID: "rescan it flat, in focus, with the whole QR code in view",
+            ScanOutcome.SEVERAL_IDS: "scan each form on its own page",
+            ScanOutcome.UNREADABLE: "check the file is a PDF or photo and not damaged",
+        }.get(self.outcome)
+        text = f"{where}: {self.outcome.value}" + (f" {self.form_id}" if self.form_id else "")
+        if self.detail:
+            text += f" ({self.detail})"
+        return text + (f" — {advice}" if advice else "")
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    number: int
+    picture: Image.Image
+    data: bytes
+    mime: str
+
+
+def _qr_texts(picture: Image.Image) -> list[str]:
+    """Texts of the QR codes on a page, trying a reduced copy and a thresholded one for phone photos."""
+    import zxingcpp
+
+    grey = ImageOps.exif_transpose(picture).convert("L")
+    attempts = [grey]
+    if max(grey.size) > 1600:
+        small = grey.copy()
+        small.thumbnail((1600, 1600))
+        attempts.append(small)
+    attempts.append(ImageOps.autocontrast(grey).point(lambda v: 255 if v > 128 else 0))
+    for attempt in attempts:
+        found = zxingcpp.read_barcodes(np.ascontiguousarray(np.asarray(attempt)))
+        texts = [str(b.text) for b in found if "QR" in str(b.format)]
+        if texts:
+            return texts
+    return []
+
+
+def _pdf_pages(path: Path) -> Iterator[_Page]:
+    if shutil.which("pdftoppm") is None:
+        raise OSError("poppler's pdftoppm is not installed; install poppler-utils to scan PDF forms")
+    with tempfile.TemporaryDirectory(prefix="consentdesk-scan-") as tmp:
+        subprocess.run(
+            ["pdftoppm", "-r", str(RENDER_DPI), "-png", str(path), str(Path(tmp) / "page")],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        for n, png in enumerate(
+            sorted(Path(tmp).glob("page*.png"), key=lambda p: int(p.stem.split("-")[-1])), 1
+        ):
+            data = png.read_bytes()
+            with Image.open(png) as im:
+                im.load()
+                yield _Page(n, im.copy(), data, "image/png")
+
+
+def _pages(path: Path) -> Iterator[_Page]:
+    if path.stat().st_size > MAX_SCAN_BYTES:
+        raise OSError("the file is over 50 MB; scan at 200-300 dpi")
+    head = path.read_bytes()[:5]
+    if head == b"%PDF-":
+        yield from _pdf_pages(path)
+        return
+    data = path.read_bytes()
+    with Image.open(path) as im:
+        im.load()
+        mime = Image.MIME.get(im.format or "", "application/octet-stream")
+        yield _Page(1, im.copy(), data, mime)
+
+
+def scan_forms(catalogue: Catalogue, files: Iterable[str | Path]) -> list[ScanResult]:
+    """Read the form id on every page of every file and attach the page to it; one result per page."""
+    results: list[ScanResult] = []
+    for file in files:
+        path = Path(file).expanduser()
+        try:
+            for page in _pages(path):
+                results.append(_attach(catalogue, path, page))
+        except (OSError, subprocess.SubprocessError, Image.UnidentifiedImageError, ValueError) as exc:
+            detail = getattr(exc, "strerror", None) or str(exc).splitlines()[0][:200]
+            results.append(ScanResult(str(path), 0, ScanOutcome.UNREADABLE, detail=detail))
+    return results
+
+
+def _attach(catalogue: Catalogue, path: Path, page: _Page) -> ScanResult:
+    texts = _qr_texts(page.picture)
+    if not texts:
+        return ScanResult(str(path), page.number, ScanOutcome.NO_ID)
+    valid = {ids.normalise(t) for t in texts} - {None}
+    if not valid:
+        return ScanResult(str(path), page.number, ScanOutcome.INVALID_ID)
+    if len(valid) > 1:
+        return ScanResult(str(path), page.number, ScanOutcome.SEVERAL_IDS, detail=", ".join(sorted(valid)))
+    form_id = valid.pop()
+    assert form_id is not None
+    state = catalogue.form_id_state(form_id)
+    if state == "unknown":
+        return ScanResult(str(path), page.number, ScanOutcome.UNKNOWN_ID, form_id)
+    scan, added = catalogue.add_paper_scan(form_id, page.number, path.name, page.mime, page.data)
+    if not added:
+        outcome = ScanOutcome.ALREADY_STORED
+    else:
+        outcome = ScanOutcome.ATTACHED if state == "used" else ScanOutcome.AWAITING_ENTRY
+    return ScanResult(str(path), page.number, outcome, form_id, scan.id)
+
+
+def scans_awaiting_entry(catalogue: Catalogue) -> list[PaperScan]:
+    """Scanned paper forms whose record has not been typed in yet (the photographer's to-do list)."""
+    return catalogue.paper_scans(awaiting_entry=True)
