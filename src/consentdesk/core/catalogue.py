@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlite_utils
 
-from consentdesk.core import audit, ids
+from consentdesk.core import audit, decisions, ids
 from consentdesk.core.lifecycle.records import ApprovalRecord, ErasureCounts, FaceLink, LapsedLink, PaperScan
 from consentdesk.core.migrations import APPLICATION_ID, LATEST_VERSION, migrate, schema_version
 from consentdesk.core.minimise import mask_finding_text
@@ -585,6 +585,220 @@ class Catalogue:
         return [_image_from_row(r) for r in self._conn.execute(sql, (analyser_version,))]
 
     # --- review decisions and approvals (verify-before-posting) --------------------------------
+
+    def review_state(self, image_id: int) -> decisions.ImageState:
+        """The image's current analysis with the newest decision for each face and finding.
+
+        Decisions belong to the face/finding rows of one analysis, so a re-analysis starts unresolved.
+        """
+        self.get_image(image_id)  # KeyError for an unknown image
+        analysis = self.current_analysis(image_id)
+        review = self._conn.execute(
+            "SELECT state, reason FROM image_reviews WHERE image_id = ? ORDER BY id DESC LIMIT 1", (image_id,)
+        ).fetchone()
+        rejected = review is not None and review["state"] == "rejected"
+        reason = review["reason"] if rejected else None
+        if analysis is None:
+            return decisions.ImageState(image_id, None, None, rejected=rejected, rejection_reason=reason)
+        face_rows = {
+            r["face_id"]: r
+            for r in self._conn.execute(
+                """SELECT d.face_id, d.state, d.consent_id FROM face_decisions d
+                   JOIN faces f ON f.id = d.face_id
+                   WHERE f.analysis_id = ? AND d.id = (SELECT max(id) FROM face_decisions WHERE face_id = d.face_id)""",
+                (analysis.id,),
+            )
+        }
+        finding_rows = {
+            r["finding_id"]: r
+            for r in self._conn.execute(
+                """SELECT d.finding_id, d.state, d.reason FROM finding_decisions d
+                   JOIN findings f ON f.id = d.finding_id
+                   WHERE f.analysis_id = ?
+                     AND d.id = (SELECT max(id) FROM finding_decisions WHERE finding_id = d.finding_id)""",
+                (analysis.id,),
+            )
+        }
+        faces = tuple(
+            decisions.FaceReview(
+                f.id,
+                f.n,
+                f.box,
+                f.score,
+                decisions.FaceState(face_rows[f.id]["state"])
+                if f.id in face_rows
+                else decisions.FaceState.UNRESOLVED,
+                face_rows[f.id]["consent_id"] if f.id in face_rows else None,
+            )
+            for f in analysis.faces
+        )
+        findings = tuple(
+            decisions.FindingReview(
+                f.id,
+                f.n,
+                f.kind,
+                f.severity,
+                f.box,
+                f.text,
+                decisions.FindingState(finding_rows[f.id]["state"])
+                if f.id in finding_rows
+                else decisions.FindingState.UNRESOLVED,
+                finding_rows[f.id]["reason"] if f.id in finding_rows else None,
+            )
+            for f in analysis.findings
+        )
+        return decisions.ImageState(image_id, analysis.id, analysis.error, faces, findings, rejected, reason)
+
+    def add_face_decision(
+        self, image_id: int, face: decisions.FaceReview, state: decisions.FaceState, consent_id: str | None
+    ) -> None:
+        """Append a decision for one face (the newest wins); audited with ids only, never names."""
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO face_decisions(image_id, face_id, state, consent_id, decided_at, decided_by)"
+                " VALUES (?,?,?,?,?,?)",
+                (image_id, face.face_id, str(state), consent_id, utc_now(), audit.current_actor()),
+            )
+            self.append_audit(
+                "review.face",
+                f"image:{image_id}",
+                {"face": face.n, "face_id": face.face_id, "state": str(state), "consent": consent_id},
+            )
+
+    def add_finding_decision(
+        self,
+        image_id: int,
+        finding: decisions.FindingReview,
+        state: decisions.FindingState,
+        reason: str | None,
+    ) -> None:
+        """Append a decision for one finding. The reason stays in the catalogue, not in the audit details,
+        because reviewers may quote the personal data they dismissed."""
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO finding_decisions(image_id, finding_id, state, reason, decided_at, decided_by)"
+                " VALUES (?,?,?,?,?,?)",
+                (image_id, finding.finding_id, str(state), reason, utc_now(), audit.current_actor()),
+            )
+            self.append_audit(
+                "review.finding",
+                f"image:{image_id}",
+                {
+                    "finding": finding.n,
+                    "finding_id": finding.finding_id,
+                    "kind": str(finding.kind),
+                    "state": str(state),
+                    "reason_given": bool(reason),
+                },
+            )
+
+    def add_image_review(self, image_id: int, state: str, reason: str | None) -> None:
+        """Reject an image ('rejected') or undo a rejection ('open')."""
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO image_reviews(image_id, state, reason, decided_at, decided_by) VALUES (?,?,?,?,?)",
+                (image_id, state, reason, utc_now(), audit.current_actor()),
+            )
+            self.append_audit(
+                "review.image", f"image:{image_id}", {"state": state, "reason_given": bool(reason)}
+            )
+
+    def record_approval(
+        self,
+        approval_id: str,
+        image_id: int,
+        posting_date: date,
+        channels: list[str],
+        export_path: str,
+        export_sha256: str,
+        consent_ids: list[str],
+    ) -> decisions.ApprovalRecord:
+        """Store an approval and its channels with one audit entry (who, when, channels, file and hash)."""
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO approvals(id, image_id, approved_at, approved_by, posting_date, export_path,"
+                " export_sha256, consent_ids) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    approval_id,
+                    image_id,
+                    utc_now(),
+                    audit.current_actor(),
+                    posting_date.isoformat(),
+                    export_path,
+                    export_sha256,
+                    json.dumps(consent_ids),
+                ),
+            )
+            for channel in channels:
+                self._conn.execute(
+                    "INSERT INTO approval_channels(approval_id, channel) VALUES (?, ?)",
+                    (approval_id, channel),
+                )
+            self.append_audit(
+                "image.approved",
+                f"image:{image_id}",
+                {
+                    "approval": approval_id,
+                    "channels": channels,
+                    "posting_date": posting_date.isoformat(),
+                    "export_path": export_path,
+                    "export_sha256": export_sha256,
+                    "consents": consent_ids,
+                },
+            )
+        return next(a for a in self.review_approvals(image_id) if a.id == approval_id)
+
+    def review_approvals(self, image_id: int | None = None) -> list[decisions.ApprovalRecord]:
+        """Approvals of one image (or all), oldest first, with their channels."""
+        sql = """SELECT a.*, (SELECT group_concat(channel) FROM approval_channels c WHERE c.approval_id = a.id)
+                   AS channels FROM approvals a"""
+        sql += " WHERE a.image_id = ?" if image_id is not None else ""
+        rows = self._conn.execute(
+            sql + " ORDER BY a.approved_at, a.id", (image_id,) if image_id is not None else ()
+        )
+        return [
+            decisions.ApprovalRecord(
+                id=r["id"],
+                image_id=r["image_id"],
+                approved_at=r["approved_at"],
+                approved_by=r["approved_by"],
+                posting_date=date.fromisoformat(r["posting_date"]),
+                export_path=r["export_path"],
+                export_sha256=r["export_sha256"],
+                consent_ids=tuple(json.loads(r["consent_ids"])),
+                channels=tuple(sorted((r["channels"] or "").split(","))) if r["channels"] else (),
+            )
+            for r in rows
+        ]
+
+    def images_to_verify(self) -> list[ImageRecord]:
+        """Images neither approved nor rejected (newest review decides), by shoot and capture date."""
+        sql = """SELECT i.* FROM images i
+                 WHERE NOT EXISTS (SELECT 1 FROM approvals a WHERE a.image_id = i.id)
+                   AND coalesce((SELECT state FROM image_reviews r WHERE r.image_id = i.id
+                                 ORDER BY r.id DESC LIMIT 1), 'open') != 'rejected'
+                 ORDER BY i.shoot_id, coalesce(i.captured_at, i.imported_at), i.id"""
+        return [_image_from_row(r) for r in self._conn.execute(sql)]
+
+    def consents_linked_in_shoot(self, shoot_id: int) -> dict[str, int]:
+        """Consent id -> number of the shoot's photos whose current analysis links a face to it."""
+        sql = """SELECT d.consent_id, count(DISTINCT i.id) AS photos
+                 FROM images i
+                 JOIN analyses a ON a.id = (SELECT max(id) FROM analyses WHERE image_id = i.id)
+                 JOIN faces f ON f.analysis_id = a.id
+                 JOIN face_decisions d ON d.id = (SELECT max(id) FROM face_decisions WHERE face_id = f.id)
+                 WHERE i.shoot_id = ? AND d.state = 'linked'
+                 GROUP BY d.consent_id ORDER BY photos DESC, d.consent_id"""
+        return {r["consent_id"]: r["photos"] for r in self._conn.execute(sql, (shoot_id,))}
+
+    def consents_of_day(self, day: date) -> list[Consent]:
+        """Consents signed on `day`, or whose session date is `day` (paper forms entered later)."""
+        sql = (
+            self._CONSENT_SELECT
+            + """ WHERE substr(c.signed_at, 1, 10) = ?
+              OR json_extract(c.answers, '$.session_date') = ? ORDER BY c.signed_at, c.id"""
+        )
+        return [_consent_from_row(r) for r in self._conn.execute(sql, (day.isoformat(), day.isoformat()))]
 
     # --- data-protection lifecycle (erasure, paper scans, backup, integrity) -------------------
 

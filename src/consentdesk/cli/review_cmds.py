@@ -1,0 +1,305 @@
+"""`consentdesk status|link|face|resolve|reject|approve|queue`: verify an image before posting.
+
+IMAGE is a catalogue image id or the path of an imported file (matched by content, SHA-256, then by
+the stored path, so a renamed or moved file is still found).
+
+`status` without `--channel` prints the reasons shared by every channel once, then only the extra
+reasons per channel (usually "does not cover <channel>"), so a long list does not repeat itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from consentdesk.cli.common import UserError, open_catalogue, print_json
+from consentdesk.core.catalogue import Catalogue, CatalogueError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    st = sub.add_parser("status", help="is an image cleared for posting, and if not, why not")
+    st.add_argument("image", metavar="IMAGE", help="image id or path")
+    st.add_argument("--channel", help="only this channel (default: every channel)")
+    st.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="posting date (default: today)")
+    st.add_argument("--json", action="store_true", help="print JSON")
+    st.set_defaults(func=cmd_status)
+
+    link = sub.add_parser("link", help="link face N of an image to a consent record")
+    link.add_argument("image", metavar="IMAGE")
+    link.add_argument("n", type=int, metavar="N", help="face number (as shown by status)")
+    link.add_argument("consent_id", metavar="CONSENT_ID")
+    link.set_defaults(func=cmd_link)
+
+    face = sub.add_parser("face", help="mark face N: blur on export, not a person, or unresolved")
+    face.add_argument("image", metavar="IMAGE")
+    face.add_argument("n", type=int, metavar="N")
+    what = face.add_mutually_exclusive_group(required=True)
+    what.add_argument("--blur", dest="state", action="store_const", const="blur")
+    what.add_argument("--not-a-person", dest="state", action="store_const", const="not_a_person")
+    what.add_argument("--unresolved", dest="state", action="store_const", const="unresolved")
+    face.set_defaults(func=cmd_face)
+
+    res = sub.add_parser("resolve", help="resolve finding N: redact on export, dismiss, or unresolved")
+    res.add_argument("image", metavar="IMAGE")
+    res.add_argument("n", type=int, metavar="N")
+    how = res.add_mutually_exclusive_group(required=True)
+    how.add_argument("--redact", action="store_true")
+    how.add_argument("--dismiss", metavar="REASON", help="why the finding is harmless")
+    how.add_argument("--unresolved", action="store_true")
+    res.set_defaults(func=cmd_resolve)
+
+    rej = sub.add_parser("reject", help="reject an image: it is never to be posted")
+    rej.add_argument("image", metavar="IMAGE")
+    rej.add_argument("--reason", required=True)
+    rej.set_defaults(func=cmd_reject)
+
+    ap = sub.add_parser("approve", help="approve an image for channels and export the cleaned copy")
+    ap.add_argument("image", metavar="IMAGE")
+    ap.add_argument("--channel", action="append", required=True, help="channel (repeat for several)")
+    ap.add_argument("--out", required=True, metavar="DIR", help="folder for the approved copy")
+    ap.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="posting date (default: today)")
+    ap.add_argument("--json", action="store_true")
+    ap.set_defaults(func=cmd_approve)
+
+    q = sub.add_parser("queue", help="images still to verify, with what blocks each")
+    q.add_argument(
+        "--on", type=_date, metavar="YYYY-MM-DD", help="date to judge consents on (default: today)"
+    )
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_queue)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+def resolve_image(catalogue: Catalogue, text: str) -> int:
+    """An image id, or a path matched by its content (SHA-256) and then by its stored path."""
+    if text.isdigit():
+        try:
+            return catalogue.get_image(int(text)).id
+        except KeyError:
+            raise UserError(f"there is no image {text}; `consentdesk images` lists them") from None
+    path = Path(text).expanduser()
+    if path.is_file():
+        from consentdesk.core.imaging import ImageError, sha256_file
+
+        try:
+            found = catalogue.find_image_by_sha(sha256_file(path))
+        except ImageError as exc:
+            raise UserError(str(exc)) from exc
+        if found:
+            return found.id
+    wanted = {str(path), str(path.resolve())}
+    for image in catalogue.list_images():
+        if image.path in wanted:
+            return image.id
+    raise UserError(f"{text} is not in the catalogue; import it first with `consentdesk import {text}`")
+
+
+def _channels_or_error(channels: list[str] | None) -> list[str] | None:
+    from consentdesk.core.review import all_channels
+
+    if channels:
+        valid = all_channels()
+        for c in channels:
+            if c not in valid:
+                raise UserError(f"unknown channel {c!r}; choose one of: {', '.join(valid)}")
+    return channels
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from consentdesk.core import review
+
+    channels = _channels_or_error([args.channel] if args.channel else None)
+    with open_catalogue(args) as catalogue:
+        image_id = resolve_image(catalogue, args.image)
+        result = review.status(catalogue, image_id, args.on, channels)
+    common = result.common_reasons()
+    per_channel = {c: [r for r in cl.reasons if r not in common] for c, cl in result.clearances.items()}
+    if args.json:
+        print_json(
+            {
+                "image": result.image.id,
+                "path": result.image.path,
+                "on": result.on.isoformat(),
+                "summary": result.summary,
+                "channels": result.channels,
+                "cleared": {c: cl.cleared for c, cl in result.clearances.items()},
+                "reasons": common,
+                "channel_reasons": {c: r for c, r in per_channel.items() if r},
+                "faces": [
+                    {"n": f.n, "box": f.box.as_list(), "state": str(f.state), "consent": f.consent_id}
+                    for f in result.state.faces
+                ],
+                "findings": [
+                    {
+                        "n": f.n,
+                        "kind": str(f.kind),
+                        "severity": str(f.severity),
+                        "text": f.text,
+                        "box": f.box.as_list(),
+                        "state": str(f.state),
+                    }
+                    for f in result.state.findings
+                ],
+            }
+        )
+        return 0
+    print(f"Image {result.image.id} ({result.image.path}) on {result.on.isoformat()}: {result.summary}")
+    cleared = result.cleared_channels
+    if cleared:
+        print(f"Cleared for: {', '.join(cleared)}")
+    blocked = [c for c in result.channels if c not in cleared]
+    if not blocked:
+        return 0
+    print(f"Not cleared for: {', '.join(blocked)}")
+    for reason in common:
+        print(f"  - {reason}")
+    for channel, reasons in per_channel.items():
+        for reason in reasons:
+            print(f"  - [{channel}] {reason}")
+    return 0
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    from consentdesk.core import review
+
+    with open_catalogue(args) as catalogue:
+        image_id = resolve_image(catalogue, args.image)
+        try:
+            warning = review.link_face(catalogue, image_id, args.n, args.consent_id)
+        except (review.ReviewError, CatalogueError) as exc:
+            raise UserError(str(exc)) from exc
+    print(f"Face {args.n} of image {image_id} linked to {args.consent_id.strip().upper()}.")
+    if warning:
+        print(f"Warning: {warning}")
+    return 0
+
+
+def cmd_face(args: argparse.Namespace) -> int:
+    from consentdesk.core import review
+    from consentdesk.core.decisions import FaceState
+
+    with open_catalogue(args) as catalogue:
+        image_id = resolve_image(catalogue, args.image)
+        try:
+            review.set_face(catalogue, image_id, args.n, FaceState(args.state))
+        except (review.ReviewError, CatalogueError) as exc:
+            raise UserError(str(exc)) from exc
+    words = {
+        "blur": "will be blurred on export",
+        "not_a_person": "marked not a person",
+        "unresolved": "unresolved",
+    }
+    print(f"Face {args.n} of image {image_id} {words[args.state]}.")
+    return 0
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from consentdesk.core import review
+    from consentdesk.core.decisions import FindingState
+
+    if args.redact:
+        state, reason, words = FindingState.REDACT, None, "will be redacted on export"
+    elif args.dismiss is not None:
+        state, reason, words = FindingState.DISMISSED, args.dismiss, "dismissed"
+    else:
+        state, reason, words = FindingState.UNRESOLVED, None, "unresolved"
+    with open_catalogue(args) as catalogue:
+        image_id = resolve_image(catalogue, args.image)
+        try:
+            review.set_finding(catalogue, image_id, args.n, state, reason)
+        except (review.ReviewError, CatalogueError) as exc:
+            raise UserError(str(exc)) from exc
+    print(f"Finding {args.n} of image {image_id} {words}.")
+    return 0
+
+
+def cmd_reject(args: argparse.Namespace) -> int:
+    from consentdesk.core import review
+
+    with open_catalogue(args) as catalogue:
+        image_id = resolve_image(catalogue, args.image)
+        try:
+            review.reject(catalogue, image_id, args.reason)
+        except (review.ReviewError, CatalogueError) as exc:
+            raise UserError(str(exc)) from exc
+    print(f"Image {image_id} rejected; it will not be offered for posting.")
+    return 0
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    from consentdesk.core import export
+
+    channels = _channels_or_error(args.channel)
+    with open_catalogue(args) as catalogue:
+        image_id = resolve_image(catalogue, args.image)
+        try:
+            result = export.approve(catalogue, image_id, channels or [], args.out, args.on)
+        except export.NotCleared as exc:
+            on = (args.on or date.today()).isoformat()
+            lines = "\n".join(f"  - {r}" for r in exc.reasons)
+            raise UserError(
+                f"image {image_id} was not approved: it is not cleared for "
+                f"{', '.join(c for c, cl in exc.clearances.items() if not cl.cleared)} on {on}:\n{lines}",
+                exit_code=1,
+            ) from exc
+        except (export.ExportError, CatalogueError) as exc:
+            raise UserError(str(exc)) from exc
+    if args.json:
+        print_json(
+            {
+                "approval": result.approval.id,
+                "path": str(result.path),
+                "sha256": result.sha256,
+                "channels": list(result.approval.channels),
+                "model_release_status": result.release_status,
+            }
+        )
+    else:
+        print(result.path)
+    return 0
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    from consentdesk.core import review
+
+    with open_catalogue(args) as catalogue:
+        items = review.queue(catalogue, args.on)
+    if args.json:
+        print_json(
+            [
+                {
+                    "image": i.image.id,
+                    "path": i.image.path,
+                    "shoot": i.image.shoot_id,
+                    "captured_at": i.image.captured_at,
+                    "summary": i.summary,
+                    "unresolved_faces": i.blockers.unresolved_faces,
+                    "unresolved_findings": i.blockers.unresolved_findings,
+                    "consent_problems": i.blockers.consent_problems,
+                    "analysis_error": i.blockers.analysis_error,
+                    "ready": i.blockers.total == 0,
+                }
+                for i in items
+            ]
+        )
+        return 0
+    if not items:
+        print("Nothing to verify: every imported photo is approved or rejected.")
+        return 0
+    for i in items:
+        b = i.blockers
+        state = (
+            "ready to approve"
+            if b.total == 0
+            else f"{b.unresolved_faces} face(s), {b.unresolved_findings} finding(s) unresolved, "
+            f"{b.consent_problems} consent problem(s)" + (", analysis failed" if b.analysis_error else "")
+        )
+        print(f"{i.image.id:>6}  shoot {i.image.shoot_id}  {state}  {i.image.path}")
+    return 0

@@ -1,0 +1,90 @@
+"""Review decisions as plain values: what a reviewer decided about each face, finding and image.
+
+Why a module of its own: the catalogue stores these, the clearance rules (`policy`) judge them and the
+GUI/CLI show them. Keeping them here, free of SQL and Qt, lets all three share one vocabulary without
+importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from consentdesk.core.model import Box, FindingKind, Severity
+
+
+class FaceState(StrEnum):
+    UNRESOLVED = "unresolved"
+    LINKED = "linked"  # linked to a consent record
+    BLUR = "blur"  # pixelated on export
+    NOT_A_PERSON = "not_a_person"  # poster, screen, statue, or not identifiable
+
+
+class FindingState(StrEnum):
+    UNRESOLVED = "unresolved"
+    REDACT = "redact"  # solid-filled on export
+    DISMISSED = "dismissed"  # harmless; a reason is required
+
+
+@dataclass(frozen=True, slots=True)
+class FaceReview:
+    """One face of the current analysis with its newest decision."""
+
+    face_id: int
+    n: int
+    box: Box
+    score: float
+    state: FaceState = FaceState.UNRESOLVED
+    consent_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FindingReview:
+    """One finding of the current analysis with its newest decision; `text` is the stored, masked text."""
+
+    finding_id: int
+    n: int
+    kind: FindingKind
+    severity: Severity
+    box: Box
+    text: str
+    state: FindingState = FindingState.UNRESOLVED
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImageState:
+    """Everything the clearance rules need to know about one image (besides the consents themselves)."""
+
+    image_id: int
+    analysis_id: int | None
+    analysis_error: str | None
+    faces: tuple[FaceReview, ...] = ()
+    findings: tuple[FindingReview, ...] = ()
+    rejected: bool = False
+    rejection_reason: str | None = None
+
+    @property
+    def linked_consent_ids(self) -> list[str]:
+        """Consent ids linked to faces, in face order, each once."""
+        seen: list[str] = []
+        for face in self.faces:
+            if face.state is FaceState.LINKED and face.consent_id and face.consent_id not in seen:
+                seen.append(face.consent_id)
+        return seen
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRecord:
+    """A stored approval: one exported, cleaned copy for one or more channels."""
+
+    id: str
+    image_id: int
+    approved_at: str
+    approved_by: str
+    posting_date: date
+    export_path: str
+    export_sha256: str
+    consent_ids: tuple[str, ...]
+    channels: tuple[str, ...]

@@ -1,0 +1,314 @@
+"""Reviewing an image before posting: decisions on faces, findings and the image, and its clearance.
+
+Why this module: the GUI review view and the command line make the same decisions and ask the same
+questions, so both call these functions (Qt-free, one catalogue transaction per decision). Faces and
+findings are addressed by their number `n` in the CURRENT analysis (reading order, from 1), the same
+numbers the reviewer sees on the overlays. Decisions are appended, never edited; the newest one counts.
+The rules themselves live in `policy` (pure); this module only gathers their inputs from the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from consentdesk.core import ids, policy
+from consentdesk.core.catalogue import Catalogue, ConsentQuery
+from consentdesk.core.decisions import FaceReview, FaceState, FindingReview, FindingState, ImageState
+from consentdesk.core.forms import FormDefinition, FormDefinitionError, load_form
+from consentdesk.core.model import Consent, ConsentStatus, ImageRecord
+
+#: The form whose latest version defines the channels a reviewer can choose from.
+CURRENT_FORM = "model_release"
+
+
+class ReviewError(Exception):
+    """A decision that cannot be recorded; the message says why and what to do instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewStatus:
+    """An image's review state and its clearance for each channel on the posting date."""
+
+    image: ImageRecord
+    state: ImageState
+    on: date
+    consents: dict[str, Consent]
+    channels: list[str]
+    clearances: dict[str, policy.Clearance]
+    summary: str
+    blockers: policy.Blockers
+
+    @property
+    def cleared_channels(self) -> list[str]:
+        return [c for c in self.channels if self.clearances[c].cleared]
+
+    def common_reasons(self) -> list[str]:
+        """Reasons that block every channel asked about, in the order the rules give them."""
+        if not self.channels:
+            return []
+        first = self.clearances[self.channels[0]].reasons
+        return [r for r in first if all(r in self.clearances[c].reasons for c in self.channels[1:])]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentSuggestion:
+    """A candidate release for the face picker; `why` says why it is offered, `warning` if it cannot clear."""
+
+    consent: Consent
+    why: str
+    rank: int  # 0 already linked in this shoot, 1 same day and location, 2 same day, 3 text search
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    """One image in the "To verify" list with the counts of what blocks it."""
+
+    image: ImageRecord
+    blockers: policy.Blockers
+    summary: str
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+def form_definitions(consents: Iterable[Consent]) -> dict[policy.FormKey, FormDefinition]:
+    """The latest installed release form (it defines the channel list) plus each consent's own version.
+
+    A version that is not installed is left out; the rules then say so for the faces linked to it.
+    """
+    forms: dict[policy.FormKey, FormDefinition] = {}
+    latest = load_form(CURRENT_FORM)
+    forms[(latest.name, latest.version)] = latest
+    for consent in consents:
+        key = (consent.form_name, consent.form_version)
+        if key not in forms:
+            try:
+                forms[key] = load_form(*key)
+            except FormDefinitionError:
+                continue
+    return forms
+
+
+def all_channels() -> list[str]:
+    """Channel ids of the current release form, in form order."""
+    return [c.id for c in load_form(CURRENT_FORM).channels]
+
+
+def _linked_consents(catalogue: Catalogue, state: ImageState) -> dict[str, Consent]:
+    found = {}
+    for consent_id in state.linked_consent_ids:
+        consent = catalogue.find_consent(consent_id)
+        if consent is not None:
+            found[consent_id] = consent
+    return found
+
+
+def image_state(catalogue: Catalogue, image_id: int) -> ImageState:
+    try:
+        return catalogue.review_state(image_id)
+    except KeyError:
+        raise ReviewError(
+            f"there is no image {image_id} in the catalogue; `consentdesk images` lists them"
+        ) from None
+
+
+def status(
+    catalogue: Catalogue, image_id: int, on: date | None = None, channels: Sequence[str] | None = None
+) -> ReviewStatus:
+    """Clearance of the image for `channels` (default: every channel) on `on` (default: today).
+
+    Raises `policy.UnknownChannel` for a channel no installed form defines.
+    """
+    on = on or date.today()
+    state = image_state(catalogue, image_id)
+    consents = _linked_consents(catalogue, state)
+    forms = form_definitions(consents.values())
+    wanted = list(channels) if channels else policy.known_channels(forms.values())
+    clearances = policy.clearances(state, consents, forms, wanted, on)
+    return ReviewStatus(
+        image=catalogue.get_image(image_id),
+        state=state,
+        on=on,
+        consents=consents,
+        channels=wanted,
+        clearances=clearances,
+        summary=policy.summary(state, consents, forms, on, wanted[0] if len(wanted) == 1 else None),
+        blockers=policy.blockers(state, consents, forms, on),
+    )
+
+
+def queue(catalogue: Catalogue, on: date | None = None) -> list[QueueItem]:
+    """The "To verify" list: images neither approved nor rejected, by shoot and capture date."""
+    on = on or date.today()
+    items = []
+    for image in catalogue.images_to_verify():
+        state = catalogue.review_state(image.id)
+        consents = _linked_consents(catalogue, state)
+        forms = form_definitions(consents.values())
+        items.append(
+            QueueItem(
+                image=image,
+                blockers=policy.blockers(state, consents, forms, on),
+                summary=policy.summary(state, consents, forms, on),
+            )
+        )
+    return items
+
+
+# --- deciding -----------------------------------------------------------------------------------------
+
+
+def _face(state: ImageState, n: int) -> FaceReview:
+    for face in state.faces:
+        if face.n == n:
+            return face
+    if not state.faces:
+        raise ReviewError(f"image {state.image_id} has no detected faces")
+    raise ReviewError(f"image {state.image_id} has faces 1 to {len(state.faces)}; there is no face {n}")
+
+
+def _finding(state: ImageState, n: int) -> FindingReview:
+    for finding in state.findings:
+        if finding.n == n:
+            return finding
+    if not state.findings:
+        raise ReviewError(f"image {state.image_id} has no findings")
+    raise ReviewError(
+        f"image {state.image_id} has findings 1 to {len(state.findings)}; there is no finding {n}"
+    )
+
+
+def consent_warning(consent: Consent, on: date) -> str | None:
+    """Why a consent that may be linked will still not clear an image on `on`, or None."""
+    status_now = consent.effective_status(on)
+    if status_now is ConsentStatus.WITHDRAWN:
+        when = f" on {consent.withdrawn_on.isoformat()}" if consent.withdrawn_on else ""
+        return f"consent {consent.id} was withdrawn{when}: the image will not be cleared while this face is linked to it"
+    if status_now is ConsentStatus.EXPIRED:
+        return (
+            f"consent {consent.id} expired on {consent.expires_on}: "
+            "the image will not be cleared while this face is linked to it"
+        )
+    if not consent.has_signature:
+        return f"consent {consent.id} is not signed: the image will not be cleared until it is"
+    return None
+
+
+def link_face(
+    catalogue: Catalogue, image_id: int, n: int, consent_id: str, on: date | None = None
+) -> str | None:
+    """Link face `n` to a consent record. Returns a warning when the link cannot clear the image
+    (withdrawn, expired, unsigned); refuses an unknown or erased record."""
+    state = image_state(catalogue, image_id)
+    face = _face(state, n)
+    canonical = ids.normalise(consent_id) or consent_id.strip().upper()
+    consent = catalogue.find_consent(canonical)
+    if consent is None:
+        raise ReviewError(
+            f"there is no consent record {consent_id}; check the id on the form "
+            "(`consentdesk consent list` shows them)"
+        )
+    if consent.status is ConsentStatus.ERASED:
+        raise ReviewError(
+            f"consent {consent.id} was erased and cannot be linked; blur the face or find another release"
+        )
+    catalogue.add_face_decision(image_id, face, FaceState.LINKED, consent.id)
+    return consent_warning(consent, on or date.today())
+
+
+def set_face(catalogue: Catalogue, image_id: int, n: int, state: FaceState) -> None:
+    """Mark face `n` 'blur', 'not_a_person' or back to 'unresolved' (use `link_face` to link)."""
+    if state is FaceState.LINKED:
+        raise ReviewError("to link a face, give the consent id (link_face)")
+    face = _face(image_state(catalogue, image_id), n)
+    catalogue.add_face_decision(image_id, face, state, None)
+
+
+def set_finding(
+    catalogue: Catalogue, image_id: int, n: int, state: FindingState, reason: str | None = None
+) -> None:
+    """Mark finding `n` 'redact', 'dismissed' (a reason is required) or back to 'unresolved'."""
+    reason = (reason or "").strip() or None
+    if state is FindingState.DISMISSED and not reason:
+        raise ReviewError("say why the finding is harmless to dismiss it (a reason is required)")
+    finding = _finding(image_state(catalogue, image_id), n)
+    catalogue.add_finding_decision(
+        image_id, finding, state, reason if state is FindingState.DISMISSED else None
+    )
+
+
+def reject(catalogue: Catalogue, image_id: int, reason: str) -> None:
+    """Reject the whole image: it leaves the "To verify" list and can never be approved until reopened."""
+    reason = reason.strip()
+    if not reason:
+        raise ReviewError("say why the image is rejected (a reason is required)")
+    image_state(catalogue, image_id)
+    catalogue.add_image_review(image_id, "rejected", reason)
+
+
+def reopen(catalogue: Catalogue, image_id: int) -> None:
+    """Undo a rejection."""
+    image_state(catalogue, image_id)
+    catalogue.add_image_review(image_id, "open", None)
+
+
+# --- the consent picker -------------------------------------------------------------------------------
+
+
+def _capture_day(image: ImageRecord) -> date | None:
+    for value in (image.captured_at, image.imported_at):
+        if value:
+            try:
+                return datetime.fromisoformat(value).date()
+            except ValueError:
+                continue
+    return None
+
+
+def suggest_consents(
+    catalogue: Catalogue, image_id: int, text: str = "", on: date | None = None, limit: int = 50
+) -> list[ConsentSuggestion]:
+    """Candidates for linking a face of this image, most likely first.
+
+    1. consents already linked to other photos of the same shoot (most photos first);
+    2. consents signed (or with a session date) on the capture day at a location the shoot's linked
+       consents share; 3. other consents of that day; 4. if `text` is given, a search of name, id,
+    location and photographer. Erased records are never offered; withdrawn/expired ones carry a warning.
+    """
+    on = on or date.today()
+    image_state(catalogue, image_id)  # a plain error for an unknown image
+    image = catalogue.get_image(image_id)
+    out: list[ConsentSuggestion] = []
+    seen: set[str] = set()
+
+    def offer(consent: Consent, why: str, rank: int) -> None:
+        if consent.id in seen or consent.status is ConsentStatus.ERASED:
+            return
+        seen.add(consent.id)
+        out.append(ConsentSuggestion(consent, why, rank, consent_warning(consent, on)))
+
+    shoot_locations: set[str] = set()
+    if image.shoot_id is not None:
+        for consent_id, photos in catalogue.consents_linked_in_shoot(image.shoot_id).items():
+            consent = catalogue.find_consent(consent_id)
+            if consent is None:
+                continue
+            location = consent.answers.get("location")
+            if location:
+                shoot_locations.add(str(location))
+            offer(consent, f"linked in {photos} photo(s) of this shoot", 0)
+    day = _capture_day(image)
+    if day is not None:
+        same_day = catalogue.consents_of_day(day)
+        for consent in same_day:
+            if str(consent.answers.get("location", "")) in shoot_locations:
+                offer(consent, f"signed on {day.isoformat()} at {consent.answers.get('location')}", 1)
+        for consent in same_day:
+            offer(consent, f"signed on {day.isoformat()}", 2)
+    if text.strip():
+        for consent in catalogue.list_consents(ConsentQuery(text=text.strip(), today=on)):
+            offer(consent, f"matches “{text.strip()}”", 3)
+    return out[:limit]
