@@ -250,7 +250,7 @@ def _screen(rng: random.Random, size: int):
         fg=(10, 30, 90),
         pad=size * 2,
     )
-    bezel = max(12, size // 2)
+    bezel = max(16, int(size * 1.2))
     out = Image.new("RGB", (content.width + 2 * bezel, content.height + 2 * bezel), (18, 18, 20))
     out.paste(content, (bezel, bezel))
     return out, [("screen", "", (0, 0, out.width, out.height))]
