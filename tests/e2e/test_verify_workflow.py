@@ -257,6 +257,13 @@ def test_verify_before_posting(tmp_path: Path, capsys, analyser: Analyser):
     assert code == 1 and "withdrawn" in err
     assert len(list(out_dir.iterdir())) == 1
 
+    # a withdrawn consent can still be linked, with a warning that the image will not clear
+    code, out, _ = cli(capsys, "--catalog", cat, "link", str(image_id), "3", second)
+    assert code == 0 and "Warning" in out and "withdrawn" in out and "will not be cleared" in out
+    with Catalogue.open(cat) as catalogue:
+        found = review.suggest_consents(catalogue, image_id, text="Mensah")
+    assert found[0].consent.id in (first, second) and any(s.warning for s in found)
+
     # rejecting takes the image out of every list for good
     assert cli(capsys, "--catalog", cat, "reject", str(image_id), "--reason", "consent withdrawn")[0] == 0
     code, out, _ = cli(capsys, "--catalog", cat, "status", str(image_id), "--json", "--channel", "instagram")
