@@ -377,7 +377,7 @@ def evaluate(truths: list[Truth], results: dict[str, dict]) -> dict[str, float]:
 
     `results` maps file name -> Analysis.to_json().
     """
-    items_total = items_found = faces_total = faces_found = false_personal = 0
+    items_total = items_found = faces_total = faces_found = false_personal = false_other = 0
     missed: list[str] = []
     clean = [t for t in truths if t.clean]
     for t in truths:
@@ -395,6 +395,9 @@ def evaluate(truths: list[Truth], results: dict[str, dict]) -> dict[str, float]:
                 faces_found += 1
         if t.clean:
             false_personal += sum(1 for f in r["findings"] if f["kind"] in PERSONAL)
+            false_other += sum(
+                1 for f in r["findings"] if f["kind"] not in PERSONAL and f["severity"] != "low"
+            )
     extra_faces = sum(
         sum(1 for f in results[t.file]["faces"] if not any(_hit(g, f["box"], 0.3) for g in t.faces))
         for t in truths
@@ -403,6 +406,7 @@ def evaluate(truths: list[Truth], results: dict[str, dict]) -> dict[str, float]:
         "item_recall": items_found / items_total if items_total else 1.0,
         "face_recall": faces_found / faces_total if faces_total else 1.0,
         "false_personal_per_clean": false_personal / len(clean) if clean else 0.0,
+        "false_other_per_clean": false_other / len(clean) if clean else 0.0,
         "extra_faces_per_image": extra_faces / len(truths) if truths else 0.0,
         "items_total": items_total,
         "faces_total": faces_total,

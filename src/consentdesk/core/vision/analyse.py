@@ -32,8 +32,8 @@ class AnalyserConfig:
     """Working sizes (long side, pixels) per stage; measured on a 2-core machine (see bench/analyse.py)."""
 
     work_side: int = 2000  # decoded size; OCR recognition crops and codes read from it
-    face_side: int = 1600  # CenterFace input; faces down to ~18 px here (~45 px in a 12 MP photo)
-    ocr_det_side: int = 1280  # text detection input
+    face_side: int = 1440  # CenterFace input; faces down to ~18 px here (~50 px in a 12 MP photo)
+    ocr_det_side: int = 960  # text detection input (recognition still reads the 2000 px image)
     text_min_score: float = 0.6  # OCR lines below this are not trusted for personal data
     threads: int | None = None  # per-process threads for OpenCV/onnxruntime; None = library default
 

@@ -2,7 +2,8 @@
 
 Why a geometric heuristic and no model: no screen/document detector ships in our wheels, and the
 signals are simple and measurable. A *document* is a bright, low-saturation quadrilateral that holds
-several detected text lines. A *screen* is a bright quadrilateral framed by a dark bezel. Both must be
+several detected text lines. A *screen* is a bright, not strongly saturated quadrilateral framed by a thin, uniformly dark bezel
+(a saturated sign on a dark wall is not a screen). Both must be
 convex four-sided shapes covering 1-70 % of the picture; anything else is left alone, because a flood of
 false boxes trains people to ignore the warnings.
 """
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 _WORK_SIDE = 800
+_BAND_INNER = np.ones((5, 5), np.uint8)
+_BAND_OUTER = np.ones((13, 13), np.uint8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,13 +84,16 @@ def find_regions(
         inside = np.zeros(val.shape, np.uint8)
         cv2.fillConvexPoly(inside, quad.astype(np.int32), 255)
         inner = cv2.erode(inside, kernel)
-        ring = cv2.subtract(cv2.dilate(inside, np.ones((5, 5), np.uint8), iterations=1), inside)
+        # a thin band just outside the edge (skipping the blurred edge itself): the bezel, if any
+        ring = cv2.subtract(cv2.dilate(inside, _BAND_OUTER), cv2.dilate(inside, _BAND_INNER))
         v_in, v_std = _stats(val, inner)
         s_in, _ = _stats(sat, inner)
-        v_ring, _ = _stats(val, ring)
+        ring_vals = val[ring > 0]
+        v_ring = float(np.median(ring_vals)) if ring_vals.size else 255.0
+        ring_std = float(ring_vals.std()) if ring_vals.size else 255.0
         n_text = sum(cv2.pointPolygonTest(quad, (float(cx), float(cy)), False) >= 0 for cx, cy in centres)
         orig = tuple((float(x) / f, float(y) / f) for x, y in quad)
-        if v_ring < 55 and v_in - v_ring > 60 and v_std > 10:
+        if v_ring < 60 and ring_std < 35 and s_in < 110 and v_in - v_ring > 80 and v_std > 10:
             regions.append(Region("screen", orig, "bright panel inside a dark bezel"))
         elif v_in > 165 and s_in < 45 and v_in - v_ring > 20 and n_text >= 3:
             regions.append(Region("document", orig, f"bright page with {n_text} text lines"))
