@@ -95,6 +95,17 @@ def summary_line(data: dict) -> str:
     return f"{name}: {faces}; {len(items)} confidential item{'s' if len(items) != 1 else ''}: {kinds}"
 
 
+def _report_skipped(skipped: list[tuple[str, str]], limit: int = 20) -> int:
+    """Print why files were skipped (folder problems always, other files up to `limit`); count errors."""
+    problems = [(p, r) for p, r in skipped if r.startswith(("folder", "no such"))]
+    others = [(p, r) for p, r in skipped if not r.startswith(("folder", "no such"))]
+    for path, reason in problems + others[:limit]:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    if len(others) > limit:
+        print(f"... and {len(others) - limit} more non-image files skipped", file=sys.stderr)
+    return len(problems)
+
+
 def run(args: argparse.Namespace) -> int:
     skipped: list[tuple[str, str]] = []
     analyser = None
@@ -114,11 +125,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(summary_line(result) + "\n")
         sys.stdout.flush()
-    for path, reason in skipped:
-        folder_problem = reason.startswith("folder") or reason.startswith("no such")
-        if folder_problem:
-            n_err += 1
-        print(f"skipped {path}: {reason}", file=sys.stderr)
+    n_err += _report_skipped(skipped)
     if n_ok == 0 and n_err == 0 and not skipped:
         raise UserError("no images found")
     print(f"{n_ok} image(s) analysed, {n_err} error(s), {len(skipped)} skipped", file=sys.stderr)
