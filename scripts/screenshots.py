@@ -1,0 +1,163 @@
+"""Take the documentation screenshots: docs/main-window.png and docs/new-release-dialog.png.
+
+Runs the real app under Xvfb on the xcb platform (the path users run) with a demo catalogue made from
+forms/examples/ plus a few variants. Usage: .venv/bin/python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+EXAMPLES = ROOT / "forms" / "examples"
+
+VARIANTS = [
+    # (name, role, location, photographer, duration, days ago signed, withdraw reason)
+    ("Priya Natarajan", "staff", "Birmingham Donor Centre", "Sam Okafor", "2y", 3, None),
+    ("Tomás García", "volunteer", "Bristol Donor Centre", "Alex Morgan", "1y", 350, None),
+    ("Grace Adebayo", "donor", "Manchester Donor Centre", "Alex Morgan", "1y", 400, None),
+    ("Oliver Bennett", "patient", "Leeds Donor Centre", "Sam Okafor", "until_withdrawn", 60, None),
+    ("Hannah Lewis", "donor", "Birmingham Donor Centre", "Jo Patel", "5y", 20, "Asked by email to withdraw"),
+    ("Wei Zhang", "staff", "Newcastle Donor Centre", "Jo Patel", "2y", 9, None),
+]
+
+
+def free_display() -> int:
+    for n in range(90, 200):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise RuntimeError("no free X display number")
+
+
+def under_xvfb() -> int:
+    """Start Xvfb and re-run this script inside it."""
+    display = free_display()
+    xvfb = subprocess.Popen(
+        ["Xvfb", f":{display}", "-screen", "0", "1440x1000x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not Path(f"/tmp/.X11-unix/X{display}").exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError("Xvfb did not start")
+            time.sleep(0.05)
+        env = dict(os.environ, DISPLAY=f":{display}", QT_QPA_PLATFORM="xcb", CONSENTDESK_SHOTS_INNER="1")
+        return subprocess.call([sys.executable, __file__], env=env)
+    finally:
+        xvfb.terminate()
+        xvfb.wait(5)
+
+
+def demo_catalogue(folder: Path) -> Path:
+    from consentdesk.cli import main as cli
+    from consentdesk.core.catalogue import Catalogue
+    from consentdesk.core.consents import parse_consent_json, record_consent
+
+    path = folder / "demo-register.sqlite"
+    for example in ("adult.json", "minor.json"):
+        assert cli(["--catalog", str(path), "consent", "add", "--json", str(EXAMPLES / example)]) == 0
+    base = json.loads((EXAMPLES / "adult.json").read_text(encoding="utf-8"))
+    with Catalogue.open(path) as catalogue:
+        for name, role, location, photographer, duration, days_ago, withdrawn in VARIANTS:
+            doc = dict(base)
+            answers = dict(base["answers"], full_name=name, role=role, location=location)
+            answers.update(photographer=photographer, duration=duration)
+            answers.pop("email", None)
+            answers.pop("notes", None)
+            signed = datetime.now().astimezone() - timedelta(days=days_ago)
+            answers["session_date"] = signed.date().isoformat()
+            doc["answers"] = answers
+            parsed = parse_consent_json(json.dumps(doc), EXAMPLES)
+            consent = record_consent(
+                catalogue, parsed.form, parsed.submission, source="screen", signed_at=signed
+            )
+            if withdrawn:
+                catalogue.withdraw_consent(consent.id, signed.date() + timedelta(days=10), withdrawn)
+    return path
+
+
+def take(folder: Path) -> None:
+    from consentdesk.qt_env import prepare_qt_environment
+
+    prepare_qt_environment()
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from consentdesk.core.catalogue import Catalogue
+    from consentdesk.ui.consent_dialog import ConsentDialog
+    from consentdesk.ui.main_window import MainWindow
+    from consentdesk.ui.style import apply_style
+
+    app = QApplication([sys.argv[0]])
+    app.setApplicationName("ConsentDesk")
+    apply_style(app)
+    catalogue = Catalogue.open(demo_catalogue(folder))
+    window = MainWindow(catalogue)
+    window.resize(1200, 700)
+    window.show()
+    QTest.qWaitForWindowExposed(window)
+    window.register.select_id(window.register.model.consents[1].id)
+    QTest.qWait(300)
+    DOCS.mkdir(exist_ok=True)
+    window.grab().save(str(DOCS / "main-window.png"))
+
+    dialog = ConsentDialog(catalogue, parent=window)
+    dialog.resize(860, 960)
+    dialog.show()
+    QTest.qWaitForWindowExposed(dialog)
+    w = dialog.widgets
+    QTest.keyClicks(w["full_name"].edit, "Amara Okonkwo")
+    w["role"].set_choice("donor")
+    w["age_band"].set_choice("26_40")
+    QTest.keyClicks(w["email"].edit, "amara.okonkwo@example.org")
+    w["uses"].boxes["social_media"].setChecked(True)
+    w["channels"].boxes["instagram"].setChecked(True)
+    w["channels"].boxes["facebook"].setChecked(True)
+    QTest.qWait(200)
+    dialog.grab().save(str(DOCS / "new-release-dialog.png"))
+
+    # A second view further down (not committed): wording, signature and errors, for review.
+    canvas = w["signature"].pad.canvas
+    QTest.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(60, 90))
+    for x in range(60, 300, 12):
+        QTest.mouseMove(canvas, QPoint(x, 90 - (x % 48)))
+    QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(300, 80))
+    dialog.save()
+    QTest.qWait(200)
+    dialog.grab().save(str(folder / "dialog-errors.png"))
+    dialog.scroll.verticalScrollBar().setValue(dialog.scroll.verticalScrollBar().maximum())
+    QTest.qWait(200)
+    dialog.grab().save(str(folder / "dialog-bottom.png"))
+    keep = os.environ.get("CONSENTDESK_SHOTS_KEEP")
+    if keep:
+        for name in ("dialog-errors.png", "dialog-bottom.png"):
+            shutil.copy(folder / name, Path(keep) / name)
+    dialog.done(0)  # not close(): that would ask whether to discard the typed answers
+    window.close()
+    catalogue.close()
+    print(f"wrote {DOCS / 'main-window.png'} and {DOCS / 'new-release-dialog.png'}")
+
+
+def main() -> int:
+    if not os.environ.get("CONSENTDESK_SHOTS_INNER"):
+        return under_xvfb()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["CONSENTDESK_HOME"] = tmp
+        take(Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

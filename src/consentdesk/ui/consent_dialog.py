@@ -1,0 +1,325 @@
+"""The "New release" dialog, generated from the form definition.
+
+Sections and fields come from `FormDefinition`; each field's widget comes from `form_widgets`. Saving goes
+through `core.consents.record_consent`, the same path as `consentdesk consent add --json`, so validation
+and storage are identical; the dialog only shows the returned `FieldError`s beside their fields.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from consentdesk.core.catalogue import Catalogue, CatalogueError
+from consentdesk.core.consents import ConsentInvalid, record_consent
+from consentdesk.core.forms import Field, FieldError, FormDefinition, Submission, load_form
+from consentdesk.core.model import Consent
+from consentdesk.ui.form_widgets import FieldWidget, create_field_widget
+
+
+def error_text(field: Field | None, message: str) -> str:
+    """Turn a core message ("is required") into a sentence that reads well under the field."""
+    if field is not None and message.startswith("is "):
+        label = field.label.split(" (")[0]
+        return f"{label} {message}."
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+class FieldRow(QWidget):
+    """Label, optional help, the input and a (hidden until needed) error message for one field."""
+
+    def __init__(self, widget: FieldWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.widget = widget
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        field = widget.field
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self.label = QLabel(field.label + (" *" if field.required else ""))
+        self.label.setProperty("role", "fieldLabel")
+        self.label.setWordWrap(True)
+        self.label.setBuddy(widget.input)
+        layout.addWidget(self.label)
+        if field.help:
+            help_label = QLabel(field.help)
+            help_label.setProperty("role", "hint")
+            help_label.setWordWrap(True)
+            layout.addWidget(help_label)
+        layout.addWidget(widget)
+        self.error = QLabel("")
+        self.error.setProperty("role", "error")
+        self.error.setWordWrap(True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.hide()
+        layout.addWidget(self.error)
+        widget.input.setAccessibleName(field.label)
+
+    def set_errors(self, messages: list[str]) -> None:
+        self.error.setText("\n".join(messages))
+        self.error.setVisible(bool(messages))
+        self.widget.set_error(" ".join(messages) if messages else None)
+        self.layout().setContentsMargins(12 if messages else 0, 0, 0, 0)
+        self.setProperty("invalid", bool(messages))
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+
+class ConsentDialog(QDialog):
+    """Fill in and save one signed release. After `exec()` returns Accepted, `consent` is the record."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        form: FormDefinition | None = None,
+        parent: QWidget | None = None,
+        *,
+        today: date | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.catalogue = catalogue
+        self.form = form or load_form()
+        self.today = today or date.today()
+        self.consent: Consent | None = None
+        self.widgets: dict[str, FieldWidget] = {}
+        self.rows: dict[str, FieldRow] = {}
+        self.sections: dict[str, QFrame] = {}
+        self._dirty = False
+        #: Ask before throwing away typed answers on Cancel/Escape/close (tests switch it off).
+        self.confirm_discard = True
+        self.setObjectName("consentDialog")
+        self.setWindowTitle(f"New release — {self.form.title}")
+        self.setModal(True)
+        self._build()
+        self._update_minor()
+
+    # --- building ----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        header = QFrame()
+        header.setObjectName("dialogHeader")
+        head = QVBoxLayout(header)
+        head.setContentsMargins(28, 18, 28, 16)
+        head.setSpacing(2)
+        organisation = QLabel(self.form.organisation)
+        organisation.setProperty("role", "eyebrow")
+        title = QLabel(self.form.title)
+        title.setProperty("role", "title")
+        version = QLabel(f"Form version {self.form.version}  ·  Fields marked * are required")
+        version.setProperty("role", "hint")
+        head.addWidget(organisation)
+        head.addWidget(title)
+        head.addWidget(version)
+
+        content = QWidget()
+        content.setObjectName("formContent")
+        body = QVBoxLayout(content)
+        body.setContentsMargins(24, 20, 24, 24)
+        body.setSpacing(16)
+        wording_section = self._wording_section_id()
+        for section in self.form.sections:
+            frame = QFrame()
+            frame.setObjectName("formSection")
+            frame.setProperty("minorOnly", section.minor_only)
+            box = QVBoxLayout(frame)
+            box.setContentsMargins(20, 16, 20, 20)
+            box.setSpacing(14)
+            heading = QLabel(section.title)
+            heading.setProperty("role", "sectionTitle")
+            box.addWidget(heading)
+            if section.id == wording_section:
+                box.addWidget(self._wording_box())
+            for field in section.fields:
+                widget = create_field_widget(field, self.form)
+                row = FieldRow(widget)
+                self.widgets[field.id] = widget
+                self.rows[field.id] = row
+                widget.changed.connect(lambda f=field.id: self._field_changed(f))
+                box.addWidget(row)
+            self.sections[section.id] = frame
+            body.addWidget(frame)
+        body.addStretch(1)
+        for widget in self.widgets.values():
+            widget.link(self.widgets)
+
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("formScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(content)
+
+        self.summary = QLabel("")
+        self.summary.setProperty("role", "error")
+        self.summary.setWordWrap(True)
+        self.summary.hide()
+        buttons = QDialogButtonBox()
+        self.save_button = QPushButton("Save release")
+        self.save_button.setProperty("primary", True)
+        self.save_button.setDefault(True)
+        self.save_button.setAutoDefault(False)
+        cancel = QPushButton("Cancel")
+        cancel.setAutoDefault(False)
+        buttons.addButton(cancel, QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.clicked.connect(self.save)
+        cancel.clicked.connect(self.reject)
+        footer = QFrame()
+        footer.setObjectName("dialogFooter")
+        foot = QHBoxLayout(footer)
+        foot.setContentsMargins(24, 12, 24, 12)
+        foot.addWidget(self.summary, 1)
+        foot.addWidget(buttons)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(header)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(footer)
+        self.resize(820, 860)
+
+    def _wording_section_id(self) -> str | None:
+        """The consent wording goes above the person's own signature (the first required signature)."""
+        for field in self.form.fields:
+            if field.type == "signature" and field.required:
+                return field.section
+        return None
+
+    def _wording_box(self) -> QWidget:
+        box = QTextBrowser()
+        box.setObjectName("consentWording")
+        box.setReadOnly(True)
+        box.setOpenLinks(False)
+        box.setAccessibleName("Consent wording")
+        box.setPlainText(self.form.consent_wording)
+        box.setFixedHeight(box.fontMetrics().lineSpacing() * 8 + 24)
+        box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        return box
+
+    # --- live behaviour ----------------------------------------------------------------------------
+
+    def _field_changed(self, field_id: str) -> None:
+        self._dirty = True
+        row = self.rows[field_id]
+        if row.error.isVisible():
+            row.set_errors([])
+        self._update_minor()
+
+    def raw_answers(self) -> dict[str, Any]:
+        answers = {}
+        for field_id, widget in self.widgets.items():
+            if not widget.field.is_file:
+                value = widget.value()
+                if value not in (None, "", []):
+                    answers[field_id] = value
+        return answers
+
+    def is_minor(self) -> bool:
+        return self.form.is_minor(self.raw_answers(), self.today)
+
+    def _update_minor(self) -> None:
+        minor = self.is_minor()
+        for section in self.form.sections:
+            if section.minor_only:
+                frame = self.sections[section.id]
+                frame.setVisible(minor)
+                frame.setEnabled(minor)
+
+    # --- saving ------------------------------------------------------------------------------------
+
+    def submission(self) -> Submission:
+        """Answers and files in the same shape as the JSON the command line reads."""
+        minor = self.is_minor()
+        answers: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
+        for field_id, widget in self.widgets.items():
+            if widget.field.minor_only and not minor:
+                continue  # hidden guardian fields are not part of an adult's record
+            if widget.field.is_file:
+                data = widget.file_data()
+                if data:
+                    files[field_id] = data
+            else:
+                value = widget.value()
+                if value not in (None, "", []):
+                    answers[field_id] = value
+        return Submission(answers, files)
+
+    def save(self) -> None:
+        self.clear_errors()
+        try:
+            self.consent = record_consent(self.catalogue, self.form, self.submission(), source="screen")
+        except ConsentInvalid as exc:
+            self.show_errors(exc.errors)
+            return
+        except CatalogueError as exc:
+            QMessageBox.critical(
+                self,
+                "Release not saved",
+                f"The release could not be saved: {exc}\n\nYour answers are still in the form; "
+                "fix the problem and press Save again.",
+            )
+            return
+        self._dirty = False
+        self.accept()
+
+    def clear_errors(self) -> None:
+        for row in self.rows.values():
+            row.set_errors([])
+        self.summary.hide()
+
+    def show_errors(self, errors: list[FieldError]) -> None:
+        by_field: dict[str, list[str]] = {}
+        other: list[str] = []
+        for error in errors:
+            field = self.widgets[error.field].field if error.field in self.widgets else None
+            text = error_text(field, error.message)
+            if field is None:
+                other.append(f"{error.field}: {text}")
+            else:
+                by_field.setdefault(error.field, []).append(text)
+        for field_id, messages in by_field.items():
+            self.rows[field_id].set_errors(messages)
+        count = len(by_field) + len(other)
+        summary = f"{count} {'field needs' if count == 1 else 'fields need'} attention before this release can be saved."
+        if other:
+            summary += " " + " ".join(other)
+        self.summary.setText(summary)
+        self.summary.show()
+        first = next((fid for fid in self.widgets if fid in by_field), None)
+        if first is not None:
+            row = self.rows[first]
+            self.widgets[first].focus_input()
+            QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(row, 40, 60))
+
+    def errors_shown(self) -> dict[str, str]:
+        """Field id -> the error text currently displayed (for tests and accessibility checks)."""
+        return {fid: row.error.text() for fid, row in self.rows.items() if not row.error.isHidden()}
+
+    def reject(self) -> None:
+        if self._dirty and self.confirm_discard:
+            answer = QMessageBox.question(
+                self,
+                "Discard this release?",
+                "The answers you typed have not been saved. Discard them?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        super().reject()

@@ -1,0 +1,390 @@
+"""Read-only view of one signed release, plus the record actions shared with the register.
+
+Answers are shown by label, in section order, from the form version the record was signed on, so an old
+record always reads as it was signed even after the form changes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QPixmap
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from consentdesk.core.catalogue import Catalogue, CatalogueError
+from consentdesk.core.forms import Field, FormDefinition, FormDefinitionError, load_form
+from consentdesk.core.model import Consent, ConsentStatus
+
+EXPIRING_DAYS = 30
+
+# Status shown to people: (label, key used by the stylesheet and the register's badge colours)
+STATUS_TEXT = {
+    "active": "Active",
+    "expiring": "Expiring soon",
+    "expired": "Expired",
+    "withdrawn": "Withdrawn",
+    "erased": "Erased",
+}
+
+
+def status_key(consent: Consent, today: date) -> str:
+    """The effective status on `today`, with active records ending within 30 days shown as "expiring"."""
+    status = consent.effective_status(today)
+    if (
+        status is ConsentStatus.ACTIVE
+        and consent.expires_on is not None
+        and consent.expires_on <= today + timedelta(days=EXPIRING_DAYS)
+    ):
+        return "expiring"
+    return str(status)
+
+
+def format_date(value: date | None, empty: str = "—") -> str:
+    return value.strftime("%-d %b %Y") if value else empty
+
+
+def form_for(consent: Consent) -> FormDefinition | None:
+    try:
+        return load_form(consent.form_name, consent.form_version)
+    except FormDefinitionError:
+        return None
+
+
+def display_value(form: FormDefinition, field: Field, value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if field.type == "choice":
+        option = field.option(str(value))
+        return option.label if option else str(value)
+    if field.type in ("uses", "channels"):
+        options = {o.id: o.label for o in (form.uses if field.type == "uses" else form.channels)}
+        return ", ".join(options.get(v, v) for v in value)
+    if field.type == "date":
+        try:
+            return format_date(date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+# --- record actions (used by the register and by the view) ---------------------------------------------
+
+
+def save_pdf(parent: QWidget, catalogue: Catalogue, consent: Consent) -> Path | None:
+    """Ask where to save the completed release form and write it."""
+    try:
+        from consentdesk.core.pdf.release_form import write_completed_form
+    except ImportError:
+        QMessageBox.information(
+            parent,
+            "PDF not available yet",
+            "This version of ConsentDesk cannot write release-form PDFs yet. The record is safely stored; "
+            "try again after updating ConsentDesk.",
+        )
+        return None
+    suggested = str(Path.home() / f"release-{consent.id}.pdf")
+    path, _ = QFileDialog.getSaveFileName(parent, "Save completed release form", suggested, "PDF (*.pdf)")
+    if not path:
+        return None
+    out = Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf")
+    try:
+        written = write_completed_form(catalogue, consent, out)
+    except OSError as exc:
+        QMessageBox.warning(
+            parent,
+            "PDF not saved",
+            f"Could not write {out.name}: {exc.strerror or exc}. Choose another folder and try again.",
+        )
+        return None
+    offer_to_open(parent, Path(written or out), "Release form saved")
+    return Path(written or out)
+
+
+def offer_to_open(parent: QWidget, path: Path, title: str) -> None:
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setWindowTitle(title)
+    box.setText(f"Saved to {path}.")
+    open_button = box.addButton("Open PDF", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    if box.clickedButton() is open_button:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+class WithdrawDialog(QDialog):
+    """Date and a required reason; the destructive button is the confirmation."""
+
+    def __init__(self, consent: Consent, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Withdraw consent — {consent.full_name}")
+        self.date_edit = QDateEdit(QDate.currentDate())
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("dd/MM/yyyy")
+        self.reason = QPlainTextEdit()
+        self.reason.setTabChangesFocus(True)
+        self.reason.setPlaceholderText(
+            "For example: emailed the Social Media Team on 3 March asking to withdraw"
+        )
+        self.reason.setFixedHeight(self.reason.fontMetrics().lineSpacing() * 4 + 16)
+        self.error = QLabel("")
+        self.error.setProperty("role", "error")
+        self.error.hide()
+        intro = QLabel(
+            f"Withdraw the release of <b>{_escape(consent.full_name)}</b> ({consent.id})? Every image linked "
+            "to it will be blocked from posting. The signed record is kept, with the withdrawal recorded in "
+            "the audit trail. This cannot be undone."
+        )
+        intro.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Effective from", self.date_edit)
+        form.addRow("Reason *", self.reason)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.confirm = QPushButton("Withdraw consent")
+        self.confirm.setProperty("danger", True)
+        buttons.addButton(self.confirm, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.confirm.clicked.connect(self._confirm)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 16)
+        layout.setSpacing(12)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.resize(520, 0)
+        self.reason.setFocus()
+
+    def _confirm(self) -> None:
+        if not self.reason.toPlainText().strip():
+            self.error.setText("Give a reason for the withdrawal; it is kept with the record.")
+            self.error.show()
+            self.reason.setFocus()
+            return
+        self.accept()
+
+    def values(self) -> tuple[date, str]:
+        return self.date_edit.date().toPython(), self.reason.toPlainText().strip()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def withdraw(parent: QWidget, catalogue: Catalogue, consent: Consent) -> Consent | None:
+    if consent.status is not ConsentStatus.ACTIVE:
+        QMessageBox.information(parent, "Already withdrawn", f"This consent is already {consent.status}.")
+        return None
+    dialog = WithdrawDialog(consent, parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    effective_on, reason = dialog.values()
+    try:
+        return catalogue.withdraw_consent(consent.id, effective_on, reason)
+    except (CatalogueError, ValueError) as exc:
+        QMessageBox.warning(parent, "Withdrawal not saved", f"{exc}\n\nNothing was changed.")
+        return None
+
+
+# --- the view ------------------------------------------------------------------------------------------
+
+
+class ConsentView(QDialog):
+    """All of one record, read-only, with Save PDF… and Withdraw…."""
+
+    changed = Signal(object)  # the updated Consent after a withdrawal
+
+    def __init__(self, catalogue: Catalogue, consent: Consent, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.catalogue = catalogue
+        self.consent = consent
+        self.setObjectName("consentView")
+        self.resize(720, 820)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)
+        self._render()
+
+    def _render(self) -> None:
+        while self._layout.count():
+            item = self._layout.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        consent, today = self.consent, date.today()
+        form = form_for(consent)
+        self.setWindowTitle(f"Release {consent.id} — {consent.full_name}")
+
+        header = QFrame()
+        header.setObjectName("dialogHeader")
+        head = QHBoxLayout(header)
+        head.setContentsMargins(28, 18, 28, 16)
+        titles = QVBoxLayout()
+        eyebrow = QLabel(f"Release {consent.id}  ·  form version {consent.form_version}")
+        eyebrow.setProperty("role", "eyebrow")
+        name = QLabel(consent.full_name)
+        name.setProperty("role", "title")
+        name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        key = status_key(consent, today)
+        self.status_badge = QLabel(STATUS_TEXT.get(key, key))
+        self.status_badge.setProperty("badge", key)
+        titles.addWidget(eyebrow)
+        titles.addWidget(name)
+        head.addLayout(titles, 1)
+        head.addWidget(self.status_badge, 0, Qt.AlignmentFlag.AlignTop)
+
+        content = QWidget()
+        content.setObjectName("formContent")
+        body = QVBoxLayout(content)
+        body.setContentsMargins(24, 20, 24, 24)
+        body.setSpacing(16)
+        body.addWidget(self._status_card(consent, today))
+        if form is None:
+            body.addWidget(
+                QLabel(
+                    f"Form {consent.form_name} version {consent.form_version} is not installed; raw answers:"
+                )
+            )
+            body.addWidget(QLabel("\n".join(f"{k}: {v}" for k, v in consent.answers.items())))
+        else:
+            for section in form.sections:
+                card = self._section_card(form, section, consent)
+                if card is not None:
+                    body.addWidget(card)
+        body.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+
+        footer = QFrame()
+        footer.setObjectName("dialogFooter")
+        foot = QHBoxLayout(footer)
+        foot.setContentsMargins(24, 12, 24, 12)
+        self.pdf_button = QPushButton("Save PDF…")
+        self.withdraw_button = QPushButton("Withdraw…")
+        self.withdraw_button.setProperty("danger", True)
+        self.withdraw_button.setEnabled(consent.status is ConsentStatus.ACTIVE)
+        close = QPushButton("Close")
+        close.setProperty("primary", True)
+        close.setDefault(True)
+        self.pdf_button.clicked.connect(lambda: save_pdf(self, self.catalogue, self.consent))
+        self.withdraw_button.clicked.connect(self._withdraw)
+        close.clicked.connect(self.accept)
+        foot.addWidget(self.pdf_button)
+        foot.addWidget(self.withdraw_button)
+        foot.addStretch(1)
+        foot.addWidget(close)
+
+        self._layout.addWidget(header)
+        self._layout.addWidget(scroll, 1)
+        self._layout.addWidget(footer)
+
+    def _card(self, title: str) -> tuple[QFrame, QFormLayout]:
+        frame = QFrame()
+        frame.setObjectName("formSection")
+        box = QVBoxLayout(frame)
+        box.setContentsMargins(20, 16, 20, 18)
+        box.setSpacing(10)
+        heading = QLabel(title)
+        heading.setProperty("role", "sectionTitle")
+        box.addWidget(heading)
+        grid = QFormLayout()
+        grid.setHorizontalSpacing(20)
+        grid.setVerticalSpacing(8)
+        grid.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        grid.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        box.addLayout(grid)
+        return frame, grid
+
+    @staticmethod
+    def _value_label(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    @staticmethod
+    def _key_label(text: str) -> QLabel:
+        label = QLabel(text)
+        label.setProperty("role", "fieldKey")
+        label.setWordWrap(True)
+        label.setMaximumWidth(230)
+        return label
+
+    def _status_card(self, consent: Consent, today: date) -> QFrame:
+        frame, grid = self._card("Status")
+        rows = [
+            ("Status", STATUS_TEXT.get(status_key(consent, today), str(consent.status))),
+            ("Signed", consent.signed_at.strftime("%-d %b %Y, %H:%M")),
+            ("Expires", format_date(consent.expires_on, "Until withdrawn")),
+            ("Recorded by", f"{consent.created_by} ({consent.source})"),
+        ]
+        if consent.status is ConsentStatus.WITHDRAWN:
+            rows += [
+                ("Withdrawn from", format_date(consent.withdrawn_on)),
+                ("Reason", consent.withdrawal_reason or "—"),
+            ]
+        for key, value in rows:
+            grid.addRow(self._key_label(key), self._value_label(value))
+        return frame
+
+    def _section_card(self, form: FormDefinition, section, consent: Consent) -> QFrame | None:
+        fields = section.fields
+        if section.minor_only and not any(
+            f.id in consent.answers or self.catalogue.consent_file(consent.id, f.id) for f in fields
+        ):
+            return None
+        frame, grid = self._card(section.title)
+        for field in fields:
+            if field.is_file:
+                stored = self.catalogue.consent_file(consent.id, field.id)
+                grid.addRow(self._key_label(field.label), self._image(stored, field.type))
+            else:
+                grid.addRow(
+                    self._key_label(field.label),
+                    self._value_label(display_value(form, field, consent.answers.get(field.id))),
+                )
+        return frame
+
+    def _image(self, stored: tuple[str, bytes] | None, kind: str) -> QLabel:
+        label = QLabel()
+        pixmap = QPixmap()
+        if stored is None or not pixmap.loadFromData(stored[1]):
+            label.setText("—" if stored is None else "(image cannot be shown)")
+            return label
+        if kind == "signature":
+            label.setObjectName("signatureImage")
+            pixmap = pixmap.scaled(
+                360, 110, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+        else:
+            pixmap = pixmap.scaled(
+                160, 160, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+        label.setPixmap(pixmap)
+        return label
+
+    def _withdraw(self) -> None:
+        updated = withdraw(self, self.catalogue, self.consent)
+        if updated is not None:
+            self.consent = updated
+            self.changed.emit(updated)
+            self._render()

@@ -1,0 +1,62 @@
+"""Fixtures for GUI tests: a real catalogue in tmp_path and helpers to drive the generated widgets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from consentdesk import paths
+from consentdesk.core.catalogue import Catalogue
+
+EXAMPLES = paths.forms_dir() / "examples"
+
+
+@pytest.fixture
+def catalogue(tmp_path):
+    cat = Catalogue.open(tmp_path / "register.sqlite")
+    yield cat
+    cat.close()
+
+
+def example(name: str) -> dict:
+    return json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+
+
+def draw_signature(qtbot, canvas, offset: int = 0) -> None:
+    """A real mouse stroke across the pad."""
+    start = QPoint(40 + offset, 80)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    for i in range(1, 16):
+        qtbot.mouseMove(canvas, QPoint(40 + offset + i * 14, 80 + (12 if i % 2 else -12)))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(40 + offset + 16 * 14, 70))
+
+
+def type_text(qtbot, widget, text: str) -> None:
+    """Type like a keyboard would. QTest only knows ASCII keys, so other characters (â, Æ, ø…) are sent
+    as key events carrying their text, which is what an input method delivers."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for ch in text:
+        if ch.isascii():
+            qtbot.keyClicks(widget, ch)
+        else:
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(
+                    widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch)
+                )
+
+
+def cli_add(catalogue_path: Path, document: dict, folder: Path) -> str:
+    from consentdesk.cli import main
+
+    source = folder / "release.json"
+    document = dict(document)
+    document["files"] = {k: str(EXAMPLES / v) for k, v in document.get("files", {}).items()}
+    source.write_text(json.dumps(document), encoding="utf-8")
+    assert main(["--catalog", str(catalogue_path), "consent", "add", "--json", str(source)]) == 0
+    return source.name
