@@ -207,7 +207,7 @@ class ConsentRegister(QWidget):
         self.status_filter.setAccessibleName("Status filter")
         self.status_filter.addItem("Any status", None)
         for status in (ConsentStatus.ACTIVE, ConsentStatus.EXPIRED, ConsentStatus.WITHDRAWN):
-            self.status_filter.addItem(STATUS_TEXT[str(status)], status)
+            self.status_filter.addItem(STATUS_TEXT[str(status)], str(status))
         self.role_filter = QComboBox()
         self.role_filter.setAccessibleName("Role filter")
         self.role_filter.addItem("Any role", None)
@@ -329,9 +329,10 @@ class ConsentRegister(QWidget):
 
     def query(self) -> ConsentQuery:
         today = date.today()
+        status = self.status_filter.currentData()  # Qt hands the enum back as a plain str
         return ConsentQuery(
             text=self.search.text().strip(),
-            status=self.status_filter.currentData(),
+            status=ConsentStatus(status) if status else None,
             role=self.role_filter.currentData(),
             location=self.location_filter.currentData(),
             expiring_before=today + timedelta(days=EXPIRING_DAYS) if self.expiring.isChecked() else None,

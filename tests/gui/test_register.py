@@ -1,0 +1,187 @@
+"""The register: search and filters find the right rows; withdraw from the register changes status."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+
+from consentdesk.core.consents import parse_consent_json, record_consent
+from consentdesk.core.model import ConsentStatus
+from consentdesk.ui import consent_view
+from consentdesk.ui.consent_register import ConsentRegister
+from consentdesk.ui.main_window import MainWindow
+
+from .conftest import EXAMPLES, example
+
+PEOPLE = [
+    # name, role, location, photographer, duration, days ago
+    ("Siân O'Brien-Ærø", "donor", "Manchester Donor Centre", "Alex Morgan", "2y", 1),
+    ("Priya Natarajan", "staff", "Birmingham Donor Centre", "Sam Okafor", "2y", 3),
+    ("Tomás García", "volunteer", "Bristol Donor Centre", "Alex Morgan", "1y", 350),  # expiring soon
+    ("Grace Adebayo", "donor", "Manchester Donor Centre", "Jo Patel", "1y", 400),  # expired
+]
+
+
+@pytest.fixture
+def filled(catalogue):
+    base = example("adult.json")
+    ids = {}
+    for name, role, location, photographer, duration, days_ago in PEOPLE:
+        answers = dict(base["answers"], full_name=name, role=role, location=location)
+        answers.update(photographer=photographer, duration=duration)
+        doc = parse_consent_json(json.dumps(dict(base, answers=answers)), EXAMPLES)
+        signed = datetime.now().astimezone() - timedelta(days=days_ago)
+        ids[name] = record_consent(catalogue, doc.form, doc.submission, source="screen", signed_at=signed).id
+    return ids
+
+
+def names(register: ConsentRegister) -> set[str]:
+    return {c.full_name for c in register.model.consents}
+
+
+@pytest.fixture
+def register(qtbot, filled, catalogue):
+    widget = ConsentRegister(catalogue)
+    qtbot.addWidget(widget)
+    widget.show()
+    return widget
+
+
+def test_lists_every_record_with_status_badges(register, filled):
+    assert register.model.rowCount() == 4
+    status = {c.full_name: register.model.index(r, 6).data() for r, c in enumerate(register.model.consents)}
+    assert status["Tomás García"] == "Expiring soon"
+    assert status["Grace Adebayo"] == "Expired"
+    assert status["Priya Natarajan"] == "Active"
+    row = next(r for r, c in enumerate(register.model.consents) if c.full_name == "Priya Natarajan")
+    assert [register.model.index(row, col).data() for col in range(4)] == [
+        filled["Priya Natarajan"],
+        "Priya Natarajan",
+        "Staff",
+        "Birmingham Donor Centre",
+    ]
+
+
+def test_search_is_debounced_and_matches_name_id_location_photographer(qtbot, register, filled):
+    qtbot.keyClicks(register.search, "manchester")
+    assert register.model.rowCount() == 4  # debounced: not yet applied
+    qtbot.waitUntil(lambda: names(register) == {"Siân O'Brien-Ærø", "Grace Adebayo"}, timeout=2000)
+    register.search.clear()
+    qtbot.keyClicks(register.search, "Okafor")
+    register.refresh()
+    assert names(register) == {"Priya Natarajan"}
+    register.search.setText(filled["Tomás García"])
+    register.refresh()
+    assert names(register) == {"Tomás García"}
+
+
+def test_filters(register):
+    register.role_filter.setCurrentIndex(register.role_filter.findData("donor"))
+    assert names(register) == {"Siân O'Brien-Ærø", "Grace Adebayo"}
+    register.status_filter.setCurrentIndex(register.status_filter.findData("expired"))
+    assert names(register) == {"Grace Adebayo"}
+    register.role_filter.setCurrentIndex(0)
+    register.status_filter.setCurrentIndex(0)
+    register.location_filter.setCurrentIndex(register.location_filter.findData("Bristol Donor Centre"))
+    assert names(register) == {"Tomás García"}
+    register.location_filter.setCurrentIndex(0)
+    register.expiring.setChecked(True)
+    assert names(register) == {"Tomás García"}
+    register.expiring.setChecked(False)
+    assert register.model.rowCount() == 4
+    register.search.setText("nobody by this name")
+    register.refresh()
+    assert register.table.isHidden() and "No records match" in register.empty.text()
+
+
+def _accepting_withdraw_dialog(reason: str):
+    def exec_(self):
+        self.reason.setPlainText(reason)
+        self.confirm.click()
+        return self.result()
+
+    return exec_
+
+
+def test_withdraw_from_register_changes_status(qtbot, register, filled, catalogue, monkeypatch):
+    assert not register.withdraw_button.isEnabled()  # nothing selected yet
+    assert register.select_id(filled["Priya Natarajan"])
+    assert register.withdraw_button.isEnabled()
+    monkeypatch.setattr(consent_view.WithdrawDialog, "exec", _accepting_withdraw_dialog("Asked by email"))
+    register.withdraw_button.click()
+    consent = catalogue.get_consent(filled["Priya Natarajan"])
+    assert consent.status is ConsentStatus.WITHDRAWN and consent.withdrawal_reason == "Asked by email"
+    row = next(r for r, c in enumerate(register.model.consents) if c.full_name == "Priya Natarajan")
+    assert register.model.index(row, 6).data() == "Withdrawn"
+    assert not register.withdraw_button.isEnabled()  # already withdrawn
+
+
+def test_withdraw_needs_a_reason(qtbot, register, filled, catalogue, monkeypatch):
+    register.select_id(filled["Grace Adebayo"])
+    seen = {}
+
+    def exec_(self):
+        self.confirm.click()  # no reason typed
+        seen["error"] = self.error.text()
+        self.reject()
+        return self.result()
+
+    monkeypatch.setattr(consent_view.WithdrawDialog, "exec", exec_)
+    register.withdraw_selected()
+    assert "Give a reason" in seen["error"]
+    assert catalogue.get_consent(filled["Grace Adebayo"]).status is ConsentStatus.ACTIVE
+
+
+def test_record_view_shows_answers_by_label(qtbot, catalogue, filled):
+    consent = catalogue.get_consent(filled["Siân O'Brien-Ærø"])
+    view = consent_view.ConsentView(catalogue, consent)
+    qtbot.addWidget(view)
+    from PySide6.QtWidgets import QLabel
+
+    texts = {label.text() for label in view.findChildren(QLabel)}
+    assert {"Siân O'Brien-Ærø", "Full name", "Donor", "Manchester Donor Centre", "12 Apr 1986"} <= texts
+    assert "Instagram, Facebook, NHSBT websites, Intranet and staff channels" in texts or any(
+        "Instagram" in t and "Intranet" in t for t in texts
+    )
+    assert "Signature of the person photographed" in texts
+    assert any(
+        label.pixmap() is not None and not label.pixmap().isNull() for label in view.findChildren(QLabel)
+    )
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(consent_view.WithdrawDialog, "exec", _accepting_withdraw_dialog("Changed mind"))
+    try:
+        view.withdraw_button.click()
+    finally:
+        monkeypatch.undo()
+    assert view.consent.status is ConsentStatus.WITHDRAWN
+    texts = {label.text() for label in view.findChildren(QLabel)}
+    assert "Changed mind" in texts
+
+
+def test_main_window_title_count_and_pages(qtbot, catalogue, filled):
+    window = MainWindow(catalogue)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.windowTitle() == f"ConsentDesk — {catalogue.path.name}"
+    assert window.count_label.text() == "4 consent records"
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == ["Consent register"]
+    assert window.new_action.shortcut().toString() == "Ctrl+N"
+    window.register.search.setText("Okafor")
+    window.register.refresh()
+    assert window.count_label.text() == "4 consent records · 1 shown"
+
+
+def test_main_window_refuses_a_bad_catalogue_and_keeps_the_open_one(qtbot, catalogue, tmp_path, monkeypatch):
+    window = MainWindow(catalogue)
+    qtbot.addWidget(window)
+    messages = []
+    monkeypatch.setattr(
+        "consentdesk.ui.main_window.QMessageBox.warning", lambda *args: messages.append(args[2])
+    )
+    bad = tmp_path / "notes.sqlite"
+    bad.write_text("not a database")
+    assert not window.open_catalogue(bad)
+    assert "not a ConsentDesk catalogue" in messages[0] and "still open" in messages[0]
+    assert window.catalogue is catalogue
