@@ -140,9 +140,17 @@ def take(folder: Path) -> None:
     dialog.scroll.verticalScrollBar().setValue(dialog.scroll.verticalScrollBar().maximum())
     QTest.qWait(200)
     dialog.grab().save(str(folder / "dialog-bottom.png"))
+    from consentdesk.ui.consent_view import ConsentView
+
+    withdrawn = next(c for c in window.register.model.consents if c.withdrawal_reason)
+    view = ConsentView(catalogue, withdrawn, window)
+    view.show()
+    QTest.qWaitForWindowExposed(view)
+    view.grab().save(str(folder / "record-view.png"))
+    view.done(0)
     keep = os.environ.get("CONSENTDESK_SHOTS_KEEP")
     if keep:
-        for name in ("dialog-errors.png", "dialog-bottom.png"):
+        for name in ("dialog-errors.png", "dialog-bottom.png", "record-view.png"):
             shutil.copy(folder / name, Path(keep) / name)
     dialog.done(0)  # not close(): that would ask whether to discard the typed answers
     window.close()

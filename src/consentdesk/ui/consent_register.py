@@ -236,8 +236,7 @@ class ConsentRegister(QWidget):
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)  # location takes the spare room
         self.table.setItemDelegateForColumn(6, StatusBadgeDelegate(self.table))
         self.table.setAccessibleName("Consent records")
         self.table.doubleClicked.connect(lambda _index: self.view_selected())

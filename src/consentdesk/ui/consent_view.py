@@ -326,7 +326,7 @@ class ConsentView(QDialog):
         label = QLabel(text)
         label.setProperty("role", "fieldKey")
         label.setWordWrap(True)
-        label.setMaximumWidth(230)
+        label.setFixedWidth(label.fontMetrics().horizontalAdvance("x") * 26)  # one even column of keys
         return label
 
     def _status_card(self, consent: Consent, today: date) -> QFrame:

@@ -1,0 +1,48 @@
+"""Save PDF… and Print blank forms… call the core PDF writers and tell the user where the file went."""
+
+from __future__ import annotations
+
+import json
+
+from consentdesk.core.consents import parse_consent_json, record_consent
+from consentdesk.ui import consent_view, main_window
+from consentdesk.ui.main_window import MainWindow
+
+from .conftest import EXAMPLES, example
+
+
+def _add(catalogue):
+    doc = parse_consent_json(json.dumps(example("adult.json")), EXAMPLES)
+    return record_consent(catalogue, doc.form, doc.submission, source="screen")
+
+
+def test_save_pdf_from_register(qtbot, catalogue, tmp_path, monkeypatch):
+    consent = _add(catalogue)
+    window = MainWindow(catalogue)
+    qtbot.addWidget(window)
+    out = tmp_path / "release"  # no extension: .pdf is added
+    monkeypatch.setattr(
+        consent_view.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "PDF (*.pdf)")
+    )
+    opened = []
+    monkeypatch.setattr(consent_view, "offer_to_open", lambda parent, path, title: opened.append(path))
+    window.register.select_id(consent.id)
+    window.register.pdf_button.click()
+    pdf = tmp_path / "release.pdf"
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+    assert opened == [pdf]
+
+
+def test_print_blank_forms(qtbot, catalogue, tmp_path, monkeypatch):
+    window = MainWindow(catalogue)
+    qtbot.addWidget(window)
+    out = tmp_path / "blank.pdf"
+    monkeypatch.setattr(main_window.QInputDialog, "getInt", lambda *a, **k: (3, True))
+    monkeypatch.setattr(main_window.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "PDF (*.pdf)"))
+    opened = []
+    monkeypatch.setattr(main_window, "offer_to_open", lambda parent, path, title: opened.append(path))
+    window.print_action.trigger()
+    assert out.exists() and out.read_bytes().startswith(b"%PDF")
+    assert opened == [out]
+    assert "3 numbered blank forms" in window.statusBar().currentMessage()
+    assert window.catalogue.list_consents() == []  # blank forms reserve ids, they are not records
