@@ -39,8 +39,11 @@ def run(catalog: str | None, qt_args: list[str]) -> int:
     from consentdesk.ui.main_window import MainWindow
     from consentdesk.ui.style import apply_style
 
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME, *qt_args])
+    app = QApplication.instance()
+    if app is None:
+        # Fractional scaling (125 %, 150 %) as the desktop asks, not rounded to whole pixels.
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication([sys.argv[0] if sys.argv else APP_NAME, *qt_args])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)

@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self._update_title()
         self.resize(1180, 720)
+        self.register.search.setFocus()  # typing straight away searches the register
 
     # --- building ----------------------------------------------------------------------------------
 
@@ -236,6 +237,3 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.statusBar().showMessage(f"Opened {path}.", 6000)
         return True
-
-    def closeEvent(self, event) -> None:  # noqa: N802
-        super().closeEvent(event)
