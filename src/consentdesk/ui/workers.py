@@ -1,0 +1,88 @@
+"""The one way the UI runs work off the GUI thread.
+
+`run_task(fn, on_done, on_error)` runs a plain function from the core in Qt's thread pool and delivers
+its result (or exception) back on the GUI thread through a queued signal, so widgets are only ever
+touched from the GUI thread. Long jobs get a `TaskControl` for cooperative cancellation and progress:
+the core functions take a `progress` callable and a `threading.Event`, never a Qt object.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+class TaskControl(QObject):
+    """Handed to a running task: `report(...)` emits `progress` on the GUI thread; `cancel()` asks it to stop."""
+
+    progress = Signal(object)
+    finished = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cancel_event = threading.Event()
+
+    def report(self, value: Any) -> None:
+        self.progress.emit(value)
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, fn: Callable[[TaskControl], Any], control: TaskControl) -> None:
+        super().__init__()
+        self.fn = fn
+        self.control = control
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.fn(self.control)
+        except BaseException as exc:  # delivered to the GUI thread, shown to the user there
+            self.control.failed.emit(exc)
+        else:
+            self.control.finished.emit(result)
+
+
+#: Tasks started and not yet finished, so their controls are not garbage-collected mid-flight.
+_running: set[TaskControl] = set()
+
+
+def run_task(
+    fn: Callable[[TaskControl], Any],
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+    on_progress: Callable[[Any], None] | None = None,
+    pool: QThreadPool | None = None,
+) -> TaskControl:
+    """Run `fn(control)` on a worker thread; callbacks run on the GUI thread."""
+    control = TaskControl()
+    _running.add(control)
+
+    def finish(_: Any = None) -> None:
+        _running.discard(control)
+
+    if on_progress:
+        control.progress.connect(on_progress)
+    if on_done:
+        control.finished.connect(on_done)
+    if on_error:
+        control.failed.connect(on_error)
+    control.finished.connect(finish)
+    control.failed.connect(finish)
+    (pool or QThreadPool.globalInstance()).start(_Runnable(fn, control))
+    return control
+
+
+def wait_for_all(timeout_ms: int = 30_000) -> bool:
+    """Block until every task is done (used on quit and in tests)."""
+    return QThreadPool.globalInstance().waitForDone(timeout_ms)
