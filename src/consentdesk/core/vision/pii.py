@@ -210,7 +210,7 @@ def _dates(text: str) -> list[str]:
 
 _NAME_LABEL = re.compile(
     r"^\s*(?:(?:patient|donor|full|first|last|family|given|sur|fore)\s*name|name|patient|donor|surname|forename|"
-    r"forenames|recipient|client|resident|mr|mrs|ms|miss|dr)\s*[:;.\-]?\s*(.*)$",
+    r"forenames|recipient|client|resident|mr|mrs|ms|miss|dr)\b\s*[:;.\-]?\s*(.*)$",
     re.IGNORECASE,
 )
 _NAME_TOKEN = re.compile(
