@@ -19,7 +19,7 @@ if str(ROOT) not in sys.path:
 from tests.data.builders import build_test_set, evaluate  # noqa: E402
 
 from consentdesk.core.model import FindingKind  # noqa: E402
-from consentdesk.core.vision.analyse import ANALYSER_VERSION, Analyser, analyse_path  # noqa: E402
+from consentdesk.core.vision.analyse import ANALYSER_VERSION, Analyser, AnalyserConfig, analyse_path  # noqa: E402
 from consentdesk.core.vision.codes import read_codes  # noqa: E402
 from consentdesk.core.vision.faces import FaceDetector  # noqa: E402
 
@@ -156,3 +156,16 @@ def test_invalid_nhs_numbers_on_clean_signs_not_flagged(generated):
     for t in truths:
         if t.clean:
             assert not [f for f in results[t.file]["findings"] if f["kind"] == "nhs_number"], t.file
+
+
+def test_thorough_mode_finds_smaller_background_faces():
+    """40 px faces in a 4000 px photo: below the fast mode's floor, found by the thorough mode."""
+    import random
+
+    from tests.data.builders import _hit, _paste_face
+
+    scene = Image.fromarray(data.coffee()).resize((4000, 3000)).filter(ImageFilter.GaussianBlur(2))
+    rng = random.Random(40)
+    truth = [_paste_face(scene, rng, 200 + i * 900, 400 + (i % 2) * 1200, 40, 1.2) for i in range(4)]
+    faces = Analyser(AnalyserConfig.thorough()).analyse_array(np.asarray(scene)).faces
+    assert sum(any(_hit(g, f.box.as_list(), 0.3) for f in faces) for g in truth) >= 3

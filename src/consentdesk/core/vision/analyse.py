@@ -37,6 +37,11 @@ class AnalyserConfig:
     text_min_score: float = 0.6  # OCR lines below this are not trusted for personal data
     threads: int | None = None  # per-process threads for OpenCV/onnxruntime; None = library default
 
+    @classmethod
+    def thorough(cls, threads: int | None = None) -> AnalyserConfig:
+        """Slower (faces ~2x) but finds background faces down to ~40 px in a 4000 px photo instead of ~55 px."""
+        return cls(face_side=2000, threads=threads)
+
 
 class Analyser:
     """Holds the models (loaded on first use) and runs the stages in order."""
