@@ -32,13 +32,27 @@ from consentdesk.core.catalogue import Catalogue, CatalogueError
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.consent_register import ConsentRegister
 from consentdesk.ui.consent_view import offer_to_open
+from consentdesk.ui.queue_view import QueueView
+from consentdesk.ui.review_view import ReviewView
 
 #: (title, factory) for each page in the navigation, in order. One line per feature.
 PAGES: list[tuple[str, Callable[[Catalogue], QWidget]]] = [
     ("Consent register", ConsentRegister),
+    ("To verify", QueueView),
 ]
 
 MAX_BLANK_FORMS = 500
+
+
+def _page_order(page: object) -> list[int]:
+    """The image ids a page shows, in its order, if it offers them."""
+    ids = getattr(page, "image_ids", None)
+    if callable(ids):
+        return list(ids())
+    rows = getattr(page, "visible_rows", None)
+    if callable(rows):
+        return [r.image_id for r in rows()]
+    return []
 
 
 class MainWindow(QMainWindow):
@@ -49,6 +63,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self._build_actions()
         self._build_ui()
+        self._build_review()
         self._update_title()
         self.resize(1180, 720)
         self.register.search.setFocus()  # typing straight away searches the register
@@ -152,6 +167,66 @@ class MainWindow(QMainWindow):
     def register(self) -> ConsentRegister:
         return next(p for p in self.pages if isinstance(p, ConsentRegister))
 
+    # --- review (a page in the stack, not a navigation entry) ------------------------------------------
+
+    def _build_review(self) -> None:
+        self.review_view = ReviewView(self.catalogue)
+        self.stack.addWidget(self.review_view)  # after every PAGES entry: navigation rows keep their index
+        self.review_view.back_requested.connect(self.close_review)
+        self._review_return = 0
+        for page in self.pages:
+            if isinstance(page, QueueView):
+                page.review_requested.connect(self.open_review)
+        menu = self.menuBar().addMenu("&Review")
+        self.to_verify_action = QAction("To verify", self)
+        self.to_verify_action.setShortcut(QKeySequence("Ctrl+T"))
+        self.to_verify_action.triggered.connect(self.show_queue)
+        menu.addAction(self.to_verify_action)
+        menu.addSeparator()
+        for action in self.review_view.actions_by_name.values():
+            menu.addAction(action)
+        self.stack.currentChanged.connect(self._review_actions_enabled)
+        self._review_actions_enabled()
+
+    def _review_actions_enabled(self, *_args: object) -> None:
+        on_review = self.stack.currentWidget() is self.review_view
+        for action in self.review_view.actions_by_name.values():
+            action.setEnabled(on_review)
+
+    def show_queue(self) -> None:
+        queue = next((p for p in self.pages if isinstance(p, QueueView)), None)
+        if queue is not None:
+            self.nav.setCurrentRow(self.pages.index(queue))
+            queue.setFocus()
+
+    def open_review(self, image_id: int, image_ids: list[int] | None = None) -> None:
+        """Review one image. Next/previous walk `image_ids`; by default the order of the page that asked
+        (its `image_ids()` or `visible_rows()`), so the queue and the library each keep their own order."""
+        source = self.sender() if isinstance(self.sender(), QWidget) else self.stack.currentWidget()
+        if image_ids is None:
+            image_ids = _page_order(source) or _page_order(self.stack.currentWidget()) or [image_id]
+        if self.stack.currentWidget() is not self.review_view:
+            self._review_return = max(0, self.nav.currentRow())
+        self.nav.blockSignals(True)
+        self.nav.setCurrentRow(-1)  # Review is not a navigation entry; Back / Esc returns
+        self.nav.blockSignals(False)
+        self.stack.setCurrentWidget(self.review_view)
+        self.review_view.open_images(list(image_ids), image_id)
+        self.review_view.setFocus()
+
+    def close_review(self) -> None:
+        row = min(self._review_return, self.nav.count() - 1)
+        self.nav.setCurrentRow(row)
+        page = self.stack.currentWidget()
+        refresh = getattr(page, "refresh", None)
+        if refresh is not None and not isinstance(page, QueueView):  # the queue refreshes when shown
+            refresh()
+        image_id = self.review_view.image_id
+        select = getattr(page, "select_id", None) or getattr(page, "select_image", None)
+        if select is not None and image_id is not None:
+            select(image_id)
+        page.setFocus()
+
     def _show_count(self, shown: int, total: int) -> None:
         text = f"{total} consent record{'s' if total != 1 else ''}"
         if shown != total:
@@ -233,6 +308,9 @@ class MainWindow(QMainWindow):
             setter = getattr(page, "set_catalogue", None)
             if setter:
                 setter(catalogue)
+        self.review_view.set_catalogue(catalogue)
+        if self.stack.currentWidget() is self.review_view:
+            self.close_review()
         old.close()
         self._update_title()
         self.statusBar().showMessage(f"Opened {path}.", 6000)

@@ -1,0 +1,255 @@
+"""The review view and the "To verify" queue, driven with the keyboard only.
+
+A real photo with three people and a planted NHS number (the acceptance test's builder) is imported
+through `core.importer.import_paths` into a real SQLite catalogue with two releases signed today that
+permit Instagram. The import runs once per module; each test gets its own copy of the catalogue.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from tests.e2e.test_verify_workflow import build_photo
+from tests.gui.conftest import EXAMPLES, type_text
+
+from consentdesk.cli import main as cli
+from consentdesk.core import importer, review
+from consentdesk.core.catalogue import Catalogue
+from consentdesk.ui.approve_dialog import ApproveDialog
+from consentdesk.ui.consent_picker import ConsentPicker
+from consentdesk.ui.main_window import MainWindow
+from consentdesk.ui.queue_view import QueueView
+from consentdesk.ui.reason_dialog import ReasonDialog
+
+NAMES = ("Siân O'Brien-Ærø", "Kwame Mensah")
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("review-template")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CONSENTDESK_HOME", str(folder / "home"))
+        shoot = folder / "donor-day-shoot"
+        shoot.mkdir()
+        build_photo(shoot / "donor-day.jpg")
+        path = folder / "catalogue.sqlite"
+        consent_ids = []
+        for name in NAMES:
+            data = json.loads((EXAMPLES / "adult.json").read_text(encoding="utf-8"))
+            data["answers"] |= {"full_name": name, "session_date": date.today().isoformat()}
+            data["files"] = {k: str(EXAMPLES / v) for k, v in data["files"].items()}
+            assert "instagram" in data["answers"]["channels"]
+            source = folder / f"{len(consent_ids)}.json"
+            source.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            assert cli(["--catalog", str(path), "consent", "add", "--json", str(source)]) == 0
+        with Catalogue.open(path) as catalogue:
+            by_name = {c.full_name: c.id for c in catalogue.list_consents()}
+            consent_ids = [by_name[name] for name in NAMES]
+            report = importer.import_paths(catalogue, [str(shoot)], workers=1)
+    assert len(report.added) == 1
+    return path, report.added[0], consent_ids
+
+
+@pytest.fixture
+def window(template, tmp_path, qtbot):
+    path, _image_id, _ids = template
+    copy = tmp_path / "catalogue.sqlite"
+    shutil.copy(path, copy)
+    catalogue = Catalogue.open(copy)
+    win = MainWindow(catalogue)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    yield win
+    from consentdesk.ui.workers import wait_for_all
+
+    wait_for_all()
+    catalogue.close()
+
+
+def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A key press on whatever has the keyboard focus, as a user's keyboard would send it."""
+    focus = QApplication.focusWidget()
+    assert focus is not None, "nothing has the keyboard focus"
+    qtbot.keyClick(focus, key, modifier)
+
+
+def focus_on(qtbot, widget) -> None:
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget, timeout=3000)
+
+
+def queue_page(win: MainWindow) -> QueueView:
+    return next(p for p in win.pages if isinstance(p, QueueView))
+
+
+def open_from_queue(qtbot, win: MainWindow) -> None:
+    win.to_verify_action.trigger()  # Ctrl+T
+    queue = queue_page(win)
+    focus_on(qtbot, queue.table)
+    press(qtbot, Qt.Key.Key_Return)
+    assert win.stack.currentWidget() is win.review_view
+    focus_on(qtbot, win.review_view.panel.items)
+    qtbot.waitUntil(lambda: not win.review_view.preview.isNull(), timeout=10000)
+
+
+def summary(win: MainWindow) -> str:
+    return win.review_view.panel.summary.text()
+
+
+def link_with_picker(qtbot, win: MainWindow, text: str) -> None:
+    press(qtbot, Qt.Key.Key_L)
+    picker = win.review_view.dialog
+    assert isinstance(picker, ConsentPicker)
+    focus_on(qtbot, picker.search)
+    assert picker.list.count() == 2  # both releases signed today are suggested, with the reason why
+    whys = [picker.list.item(i).text().splitlines()[1] for i in range(picker.list.count())]
+    assert all(w.startswith(("signed on", "linked in")) for w in whys), whys
+    assert not picker.face_photo.pixmap().isNull()  # the face crop beside the list, for a human to compare
+    type_text(qtbot, picker.search, text)
+    press(qtbot, Qt.Key.Key_Return)  # Enter before the debounce fires still searches what was typed
+    qtbot.waitUntil(lambda: win.review_view.dialog is None)
+    focus_on(qtbot, win.review_view.panel.items)
+    assert picker.chosen is not None
+
+
+def test_keyboard_review_from_queue_to_export(window, template, tmp_path, qtbot):
+    win = window
+    _path, image_id, consent_ids = template
+    queue = queue_page(win)
+    win.to_verify_action.trigger()
+    assert queue.image_ids() == [image_id]
+    blockers = queue.table.topLevelItem(0).text(3)
+    assert blockers == "3 faces without consent · 1 NHS number"
+
+    open_from_queue(qtbot, win)
+    view = win.review_view
+    assert summary(win) == "3 people detected, 0 with consent — 3 need attention"
+    assert len(view.canvas.overlays) == len(view.status.state.faces) + len(view.status.state.findings)
+
+    press(qtbot, Qt.Key.Key_N)
+    assert view.panel.current_key() == ("face", 1)
+    assert view.canvas._selected == ("face", 1)  # the row and its box are highlighted together
+    assert view.panel.items.currentItem().text() == "Face 1 — needs a decision"
+    link_with_picker(qtbot, win, "Brien")
+    assert summary(win) == "3 people detected, 1 with consent — 2 need attention"
+    assert view.panel.items.currentItem().text().startswith(f"Face 1 — linked to {consent_ids[0]}")
+
+    press(qtbot, Qt.Key.Key_N)
+    assert view.panel.current_key() == ("face", 2)
+    link_with_picker(qtbot, win, "Mensah")
+    assert summary(win) == "3 people detected, 2 with consent — 1 needs attention"
+    assert view.status.state.faces[1].consent_id == consent_ids[1]
+
+    press(qtbot, Qt.Key.Key_N)
+    assert view.panel.current_key() == ("face", 3)
+    press(qtbot, Qt.Key.Key_B)
+    assert summary(win) == "3 people detected, 2 with consent, 1 to blur — all accounted for"
+    assert "Face 3 — blur on export" in view.panel.items.currentItem().text()
+
+    press(qtbot, Qt.Key.Key_N)
+    assert view.panel.current_key() == ("finding", 1)
+    assert "NHS number" in view.panel.items.currentItem().text()
+    assert "Instagram" not in view.panel.clearance.text().split("Cleared for")[-1].split("</p>")[0]
+    press(qtbot, Qt.Key.Key_R)
+    assert "redact on export" in view.panel.items.currentItem().text()
+    assert view.status.clearances["instagram"].cleared
+    assert "✓ Instagram" in view.panel.clearance.text()
+    press(qtbot, Qt.Key.Key_N)
+    assert "Nothing left to decide" in view.message.text()
+
+    out = tmp_path / "approved"
+    out.mkdir()
+    press(qtbot, Qt.Key.Key_A)
+    dialog = view.dialog
+    assert isinstance(dialog, ApproveDialog)
+    assert dialog.boxes["instagram"].isEnabled() and not dialog.boxes["youtube"].isEnabled()
+    assert dialog.why["youtube"].text() != ""  # a blocked channel says why
+    dialog.set_folder(out)
+    focus_on(qtbot, dialog.boxes["facebook"])  # the first cleared channel
+    press(qtbot, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.boxes["instagram"]
+    press(qtbot, Qt.Key.Key_Space)
+    assert dialog.chosen_channels() == ["instagram"]
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.result_ is not None or dialog.error is not None, timeout=20000)
+    assert dialog.error is None
+    exported = dialog.result_.path
+    assert exported.exists() and exported.parent == out.resolve()
+    assert str(exported) in dialog.message.text() and dialog.show_button.isVisible()
+    approvals = win.catalogue.review_approvals(image_id)
+    assert len(approvals) == 1 and approvals[0].channels == ("instagram",)
+    focus_on(qtbot, dialog.cancel_button)
+    press(qtbot, Qt.Key.Key_Return)  # Close
+    qtbot.waitUntil(lambda: view.dialog is None)
+    focus_on(qtbot, view.panel.items)
+    assert "Approved" in view.message.text()
+
+    press(qtbot, Qt.Key.Key_Escape)  # back to where the review was opened from
+    assert win.stack.currentWidget() is queue
+    assert queue.image_ids() == []  # approved images leave the list
+    assert review.queue(win.catalogue) == []
+
+    # the folder is remembered for the next approval
+    from consentdesk.ui.approve_dialog import default_folder
+
+    assert Path(default_folder()) == out.resolve()
+
+
+def test_dismiss_needs_a_reason_and_reject_takes_the_image_off_the_queue(window, template, qtbot):
+    win = window
+    _path, image_id, _ids = template
+    open_from_queue(qtbot, win)
+    view = win.review_view
+
+    press(qtbot, Qt.Key.Key_D)  # nothing selected yet: the view says what to do
+    assert view.dialog is None and "Select a finding first" in view.message.text()
+    for _ in range(4):
+        press(qtbot, Qt.Key.Key_N)
+    assert view.panel.current_key() == ("finding", 1)
+    press(qtbot, Qt.Key.Key_B)  # a face action on a finding is refused with a plain message
+    assert "Select a face first" in view.message.text()
+
+    press(qtbot, Qt.Key.Key_D)
+    dialog = view.dialog
+    assert isinstance(dialog, ReasonDialog)
+    focus_on(qtbot, dialog.reason)
+    press(qtbot, Qt.Key.Key_Return)  # empty reason: refused, the dialog stays open and says why
+    assert dialog.isVisible() and "reason is required" in dialog.error.text()
+    assert view.status.state.findings[0].state == "unresolved"
+    type_text(qtbot, dialog.reason, "made-up number on a training poster")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.dialog is None)
+    focus_on(qtbot, view.panel.items)
+    assert view.status.state.findings[0].state == "dismissed"
+    assert "dismissed: made-up number on a training poster" in view.panel.items.currentItem().text()
+
+    press(qtbot, Qt.Key.Key_U)  # undo puts it back
+    assert view.status.state.findings[0].state == "unresolved"
+
+    press(qtbot, Qt.Key.Key_X)
+    dialog = view.dialog
+    assert isinstance(dialog, ReasonDialog)
+    focus_on(qtbot, dialog.reason)
+    type_text(qtbot, dialog.reason, "wristband legible")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.dialog is None)
+    focus_on(qtbot, view.panel.items)
+    assert view.status.state.rejected
+    assert "Rejected: wristband legible" in view.panel.clearance.text()
+    assert review.queue(win.catalogue) == []
+
+    press(qtbot, Qt.Key.Key_PageDown)  # one image in the list: says so, stays put
+    assert "last image" in view.message.text() and view.image_id == image_id
+
+    press(qtbot, Qt.Key.Key_X, Qt.KeyboardModifier.ShiftModifier)  # reopen
+    assert not view.status.state.rejected
+    press(qtbot, Qt.Key.Key_Escape)
+    assert queue_page(win).image_ids() == [image_id]
