@@ -13,10 +13,10 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
-    QGridLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -83,56 +83,40 @@ def overlays(status: review.ReviewStatus) -> list[Overlay]:
 
 
 def clearance_html(status: review.ReviewStatus, labels: dict[str, str]) -> str:
-    """Cleared channels in one line, what blocks every channel once, then each channel's own reasons."""
+    """Cleared channels in one line, what blocks every channel once, then each blocked channel's own
+    reason (once nothing blocks every channel; the approve dialog always shows them)."""
     cleared = [labels.get(c, c) for c in status.cleared_channels]
     parts = []
     if cleared:
-        ticks = " &nbsp; ".join(f"✓ {escape(label)}" for label in cleared)
+        ticks = " &nbsp; ".join(f"✓&nbsp;{escape(label)}" for label in cleared)
         parts.append(f"<p style='color:{GREEN}'><b>Cleared for</b><br>{ticks}</p>")
     else:
         parts.append(f"<p style='color:{RED}'><b>Not cleared for any channel yet</b></p>")
     common = status.common_reasons()
     if common:
         items = "".join(f"<li>{escape(r)}</li>" for r in common)
-        parts.append(f"<p><b>Blocks every channel</b></p><ul style='margin-left:-20px'>{items}</ul>")
-    own = []
-    for channel in status.channels:
-        clearance = status.clearances[channel]
-        if clearance.cleared:
-            continue
-        specific = [r for r in clearance.reasons if r not in common]
-        label = escape(labels.get(channel, channel))
-        if specific:
-            more = f" (+{len(specific) - 1} more)" if len(specific) > 1 else ""
-            own.append(f"<span style='color:{RED}'>✗ {label}</span>: {escape(specific[0])}{more}")
-        elif not common:
-            own.append(f"<span style='color:{RED}'>✗ {label}</span>")
-    if own:
-        parts.append("<p><b>Channel by channel</b><br>" + "<br>".join(own) + "</p>")
+        parts.append(f"<p><b>Blocks every channel</b></p><ul style='margin-left:-22px'>{items}</ul>")
+    blocked = [c for c in status.channels if not status.clearances[c].cleared]
+    if blocked and not common:
+        lines = []
+        for channel in blocked:
+            reasons = status.clearances[channel].reasons
+            more = f" (+{len(reasons) - 1} more)" if len(reasons) > 1 else ""
+            label = escape(labels.get(channel, channel))
+            lines.append(
+                f"<span style='color:{RED}'>✗&nbsp;<b>{label}</b></span>: {escape(reasons[0])}{more}"
+            )
+        parts.append("<p>" + "<br>".join(lines) + "</p>")
     return "".join(parts)
 
 
-def help_grid(rows: list[tuple[str, str]]) -> QFrame:
-    """The "Keyboard" help box: key on the left, what it does on the right, two pairs a line."""
-    box = QFrame()
-    box.setObjectName("keyboardHelp")
-    grid = QGridLayout(box)
-    grid.setContentsMargins(12, 8, 12, 10)
-    grid.setHorizontalSpacing(10)
-    grid.setVerticalSpacing(3)
-    title = QLabel("Keyboard")
-    title.setProperty("role", "subheading")
-    grid.addWidget(title, 0, 0, 1, 4)
-    for i, (keys, what) in enumerate(rows):
-        key = QLabel(keys)
-        key.setObjectName("keyCap")
-        text = QLabel(what)
-        text.setProperty("role", "hint")
-        grid.addWidget(key, 1 + i // 2, (i % 2) * 2, Qt.AlignmentFlag.AlignLeft)
-        grid.addWidget(text, 1 + i // 2, (i % 2) * 2 + 1)
-    grid.setColumnStretch(1, 1)
-    grid.setColumnStretch(3, 1)
-    return box
+def help_html(rows: list[tuple[str, str]]) -> str:
+    """The keyboard help as one wrapping line of key caps and what they do."""
+    cap = "<span style='background:#E8EDEE; color:#212B32; font-weight:700'>&nbsp;{}&nbsp;</span>"
+    return " &nbsp;&nbsp; ".join(
+        f"<span style='white-space:nowrap'>{cap.format(escape(keys))}&nbsp;{escape(what)}</span>"
+        for keys, what in rows
+    )
 
 
 class ReviewPanel(QWidget):
@@ -170,14 +154,17 @@ class ReviewPanel(QWidget):
         self.layout_.setSpacing(8)
         self.layout_.addWidget(self.summary)
         self.layout_.addWidget(items_title)
+        self.items.setMinimumHeight((self.fontMetrics().height() + 18) * 5)
         self.layout_.addWidget(self.items, 3)
         self.actions_row = QVBoxLayout()
         self.layout_.addLayout(self.actions_row)
         self.layout_.addWidget(clearance_title)
-        self.layout_.addWidget(self.clearance, 2)
-
-    def add_help(self, rows: list[tuple[str, str]]) -> None:
-        self.layout_.addWidget(help_grid(rows))
+        scroll = QScrollArea()
+        scroll.setObjectName("clearanceScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.clearance)
+        self.layout_.addWidget(scroll, 2)
 
     # --- showing ----------------------------------------------------------------------------------
 

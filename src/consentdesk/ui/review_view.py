@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -31,7 +32,7 @@ from consentdesk.ui.approve_dialog import ApproveDialog
 from consentdesk.ui.consent_picker import ConsentPicker
 from consentdesk.ui.image_canvas import ImageCanvas, rgb_to_qimage
 from consentdesk.ui.reason_dialog import ReasonDialog
-from consentdesk.ui.review_panel import ReviewPanel, capitalise, overlays
+from consentdesk.ui.review_panel import ReviewPanel, capitalise, help_html, overlays
 from consentdesk.ui.workers import run_task
 
 #: (name, menu text, shortcuts, what the help box says). The first shortcut is shown in menus.
@@ -53,14 +54,9 @@ ACTIONS: list[tuple[str, str, list[str], str]] = [
 
 #: Buttons under the list, for mouse users (the keyboard does the same).
 BUTTONS = [
-    ("link", "Link…"),
-    ("blur", "Blur"),
-    ("not_person", "Not a person"),
-    ("undo", "Undo"),
-    ("redact", "Redact"),
-    ("dismiss", "Dismiss…"),
-    ("reject", "Reject…"),
-    ("approve", "Approve…"),
+    [("link", "Link…"), ("blur", "Blur"), ("not_person", "Not a person")],
+    [("redact", "Redact"), ("dismiss", "Dismiss…"), ("undo", "Undo")],
+    [("reject", "Reject…"), ("approve", "Approve…")],
 ]
 
 
@@ -148,32 +144,43 @@ class ReviewView(QWidget):
         self.panel.selected.connect(self.canvas.set_selected)
         buttons = QGridLayout()
         buttons.setSpacing(6)
-        for i, (name, label) in enumerate(BUTTONS):
-            button = QToolButton()
-            self.actions_by_name[name].setIconText(label)  # short text on the button, full text in menus
-            button.setDefaultAction(self.actions_by_name[name])
-            button.setObjectName(f"button_{name}")
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays in the list: the keys keep working
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            if name == "approve":
-                button.setProperty("primary", True)
-            buttons.addWidget(button, i // 4, i % 4)
+        for row, group in enumerate(BUTTONS):
+            for col, (name, label) in enumerate(group):
+                button = QToolButton()
+                self.actions_by_name[name].setIconText(label)  # short text on the button, full in menus
+                button.setDefaultAction(self.actions_by_name[name])
+                button.setObjectName(f"button_{name}")
+                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays in the list: keys keep working
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+                button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                if name == "approve":
+                    button.setProperty("primary", True)
+                span = 2 if len(group) == 2 and col == 1 else 1
+                buttons.addWidget(button, row, col, 1, span)
         self.panel.actions_row.addLayout(buttons)
-        self.panel.add_help(
-            [(keys[0] if len(keys) == 1 else " / ".join(keys), h) for _, _, keys, h in ACTIONS]
-        )
+        self.help = QLabel(help_html([(" / ".join(keys), h) for _, _, keys, h in ACTIONS]))
+        self.help.setObjectName("keyboardHelp")
+        self.help.setWordWrap(True)
+        self.help.setTextFormat(Qt.TextFormat.RichText)
+        self.help.setAccessibleName("Keyboard shortcuts")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(8)
+        left_layout.addWidget(self.canvas, 1)
+        left_layout.addWidget(self.help)
         side = QFrame()
         side.setObjectName("reviewSide")
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(16, 14, 16, 14)
         side_layout.addWidget(self.panel)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.canvas)
+        splitter.addWidget(left)
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
-        side.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 34)
+        side.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 36)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 14, 20, 14)
