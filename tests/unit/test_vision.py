@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import pickle
 import socket
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 from skimage import data
+from tests.data.builders import build_test_set, evaluate
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tests.data.builders import build_test_set, evaluate  # noqa: E402
-
-from consentdesk.core.model import FindingKind  # noqa: E402
-from consentdesk.core.vision.analyse import ANALYSER_VERSION, Analyser, AnalyserConfig, analyse_path  # noqa: E402
-from consentdesk.core.vision.codes import read_codes  # noqa: E402
-from consentdesk.core.vision.faces import FaceDetector  # noqa: E402
+from consentdesk.core.model import FindingKind
+from consentdesk.core.vision.analyse import ANALYSER_VERSION, Analyser, AnalyserConfig, analyse_path
+from consentdesk.core.vision.codes import read_codes
+from consentdesk.core.vision.faces import FaceDetector
 
 #: Big enough to cover every scene type four times (40 % clean photos), small enough for CI.
 TEST_SET_SIZE = 20

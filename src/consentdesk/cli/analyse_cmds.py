@@ -9,29 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 from consentdesk.cli.common import UserError
-
-_LABELS = {
-    "nhs_number": "NHS number",
-    "person_name": "name",
-    "date_of_birth": "date of birth",
-    "postcode": "postcode",
-    "address": "address",
-    "phone": "phone number",
-    "email": "email address",
-    "donation_number": "donation number",
-    "barcode": "barcode",
-    "qr_code": "QR code",
-    "screen": "screen",
-    "document": "document",
-    "text": "confidential text",
-}
+from consentdesk.core.discovery import Skipped, find_images
+from consentdesk.core.model import FindingKind
+from consentdesk.core.policy import kind_words
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,39 +32,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _walk(root: Path, problems: list[tuple[str, str]]) -> Iterator[Path]:
-    """Files under root in a stable order; unreadable folders are reported, not fatal."""
-
-    def onerror(exc: OSError) -> None:
-        problems.append((str(exc.filename or root), f"folder could not be read ({exc.strerror or exc})"))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
-        dirnames.sort()
-        for name in sorted(filenames):
-            yield Path(dirpath) / name
-
-
-def _candidates(paths: list[str], skipped: list[tuple[str, str]]) -> Iterator[Path]:
-    from consentdesk.core.imaging import is_image_file
-
-    for raw in paths:
-        p = Path(raw).expanduser()
-        if p.is_dir():
-            if not os.access(p, os.R_OK | os.X_OK):
-                skipped.append((str(p), "folder could not be read (permission denied)"))
-                continue
-            for f in _walk(p, skipped):
-                ok, reason = is_image_file(f)
-                if ok:
-                    yield f
-                else:
-                    skipped.append((str(f), reason))
-        elif p.exists():
-            yield p  # named explicitly: always try it, so the user gets a reason if it is not an image
-        else:
-            skipped.append((str(p), "no such file or folder"))
-
-
 def summary_line(data: dict) -> str:
     """'IMG_1.jpg: 3 faces; 2 confidential items: NHS number, barcode'."""
     name = Path(data["path"]).name
@@ -90,27 +42,27 @@ def summary_line(data: dict) -> str:
     items = [f for f in data["findings"] if f["severity"] != "low"]
     if not items:
         return f"{name}: {faces}; no confidential items"
-    counts = Counter(_LABELS.get(f["kind"], f["kind"]) for f in items)
+    counts = Counter(kind_words(FindingKind(f["kind"])) for f in items)
     kinds = ", ".join(f"{label}" + (f" x{n}" if n > 1 else "") for label, n in counts.items())
     return f"{name}: {faces}; {len(items)} confidential item{'s' if len(items) != 1 else ''}: {kinds}"
 
 
-def _report_skipped(skipped: list[tuple[str, str]], limit: int = 20) -> int:
+def _report_skipped(skipped: list[Skipped], limit: int = 20) -> int:
     """Print why files were skipped (folder problems always, other files up to `limit`); count errors."""
-    problems = [(p, r) for p, r in skipped if r.startswith(("folder", "no such"))]
-    others = [(p, r) for p, r in skipped if not r.startswith(("folder", "no such"))]
-    for path, reason in problems + others[:limit]:
-        print(f"skipped {path}: {reason}", file=sys.stderr)
+    problems = [s for s in skipped if s.is_problem]
+    others = [s for s in skipped if not s.is_problem]
+    for s in problems + others[:limit]:
+        print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
     if len(others) > limit:
         print(f"... and {len(others) - limit} more non-image files skipped", file=sys.stderr)
     return len(problems)
 
 
 def run(args: argparse.Namespace) -> int:
-    skipped: list[tuple[str, str]] = []
+    skipped: list[Skipped] = []
     analyser = None
     n_ok = n_err = 0
-    for path in _candidates(list(args.paths), skipped):
+    for path in find_images(args.paths, skipped):
         if analyser is None:
             from consentdesk.core.vision.analyse import Analyser  # heavy: only when there is work
 
