@@ -32,12 +32,14 @@ from consentdesk.core.catalogue import Catalogue, CatalogueError
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.consent_register import ConsentRegister
 from consentdesk.ui.consent_view import offer_to_open
+from consentdesk.ui.library_view import LibraryView
 from consentdesk.ui.queue_view import QueueView
 from consentdesk.ui.review_view import ReviewView
 
 #: (title, factory) for each page in the navigation, in order. One line per feature.
 PAGES: list[tuple[str, Callable[[Catalogue], QWidget]]] = [
     ("Consent register", ConsentRegister),
+    ("Library", LibraryView),
     ("To verify", QueueView),
 ]
 
@@ -78,6 +80,13 @@ class MainWindow(QMainWindow):
         self.print_action = QAction("Print blank forms…", self)
         self.print_action.setStatusTip("Write numbered blank release forms as a PDF to print")
         self.print_action.triggered.connect(self.print_blank_forms)
+        self.import_files_action = QAction("Import photos…", self)
+        self.import_files_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_files_action.setStatusTip("Import photos and check them for faces and personal data")
+        self.import_files_action.triggered.connect(lambda: self._show_library().choose_files())
+        self.import_folder_action = QAction("Import folder…", self)
+        self.import_folder_action.setStatusTip("Import every photo in a folder (and its sub-folders)")
+        self.import_folder_action.triggered.connect(lambda: self._show_library().choose_folder())
         self.open_action = QAction("Open catalogue…", self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_action.triggered.connect(self.open_catalogue_dialog)
@@ -89,6 +98,9 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.print_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.import_files_action)
+        file_menu.addAction(self.import_folder_action)
         file_menu.addSeparator()
         file_menu.addAction(self.open_action)
         file_menu.addSeparator()
@@ -125,6 +137,9 @@ class MainWindow(QMainWindow):
         self.stack.setObjectName("pages")
         for title, factory in PAGES:
             self.add_page(title, factory(self.catalogue))
+        open_review = getattr(self, "open_review", None)
+        if open_review is not None:
+            self.library.review_requested.connect(open_review)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.nav.setCurrentRow(0)
 
@@ -226,6 +241,23 @@ class MainWindow(QMainWindow):
         if select is not None and image_id is not None:
             select(image_id)
         page.setFocus()
+
+    @property
+    def library(self) -> LibraryView:
+        return next(p for p in self.pages if isinstance(p, LibraryView))
+
+    def _show_library(self) -> LibraryView:
+        self.nav.setCurrentRow(self.pages.index(self.library))
+        return self.library
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """A page may hold the window open (an import still stopping) through `can_close()`."""
+        for page in self.pages:
+            can_close = getattr(page, "can_close", None)
+            if can_close is not None and not can_close():
+                event.ignore()
+                return
+        super().closeEvent(event)
 
     def _show_count(self, shown: int, total: int) -> None:
         text = f"{total} consent record{'s' if total != 1 else ''}"

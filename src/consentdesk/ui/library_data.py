@@ -1,0 +1,193 @@
+"""What the library page shows about each image, gathered off the GUI thread.
+
+Plain Python (no Qt): these functions run in `run_task` workers, each with its own `Catalogue`
+connection (SQLite connections never cross threads), and return frozen values the GUI only displays.
+The wording and the rules come from `core.review` / `core.policy`; this module only picks what to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from consentdesk.core import policy, review
+from consentdesk.core.catalogue import Catalogue
+from consentdesk.core.model import ImageRecord
+
+#: Badge states, in the words shown on the badge (colour is never the only cue).
+STATE_WORDS = {
+    "attention": "Needs attention",
+    "cleared": "Cleared",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "unreadable": "Could not be read",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryRow:
+    """One image in the grid: its record, the badge and the one-line summary."""
+
+    image: ImageRecord
+    state: str  # a key of STATE_WORDS
+    faces: int
+    items: int  # confidential findings (the severities the rules block on)
+    summary: str
+    cleared_channels: tuple[str, ...] = ()
+
+    @property
+    def image_id(self) -> int:
+        return self.image.id
+
+    @property
+    def name(self) -> str:
+        return Path(self.image.path).name
+
+    @property
+    def badge_text(self) -> str:
+        if self.state == "unreadable":
+            return STATE_WORDS["unreadable"]
+        faces = "1 face" if self.faces == 1 else f"{self.faces} faces"
+        items = "1 item" if self.items == 1 else f"{self.items} items"
+        return f"{faces} · {items}"
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.state in ("attention", "unreadable")
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewBox:
+    kind: str  # "face" or "finding"
+    n: int
+    x: int
+    y: int
+    w: int
+    h: int
+    label: str
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewData:
+    """Everything the preview pane shows for one image, decoded at screen size (rgb may be None)."""
+
+    row: LibraryRow
+    boxes: tuple[PreviewBox, ...]
+    findings_text: str
+    channels_text: str
+    reasons: tuple[str, ...]
+    rgb: Any = None  # numpy array, or None when the file could not be decoded
+    original_size: tuple[int, int] = (0, 0)
+    load_error: str | None = None
+
+
+def _findings_sentence(status: review.ReviewStatus) -> str:
+    """e.g. "2 confidential items: NHS number, barcode" (kinds once each, in reading order)."""
+    confidential = [f for f in status.state.findings if f.severity in policy.BLOCKING_SEVERITIES]
+    if not confidential:
+        return "no confidential items found"
+    kinds: list[str] = []
+    for finding in confidential:
+        words = policy.kind_words(finding.kind)
+        if words not in kinds:
+            kinds.append(words)
+    count = "1 confidential item" if len(confidential) == 1 else f"{len(confidential)} confidential items"
+    open_ = status.blockers.unresolved_findings
+    tail = f" ({open_} to resolve)" if open_ and open_ != len(confidential) else ""
+    return f"{count}{tail}: {', '.join(kinds)}"
+
+
+def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
+    status = review.status(catalogue, image.id)
+    state = status.state
+    confidential = sum(f.severity in policy.BLOCKING_SEVERITIES for f in state.findings)
+    if status.blockers.analysis_error:
+        kind = "unreadable"
+        summary = state.analysis_error or "This photo has not been checked yet: import it again."
+        summary = f"Could not be read: {summary}. Fix or replace the file and import it again."
+    else:
+        if state.rejected:
+            kind = "rejected"
+        elif catalogue.approvals_for_image(image.id):
+            kind = "approved"
+        elif status.blockers.total == 0 and status.cleared_channels:
+            kind = "cleared"
+        else:
+            kind = "attention"
+        summary = f"{status.summary}; {_findings_sentence(status)}"
+    return LibraryRow(
+        image=image,
+        state=kind,
+        faces=len(state.faces),
+        items=confidential,
+        summary=summary,
+        cleared_channels=tuple(status.cleared_channels),
+    )
+
+
+def collect_rows(
+    catalogue_path: Path, known: dict[int, LibraryRow] | None = None
+) -> tuple[list[LibraryRow], list[dict[str, Any]]]:
+    """All images (reusing `known` rows, so a refresh during an import only reads the new ones) and the
+    shoots. Runs in a worker with its own connection."""
+    known = known or {}
+    with Catalogue.open(catalogue_path, create=False) as catalogue:
+        rows = []
+        for image in catalogue.list_images():
+            row = known.get(image.id)
+            rows.append(row if row is not None else row_for(catalogue, image))
+        return rows, catalogue.shoots()
+
+
+def preview_for(catalogue_path: Path, image_id: int, max_side: int = 1600) -> PreviewData:
+    """The image's boxes and summary, and its pixels decoded at screen size. Runs in a worker."""
+    from consentdesk.core import imaging
+
+    with Catalogue.open(catalogue_path, create=False) as catalogue:
+        image = catalogue.get_image(image_id)
+        row = row_for(catalogue, image)
+        status = review.status(catalogue, image_id)
+    state = status.state
+    boxes = [
+        PreviewBox("face", f.n, f.box.x, f.box.y, f.box.w, f.box.h, str(f.n), str(f.state))
+        for f in state.faces
+    ] + [
+        PreviewBox(
+            "finding",
+            f.n,
+            f.box.x,
+            f.box.y,
+            f.box.w,
+            f.box.h,
+            policy.kind_words(f.kind)[:1].upper() + policy.kind_words(f.kind)[1:],
+            str(f.state),
+        )
+        for f in state.findings
+    ]
+    cleared = status.cleared_channels
+    if row.state == "rejected":
+        channels = f"Rejected: {state.rejection_reason or 'not to be posted'}"
+    elif cleared:
+        channels = "Cleared for: " + ", ".join(cleared)
+    else:
+        channels = "Not cleared for any channel yet"
+    reasons = tuple(status.common_reasons())
+    rgb, size, error = None, (image.width, image.height), None
+    try:
+        loaded = imaging.load(image.path, max_side=max_side)
+        rgb = loaded.rgb
+        size = (loaded.info.width, loaded.info.height)
+    except imaging.ImageError as exc:
+        error = str(exc)
+    return PreviewData(
+        row=row,
+        boxes=tuple(boxes),
+        findings_text=_findings_sentence(status),
+        channels_text=channels,
+        reasons=reasons,
+        rgb=rgb,
+        original_size=size,
+        load_error=error,
+    )

@@ -1,0 +1,266 @@
+"""The library grid's model and delegate: rows of `LibraryRow`, thumbnails made off the GUI thread.
+
+A thumbnail is asked for only when the view paints its item (data(DecorationRole)); it is made (or read
+from the cache) by `imaging.make_thumbnail` in a worker of a small pool of its own, decoded to a QImage
+there, and turned into a pixmap on the GUI thread, which is cheap at thumbnail size. Until then the
+delegate draws a calm placeholder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QThreadPool,
+)
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from consentdesk import paths
+from consentdesk.ui.library_data import STATE_WORDS, LibraryRow
+from consentdesk.ui.workers import TaskControl, run_task
+
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+IMAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+STATE_ROLE = Qt.ItemDataRole.UserRole + 3
+THUMB_SIZE = 256
+
+#: (text, background) per badge state; NHS palette, AA contrast.
+BADGE_COLOURS = {
+    "attention": ("#A81F14", "#FBE3E1"),
+    "cleared": ("#00562A", "#DDF1E4"),
+    "approved": ("#FFFFFF", "#007F3B"),
+    "rejected": ("#4C6272", "#E8EDEE"),
+    "unreadable": ("#7A4100", "#FFF1CC"),
+}
+
+
+def _thumbnail_job(path: str, cache: Path) -> QImage:
+    """Worker side: make (or reuse) the cached JPEG and decode it into a QImage (never a QPixmap here)."""
+    from consentdesk.core import imaging
+
+    out = imaging.make_thumbnail(path, cache, THUMB_SIZE)
+    image = QImage(str(out))
+    if image.isNull():
+        raise imaging.ImageError("the thumbnail could not be read")
+    return image
+
+
+class LibraryModel(QAbstractListModel):
+    """Rows of the grid. `set_rows` keeps selection stable: appended rows are inserted, not reset."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[LibraryRow] = []
+        self._pixmaps: dict[int, QPixmap] = {}
+        self._failed: dict[int, str] = {}
+        self._pending: set[int] = set()
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(2)
+        self._cache_dir: Path | None = None
+
+    # --- rows --------------------------------------------------------------------------------------
+
+    def set_rows(self, rows: list[LibraryRow]) -> None:
+        old_ids = [r.image_id for r in self.rows]
+        new_ids = [r.image_id for r in rows]
+        if new_ids[: len(old_ids)] == old_ids and len(new_ids) >= len(old_ids):
+            changed = [i for i, (a, b) in enumerate(zip(self.rows, rows, strict=False)) if a != b]
+            if len(new_ids) > len(old_ids):
+                self.beginInsertRows(QModelIndex(), len(old_ids), len(new_ids) - 1)
+                self.rows = list(rows)
+                self.endInsertRows()
+            else:
+                self.rows = list(rows)
+            for i in changed:
+                self.dataChanged.emit(self.index(i), self.index(i))
+        else:
+            self.beginResetModel()
+            self.rows = list(rows)
+            self.endResetModel()
+
+    def row_of(self, image_id: int) -> int:
+        return next((i for i, r in enumerate(self.rows) if r.image_id == image_id), -1)
+
+    def forget_thumbnails(self) -> None:
+        self._pixmaps.clear()
+        self._failed.clear()
+
+    # --- Qt model ----------------------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.name
+        if role == ROW_ROLE:
+            return row
+        if role == IMAGE_ID_ROLE:
+            return row.image_id
+        if role == STATE_ROLE:
+            return row.state
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._thumbnail(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.name}\n{STATE_WORDS[row.state]}: {row.summary}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{row.name}, {STATE_WORDS[row.state]}, {row.badge_text}"
+        return None
+
+    # --- thumbnails --------------------------------------------------------------------------------
+
+    def thumbnail_error(self, image_id: int) -> str | None:
+        return self._failed.get(image_id)
+
+    def has_thumbnail(self, image_id: int) -> bool:
+        return image_id in self._pixmaps
+
+    def _thumbnail(self, row: LibraryRow) -> QPixmap | None:
+        pixmap = self._pixmaps.get(row.image_id)
+        if pixmap is not None:
+            return pixmap
+        if row.image_id not in self._pending and row.image_id not in self._failed:
+            self._request(row)
+        return None
+
+    def _request(self, row: LibraryRow) -> None:
+        if self._cache_dir is None:
+            self._cache_dir = paths.cache_dir() / "thumbnails"
+        image_id, path, cache = row.image_id, row.image.path, self._cache_dir
+        self._pending.add(image_id)
+
+        def job(_: TaskControl) -> tuple[int, QImage | None, str | None]:
+            try:
+                return image_id, _thumbnail_job(path, cache), None
+            except Exception as exc:  # a missing or broken file: the card says so
+                return image_id, None, str(exc) or type(exc).__name__
+
+        # A bound method of this QObject: Qt drops the call if the model is gone when the result arrives.
+        run_task(job, on_done=self._thumbnail_ready, pool=self._pool)
+
+    def _thumbnail_ready(self, result: tuple[int, QImage | None, str | None]) -> None:
+        image_id, image, error = result
+        self._pending.discard(image_id)
+        if image is None:
+            self._failed[image_id] = error or "unreadable"
+        else:
+            self._pixmaps[image_id] = QPixmap.fromImage(image)
+        self._changed(image_id)
+
+    def _changed(self, image_id: int) -> None:
+        row = self.row_of(image_id)
+        if row >= 0:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+    def wait_for_thumbnails(self, timeout_ms: int = 30_000) -> bool:
+        return self._pool.waitForDone(timeout_ms)
+
+
+class ThumbnailDelegate(QStyledItemDelegate):
+    """A card: the thumbnail (or a placeholder), the file name, and a coloured badge with words."""
+
+    CARD = QSize(244, 236)
+    PAD = 8
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
+        return self.CARD
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        row: LibraryRow | None = index.data(ROW_ROLE)
+        if row is None:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        card = QRectF(option.rect).adjusted(4, 4, -4, -4)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
+        painter.setPen(QPen(QColor("#005EB8"), 3) if selected else QPen(QColor("#D8DDE0"), 1))
+        painter.setBrush(QColor("#E8F1FA") if selected else QColor("white"))
+        painter.drawRoundedRect(card, 8, 8)
+        if focused and not selected:
+            painter.setPen(QPen(QColor("#FFB81C"), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(card.adjusted(1, 1, -1, -1), 8, 8)
+
+        pad = self.PAD
+        metrics = option.fontMetrics
+        line = metrics.height()
+        thumb_area = QRectF(
+            card.x() + pad, card.y() + pad, card.width() - 2 * pad, card.height() - 3 * pad - 2 * line - 8
+        )
+        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+            scaled = pixmap.size().scaled(thumb_area.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRectF(
+                thumb_area.x() + (thumb_area.width() - scaled.width()) / 2,
+                thumb_area.y() + (thumb_area.height() - scaled.height()) / 2,
+                scaled.width(),
+                scaled.height(),
+            )
+            painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#F0F4F5"))
+            painter.drawRoundedRect(thumb_area, 6, 6)
+            model = index.model()
+            error = getattr(model, "thumbnail_error", lambda _id: None)(row.image_id)
+            painter.setPen(QColor("#768692"))
+            painter.drawText(
+                thumb_area.toRect(),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                "File not found or unreadable" if error else "Loading…",
+            )
+
+        # file name
+        name_rect = QRect(
+            int(card.x() + pad), int(thumb_area.bottom() + 6), int(card.width() - 2 * pad), line
+        )
+        painter.setPen(QColor("#212B32"))
+        painter.drawText(
+            name_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            metrics.elidedText(row.name, Qt.TextElideMode.ElideMiddle, name_rect.width()),
+        )
+
+        # badge: state in words on its colour, counts beside it
+        fg, bg = BADGE_COLOURS.get(row.state, ("#212B32", "#E8EDEE"))
+        font = QFont(option.font)
+        font.setBold(True)
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.9))
+        painter.setFont(font)
+        bold = painter.fontMetrics()
+        words = STATE_WORDS.get(row.state, row.state)
+        pill_h = bold.height() + 4
+        pill_w = bold.horizontalAdvance(words) + 14
+        pill = QRectF(card.x() + pad, name_rect.bottom() + 6, pill_w, pill_h)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(bg))
+        painter.drawRoundedRect(pill, pill_h / 2, pill_h / 2)
+        painter.setPen(QColor(fg))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, words)
+        if row.state != "unreadable":
+            painter.setFont(option.font)
+            painter.setPen(QColor("#4C6272"))
+            counts = QRectF(pill.right() + 6, pill.y(), card.right() - pad - pill.right() - 6, pill_h)
+            painter.drawText(
+                counts,
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                option.fontMetrics.elidedText(
+                    row.badge_text, Qt.TextElideMode.ElideRight, int(counts.width())
+                ),
+            )
+        painter.restore()
