@@ -253,3 +253,44 @@ def test_dismiss_needs_a_reason_and_reject_takes_the_image_off_the_queue(window,
     assert not view.status.state.rejected
     press(qtbot, Qt.Key.Key_Escape)
     assert queue_page(win).image_ids() == [image_id]
+
+
+def test_next_and_previous_walk_the_list_it_was_opened_from(window, template, tmp_path, qtbot):
+    from PIL import Image
+
+    from consentdesk.ui.library_view import LibraryView
+
+    win = window
+    _path, first, _ids = template
+    second_dir = tmp_path / "second-shoot"
+    second_dir.mkdir()
+    build_photo(second_dir / "donor-day.jpg")
+    with Image.open(second_dir / "donor-day.jpg") as im:  # same scene, different file
+        im.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(second_dir / "flipped.jpg", quality=85)
+    (second_dir / "donor-day.jpg").unlink()
+    second = importer.import_paths(win.catalogue, [str(second_dir)], workers=1).added[0]
+
+    win.open_review(first, [second, first])
+    view = win.review_view
+    focus_on(qtbot, view.panel.items)
+    assert view.image_id == first and "Image 2 of 2" in view.position.text()
+    press(qtbot, Qt.Key.Key_PageDown)
+    assert view.image_id == first and "last image" in view.message.text()
+    press(qtbot, Qt.Key.Key_K)
+    assert view.image_id == second and view.title.text() == "flipped.jpg"
+    press(qtbot, Qt.Key.Key_J)
+    assert view.image_id == first
+    press(qtbot, Qt.Key.Key_PageUp)
+    assert view.image_id == second
+    qtbot.waitUntil(lambda: not view.preview.isNull(), timeout=10000)
+
+    # opened from the library, the review walks the library's order and Esc goes back there
+    library = next(p for p in win.pages if isinstance(p, LibraryView))
+    win.nav.setCurrentRow(win.pages.index(library))
+    qtbot.waitUntil(lambda: len(library.visible_rows()) == 2, timeout=10000)
+    library.review_requested.emit(second)
+    assert win.stack.currentWidget() is view
+    assert view.image_ids == [r.image_id for r in library.visible_rows()]
+    focus_on(qtbot, view.panel.items)
+    press(qtbot, Qt.Key.Key_Escape)
+    assert win.stack.currentWidget() is library
