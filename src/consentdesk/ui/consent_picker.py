@@ -74,9 +74,7 @@ class ConsentPicker(QDialog):
         intro.setProperty("role", "hint")
         self.search = QLineEdit()
         self.search.setObjectName("searchBox")
-        self.search.setPlaceholderText(
-            "Type a name, ID, location or photographer — ↑↓ to choose, Enter to link"
-        )
+        self.search.setPlaceholderText("Search name, ID or location · ↑↓ choose · Enter links")
         self.search.setAccessibleName("Search releases")
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.search.installEventFilter(self)
