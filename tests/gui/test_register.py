@@ -110,7 +110,10 @@ def test_withdraw_from_register_changes_status(qtbot, register, filled, catalogu
     assert register.select_id(filled["Priya Natarajan"])
     assert register.withdraw_button.isEnabled()
     monkeypatch.setattr(consent_view.WithdrawDialog, "exec", _accepting_withdraw_dialog("Asked by email"))
+    shown = []
+    monkeypatch.setattr(consent_view.TakedownDialog, "exec", lambda d: shown.append(d) or 1)
     register.withdraw_button.click()
+    assert shown and shown[0].empty.text() == "No photos are linked to this consent."  # the take-down list
     consent = catalogue.get_consent(filled["Priya Natarajan"])
     assert consent.status is ConsentStatus.WITHDRAWN and consent.withdrawal_reason == "Asked by email"
     row = next(r for r, c in enumerate(register.model.consents) if c.full_name == "Priya Natarajan")
@@ -151,6 +154,7 @@ def test_record_view_shows_answers_by_label(qtbot, catalogue, filled):
     )
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setattr(consent_view.WithdrawDialog, "exec", _accepting_withdraw_dialog("Changed mind"))
+    monkeypatch.setattr(consent_view.TakedownDialog, "exec", lambda d: 1)
     try:
         view.withdraw_button.click()
     finally:

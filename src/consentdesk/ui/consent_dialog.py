@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -90,11 +91,17 @@ class ConsentDialog(QDialog):
         parent: QWidget | None = None,
         *,
         today: date | None = None,
+        form_id: str | None = None,
+        aside: QWidget | None = None,
     ) -> None:
+        """`form_id`: enter the answers of a printed paper form under its pre-printed id (source "paper");
+        `aside`: a widget shown beside the form, such as the scan being typed from."""
         super().__init__(parent)
         self.catalogue = catalogue
         self.form = form or load_form()
         self.today = today or date.today()
+        self.form_id = form_id
+        self.aside = aside
         self.consent: Consent | None = None
         self.widgets: dict[str, FieldWidget] = {}
         self.rows: dict[str, FieldRow] = {}
@@ -103,7 +110,9 @@ class ConsentDialog(QDialog):
         #: Ask before throwing away typed answers on Cancel/Escape/close (tests switch it off).
         self.confirm_discard = True
         self.setObjectName("consentDialog")
-        self.setWindowTitle(f"New release — {self.form.title}")
+        self.setWindowTitle(
+            f"Paper form {form_id} — enter answers" if form_id else f"New release — {self.form.title}"
+        )
         self.setModal(True)
         self._build()
         self._update_minor()
@@ -120,7 +129,14 @@ class ConsentDialog(QDialog):
         organisation.setProperty("role", "eyebrow")
         title = QLabel(self.form.title)
         title.setProperty("role", "title")
-        version = QLabel(f"Form version {self.form.version}  ·  Fields marked * are required")
+        version = QLabel(
+            (
+                f"Paper form {self.form_id}  ·  type the answers as written on the form  ·  "
+                if self.form_id
+                else ""
+            )
+            + f"Form version {self.form.version}  ·  Fields marked * are required"
+        )
         version.setProperty("role", "hint")
         head.addWidget(organisation)
         head.addWidget(title)
@@ -189,9 +205,18 @@ class ConsentDialog(QDialog):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(header)
-        layout.addWidget(self.scroll, 1)
+        if self.aside is not None:
+            splitter = QSplitter(Qt.Orientation.Horizontal)
+            splitter.setChildrenCollapsible(False)
+            splitter.addWidget(self.aside)
+            splitter.addWidget(self.scroll)
+            splitter.setStretchFactor(0, 1)
+            splitter.setStretchFactor(1, 1)
+            layout.addWidget(splitter, 1)
+        else:
+            layout.addWidget(self.scroll, 1)
         layout.addWidget(footer)
-        self.resize(820, 860)
+        self.resize(1500 if self.aside is not None else 820, 860)
 
     def _wording_section_id(self) -> str | None:
         """The consent wording goes above the person's own signature (the first required signature)."""
@@ -263,7 +288,13 @@ class ConsentDialog(QDialog):
     def save(self) -> None:
         self.clear_errors()
         try:
-            self.consent = record_consent(self.catalogue, self.form, self.submission(), source="screen")
+            self.consent = record_consent(
+                self.catalogue,
+                self.form,
+                self.submission(),
+                source="paper" if self.form_id else "screen",
+                form_id=self.form_id,
+            )
         except ConsentInvalid as exc:
             self.show_errors(exc.errors)
             return

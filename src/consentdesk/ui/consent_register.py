@@ -51,6 +51,8 @@ from consentdesk.ui.consent_view import (
     status_key,
     withdraw,
 )
+from consentdesk.ui.erase_dialog import erase_person
+from consentdesk.ui.sar_export import export_sar
 
 # (text colour, background) for each status badge; NHS palette, AA contrast on the pale backgrounds.
 BADGE_COLOURS = {
@@ -255,6 +257,12 @@ class ConsentRegister(QWidget):
         self.pdf_action = QAction("Save PDF…", self)
         self.pdf_action.setShortcut(QKeySequence("Ctrl+P"))
         self.withdraw_action = QAction("Withdraw…", self)
+        self.sar_action = QAction("Export subject access bundle…", self)
+        self.sar_action.setStatusTip("Export everything held about this person as a .zip (SAR)")
+        self.erase_action = QAction("Erase person…", self)
+        self.erase_action.setStatusTip("Erase this person's data for good, keeping an id-only tombstone")
+        self.sar_action.triggered.connect(self.sar_selected)
+        self.erase_action.triggered.connect(self.erase_selected)
         self.view_action.triggered.connect(self.view_selected)
         self.pdf_action.triggered.connect(self.save_pdf_selected)
         self.withdraw_action.triggered.connect(self.withdraw_selected)
@@ -265,6 +273,13 @@ class ConsentRegister(QWidget):
         self.pdf_button = QPushButton("Save PDF…")
         self.withdraw_button = QPushButton("Withdraw…")
         self.withdraw_button.setProperty("danger", True)
+        self.more_button = QPushButton("Data protection")
+        self.more_button.setToolTip("Subject access bundle and erasure for the selected record")
+        more_menu = QMenu(self.more_button)
+        more_menu.addAction(self.sar_action)
+        more_menu.addSeparator()
+        more_menu.addAction(self.erase_action)
+        self.more_button.setMenu(more_menu)
         for button, action in (
             (self.view_button, self.view_action),
             (self.pdf_button, self.pdf_action),
@@ -281,6 +296,7 @@ class ConsentRegister(QWidget):
         heading.addWidget(self.view_button, 0, Qt.AlignmentFlag.AlignBottom)
         heading.addWidget(self.pdf_button, 0, Qt.AlignmentFlag.AlignBottom)
         heading.addWidget(self.withdraw_button, 0, Qt.AlignmentFlag.AlignBottom)
+        heading.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignBottom)
 
         filters = QFrame()
         filters.setObjectName("filterBar")
@@ -387,6 +403,9 @@ class ConsentRegister(QWidget):
             widget.setEnabled(has)
         self.withdraw_action.setEnabled(active)
         self.withdraw_button.setEnabled(active)
+        not_erased = has and consent.status is not ConsentStatus.ERASED
+        for widget in (self.sar_action, self.erase_action, self.more_button):
+            widget.setEnabled(not_erased)
 
     def record_added(self, consent: Consent) -> None:
         self._reload_locations()
@@ -405,7 +424,10 @@ class ConsentRegister(QWidget):
         menu.addAction(self.view_action)
         menu.addAction(self.pdf_action)
         menu.addSeparator()
+        menu.addAction(self.sar_action)
+        menu.addSeparator()
         menu.addAction(self.withdraw_action)
+        menu.addAction(self.erase_action)
         menu.exec(self.table.viewport().mapToGlobal(pos))
 
     def view_selected(self) -> None:
@@ -425,6 +447,16 @@ class ConsentRegister(QWidget):
         consent = self.selected_consent()
         if consent is not None and withdraw(self, self.catalogue, consent) is not None:
             self._after_change()
+
+    def sar_selected(self) -> None:
+        consent = self.selected_consent()
+        if consent is not None:
+            export_sar(self, self.catalogue, consent)
+
+    def erase_selected(self) -> None:
+        consent = self.selected_consent()
+        if consent is not None:
+            erase_person(self, self.catalogue, consent, lambda _c: self._after_change())
 
     def _after_change(self) -> None:
         self.refresh()

@@ -31,7 +31,11 @@ from PySide6.QtWidgets import (
 
 from consentdesk.core.catalogue import Catalogue, CatalogueError
 from consentdesk.core.forms import Field, FormDefinition, FormDefinitionError, load_form
+from consentdesk.core.lifecycle import withdrawal
 from consentdesk.core.model import Consent, ConsentStatus
+from consentdesk.ui.erase_dialog import erase_person
+from consentdesk.ui.sar_export import export_sar
+from consentdesk.ui.takedown_dialog import TakedownDialog
 
 EXPIRING_DAYS = 30
 
@@ -190,6 +194,7 @@ def _escape(text: str) -> str:
 
 
 def withdraw(parent: QWidget, catalogue: Catalogue, consent: Consent) -> Consent | None:
+    """Ask for date and reason, record the withdrawal, then show the take-down list; the updated record."""
     if consent.status is not ConsentStatus.ACTIVE:
         QMessageBox.information(parent, "Already withdrawn", f"This consent is already {consent.status}.")
         return None
@@ -198,19 +203,21 @@ def withdraw(parent: QWidget, catalogue: Catalogue, consent: Consent) -> Consent
         return None
     effective_on, reason = dialog.values()
     try:
-        return catalogue.withdraw_consent(consent.id, effective_on, reason)
+        takedown = withdrawal.withdraw(catalogue, consent.id, reason, effective_on)
     except (CatalogueError, ValueError) as exc:
         QMessageBox.warning(parent, "Withdrawal not saved", f"{exc}\n\nNothing was changed.")
         return None
+    TakedownDialog(takedown, parent).exec()
+    return takedown.consent
 
 
 # --- the view ------------------------------------------------------------------------------------------
 
 
 class ConsentView(QDialog):
-    """All of one record, read-only, with Save PDF… and Withdraw…."""
+    """All of one record, read-only, with Save PDF…, Subject access bundle…, Withdraw… and Erase person…."""
 
-    changed = Signal(object)  # the updated Consent after a withdrawal
+    changed = Signal(object)  # the updated Consent after a withdrawal or erasure
 
     def __init__(self, catalogue: Catalogue, consent: Consent, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -282,14 +289,27 @@ class ConsentView(QDialog):
         self.withdraw_button = QPushButton("Withdraw…")
         self.withdraw_button.setProperty("danger", True)
         self.withdraw_button.setEnabled(consent.status is ConsentStatus.ACTIVE)
+        self.sar_button = QPushButton("Subject access bundle…")
+        self.sar_button.setToolTip("Export everything held about this person as a .zip (SAR)")
+        self.erase_button = QPushButton("Erase person…")
+        self.erase_button.setProperty("danger", True)
+        not_erased = consent.status is not ConsentStatus.ERASED
+        self.sar_button.setEnabled(not_erased)
+        self.erase_button.setEnabled(not_erased)
         close = QPushButton("Close")
         close.setProperty("primary", True)
         close.setDefault(True)
         self.pdf_button.clicked.connect(lambda: save_pdf(self, self.catalogue, self.consent))
         self.withdraw_button.clicked.connect(self._withdraw)
+        self.sar_button.clicked.connect(lambda: export_sar(self, self.catalogue, self.consent))
+        self.erase_button.clicked.connect(
+            lambda: erase_person(self, self.catalogue, self.consent, self._updated)
+        )
         close.clicked.connect(self.accept)
         foot.addWidget(self.pdf_button)
+        foot.addWidget(self.sar_button)
         foot.addWidget(self.withdraw_button)
+        foot.addWidget(self.erase_button)
         foot.addStretch(1)
         foot.addWidget(close)
 
@@ -385,6 +405,9 @@ class ConsentView(QDialog):
     def _withdraw(self) -> None:
         updated = withdraw(self, self.catalogue, self.consent)
         if updated is not None:
-            self.consent = updated
-            self.changed.emit(updated)
-            self._render()
+            self._updated(updated)
+
+    def _updated(self, updated: Consent) -> None:
+        self.consent = updated
+        self.changed.emit(updated)
+        self._render()

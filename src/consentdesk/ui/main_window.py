@@ -32,7 +32,9 @@ from consentdesk.core.catalogue import Catalogue, CatalogueError
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.consent_register import ConsentRegister
 from consentdesk.ui.consent_view import offer_to_open
+from consentdesk.ui.expiry_view import ExpiryView
 from consentdesk.ui.library_view import LibraryView
+from consentdesk.ui.paper_forms import PaperFormsView
 from consentdesk.ui.queue_view import QueueView
 from consentdesk.ui.review_view import ReviewView
 
@@ -41,6 +43,8 @@ PAGES: list[tuple[str, Callable[[Catalogue], QWidget]]] = [
     ("Consent register", ConsentRegister),
     ("Library", LibraryView),
     ("To verify", QueueView),
+    ("Paper forms", PaperFormsView),
+    ("Expiry & withdrawals", ExpiryView),
 ]
 
 MAX_BLANK_FORMS = 500
@@ -87,6 +91,7 @@ class MainWindow(QMainWindow):
         self.import_folder_action = QAction("Import folder…", self)
         self.import_folder_action.setStatusTip("Import every photo in a folder (and its sub-folders)")
         self.import_folder_action.triggered.connect(lambda: self._show_library().choose_folder())
+        self._build_data_protection_actions()
         self.open_action = QAction("Open catalogue…", self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_action.triggered.connect(self.open_catalogue_dialog)
@@ -102,9 +107,30 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.import_files_action)
         file_menu.addAction(self.import_folder_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.scan_forms_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.open_action)
+        file_menu.addAction(self.backup_action)
+        file_menu.addAction(self.restore_action)
+        file_menu.addAction(self.check_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+
+    def _build_data_protection_actions(self) -> None:
+        from consentdesk.ui import catalogue_safety, paper_forms
+
+        self.scan_forms_action = QAction("Import paper form scans…", self)
+        self.scan_forms_action.setStatusTip("Attach scans of signed paper forms by their QR form id")
+        self.scan_forms_action.triggered.connect(
+            lambda: paper_forms.import_scans(self, self.catalogue, lambda _r: self.refresh_pages())
+        )
+        self.backup_action = QAction("Back up catalogue…", self)
+        self.backup_action.triggered.connect(lambda: catalogue_safety.backup_catalogue(self))
+        self.restore_action = QAction("Restore from backup…", self)
+        self.restore_action.triggered.connect(lambda: catalogue_safety.restore_catalogue(self))
+        self.check_action = QAction("Check catalogue…", self)
+        self.check_action.setStatusTip("Check the catalogue, its audit trail and the photo files")
+        self.check_action.triggered.connect(lambda: catalogue_safety.check_catalogue(self))
 
     def _build_ui(self) -> None:
         self.count_label = QLabel("")
@@ -171,6 +197,9 @@ class MainWindow(QMainWindow):
         item = QListWidgetItem(title)
         item.setSizeHint(QSize(0, self.fontMetrics().height() + 20))
         self.nav.addItem(item)
+        records_changed = getattr(page, "records_changed", None)
+        if records_changed is not None and not isinstance(page, ConsentRegister):
+            records_changed.connect(self.refresh_pages)
         count_changed = getattr(page, "count_changed", None)
         if count_changed is not None:
             count_changed.connect(self._show_count)
@@ -258,6 +287,14 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         super().closeEvent(event)
+
+    def refresh_pages(self) -> None:
+        """Records changed elsewhere (paper entry, erasure): update the register and the page shown."""
+        self.register.refresh()
+        current = self.stack.currentWidget()
+        refresh = getattr(current, "refresh", None)
+        if current is not self.register and refresh is not None:
+            refresh()
 
     def _show_count(self, shown: int, total: int) -> None:
         text = f"{total} consent record{'s' if total != 1 else ''}"
