@@ -43,7 +43,7 @@ from consentdesk.core.importer import ImportProgress, ImportReport, import_paths
 from consentdesk.ui.image_canvas import ImageCanvas, Overlay, rgb_to_qimage
 from consentdesk.ui.import_panel import ImportPanel
 from consentdesk.ui.library_data import STATE_WORDS, LibraryRow, PreviewData, collect_rows, preview_for
-from consentdesk.ui.thumbnail_model import IMAGE_ID_ROLE, LibraryModel, ThumbnailDelegate
+from consentdesk.ui.thumbnail_model import LibraryModel, ThumbnailDelegate
 from consentdesk.ui.workers import TaskControl, run_task
 
 PREVIEW_MAX_SIDE = 1600
@@ -110,7 +110,7 @@ class LibraryView(QWidget):
         self.shoot_combo.setObjectName("shootFilter")
         self.shoot_combo.setAccessibleName("Shoot")
         self.shoot_combo.setMinimumContentsLength(22)
-        self.shoot_combo.addItem("All shoots", None)
+        self.shoot_combo.addItem("All shoots")
         self.shoot_combo.currentIndexChanged.connect(self._apply_filter)
         self.attention_only = QCheckBox("Needs attention only")
         self.attention_only.setObjectName("attentionFilter")
@@ -279,19 +279,24 @@ class LibraryView(QWidget):
             a.get("images") == b.get("images") for a, b in zip(shoots, self.shoots, strict=True)
         ):
             return
+        current = self.current_shoot_id()
         self.shoots = shoots
-        current = self.shoot_combo.currentData()
         self.shoot_combo.blockSignals(True)
         self.shoot_combo.clear()
-        self.shoot_combo.addItem("All shoots", None)
+        self.shoot_combo.addItem("All shoots")
         for shoot in shoots:
-            self.shoot_combo.addItem(f"{shoot['name']} ({shoot.get('images', 0)})", shoot["id"])
-        index = self.shoot_combo.findData(current)
-        self.shoot_combo.setCurrentIndex(max(0, index))
+            self.shoot_combo.addItem(f"{shoot['name']} ({shoot.get('images', 0)})")
+        ids = [s["id"] for s in shoots]
+        self.shoot_combo.setCurrentIndex(ids.index(current) + 1 if current in ids else 0)
         self.shoot_combo.blockSignals(False)
 
+    def current_shoot_id(self) -> int | None:
+        """The shoot chosen in the filter, None for all (kept in Python, not in the combo's item data)."""
+        index = self.shoot_combo.currentIndex()
+        return self.shoots[index - 1]["id"] if 0 < index <= len(self.shoots) else None
+
     def visible_rows(self) -> list[LibraryRow]:
-        shoot = self.shoot_combo.currentData()
+        shoot = self.current_shoot_id()
         rows = self.all_rows
         if shoot is not None:
             rows = [r for r in rows if r.image.shoot_id == shoot]
@@ -323,7 +328,8 @@ class LibraryView(QWidget):
         index = self.grid.currentIndex()
         if not index.isValid() or not self.grid.selectionModel().isSelected(index):
             return None
-        return index.data(IMAGE_ID_ROLE)
+        row = self.model.row_at(index.row())
+        return row.image_id if row is not None else None
 
     def select_image(self, image_id: int) -> bool:
         row = self.model.row_of(image_id)
@@ -412,9 +418,9 @@ class LibraryView(QWidget):
         )
 
     def _activated(self, index: Any) -> None:
-        image_id = index.data(IMAGE_ID_ROLE)
-        if image_id is not None:
-            self.review_requested.emit(int(image_id))
+        row = self.model.row_at(index.row())
+        if row is not None:
+            self.review_requested.emit(row.image_id)
 
     def _review_selected(self) -> None:
         image_id = self.selected_image_id()

@@ -127,6 +127,14 @@ class LibraryModel(QAbstractListModel):
     def has_thumbnail(self, image_id: int) -> bool:
         return image_id in self._pixmaps
 
+    def row_at(self, row: int) -> LibraryRow | None:
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def thumbnail(self, row: LibraryRow) -> QPixmap | None:
+        """The pixmap if ready; otherwise asks for it. Python callers use this, not data(DecorationRole):
+        a None crossing the QVariant boundary many times a second is where PySide's refcounts are weakest."""
+        return self._thumbnail(row)
+
     def _thumbnail(self, row: LibraryRow) -> QPixmap | None:
         pixmap = self._pixmaps.get(row.image_id)
         if pixmap is not None:
@@ -179,7 +187,10 @@ class ThumbnailDelegate(QStyledItemDelegate):
         return self.CARD
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        row: LibraryRow | None = index.data(ROW_ROLE)
+        model = index.model()
+        if not isinstance(model, LibraryModel):
+            return
+        row = model.row_at(index.row())
         if row is None:
             return
         painter.save()
@@ -202,8 +213,8 @@ class ThumbnailDelegate(QStyledItemDelegate):
         thumb_area = QRectF(
             card.x() + pad, card.y() + pad, card.width() - 2 * pad, card.height() - 3 * pad - 2 * line - 8
         )
-        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
-        if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+        pixmap = model.thumbnail(row)
+        if pixmap is not None and not pixmap.isNull():
             scaled = pixmap.size().scaled(thumb_area.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRectF(
                 thumb_area.x() + (thumb_area.width() - scaled.width()) / 2,
@@ -216,8 +227,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor("#F0F4F5"))
             painter.drawRoundedRect(thumb_area, 6, 6)
-            model = index.model()
-            error = getattr(model, "thumbnail_error", lambda _id: None)(row.image_id)
+            error = model.thumbnail_error(row.image_id)
             painter.setPen(QColor("#768692"))
             painter.drawText(
                 thumb_area.toRect(),
