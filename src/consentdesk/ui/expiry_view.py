@@ -98,6 +98,8 @@ class ExpiryView(QWidget):
         self.days.setRange(0, 3650)
         self.days.setValue(DEFAULT_DAYS)
         self.days.setSuffix(" days")
+        self.days.setMinimumWidth(self.days.fontMetrics().horizontalAdvance("0000 days") + 40)
+        self.days.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.days.setAccessibleName("Look ahead this many days")
         self.days.valueChanged.connect(lambda _v: self.refresh())
         days_label = QLabel("Show consents ending within")
@@ -193,7 +195,6 @@ class ExpiryView(QWidget):
             elif e.days_left <= 30:
                 days.setForeground(QColor("#7A4100"))
             linked = _cell(str(e.linked_images), c.id)
-            linked.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             for column, item in enumerate(
                 (
                     _cell(c.id, c.id),

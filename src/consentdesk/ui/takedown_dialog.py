@@ -86,6 +86,7 @@ class TakedownDialog(QDialog):
         inner.setContentsMargins(24, 18, 24, 18)
         self.table = QTableWidget(len(takedown.items), len(COLUMNS))
         self.table.setObjectName("takedownTable")
+        self.table.setProperty("dataTable", True)
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

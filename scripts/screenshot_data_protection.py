@@ -1,0 +1,115 @@
+"""Screenshots of the data-protection screens: docs/expiry.png and docs/takedown.png.
+
+Runs the real main window under Xvfb on the xcb platform with a demo catalogue: people signed at different
+times (some ending soon), a generated group photo linked to one of them, approved and exported, and then
+that person's consent withdrawn. Usage: .venv/bin/python scripts/screenshot_data_protection.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from screenshots import DOCS, under_xvfb  # noqa: E402
+
+PEOPLE = [
+    # name, days ago signed, duration
+    ("Tomás García", 358, "1y"),
+    ("Priya Natarajan", 349, "1y"),
+    ("Wei Zhang", 341, "1y"),
+    ("Grace Adebayo", 320, "1y"),
+    ("Oliver Bennett", 400, "1y"),  # already expired
+]
+
+
+def demo(folder: Path) -> tuple[Path, object]:
+    from tests.data.lifecycle_fixtures import add_person, add_photo, approve, decide_face, write_group_photo
+
+    from consentdesk.core.catalogue import Catalogue
+    from consentdesk.core.lifecycle.withdrawal import withdraw
+
+    path = folder / "demo-register.sqlite"
+    with Catalogue.open(path) as cat:
+        people = {name: add_person(cat, name, signed_days_ago=d, duration=dur) for name, d, dur in PEOPLE}
+        hannah = add_person(cat, "Hannah Lewis", signed_days_ago=40)
+        photo, faces = write_group_photo(folder / "Shoots" / "Manchester 2026-11")
+        image_id = add_photo(cat, photo, faces)
+        decide_face(cat, image_id, faces[0], "linked", hannah.id)
+        decide_face(cat, image_id, faces[1], "linked", people["Oliver Bennett"].id)
+        approve(
+            cat,
+            image_id,
+            "AP-7K2Q",
+            ["instagram", "facebook"],
+            str(folder / "Exports" / "group-approved-instagram.jpg"),
+            [hannah.id],
+        )
+        takedown = withdraw(cat, hannah.id, "Emailed the Social Media Team asking to withdraw", date.today())
+    return path, takedown
+
+
+def take(folder: Path) -> None:
+    from consentdesk.qt_env import prepare_qt_environment
+
+    prepare_qt_environment()
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from consentdesk.core.catalogue import Catalogue
+    from consentdesk.ui.expiry_view import ExpiryView
+    from consentdesk.ui.main_window import MainWindow
+    from consentdesk.ui.style import apply_style
+    from consentdesk.ui.takedown_dialog import TakedownDialog
+
+    app = QApplication([sys.argv[0]])
+    app.setApplicationName("ConsentDesk")
+    apply_style(app)
+    path, takedown = demo(folder)
+    catalogue = Catalogue.open(path)
+    window = MainWindow(catalogue)
+    window.resize(1200, 720)
+    window.show()
+    QTest.qWaitForWindowExposed(window)
+    page = next(p for p in window.pages if isinstance(p, ExpiryView))
+    window.nav.setCurrentRow(window.pages.index(page))
+    QTest.qWait(300)
+    DOCS.mkdir(exist_ok=True)
+    window.grab().save(str(DOCS / "expiry.png"))
+
+    dialog = TakedownDialog(takedown, window)
+    dialog.show()
+    QTest.qWaitForWindowExposed(dialog)
+    QTest.qWait(200)
+    dialog.grab().save(str(DOCS / "takedown.png"))
+    dialog.done(0)
+    window.close()
+    catalogue.close()
+    print(f"wrote {DOCS / 'expiry.png'} and {DOCS / 'takedown.png'}")
+
+
+def main() -> int:
+    if not os.environ.get("CONSENTDESK_SHOTS_INNER"):
+        return under_xvfb_here()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["CONSENTDESK_HOME"] = tmp
+        take(Path(tmp))
+    return 0
+
+
+def under_xvfb_here() -> int:
+    """screenshots.under_xvfb re-runs its own file; point it at this one."""
+    import screenshots
+
+    screenshots.__file__ = __file__
+    return under_xvfb()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
