@@ -13,6 +13,7 @@ from typing import Any
 
 from consentdesk.core import policy, review
 from consentdesk.core.catalogue import Catalogue
+from consentdesk.core.decisions import FindingReview, FindingState
 from consentdesk.core.model import ImageRecord
 
 #: Badge states, in the words shown on the badge (colour is never the only cue).
@@ -141,6 +142,14 @@ def collect_rows(
         return rows, catalogue.shoots()
 
 
+def _finding_colour_state(finding: FindingReview) -> str:
+    """The overlay colour key: legible but harmless-looking text (a severity the rules do not block on)
+    is drawn calm grey while unresolved, so the red boxes are the ones that need a decision."""
+    if finding.state is FindingState.UNRESOLVED and finding.severity not in policy.BLOCKING_SEVERITIES:
+        return "dismissed"
+    return str(finding.state)
+
+
 def preview_for(catalogue_path: Path, image_id: int, max_side: int = 1600) -> PreviewData:
     """The image's boxes and summary, and its pixels decoded at screen size. Runs in a worker."""
     from consentdesk.core import imaging
@@ -162,7 +171,7 @@ def preview_for(catalogue_path: Path, image_id: int, max_side: int = 1600) -> Pr
             f.box.w,
             f.box.h,
             policy.kind_words(f.kind)[:1].upper() + policy.kind_words(f.kind)[1:],
-            str(f.state),
+            _finding_colour_state(f),
         )
         for f in state.findings
     ]

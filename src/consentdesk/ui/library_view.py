@@ -217,9 +217,10 @@ class LibraryView(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.grid_stack)
         self.splitter.addWidget(preview)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([560, 440])
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        card = ThumbnailDelegate.CARD.width() + 4
+        self.splitter.setSizes([2 * card + 40, 620])  # two whole columns of cards; the photo gets the rest
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
