@@ -113,31 +113,3 @@ def child_environment(base: MutableMapping[str, str] | None = None) -> dict[str,
     sanitize_qt_environment(env)
     return env
 
-
-_none_guarded = False
-
-
-def guard_none_refcount() -> None:
-    """Work around PySide6 6.12 on CPython 3.11: every call of a `void` Qt method (painter.save(),
-    widget.setObjectName(), timer.setInterval() …) and every read of an empty QVariant (index.data(),
-    combo.currentData() returning None) hands Python a None it never took a reference for (and
-    bool-returning methods do the same with True and False). Each call
-    drops None's reference count by one, and after some tens of thousands of calls — a few minutes of
-    painting a thumbnail grid — CPython aborts with "Fatal Python error: none_dealloc".
-
-    CPython 3.12+ makes these immortal, so there this does nothing. On 3.11 we give them a reference count
-    so large it can never reach zero, which is what 3.12 does. Called once, on importing `consentdesk.ui`.
-    Remove when PySide6 is fixed (check: `sys.getrefcount(None)` stays put across `QObject().setObjectName("x")`).
-    """
-    global _none_guarded
-    import sys
-
-    if _none_guarded or sys.version_info >= (3, 12) or not hasattr(sys, "getrefcount"):
-        return
-    import ctypes
-
-    for singleton in (None, True, False):  # bool-returning methods drop True/False the same way
-        refcount = ctypes.c_ssize_t.from_address(id(singleton))  # ob_refcnt: a PyObject's first field
-        if refcount.value in (sys.getrefcount(singleton) - 1, sys.getrefcount(singleton)):
-            refcount.value += 1 << 40
-    _none_guarded = True

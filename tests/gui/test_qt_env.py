@@ -57,3 +57,17 @@ def test_child_environment_is_clean_after_cv2_import(monkeypatch):
     import os
 
     assert "QT_QPA_PLATFORM_PLUGIN_PATH" not in os.environ
+
+
+def test_installed_pyside_keeps_none_alive():
+    """PySide6 6.12.0 lost a reference to None on each void call and crashed CPython 3.11 ("none_dealloc")
+    after a few thousand; pyproject excludes it. This fails loudly if such a build is installed again."""
+    import sys
+
+    from PySide6.QtCore import QObject
+
+    obj = QObject()
+    before = sys.getrefcount(None)
+    for _ in range(2000):
+        obj.setObjectName("x")
+    assert sys.getrefcount(None) >= before - 50
