@@ -179,6 +179,9 @@ def test_closing_during_an_import_asks_then_waits_for_it(qtbot, catalogue, tmp_p
     assert asked == ["Stop the import?", "Stop the import?"]
 
 
+@pytest.mark.filterwarnings(
+    "ignore::DeprecationWarning"
+)  # PySide flags the only Qt 6 QDragEnterEvent constructor
 def test_dropping_files_imports_them(qtbot, catalogue, tmp_path):
     files = small_photos(tmp_path / "dropped", 2)
     library = LibraryView(catalogue)
