@@ -38,6 +38,7 @@ def run(catalog: str | None, qt_args: list[str]) -> int:
     from consentdesk.core.catalogue import Catalogue, CatalogueError
     from consentdesk.ui.main_window import MainWindow
     from consentdesk.ui.style import apply_style
+    from consentdesk.ui.workers import wait_for_all
 
     app = QApplication.instance()
     if app is None:
@@ -95,5 +96,6 @@ def run(catalog: str | None, qt_args: list[str]) -> int:
     try:
         code = app.exec()
     finally:
+        wait_for_all()  # no worker may still be writing when the catalogue closes or Python exits
         window.catalogue.close()
     return int(code)

@@ -112,4 +112,3 @@ def child_environment(base: MutableMapping[str, str] | None = None) -> dict[str,
     env = dict(os.environ if base is None else base)
     sanitize_qt_environment(env)
     return env
-

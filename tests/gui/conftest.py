@@ -14,6 +14,15 @@ from consentdesk.core.catalogue import Catalogue
 EXAMPLES = paths.forms_dir() / "examples"
 
 
+@pytest.fixture(autouse=True)
+def _no_worker_outlives_its_test():
+    """A task still running after its test could touch a deleted widget or outlive the interpreter."""
+    yield
+    from consentdesk.ui.workers import wait_for_all
+
+    assert wait_for_all(30_000), "a background task did not finish within 30 s"
+
+
 @pytest.fixture
 def catalogue(tmp_path):
     cat = Catalogue.open(tmp_path / "register.sqlite")

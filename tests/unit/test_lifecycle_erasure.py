@@ -46,7 +46,7 @@ def test_erasure_removes_personal_data_from_file_and_wal(tmp_path: Path):
         assert tomb.status is ConsentStatus.ERASED and tomb.answers == {} and not tomb.has_signature
         assert tomb.withdrawal_reason is None
         assert cat.images_linked_to(erin.id) == {}
-        states = {tuple(f.box.as_list()): f.state for f in cat.face_links(image)}
+        states = {tuple(f.box.as_list()): f.state for f in cat.review_state(image).faces}
         assert states == {tuple(A): "unresolved", tuple(B): "linked"}
         assert [b.image.id for b in expiry_dashboard(cat).blocked] == []  # no link left to a lapsed consent
         entry = cat.audit_entries(erin.id)[-1]

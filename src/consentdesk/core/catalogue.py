@@ -23,7 +23,7 @@ from typing import Any
 import sqlite_utils
 
 from consentdesk.core import audit, decisions, ids
-from consentdesk.core.lifecycle.records import ApprovalRecord, ErasureCounts, FaceLink, LapsedLink, PaperScan
+from consentdesk.core.lifecycle.records import ErasureCounts, LapsedLink, PaperScan
 from consentdesk.core.migrations import APPLICATION_ID, LATEST_VERSION, migrate, schema_version
 from consentdesk.core.minimise import mask_finding_text
 from consentdesk.core.model import (
@@ -812,16 +812,6 @@ class Catalogue:
         WHERE a.id = (SELECT max(id) FROM analyses WHERE image_id = a.image_id)
     """
 
-    def face_links(self, image_id: int) -> list[FaceLink]:
-        """Every face of the image's current analysis with its current decision (undecided = unresolved)."""
-        rows = self._conn.execute(
-            self._CURRENT_FACE_LINKS + " AND a.image_id = ? ORDER BY f.n", (image_id,)
-        ).fetchall()
-        return [
-            FaceLink(r["face_id"], r["n"], Box(r["x"], r["y"], r["w"], r["h"]), r["state"], r["consent_id"])
-            for r in rows
-        ]
-
     def images_linked_to(self, consent_id: str) -> dict[int, list[int]]:
         """Image id -> face numbers currently linked to this consent (current analyses only)."""
         rows = self._conn.execute(
@@ -847,27 +837,6 @@ class Catalogue:
         return [
             LapsedLink(r["image_id"], r["consent_id"], r["status"])
             for r in self._conn.execute(sql, (today.isoformat(),))
-        ]
-
-    def approvals_for_image(self, image_id: int) -> list[ApprovalRecord]:
-        rows = self._conn.execute(
-            """SELECT a.*, (SELECT group_concat(channel, ',') FROM
-                   (SELECT channel FROM approval_channels WHERE approval_id = a.id ORDER BY channel)) AS channels
-               FROM approvals a WHERE a.image_id = ? ORDER BY a.approved_at, a.id""",
-            (image_id,),
-        ).fetchall()
-        return [
-            ApprovalRecord(
-                r["id"],
-                r["image_id"],
-                r["approved_at"],
-                r["approved_by"],
-                r["posting_date"],
-                r["export_path"],
-                r["export_sha256"],
-                tuple(c for c in (r["channels"] or "").split(",") if c),
-            )
-            for r in rows
         ]
 
     def audit_entries_mentioning(self, text: str) -> list[audit.AuditEntry]:

@@ -111,7 +111,7 @@ def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
     else:
         if state.rejected:
             kind = "rejected"
-        elif catalogue.approvals_for_image(image.id):
+        elif catalogue.review_approvals(image.id):
             kind = "approved"
         elif status.blockers.total == 0 and status.cleared_channels:
             kind = "cleared"

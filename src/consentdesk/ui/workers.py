@@ -8,6 +8,7 @@ the core functions take a `progress` callable and a `threading.Event`, never a Q
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -48,9 +49,16 @@ class _Runnable(QRunnable):
         try:
             result = self.fn(self.control)
         except BaseException as exc:  # delivered to the GUI thread, shown to the user there
-            self.control.failed.emit(exc)
+            self._emit(self.control.failed, exc)
         else:
-            self.control.finished.emit(result)
+            self._emit(self.control.finished, result)
+
+    @staticmethod
+    def _emit(signal: Any, value: Any) -> None:
+        """Nothing may escape QRunnable.run (Qt aborts the process), not even at shutdown when the
+        receiving objects are already gone."""
+        with contextlib.suppress(RuntimeError):
+            signal.emit(value)
 
 
 #: Tasks started and not yet finished, so their controls are not garbage-collected mid-flight.
@@ -84,5 +92,8 @@ def run_task(
 
 
 def wait_for_all(timeout_ms: int = 30_000) -> bool:
-    """Block until every task is done (used on quit and in tests)."""
+    """Ask every running task to stop and block until the pool is idle (on quit and between tests), so no
+    worker is still running while Python shuts down."""
+    for control in list(_running):
+        control.cancel()
     return QThreadPool.globalInstance().waitForDone(timeout_ms)

@@ -7,33 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from consentdesk.core.model import Box
-
-
-@dataclass(frozen=True, slots=True)
-class FaceLink:
-    """A face of an image's current analysis and the reviewer's current decision about it."""
-
-    face_id: int
-    n: int
-    box: Box
-    state: str  # unresolved (also when nobody decided yet), linked, blur, not_a_person
-    consent_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ApprovalRecord:
-    """One approved export of an image: where the cleaned copy went and for which channels."""
-
-    id: str
-    image_id: int
-    approved_at: str
-    approved_by: str
-    posting_date: str
-    export_path: str
-    export_sha256: str
-    channels: tuple[str, ...]
-
 
 @dataclass(frozen=True, slots=True)
 class LapsedLink:

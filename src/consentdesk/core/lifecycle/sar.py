@@ -23,8 +23,9 @@ from PIL import Image
 
 from consentdesk.core import imaging
 from consentdesk.core.catalogue import Catalogue
+from consentdesk.core.decisions import ApprovalRecord
 from consentdesk.core.ids import PREFIX
-from consentdesk.core.lifecycle.records import ApprovalRecord, PaperScan
+from consentdesk.core.lifecycle.records import PaperScan
 from consentdesk.core.model import Box, Consent, ConsentStatus
 from consentdesk.core.redaction import Method, destroy_regions
 
@@ -83,7 +84,7 @@ def redacted_photo(catalogue: Catalogue, image_id: int, consent_id: str) -> byte
         raise SarError("the photo file changed since it was checked; run `consentdesk check --relink`")
     others: list[Box] = [
         f.box
-        for f in catalogue.face_links(image_id)
+        for f in catalogue.review_state(image_id).faces
         if not (f.state == "linked" and f.consent_id == consent_id)
     ]
     analysis = catalogue.current_analysis(image_id)
@@ -131,7 +132,7 @@ def build_sar_bundle(
         contents.scans.append(scan)
     for image_id in catalogue.images_linked_to(cid):
         record = catalogue.get_image(image_id)
-        approvals = tuple(catalogue.approvals_for_image(image_id))
+        approvals = tuple(catalogue.review_approvals(image_id))
         name = f"photos/photo-{image_id}.jpg"
         try:
             members[name] = redacted_photo(catalogue, image_id, cid)

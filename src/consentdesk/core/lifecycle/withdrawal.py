@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from consentdesk.core.catalogue import Catalogue
-from consentdesk.core.lifecycle.records import ApprovalRecord
+from consentdesk.core.decisions import ApprovalRecord
 from consentdesk.core.model import Consent, ImageRecord
 
 
@@ -65,7 +65,7 @@ def takedown_list(catalogue: Catalogue, consent_id: str) -> TakedownList:
             TakedownItem(
                 catalogue.get_image(image_id),
                 tuple(faces),
-                tuple(catalogue.approvals_for_image(image_id)),
+                tuple(catalogue.review_approvals(image_id)),
             )
         )
     return TakedownList(consent, tuple(items))

@@ -159,7 +159,7 @@ def write_takedown_pdf(takedown: TakedownList, out: Path) -> Path:
                         _p(str(item.image.id), st.value),
                         _p(item.image.path, st.small),
                         _p(", ".join(a.channels) or "–", st.value),
-                        _p(f"{_when(a.approved_at)} (post {_when(a.posting_date)})", st.small),
+                        _p(f"{_when(a.approved_at)} (post {format_date(a.posting_date)})", st.small),
                         _p(f"{a.export_path}\napproval {a.id}", st.small),
                     ]
                 )
