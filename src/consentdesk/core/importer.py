@@ -94,9 +94,14 @@ def _checked_safely(checker: Callable[[str], CheckedFile], path: str) -> Checked
 
 def _init_worker(threads: int) -> None:
     """One model set per process and one thread each, so two workers use two cores without contention."""
+    import contextlib
     import os
 
     os.environ["OMP_NUM_THREADS"] = str(threads)
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(
+            5
+        )  # analysis yields to the window and the user's other work; throughput is unchanged when idle
     from consentdesk.core.vision import analyse
 
     analyse._default = analyse.Analyser(analyse.AnalyserConfig(threads=threads))
