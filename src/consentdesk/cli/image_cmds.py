@@ -47,6 +47,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             shoot_name=args.shoot,
             progress=None if args.json or not sys.stderr.isatty() else _progress,
         )
+    nothing = not (report.added or report.duplicates or report.errors or report.skipped)
+    if nothing and not args.json:
+        raise UserError(f"no files found in {', '.join(args.paths)}")
     if args.json:
         print_json(
             {

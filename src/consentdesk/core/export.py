@@ -235,8 +235,12 @@ def approve(
             "import the new version and review it again"
         )
     folder = Path(out_dir).expanduser()
-    if not folder.is_dir():
-        raise ExportError(f"{folder} is not a folder; create it or choose another one")
+    if folder.exists() and not folder.is_dir():
+        raise ExportError(f"{folder} is a file, not a folder; choose a folder for the approved copies")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create the folder {folder} ({exc.strerror}); choose another one") from exc
     forms = review.form_definitions(result.consents.values())
     status_uri = model_release_status(result.state, result.consents, forms)
     consent_ids = result.state.linked_consent_ids

@@ -94,16 +94,7 @@ def display_value(form: FormDefinition, field: Field, value: Any) -> str:
 
 def save_pdf(parent: QWidget, catalogue: Catalogue, consent: Consent) -> Path | None:
     """Ask where to save the completed release form and write it."""
-    try:
-        from consentdesk.core.pdf.release_form import write_completed_form
-    except ImportError:
-        QMessageBox.information(
-            parent,
-            "PDF not available yet",
-            "This version of ConsentDesk cannot write release-form PDFs yet. The record is safely stored; "
-            "try again after updating ConsentDesk.",
-        )
-        return None
+    from consentdesk.core.pdf.release_form import write_completed_form
     suggested = str(Path.home() / f"release-{consent.id}.pdf")
     path, _ = QFileDialog.getSaveFileName(parent, "Save completed release form", suggested, "PDF (*.pdf)")
     if not path:

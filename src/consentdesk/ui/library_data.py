@@ -170,7 +170,7 @@ def preview_for(catalogue_path: Path, image_id: int, max_side: int = 1600) -> Pr
             f.box.y,
             f.box.w,
             f.box.h,
-            policy.kind_words(f.kind)[:1].upper() + policy.kind_words(f.kind)[1:],
+            f"F{f.n}",  # numbered like the review; the kinds are in the summary below the photo
             _finding_colour_state(f),
         )
         for f in state.findings

@@ -163,10 +163,12 @@ class MainWindow(QMainWindow):
         self.stack.setObjectName("pages")
         for title, factory in PAGES:
             self.add_page(title, factory(self.catalogue))
-        open_review = getattr(self, "open_review", None)
-        if open_review is not None:
-            self.library.review_requested.connect(open_review)
+        self.library.review_requested.connect(self.open_review)
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        # the record count belongs to the register; other pages say what they hold themselves
+        self.stack.currentChanged.connect(
+            lambda _: self.count_label.setVisible(self.stack.currentWidget() is self.register)
+        )
         self.nav.setCurrentRow(0)
 
         side = QFrame()
@@ -329,15 +331,8 @@ class MainWindow(QMainWindow):
         )
         if not ok:
             return
-        try:
-            from consentdesk.core.pdf.blank_forms import write_blank_forms
-        except ImportError:
-            QMessageBox.information(
-                self,
-                "Blank forms not available yet",
-                "This version of ConsentDesk cannot write blank forms yet. Update ConsentDesk and try again.",
-            )
-            return
+        from consentdesk.core.pdf.blank_forms import write_blank_forms
+
         suggested = str(Path.home() / f"blank-release-forms-{count}.pdf")
         path, _ = QFileDialog.getSaveFileName(self, "Save blank forms as PDF", suggested, "PDF (*.pdf)")
         if not path:
