@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from screenshots import DOCS, under_xvfb  # noqa: E402
+from screenshots import DOCS  # noqa: E402
+from xvfb import rerun_under_xvfb  # noqa: E402
 
 PEOPLE = [
     # name, days ago signed, duration
@@ -104,11 +105,7 @@ def main() -> int:
 
 
 def under_xvfb_here() -> int:
-    """screenshots.under_xvfb re-runs its own file; point it at this one."""
-    import screenshots
-
-    screenshots.__file__ = __file__
-    return under_xvfb()
+    return rerun_under_xvfb(__file__)
 
 
 if __name__ == "__main__":

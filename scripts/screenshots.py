@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from xvfb import rerun_under_xvfb  # noqa: E402  (scripts/ is on sys.path when run)
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -31,32 +31,8 @@ VARIANTS = [
 ]
 
 
-def free_display() -> int:
-    for n in range(90, 200):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    raise RuntimeError("no free X display number")
-
-
 def under_xvfb() -> int:
-    """Start Xvfb and re-run this script inside it."""
-    display = free_display()
-    xvfb = subprocess.Popen(
-        ["Xvfb", f":{display}", "-screen", "0", "1440x1000x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{display}").exists():
-            if time.monotonic() > deadline:
-                raise RuntimeError("Xvfb did not start")
-            time.sleep(0.05)
-        env = dict(os.environ, DISPLAY=f":{display}", QT_QPA_PLATFORM="xcb", CONSENTDESK_SHOTS_INNER="1")
-        return subprocess.call([sys.executable, __file__], env=env)
-    finally:
-        xvfb.terminate()
-        xvfb.wait(5)
+    return rerun_under_xvfb(__file__, "1440x1000x24")
 
 
 def demo_catalogue(folder: Path) -> Path:
