@@ -11,10 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSpinBox,
     QTableWidget,
@@ -26,31 +24,11 @@ from PySide6.QtWidgets import (
 from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.lifecycle.expiry import BlockedImage, ExpiringConsent, ExpiryDashboard, expiry_dashboard
 from consentdesk.ui.consent_view import ConsentView, format_date
+from consentdesk.ui.tables import data_table
 
 DEFAULT_DAYS = 30
 CONSENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 WHY_TEXT = {"withdrawn": "withdrawn", "expired": "expired", "erased": "erased"}
-
-
-def _table(columns: tuple[str, ...], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(columns))
-    table.setObjectName(name)
-    table.setProperty("dataTable", True)
-    table.setHorizontalHeaderLabels(columns)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 16)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.setShowGrid(False)
-    table.setWordWrap(False)
-    header = table.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    return table
 
 
 def _cell(text: str, consent_id: str | None = None, tooltip: str | None = None) -> QTableWidgetItem:
@@ -107,7 +85,9 @@ class ExpiryView(QWidget):
 
         self.expiring_title = QLabel("")
         self.expiring_title.setProperty("role", "sectionTitle")
-        self.expiring_table = _table(("ID", "Name", "Ends", "Days left", "Linked photos"), "expiringTable")
+        self.expiring_table = data_table(
+            ("ID", "Name", "Ends", "Days left", "Linked photos"), "expiringTable", word_wrap=False
+        )
         self.expiring_table.setAccessibleName("Consents ending soon")
         self.expiring_table.doubleClicked.connect(
             lambda index: self._open_row(self.expiring_table, index.row())
@@ -119,7 +99,9 @@ class ExpiryView(QWidget):
 
         self.blocked_title = QLabel("")
         self.blocked_title.setProperty("role", "sectionTitle")
-        self.blocked_table = _table(("Photo", "Why it is blocked", "Folder"), "blockedTable")
+        self.blocked_table = data_table(
+            ("Photo", "Why it is blocked", "Folder"), "blockedTable", word_wrap=False
+        )
         self.blocked_table.setAccessibleName("Photos that lost clearance")
         self.blocked_table.doubleClicked.connect(
             lambda index: self._open_row(self.blocked_table, index.row())

@@ -14,16 +14,13 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QFileDialog,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -35,30 +32,11 @@ from consentdesk.core.lifecycle.records import PaperScan
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy, show_problem
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.image_canvas import ImageCanvas
+from consentdesk.ui.tables import data_table
 from consentdesk.ui.workers import TaskControl, run_task
 
 SCAN_FILTER = "Scans of paper forms (*.pdf *.jpg *.jpeg *.png);;All files (*)"
 MAX_PREVIEW = 2000  # px on the long side: plenty to read handwriting on screen
-
-
-def _table(columns: tuple[str, ...], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(columns))
-    table.setObjectName(name)
-    table.setProperty("dataTable", True)
-    table.setHorizontalHeaderLabels(columns)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 16)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(True)
-    table.setShowGrid(False)
-    header = table.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    return table
 
 
 # --- importing scans -------------------------------------------------------------------------------------
@@ -92,7 +70,7 @@ class ScanResultsDialog(QDialog):
             )
         self.headline = QLabel(headline)
         self.headline.setWordWrap(True)
-        self.table = _table(self.COLUMNS, "scanResultsTable")
+        self.table = data_table(self.COLUMNS, "scanResultsTable")
         self.table.setAccessibleName("Result for each scanned page")
         self.table.setRowCount(len(results))
         for row, r in enumerate(results):
@@ -230,7 +208,7 @@ class PaperFormsView(QWidget):
         self.enter_button.setProperty("primary", True)
         self.enter_button.clicked.connect(self.enter_answers)
 
-        self.table = _table(("Form ID", "Page", "File", "Scanned"), "awaitingTable")
+        self.table = data_table(("Form ID", "Page", "File", "Scanned"), "awaitingTable")
         self.table.setAccessibleName("Scans awaiting data entry")
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _i: self.enter_answers())

@@ -169,3 +169,43 @@ def atomic_write(out: Path, build: Callable[[Path], None]) -> Path:
             tmp.unlink()
         raise
     return out
+
+
+def write_flowing_pdf(
+    out: Path,
+    story: list,
+    on_page: Callable,
+    *,
+    title: str,
+    author: str,
+    subject: str,
+    keywords: tuple[str, ...] = (),
+) -> Path:
+    """Lay `story` out on A4 pages under the ConsentDesk header (drawn by `on_page`) and write it atomically.
+
+    The body starts with the embedded regular font, so no unembedded Helvetica is left in page resources.
+    """
+    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+    def build(tmp: Path) -> None:
+        doc = BaseDocTemplate(
+            str(tmp),
+            pagesize=PAGE,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=PAGE[1] - content_top(),
+            bottomMargin=MARGIN + 4 * mm,
+            title=title,
+            author=author,
+            subject=subject,
+            creator="ConsentDesk",
+            initialFontName=fonts.fonts().regular,
+            keywords=list(keywords),
+        )
+        frame = Frame(
+            MARGIN, MARGIN + 4 * mm, PAGE[0] - 2 * MARGIN, content_top() - MARGIN - 4 * mm, id="body"
+        )
+        doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
+        doc.build(story)
+
+    return atomic_write(Path(out), build)

@@ -19,12 +19,9 @@ from PIL import ImageOps
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import (
-    BaseDocTemplate,
     CondPageBreak,
     Flowable,
-    Frame,
     Image,
-    PageTemplate,
     Paragraph,
     Spacer,
     Table,
@@ -334,33 +331,15 @@ def write_completed_form(catalogue: Catalogue, consent: Consent, out: Path) -> P
             f"Page {doc.page}",
         )
 
-    def build(tmp: Path) -> None:
-        doc = BaseDocTemplate(
-            str(tmp),
-            pagesize=PAGE,
-            leftMargin=MARGIN,
-            rightMargin=MARGIN,
-            topMargin=PAGE[1] - layout.content_top(),
-            bottomMargin=MARGIN + 4 * mm,
-            title=f"{form.title} – {consent.id}",
-            author=form.organisation,
-            subject=f"Completed {form.name} v{form.version} record {consent.id}",
-            creator="ConsentDesk",
-            initialFontName=fonts.fonts().regular,  # no unembedded Helvetica left in the page resources
-            keywords=["consent", "model release", consent.id],
-        )
-        frame = Frame(
-            MARGIN,
-            MARGIN + 4 * mm,
-            CONTENT_W,
-            layout.content_top() - MARGIN - 4 * mm,
-            id="body",
-            showBoundary=0,
-        )
-        doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
-        doc.build(build_story(ctx, today))
-
-    return layout.atomic_write(Path(out), build)
+    return layout.write_flowing_pdf(
+        out,
+        build_story(ctx, today),
+        on_page,
+        title=f"{form.title} – {consent.id}",
+        author=form.organisation,
+        subject=f"Completed {form.name} v{form.version} record {consent.id}",
+        keywords=("consent", "model release", consent.id),
+    )
 
 
 def _watermark(canvas, text: str) -> None:

@@ -12,10 +12,7 @@ from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import (
-    BaseDocTemplate,
     Flowable,
-    Frame,
-    PageTemplate,
     Paragraph,
     Spacer,
     Table,
@@ -82,25 +79,14 @@ def _build(
             f"Page {doc.page}",
         )
 
-    def build(tmp: Path) -> None:
-        doc = BaseDocTemplate(
-            str(tmp),
-            pagesize=PAGE,
-            leftMargin=MARGIN,
-            rightMargin=MARGIN,
-            topMargin=PAGE[1] - layout.content_top(),
-            bottomMargin=MARGIN + 4 * mm,
-            title=f"{title} – {record_id}",
-            author=organisation,
-            subject=f"{title} for record {record_id}",
-            creator="ConsentDesk",
-            initialFontName=fonts.fonts().regular,
-        )
-        frame = Frame(MARGIN, MARGIN + 4 * mm, CONTENT_W, layout.content_top() - MARGIN - 4 * mm, id="body")
-        doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
-        doc.build(story)
-
-    return layout.atomic_write(Path(out), build)
+    return layout.write_flowing_pdf(
+        out,
+        story,
+        on_page,
+        title=f"{title} – {record_id}",
+        author=organisation,
+        subject=f"{title} for record {record_id}",
+    )
 
 
 def _when(value: str) -> str:
