@@ -95,6 +95,7 @@ def display_value(form: FormDefinition, field: Field, value: Any) -> str:
 def save_pdf(parent: QWidget, catalogue: Catalogue, consent: Consent) -> Path | None:
     """Ask where to save the completed release form and write it."""
     from consentdesk.core.pdf.release_form import write_completed_form
+
     suggested = str(Path.home() / f"release-{consent.id}.pdf")
     path, _ = QFileDialog.getSaveFileName(parent, "Save completed release form", suggested, "PDF (*.pdf)")
     if not path:
