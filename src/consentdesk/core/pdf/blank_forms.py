@@ -34,6 +34,17 @@ PAIRABLE = frozenset({"text", "date", "email", "phone"})  # short answers: two t
 FIELD_H = 7.5 * mm
 BOX = 3.8 * mm  # tick box size: big enough to tick with a pen
 GAP = 3 * mm
+#: How every fillable text box looks. Helvetica because viewers regenerate field appearances with it.
+_TEXT_FIELD_STYLE = {
+    "fontName": "Helvetica",
+    "fontSize": 10,
+    "borderStyle": "solid",
+    "borderWidth": 0.8,
+    "borderColor": layout.NHS_MID_GREY,
+    "fillColor": colors.white,
+    "textColor": colors.black,
+    "forceBorder": True,
+}
 
 INSTRUCTIONS = (
     "<b>How to use this form.</b> Write clearly in BLOCK CAPITALS, or fill it in on screen. "
@@ -184,14 +195,7 @@ class _FormWriter:
                 y=self.y - 4.5 * mm - box_h,
                 width=width,
                 height=box_h,
-                fontName="Helvetica",
-                fontSize=10,
-                borderStyle="solid",
-                borderWidth=0.8,
-                borderColor=layout.NHS_MID_GREY,
-                fillColor=colors.white,
-                textColor=colors.black,
-                forceBorder=True,
+                **_TEXT_FIELD_STYLE,
                 maxlen=f.max_length or 100_000,
                 fieldFlags="multiline" if f.type == "multiline" else "",
             )
@@ -269,14 +273,7 @@ class _FormWriter:
             y=top - FIELD_H,
             width=WIDTH - sig_w - GAP,
             height=FIELD_H,
-            fontName="Helvetica",
-            fontSize=10,
-            borderStyle="solid",
-            borderWidth=0.8,
-            borderColor=layout.NHS_MID_GREY,
-            fillColor=colors.white,
-            textColor=colors.black,
-            forceBorder=True,
+            **_TEXT_FIELD_STYLE,
         )
         c.setFillColor(layout.TEXT)
         self.y = top - box_h - GAP
