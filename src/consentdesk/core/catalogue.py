@@ -171,6 +171,17 @@ class Catalogue:
         self.close()
 
     @property
+    def locator(self) -> str:
+        """What opens this same catalogue again (a file path today, a server URL later): workers use it to
+        open their own connection, never a bare path."""
+        return str(self.path)
+
+    @property
+    def display_name(self) -> str:
+        """A short name for window titles and labels."""
+        return self.path.name
+
+    @property
     def schema_version(self) -> int:
         return schema_version(self._conn)
 

@@ -229,7 +229,7 @@ class ApproveDialog(QDialog):
             self._say("Tick at least one cleared channel to approve the image for.", error=True)
             return
         folder = self.folder.text().strip()
-        catalogue_path, image_id, on = self.catalogue.path, self.image_id, self.posting_date
+        catalogue_path, image_id, on = self.catalogue.locator, self.image_id, self.posting_date
 
         def work(_control: object) -> export.ExportResult:
             with Catalogue.open(

@@ -54,11 +54,11 @@ class BusyDialog(QDialog):
             super().reject()
 
 
-def in_catalogue(path: Path, job: Callable[[Catalogue, TaskControl], Any]) -> Callable[[TaskControl], Any]:
-    """Wrap `job(catalogue, control)` so it runs on its own connection to the catalogue at `path`."""
+def in_catalogue(locator: str, job: Callable[[Catalogue, TaskControl], Any]) -> Callable[[TaskControl], Any]:
+    """Wrap `job(catalogue, control)` so it runs on its own connection to the catalogue at `locator`."""
 
     def run(control: TaskControl) -> Any:
-        with Catalogue.open(path, create=False) as catalogue:
+        with Catalogue.open(locator, create=False) as catalogue:
             return job(catalogue, control)
 
     return run

@@ -302,7 +302,7 @@ def check_catalogue(window: CatalogueWindow) -> TaskControl:
         parent,
         "Checking catalogue",
         "Checking the catalogue structure and the audit trail…",
-        in_catalogue(Path(window.catalogue.path), _check_job),
+        in_catalogue(window.catalogue.locator, _check_job),
         done,
         failed,
     )

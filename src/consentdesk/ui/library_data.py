@@ -129,7 +129,7 @@ def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
 
 
 def collect_rows(
-    catalogue_path: Path, known: dict[int, LibraryRow] | None = None
+    catalogue_path: str, known: dict[int, LibraryRow] | None = None
 ) -> tuple[list[LibraryRow], list[dict[str, Any]]]:
     """All images (reusing `known` rows, so a refresh during an import only reads the new ones) and the
     shoots. Runs in a worker with its own connection."""
@@ -150,7 +150,7 @@ def _finding_colour_state(finding: FindingReview) -> str:
     return str(finding.state)
 
 
-def preview_for(catalogue_path: Path, image_id: int, max_side: int = 1600) -> PreviewData:
+def preview_for(catalogue_path: str, image_id: int, max_side: int = 1600) -> PreviewData:
     """The image's boxes and summary, and its pixels decoded at screen size. Runs in a worker."""
     from consentdesk.core import imaging
 

@@ -249,7 +249,7 @@ class LibraryView(QWidget):
             self._refresh_again = bool(self._refresh_again) or full
             return
         known = {} if full else {r.image_id: r for r in self.all_rows}
-        path = self.catalogue.path
+        path = self.catalogue.locator
 
         def job(_: TaskControl) -> tuple[list[LibraryRow], list[dict[str, Any]]]:
             return collect_rows(path, known)
@@ -364,7 +364,7 @@ class LibraryView(QWidget):
         self.canvas.set_message("Loading…")
         if row is not None:
             self._show_row_text(row)
-        path = self.catalogue.path
+        path = self.catalogue.locator
 
         def job(_: TaskControl) -> tuple[int, PreviewData | BaseException]:
             try:
@@ -460,7 +460,7 @@ class LibraryView(QWidget):
             return False
         what = Path(paths[0]).name if len(paths) == 1 else f"{len(paths)} items"
         self.import_panel.started(what)
-        function, workers, catalogue_path = self.import_function, self.import_workers, self.catalogue.path
+        function, workers, catalogue_path = self.import_function, self.import_workers, self.catalogue.locator
 
         def job(control: TaskControl) -> ImportReport:
             catalogue = Catalogue.open(catalogue_path, create=False)  # this thread's own connection

@@ -305,9 +305,9 @@ class MainWindow(QMainWindow):
         self.count_label.setText(text)
 
     def _update_title(self) -> None:
-        self.setWindowTitle(f"{APP_NAME} — {self.catalogue.path.name}")
-        self.catalogue_label.setText(f"Catalogue\n{self.catalogue.path.name}")
-        self.catalogue_label.setToolTip(str(self.catalogue.path))
+        self.setWindowTitle(f"{APP_NAME} — {self.catalogue.display_name}")
+        self.catalogue_label.setText(f"Catalogue\n{self.catalogue.display_name}")
+        self.catalogue_label.setToolTip(self.catalogue.locator)
 
     # --- actions -----------------------------------------------------------------------------------
 

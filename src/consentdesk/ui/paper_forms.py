@@ -139,7 +139,7 @@ def import_scans(
         parent,
         "Importing paper form scans",
         f"Reading the form id on every page of {n} file{'s' if n != 1 else ''}…",
-        in_catalogue(Path(catalogue.path), lambda cat, _c: scan_forms(cat, files)),
+        in_catalogue(catalogue.locator, lambda cat, _c: scan_forms(cat, files)),
         done,
         failed,
     )
@@ -148,7 +148,7 @@ def import_scans(
 # --- the page --------------------------------------------------------------------------------------------
 
 
-def decode_scan(catalogue_path: Path, scan_id: int) -> Callable[[TaskControl], tuple[int, QImage, QSize]]:
+def decode_scan(locator: str, scan_id: int) -> Callable[[TaskControl], tuple[int, QImage, QSize]]:
     """A job that loads one stored scan and decodes it to a screen-sized QImage (safe off the GUI thread)."""
 
     def job(cat: Catalogue, _control: TaskControl) -> tuple[int, QImage, QSize]:
@@ -165,7 +165,7 @@ def decode_scan(catalogue_path: Path, scan_id: int) -> Callable[[TaskControl], t
             )
         return scan_id, image, size
 
-    return in_catalogue(catalogue_path, job)
+    return in_catalogue(locator, job)
 
 
 def scan_canvas(image: QImage | None = None, size: QSize | None = None) -> ImageCanvas:
@@ -301,7 +301,7 @@ class PaperFormsView(QWidget):
             return
         self._wanted, self._image = scan.id, None
         self.canvas.set_message("Loading the scan…")
-        run_task(decode_scan(Path(self.catalogue.path), scan.id), self._decoded, self._decode_failed)
+        run_task(decode_scan(self.catalogue.locator, scan.id), self._decoded, self._decode_failed)
 
     def _decoded(self, result: tuple[int, QImage, QSize]) -> None:
         scan_id, image, size = result
