@@ -122,7 +122,7 @@ def run(images: Path, home: Path, trace: bool = False) -> dict[str, float]:
     from PySide6.QtCore import QModelIndex, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from consentdesk.core.catalogue import Catalogue
+    from consentdesk.core.store import Catalogue
     from consentdesk.ui.main_window import MainWindow
     from consentdesk.ui.style import apply_style
 

@@ -33,8 +33,8 @@ PEOPLE = [
 def demo(folder: Path) -> tuple[Path, object]:
     from tests.data.lifecycle_fixtures import add_person, add_photo, approve, decide_face, write_group_photo
 
-    from consentdesk.core.catalogue import Catalogue
     from consentdesk.core.lifecycle.withdrawal import withdraw
+    from consentdesk.core.store import Catalogue
 
     path = folder / "demo-register.sqlite"
     with Catalogue.open(path) as cat:
@@ -63,7 +63,7 @@ def take(folder: Path) -> None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from consentdesk.core.catalogue import Catalogue
+    from consentdesk.core.store import Catalogue
     from consentdesk.ui.expiry_view import ExpiryView
     from consentdesk.ui.main_window import MainWindow
     from consentdesk.ui.style import apply_style

@@ -30,9 +30,9 @@ def demo_catalogue(folder: Path) -> tuple[Path, int]:
     from tests.data.builders import build_image
 
     from consentdesk.core import review
-    from consentdesk.core.catalogue import Catalogue
     from consentdesk.core.decisions import FaceState, FindingState
     from consentdesk.core.importer import import_paths
+    from consentdesk.core.store import Catalogue
 
     shoot = folder / "Leeds donor centre 2026-05-14"
     shoot.mkdir()
@@ -66,7 +66,7 @@ def inner() -> int:
         from PySide6.QtGui import QGuiApplication
         from PySide6.QtWidgets import QApplication
 
-        from consentdesk.core.catalogue import Catalogue
+        from consentdesk.core.store import Catalogue
         from consentdesk.ui.main_window import MainWindow
         from consentdesk.ui.style import apply_style
 

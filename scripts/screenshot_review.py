@@ -39,7 +39,7 @@ def demo(folder: Path) -> tuple[Path, int, list[str]]:
 
     from consentdesk.cli import main as cli
     from consentdesk.core import importer, review
-    from consentdesk.core.catalogue import Catalogue
+    from consentdesk.core.store import Catalogue
 
     shoot = folder / "leeds-donor-day"
     shoot.mkdir()
@@ -68,7 +68,7 @@ def take(folder: Path) -> None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from consentdesk.core.catalogue import Catalogue
+    from consentdesk.core.store import Catalogue
     from consentdesk.ui.main_window import MainWindow
     from consentdesk.ui.style import apply_style
 

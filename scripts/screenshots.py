@@ -37,8 +37,8 @@ def under_xvfb() -> int:
 
 def demo_catalogue(folder: Path) -> Path:
     from consentdesk.cli import main as cli
-    from consentdesk.core.catalogue import Catalogue
     from consentdesk.core.consents import parse_consent_json, record_consent
+    from consentdesk.core.store import Catalogue
 
     path = folder / "demo-register.sqlite"
     for example in ("adult.json", "minor.json"):
@@ -71,7 +71,7 @@ def take(folder: Path) -> None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from consentdesk.core.catalogue import Catalogue
+    from consentdesk.core.store import Catalogue
     from consentdesk.ui.consent_dialog import ConsentDialog
     from consentdesk.ui.main_window import MainWindow
     from consentdesk.ui.style import apply_style

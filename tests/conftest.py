@@ -16,3 +16,43 @@ def _consentdesk_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("consentdesk-home")
     monkeypatch.setenv("CONSENTDESK_HOME", str(home))
     return home
+
+
+# --- the two catalogue engines ---------------------------------------------------------------------------
+
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server for the session (see tests/data/pg_server.py); fails under CI if none starts."""
+    from tests.data import pg_server as pg
+
+    existing = os.environ.get("CONSENTDESK_TEST_PG_URL")
+    if existing:
+        yield pg.ExternalServer(existing)
+        return
+    try:
+        server = pg.start_server()
+    except pg.ServerUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL tests need a server and none could be started: {exc}")
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def catalogue_locator(engine_name, tmp_path, request) -> str:
+    """Where a fresh catalogue lives on each engine: a new SQLite file, or a new database on the server."""
+    if engine_name == "sqlite":
+        return str(tmp_path / "cat.sqlite")
+    server = request.getfixturevalue("pg_server")
+    return server.url(server.new_database())

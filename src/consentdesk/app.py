@@ -35,7 +35,7 @@ def run(catalog: str | None, qt_args: list[str]) -> int:
     from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from consentdesk.core.catalogue import Catalogue, CatalogueError
+    from consentdesk.core.store import Catalogue, CatalogueError
     from consentdesk.ui.main_window import MainWindow
     from consentdesk.ui.style import apply_style
     from consentdesk.ui.workers import wait_for_all

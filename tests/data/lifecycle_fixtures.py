@@ -1,21 +1,21 @@
 """Set-up helpers for the data-protection lifecycle tests.
 
-Until the review module lands, face links and approvals are written straight into the tables migration 3
-defines (newest face_decisions row per face = the current decision), exactly as review code would.
+Face links and approvals go through the store's public methods, as the review code writes them.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from consentdesk import paths
-from consentdesk.core.catalogue import Catalogue, NewImage, utc_now
 from consentdesk.core.consents import record_consent
+from consentdesk.core.decisions import FaceState
 from consentdesk.core.forms import Submission, load_form
 from consentdesk.core.importer import file_sha256
 from consentdesk.core.model import Analysis, Box, Consent, Face, Finding, FindingKind, Severity
+from consentdesk.core.store import Catalogue, NewImage
 
 EXAMPLES = paths.forms_dir() / "examples"
 
@@ -70,43 +70,14 @@ def face_id(cat: Catalogue, image_id: int, box: list[int]) -> int:
 def decide_face(
     cat: Catalogue, image_id: int, box: list[int], state: str, consent_id: str | None = None
 ) -> None:
-    with cat.transaction():
-        cat.db["face_decisions"].insert(
-            {
-                "image_id": image_id,
-                "face_id": face_id(cat, image_id, box),
-                "state": state,
-                "consent_id": consent_id,
-                "decided_at": utc_now(),
-                "decided_by": "tester",
-            }
-        )
-        cat.append_audit(
-            "face.decided", f"image:{image_id}", {"state": state, "consent_id": consent_id, "box": list(box)}
-        )
+    face = next(f for f in cat.review_state(image_id).faces if f.box.as_list() == list(box))
+    cat.add_face_decision(image_id, face, FaceState(state), consent_id)
 
 
 def approve(
     cat: Catalogue, image_id: int, approval_id: str, channels: list[str], export: str, consents: list[str]
 ) -> None:
-    with cat.transaction():
-        cat.db["approvals"].insert(
-            {
-                "id": approval_id,
-                "image_id": image_id,
-                "approved_at": "2026-11-01T10:00:00+00:00",
-                "approved_by": "tester",
-                "posting_date": "2026-11-02",
-                "export_path": export,
-                "export_sha256": "e" * 64,
-                "consent_ids": json.dumps(consents),
-            }
-        )
-        for ch in channels:
-            cat.db["approval_channels"].insert({"approval_id": approval_id, "channel": ch})
-        cat.append_audit(
-            "image.approved", f"image:{image_id}", {"approval": approval_id, "consents": consents}
-        )
+    cat.record_approval(approval_id, image_id, date(2026, 11, 2), channels, export, "e" * 64, consents)
 
 
 def write_group_photo(folder: Path) -> tuple[Path, list[list[int]]]:

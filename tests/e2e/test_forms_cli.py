@@ -15,8 +15,8 @@ from pypdf import PdfReader
 
 from consentdesk import paths
 from consentdesk.cli import main
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.consents import parse_consent_json, record_consent
+from consentdesk.core.store import Catalogue
 
 CONSENTDESK = Path(sys.executable).with_name("consentdesk")
 EXAMPLES = paths.forms_dir() / "examples"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from tests.data.builders import build_test_set
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.importer import check_file, import_paths
+from consentdesk.core.store import Catalogue
 
 
 @pytest.fixture(scope="module")

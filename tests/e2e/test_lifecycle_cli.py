@@ -17,7 +17,7 @@ from pathlib import Path
 from tests.data.builders import build_test_set
 from tests.data.lifecycle_fixtures import add_person, add_photo, approve, decide_face
 
-from consentdesk.core.catalogue import Catalogue
+from consentdesk.core.store import Catalogue
 
 A = [100, 100, 80, 100]
 

@@ -23,8 +23,8 @@ from tests.data import builders
 from consentdesk import paths
 from consentdesk.cli import main
 from consentdesk.core import review
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.model import Box
+from consentdesk.core.store import Catalogue
 from consentdesk.core.vision.analyse import Analyser
 
 EXAMPLES = paths.forms_dir() / "examples"

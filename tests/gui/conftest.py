@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from consentdesk import paths
-from consentdesk.core.catalogue import Catalogue
+from consentdesk.core.store import Catalogue
 
 EXAMPLES = paths.forms_dir() / "examples"
 

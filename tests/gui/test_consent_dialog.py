@@ -7,8 +7,8 @@ from datetime import date
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QLineEdit, QPlainTextEdit
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.forms import load_form
+from consentdesk.core.store import Catalogue
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.form_widgets import (
     ChannelsFieldWidget,

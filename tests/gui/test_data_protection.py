@@ -14,9 +14,9 @@ import pytest
 from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMessageBox
 from tests.data.lifecycle_fixtures import add_person, add_photo, approve, decide_face, write_group_photo
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.lifecycle.paper import ScanOutcome
 from consentdesk.core.model import ConsentStatus
+from consentdesk.core.store import Catalogue
 from consentdesk.ui import catalogue_safety, consent_view
 from consentdesk.ui.catalogue_safety import CheckReportDialog
 from consentdesk.ui.consent_dialog import ConsentDialog

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPlainText
 from tests.data.builders import build_test_set
 
 from consentdesk.core import imaging, review
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.decisions import FaceState, FindingState
 from consentdesk.core.importer import CheckedFile, import_paths
 from consentdesk.core.model import Analysis
+from consentdesk.core.store import Catalogue
 from consentdesk.ui.library_view import LibraryView
 from consentdesk.ui.main_window import MainWindow
 from consentdesk.ui.workers import wait_for_all

@@ -20,7 +20,7 @@ from tests.gui.conftest import EXAMPLES, type_text
 
 from consentdesk.cli import main as cli
 from consentdesk.core import importer, review
-from consentdesk.core.catalogue import Catalogue
+from consentdesk.core.store import Catalogue
 from consentdesk.ui.approve_dialog import ApproveDialog
 from consentdesk.ui.consent_picker import ConsentPicker
 from consentdesk.ui.main_window import MainWindow

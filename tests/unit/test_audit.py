@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from consentdesk.core.catalogue import Catalogue
+from consentdesk.core.store import Catalogue
 
 
 @pytest.fixture

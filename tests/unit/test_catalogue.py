@@ -1,4 +1,5 @@
-"""The catalogue against a real SQLite file: transactions, immutability, migrations, bad files."""
+"""The catalogue on both engines (a real SQLite file and a real PostgreSQL database): transactions,
+immutability enforced by the database itself, search, migrations, bad files."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tests.data.raw_sql import REFUSED, raw_connection
 
 from consentdesk import paths
-from consentdesk.core import migrations
-from consentdesk.core.catalogue import Catalogue, CatalogueError, ConsentQuery
 from consentdesk.core.consents import ConsentInvalid, add_months, parse_consent_json, record_consent
 from consentdesk.core.model import ConsentStatus
+from consentdesk.core.store import Catalogue, CatalogueError, ConsentQuery, migrations
 
 EXAMPLES = paths.forms_dir() / "examples"
 
@@ -26,8 +27,8 @@ def add_example(catalogue: Catalogue, name: str, **answer_overrides):
 
 
 @pytest.fixture
-def catalogue(tmp_path: Path):
-    with Catalogue.open(tmp_path / "cat.sqlite") as cat:
+def catalogue(catalogue_locator: str):
+    with Catalogue.open(catalogue_locator) as cat:
         yield cat
 
 
@@ -62,15 +63,27 @@ def test_invalid_submission_writes_nothing(catalogue: Catalogue):
 
 def test_signed_records_cannot_be_edited_or_deleted(catalogue: Catalogue):
     consent = add_example(catalogue, "adult")
-    conn = catalogue._conn
-    with pytest.raises(sqlite3.IntegrityError, match="cannot be edited"):
-        conn.execute("UPDATE consents SET answers = '{}' WHERE id = ?", (consent.id,))
-    with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
-        conn.execute("DELETE FROM consents WHERE id = ?", (consent.id,))
-    with pytest.raises(sqlite3.IntegrityError, match="cannot be edited"):
-        conn.execute("UPDATE consent_files SET data = x'00'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        conn.execute("DELETE FROM audit")
+    conn = raw_connection(catalogue)
+    quoted = f"'{consent.id}'"
+    try:
+        with pytest.raises(REFUSED, match="cannot be edited"):
+            conn.execute(f"UPDATE consents SET answers = '{{}}' WHERE id = {quoted}")
+        with pytest.raises(REFUSED, match="cannot be edited"):
+            conn.execute(f"UPDATE consents SET search_key = 'x' WHERE id = {quoted}")
+        with pytest.raises(REFUSED, match="never deleted"):
+            conn.execute(f"DELETE FROM consents WHERE id = {quoted}")
+        with pytest.raises(REFUSED, match="cannot be edited"):
+            conn.execute("UPDATE consent_files SET mime = 'x'")
+        with pytest.raises(REFUSED, match="removed only by erasure"):
+            conn.execute("DELETE FROM consent_files")
+        with pytest.raises(REFUSED, match="append-only"):
+            conn.execute("DELETE FROM audit")
+        with pytest.raises(REFUSED, match="append-only"):
+            conn.execute("UPDATE audit SET actor = 'someone else'")
+    finally:
+        conn.close()
+    assert catalogue.get_consent(consent.id) == consent
+    assert catalogue.verify_audit().ok
 
 
 def test_withdrawal_is_an_event_and_audited(catalogue: Catalogue):
@@ -98,6 +111,10 @@ def test_register_search_and_filters(catalogue: Catalogue):
         return {c.id for c in catalogue.list_consents(ConsentQuery(**kw))}
 
     assert ids(text="siân") == {adult.id}
+    assert ids(text="SIAN") == {adult.id}
+    assert ids(text="oyku") == ids(text="ÖYKÜ") == ids(text="öykü") == ids(text="Çelik") == {staff.id}
+    assert ids(text="aero") == ids(text="ærø") == {adult.id}  # transliterated too
+    assert ids(text="100%") == set()  # LIKE wildcards are text, not patterns
     assert ids(text=minor.id) == {minor.id}
     assert ids(location="Leeds Donor Centre") == {minor.id, staff.id}
     assert ids(role="staff") == {staff.id}
@@ -134,6 +151,23 @@ def test_failed_action_rolls_back_with_its_audit_entry(catalogue: Catalogue):
 
 
 # --- opening bad files --------------------------------------------------------------------------------
+
+
+def test_search_in_other_scripts_and_paging(catalogue: Catalogue):
+    olga = add_example(catalogue, "adult", full_name="Ольга Смирнова")
+    wang = add_example(catalogue, "adult", full_name="王芳")
+    greek = add_example(catalogue, "adult", full_name="Ελένη Παπαδοπούλου")
+
+    def ids(text):
+        return {c.id for c in catalogue.list_consents(ConsentQuery(text=text))}
+
+    assert ids("ольга") == ids("ОЛЬГА") == ids("olga") == {olga.id}
+    assert ids("王") == {wang.id}
+    assert ids("ελενη") == ids("ΕΛΈΝΗ") == {greek.id}
+    everyone = catalogue.list_consents()
+    assert catalogue.count_consents() == 3
+    pages = catalogue.list_consents(limit=2) + catalogue.list_consents(limit=2, offset=2)
+    assert [c.id for c in pages] == [c.id for c in everyone]
 
 
 def test_text_file_is_refused_and_left_alone(tmp_path: Path):
@@ -185,7 +219,10 @@ def test_older_catalogue_upgrades_and_keeps_data(tmp_path: Path):
     path = tmp_path / "old.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN")
-    migrations.migrate(conn, target=1)
+    for statement in migrations._sqlite_statements(migrations.SQLITE_SCRIPTS[1]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(f"PRAGMA application_id = {migrations.APPLICATION_ID}")
     conn.execute("INSERT INTO meta VALUES ('audit_head_seq', '0'), ('audit_head_hash', ?)", ("0" * 64,))
     conn.execute("INSERT INTO form_ids VALUES ('CD-TEST-0001', '2025-01-01T00:00:00+00:00', 'old', 'b')")
     answers = {"full_name": "Old Record", "role": "donor", "location": "Oxford"}
@@ -206,3 +243,4 @@ def test_older_catalogue_upgrades_and_keeps_data(tmp_path: Path):
             assert cat.audit_entries()[-1].action == "catalogue.upgraded"
             assert (tmp_path / "old.sqlite.v1.bak").exists()
         assert cat.verify_audit().ok
+        assert [c.id for c in cat.list_consents(ConsentQuery(text="old record"))] == ["CD-TEST-0001"]

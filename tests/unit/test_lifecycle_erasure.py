@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from tests.data.lifecycle_fixtures import add_person, add_photo, decide_face
 
-from consentdesk.core.catalogue import Catalogue, CatalogueError
 from consentdesk.core.lifecycle.erasure import erase
 from consentdesk.core.lifecycle.expiry import expiry_dashboard
 from consentdesk.core.model import ConsentStatus
+from consentdesk.core.store import Catalogue, CatalogueError
 
 A, B = [100, 100, 80, 100], [600, 100, 80, 100]
 NAME = "Erin Forgetme-Żółć"

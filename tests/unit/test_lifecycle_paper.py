@@ -11,11 +11,11 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFilter
 from tests.data.lifecycle_fixtures import EXAMPLES
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.consents import record_consent
 from consentdesk.core.forms import Submission, load_form
 from consentdesk.core.lifecycle.paper import ScanOutcome, scan_forms, scans_awaiting_entry
 from consentdesk.core.pdf.blank_forms import write_blank_forms
+from consentdesk.core.store import Catalogue
 
 
 def render(pdf: Path, out_prefix: Path, dpi: int = 110) -> list[Path]:

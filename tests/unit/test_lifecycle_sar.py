@@ -12,9 +12,9 @@ import numpy as np
 from PIL import Image
 from tests.data.lifecycle_fixtures import add_person, add_photo, approve, decide_face, write_group_photo
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.lifecycle.sar import OTHER_PERSON, build_sar_bundle
 from consentdesk.core.model import Box
+from consentdesk.core.store import Catalogue
 
 
 def _std(pixels: np.ndarray, box: list[int]) -> float:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from tests.data.lifecycle_fixtures import add_person, add_photo, approve, decide_face
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.lifecycle.expiry import expiry_dashboard
 from consentdesk.core.lifecycle.withdrawal import CSV_HEADER, takedown_list, withdraw, write_takedown_report
+from consentdesk.core.store import Catalogue
 
 A, B = [100, 100, 80, 100], [600, 100, 80, 100]
 

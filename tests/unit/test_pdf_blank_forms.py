@@ -11,7 +11,6 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.forms import load_form
 from consentdesk.core.pdf.blank_forms import (
     MAX_FORMS,
@@ -19,6 +18,7 @@ from consentdesk.core.pdf.blank_forms import (
     pages_per_form,
     write_blank_forms,
 )
+from consentdesk.core.store import Catalogue
 
 
 @pytest.fixture

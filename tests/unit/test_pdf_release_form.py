@@ -15,11 +15,11 @@ from PIL import Image
 from pypdf import PdfReader
 
 from consentdesk import paths
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.consents import parse_consent_json, record_consent
 from consentdesk.core.forms import load_form
 from consentdesk.core.model import Consent
 from consentdesk.core.pdf.release_form import format_date, write_completed_form
+from consentdesk.core.store import Catalogue
 
 EXAMPLES = paths.forms_dir() / "examples"
 NASTY = "Zoë <Smith> & Ŵyn Ωmega Жанна"

@@ -10,10 +10,10 @@ import pytest
 
 from consentdesk import paths
 from consentdesk.core import review
-from consentdesk.core.catalogue import Catalogue, NewImage
 from consentdesk.core.consents import parse_consent_json, record_consent
 from consentdesk.core.decisions import FaceState, FindingState
 from consentdesk.core.model import Analysis, Box, Face, Finding, FindingKind, Severity
+from consentdesk.core.store import Catalogue, NewImage
 
 EXAMPLES = paths.forms_dir() / "examples"
 

@@ -25,7 +25,7 @@ def catalogue_path(args: argparse.Namespace) -> Path:
 
 def open_catalogue(args: argparse.Namespace, *, create: bool = True):
     """Open the catalogue named on the command line, turning catalogue errors into UserError."""
-    from consentdesk.core.catalogue import Catalogue, CatalogueError
+    from consentdesk.core.store import Catalogue, CatalogueError
 
     try:
         return Catalogue.open(catalogue_path(args), create=create)

@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 
 from consentdesk.cli.common import UserError, open_catalogue, print_json
-from consentdesk.core.catalogue import CatalogueError, ConsentQuery
 from consentdesk.core.consents import ConsentInvalid, parse_consent_json, record_consent
 from consentdesk.core.forms import FormDefinitionError
 from consentdesk.core.model import ConsentStatus
+from consentdesk.core.store import CatalogueError, ConsentQuery
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from consentdesk.cli.common import UserError, catalogue_path, open_catalogue, print_json
-from consentdesk.core.catalogue import CatalogueError
+from consentdesk.core.store import CatalogueError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

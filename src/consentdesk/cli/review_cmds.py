@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from consentdesk.cli.common import UserError, open_catalogue, print_json
-from consentdesk.core.catalogue import Catalogue, CatalogueError
+from consentdesk.core.store import Catalogue, CatalogueError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

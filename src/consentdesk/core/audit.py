@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,7 @@ class AuditReport:
 
 
 def current_actor() -> str:
-    """Who is at the keyboard, as the operating system knows them."""
+    """Who is at the keyboard, as the operating system knows them (the actor on a desk catalogue)."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -60,12 +61,17 @@ def entry_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def verify_chain(rows: list[dict[str, Any]], head_seq: int, head_hash: str) -> AuditReport:
-    """Check rows (ordered by seq) against each other and against the recorded head."""
-    report = AuditReport(entries=len(rows))
+def verify_chain(rows: Iterable[dict[str, Any]], head_seq: int, head_hash: str) -> AuditReport:
+    """Check rows (ordered by seq) against each other and against the recorded head.
+
+    `rows` may be a stream: each row is looked at once and dropped, so memory does not grow with the trail.
+    """
+    report = AuditReport(entries=0)
     prev = GENESIS
     expected_seq = 1
+    last_seq = 0
     for row in rows:
+        report.entries += 1
         seq = row["seq"]
         if seq != expected_seq:
             report.problems.append(f"entry {expected_seq} is missing (next entry found is {seq})")
@@ -80,7 +86,7 @@ def verify_chain(rows: list[dict[str, Any]], head_seq: int, head_hash: str) -> A
             report.problems.append(f"entry {seq} ({row['action']}) was edited after it was written")
         prev = row["hash"]
         expected_seq = seq + 1
-    last_seq = rows[-1]["seq"] if rows else 0
+        last_seq = seq
     if last_seq != head_seq or prev != head_hash:
         report.problems.append(
             f"the trail ends at entry {last_seq} but {head_seq} entries were written (entries were removed)"

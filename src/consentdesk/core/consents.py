@@ -15,9 +15,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from consentdesk.core.catalogue import Catalogue, NewConsent
 from consentdesk.core.forms import FieldError, FormDefinition, Submission, load_form, validate
 from consentdesk.core.model import Consent
+from consentdesk.core.store import Catalogue, NewConsent
 
 MAX_JSON_BYTES = 20_000_000
 

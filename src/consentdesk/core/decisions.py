@@ -7,11 +7,27 @@ importing each other.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import TypeVar
 
 from consentdesk.core.model import Box, FindingKind, Severity
+
+R = TypeVar("R")
+K = TypeVar("K")
+
+
+def newest_by(rows: Iterable[R], key: Callable[[R], K]) -> dict[K, R]:
+    """The decision that counts for each face or finding: decisions are only ever added, and the newest
+    (highest id) wins, so an earlier one stays as history. Rows need an `id` attribute."""
+    newest: dict[K, R] = {}
+    for row in rows:
+        k = key(row)
+        if k not in newest or row.id > newest[k].id:  # type: ignore[attr-defined]
+            newest[k] = row
+    return newest
 
 
 class FaceState(StrEnum):

@@ -42,11 +42,11 @@ from PIL import Image, ImageOps
 
 from consentdesk import __version__
 from consentdesk.core import ids, imaging, policy, review
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.decisions import ApprovalRecord, FaceState, FindingState, ImageState
 from consentdesk.core.forms import FormDefinition
 from consentdesk.core.model import Consent
 from consentdesk.core.redaction import Method, destroy_regions
+from consentdesk.core.store import Catalogue
 
 PLUS_VOCAB = "http://ns.useplus.org/ldf/vocab/"
 MR_UNLIMITED = PLUS_VOCAB + "MR-UMR"

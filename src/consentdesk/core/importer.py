@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from consentdesk.core import imaging
-from consentdesk.core.catalogue import Catalogue, NewImage
 from consentdesk.core.discovery import Skipped, find_images
 from consentdesk.core.model import Analysis
+from consentdesk.core.store import Catalogue, NewImage
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from consentdesk.core import ids, policy
-from consentdesk.core.catalogue import Catalogue, ConsentQuery
 from consentdesk.core.decisions import FaceReview, FaceState, FindingReview, FindingState, ImageState
 from consentdesk.core.forms import FormDefinition, FormDefinitionError, load_form
 from consentdesk.core.model import Consent, ConsentStatus, ImageRecord
+from consentdesk.core.store import Catalogue, ConsentQuery
 
 #: The form whose latest version defines the channels a reviewer can choose from.
 CURRENT_FORM = "model_release"

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from consentdesk import paths
 from consentdesk.core import export, policy, review
-from consentdesk.core.catalogue import Catalogue, CatalogueError
+from consentdesk.core.store import Catalogue, CatalogueError
 from consentdesk.ui.review_panel import channel_labels
 from consentdesk.ui.workers import run_task
 

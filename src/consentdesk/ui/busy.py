@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QProgressBar, QVBoxLayout, QWidget
 
-from consentdesk.core.catalogue import Catalogue, CatalogueError
+from consentdesk.core.store import Catalogue, CatalogueError
 from consentdesk.ui.workers import TaskControl, run_task
 
 

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.lifecycle.safety import CheckReport, RestoreReport, SafetyError, backup, check, restore
+from consentdesk.core.store import Catalogue
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy, show_message, show_problem
 from consentdesk.ui.workers import TaskControl
 

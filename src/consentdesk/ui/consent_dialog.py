@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from consentdesk.core.catalogue import Catalogue, CatalogueError
 from consentdesk.core.consents import ConsentInvalid, record_consent
 from consentdesk.core.forms import Field, FieldError, FormDefinition, Submission, load_form
 from consentdesk.core.model import Consent
+from consentdesk.core.store import Catalogue, CatalogueError
 from consentdesk.ui.form_widgets import FieldWidget, create_field_widget
 
 

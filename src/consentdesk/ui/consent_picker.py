@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core import review
-from consentdesk.core.catalogue import Catalogue, ConsentQuery
 from consentdesk.core.model import Consent
+from consentdesk.core.store import Catalogue, ConsentQuery
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PHOTO_SIDE = 200

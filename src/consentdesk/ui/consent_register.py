@@ -39,9 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from consentdesk.core.catalogue import Catalogue, ConsentQuery
 from consentdesk.core.forms import FormDefinition, load_form
 from consentdesk.core.model import Consent, ConsentStatus
+from consentdesk.core.store import Catalogue, ConsentQuery
 from consentdesk.ui.consent_view import (
     EXPIRING_DAYS,
     STATUS_TEXT,

@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from consentdesk.core.catalogue import Catalogue, CatalogueError
 from consentdesk.core.forms import Field, FormDefinition, FormDefinitionError, load_form
 from consentdesk.core.lifecycle import withdrawal
 from consentdesk.core.model import Consent, ConsentStatus
+from consentdesk.core.store import Catalogue, CatalogueError
 from consentdesk.ui.erase_dialog import erase_person
 from consentdesk.ui.sar_export import export_sar
 from consentdesk.ui.takedown_dialog import TakedownDialog

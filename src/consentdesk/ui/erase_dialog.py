@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.lifecycle.erasure import ErasureReport, erase, older_copies
 from consentdesk.core.model import Consent
+from consentdesk.core.store import Catalogue
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy, show_message, show_problem
 from consentdesk.ui.workers import TaskControl
 

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.lifecycle.expiry import BlockedImage, ExpiringConsent, ExpiryDashboard, expiry_dashboard
+from consentdesk.core.store import Catalogue
 from consentdesk.ui.consent_view import ConsentView, format_date
 from consentdesk.ui.tables import data_table
 

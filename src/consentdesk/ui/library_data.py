@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from consentdesk.core import policy, review
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.decisions import FindingReview, FindingState
 from consentdesk.core.model import ImageRecord
+from consentdesk.core.store import Catalogue
 
 #: Badge states, in the words shown on the badge (colour is never the only cue).
 STATE_WORDS = {

@@ -37,9 +37,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.imaging import IMAGE_EXTENSIONS
 from consentdesk.core.importer import ImportProgress, ImportReport, import_paths
+from consentdesk.core.store import Catalogue
 from consentdesk.ui.image_canvas import ImageCanvas, Overlay, rgb_to_qimage
 from consentdesk.ui.import_panel import ImportPanel
 from consentdesk.ui.library_data import STATE_WORDS, LibraryRow, PreviewData, collect_rows, preview_for

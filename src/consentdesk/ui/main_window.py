@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk import APP_NAME
-from consentdesk.core.catalogue import Catalogue, CatalogueError
+from consentdesk.core.store import Catalogue, CatalogueError
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.consent_register import ConsentRegister
 from consentdesk.ui.consent_view import offer_to_open

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.lifecycle.paper import ScanOutcome, ScanResult, scan_forms, scans_awaiting_entry
 from consentdesk.core.lifecycle.records import PaperScan
+from consentdesk.core.store import Catalogue
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy, show_problem
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.image_canvas import ImageCanvas

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core import policy, review
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.decisions import FindingState, ImageState
+from consentdesk.core.store import Catalogue
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core import imaging, review
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.decisions import FaceState, FindingState
+from consentdesk.core.store import Catalogue
 from consentdesk.ui.approve_dialog import ApproveDialog
 from consentdesk.ui.consent_picker import ConsentPicker
 from consentdesk.ui.image_canvas import ImageCanvas, rgb_to_qimage

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.lifecycle.sar import SarContents, SarError, build_sar_bundle
 from consentdesk.core.model import Consent
+from consentdesk.core.store import Catalogue
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy, show_message, show_problem
 from consentdesk.ui.workers import TaskControl
 

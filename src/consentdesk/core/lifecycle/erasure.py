@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.lifecycle.records import ErasureCounts
+from consentdesk.core.store import Catalogue
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from consentdesk.core.catalogue import Catalogue, ConsentQuery
 from consentdesk.core.model import Consent, ImageRecord
+from consentdesk.core.store import Catalogue, ConsentQuery
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,8 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from consentdesk.core import ids
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.lifecycle.records import PaperScan
+from consentdesk.core.store import Catalogue
 
 RENDER_DPI = 200
 MAX_SCAN_BYTES = 50_000_000

@@ -18,10 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from consentdesk.core.catalogue import Catalogue, CatalogueError
 from consentdesk.core.discovery import Skipped, find_images
 from consentdesk.core.importer import file_sha256
-from consentdesk.core.migrations import APPLICATION_ID
+from consentdesk.core.store import Catalogue, CatalogueError
+from consentdesk.core.store.migrations import APPLICATION_ID
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 

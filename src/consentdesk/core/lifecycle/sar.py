@@ -22,12 +22,12 @@ from typing import Any
 from PIL import Image
 
 from consentdesk.core import imaging
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.decisions import ApprovalRecord
 from consentdesk.core.ids import PREFIX
 from consentdesk.core.lifecycle.records import PaperScan
 from consentdesk.core.model import Box, Consent, ConsentStatus
 from consentdesk.core.redaction import Method, destroy_regions
+from consentdesk.core.store import Catalogue
 
 OTHER_PERSON = "[another person]"
 _ID_PATTERN = re.compile(rf"{PREFIX}-[0-9A-Z]{{4}}-[0-9A-Z]{{4}}")

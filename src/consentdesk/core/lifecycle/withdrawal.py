@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.decisions import ApprovalRecord
 from consentdesk.core.model import Consent, ImageRecord
+from consentdesk.core.store import Catalogue
 
 
 @dataclass(frozen=True, slots=True)

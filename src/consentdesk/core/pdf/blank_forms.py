@@ -22,10 +22,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.forms import Field, FormDefinition, Option, Section, load_form
 from consentdesk.core.pdf import fonts, layout
 from consentdesk.core.pdf.layout import MARGIN, PAGE
+from consentdesk.core.store import Catalogue
 
 MAX_FORMS = 500
 WIDTH = PAGE[0] - 2 * MARGIN

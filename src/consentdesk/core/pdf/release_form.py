@@ -28,11 +28,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.forms import Field, FormDefinition, Option, Section, load_form
 from consentdesk.core.model import Consent, ConsentStatus
 from consentdesk.core.pdf import fonts, layout
 from consentdesk.core.pdf.layout import MARGIN, PAGE, Styles
+from consentdesk.core.store import Catalogue
 
 TICKED = "\u2611"  # ☑
 UNTICKED = "\u2610"  # ☐

@@ -1,0 +1,163 @@
+"""The catalogue: one object per thread that opens a locator and offers every store operation.
+
+Each concern has its own module (consents, images, review, audit_trail, maintenance); `Catalogue` is their
+sum plus opening and upgrading. Callers see dataclasses, never rows or connections, and open a catalogue
+only from a locator, so the same code runs on a desk's SQLite file and on a team's PostgreSQL register.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import inspect
+
+from consentdesk.core.store import locator as locators
+from consentdesk.core.store.consents import ConsentStore
+from consentdesk.core.store.engine import make_engine
+from consentdesk.core.store.errors import CatalogueError, explain
+from consentdesk.core.store.locator import Locator, LocatorError
+from consentdesk.core.store.maintenance import MaintenanceStore
+from consentdesk.core.store.migrations import APPLICATION_ID, LATEST_VERSION, migrate, schema_version
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class Catalogue(MaintenanceStore, ConsentStore):
+    @classmethod
+    def open(cls, where: str | os.PathLike[str] | Locator, *, create: bool = True) -> Catalogue:
+        """Open (and, when `create`, start or upgrade) the catalogue at a file path or postgresql:// URL."""
+        try:
+            locator = locators.parse(where)
+        except LocatorError as exc:
+            raise CatalogueError(str(exc)) from exc
+        if locator.path is not None:
+            _prepare_file(locator.path, create)
+        engine = make_engine(locator)
+        catalogue = cls(locator, engine)
+        try:
+            catalogue._upgrade(create)
+        except sa_exc.DBAPIError as exc:
+            engine.dispose()
+            raise explain(locator, exc) from exc
+        except BaseException:
+            engine.dispose()
+            raise
+        return catalogue
+
+    # --- identity -------------------------------------------------------------------------------------
+
+    @property
+    def locator(self) -> str:
+        """What opens this same catalogue again; workers use it to open their own connection."""
+        return self._locator.text
+
+    @property
+    def display_name(self) -> str:
+        """A short, password-free name for window titles and labels."""
+        return self._locator.display_name
+
+    @property
+    def path(self) -> Path | None:
+        """The catalogue file of a desk catalogue; None for a team register on a server."""
+        return self._locator.path
+
+    @property
+    def is_team_register(self) -> bool:
+        return self._locator.is_server
+
+    @property
+    def schema_version(self) -> int:
+        with self._connection() as conn:
+            return schema_version(conn)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Catalogue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- opening ------------------------------------------------------------------------------------
+
+    def _upgrade(self, create: bool) -> None:
+        with self._connection() as conn:
+            version = schema_version(conn)
+            foreign = self._holds_other_data(conn, version)
+        where = self._locator.safe_text
+        if foreign:
+            kind = "an SQLite database" if self.engine_name == "sqlite" else "a database"
+            raise CatalogueError(
+                f"{where} is {kind} but not a ConsentDesk catalogue. "
+                "Choose a catalogue file, or a new file name to start one."
+            )
+        if version > LATEST_VERSION:
+            raise CatalogueError(
+                f"{where} was made by a newer ConsentDesk (catalogue version {version}; this one reads up "
+                f"to {LATEST_VERSION}). Update ConsentDesk to open it; nothing was changed."
+            )
+        if version == LATEST_VERSION:
+            return
+        if version == 0 and not create:
+            raise CatalogueError(f"there is no ConsentDesk catalogue at {where}")
+        if version > 0 and self.path is not None:
+            self._backup_before_upgrade(version)
+        with self.transaction() as conn:
+            applied = migrate(conn)
+            if version == 0:
+                self._start_chain()
+                self.append_audit("catalogue.created", None, {"schema": LATEST_VERSION})
+            else:
+                self.append_audit(
+                    "catalogue.upgraded", None, {"from": version, "to": LATEST_VERSION, "applied": applied}
+                )
+
+    def _holds_other_data(self, conn, version: int) -> bool:  # noqa: ANN001 - a SQLAlchemy Connection
+        if self.engine_name == "sqlite":
+            app_id = conn.exec_driver_sql("PRAGMA application_id").scalar()
+            has_tables = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar() > 0
+            return bool(has_tables and app_id != APPLICATION_ID)
+        return version == 0 and bool(inspect(conn).get_table_names())
+
+    def _backup_before_upgrade(self, version: int) -> None:
+        assert self.path is not None
+        target = self.path.with_name(f"{self.path.name}.v{version}.bak")
+        if target.exists():
+            return
+        self.backup_to(target)
+        os.chmod(target, 0o600)
+
+
+def _prepare_file(path: Path, create: bool) -> None:
+    """Refuse, with a plain reason, anything that is not a writable catalogue file; create a new one 0600."""
+    if path.is_dir():
+        raise CatalogueError(f"{path} is a folder; give the path of a catalogue file inside it")
+    if not path.exists():
+        if not create:
+            raise CatalogueError(f"there is no catalogue at {path}")
+        if path.parent.exists() and not os.access(path.parent, os.W_OK):
+            raise CatalogueError(f"cannot create a catalogue in {path.parent}: the folder is not writable")
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+        os.close(fd)
+        return
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise CatalogueError(f"cannot read {path}: {exc.strerror}. Check the file's permissions.") from exc
+    if header and header != _SQLITE_MAGIC:
+        raise CatalogueError(
+            f"{path} is not a ConsentDesk catalogue (it is not an SQLite database). "
+            "Choose a catalogue file, or a new file name to start one. The file was not changed."
+        )
+    mode = path.stat().st_mode
+    if not (mode & stat.S_IWUSR) or not os.access(path, os.W_OK):
+        raise CatalogueError(
+            f"{path} is read-only. Make it writable (or copy it somewhere writable) to open it; "
+            "ConsentDesk needs to write to record every action in the audit trail."
+        )

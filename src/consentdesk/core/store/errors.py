@@ -1,0 +1,105 @@
+"""Turning database failures into one sentence a person can act on.
+
+Both engines raise their own exception types with their own texts; this is the one place that reads them,
+so the rest of the app sees `CatalogueError` with a message that says what happened and what to do.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import exc as sa_exc
+
+from consentdesk.core.store.locator import Locator
+
+
+class CatalogueError(Exception):
+    """The catalogue cannot be opened or written; the message says why and what to do."""
+
+
+class ConflictError(CatalogueError):
+    """Someone else changed what this action was based on; reload and decide again."""
+
+
+class RefusedError(CatalogueError):
+    """The database refused the action (a rule it enforces, or a role that lacks the right)."""
+
+
+def explain(locator: Locator, error: BaseException) -> CatalogueError:
+    """One plain sentence for `error`, which happened while using the catalogue at `locator`."""
+    where = locator.safe_text
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    lowered = str(original).lower()
+    if locator.is_server:
+        return _explain_server(where, lowered, text, error)
+    if "readonly" in lowered or "read-only" in lowered:
+        return CatalogueError(f"{where} cannot be written (read-only file or folder). Check its permissions.")
+    if "disk is full" in lowered or "database or disk is full" in lowered:
+        return CatalogueError(
+            f"the disk holding {where} is full; free some space and try again. Nothing was saved."
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return CatalogueError(
+            f"{where} is busy in another ConsentDesk window or program; close it and try again."
+        )
+    if "not a database" in lowered or "malformed" in lowered:
+        return CatalogueError(
+            f"{where} is damaged or not a ConsentDesk catalogue ({text}). Restore it from a backup."
+        )
+    if "unable to open" in lowered:
+        return CatalogueError(f"cannot open {where}: check that the folder exists and you may write to it.")
+    if isinstance(error, sa_exc.IntegrityError):
+        return RefusedError(f"the catalogue refused this change: {text}")
+    return CatalogueError(f"{where}: {text}")
+
+
+def _explain_server(where: str, lowered: str, text: str, error: BaseException) -> CatalogueError:
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        return CatalogueError(
+            f"the team register at {where} refused the user name or password; check them and sign in again."
+        )
+    if "does not exist" in lowered and "database" in lowered:
+        return CatalogueError(
+            f"there is no database named in {where}; check the address with your administrator."
+        )
+    if "role" in lowered and "does not exist" in lowered:
+        return CatalogueError(
+            f"the team register at {where} does not know this user; ask your administrator to add you."
+        )
+    if "certificate" in lowered or "ssl" in lowered:
+        return CatalogueError(
+            f"the secure connection to {where} could not be verified ({text}); ask your administrator for the "
+            "server's certificate settings."
+        )
+    if "permission denied" in lowered or "insufficient_privilege" in lowered or "must be owner" in lowered:
+        return RefusedError(f"the team register refused this action for your role ({text}).")
+    if (
+        "connection refused" in lowered
+        or "could not connect" in lowered
+        or "connection failed" in lowered
+        or "no such file or directory" in lowered
+        or "could not translate host name" in lowered
+        or "timeout" in lowered
+    ):
+        return CatalogueError(
+            f"cannot reach the team register at {where}: the server is not answering. Check the network or ask "
+            "your administrator whether it is running."
+        )
+    if (
+        "server closed the connection" in lowered
+        or "terminating connection" in lowered
+        or "connection is closed" in lowered
+        or "consuming input failed" in lowered
+        or "the connection is lost" in lowered
+        or getattr(error, "connection_invalidated", False)
+    ):
+        return CatalogueError(
+            f"the connection to the team register at {where} was lost; nothing of this action was saved. "
+            "Check the network and try again."
+        )
+    if "could not serialize" in lowered or "deadlock" in lowered:
+        return ConflictError("someone else changed the same records at the same moment; try again.")
+    if isinstance(error, sa_exc.IntegrityError) or "raise_exception" in lowered:
+        return RefusedError(f"the team register refused this change: {text}")
+    if "invalid dsn" in lowered or "invalid connection option" in lowered or "missing" in lowered:
+        return CatalogueError(f"{where} is not a usable postgresql:// address ({text}).")
+    return CatalogueError(f"the team register at {where} reported a problem: {text}")

@@ -1,0 +1,270 @@
+"""Shoots, imported images and their analyses (the stored result of each background check).
+
+Every analysis is kept; the newest one per image is the current one. What a finding read from the photo is
+stored only masked (`minimise.mask_finding_text`), so the catalogue never holds the personal data it found.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from consentdesk.core.minimise import mask_finding_text
+from consentdesk.core.model import (
+    Analysis,
+    Box,
+    FindingKind,
+    ImageRecord,
+    Severity,
+    StoredAnalysis,
+    StoredFace,
+    StoredFinding,
+    reading_order,
+)
+from consentdesk.core.store import schema as t
+from consentdesk.core.store.audit_trail import AuditStore
+from consentdesk.core.store.base import utc_now
+
+
+@dataclass(frozen=True, slots=True)
+class NewImage:
+    """What the importer learnt about a file before adding it."""
+
+    sha256: str
+    path: str
+    file_size: int
+    width: int
+    height: int
+    captured_at: str | None = None
+    camera: str | None = None
+
+
+def current_analysis_id(image_id: Any) -> Any:
+    """The newest analysis of an image, as a scalar subquery (an index seek on analyses(image_id, id))."""
+    a = t.analyses.alias("cur")
+    return select(func.max(a.c.id)).where(a.c.image_id == image_id).scalar_subquery()
+
+
+#: The order photos are listed in: by shoot, then capture (or import) time; matches the images_order index.
+IMAGE_ORDER = (
+    t.images.c.shoot_id,
+    func.coalesce(t.images.c.captured_at, t.images.c.imported_at),
+    t.images.c.id,
+)
+
+
+class ImageStore(AuditStore):
+    def create_shoot(self, name: str, source: str) -> int:
+        with self.transaction() as conn:
+            shoot_id = conn.execute(
+                insert(t.shoots)
+                .values(name=name, source=source, created_at=utc_now())
+                .returning(t.shoots.c.id)
+            ).scalar_one()
+            self.append_audit("shoot.created", f"shoot:{shoot_id}", {"name": name})
+        return int(shoot_id)
+
+    def shoots(self) -> list[dict[str, Any]]:
+        s, i = t.shoots, t.images
+        sql = (
+            select(s, func.count(i.c.id).label("images"))
+            .select_from(s.outerjoin(i, i.c.shoot_id == s.c.id))
+            .group_by(s.c.id, s.c.name, s.c.source, s.c.created_at)
+            .order_by(s.c.created_at.desc(), s.c.id.desc())
+        )
+        with self._connection() as conn:
+            return [dict(r._mapping) for r in conn.execute(sql)]
+
+    def find_image_by_sha(self, sha256: str) -> ImageRecord | None:
+        with self._connection() as conn:
+            row = conn.execute(select(t.images).where(t.images.c.sha256 == sha256)).first()
+        return _image_from_row(row._mapping) if row else None
+
+    def known_hashes(self) -> set[str]:
+        with self._connection() as conn:
+            return set(conn.execute(select(t.images.c.sha256)).scalars())
+
+    def get_image(self, image_id: int) -> ImageRecord:
+        with self._connection() as conn:
+            row = conn.execute(select(t.images).where(t.images.c.id == image_id)).first()
+        if row is None:
+            raise KeyError(image_id)
+        return _image_from_row(row._mapping)
+
+    def list_images(
+        self, shoot_id: int | None = None, *, limit: int | None = None, offset: int = 0
+    ) -> list[ImageRecord]:
+        sql = select(t.images).order_by(*IMAGE_ORDER).offset(offset)
+        if shoot_id is not None:
+            sql = sql.where(t.images.c.shoot_id == shoot_id)
+        if limit is not None:
+            sql = sql.limit(limit)
+        with self._connection() as conn:
+            return [_image_from_row(r._mapping) for r in conn.execute(sql)]
+
+    def count_images(self, shoot_id: int | None = None) -> int:
+        sql = select(func.count()).select_from(t.images)
+        if shoot_id is not None:
+            sql = sql.where(t.images.c.shoot_id == shoot_id)
+        with self._connection() as conn:
+            return int(conn.execute(sql).scalar_one())
+
+    def add_image(
+        self, new: NewImage, analysis: Analysis, shoot_id: int | None = None
+    ) -> tuple[ImageRecord, bool]:
+        """Add an image and its first analysis in one transaction; a known file (same SHA-256) is not added
+        again. Returns the record and whether it was new."""
+        with self.transaction() as conn:
+            existing = self.find_image_by_sha(new.sha256)
+            if existing:
+                return existing, False
+            image_id = conn.execute(
+                insert(t.images)
+                .values(
+                    sha256=new.sha256,
+                    path=new.path,
+                    file_size=new.file_size,
+                    width=new.width,
+                    height=new.height,
+                    captured_at=new.captured_at,
+                    camera=new.camera,
+                    shoot_id=shoot_id,
+                    imported_at=utc_now(),
+                )
+                .returning(t.images.c.id)
+            ).scalar_one()
+            self._insert_analysis(int(image_id), analysis)
+            self.append_audit(
+                "image.imported",
+                f"image:{image_id}",
+                {
+                    "sha256": new.sha256,
+                    "faces": len(analysis.faces),
+                    "findings": len(analysis.findings),
+                    "analyser": analysis.analyser_version,
+                    "error": bool(analysis.error),
+                },
+            )
+        return self.get_image(int(image_id)), True
+
+    def save_analysis(self, image_id: int, analysis: Analysis) -> StoredAnalysis:
+        """Store a re-check as a new analysis; earlier ones stay as they were."""
+        with self.transaction():
+            self._insert_analysis(image_id, analysis)
+            self.append_audit(
+                "image.reanalysed",
+                f"image:{image_id}",
+                {
+                    "faces": len(analysis.faces),
+                    "findings": len(analysis.findings),
+                    "analyser": analysis.analyser_version,
+                },
+            )
+            stored = self.current_analysis(image_id)
+        assert stored is not None
+        return stored
+
+    def _insert_analysis(self, image_id: int, analysis: Analysis) -> int:
+        conn = self._require_action()
+        analysis_id = int(
+            conn.execute(
+                insert(t.analyses)
+                .values(
+                    image_id=image_id,
+                    analyser_version=analysis.analyser_version,
+                    analysed_at=utc_now(),
+                    error=analysis.error,
+                    timings=json.dumps(analysis.timings),
+                )
+                .returning(t.analyses.c.id)
+            ).scalar_one()
+        )
+        faces = list(analysis.faces)
+        face_rows = [
+            dict(
+                zip("xywh", faces[i].box.as_list(), strict=True),
+                analysis_id=analysis_id,
+                n=n,
+                score=float(faces[i].score),
+            )
+            for n, i in enumerate(reading_order([f.box for f in faces]), start=1)
+        ]
+        if face_rows:
+            conn.execute(insert(t.faces), face_rows)
+        findings = list(analysis.findings)
+        finding_rows = [
+            dict(
+                zip("xywh", findings[i].box.as_list(), strict=True),
+                analysis_id=analysis_id,
+                n=n,
+                kind=str(findings[i].kind),
+                severity=str(findings[i].severity),
+                text=mask_finding_text(findings[i].kind, findings[i].text),
+            )
+            for n, i in enumerate(reading_order([f.box for f in findings]), start=1)
+        ]
+        if finding_rows:
+            conn.execute(insert(t.findings), finding_rows)
+        return analysis_id
+
+    def current_analysis(self, image_id: int) -> StoredAnalysis | None:
+        a = t.analyses
+        with self._snapshot() as conn:
+            row = conn.execute(
+                select(a).where(a.c.image_id == image_id).order_by(a.c.id.desc()).limit(1)
+            ).first()
+            if row is None:
+                return None
+            face_rows = conn.execute(
+                select(t.faces).where(t.faces.c.analysis_id == row.id).order_by(t.faces.c.n)
+            ).all()
+            finding_rows = conn.execute(
+                select(t.findings).where(t.findings.c.analysis_id == row.id).order_by(t.findings.c.n)
+            ).all()
+        faces = tuple(StoredFace(r.id, r.n, Box(r.x, r.y, r.w, r.h), r.score) for r in face_rows)
+        findings = tuple(
+            StoredFinding(
+                r.id, r.n, FindingKind(r.kind), Severity(r.severity), Box(r.x, r.y, r.w, r.h), r.text
+            )
+            for r in finding_rows
+        )
+        return StoredAnalysis(
+            row.id, image_id, row.analyser_version, row.analysed_at, row.error, faces, findings
+        )
+
+    def images_analysed_before(self, analyser_version: str) -> list[ImageRecord]:
+        """Images whose current analysis came from another analyser version (candidates for a re-check)."""
+        i, a = t.images, t.analyses
+        sql = (
+            select(i)
+            .select_from(i.join(a, a.c.id == current_analysis_id(i.c.id)))
+            .where(a.c.analyser_version != analyser_version)
+            .order_by(i.c.id)
+        )
+        with self._connection() as conn:
+            return [_image_from_row(r._mapping) for r in conn.execute(sql)]
+
+    def update_image_path(self, image_id: int, new_path: str) -> None:
+        """Record where an image's file is now (found by its SHA-256 after it was moved)."""
+        with self.transaction() as conn:
+            old = self.get_image(image_id)
+            conn.execute(update(t.images).where(t.images.c.id == image_id).values(path=new_path))
+            self.append_audit("image.relinked", f"image:{image_id}", {"sha256": old.sha256})
+
+
+def _image_from_row(row: Any) -> ImageRecord:
+    return ImageRecord(
+        id=row["id"],
+        sha256=row["sha256"],
+        path=row["path"],
+        file_size=row["file_size"],
+        width=row["width"],
+        height=row["height"],
+        captured_at=row["captured_at"],
+        camera=row["camera"],
+        shoot_id=row["shoot_id"],
+        imported_at=row["imported_at"],
+    )

@@ -1,0 +1,176 @@
+"""Erasure and keeping the catalogue healthy: the right to be forgotten, compaction, backups, checks.
+
+Erasure removes rows and blanks answers in one action. Deleted data can linger in the engine's files
+(SQLite's free pages and WAL; PostgreSQL's dead row versions and index entries), so `compact()` rewrites
+what held it: VACUUM between WAL checkpoints on SQLite, `VACUUM FULL` of the personal-data tables on
+PostgreSQL (the server's WAL archive and base backups still hold it until they expire: see README).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import delete, insert, select, update
+
+from consentdesk.core.lifecycle.records import ErasureCounts
+from consentdesk.core.model import ConsentStatus
+from consentdesk.core.store import schema as t
+from consentdesk.core.store.base import utc_now
+from consentdesk.core.store.errors import CatalogueError
+from consentdesk.core.store.review import ReviewStore
+
+#: Tables that can hold a person's data; rewritten after an erasure on PostgreSQL.
+PERSONAL_TABLES = (
+    "consents",
+    "consent_files",
+    "consent_events",
+    "paper_scans",
+    "face_decisions",
+    "image_reviews",
+)
+
+ERASED_IMAGE_REASON = "a person shown was erased from the register; review again before any use"
+
+
+class MaintenanceStore(ReviewStore):
+    def erase_consent(self, consent_id: str, today: date) -> ErasureCounts:
+        """Remove a person's personal data and every link to them, leaving an id-only tombstone.
+
+        Face links are deleted (history included: they tie the person to photos) and each face gets a
+        fresh 'unresolved' decision, so an older 'blur' decision cannot silently clear it again; each
+        image shown is also marked rejected, so it is blocked on every channel until someone reviews it
+        on purpose. Free text of earlier status events is blanked too (a withdrawal reason can name
+        people). Call `compact()` afterwards so nothing is left in the engine's files.
+        """
+        fd = t.face_decisions
+        with self.transaction() as conn:
+            consent = self.get_consent(consent_id)
+            if consent.status is ConsentStatus.ERASED:
+                raise CatalogueError(f"consent {consent_id} was already erased")
+            actor, now = self.actor, utc_now()
+            linked = conn.execute(
+                select(fd.c.face_id, fd.c.image_id).where(fd.c.consent_id == consent_id).distinct()
+            ).all()
+            removed = conn.execute(delete(fd).where(fd.c.consent_id == consent_id)).rowcount
+            if linked:
+                conn.execute(
+                    insert(fd),
+                    [
+                        {
+                            "image_id": image_id,
+                            "face_id": face_id,
+                            "state": "unresolved",
+                            "consent_id": None,
+                            "decided_at": now,
+                            "decided_by": actor,
+                        }
+                        for face_id, image_id in linked
+                    ],
+                )
+            images = tuple(sorted({image_id for _face, image_id in linked}))
+            if images:
+                conn.execute(
+                    insert(t.image_reviews),
+                    [
+                        {
+                            "image_id": image_id,
+                            "state": "rejected",
+                            "reason": ERASED_IMAGE_REASON,
+                            "decided_at": now,
+                            "decided_by": actor,
+                        }
+                        for image_id in images
+                    ],
+                )
+            conn.execute(
+                update(t.consents)
+                .where(t.consents.c.id == consent_id)
+                .values(answers="{}", status="erased", search_key="")
+            )
+            files = conn.execute(
+                delete(t.consent_files).where(t.consent_files.c.consent_id == consent_id)
+            ).rowcount
+            scans = conn.execute(delete(t.paper_scans).where(t.paper_scans.c.form_id == consent_id)).rowcount
+            conn.execute(
+                update(t.consent_events)
+                .where(t.consent_events.c.consent_id == consent_id)
+                .values(reason=None)
+            )
+            conn.execute(
+                insert(t.consent_events).values(
+                    consent_id=consent_id,
+                    kind="erased",
+                    effective_on=today.isoformat(),
+                    reason=None,
+                    recorded_at=now,
+                    recorded_by=actor,
+                )
+            )
+            counts = ErasureCounts(consent_id, removed, images, files, scans)
+            self.append_audit(
+                "consent.erased",
+                consent_id,
+                {
+                    "face_links_removed": removed,
+                    "images_blocked": list(images),
+                    "files_removed": files,
+                    "scans_removed": scans,
+                },
+            )
+        return counts
+
+    def compact(self) -> bool:
+        """Rewrite storage so deleted data is really gone; False if another connection kept part of it.
+
+        SQLite: the WAL holds old page images too, so it is checkpointed and truncated before and after
+        VACUUM; False means another program kept the WAL from being emptied (close other windows and run
+        `consentdesk check` or erase again to finish). PostgreSQL: VACUUM FULL of the personal-data tables
+        (new files without dead row versions, indexes rebuilt).
+        """
+        with self._engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine_name == "sqlite":
+                first = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+                conn.exec_driver_sql("VACUUM")
+                last = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()
+                return first[0] == 0 and last[0] == 0
+            for table in PERSONAL_TABLES:
+                conn.exec_driver_sql(f"VACUUM (FULL, ANALYZE) {table}")
+            return True
+
+    def checkpoint(self) -> bool:
+        """Move everything from SQLite's WAL into the main file (before copying or replacing the file)."""
+        if self.engine_name != "sqlite":
+            return True
+        with self._engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            return conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").first()[0] == 0
+
+    def backup_to(self, dest: Path) -> None:
+        """Copy a desk catalogue with SQLite's online backup: consistent even while the app is writing."""
+        if self.engine_name != "sqlite":
+            raise CatalogueError(
+                "a team register is backed up on its server (pg_dump or the server's own backups), or copied "
+                "to a file with `consentdesk catalogue copy`; ask your administrator"
+            )
+        raw = self._engine.raw_connection()
+        try:
+            target = sqlite3.connect(dest)
+            try:
+                raw.driver_connection.backup(target)
+            finally:
+                target.close()
+        finally:
+            raw.close()
+
+    def integrity_problems(self) -> list[str]:
+        """The engine's own check of its storage plus dangling references; empty means healthy."""
+        if self.engine_name != "sqlite":
+            return []  # the server enforces references and checks its own pages (checksums, amcheck)
+        with self._engine.connect() as conn:
+            problems = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check") if r[0] != "ok"]
+            for r in conn.exec_driver_sql("PRAGMA foreign_key_check"):
+                problems.append(f"{r[0]} row {r[1]} points to a missing {r[2]} row")
+        return problems

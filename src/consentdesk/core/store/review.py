@@ -1,0 +1,323 @@
+"""Review decisions and approvals: what people decided about each face, finding and photo.
+
+Decisions are only ever added; which one counts is the domain's rule ("the newest wins",
+`decisions.newest_by`), applied in Python for one photo and, for questions across the whole register, by
+the one SQL form of it below (`_newest_face_decisions`), so both read the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, case, distinct, exists, func, insert, literal, or_, select
+
+from consentdesk.core import decisions
+from consentdesk.core.lifecycle.records import LapsedLink
+from consentdesk.core.model import ImageRecord
+from consentdesk.core.store import schema as t
+from consentdesk.core.store.base import utc_now
+from consentdesk.core.store.images import IMAGE_ORDER, ImageStore, _image_from_row, current_analysis_id
+
+
+def _newest_face_decisions() -> Any:
+    """Each face's newest decision (its current state), as a subquery over face_decisions."""
+    d = t.face_decisions
+    newer = t.face_decisions.alias("newer")
+    return (
+        select(d)
+        .where(~exists().where(newer.c.face_id == d.c.face_id, newer.c.id > d.c.id))
+        .subquery("newest")
+    )
+
+
+def _current_links() -> Any:
+    """(image, face, consent) for faces of each image's current analysis whose newest decision links them."""
+    n = _newest_face_decisions()
+    f, a = t.faces, t.analyses
+    return (
+        select(a.c.image_id, f.c.id.label("face_id"), f.c.n, n.c.consent_id)
+        .select_from(n.join(f, f.c.id == n.c.face_id).join(a, a.c.id == f.c.analysis_id))
+        .where(n.c.state == "linked", a.c.id == current_analysis_id(a.c.image_id))
+    )
+
+
+def _latest_review_state(image_id: Any) -> Any:
+    r = t.image_reviews
+    return (
+        select(r.c.state).where(r.c.image_id == image_id).order_by(r.c.id.desc()).limit(1).scalar_subquery()
+    )
+
+
+def _to_verify_filter() -> list[Any]:
+    i = t.images
+    return [
+        ~exists().where(t.approvals.c.image_id == i.c.id),
+        func.coalesce(_latest_review_state(i.c.id), literal("open")) != "rejected",
+    ]
+
+
+class ReviewStore(ImageStore):
+    def review_state(self, image_id: int) -> decisions.ImageState:
+        """The image's current analysis with the newest decision for each face and finding.
+
+        Decisions belong to the face/finding rows of one analysis, so a re-analysis starts unresolved.
+        """
+        self.get_image(image_id)  # KeyError for an unknown image
+        analysis = self.current_analysis(image_id)
+        r, fd, nd = t.image_reviews, t.face_decisions, t.finding_decisions
+        with self._snapshot() as conn:
+            review = conn.execute(
+                select(r.c.state, r.c.reason).where(r.c.image_id == image_id).order_by(r.c.id.desc()).limit(1)
+            ).first()
+            face_rows = conn.execute(
+                select(fd.c.id, fd.c.face_id, fd.c.state, fd.c.consent_id).where(fd.c.image_id == image_id)
+            ).all()
+            finding_rows = conn.execute(
+                select(nd.c.id, nd.c.finding_id, nd.c.state, nd.c.reason).where(nd.c.image_id == image_id)
+            ).all()
+        rejected = review is not None and review.state == "rejected"
+        reason = review.reason if rejected else None
+        if analysis is None:
+            return decisions.ImageState(image_id, None, None, rejected=rejected, rejection_reason=reason)
+        face_now = decisions.newest_by(face_rows, key=lambda row: row.face_id)
+        finding_now = decisions.newest_by(finding_rows, key=lambda row: row.finding_id)
+        faces = tuple(
+            decisions.FaceReview(
+                f.id,
+                f.n,
+                f.box,
+                f.score,
+                decisions.FaceState(face_now[f.id].state)
+                if f.id in face_now
+                else decisions.FaceState.UNRESOLVED,
+                face_now[f.id].consent_id if f.id in face_now else None,
+            )
+            for f in analysis.faces
+        )
+        findings = tuple(
+            decisions.FindingReview(
+                f.id,
+                f.n,
+                f.kind,
+                f.severity,
+                f.box,
+                f.text,
+                decisions.FindingState(finding_now[f.id].state)
+                if f.id in finding_now
+                else decisions.FindingState.UNRESOLVED,
+                finding_now[f.id].reason if f.id in finding_now else None,
+            )
+            for f in analysis.findings
+        )
+        return decisions.ImageState(image_id, analysis.id, analysis.error, faces, findings, rejected, reason)
+
+    def add_face_decision(
+        self, image_id: int, face: decisions.FaceReview, state: decisions.FaceState, consent_id: str | None
+    ) -> None:
+        """Append a decision for one face (the newest wins); audited with ids only, never names."""
+        with self.transaction() as conn:
+            conn.execute(
+                insert(t.face_decisions).values(
+                    image_id=image_id,
+                    face_id=face.face_id,
+                    state=str(state),
+                    consent_id=consent_id,
+                    decided_at=utc_now(),
+                    decided_by=self.actor,
+                )
+            )
+            self.append_audit(
+                "review.face",
+                f"image:{image_id}",
+                {"face": face.n, "face_id": face.face_id, "state": str(state), "consent": consent_id},
+            )
+
+    def add_finding_decision(
+        self,
+        image_id: int,
+        finding: decisions.FindingReview,
+        state: decisions.FindingState,
+        reason: str | None,
+    ) -> None:
+        """Append a decision for one finding. The reason stays in the catalogue, not in the audit details,
+        because reviewers may quote the personal data they dismissed."""
+        with self.transaction() as conn:
+            conn.execute(
+                insert(t.finding_decisions).values(
+                    image_id=image_id,
+                    finding_id=finding.finding_id,
+                    state=str(state),
+                    reason=reason,
+                    decided_at=utc_now(),
+                    decided_by=self.actor,
+                )
+            )
+            self.append_audit(
+                "review.finding",
+                f"image:{image_id}",
+                {
+                    "finding": finding.n,
+                    "finding_id": finding.finding_id,
+                    "kind": str(finding.kind),
+                    "state": str(state),
+                    "reason_given": bool(reason),
+                },
+            )
+
+    def add_image_review(self, image_id: int, state: str, reason: str | None) -> None:
+        """Reject an image ('rejected') or undo a rejection ('open')."""
+        with self.transaction() as conn:
+            conn.execute(
+                insert(t.image_reviews).values(
+                    image_id=image_id, state=state, reason=reason, decided_at=utc_now(), decided_by=self.actor
+                )
+            )
+            self.append_audit(
+                "review.image", f"image:{image_id}", {"state": state, "reason_given": bool(reason)}
+            )
+
+    def record_approval(
+        self,
+        approval_id: str,
+        image_id: int,
+        posting_date: date,
+        channels: list[str],
+        export_path: str,
+        export_sha256: str,
+        consent_ids: list[str],
+    ) -> decisions.ApprovalRecord:
+        """Store an approval and its channels with one audit entry (who, when, channels, file and hash)."""
+        with self.transaction() as conn:
+            conn.execute(
+                insert(t.approvals).values(
+                    id=approval_id,
+                    image_id=image_id,
+                    approved_at=utc_now(),
+                    approved_by=self.actor,
+                    posting_date=posting_date.isoformat(),
+                    export_path=export_path,
+                    export_sha256=export_sha256,
+                    consent_ids=json.dumps(consent_ids),
+                )
+            )
+            if channels:
+                conn.execute(
+                    insert(t.approval_channels),
+                    [{"approval_id": approval_id, "channel": c} for c in channels],
+                )
+            self.append_audit(
+                "image.approved",
+                f"image:{image_id}",
+                {
+                    "approval": approval_id,
+                    "channels": channels,
+                    "posting_date": posting_date.isoformat(),
+                    "export_path": export_path,
+                    "export_sha256": export_sha256,
+                    "consents": consent_ids,
+                },
+            )
+            return next(a for a in self.review_approvals(image_id) if a.id == approval_id)
+
+    def review_approvals(self, image_id: int | None = None) -> list[decisions.ApprovalRecord]:
+        """Approvals of one image (or all), oldest first, with their channels."""
+        a, c = t.approvals, t.approval_channels
+        channels = (
+            select(func.aggregate_strings(c.c.channel, ","))
+            .where(c.c.approval_id == a.c.id)
+            .scalar_subquery()
+        )
+        sql = select(a, channels.label("channels")).order_by(a.c.approved_at, a.c.id)
+        if image_id is not None:
+            sql = sql.where(a.c.image_id == image_id)
+        with self._connection() as conn:
+            rows = conn.execute(sql).all()
+        return [
+            decisions.ApprovalRecord(
+                id=r.id,
+                image_id=r.image_id,
+                approved_at=r.approved_at,
+                approved_by=r.approved_by,
+                posting_date=date.fromisoformat(r.posting_date),
+                export_path=r.export_path,
+                export_sha256=r.export_sha256,
+                consent_ids=tuple(json.loads(r.consent_ids)),
+                channels=tuple(sorted(r.channels.split(","))) if r.channels else (),
+            )
+            for r in rows
+        ]
+
+    def images_to_verify(self, *, limit: int | None = None, offset: int = 0) -> list[ImageRecord]:
+        """Images neither approved nor rejected (newest review decides), by shoot and capture date."""
+        sql = select(t.images).where(*_to_verify_filter()).order_by(*IMAGE_ORDER).offset(offset)
+        if limit is not None:
+            sql = sql.limit(limit)
+        with self._connection() as conn:
+            return [_image_from_row(r._mapping) for r in conn.execute(sql)]
+
+    def count_images_to_verify(self) -> int:
+        sql = select(func.count()).select_from(t.images).where(*_to_verify_filter())
+        with self._connection() as conn:
+            return int(conn.execute(sql).scalar_one())
+
+    def consents_linked_in_shoot(self, shoot_id: int) -> dict[str, int]:
+        """Consent id -> number of the shoot's photos whose current analysis links a face to it."""
+        links = _current_links().subquery("links")
+        photos = func.count(distinct(links.c.image_id))
+        sql = (
+            select(links.c.consent_id, photos.label("photos"))
+            .select_from(links.join(t.images, t.images.c.id == links.c.image_id))
+            .where(t.images.c.shoot_id == shoot_id)
+            .group_by(links.c.consent_id)
+            .order_by(photos.desc(), links.c.consent_id)
+        )
+        with self._connection() as conn:
+            return {r.consent_id: r.photos for r in conn.execute(sql)}
+
+    def images_linked_to(self, consent_id: str) -> dict[int, list[int]]:
+        """Image id -> face numbers currently linked to this consent (current analyses only)."""
+        links = _current_links().subquery("links")
+        sql = (
+            select(links.c.image_id, links.c.n)
+            .where(links.c.consent_id == consent_id)
+            .order_by(links.c.image_id, links.c.n)
+        )
+        linked: dict[int, list[int]] = {}
+        with self._connection() as conn:
+            for image_id, n in conn.execute(sql):
+                linked.setdefault(image_id, []).append(n)
+        return linked
+
+    def linked_image_counts(self, consent_ids: list[str]) -> dict[str, int]:
+        """Consent id -> how many photos currently link a face to it, for many consents in one query."""
+        if not consent_ids:
+            return {}
+        links = _current_links().subquery("links")
+        sql = (
+            select(links.c.consent_id, func.count(distinct(links.c.image_id)))
+            .where(links.c.consent_id.in_(sorted(set(consent_ids))))
+            .group_by(links.c.consent_id)
+        )
+        with self._connection() as conn:
+            counts = dict(conn.execute(sql).all())
+        return {cid: counts.get(cid, 0) for cid in consent_ids}
+
+    def lapsed_links(self, today: date) -> list[LapsedLink]:
+        """Current face links to consents that are withdrawn, erased or past their end date on `today`."""
+        c = t.consents
+        links = _current_links().subquery("links")
+        lapsed = or_(
+            c.c.status != "active", and_(c.c.expires_on.is_not(None), c.c.expires_on < today.isoformat())
+        )
+        status = case((c.c.status != "active", c.c.status), else_=literal("expired"))
+        sql = (
+            select(links.c.image_id, c.c.id, status)
+            .distinct()
+            .select_from(links.join(c, c.c.id == links.c.consent_id))
+            .where(lapsed)
+            .order_by(links.c.image_id, c.c.id)
+        )
+        with self._connection() as conn:
+            return [LapsedLink(image_id, consent_id, st) for image_id, consent_id, st in conn.execute(sql)]
