@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from consentdesk import APP_NAME, __version__, paths
 from consentdesk.qt_env import prepare_qt_environment
@@ -56,15 +55,17 @@ def run(catalog: str | None, qt_args: list[str]) -> int:
     apply_style(app)
     quit_after = _quit_after_ms()
 
-    path = Path(catalog).expanduser() if catalog else paths.default_catalogue_path()
+    from consentdesk.ui.settings import remembered_catalogue
+
+    locator = paths.catalogue_locator(catalog, remembered_catalogue())
     try:
-        catalogue = Catalogue.open(path)
+        catalogue = Catalogue.open(locator)
     except CatalogueError as exc:
         print(f"consentdesk: {exc}", file=sys.stderr)
         box = QMessageBox(QMessageBox.Icon.Critical, "Catalogue cannot be opened", str(exc))
         box.setInformativeText(
             "ConsentDesk will close. Fix the problem described above, or start ConsentDesk with another "
-            "catalogue file (consentdesk --catalog PATH)."
+            "catalogue (consentdesk --catalog PATH-OR-postgresql://ADDRESS)."
         )
         if quit_after is not None:
             QTimer.singleShot(quit_after, box.close)

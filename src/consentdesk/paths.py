@@ -57,6 +57,19 @@ def default_catalogue_path() -> Path:
     return data_dir() / "catalogue.sqlite"
 
 
+#: Names the catalogue (a file path or a postgresql:// URL) when none is given on the command line.
+CATALOG_ENV = "CONSENTDESK_CATALOG"
+
+
+def catalogue_locator(explicit: str | None = None, remembered: str | None = None) -> str:
+    """Which catalogue to open: --catalog, else $CONSENTDESK_CATALOG, else the one the app last opened,
+    else the desk catalogue in the user's data folder."""
+    for candidate in (explicit, os.environ.get(CATALOG_ENV), remembered):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    return str(default_catalogue_path())
+
+
 def cache_dir() -> Path:
     override = os.environ.get(HOME_ENV)
     path = (

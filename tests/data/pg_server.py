@@ -83,6 +83,9 @@ class PgServer:
         )
         if result.returncode != 0:
             raise ServerUnavailable(f"initdb failed: {result.stderr.strip()[-500:]}")
+        # The superuser (tests' administrator) is trusted on the socket; everyone else signs in with a password.
+        hba = "local all postgres trust\nlocal all all scram-sha-256\n"
+        self._write_as_owner(self.data_dir / "pg_hba.conf", hba)
         options = f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}' -p {self.port} -c fsync=off"
         result = self._run(
             "pg_ctl",
@@ -112,11 +115,26 @@ class PgServer:
                     raise
                 time.sleep(0.2)
 
+    def _write_as_owner(self, path: Path, text: str) -> None:
+        path.write_text(text)
+        if self.run_as:
+            info = pwd.getpwnam(self.run_as)
+            os.chown(path, info.pw_uid, info.pw_gid)
+
+    def database_files(self, database: str) -> bytes:
+        """Every byte of one database's files under the cluster's base/ folder (after a checkpoint)."""
+        with self.admin() as conn:
+            conn.execute("CHECKPOINT")
+            oid = conn.execute("SELECT oid FROM pg_database WHERE datname = %s", (database,)).fetchone()[0]
+        folder = self.data_dir / "base" / str(oid)
+        return b"".join(f.read_bytes() for f in sorted(folder.iterdir()) if f.is_file())
+
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
 
     def restart(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "restart")
+        # -l again: without it the restarted server writes to our pipe and the call never returns.
+        self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.root / "server.log"), "-m", "fast", "-w", "restart")
 
 
 def start_server() -> PgServer:

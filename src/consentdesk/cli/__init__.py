@@ -33,13 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Consent register and pre-posting image checks. Run without a command to open the app.",
     )
     parser.add_argument("--version", action="version", version=f"ConsentDesk {__version__}")
-    parser.add_argument(
-        "--catalog",
-        "--catalogue",
-        dest="catalog",
-        metavar="PATH",
-        help="catalogue file to open (default: catalogue.sqlite in your ConsentDesk data folder)",
-    )
+    _add_catalog_option(parser, default=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -49,7 +43,32 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    for command in _leaf_parsers(parser):
+        # Also accepted after the command (`consentdesk consent list --catalog X`); set only when given there.
+        _add_catalog_option(command, default=argparse.SUPPRESS)
     return parser
+
+
+def _add_catalog_option(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "--catalog",
+        "--catalogue",
+        dest="catalog",
+        metavar="LOCATOR",
+        default=default,
+        help="catalogue to open: a file path, or postgresql://USER@HOST/DATABASE for a team register "
+        "(default: $CONSENTDESK_CATALOG, else catalogue.sqlite in your ConsentDesk data folder)",
+    )
+
+
+def _leaf_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found = []
+    for action in parser._actions:  # argparse offers no public walk of its sub-commands
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found.append(child)
+                found.extend(_leaf_parsers(child))
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:

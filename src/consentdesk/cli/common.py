@@ -17,10 +17,26 @@ class UserError(Exception):
         self.exit_code = exit_code
 
 
-def catalogue_path(args: argparse.Namespace) -> Path:
+def catalogue_locator(args: argparse.Namespace) -> str:
+    """--catalog (before or after the command), else $CONSENTDESK_CATALOG, else the desk default."""
     from consentdesk import paths
 
-    return Path(args.catalog).expanduser() if args.catalog else paths.default_catalogue_path()
+    return paths.catalogue_locator(getattr(args, "catalog", None))
+
+
+def catalogue_file(args: argparse.Namespace) -> Path:
+    """The catalogue as a file, for commands that replace the file itself (restore)."""
+    from consentdesk.core.store import LocatorError, parse
+
+    try:
+        locator = parse(catalogue_locator(args))
+    except LocatorError as exc:
+        raise UserError(str(exc)) from exc
+    if locator.path is None:
+        raise UserError(
+            "this works on a catalogue file only; a team register is restored on its server by your administrator"
+        )
+    return locator.path
 
 
 def open_catalogue(args: argparse.Namespace, *, create: bool = True):
@@ -28,7 +44,7 @@ def open_catalogue(args: argparse.Namespace, *, create: bool = True):
     from consentdesk.core.store import Catalogue, CatalogueError
 
     try:
-        return Catalogue.open(catalogue_path(args), create=create)
+        return Catalogue.open(catalogue_locator(args), create=create)
     except CatalogueError as exc:
         raise UserError(str(exc)) from exc
 

@@ -10,7 +10,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from consentdesk.cli.common import UserError, catalogue_path, open_catalogue, print_json
+from consentdesk.cli.common import UserError, catalogue_file, open_catalogue, print_json
 from consentdesk.core.store import CatalogueError
 
 
@@ -282,7 +282,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from consentdesk.core.lifecycle.safety import SafetyError, restore
 
     try:
-        report = restore(catalogue_path(args), Path(args.file))
+        report = restore(catalogue_file(args), Path(args.file))
     except SafetyError as exc:
         raise UserError(str(exc)) from exc
     except CatalogueError as exc:

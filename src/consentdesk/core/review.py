@@ -98,12 +98,7 @@ def all_channels() -> list[str]:
 
 
 def _linked_consents(catalogue: Catalogue, state: ImageState) -> dict[str, Consent]:
-    found = {}
-    for consent_id in state.linked_consent_ids:
-        consent = catalogue.find_consent(consent_id)
-        if consent is not None:
-            found[consent_id] = consent
-    return found
+    return catalogue.consents_by_id(state.linked_consent_ids)
 
 
 def image_state(catalogue: Catalogue, image_id: int) -> ImageState:
@@ -140,11 +135,17 @@ def status(
     )
 
 
-def queue(catalogue: Catalogue, on: date | None = None) -> list[QueueItem]:
-    """The "To verify" list: images neither approved nor rejected, by shoot and capture date."""
+def queue(
+    catalogue: Catalogue, on: date | None = None, *, limit: int | None = None, offset: int = 0
+) -> list[QueueItem]:
+    """The "To verify" list: images neither approved nor rejected, by shoot and capture date.
+
+    `limit`/`offset` give one page of it, so a screen or a script looks only at what it shows; the whole
+    list's length is `catalogue.count_images_to_verify()`.
+    """
     on = on or date.today()
     items = []
-    for image in catalogue.images_to_verify():
+    for image in catalogue.images_to_verify(limit=limit, offset=offset):
         state = catalogue.review_state(image.id)
         consents = _linked_consents(catalogue, state)
         forms = form_definitions(consents.values())

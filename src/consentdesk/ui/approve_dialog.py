@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QSettings, Qt, QUrl
+from PySide6.QtCore import QDate, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,18 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from consentdesk import paths
 from consentdesk.core import export, policy, review
 from consentdesk.core.store import Catalogue, CatalogueError
 from consentdesk.ui.review_panel import channel_labels
+from consentdesk.ui.settings import settings
 from consentdesk.ui.workers import run_task
 
 FOLDER_KEY = "review/export_folder"
-
-
-def settings() -> QSettings:
-    """ConsentDesk's settings file, in the user data folder (so tests never touch the real one)."""
-    return QSettings(str(paths.data_dir() / "settings.ini"), QSettings.Format.IniFormat)
 
 
 def default_folder() -> str:

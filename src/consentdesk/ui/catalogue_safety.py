@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from consentdesk import paths
 from consentdesk.core.lifecycle.safety import CheckReport, RestoreReport, SafetyError, backup, check, restore
 from consentdesk.core.store import Catalogue
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy, show_message, show_problem
@@ -46,7 +47,7 @@ class CatalogueWindow(Protocol):
 
 def backup_catalogue(window: CatalogueWindow) -> TaskControl | None:
     parent = window if isinstance(window, QWidget) else None
-    current = Path(window.catalogue.path)
+    current = window.catalogue.path or paths.data_dir() / "team-register.sqlite"
     stamp = datetime.now().strftime("%Y-%m-%d-%H%M")
     suggested = str(current.parent / f"{current.stem}-backup-{stamp}.sqlite")
     path, _ = QFileDialog.getSaveFileName(
@@ -128,7 +129,14 @@ def confirm_restore(parent: QWidget | None, current: Path, source: Path) -> bool
 
 def restore_catalogue(window: CatalogueWindow) -> TaskControl | None:
     parent = window if isinstance(window, QWidget) else None
-    current = Path(window.catalogue.path)
+    if window.catalogue.path is None:
+        show_problem(
+            parent,
+            "Not restored",
+            "A team register is restored on its server by your administrator, not from this window.",
+        )
+        return None
+    current = window.catalogue.path
     path, _ = QFileDialog.getOpenFileName(parent, "Restore from backup", str(current.parent), BACKUP_FILTER)
     if not path:
         return None
@@ -266,7 +274,7 @@ class CheckReportDialog(QDialog):
             "Finding moved photos",
             f"Looking for the missing photos in {folder} by their content…",
             in_catalogue(
-                Path(self.window_.catalogue.path),
+                self.window_.catalogue.locator,
                 lambda cat, _c: check(cat, files=True, relink_folder=Path(folder)),
             ),
             done,

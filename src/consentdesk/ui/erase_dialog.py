@@ -118,7 +118,7 @@ def erase_person(
     on_erased: Callable[[Consent], None] | None = None,
 ) -> TaskControl | None:
     """Confirm, erase off the GUI thread, show the report; `on_erased(updated record)` afterwards."""
-    dialog = EraseDialog(consent, older_copies(Path(catalogue.path)), parent)
+    dialog = EraseDialog(consent, older_copies(catalogue.path), parent)
     if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.confirmed():
         return None
     consent_id = consent.id

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -27,8 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from consentdesk import APP_NAME
+from consentdesk import APP_NAME, paths
 from consentdesk.core.store import Catalogue, CatalogueError
+from consentdesk.ui.busy import run_busy
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.consent_register import ConsentRegister
 from consentdesk.ui.consent_view import offer_to_open
@@ -37,6 +39,8 @@ from consentdesk.ui.library_view import LibraryView
 from consentdesk.ui.paper_forms import PaperFormsView
 from consentdesk.ui.queue_view import QueueView
 from consentdesk.ui.review_view import ReviewView
+from consentdesk.ui.settings import remember_catalogue, remembered_catalogue
+from consentdesk.ui.team_register_dialog import TeamRegisterDialog
 
 #: (title, factory) for each page in the navigation, in order. One line per feature.
 PAGES: list[tuple[str, Callable[[Catalogue], QWidget]]] = [
@@ -95,6 +99,9 @@ class MainWindow(QMainWindow):
         self.open_action = QAction("Open catalogue…", self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_action.triggered.connect(self.open_catalogue_dialog)
+        self.open_team_action = QAction("Open team register…", self)
+        self.open_team_action.setStatusTip("Work on your organisation's shared register on its server")
+        self.open_team_action.triggered.connect(self.open_team_register_dialog)
         self.quit_action = QAction("Quit", self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -110,6 +117,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.scan_forms_action)
         file_menu.addSeparator()
         file_menu.addAction(self.open_action)
+        file_menu.addAction(self.open_team_action)
         file_menu.addAction(self.backup_action)
         file_menu.addAction(self.restore_action)
         file_menu.addAction(self.check_action)
@@ -307,7 +315,7 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         self.setWindowTitle(f"{APP_NAME} — {self.catalogue.display_name}")
         self.catalogue_label.setText(f"Catalogue\n{self.catalogue.display_name}")
-        self.catalogue_label.setToolTip(self.catalogue.locator)
+        self.catalogue_label.setToolTip(self.catalogue.safe_locator)
 
     # --- actions -----------------------------------------------------------------------------------
 
@@ -350,23 +358,45 @@ class MainWindow(QMainWindow):
         offer_to_open(self, out, "Blank forms saved")
 
     def open_catalogue_dialog(self) -> None:
+        folder = self.catalogue.path.parent if self.catalogue.path else paths.data_dir()
         path, _ = QFileDialog.getOpenFileName(
             self,
             "Open catalogue",
-            str(self.catalogue.path.parent),
+            str(folder),
             "ConsentDesk catalogue (*.sqlite *.db);;All files (*)",
         )
         if path:
-            self.open_catalogue(Path(path))
+            self.open_catalogue(path)
 
-    def open_catalogue(self, path: Path) -> bool:
+    def open_team_register_dialog(self) -> None:
+        dialog = TeamRegisterDialog(remembered_catalogue(), self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        locator = dialog.locator()
+        run_busy(
+            self,
+            "Opening team register",
+            "Connecting to the team register…",
+            lambda _control: Catalogue.open(locator, create=False),
+            self._switch_to,
+            lambda exc: QMessageBox.warning(
+                self, "Team register not opened", f"{exc}\n\nThe catalogue you had open is still open."
+            ),
+        )
+
+    def open_catalogue(self, locator: str | Path) -> bool:
         try:
-            catalogue = Catalogue.open(path, create=False)
+            catalogue = Catalogue.open(str(locator), create=False)
         except CatalogueError as exc:
             QMessageBox.warning(
                 self, "Catalogue not opened", f"{exc}\n\nThe catalogue you had open is still open."
             )
             return False
+        self._switch_to(catalogue)
+        return True
+
+    def _switch_to(self, catalogue: Catalogue) -> None:
+        """Show `catalogue` in every page instead of the one open now, and remember it for next time."""
         old, self.catalogue = self.catalogue, catalogue
         for page in self.pages:
             setter = getattr(page, "set_catalogue", None)
@@ -377,5 +407,5 @@ class MainWindow(QMainWindow):
             self.close_review()
         old.close()
         self._update_title()
-        self.statusBar().showMessage(f"Opened {path}.", 6000)
-        return True
+        remember_catalogue(catalogue.locator)
+        self.statusBar().showMessage(f"Opened {catalogue.safe_locator}.", 6000)

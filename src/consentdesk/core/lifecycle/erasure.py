@@ -29,8 +29,11 @@ class ErasureReport:
     older_copies: tuple[Path, ...]  # files beside the catalogue that may still hold the erased data
 
 
-def older_copies(catalogue_path: Path) -> tuple[Path, ...]:
-    """Copies ConsentDesk itself makes beside the catalogue (upgrade and restore backups)."""
+def older_copies(catalogue_path: Path | None) -> tuple[Path, ...]:
+    """Copies ConsentDesk itself makes beside a catalogue file (upgrade and restore backups); a team
+    register keeps none on this computer (its server's backups are the administrator's to manage)."""
+    if catalogue_path is None:
+        return ()
     folder, name = catalogue_path.parent, catalogue_path.name
     found = [*folder.glob(f"{name}.v*.bak"), *folder.glob(f"{name}.before-restore-*")]
     return tuple(sorted(found))
@@ -40,4 +43,4 @@ def erase(catalogue: Catalogue, consent_id: str, today: date | None = None) -> E
     """Erase one person's record (see the module docstring for exactly what goes and what stays)."""
     counts = catalogue.erase_consent(consent_id, today or date.today())
     compacted = catalogue.compact()
-    return ErasureReport(counts, compacted, older_copies(Path(catalogue.path)))
+    return ErasureReport(counts, compacted, older_copies(catalogue.path))

@@ -66,19 +66,21 @@ def expiry_dashboard(catalogue: Catalogue, days: int = 30, today: date | None = 
     if days < 0:
         raise ValueError("days must be 0 or more")
     today = today or date.today()
-    soon = catalogue.list_consents(ConsentQuery(expiring_before=today + timedelta(days=days), today=today))
+    soon = [
+        c
+        for c in catalogue.list_consents(ConsentQuery(expiring_before=today + timedelta(days=days), today=today))
+        if c.expires_on is not None
+    ]
+    linked = catalogue.linked_image_counts([c.id for c in soon])  # one query, not one per consent
     expiring = tuple(
         sorted(
-            (
-                ExpiringConsent(c, (c.expires_on - today).days, len(catalogue.images_linked_to(c.id)))
-                for c in soon
-                if c.expires_on is not None
-            ),
+            (ExpiringConsent(c, (c.expires_on - today).days, linked[c.id]) for c in soon),
             key=lambda e: (e.days_left, e.consent.id),
         )
     )
     by_image: dict[int, list[tuple[str, str]]] = {}
     for lapsed in catalogue.lapsed_links(today):
         by_image.setdefault(lapsed.image_id, []).append((lapsed.consent_id, lapsed.status))
-    blocked = tuple(BlockedImage(catalogue.get_image(i), tuple(r)) for i, r in sorted(by_image.items()))
+    images = catalogue.images_by_id(list(by_image))
+    blocked = tuple(BlockedImage(images[i], tuple(r)) for i, r in sorted(by_image.items()))
     return ExpiryDashboard(today, days, expiring, blocked)

@@ -35,7 +35,7 @@ def backup(catalogue: Catalogue, out: Path, *, force: bool = False) -> Path:
     out = Path(out).expanduser()
     if out.exists() and not force:
         raise SafetyError(f"{out} already exists; choose another name or use --force to replace it")
-    if out.resolve() == Path(catalogue.path).resolve():
+    if catalogue.path is not None and out.resolve() == catalogue.path.resolve():
         raise SafetyError("the backup cannot be written over the catalogue itself; choose another file")
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)  # 0600
@@ -96,7 +96,7 @@ def check(catalogue: Catalogue, *, files: bool = True, relink_folder: Path | Non
     _check_catalogue(catalogue, report)
     if not files:
         return report
-    for image in catalogue.list_images():
+    for image in _all_images(catalogue):
         report.images_checked += 1
         path = Path(image.path)
         try:
@@ -111,6 +111,17 @@ def check(catalogue: Catalogue, *, files: bool = True, relink_folder: Path | Non
         fixed = {i for i, _ in report.relinked}
         report.files = [f for f in report.files if f.image_id not in fixed]
     return report
+
+
+def _all_images(catalogue: Catalogue, page: int = 1000):
+    """Every image, a page at a time, so checking years of photos needs the memory of one page."""
+    offset = 0
+    while True:
+        batch = catalogue.list_images(limit=page, offset=offset)
+        yield from batch
+        if len(batch) < page:
+            return
+        offset += page
 
 
 def relink(catalogue: Catalogue, folder: Path, image_ids: set[int]) -> list[tuple[int, str]]:

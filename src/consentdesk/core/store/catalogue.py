@@ -60,6 +60,11 @@ class Catalogue(MaintenanceStore, ConsentStore):
         return self._locator.display_name
 
     @property
+    def safe_locator(self) -> str:
+        """The locator with any password hidden, for messages and tooltips."""
+        return self._locator.safe_text
+
+    @property
     def path(self) -> Path | None:
         """The catalogue file of a desk catalogue; None for a team register on a server."""
         return self._locator.path
