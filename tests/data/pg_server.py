@@ -134,7 +134,17 @@ class PgServer:
 
     def restart(self) -> None:
         # -l again: without it the restarted server writes to our pipe and the call never returns.
-        self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.root / "server.log"), "-m", "fast", "-w", "restart")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.root / "server.log"),
+            "-m",
+            "fast",
+            "-w",
+            "restart",
+        )
 
 
 def start_server() -> PgServer:

@@ -42,8 +42,8 @@ def write_json(tmp_path: Path, name: str, mutate) -> Path:
     return path
 
 
-def test_add_list_show_and_verify(tmp_path: Path):
-    cat = str(tmp_path / "c.sqlite")
+def test_add_list_show_and_verify(catalogue_locator: str):
+    cat = catalogue_locator
     added = run("--catalog", cat, "consent", "add", "--json", str(EXAMPLES / "adult.json"))
     assert added.returncode == 0, added.stderr
     consent_id = added.stdout.strip()

@@ -30,8 +30,8 @@ def shoot(tmp_path_factory) -> Path:
     return folder
 
 
-def test_import_twice_adds_each_photo_once(shoot: Path, tmp_path: Path):
-    cat = tmp_path / "c.sqlite"
+def test_import_twice_adds_each_photo_once(shoot: Path, catalogue_locator: str):
+    cat = catalogue_locator
     cmd = [sys.executable, "-m", "consentdesk", "--catalog", str(cat), "import", str(shoot), "--json"]
     first = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     report = json.loads(first.stdout)
@@ -65,7 +65,7 @@ def test_two_worker_processes_give_the_same_result_as_one(shoot: Path, tmp_path:
     assert results[1] == results[2] and len(results[1]) == 4
 
 
-def test_cancel_stops_and_keeps_what_was_stored(shoot: Path, tmp_path: Path):
+def test_cancel_stops_and_keeps_what_was_stored(shoot: Path, catalogue_locator: str):
     cancel = threading.Event()
     seen = []
 
@@ -73,7 +73,7 @@ def test_cancel_stops_and_keeps_what_was_stored(shoot: Path, tmp_path: Path):
         seen.append(p.done)
         cancel.set()  # cancel after the first stored image
 
-    with Catalogue.open(tmp_path / "c.sqlite") as catalogue:
+    with Catalogue.open(catalogue_locator) as catalogue:
         report = import_paths(catalogue, [shoot], workers=1, progress=progress, cancel=cancel)
         assert report.cancelled
         assert len(report.added) == 1 == len(catalogue.list_images())

@@ -76,8 +76,8 @@ def analyser() -> Analyser:
     return Analyser()
 
 
-def test_verify_before_posting(tmp_path: Path, capsys, analyser: Analyser):
-    cat = str(tmp_path / "catalogue.sqlite")
+def test_verify_before_posting(tmp_path: Path, capsys, analyser: Analyser, catalogue_locator: str):
+    cat = catalogue_locator
     shoot = tmp_path / "shoot"
     shoot.mkdir()
     photo = shoot / "donor-day.jpg"

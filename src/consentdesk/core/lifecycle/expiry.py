@@ -68,7 +68,9 @@ def expiry_dashboard(catalogue: Catalogue, days: int = 30, today: date | None = 
     today = today or date.today()
     soon = [
         c
-        for c in catalogue.list_consents(ConsentQuery(expiring_before=today + timedelta(days=days), today=today))
+        for c in catalogue.list_consents(
+            ConsentQuery(expiring_before=today + timedelta(days=days), today=today)
+        )
         if c.expires_on is not None
     ]
     linked = catalogue.linked_image_counts([c.id for c in soon])  # one query, not one per consent
