@@ -98,7 +98,8 @@ def test_withdraw_shows_takedown_list_and_saves_report(qtbot, monkeypatch, tmp_p
     assert row[1].isdigit()  # the face number shown on the photo
     assert row[2] == "instagram"
     assert row[3].endswith("group-approved.jpg")
-    assert row[4] == "2026-11-01"
+    (approval,) = register.catalogue.review_approvals()
+    assert row[4] == approval.approved_at[:10]  # the day it was approved
 
     report = tmp_path / "report"
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(report))

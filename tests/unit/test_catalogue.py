@@ -244,3 +244,50 @@ def test_older_catalogue_upgrades_and_keeps_data(tmp_path: Path):
             assert (tmp_path / "old.sqlite.v1.bak").exists()
         assert cat.verify_audit().ok
         assert [c.id for c in cat.list_consents(ConsentQuery(text="old record"))] == ["CD-TEST-0001"]
+
+
+def test_catalogue_made_by_the_previous_release_opens_and_upgrades(tmp_path: Path):
+    """tests/data/catalogue-v4.sqlite was written by release 0.1.0 (schema 4): two releases, one withdrawn,
+    a photo with two faces (one linked, one blurred) and a redacted NHS-number finding. Made with that
+    release's own code (git 5401147), so this is what a real desk upgrades from."""
+    path = tmp_path / "desk.sqlite"
+    path.write_bytes((Path(__file__).parents[1] / "data" / "catalogue-v4.sqlite").read_bytes())
+    with Catalogue.open(path) as cat:
+        assert cat.schema_version == migrations.LATEST_VERSION
+        assert (tmp_path / "desk.sqlite.v4.bak").exists()
+        assert cat.verify_audit().ok
+        assert cat.audit_entries()[-1].action == "catalogue.upgraded"
+        names = {c.full_name: c for c in cat.list_consents()}
+        assert set(names) == {"Mateo Kowalski", "Siân O'Brien-Ærø"}
+        assert names["Siân O'Brien-Ærø"].status is ConsentStatus.WITHDRAWN
+        assert [c.full_name for c in cat.list_consents(ConsentQuery(text="obrien aero"))] == []
+        assert [c.full_name for c in cat.list_consents(ConsentQuery(text="sian"))] == ["Siân O'Brien-Ærø"]
+        (image,) = cat.list_images()
+        state = cat.review_state(image.id)
+        assert [f.state for f in state.faces] == ["linked", "blur"]
+        assert [f.state for f in state.findings] == ["redact"]
+        assert state.findings[0].text != "943 476 5919"
+        assert cat.images_linked_to(names["Mateo Kowalski"].id) == {image.id: [1]}
+        conn = raw_connection(cat)
+        try:
+            with pytest.raises(REFUSED, match="cannot be edited"):
+                conn.execute("UPDATE consents SET search_key = 'x'")
+        finally:
+            conn.close()
+
+
+def test_status_filter_agrees_with_the_domain_rule_on_every_day(catalogue: Catalogue):
+    """The register filters by status in the database; `Consent.effective_status` is the rule it must match
+    (expired the day after the end date, withdrawn and erased whatever the date)."""
+    people = [
+        add_example(catalogue, "minor"),
+        add_example(catalogue, "adult"),
+        add_example(catalogue, "adult"),
+    ]
+    catalogue.withdraw_consent(people[2].id, date.today(), "changed mind")
+    end = people[0].expires_on
+    for day in (end - timedelta(days=1), end, end + timedelta(days=1)):
+        everyone = catalogue.list_consents(ConsentQuery(today=day))
+        for status in (ConsentStatus.ACTIVE, ConsentStatus.EXPIRED, ConsentStatus.WITHDRAWN):
+            filtered = {c.id for c in catalogue.list_consents(ConsentQuery(status=status, today=day))}
+            assert filtered == {c.id for c in everyone if c.effective_status(day) is status}, (day, status)
