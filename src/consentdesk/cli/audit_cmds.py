@@ -16,6 +16,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--subject", help="only entries about this record id")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_list)
+    log = commands.add_parser(
+        "log", help="the trail as a log: time, who, what (ids only); --json gives one JSON object a line"
+    )
+    log.add_argument("--after", type=int, default=0, metavar="SEQ", help="only entries after this number")
+    log.add_argument("--limit", type=int, default=None, metavar="N", help="at most N entries")
+    log.add_argument(
+        "--json", action="store_true", help="JSON Lines with time, actor, action, subject, details"
+    )
+    log.set_defaults(func=cmd_log)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -39,6 +48,37 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     for e in entries:
         print(f"{e.seq:>6}  {e.at}  {e.actor:<12}  {e.action:<22}  {e.subject or '':<14}  {e.details}")
+    return 0
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    """Streams the trail page by page, so a register's whole history prints with flat memory."""
+    import json
+    import sys
+
+    shown, after = 0, args.after
+    with open_catalogue(args, create=False) as catalogue:
+        while args.limit is None or shown < args.limit:
+            page = catalogue.audit_page(after, 500 if args.limit is None else min(500, args.limit - shown))
+            if not page:
+                break
+            for e in page:
+                if args.json:
+                    line = {
+                        "seq": e.seq,
+                        "time": e.at,
+                        "actor": e.actor,
+                        "action": e.action,
+                        "subject": e.subject,
+                        "details": e.details,
+                    }
+                    sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+                else:
+                    sys.stdout.write(
+                        f"{e.seq:>6}  {e.at}  {e.actor:<16}  {e.action:<22}  {e.subject or ''}\n"
+                    )
+            shown += len(page)
+            after = page[-1].seq
     return 0
 
 

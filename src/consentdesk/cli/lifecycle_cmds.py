@@ -157,11 +157,8 @@ def cmd_erase(args: argparse.Namespace) -> int:
         f"Record {consent_id} erased: {c.files_removed} file(s), {c.scans_removed} scan(s) and "
         f"{c.face_links_removed} face link(s) removed; {len(c.images_blocked)} image(s) blocked for review."
     )
-    if not report.compacted:
-        print(
-            "Warning: another program has the catalogue open, so old copies may remain in its journal; "
-            "close it and run `consentdesk check`."
-        )
+    if report.advice:
+        print(f"Warning: {report.advice}")
     for copy in report.older_copies:
         print(
             f"Note: {copy} is an older copy that may still hold this person's data; delete it if not needed."

@@ -100,11 +100,8 @@ def report_text(report: ErasureReport) -> tuple[str, str]:
         f"• {c.face_links_removed} face link{'s' if c.face_links_removed != 1 else ''} removed",
         f"• {len(c.images_blocked)} photo{'s' if len(c.images_blocked) != 1 else ''} blocked until reviewed again",
     ]
-    if not report.compacted:
-        lines.append(
-            "\nAnother program has the catalogue open, so old copies may remain in its journal file. "
-            "Close other ConsentDesk windows and run File ▸ Check catalogue…."
-        )
+    if report.advice:
+        lines.append("\n" + report.advice)
     if report.older_copies:
         lines.append("\nThese older copies still hold the person's data; delete them if not needed:")
         lines += [f"• {p}" for p in report.older_copies]

@@ -25,8 +25,9 @@ from consentdesk.core.store import Catalogue
 @dataclass(frozen=True, slots=True)
 class ErasureReport:
     counts: ErasureCounts
-    compacted: bool  # False: another program held the catalogue open, so the WAL could not be emptied
+    compacted: bool  # False: leftovers of the erased data may remain in the engine's files (see `advice`)
     older_copies: tuple[Path, ...]  # files beside the catalogue that may still hold the erased data
+    advice: str | None = None  # what to do when not compacted
 
 
 def older_copies(catalogue_path: Path | None) -> tuple[Path, ...]:
@@ -43,4 +44,18 @@ def erase(catalogue: Catalogue, consent_id: str, today: date | None = None) -> E
     """Erase one person's record (see the module docstring for exactly what goes and what stays)."""
     counts = catalogue.erase_consent(consent_id, today or date.today())
     compacted = catalogue.compact()
-    return ErasureReport(counts, compacted, older_copies(catalogue.path))
+    return ErasureReport(
+        counts, compacted, older_copies(catalogue.path), None if compacted else _advice(catalogue)
+    )
+
+
+def _advice(catalogue: Catalogue) -> str:
+    if catalogue.is_team_register:
+        return (
+            "The register's tables could not be rewritten with your rights, so old row versions may remain in "
+            "the server's files until it is; ask your administrator to run `consentdesk check` on the register."
+        )
+    return (
+        "Another program has the catalogue open, so old copies may remain in its journal file. Close other "
+        "ConsentDesk windows and run `consentdesk check` (File ▸ Check catalogue…)."
+    )

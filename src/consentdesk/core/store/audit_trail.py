@@ -12,13 +12,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Row, or_, select, update
+from sqlalchemy import Connection, Row, func, or_, select, update
 
 from consentdesk.core import audit
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import StoreBase, utc_now
 
 _HEAD_KEYS = ("audit_head_seq", "audit_head_hash")
+_CHAIN_LOCK = 0x43445355  # 'CDSU': the advisory lock key that serialises appends to the chain
 _BATCH = 2000
 
 
@@ -26,8 +27,10 @@ class AuditStore(StoreBase):
     def _audit_head(self, *, lock: bool) -> tuple[int, str]:
         conn = self._require_action() if lock else None
         query = select(t.meta.c.key, t.meta.c.value).where(t.meta.c.key.in_(_HEAD_KEYS))
-        if lock and self.engine_name == "postgresql":
-            query = query.with_for_update()
+        if conn is not None and self.engine_name == "postgresql":
+            # One appender at a time across the register; an advisory lock needs no write right on `meta`
+            # (the server-side trigger, running as the owner, moves the head and re-checks it).
+            conn.execute(select(func.pg_advisory_xact_lock(_CHAIN_LOCK)))
         if conn is not None:
             head = dict(conn.execute(query).all())
         else:
@@ -54,9 +57,16 @@ class AuditStore(StoreBase):
         details_json = audit.canonical_details(details)
         digest = audit.entry_hash(prev, seq, at, actor, action, subject, details_json)
         self._write_audit_row(seq, at, actor, action, subject, details_json, prev, digest)
-        conn.execute(update(t.meta).where(t.meta.c.key == "audit_head_seq").values(value=str(seq)))
-        conn.execute(update(t.meta).where(t.meta.c.key == "audit_head_hash").values(value=digest))
+        if not self._server_moves_head(conn):
+            conn.execute(update(t.meta).where(t.meta.c.key == "audit_head_seq").values(value=str(seq)))
+            conn.execute(update(t.meta).where(t.meta.c.key == "audit_head_hash").values(value=digest))
         return digest
+
+    def _server_moves_head(self, conn: Connection) -> bool:
+        if self.engine_name != "postgresql":
+            return False
+        exists = conn.exec_driver_sql("SELECT 1 FROM pg_trigger WHERE tgname = 'audit_append'").first()
+        return exists is not None
 
     def _write_audit_row(
         self,

@@ -51,8 +51,12 @@ class StoreBase:
         return self._actor
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One user action: all of it is saved, with its audit entry, or none of it."""
+    def transaction(self, needs: str | None = None) -> Iterator[Connection]:
+        """One user action: all of it is saved, with its audit entry, or none of it.
+
+        `needs` names the team role the action belongs to, so a refusal by the server can say which role
+        the person would need (the server decides; this only words the answer).
+        """
         if self._active is not None:
             yield self._active
             return
@@ -68,7 +72,7 @@ class StoreBase:
             conn.commit()
         except sa_exc.DBAPIError as exc:
             _quietly_rollback(conn)
-            raise explain(self._locator, exc) from exc
+            raise explain(self._locator, exc, needs=needs) from exc
         except BaseException:
             _quietly_rollback(conn)
             raise

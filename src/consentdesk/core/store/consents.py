@@ -137,7 +137,7 @@ class ConsentStore(AuditStore):
         """Pre-allocate ids for printed blank forms so each paper form can be matched back by its QR code."""
         if not 1 <= count <= 10_000:
             raise ValueError("between 1 and 10,000 form ids can be reserved at once")
-        with self.transaction():
+        with self.transaction(needs="photographer"):
             batch = ids.new_id()
             issued = self._issue_form_ids(count, batch)
             self.append_audit(
@@ -163,7 +163,7 @@ class ConsentStore(AuditStore):
     # --- consents ----------------------------------------------------------------------------------
 
     def add_consent(self, new: NewConsent) -> Consent:
-        with self.transaction() as conn:
+        with self.transaction(needs="photographer") as conn:
             if new.form_id:
                 state = self.form_id_state(new.form_id)
                 if state == "unknown":
@@ -277,7 +277,7 @@ class ConsentStore(AuditStore):
         reason = reason.strip()
         if not reason:
             raise ValueError("a reason for the withdrawal is required")
-        with self.transaction() as conn:
+        with self.transaction(needs="reviewer") as conn:
             consent = self.get_consent(consent_id)
             if consent.status is not ConsentStatus.ACTIVE:
                 raise CatalogueError(f"consent {consent_id} is already {consent.status}")
@@ -315,7 +315,7 @@ class ConsentStore(AuditStore):
         """Attach one scanned page to a form id issued by this catalogue; the same bytes are kept once."""
         digest = hashlib.sha256(data).hexdigest()
         s = t.paper_scans.c
-        with self.transaction() as conn:
+        with self.transaction(needs="photographer") as conn:
             existing = conn.execute(select(s.id).where(s.form_id == form_id, s.sha256 == digest)).scalar()
             if existing is not None:
                 return self._paper_scan(int(existing)), False

@@ -23,13 +23,28 @@ class RefusedError(CatalogueError):
     """The database refused the action (a rule it enforces, or a role that lacks the right)."""
 
 
-def explain(locator: Locator, error: BaseException) -> CatalogueError:
-    """One plain sentence for `error`, which happened while using the catalogue at `locator`."""
+#: How the roles are named to people (core/store/team.py creates them).
+ROLE_WORDS = {
+    "photographer": "photographer",
+    "reviewer": "reviewer (social media team)",
+    "dpo": "data-protection officer",
+    "admin": "administrator",
+}
+
+
+def explain(locator: Locator, error: BaseException, needs: str | None = None) -> CatalogueError:
+    """One plain sentence for `error`, which happened while using the catalogue at `locator`; `needs` is
+    the role the refused action belongs to, if known."""
     where = locator.safe_text
     original = getattr(error, "orig", None) or error
     text = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
     lowered = str(original).lower()
     if locator.is_server:
+        if needs and ("permission denied" in lowered or "row-level security" in lowered):
+            return RefusedError(
+                f"the team register refused this: it needs the {ROLE_WORDS.get(needs, needs)} role, which "
+                "you do not have. Ask your administrator if you should."
+            )
         return _explain_server(where, lowered, text, error)
     if "readonly" in lowered or "read-only" in lowered:
         return CatalogueError(f"{where} cannot be written (read-only file or folder). Check its permissions.")

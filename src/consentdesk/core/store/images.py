@@ -58,7 +58,7 @@ IMAGE_ORDER = (
 
 class ImageStore(AuditStore):
     def create_shoot(self, name: str, source: str) -> int:
-        with self.transaction() as conn:
+        with self.transaction(needs="photographer") as conn:
             shoot_id = conn.execute(
                 insert(t.shoots)
                 .values(name=name, source=source, created_at=utc_now())
@@ -72,7 +72,7 @@ class ImageStore(AuditStore):
         sql = (
             select(s, func.count(i.c.id).label("images"))
             .select_from(s.outerjoin(i, i.c.shoot_id == s.c.id))
-            .group_by(s.c.id, s.c.name, s.c.source, s.c.created_at)
+            .group_by(s.c.id, s.c.name, s.c.source, s.c.created_at, s.c.created_by)
             .order_by(s.c.created_at.desc(), s.c.id.desc())
         )
         with self._connection() as conn:
@@ -128,7 +128,7 @@ class ImageStore(AuditStore):
     ) -> tuple[ImageRecord, bool]:
         """Add an image and its first analysis in one transaction; a known file (same SHA-256) is not added
         again. Returns the record and whether it was new."""
-        with self.transaction() as conn:
+        with self.transaction(needs="photographer") as conn:
             existing = self.find_image_by_sha(new.sha256)
             if existing:
                 return existing, False
@@ -144,6 +144,7 @@ class ImageStore(AuditStore):
                     camera=new.camera,
                     shoot_id=shoot_id,
                     imported_at=utc_now(),
+                    imported_by=self.actor,
                 )
                 .returning(t.images.c.id)
             ).scalar_one()
@@ -163,7 +164,7 @@ class ImageStore(AuditStore):
 
     def save_analysis(self, image_id: int, analysis: Analysis) -> StoredAnalysis:
         """Store a re-check as a new analysis; earlier ones stay as they were."""
-        with self.transaction():
+        with self.transaction(needs="reviewer"):
             self._insert_analysis(image_id, analysis)
             self.append_audit(
                 "image.reanalysed",
@@ -260,7 +261,7 @@ class ImageStore(AuditStore):
 
     def update_image_path(self, image_id: int, new_path: str) -> None:
         """Record where an image's file is now (found by its SHA-256 after it was moved)."""
-        with self.transaction() as conn:
+        with self.transaction(needs="dpo") as conn:
             old = self.get_image(image_id)
             conn.execute(update(t.images).where(t.images.c.id == image_id).values(path=new_path))
             self.append_audit("image.relinked", f"image:{image_id}", {"sha256": old.sha256})

@@ -522,6 +522,80 @@ POSTGRESQL_SCRIPTS: dict[int, str] = {
     """,
 }
 
+# 6: who made each shoot (a photographer sees the photos of their own shoots on a team register), and on
+# PostgreSQL the server itself fills in who did each thing and keeps the audit chain's head, so a client
+# cannot write another person's name or move the head (see core/store/team.py for the roles).
+SQLITE_SCRIPTS[6] = """
+    ALTER TABLE shoots ADD COLUMN created_by TEXT NOT NULL DEFAULT '';
+    ALTER TABLE images ADD COLUMN imported_by TEXT NOT NULL DEFAULT '';
+    """
+
+POSTGRESQL_SCRIPTS[6] = r"""
+    ALTER TABLE shoots ADD COLUMN created_by text NOT NULL DEFAULT session_user;
+    ALTER TABLE images ADD COLUMN imported_by text NOT NULL DEFAULT session_user;
+    CREATE INDEX images_imported_by ON images(imported_by);
+
+    -- Every "who" column is the signed-in person, whatever the client sent.
+    CREATE FUNCTION cd_fill_actor() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[0], session_user::text));
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER form_ids_actor BEFORE INSERT ON form_ids
+        FOR EACH ROW EXECUTE FUNCTION cd_fill_actor('reserved_by');
+    CREATE TRIGGER consents_actor BEFORE INSERT ON consents
+        FOR EACH ROW EXECUTE FUNCTION cd_fill_actor('created_by');
+    CREATE TRIGGER consent_events_actor BEFORE INSERT ON consent_events
+        FOR EACH ROW EXECUTE FUNCTION cd_fill_actor('recorded_by');
+    CREATE TRIGGER shoots_actor BEFORE INSERT ON shoots
+        FOR EACH ROW EXECUTE FUNCTION cd_fill_actor('created_by');
+    CREATE TRIGGER images_actor BEFORE INSERT ON images
+        FOR EACH ROW EXECUTE FUNCTION cd_fill_actor('imported_by');
+    CREATE TRIGGER face_decisions_actor BEFORE INSERT ON face_decisions
+        FOR EACH ROW EXECUTE FUNCTION cd_fill_actor('decided_by');
+    CREATE TRIGGER finding_decisions_actor BEFORE INSERT ON finding_decisions
+        FOR EACH ROW EXECUTE FUNCTION cd_fill_actor('decided_by');
+    CREATE TRIGGER image_reviews_actor BEFORE INSERT ON image_reviews
+        FOR EACH ROW EXECUTE FUNCTION cd_fill_actor('decided_by');
+    CREATE TRIGGER approvals_actor BEFORE INSERT ON approvals
+        FOR EACH ROW EXECUTE FUNCTION cd_fill_actor('approved_by');
+    CREATE TRIGGER paper_scans_actor BEFORE INSERT ON paper_scans
+        FOR EACH ROW EXECUTE FUNCTION cd_fill_actor('scanned_by');
+
+    -- The chain's head moves only here, as the table's owner: an entry must name the signed-in person and
+    -- extend the head exactly. (A verbatim copy into an empty register by its owner is the one exception,
+    -- announced with SET LOCAL consentdesk.copying = 'on'.)
+    CREATE FUNCTION cd_audit_append() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path FROM CURRENT AS $$
+    DECLARE
+        head_seq bigint;
+        head_hash text;
+    BEGIN
+        IF coalesce(current_setting('consentdesk.copying', true), '') = 'on'
+           AND pg_has_role(session_user, (SELECT tableowner FROM pg_tables WHERE tablename = 'audit'
+                                          AND schemaname = current_schema()), 'USAGE') THEN
+            RETURN NEW;
+        END IF;
+        IF NEW.actor IS DISTINCT FROM session_user::text THEN
+            RAISE EXCEPTION USING MESSAGE = 'audit entries are written in the name of the person signed in',
+                ERRCODE = 'restrict_violation';
+        END IF;
+        SELECT value::bigint INTO head_seq FROM meta WHERE key = 'audit_head_seq' FOR UPDATE;
+        SELECT value INTO head_hash FROM meta WHERE key = 'audit_head_hash' FOR UPDATE;
+        IF NEW.seq <> head_seq + 1 OR NEW.prev_hash <> head_hash THEN
+            RAISE EXCEPTION USING MESSAGE = 'an audit entry must extend the end of the chain',
+                ERRCODE = 'restrict_violation';
+        END IF;
+        UPDATE meta SET value = NEW.seq::text WHERE key = 'audit_head_seq';
+        UPDATE meta SET value = NEW.hash WHERE key = 'audit_head_hash';
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER audit_append BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION cd_audit_append();
+    """
+
+#: On PostgreSQL from this version on the server moves the audit head (trigger cd_audit_append).
+POSTGRESQL_SERVER_HEAD = 6
+
 LATEST_VERSION = max(max(SQLITE_SCRIPTS), max(POSTGRESQL_SCRIPTS))
 
 

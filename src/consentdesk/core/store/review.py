@@ -117,7 +117,7 @@ class ReviewStore(ImageStore):
         self, image_id: int, face: decisions.FaceReview, state: decisions.FaceState, consent_id: str | None
     ) -> None:
         """Append a decision for one face (the newest wins); audited with ids only, never names."""
-        with self.transaction() as conn:
+        with self.transaction(needs="reviewer") as conn:
             conn.execute(
                 insert(t.face_decisions).values(
                     image_id=image_id,
@@ -143,7 +143,7 @@ class ReviewStore(ImageStore):
     ) -> None:
         """Append a decision for one finding. The reason stays in the catalogue, not in the audit details,
         because reviewers may quote the personal data they dismissed."""
-        with self.transaction() as conn:
+        with self.transaction(needs="reviewer") as conn:
             conn.execute(
                 insert(t.finding_decisions).values(
                     image_id=image_id,
@@ -168,7 +168,7 @@ class ReviewStore(ImageStore):
 
     def add_image_review(self, image_id: int, state: str, reason: str | None) -> None:
         """Reject an image ('rejected') or undo a rejection ('open')."""
-        with self.transaction() as conn:
+        with self.transaction(needs="reviewer") as conn:
             conn.execute(
                 insert(t.image_reviews).values(
                     image_id=image_id, state=state, reason=reason, decided_at=utc_now(), decided_by=self.actor
@@ -189,7 +189,7 @@ class ReviewStore(ImageStore):
         consent_ids: list[str],
     ) -> decisions.ApprovalRecord:
         """Store an approval and its channels with one audit entry (who, when, channels, file and hash)."""
-        with self.transaction() as conn:
+        with self.transaction(needs="reviewer") as conn:
             conn.execute(
                 insert(t.approvals).values(
                     id=approval_id,

@@ -101,6 +101,7 @@ shoots = Table(
     Column("name", Text, nullable=False),
     Column("source", Text, nullable=False),
     Column("created_at", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
 )
 
 images = Table(
@@ -116,6 +117,7 @@ images = Table(
     Column("camera", Text),
     Column("shoot_id", Integer),
     Column("imported_at", Text, nullable=False),
+    Column("imported_by", Text, nullable=False),
 )
 
 analyses = Table(
