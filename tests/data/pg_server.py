@@ -86,7 +86,22 @@ class PgServer:
         # The superuser (tests' administrator) is trusted on the socket; everyone else signs in with a password.
         hba = "local all postgres trust\nlocal all all scram-sha-256\n"
         self._write_as_owner(self.data_dir / "pg_hba.conf", hba)
-        options = f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}' -p {self.port} -c fsync=off"
+        self._launch("")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.admin().close()
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def _launch(self, listen: str, extra: str = "") -> None:
+        options = (
+            f"-c listen_addresses='{listen}' -c unix_socket_directories='{self.socket_dir}' -p {self.port} "
+            f"-c fsync=off {extra}"
+        )
         result = self._run(
             "pg_ctl",
             "-D",
@@ -99,21 +114,9 @@ class PgServer:
             "start",
         )
         if result.returncode != 0:
-            log = (
-                (self.root / "server.log").read_text(errors="replace")[-800:]
-                if (self.root / "server.log").exists()
-                else ""
-            )
+            log_file = self.root / "server.log"
+            log = log_file.read_text(errors="replace")[-800:] if log_file.exists() else ""
             raise ServerUnavailable(f"pg_ctl start failed: {result.stderr.strip()[-400:]} {log}")
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                self.admin().close()
-                return
-            except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
 
     def _write_as_owner(self, path: Path, text: str) -> None:
         path.write_text(text)
@@ -128,6 +131,36 @@ class PgServer:
             oid = conn.execute("SELECT oid FROM pg_database WHERE datname = %s", (database,)).fetchone()[0]
         folder = self.data_dir / "base" / str(oid)
         return b"".join(f.read_bytes() for f in sorted(folder.iterdir()) if f.is_file())
+
+    def enable_tls(self) -> Path:
+        """Serve TLS on 127.0.0.1 with a certificate for 'localhost' signed by a test CA; returns the CA's
+        certificate (what a client must trust). Idempotent."""
+        tls = self.root / "tls"
+        if (tls / "ca.crt").exists():
+            return tls / "ca.crt"
+        tls.mkdir()
+        _make_ca_and_server_cert(tls)
+        for name in ("server.crt", "server.key"):
+            target = self.data_dir / name
+            target.write_bytes((tls / name).read_bytes())
+            target.chmod(0o600)
+            if self.run_as:
+                info = pwd.getpwnam(self.run_as)
+                os.chown(target, info.pw_uid, info.pw_gid)
+        hba = (
+            "local all postgres trust\nlocal all all scram-sha-256\n"
+            "hostssl all all 127.0.0.1/32 scram-sha-256\nhostnossl all all 127.0.0.1/32 reject\n"
+        )
+        self._write_as_owner(self.data_dir / "pg_hba.conf", hba)
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+        self._launch("127.0.0.1", "-c ssl=on")
+        return tls / "ca.crt"
+
+    def tcp_url(self, database: str, user: str, password: str, host: str = "localhost", **params: str) -> str:
+        query = "&".join(f"{k}={quote(str(v))}" for k, v in params.items())
+        return f"postgresql://{quote(user)}:{quote(password)}@{host}:{self.port}/{database}" + (
+            f"?{query}" if query else ""
+        )
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
@@ -192,3 +225,72 @@ class ExternalServer(PgServer):
 
     def stop(self) -> None:
         pass
+
+
+def _make_ca_and_server_cert(folder: Path) -> None:
+    """A throwaway certificate authority and a server certificate for localhost, made with openssl."""
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True, timeout=60)
+
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=ConsentDesk test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+    )
+    openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    )
+    (folder / "san.ext").write_text("subjectAltName=DNS:localhost\n")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "server.crt",
+    )
+    # A second authority that signed nothing here: trusting only it must fail verification.
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Some other CA",
+        "-keyout",
+        "other-ca.key",
+        "-out",
+        "other-ca.crt",
+    )

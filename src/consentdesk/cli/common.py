@@ -42,11 +42,26 @@ def catalogue_file(args: argparse.Namespace) -> Path:
 def open_catalogue(args: argparse.Namespace, *, create: bool = True):
     """Open the catalogue named on the command line, turning catalogue errors into UserError."""
     from consentdesk.core.store import Catalogue, CatalogueError
+    from consentdesk.core.store.errors import PasswordRequired
+    from consentdesk.core.store.locator import with_password
 
+    locator = catalogue_locator(args)
     try:
-        return Catalogue.open(catalogue_locator(args), create=create)
+        try:
+            catalogue = Catalogue.open(locator, create=create)
+        except PasswordRequired as exc:
+            if not sys.stdin.isatty():
+                raise UserError(
+                    f"{exc} Set PGPASSWORD or a ~/.pgpass entry to run without a prompt."
+                ) from exc
+            import getpass
+
+            catalogue = Catalogue.open(with_password(locator, getpass.getpass("Password: ")), create=create)
     except CatalogueError as exc:
         raise UserError(str(exc)) from exc
+    if catalogue.connection_warning:
+        print(f"consentdesk: warning: {catalogue.connection_warning}", file=sys.stderr)
+    return catalogue
 
 
 def print_json(value: Any) -> None:

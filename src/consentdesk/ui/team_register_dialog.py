@@ -7,8 +7,6 @@ must not freeze the window.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -19,18 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from consentdesk.core.store.locator import LocatorError, parse
+from consentdesk.core.store.locator import LocatorError, parse, with_password
 
 EXAMPLE = "postgresql://your.name@register.example.nhs.uk/consentdesk"
-
-
-def with_password(address: str, password: str) -> str:
-    """The address with `password` as a connection parameter (kept out of the part shown to people)."""
-    if not password:
-        return address
-    parts = urlsplit(address)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "password"] + [("password", password)]
-    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 class TeamRegisterDialog(QDialog):

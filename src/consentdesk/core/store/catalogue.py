@@ -16,7 +16,7 @@ from sqlalchemy import inspect
 
 from consentdesk.core.store import locator as locators
 from consentdesk.core.store.consents import ConsentStore
-from consentdesk.core.store.engine import make_engine
+from consentdesk.core.store.engine import connection_warning, make_engine
 from consentdesk.core.store.errors import CatalogueError, explain
 from consentdesk.core.store.locator import Locator, LocatorError
 from consentdesk.core.store.maintenance import MaintenanceStore
@@ -68,6 +68,11 @@ class Catalogue(MaintenanceStore, ConsentStore):
     def path(self) -> Path | None:
         """The catalogue file of a desk catalogue; None for a team register on a server."""
         return self._locator.path
+
+    @property
+    def connection_warning(self) -> str | None:
+        """Set when a team register's connection is weaker than verified TLS (shown to the person)."""
+        return connection_warning(self._locator)
 
     @property
     def is_team_register(self) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from consentdesk.core.store import tls
 from consentdesk.core.store.locator import Locator
 
 #: Connection.info key: the transaction being begun will write (SQLite takes the lock at BEGIN).
@@ -58,8 +59,13 @@ def _sqlite_engine(path: Path) -> Engine:
     return engine
 
 
+def connection_warning(locator: Locator) -> str | None:
+    """Why this locator's connection is weaker than verified TLS, or None."""
+    return tls.secure(locator.url).warning if locator.url else None
+
+
 def _postgresql_engine(locator: Locator) -> Engine:
-    url = make_url(locator.url or "")
+    url = make_url(tls.secure(locator.url or "").url)
     url = url.set(drivername="postgresql+psycopg")
     query = dict(url.query)
     query.setdefault("application_name", "ConsentDesk")

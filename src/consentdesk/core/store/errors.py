@@ -19,6 +19,10 @@ class ConflictError(CatalogueError):
     """Someone else changed what this action was based on; reload and decide again."""
 
 
+class PasswordRequired(CatalogueError):
+    """The server wants a (right) password for this person; ask for it and try again."""
+
+
 class RefusedError(CatalogueError):
     """The database refused the action (a rule it enforces, or a role that lacks the right)."""
 
@@ -68,8 +72,10 @@ def explain(locator: Locator, error: BaseException, needs: str | None = None) ->
 
 
 def _explain_server(where: str, lowered: str, text: str, error: BaseException) -> CatalogueError:
-    if "password authentication failed" in lowered or "no password supplied" in lowered:
-        return CatalogueError(
+    if "no password supplied" in lowered:
+        return PasswordRequired(f"the team register at {where} needs your password.")
+    if "password authentication failed" in lowered:
+        return PasswordRequired(
             f"the team register at {where} refused the user name or password; check them and sign in again."
         )
     if "does not exist" in lowered and "database" in lowered:

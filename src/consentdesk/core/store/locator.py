@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 #: Environment variable naming the catalogue when --catalog is not given.
 CATALOG_ENV = "CONSENTDESK_CATALOG"
@@ -57,8 +57,23 @@ class Locator:
         return self.text
 
 
+def with_password(url: str, password: str) -> str:
+    """`url` with `password` as a connection parameter; kept in memory only, never written anywhere."""
+    if not password:
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "password"] + [("password", password)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def redact_password(url: str) -> str:
     parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(k == "password" for k, _ in query):
+        url = urlunsplit(
+            parts._replace(query=urlencode([(k, "***" if k == "password" else v) for k, v in query]))
+        )
+        parts = urlsplit(url)
     if parts.password is None:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
