@@ -199,11 +199,21 @@ def consent_warning(consent: Consent, on: date) -> str | None:
 
 
 def link_face(
-    catalogue: Catalogue, image_id: int, n: int, consent_id: str, on: date | None = None
+    catalogue: Catalogue,
+    image_id: int,
+    n: int,
+    consent_id: str,
+    on: date | None = None,
+    *,
+    seen: ImageState | None = None,
 ) -> str | None:
     """Link face `n` to a consent record. Returns a warning when the link cannot clear the image
-    (withdrawn, expired, unsigned); refuses an unknown or erased record."""
-    state = image_state(catalogue, image_id)
+    (withdrawn, expired, unsigned); refuses an unknown or erased record.
+
+    `seen` is the state a person's screen showed: if someone else decided about this face since, the
+    decision is refused (`ConflictError`) instead of silently overwriting theirs.
+    """
+    state = seen or image_state(catalogue, image_id)
     face = _face(state, n)
     canonical = ids.normalise(consent_id) or consent_id.strip().upper()
     consent = catalogue.find_consent(canonical)
@@ -216,28 +226,42 @@ def link_face(
         raise ReviewError(
             f"consent {consent.id} was erased and cannot be linked; blur the face or find another release"
         )
-    catalogue.add_face_decision(image_id, face, FaceState.LINKED, consent.id)
+    catalogue.add_face_decision(image_id, face, FaceState.LINKED, consent.id, seen=face if seen else None)
     return consent_warning(consent, on or date.today())
 
 
-def set_face(catalogue: Catalogue, image_id: int, n: int, state: FaceState) -> None:
-    """Mark face `n` 'blur', 'not_a_person' or back to 'unresolved' (use `link_face` to link)."""
+def set_face(
+    catalogue: Catalogue, image_id: int, n: int, state: FaceState, *, seen: ImageState | None = None
+) -> None:
+    """Mark face `n` 'blur', 'not_a_person' or back to 'unresolved' (use `link_face` to link); `seen` as
+    for `link_face`."""
     if state is FaceState.LINKED:
         raise ReviewError("to link a face, give the consent id (link_face)")
-    face = _face(image_state(catalogue, image_id), n)
-    catalogue.add_face_decision(image_id, face, state, None)
+    face = _face(seen or image_state(catalogue, image_id), n)
+    catalogue.add_face_decision(image_id, face, state, None, seen=face if seen else None)
 
 
 def set_finding(
-    catalogue: Catalogue, image_id: int, n: int, state: FindingState, reason: str | None = None
+    catalogue: Catalogue,
+    image_id: int,
+    n: int,
+    state: FindingState,
+    reason: str | None = None,
+    *,
+    seen: ImageState | None = None,
 ) -> None:
-    """Mark finding `n` 'redact', 'dismissed' (a reason is required) or back to 'unresolved'."""
+    """Mark finding `n` 'redact', 'dismissed' (a reason is required) or back to 'unresolved'; `seen` as
+    for `link_face`."""
     reason = (reason or "").strip() or None
     if state is FindingState.DISMISSED and not reason:
         raise ReviewError("say why the finding is harmless to dismiss it (a reason is required)")
-    finding = _finding(image_state(catalogue, image_id), n)
+    finding = _finding(seen or image_state(catalogue, image_id), n)
     catalogue.add_finding_decision(
-        image_id, finding, state, reason if state is FindingState.DISMISSED else None
+        image_id,
+        finding,
+        state,
+        reason if state is FindingState.DISMISSED else None,
+        seen=finding if seen else None,
     )
 
 

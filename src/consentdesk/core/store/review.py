@@ -11,14 +11,17 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, exists, func, insert, literal, or_, select
+from sqlalchemy import Connection, and_, case, distinct, exists, func, insert, literal, or_, select
 
 from consentdesk.core import decisions
 from consentdesk.core.lifecycle.records import LapsedLink
 from consentdesk.core.model import ImageRecord
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import utc_now
+from consentdesk.core.store.errors import ConflictError
 from consentdesk.core.store.images import IMAGE_ORDER, ImageStore, _image_from_row, current_analysis_id
+
+_IMAGE_LOCK_CLASS = 0x4344  # advisory-lock namespace for "decisions about photo N"
 
 
 def _newest_face_decisions() -> Any:
@@ -113,11 +116,63 @@ class ReviewStore(ImageStore):
         )
         return decisions.ImageState(image_id, analysis.id, analysis.error, faces, findings, rejected, reason)
 
-    def add_face_decision(
-        self, image_id: int, face: decisions.FaceReview, state: decisions.FaceState, consent_id: str | None
+    def _lock_image(self, conn: Connection, image_id: int) -> None:
+        """Decisions about one photo happen one at a time (SQLite's write lock does it for a desk)."""
+        if self.engine_name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(_IMAGE_LOCK_CLASS, image_id)))
+
+    def _check_not_stale(
+        self, conn: Connection, image_id: int, seen: decisions.FaceReview | decisions.FindingReview
     ) -> None:
-        """Append a decision for one face (the newest wins); audited with ids only, never names."""
+        """Refuse a decision made on a view that someone else has changed since (the newest decision, or the
+        analysis it belongs to, is not what the person saw)."""
+        is_face = isinstance(seen, decisions.FaceReview)
+        table = t.face_decisions if is_face else t.finding_decisions
+        target = table.c.face_id if is_face else table.c.finding_id
+        target_id = seen.face_id if is_face else seen.finding_id
+        what = f"face {seen.n}" if is_face else f"finding F{seen.n}"
+        items = t.faces if is_face else t.findings
+        current_analysis = conn.execute(select(items.c.analysis_id).where(items.c.id == target_id)).scalar()
+        newest_analysis = conn.execute(
+            select(func.max(t.analyses.c.id)).where(t.analyses.c.image_id == image_id)
+        ).scalar()
+        if current_analysis != newest_analysis:
+            raise ConflictError(
+                f"photo {image_id} was checked again by someone else since you opened it, so {what} may have "
+                "changed; the photo has been reloaded: please decide again."
+            )
+        extra = table.c.consent_id if is_face else table.c.reason
+        newest = conn.execute(
+            select(table.c.state, extra, table.c.decided_by)
+            .where(target == target_id)
+            .order_by(table.c.id.desc())
+            .limit(1)
+        ).first()
+        now_state = newest[0] if newest else "unresolved"
+        now_extra = newest[1] if newest else None
+        seen_extra = seen.consent_id if is_face else seen.reason
+        if (now_state, now_extra if is_face else None) != (str(seen.state), seen_extra if is_face else None):
+            now = f"{now_state} to {now_extra}" if is_face and now_extra else now_state
+            raise ConflictError(
+                f"{what} of photo {image_id} was just changed by {newest[2] if newest else 'someone'} "
+                f"(it is now: {now}); the photo has been reloaded: please decide again."
+            )
+
+    def add_face_decision(
+        self,
+        image_id: int,
+        face: decisions.FaceReview,
+        state: decisions.FaceState,
+        consent_id: str | None,
+        *,
+        seen: decisions.FaceReview | None = None,
+    ) -> None:
+        """Append a decision for one face (the newest wins); audited with ids only, never names. With `seen`
+        (the face as the person's screen showed it), a decision on a stale view is refused."""
         with self.transaction(needs="reviewer") as conn:
+            self._lock_image(conn, image_id)
+            if seen is not None:
+                self._check_not_stale(conn, image_id, seen)
             conn.execute(
                 insert(t.face_decisions).values(
                     image_id=image_id,
@@ -140,10 +195,15 @@ class ReviewStore(ImageStore):
         finding: decisions.FindingReview,
         state: decisions.FindingState,
         reason: str | None,
+        *,
+        seen: decisions.FindingReview | None = None,
     ) -> None:
         """Append a decision for one finding. The reason stays in the catalogue, not in the audit details,
-        because reviewers may quote the personal data they dismissed."""
+        because reviewers may quote the personal data they dismissed. `seen` as for faces."""
         with self.transaction(needs="reviewer") as conn:
+            self._lock_image(conn, image_id)
+            if seen is not None:
+                self._check_not_stale(conn, image_id, seen)
             conn.execute(
                 insert(t.finding_decisions).values(
                     image_id=image_id,

@@ -1,0 +1,77 @@
+"""Two reviewers on the same photo never lose each other's work: a decision made on a stale view is refused
+with a clear message, on both engines."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from tests.data.lifecycle_fixtures import add_person, add_photo
+
+from consentdesk.core import review
+from consentdesk.core.decisions import FaceState, FindingState
+from consentdesk.core.store import Catalogue, ConflictError
+
+A = [100, 100, 80, 100]
+
+
+def test_a_decision_on_a_stale_view_is_refused(catalogue_locator: str, tmp_path: Path):
+    with Catalogue.open(catalogue_locator) as setup:
+        ann, bob = add_person(setup, "Ann Example"), add_person(setup, "Bob Example")
+        image = add_photo(setup, tmp_path / "x.jpg", [A], findings=[[10, 500, 200, 30]], sha="8" * 64)
+    with Catalogue.open(catalogue_locator) as first, Catalogue.open(catalogue_locator) as second:
+        first_view = review.image_state(first, image)
+        second_view = review.image_state(second, image)
+        review.link_face(second, image, 1, ann.id, seen=second_view)
+        with pytest.raises(ConflictError, match=r"face 1 of photo .* was just changed .*linked to " + ann.id):
+            review.link_face(first, image, 1, bob.id, seen=first_view)
+        with pytest.raises(ConflictError):
+            review.set_face(first, image, 1, FaceState.BLUR, seen=first_view)
+        assert review.image_state(first, image).faces[0].consent_id == ann.id  # the first decision stands
+        reloaded = review.image_state(first, image)
+        review.set_face(first, image, 1, FaceState.BLUR, seen=reloaded)  # on the fresh view it goes through
+        review.set_finding(second, image, 1, FindingState.REDACT, seen=second_view)
+        with pytest.raises(ConflictError, match="finding F1"):
+            review.set_finding(first, image, 1, FindingState.DISMISSED, "harmless", seen=first_view)
+        assert first.verify_audit().ok
+
+
+def test_two_reviewers_at_once_give_one_winner_and_one_clear_refusal(catalogue_locator: str, tmp_path: Path):
+    with Catalogue.open(catalogue_locator) as setup:
+        people = [add_person(setup, "Ann Example"), add_person(setup, "Bob Example")]
+        image = add_photo(setup, tmp_path / "x.jpg", [A], sha="9" * 64)
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def reviewer(person_index: int) -> None:
+        with Catalogue.open(catalogue_locator) as cat:
+            view = review.image_state(cat, image)
+            start.wait()
+            try:
+                review.link_face(cat, image, 1, people[person_index].id, seen=view)
+                outcomes.append("linked")
+            except ConflictError as exc:
+                outcomes.append("refused: " + str(exc))
+
+    threads = [threading.Thread(target=reviewer, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(o.split(":")[0] for o in outcomes) == ["linked", "refused"]
+    assert "was just changed" in next(o for o in outcomes if o.startswith("refused"))
+    with Catalogue.open(catalogue_locator) as cat:
+        assert cat.review_state(image).faces[0].state == "linked"
+        assert cat.verify_audit().ok
+
+
+def test_a_withdrawal_by_one_person_blocks_the_photo_for_everyone(catalogue_locator: str, tmp_path: Path):
+    with Catalogue.open(catalogue_locator) as reviewer, Catalogue.open(catalogue_locator) as officer:
+        ann = add_person(reviewer, "Ann Example")
+        image = add_photo(reviewer, tmp_path / "x.jpg", [A], sha="a" * 64)
+        review.link_face(reviewer, image, 1, ann.id)
+        assert review.status(reviewer, image, channels=["website"]).clearances["website"].cleared
+        officer.withdraw_consent(ann.id, ann.signed_at.date(), "asked by phone")
+        after = review.status(reviewer, image, channels=["website"])
+        assert not after.clearances["website"].cleared
