@@ -12,7 +12,7 @@ import pytest
 from tests.data.lifecycle_fixtures import add_person, add_photo
 
 from consentdesk.cli import main
-from consentdesk.core.decisions import FaceState
+from consentdesk.core.decisions import FaceState, FindingState
 from consentdesk.core.lifecycle.erasure import erase
 from consentdesk.core.store import Catalogue, RefusedError, team
 
@@ -167,3 +167,46 @@ def test_team_commands_refuse_a_catalogue_file(tmp_path: Path, capsys):
     Catalogue.open(tmp_path / "c.sqlite").close()
     assert main(["--catalog", str(tmp_path / "c.sqlite"), "team", "users"]) == 2
     assert "team register" in capsys.readouterr().err
+
+
+def test_a_photo_imported_by_a_photographer_is_reviewed_and_exported_elsewhere(
+    register, tmp_path: Path, monkeypatch
+):
+    """The photographer's folder is gone afterwards and the reviewer works on another computer (its own
+    data folder): the register's working copy is what the reviewer sees, approves and exports."""
+    import shutil
+
+    from tests.data.builders import build_image
+
+    from consentdesk.core import export, review
+    from consentdesk.core.importer import import_paths
+    from consentdesk.core.photos import local_photo
+
+    shoot = tmp_path / "card"
+    shoot.mkdir()
+    picture, _truth = build_image(3, (1200, 900), 0)
+    picture.save(shoot / "session.jpg", quality=90)
+    with Catalogue.open(url_for(register, "pat"), create=False) as pat:
+        person = add_person(pat, "Shared Photo Person")
+        report = import_paths(pat, [shoot], workers=1)
+        (image_id,) = report.added
+    shutil.rmtree(shoot)  # the memory card went home with the photographer
+
+    monkeypatch.setenv("CONSENTDESK_HOME", str(tmp_path / "reviewer-computer"))
+    with Catalogue.open(url_for(register, "rita"), create=False) as rita:
+        image = rita.get_image(image_id)
+        copy = local_photo(rita, image)
+        assert copy.is_file() and copy != Path(image.path) and (copy.stat().st_mode & 0o777) == 0o600
+        state = review.image_state(rita, image_id)
+        for face in state.faces:
+            review.set_face(rita, image_id, face.n, FaceState.BLUR)
+        review.link_face(rita, image_id, 1, person.id)
+        for finding in state.findings:
+            review.set_finding(rita, image_id, finding.n, FindingState.REDACT)
+        result = export.approve(rita, image_id, ["website"], tmp_path / "exports")
+        assert result.path.is_file() and result.path.name.startswith("session-approved-")
+
+    with Catalogue.open(url_for(register, "dora"), create=False) as dora:
+        erase(dora, person.id)
+        assert dora.photo_file(image.sha256) is None  # erasure removes the register's copy of their photos
+    assert not copy.exists()  # and this computer's cached copy

@@ -41,7 +41,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from consentdesk import __version__
-from consentdesk.core import ids, imaging, policy, review
+from consentdesk.core import ids, imaging, photos, policy, review
 from consentdesk.core.decisions import ApprovalRecord, FaceState, FindingState, ImageState
 from consentdesk.core.forms import FormDefinition
 from consentdesk.core.model import Consent
@@ -224,9 +224,11 @@ def approve(
     result = review.status(catalogue, image_id, on, channels)
     if any(not c.cleared for c in result.clearances.values()):
         raise NotCleared(result.clearances)
-    original = Path(result.image.path)
     try:
+        original = photos.local_photo(catalogue, result.image)
         current_sha = imaging.sha256_file(original)
+    except photos.PhotoUnavailable as exc:
+        raise ExportError(str(exc)) from exc
     except imaging.ImageError as exc:
         raise ExportError(f"cannot read the original photo: {exc}") from exc
     if current_sha != result.image.sha256:
@@ -245,7 +247,7 @@ def approve(
     status_uri = model_release_status(result.state, result.consents, forms)
     consent_ids = result.state.linked_consent_ids
     approval_id = new_approval_id()
-    target = folder.resolve() / f"{original.stem}-approved-{approval_id}.jpg"
+    target = folder.resolve() / f"{Path(result.image.path).stem}-approved-{approval_id}.jpg"
     image, icc = render_clean(original, result.state)
     digest = write_jpeg(image, icc, target, xmp_fields(approval_id, status_uri, consent_ids, channels, on))
     try:

@@ -112,6 +112,17 @@ def _shoot_name(paths: list[str]) -> str:
     return first.name if first.is_dir() else first.parent.name or str(first)
 
 
+def _working_copy(catalogue: Catalogue, path: str, sha256: str) -> bytes | None:
+    """The file's bytes for a register that keeps working copies (None for a desk catalogue). A file that
+    changed since it was checked is not stored: its analysis would describe other pixels."""
+    if not catalogue.keeps_photo_copies or catalogue.find_image_by_sha(sha256) is not None:
+        return None
+    data = Path(path).read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise OSError(f"{path} changed while it was being imported; import it again")
+    return data
+
+
 def import_paths(
     catalogue: Catalogue,
     paths: Iterable[str],
@@ -163,11 +174,16 @@ def import_paths(
                 captured_at=info.captured_at.isoformat() if info.captured_at else None,
                 camera=info.camera_model,
             )
-            record, added = catalogue.add_image(new, checked.analysis, report.shoot_id)
-            if added:
-                report.added.append(record.id)
+            try:
+                copy = _working_copy(catalogue, info.path, info.sha256)
+            except OSError as exc:
+                report.errors.append(Skipped(checked.path, f"could not be read for the register: {exc}"))
             else:
-                report.duplicates.append(checked.path)
+                record, added = catalogue.add_image(new, checked.analysis, report.shoot_id, data=copy)
+                if added:
+                    report.added.append(record.id)
+                else:
+                    report.duplicates.append(checked.path)
         if progress:
             progress(
                 ImportProgress(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from consentdesk.core import policy, review
+from consentdesk.core import photos, policy, review
 from consentdesk.core.decisions import FindingReview, FindingState
 from consentdesk.core.model import ImageRecord
 from consentdesk.core.store import Catalogue
@@ -185,10 +185,10 @@ def preview_for(catalogue_path: str, image_id: int, max_side: int = 1600) -> Pre
     reasons = tuple(status.common_reasons())
     rgb, size, error = None, (image.width, image.height), None
     try:
-        loaded = imaging.load(image.path, max_side=max_side)
+        loaded = imaging.load(photos.local_photo(catalogue, image), max_side=max_side)
         rgb = loaded.rgb
         size = (loaded.info.width, loaded.info.height)
-    except imaging.ImageError as exc:
+    except (imaging.ImageError, photos.PhotoUnavailable) as exc:
         error = str(exc)
     return PreviewData(
         row=row,

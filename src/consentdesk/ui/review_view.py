@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 
 from consentdesk.core import imaging, review
 from consentdesk.core.decisions import FaceState, FindingState
+from consentdesk.core.photos import local_photo
 from consentdesk.core.store import Catalogue
 from consentdesk.ui.approve_dialog import ApproveDialog
+from consentdesk.ui.busy import in_catalogue
 from consentdesk.ui.consent_picker import ConsentPicker
 from consentdesk.ui.image_canvas import ImageCanvas, rgb_to_qimage
 from consentdesk.ui.reason_dialog import ReasonDialog
@@ -218,8 +220,11 @@ class ReviewView(QWidget):
         self.canvas.set_message("Loading the photo…")
         self._load_token += 1
         token = self._load_token
+        side = self._preview_side()
         run_task(
-            lambda _c: load_preview(image.path, self._preview_side()),
+            in_catalogue(
+                self.catalogue.locator, lambda cat, _c: load_preview(str(local_photo(cat, image)), side)
+            ),
             lambda result: self._preview_ready(token, result),
             lambda exc: self._preview_failed(token, exc),
         )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from consentdesk.core import photos
 from consentdesk.core.lifecycle.records import ErasureCounts
 from consentdesk.core.store import Catalogue
 
@@ -43,6 +44,8 @@ def older_copies(catalogue_path: Path | None) -> tuple[Path, ...]:
 def erase(catalogue: Catalogue, consent_id: str, today: date | None = None) -> ErasureReport:
     """Erase one person's record (see the module docstring for exactly what goes and what stays)."""
     counts = catalogue.erase_consent(consent_id, today or date.today())
+    shown = catalogue.images_by_id(list(counts.images_blocked))
+    photos.forget_cached({image.sha256 for image in shown.values()})  # this computer's copies of them
     compacted = catalogue.compact()
     return ErasureReport(
         counts, compacted, older_copies(catalogue.path), None if compacted else _advice(catalogue)

@@ -21,7 +21,7 @@ from typing import Any
 
 from PIL import Image
 
-from consentdesk.core import imaging
+from consentdesk.core import imaging, photos
 from consentdesk.core.decisions import ApprovalRecord
 from consentdesk.core.ids import PREFIX
 from consentdesk.core.lifecycle.records import PaperScan
@@ -77,7 +77,9 @@ def redacted_photo(catalogue: Catalogue, image_id: int, consent_id: str) -> byte
     """
     record = catalogue.get_image(image_id)
     try:
-        loaded = imaging.load(record.path)
+        loaded = imaging.load(photos.local_photo(catalogue, record))
+    except photos.PhotoUnavailable as exc:
+        raise SarError(str(exc)) from exc
     except imaging.ImageError as exc:
         raise SarError(f"the photo file cannot be read ({exc})") from exc
     if loaded.info.sha256 != record.sha256:

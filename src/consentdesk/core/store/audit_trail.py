@@ -65,8 +65,15 @@ class AuditStore(StoreBase):
     def _server_moves_head(self, conn: Connection) -> bool:
         if self.engine_name != "postgresql":
             return False
-        exists = conn.exec_driver_sql("SELECT 1 FROM pg_trigger WHERE tgname = 'audit_append'").first()
-        return exists is not None
+        cached = getattr(self, "_head_by_server", None)
+        if cached is None:
+            cached = (
+                conn.exec_driver_sql("SELECT 1 FROM pg_trigger WHERE tgname = 'audit_append'").first()
+                is not None
+            )
+            if cached:  # once the trigger exists it stays (an upgrade in this session may still add it)
+                self._head_by_server = True
+        return cached
 
     def _write_audit_row(
         self,
@@ -105,6 +112,11 @@ class AuditStore(StoreBase):
         query = select(t.audit).where(t.audit.c.seq > after).order_by(t.audit.c.seq).limit(limit)
         with self._connection() as conn:
             return [_entry(r._mapping) for r in conn.execute(query)]
+
+    def audit_head_seq(self) -> int:
+        """The number of the newest audit entry: every change adds one, so a window that remembers it can
+        tell cheaply whether anyone (another window, another person) changed anything since."""
+        return self._audit_head(lock=False)[0]
 
     def verify_audit(self) -> audit.AuditReport:
         """Check the whole chain against its head, both read from one snapshot (others may be appending)."""

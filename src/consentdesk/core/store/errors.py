@@ -52,7 +52,7 @@ def explain(locator: Locator, error: BaseException, needs: str | None = None) ->
         return _explain_server(where, lowered, text, error)
     if "readonly" in lowered or "read-only" in lowered:
         return CatalogueError(f"{where} cannot be written (read-only file or folder). Check its permissions.")
-    if "disk is full" in lowered or "database or disk is full" in lowered:
+    if "disk is full" in lowered or "database or disk is full" in lowered or "disk i/o error" in lowered:
         return CatalogueError(
             f"the disk holding {where} is full; free some space and try again. Nothing was saved."
         )

@@ -123,11 +123,17 @@ class ImageStore(AuditStore):
         with self._connection() as conn:
             return int(conn.execute(sql).scalar_one())
 
+    @property
+    def keeps_photo_copies(self) -> bool:
+        """A team register keeps a working copy of each photo (others may not see the original's folder)."""
+        return self._locator.is_server
+
     def add_image(
-        self, new: NewImage, analysis: Analysis, shoot_id: int | None = None
+        self, new: NewImage, analysis: Analysis, shoot_id: int | None = None, *, data: bytes | None = None
     ) -> tuple[ImageRecord, bool]:
         """Add an image and its first analysis in one transaction; a known file (same SHA-256) is not added
-        again. Returns the record and whether it was new."""
+        again. Returns the record and whether it was new. `data`, the file's bytes, is kept as the
+        register's working copy (see `keeps_photo_copies`)."""
         with self.transaction(needs="photographer") as conn:
             existing = self.find_image_by_sha(new.sha256)
             if existing:
@@ -149,6 +155,8 @@ class ImageStore(AuditStore):
                 .returning(t.images.c.id)
             ).scalar_one()
             self._insert_analysis(int(image_id), analysis)
+            if data is not None:
+                self._store_photo_file(new.sha256, data)
             self.append_audit(
                 "image.imported",
                 f"image:{image_id}",
@@ -258,6 +266,22 @@ class ImageStore(AuditStore):
         )
         with self._connection() as conn:
             return [_image_from_row(r._mapping) for r in conn.execute(sql)]
+
+    def _store_photo_file(self, sha256: str, data: bytes) -> None:
+        conn = self._require_action()
+        known = conn.execute(select(t.photo_files.c.sha256).where(t.photo_files.c.sha256 == sha256)).first()
+        if known is None:
+            conn.execute(
+                insert(t.photo_files).values(
+                    sha256=sha256, data=data, stored_at=utc_now(), stored_by=self.actor
+                )
+            )
+
+    def photo_file(self, sha256: str) -> bytes | None:
+        """The register's working copy of the photo with this content, if it keeps one."""
+        with self._connection() as conn:
+            data = conn.execute(select(t.photo_files.c.data).where(t.photo_files.c.sha256 == sha256)).scalar()
+        return bytes(data) if data is not None else None
 
     def update_image_path(self, image_id: int, new_path: str) -> None:
         """Record where an image's file is now (found by its SHA-256 after it was moved)."""

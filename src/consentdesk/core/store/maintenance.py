@@ -85,6 +85,10 @@ class MaintenanceStore(ReviewStore):
                         for image_id in images
                     ],
                 )
+            copies = 0
+            if images:
+                shown = select(t.images.c.sha256).where(t.images.c.id.in_(images))
+                copies = conn.execute(delete(t.photo_files).where(t.photo_files.c.sha256.in_(shown))).rowcount
             conn.execute(
                 update(t.consents)
                 .where(t.consents.c.id == consent_id)
@@ -118,6 +122,7 @@ class MaintenanceStore(ReviewStore):
                     "images_blocked": list(images),
                     "files_removed": files,
                     "scans_removed": scans,
+                    "photo_copies_removed": copies,
                 },
             )
         return counts

@@ -528,12 +528,28 @@ POSTGRESQL_SCRIPTS: dict[int, str] = {
 SQLITE_SCRIPTS[6] = """
     ALTER TABLE shoots ADD COLUMN created_by TEXT NOT NULL DEFAULT '';
     ALTER TABLE images ADD COLUMN imported_by TEXT NOT NULL DEFAULT '';
+    -- Working copies of photos, by content (a team register keeps them so a photo imported at one site
+    -- can be reviewed at another; a desk catalogue reads the originals where they are and keeps none).
+    CREATE TABLE photo_files (
+        sha256 TEXT PRIMARY KEY,
+        data BLOB NOT NULL,
+        stored_at TEXT NOT NULL,
+        stored_by TEXT NOT NULL
+    );
     """
 
 POSTGRESQL_SCRIPTS[6] = r"""
     ALTER TABLE shoots ADD COLUMN created_by text NOT NULL DEFAULT session_user;
     ALTER TABLE images ADD COLUMN imported_by text NOT NULL DEFAULT session_user;
     CREATE INDEX images_imported_by ON images(imported_by);
+    CREATE TABLE photo_files (
+        sha256 text PRIMARY KEY,
+        data bytea NOT NULL,
+        stored_at text NOT NULL,
+        stored_by text NOT NULL DEFAULT session_user
+    );
+    -- Photos are already compressed: storing them as they are saves the server the work.
+    ALTER TABLE photo_files ALTER COLUMN data SET STORAGE EXTERNAL;
 
     -- Every "who" column is the signed-in person, whatever the client sent.
     CREATE FUNCTION cd_fill_actor() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -561,6 +577,10 @@ POSTGRESQL_SCRIPTS[6] = r"""
         FOR EACH ROW EXECUTE FUNCTION cd_fill_actor('approved_by');
     CREATE TRIGGER paper_scans_actor BEFORE INSERT ON paper_scans
         FOR EACH ROW EXECUTE FUNCTION cd_fill_actor('scanned_by');
+    CREATE TRIGGER photo_files_actor BEFORE INSERT ON photo_files
+        FOR EACH ROW EXECUTE FUNCTION cd_fill_actor('stored_by');
+    CREATE TRIGGER photo_files_immutable BEFORE UPDATE ON photo_files
+        FOR EACH ROW EXECUTE FUNCTION cd_refuse('stored photos are never changed');
 
     -- The chain's head moves only here, as the table's owner: an entry must name the signed-in person and
     -- extend the head exactly. (A verbatim copy into an empty register by its owner is the one exception,

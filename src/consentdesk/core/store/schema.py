@@ -228,6 +228,15 @@ paper_scans = Table(
     Column("scanned_by", Text, nullable=False),
 )
 
+photo_files = Table(
+    "photo_files",
+    metadata,
+    Column("sha256", Text, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("stored_at", Text, nullable=False),
+    Column("stored_by", Text, nullable=False),
+)
+
 #: Tables in an order that satisfies their references (for copying a catalogue).
 COPY_ORDER = (
     form_ids,
@@ -245,4 +254,5 @@ COPY_ORDER = (
     approvals,
     approval_channels,
     paper_scans,
+    photo_files,
 )

@@ -40,16 +40,18 @@ _ALL_TABLES = (
     "approvals",
     "approval_channels",
     "paper_scans",
+    "photo_files",
 )
 
 #: What each role may change, beyond reading. The owner (who ran `team init`) keeps every right.
 _WRITES: dict[str, tuple[str, ...]] = {
     "photographer": (
-        "INSERT ON form_ids, consents, consent_files, paper_scans, shoots, images, analyses, faces, findings, audit",
+        "INSERT ON form_ids, consents, consent_files, paper_scans, shoots, images, analyses, faces, findings, "
+        "photo_files, audit",
     ),
     "reviewer": (
         "INSERT ON face_decisions, finding_decisions, image_reviews, approvals, approval_channels, consent_events, "
-        "analyses, faces, findings, audit",
+        "analyses, faces, findings, photo_files, audit",
         "UPDATE (status) ON consents",
     ),
     "dpo": (
@@ -57,7 +59,7 @@ _WRITES: dict[str, tuple[str, ...]] = {
         "UPDATE (status, answers, search_key) ON consents",
         "UPDATE (reason) ON consent_events",
         "UPDATE (path) ON images",
-        "DELETE ON face_decisions, consent_files, paper_scans",
+        "DELETE ON face_decisions, consent_files, paper_scans, photo_files",
     ),
     "admin": ("ALL ON " + ", ".join(_ALL_TABLES),),
 }
@@ -73,6 +75,7 @@ _PHOTO_SCOPED = {
     "image_reviews": "image_id IN (SELECT id FROM images)",
     "approvals": "image_id IN (SELECT id FROM images)",
     "approval_channels": "approval_id IN (SELECT id FROM approvals)",
+    "photo_files": "sha256 IN (SELECT sha256 FROM images)",
 }
 
 
