@@ -101,24 +101,15 @@ def resolve_image(catalogue: Catalogue, text: str) -> int:
     raise UserError(f"{text} is not in the catalogue; import it first with `consentdesk import {text}`")
 
 
-def _channels_or_error(channels: list[str] | None) -> list[str] | None:
-    from consentdesk.core.review import all_channels
-
-    if channels:
-        valid = all_channels()
-        for c in channels:
-            if c not in valid:
-                raise UserError(f"unknown channel {c!r}; choose one of: {', '.join(valid)}")
-    return channels
-
-
 def cmd_status(args: argparse.Namespace) -> int:
-    from consentdesk.core import review
+    from consentdesk.core import policy, review
 
-    channels = _channels_or_error([args.channel] if args.channel else None)
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
-        result = review.status(catalogue, image_id, args.on, channels)
+        try:  # the channel list is the policy's own (`review.all_channels`), never a copy here
+            result = review.status(catalogue, image_id, args.on, [args.channel] if args.channel else None)
+        except policy.UnknownChannel as exc:
+            raise UserError(str(exc)) from exc
     common = result.common_reasons()
     per_channel = {c: [r for r in cl.reasons if r not in common] for c, cl in result.clearances.items()}
     if args.json:
@@ -234,13 +225,12 @@ def cmd_reject(args: argparse.Namespace) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    from consentdesk.core import export
+    from consentdesk.core import export, policy
 
-    channels = _channels_or_error(args.channel)
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
         try:
-            result = export.approve(catalogue, image_id, channels or [], args.out, args.on)
+            result = export.approve(catalogue, image_id, args.channel, args.out, args.on)
         except export.NotCleared as exc:
             on = (args.on or date.today()).isoformat()
             lines = "\n".join(f"  - {r}" for r in exc.reasons)
@@ -249,7 +239,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
                 f"{', '.join(c for c, cl in exc.clearances.items() if not cl.cleared)} on {on}:\n{lines}",
                 exit_code=1,
             ) from exc
-        except (export.ExportError, CatalogueError) as exc:
+        except (export.ExportError, policy.UnknownChannel, CatalogueError) as exc:
             raise UserError(str(exc)) from exc
     if args.json:
         print_json(

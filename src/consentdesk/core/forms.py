@@ -206,6 +206,13 @@ def load_form(
     return definitions[(name, max(versions))]
 
 
+def installed_versions(name: str = "model_release", folder: Path | None = None) -> list[FormDefinition]:
+    """Every installed version of the named form, newest first (a reviewer may approve for a channel
+    that only an older version, which some people signed, still offers)."""
+    definitions = _all_definitions((folder or paths.forms_dir()).resolve())
+    return sorted((d for (n, _), d in definitions.items() if n == name), key=lambda d: -d.version)
+
+
 # --- validation -------------------------------------------------------------------------------------------
 
 

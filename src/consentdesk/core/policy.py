@@ -106,38 +106,52 @@ def _face_consent(face: FaceReview) -> str:
     return face.consent_id or "?"
 
 
-def consent_problems(
-    face_n: int, consent: Consent | None, consent_id: str, form: FormDefinition | None, on: date
+def consent_defects(
+    consent: Consent | None, consent_id: str, form: FormDefinition | None, on: date
 ) -> list[str]:
-    """Why a linked consent cannot clear the face on `on`, whatever the channel (empty when it can)."""
-    who = f"Face {face_n} is linked to {consent_id}"
+    """Why a consent cannot clear any face on `on`, whatever the channel (empty when it can).
+
+    Each item finishes a sentence that starts with the consent id ("CD-X, whose consent was withdrawn
+    …: blur the face or reject the image"). This is the ONE statement of these rules: clearance
+    (`consent_problems`) and the consent picker's warning (`review.consent_warning`) both word it.
+    """
     if consent is None:
-        return [f"{who}, which is not in the register: link the face to an existing release"]
+        return ["which is not in the register: link the face to an existing release"]
     status = consent.effective_status(on)
     if status is ConsentStatus.ERASED:
-        return [f"{who}, whose record was erased: link another release, or blur the face"]
+        return ["whose record was erased: link another release, or blur the face"]
     if status is ConsentStatus.WITHDRAWN:
         when = f" on {consent.withdrawn_on.isoformat()}" if consent.withdrawn_on else ""
-        return [f"{who}, whose consent was withdrawn{when}: blur the face or reject the image"]
+        return [f"whose consent was withdrawn{when}: blur the face or reject the image"]
     problems = []
     if status is ConsentStatus.EXPIRED:
         expired = consent.expires_on.isoformat() if consent.expires_on else "?"
         problems.append(
-            f"{who}, whose consent expired on {expired} (posting date {on.isoformat()}): "
+            f"whose consent expired on {expired} (posting date {on.isoformat()}): "
             "get a new release, or blur the face"
         )
     if not consent.has_signature:
-        problems.append(f"{who}, which is not signed: get the release signed, or blur the face")
+        problems.append("which is not signed: get the release signed, or blur the face")
     if form is None:
         problems.append(
-            f"{who}, signed on form {consent.form_name} version {consent.form_version}, "
+            f"signed on form {consent.form_name} version {consent.form_version}, "
             "which is not installed: reinstall ConsentDesk"
         )
     elif form.is_minor(consent.answers, consent.signed_at.date()) and not consent.has_guardian_signature:
         problems.append(
-            f"{who}, a minor's release with no guardian signature: get the guardian to sign, or blur the face"
+            "a minor's release with no guardian signature: get the guardian to sign, or blur the face"
         )
     return problems
+
+
+def consent_problems(
+    face_n: int, consent: Consent | None, consent_id: str, form: FormDefinition | None, on: date
+) -> list[str]:
+    """Why a linked consent cannot clear the face on `on`, whatever the channel (empty when it can)."""
+    return [
+        f"Face {face_n} is linked to {consent_id}, {defect}"
+        for defect in consent_defects(consent, consent_id, form, on)
+    ]
 
 
 def channel_problems(

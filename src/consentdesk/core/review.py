@@ -16,7 +16,7 @@ from datetime import date, datetime
 from consentdesk.core import ids, policy
 from consentdesk.core.catalogue import Catalogue, ConsentQuery
 from consentdesk.core.decisions import FaceReview, FaceState, FindingReview, FindingState, ImageState
-from consentdesk.core.forms import FormDefinition, FormDefinitionError, load_form
+from consentdesk.core.forms import FormDefinition, FormDefinitionError, installed_versions, load_form
 from consentdesk.core.model import Consent, ConsentStatus, ImageRecord
 
 #: The form whose latest version defines the channels a reviewer can choose from.
@@ -75,13 +75,14 @@ class QueueItem:
 
 
 def form_definitions(consents: Iterable[Consent]) -> dict[policy.FormKey, FormDefinition]:
-    """The latest installed release form (it defines the channel list) plus each consent's own version.
+    """Every installed version of the release form (together they define the channel list, see
+    `all_channels`) plus each consent's own form version.
 
     A version that is not installed is left out; the rules then say so for the faces linked to it.
     """
-    forms: dict[policy.FormKey, FormDefinition] = {}
-    latest = load_form(CURRENT_FORM)
-    forms[(latest.name, latest.version)] = latest
+    forms: dict[policy.FormKey, FormDefinition] = {
+        (form.name, form.version): form for form in installed_versions(CURRENT_FORM)
+    }
     for consent in consents:
         key = (consent.form_name, consent.form_version)
         if key not in forms:
@@ -93,8 +94,9 @@ def form_definitions(consents: Iterable[Consent]) -> dict[policy.FormKey, FormDe
 
 
 def all_channels() -> list[str]:
-    """Channel ids of the current release form, in form order."""
-    return [c.id for c in load_form(CURRENT_FORM).channels]
+    """The channels a reviewer can ask about: those of every installed release form version, newest
+    version's first. The same list `policy.clearance` accepts, so the CLI and the app refuse the same."""
+    return policy.known_channels(form_definitions(()).values())
 
 
 def _linked_consents(catalogue: Catalogue, state: ImageState) -> dict[str, Consent]:
@@ -182,19 +184,18 @@ def _finding(state: ImageState, n: int) -> FindingReview:
 
 
 def consent_warning(consent: Consent, on: date) -> str | None:
-    """Why a consent that may be linked will still not clear an image on `on`, or None."""
-    status_now = consent.effective_status(on)
-    if status_now is ConsentStatus.WITHDRAWN:
-        when = f" on {consent.withdrawn_on.isoformat()}" if consent.withdrawn_on else ""
-        return f"consent {consent.id} was withdrawn{when}: the image will not be cleared while this face is linked to it"
-    if status_now is ConsentStatus.EXPIRED:
-        return (
-            f"consent {consent.id} expired on {consent.expires_on}: "
-            "the image will not be cleared while this face is linked to it"
-        )
-    if not consent.has_signature:
-        return f"consent {consent.id} is not signed: the image will not be cleared until it is"
-    return None
+    """Why a consent that may be linked will still not clear an image on `on`, or None.
+
+    Worded from `policy.consent_defects`, the very rules clearance applies, so the picker warns about
+    everything (withdrawn, expired, unsigned, a minor's release without the guardian's signature…).
+    """
+    form = form_definitions([consent]).get((consent.form_name, consent.form_version))
+    defects = policy.consent_defects(consent, consent.id, form, on)
+    if not defects:
+        return None
+    return "The image will not be cleared while this face is linked to " + "; ".join(
+        [f"{consent.id}, {defects[0]}", *defects[1:]]
+    )
 
 
 def link_face(

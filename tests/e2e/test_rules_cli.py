@@ -1,0 +1,74 @@
+"""The rules the command line shows are the core's: channels, the image badge, and plain, safe wording.
+
+Each test runs `consentdesk` commands in-process against a real catalogue file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+from consentdesk import paths
+from consentdesk.cli import main
+from consentdesk.core.catalogue import Catalogue, NewImage
+from consentdesk.core.model import Analysis, Box, Face
+
+EXAMPLES = paths.forms_dir() / "examples"
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def add_consent(capsys, cat: str, tmp_path: Path, **answers) -> str:
+    data = json.loads((EXAMPLES / "adult.json").read_text(encoding="utf-8"))
+    data["answers"] |= answers
+    data["files"] = {k: str(EXAMPLES / v) for k, v in data["files"].items()}
+    path = tmp_path / "release.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    code, out, err = cli(capsys, "--catalog", cat, "consent", "add", "--json", str(path))
+    assert code == 0, err
+    return out.strip()
+
+
+def add_image(cat: str, name: str, faces: int = 1, error: str | None = None) -> int:
+    analysis = Analysis(
+        path=f"/photos/{name}.jpg",
+        width=1000,
+        height=800,
+        faces=tuple(Face(Box(100 + 300 * i, 100, 120, 150), 0.9) for i in range(faces)),
+        error=error,
+        analyser_version="test",
+    )
+    new = NewImage(sha256=name * 8, path=f"/photos/{name}.jpg", file_size=1, width=1000, height=800)
+    with Catalogue.open(cat) as catalogue:
+        shoot = catalogue.create_shoot("day", "test")
+        return catalogue.add_image(new, analysis, shoot)[0].id
+
+
+def test_cli_accepts_the_channels_clearance_accepts(tmp_path: Path, capsys, monkeypatch):
+    """Version 2 of the form drops Facebook; a person who signed version 1 for Facebook is still
+    cleared for it, and the command line must not refuse the channel the policy answers for."""
+    forms = tmp_path / "forms"
+    shutil.copytree(paths.forms_dir(), forms)
+    v1 = (forms / "model_release_v1.toml").read_text(encoding="utf-8")
+    v2 = v1.replace("version = 1", "version = 2", 1).replace(
+        '  { id = "facebook", label = "Facebook", use = "social_media" },\n', ""
+    )
+    assert v2.count("facebook") == 0
+    (forms / "model_release_v2.toml").write_text(v2, encoding="utf-8")
+    monkeypatch.setattr(paths, "forms_dir", lambda: forms)
+    cat = str(tmp_path / "c.sqlite")
+    consent = add_consent(capsys, cat, tmp_path, session_date=date.today().isoformat())
+    image = add_image(cat, "a")
+    assert cli(capsys, "--catalog", cat, "link", str(image), "1", consent)[0] == 0
+    code, out, err = cli(capsys, "--catalog", cat, "status", str(image), "--channel", "facebook")
+    assert code == 0, err
+    assert "Cleared for: facebook" in out
+    code, _, err = cli(capsys, "--catalog", cat, "status", str(image), "--channel", "myspace")
+    assert code == 2 and "unknown channel 'myspace'" in err and "facebook" in err
