@@ -72,3 +72,45 @@ def test_cli_accepts_the_channels_clearance_accepts(tmp_path: Path, capsys, monk
     assert "Cleared for: facebook" in out
     code, _, err = cli(capsys, "--catalog", cat, "status", str(image), "--channel", "myspace")
     assert code == 2 and "unknown channel 'myspace'" in err and "facebook" in err
+
+
+def test_images_and_queue_show_the_same_badge_as_the_library(tmp_path: Path, capsys):
+    cat = str(tmp_path / "c.sqlite")
+    unreadable = add_image(cat, "u", error="cannot identify image file")
+    attention = add_image(cat, "n")
+    cleared = add_image(cat, "c")
+    rejected = add_image(cat, "r")
+    approved = add_image(cat, "p")
+    for image in (cleared, approved):
+        assert cli(capsys, "--catalog", cat, "face", str(image), "1", "--blur")[0] == 0
+    assert cli(capsys, "--catalog", cat, "reject", str(rejected), "--reason", "eyes closed")[0] == 0
+    with Catalogue.open(cat) as catalogue:
+        catalogue.record_approval(
+            "AP-TEST-0001", approved, date.today(), ["instagram"], "/x.jpg", "0" * 64, []
+        )
+    expected = {
+        unreadable: "Could not be read",
+        attention: "Needs attention",
+        cleared: "Cleared",
+        rejected: "Rejected",
+        approved: "Approved",
+    }
+    code, out, _ = cli(capsys, "--catalog", cat, "images", "--json")
+    assert code == 0
+    assert {r["id"]: r["badge_words"] for r in json.loads(out)} == expected
+    code, out, _ = cli(capsys, "--catalog", cat, "images")
+    for line in out.splitlines():
+        image_id = int(line.split()[0])
+        assert expected[image_id] in line
+    code, out, _ = cli(capsys, "--catalog", cat, "queue", "--json")
+    assert {r["image"]: r["badge"] for r in json.loads(out)} == {
+        unreadable: "unreadable",
+        attention: "attention",
+        cleared: "cleared",
+    }
+    code, out, _ = cli(capsys, "--catalog", cat, "queue")
+    assert [line.strip().split("  ")[1].strip() for line in out.splitlines()] == [
+        "Could not be read",
+        "Needs attention",
+        "Cleared",
+    ]

@@ -79,13 +79,18 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_images(args: argparse.Namespace) -> int:
+    from consentdesk.core import review
+
     with open_catalogue(args) as catalogue:
         rows = []
         for image in catalogue.list_images(args.shoot):
             analysis = catalogue.current_analysis(image.id)
+            badge = review.image_badge(catalogue, image.id)
             rows.append(
                 {
                     "id": image.id,
+                    "badge": badge.value,
+                    "badge_words": badge.words,
                     "path": image.path,
                     "shoot": image.shoot_id,
                     "width": image.width,
@@ -103,5 +108,5 @@ def cmd_images(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             items = ", ".join(r["findings"]) or "no confidential items"
-            print(f"{r['id']:>6}  {r['faces']} face(s); {items}  {r['path']}")
+            print(f"{r['id']:>6}  {r['badge_words']:<17}  {r['faces']} face(s); {items}  {r['path']}")
     return 0

@@ -270,6 +270,8 @@ def cmd_queue(args: argparse.Namespace) -> int:
                     "shoot": i.image.shoot_id,
                     "captured_at": i.image.captured_at,
                     "summary": i.summary,
+                    "badge": i.badge.value,
+                    "badge_words": i.badge.words,
                     "unresolved_faces": i.blockers.unresolved_faces,
                     "unresolved_findings": i.blockers.unresolved_findings,
                     "consent_problems": i.blockers.consent_problems,
@@ -291,5 +293,5 @@ def cmd_queue(args: argparse.Namespace) -> int:
             else f"{b.unresolved_faces} face(s), {b.unresolved_findings} finding(s) unresolved, "
             f"{b.consent_problems} consent problem(s)" + (", analysis failed" if b.analysis_error else "")
         )
-        print(f"{i.image.id:>6}  shoot {i.image.shoot_id}  {state}  {i.image.path}")
+        print(f"{i.image.id:>6}  {i.badge.words:<17}  shoot {i.image.shoot_id}  {state}  {i.image.path}")
     return 0

@@ -18,9 +18,10 @@ Rules (every one must hold for a channel to be cleared):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 from consentdesk.core.decisions import FaceReview, FaceState, FindingState, ImageState
 from consentdesk.core.forms import FormDefinition
@@ -86,6 +87,45 @@ class Blockers:
             + int(self.rejected)
             + int(self.analysis_error)
         )
+
+
+class Badge(StrEnum):
+    """An image's state in one word, as the library grid, `consentdesk queue` and `consentdesk images`
+    show it (in words, never by colour alone). `badge` is the one rule that picks it."""
+
+    UNREADABLE = "unreadable"
+    REJECTED = "rejected"
+    APPROVED = "approved"
+    CLEARED = "cleared"
+    ATTENTION = "attention"
+
+    @property
+    def words(self) -> str:
+        return _BADGE_WORDS[self.value]
+
+
+_BADGE_WORDS = {
+    "unreadable": "Could not be read",
+    "rejected": "Rejected",
+    "approved": "Approved",
+    "cleared": "Cleared",
+    "attention": "Needs attention",
+}
+
+
+def badge(blockers: Blockers, cleared_channels: Sequence[str], approved: bool) -> Badge:
+    """The badge: a file that could not be checked first (nothing else about it is known), then a
+    rejection, then an approval already made; "cleared" only when nothing blocks and at least one
+    channel is cleared on the date asked about; anything else needs attention."""
+    if blockers.analysis_error:
+        return Badge.UNREADABLE
+    if blockers.rejected:
+        return Badge.REJECTED
+    if approved:
+        return Badge.APPROVED
+    if blockers.total == 0 and cleared_channels:
+        return Badge.CLEARED
+    return Badge.ATTENTION
 
 
 def kind_words(kind: FindingKind) -> str:

@@ -44,6 +44,10 @@ class ReviewStatus:
     def cleared_channels(self) -> list[str]:
         return [c for c in self.channels if self.clearances[c].cleared]
 
+    def badge(self, approved: bool) -> policy.Badge:
+        """The image's badge on `on`; `approved` says whether an approval is on record."""
+        return policy.badge(self.blockers, self.cleared_channels, approved)
+
     def common_reasons(self) -> list[str]:
         """Reasons that block every channel asked about, in the order the rules give them."""
         if not self.channels:
@@ -69,6 +73,7 @@ class QueueItem:
     image: ImageRecord
     blockers: policy.Blockers
     summary: str
+    badge: policy.Badge = policy.Badge.ATTENTION
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -142,6 +147,11 @@ def status(
     )
 
 
+def image_badge(catalogue: Catalogue, image_id: int, on: date | None = None) -> policy.Badge:
+    """The badge of one image on `on` (default today): what the library, `queue` and `images` show."""
+    return status(catalogue, image_id, on).badge(bool(catalogue.review_approvals(image_id)))
+
+
 def queue(catalogue: Catalogue, on: date | None = None) -> list[QueueItem]:
     """The "To verify" list: images neither approved nor rejected, by shoot and capture date."""
     on = on or date.today()
@@ -150,11 +160,20 @@ def queue(catalogue: Catalogue, on: date | None = None) -> list[QueueItem]:
         state = catalogue.review_state(image.id)
         consents = _linked_consents(catalogue, state)
         forms = form_definitions(consents.values())
+        blockers = policy.blockers(state, consents, forms, on)
+        cleared = [
+            c
+            for c, cl in policy.clearances(
+                state, consents, forms, policy.known_channels(forms.values()), on
+            ).items()
+            if cl.cleared
+        ]
         items.append(
             QueueItem(
                 image=image,
-                blockers=policy.blockers(state, consents, forms, on),
+                blockers=blockers,
                 summary=policy.summary(state, consents, forms, on),
+                badge=policy.badge(blockers, cleared, approved=False),  # the queue holds no approved image
             )
         )
     return items
