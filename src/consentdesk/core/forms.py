@@ -275,14 +275,14 @@ def _check_value(f: Field, value: Any, form: FormDefinition) -> tuple[Any, str |
 
 
 def _check_file(f: Field, data: bytes) -> str | None:
+    """Bytes first (cheap), then the picture itself: decoded, its size in pixels, and ink on a signature."""
+    from consentdesk.core import picture_check
+
     limit = MAX_SIGNATURE_BYTES if f.type == "signature" else MAX_PHOTO_BYTES
     if len(data) > limit:
         return f"file is too large ({len(data) / 1e6:.1f} MB; at most {limit / 1e6:.0f} MB)"
-    if f.type == "signature" and not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "must be a PNG image"
-    if f.type == "photo" and not (data.startswith(b"\xff\xd8") or data.startswith(b"\x89PNG\r\n\x1a\n")):
-        return "must be a JPEG or PNG image"
-    return None
+    rules = picture_check.SIGNATURE if f.type == "signature" else picture_check.PHOTO
+    return picture_check.picture_problem(data, rules)
 
 
 def _is_empty(value: Any) -> bool:
