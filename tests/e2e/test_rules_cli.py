@@ -13,6 +13,7 @@ from pathlib import Path
 from consentdesk import paths
 from consentdesk.cli import main
 from consentdesk.core.catalogue import Catalogue, NewImage
+from consentdesk.core.consents import add_months
 from consentdesk.core.model import Analysis, Box, Face
 
 EXAMPLES = paths.forms_dir() / "examples"
@@ -114,3 +115,31 @@ def test_images_and_queue_show_the_same_badge_as_the_library(tmp_path: Path, cap
         "Needs attention",
         "Cleared",
     ]
+
+
+def test_consent_list_is_one_line_per_record_and_erased_records_say_so(tmp_path: Path, capsys):
+    cat = str(tmp_path / "c.sqlite")
+    tricky = add_consent(capsys, cat, tmp_path, full_name="Ana\r\nEvil\u202eTEXT", location="Leeds\nCentre")
+    erased = add_consent(capsys, cat, tmp_path, full_name="Bo Gone")
+    assert cli(capsys, "--catalog", cat, "consent", "erase", erased, "--yes")[0] == 0
+    code, out, _ = cli(capsys, "--catalog", cat, "consent", "list")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2
+    row = next(line for line in lines if line.startswith(tricky))
+    assert "Ana EvilTEXT  (Leeds Centre)" in row and "\u202e" not in out
+    gone = next(line for line in lines if line.startswith(erased))
+    assert gone.endswith("(personal data erased)") and "()" not in gone
+
+
+def test_consent_show_gives_signed_date_expiry_and_signature(tmp_path: Path, capsys):
+    cat = str(tmp_path / "c.sqlite")
+    consent = add_consent(capsys, cat, tmp_path, duration="2y")
+    code, out, _ = cli(capsys, "--catalog", cat, "consent", "show", consent)
+    assert code == 0
+    today = date.today()
+    assert f"Signed: {today.isoformat()}" in out
+    assert f"Expires: {add_months(today, 24).isoformat()}" in out
+    assert "Signature: yes" in out
+    assert cli(capsys, "--catalog", cat, "consent", "erase", consent, "--yes")[0] == 0
+    code, out, _ = cli(capsys, "--catalog", cat, "consent", "show", consent)
+    assert "erased" in out and "Signed:" in out and "full_name" not in out

@@ -14,6 +14,7 @@ from consentdesk import paths
 from consentdesk.core import migrations
 from consentdesk.core.catalogue import Catalogue, CatalogueError, ConsentQuery
 from consentdesk.core.consents import ConsentInvalid, add_months, parse_consent_json, record_consent
+from consentdesk.core.forms import FormDefinitionError
 from consentdesk.core.model import ConsentStatus
 
 EXAMPLES = paths.forms_dir() / "examples"
@@ -206,3 +207,15 @@ def test_older_catalogue_upgrades_and_keeps_data(tmp_path: Path):
             assert cat.audit_entries()[-1].action == "catalogue.upgraded"
             assert (tmp_path / "old.sqlite.v1.bak").exists()
         assert cat.verify_audit().ok
+
+
+def test_a_version_in_quotes_is_named_not_reported_missing():
+    raw = json.loads((paths.forms_dir() / "examples" / "adult.json").read_text(encoding="utf-8"))
+    raw["version"] = "1"
+    with pytest.raises(ConsentInvalid) as err:
+        parse_consent_json(json.dumps(raw), paths.forms_dir() / "examples")
+    message = str(err.value)
+    assert "version" in message and "whole number" in message and "not installed" not in message
+    raw["version"] = 7
+    with pytest.raises(FormDefinitionError, match="version 7 is not installed; installed versions: 1"):
+        parse_consent_json(json.dumps(raw), paths.forms_dir() / "examples")

@@ -203,3 +203,42 @@ def test_reference_photo_is_decoded(form):
     broken = b"\xff\xd8\xff\xe0" + b"\x13" * 500
     errors = errors_by_field(form, adult_answers(), files={"signature": PNG, "reference_photo": broken})
     assert "JPEG or PNG" in errors["reference_photo"]
+
+
+def test_names_are_one_line_and_cannot_be_shown_reversed(form):
+    answers, errors = validate(
+        form,
+        Submission(
+            adult_answers(
+                full_name="Ana\r\nPérez\u202e zepéP",
+                location="Bristol\u2066 Donor\u2069 Centre\n",
+                notes="line one\r\nline two\u202e",
+            ),
+            {"signature": PNG},
+        ),
+        TODAY,
+    )
+    assert errors == []
+    assert answers["full_name"] == "Ana Pérez zepéP"
+    assert answers["location"] == "Bristol Donor Centre"
+    assert answers["notes"] == "line one\nline two"  # a multi-line field keeps its lines, not the override
+    arabic = "\u0644\u064a\u0644\u0649\u200f (RTL)"  # a right-to-left mark is kept: it cannot reverse text
+    answers, _ = validate(form, Submission(adult_answers(full_name=arabic), {"signature": PNG}), TODAY)
+    assert answers["full_name"] == arabic
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("date_of_birth", "1800-01-01", "before 1906"),
+        ("session_date", "2099-11-25", "more than a year from today"),
+        ("session_date", "1800-05-05", "before 1906"),
+    ],
+)
+def test_dates_far_from_the_signing_day_are_refused(form, field, value, words):
+    assert words in errors_by_field(form, adult_answers(**{field: value}))[field]
+
+
+def test_dates_near_the_signing_day_are_accepted(form):
+    errors = errors_by_field(form, adult_answers(date_of_birth="1910-06-01", session_date="2027-06-01"))
+    assert "date_of_birth" not in errors and "session_date" not in errors
