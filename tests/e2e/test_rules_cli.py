@@ -10,10 +10,13 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+from PIL import Image
+
 from consentdesk import paths
 from consentdesk.cli import main
 from consentdesk.core.catalogue import Catalogue, NewImage
 from consentdesk.core.consents import add_months
+from consentdesk.core.imaging import sha256_file
 from consentdesk.core.model import Analysis, Box, Face
 
 EXAMPLES = paths.forms_dir() / "examples"
@@ -143,3 +146,48 @@ def test_consent_show_gives_signed_date_expiry_and_signature(tmp_path: Path, cap
     assert cli(capsys, "--catalog", cat, "consent", "erase", consent, "--yes")[0] == 0
     code, out, _ = cli(capsys, "--catalog", cat, "consent", "show", consent)
     assert "erased" in out and "Signed:" in out and "full_name" not in out
+
+
+def test_a_photo_that_cannot_be_read_is_an_error_not_a_skip(tmp_path: Path, capsys):
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    Image.new("RGB", (320, 240), (90, 120, 150)).save(shoot / "good.jpg")
+    (shoot / "empty.jpg").write_bytes(b"")
+    (shoot / "letter.jpg").write_text("a letter saved with the wrong name", encoding="utf-8")
+    (shoot / "notes.txt").write_text("not a photo", encoding="utf-8")
+    cat = str(tmp_path / "c.sqlite")
+    code, out, err = cli(capsys, "--catalog", cat, "import", str(shoot), "--workers", "1")
+    assert code == 1
+    assert "1 added, 0 already in the catalogue, 2 could not be read, 1 skipped" in out
+    assert f"error {shoot / 'empty.jpg'}" in err and f"skipped {shoot / 'notes.txt'}" in err
+    code, _, err = cli(capsys, "analyse", str(shoot / "empty.jpg"), str(shoot / "letter.jpg"), str(shoot))
+    assert code == 1 and f"error {shoot / 'letter.jpg'}" in err
+
+
+def test_approving_the_same_photo_twice_writes_one_copy(tmp_path: Path, capsys):
+    photo = tmp_path / "donor.jpg"
+    Image.effect_mandelbrot((640, 480), (-2, -1.2, 1, 1.2), 60).convert("RGB").save(photo, quality=90)
+    cat = str(tmp_path / "c.sqlite")
+    analysis = Analysis(
+        path=str(photo),
+        width=640,
+        height=480,
+        faces=(Face(Box(200, 100, 120, 150), 0.9),),
+        analyser_version="t",
+    )
+    new = NewImage(sha256=sha256_file(photo), path=str(photo), file_size=1, width=640, height=480)
+    with Catalogue.open(cat) as catalogue:
+        image = str(catalogue.add_image(new, analysis, catalogue.create_shoot("day", "t"))[0].id)
+    out = tmp_path / "out"
+    assert cli(capsys, "--catalog", cat, "face", image, "1", "--blur")[0] == 0
+    approve = ("--catalog", cat, "approve", image, "--channel", "instagram", "--out", str(out))
+    code, first, err = cli(capsys, *approve)
+    assert code == 0, err
+    code, _, err = cli(capsys, *approve)
+    assert code == 2 and "already approved for instagram" in err and first.strip() in err
+    assert [p.name for p in out.iterdir()] == [Path(first.strip()).name]  # no second copy
+    # a real change makes a new copy: another channel, or another decision about the face
+    assert cli(capsys, *approve[:-4], "--channel", "facebook", "--out", str(out))[0] == 0
+    assert cli(capsys, "--catalog", cat, "face", image, "1", "--not-a-person")[0] == 0
+    assert cli(capsys, *approve)[0] == 0
+    assert len(list(out.iterdir())) == 3

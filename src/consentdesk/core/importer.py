@@ -57,7 +57,7 @@ class ImportReport:
     added: list[int] = field(default_factory=list)  # image ids
     duplicates: list[str] = field(default_factory=list)  # paths already in the catalogue
     errors: list[Skipped] = field(default_factory=list)  # images that could not be read or analysed
-    skipped: list[Skipped] = field(default_factory=list)  # not images, unreadable folders
+    skipped: list[Skipped] = field(default_factory=list)  # not images by name, unreadable folders
     cancelled: bool = False
     shoot_id: int | None = None
 
@@ -125,7 +125,10 @@ def import_paths(
     paths = [str(p) for p in paths]
     report = ImportReport()
     cancel = cancel or threading.Event()
-    files = list(find_images(paths, report.skipped))
+    found: list[Skipped] = []
+    files = list(find_images(paths, found))
+    report.errors.extend(s for s in found if s.is_unreadable_photo)
+    report.skipped.extend(s for s in found if not s.is_unreadable_photo)
     known = catalogue.known_hashes()
     todo: list[str] = []
     seen: set[str] = set()
