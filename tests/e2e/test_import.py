@@ -41,7 +41,7 @@ def test_import_twice_adds_each_photo_once(shoot: Path, tmp_path: Path):
     errors = {Path(e["path"]).name: e["error"] for e in report["errors"]}
     assert set(errors) == {"truncated.jpg", "notes.jpg", "empty.png"}  # named as photos: errors, not skips
     assert "truncated" in errors["truncated.jpg"] and "empty" in errors["empty.png"]
-    assert report["skipped"] == []
+    assert [Path(s["path"]).name for s in report["skipped"]] == ["truth.jsonl"]  # not named as a photo
     second = json.loads(subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout)
     assert second["added"] == [] and len(second["duplicates"]) == 5
     with Catalogue.open(cat) as catalogue:
