@@ -6,7 +6,11 @@ Each test runs `consentdesk` commands in-process against a real catalogue file.
 from __future__ import annotations
 
 import json
+import resource
 import shutil
+import signal
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -191,3 +195,38 @@ def test_approving_the_same_photo_twice_writes_one_copy(tmp_path: Path, capsys):
     assert cli(capsys, "--catalog", cat, "face", image, "1", "--not-a-person")[0] == 0
     assert cli(capsys, *approve)[0] == 0
     assert len(list(out.iterdir())) == 3
+
+
+def _small_disk() -> None:
+    """In the child process: every file may grow to 80 kB only, so the catalogue's write-ahead log
+    runs out of room after a photo or two, as on a full disk (the write fails; the process lives on)."""
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (80_000, 80_000))
+
+
+def test_a_full_disk_stops_the_import_cleanly(tmp_path: Path):
+    shoot = tmp_path / "shoot"
+    shoot.mkdir()
+    for i in range(6):
+        Image.effect_mandelbrot((320, 240), (-2 + i / 10, -1.2, 1, 1.2), 40).convert("RGB").save(
+            shoot / f"p{i}.jpg"
+        )
+    cat = tmp_path / "c.sqlite"
+    Catalogue.open(cat).close()
+    command = [sys.executable, "-m", "consentdesk", "--catalog", str(cat), "import", str(shoot)]
+    command += ["--workers", "1", "--json"]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=300, preexec_fn=_small_disk)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["stopped"] and "Free some disk space" in report["stopped"]
+    assert "import the same folder again" in report["stopped"]
+    assert len(report["added"]) < 6
+    with Catalogue.open(cat) as catalogue:  # nothing half-saved: each image has its analysis, audit intact
+        images = catalogue.list_images()
+        assert [i.id for i in images] == report["added"]
+        assert all(catalogue.current_analysis(i.id) is not None for i in images)
+        assert catalogue.verify_audit().ok and catalogue.integrity_problems() == []
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert len(json.loads(again.stdout)["added"]) == 6 - len(report["added"])

@@ -59,6 +59,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 "errors": [{"path": e.path, "error": e.reason} for e in report.errors],
                 "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
                 "cancelled": report.cancelled,
+                "stopped": report.stopped,
             }
         )
     else:
@@ -74,8 +75,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"{len(report.added)} added, {len(report.duplicates)} already in the catalogue, "
             f"{len(report.errors)} could not be read, {len(report.skipped)} skipped"
         )
+        if report.stopped:
+            print(f"consentdesk: {report.stopped}", file=sys.stderr)
     folder_problems = any(s.is_problem for s in report.skipped)
-    return 1 if report.errors or folder_problems else 0
+    return 1 if report.errors or folder_problems or report.stopped else 0
 
 
 def cmd_images(args: argparse.Namespace) -> int:
