@@ -153,3 +153,18 @@ def test_channels_offered_are_exactly_the_channels_clearance_accepts(catalogue: 
     with pytest.raises(policy.UnknownChannel) as err:
         review.status(catalogue, image, channels=["myspace"])
     assert err.value.valid == offered
+
+
+def test_face_and_finding_numbers_out_of_range_read_naturally(catalogue: Catalogue):
+    shoot = catalogue.create_shoot("day", "test")
+    one = add_image(catalogue, "j", shoot)
+    catalogue.save_analysis(one, analysis(faces=1))
+    with pytest.raises(review.ReviewError) as err:
+        review.set_face(catalogue, one, 2, FaceState.BLUR)
+    assert str(err.value) == f"image {one} has only face 1; there is no face 2"
+    with pytest.raises(review.ReviewError) as err:
+        review.set_finding(catalogue, one, 3, FindingState.REDACT)
+    assert str(err.value) == f"image {one} has only finding 1; there is no finding 3"
+    two = add_image(catalogue, "k", shoot)
+    with pytest.raises(review.ReviewError, match=r"has faces 1 and 2; there is no face 5$"):
+        review.set_face(catalogue, two, 5, FaceState.BLUR)

@@ -207,10 +207,12 @@ def channel_problems(
         ]
     problems = []
     if channel not in (consent.answers.get("channels") or []):
+        # One reason per channel: the channel not ticked says it all (the form only lets a channel be
+        # ticked with its use), so the missing use is not reported a second time in other words.
         problems.append(
             f"{who}, whose consent does not cover {channel_label}: choose another channel, or blur the face"
         )
-    if option.use and option.use not in (consent.answers.get("uses") or []):
+    elif option.use and option.use not in (consent.answers.get("uses") or []):
         use = next((u.label for u in form.uses if u.id == option.use), option.use)
         problems.append(
             f"{who}, whose consent does not include the use '{use}' that {channel_label} needs: "

@@ -182,24 +182,30 @@ def queue(catalogue: Catalogue, on: date | None = None) -> list[QueueItem]:
 # --- deciding -----------------------------------------------------------------------------------------
 
 
+def _no_such(image_id: int, what: str, count: int, n: int) -> str:
+    """e.g. "image 3 has faces 1 to 3; there is no face 7", "image 3 has only face 1; there is no face 2"."""
+    if count == 0:
+        detected = "detected faces" if what == "face" else "findings"
+        return f"image {image_id} has no {detected}"
+    if count == 1:
+        return f"image {image_id} has only {what} 1; there is no {what} {n}"
+    if count == 2:
+        return f"image {image_id} has {what}s 1 and 2; there is no {what} {n}"
+    return f"image {image_id} has {what}s 1 to {count}; there is no {what} {n}"
+
+
 def _face(state: ImageState, n: int) -> FaceReview:
     for face in state.faces:
         if face.n == n:
             return face
-    if not state.faces:
-        raise ReviewError(f"image {state.image_id} has no detected faces")
-    raise ReviewError(f"image {state.image_id} has faces 1 to {len(state.faces)}; there is no face {n}")
+    raise ReviewError(_no_such(state.image_id, "face", len(state.faces), n))
 
 
 def _finding(state: ImageState, n: int) -> FindingReview:
     for finding in state.findings:
         if finding.n == n:
             return finding
-    if not state.findings:
-        raise ReviewError(f"image {state.image_id} has no findings")
-    raise ReviewError(
-        f"image {state.image_id} has findings 1 to {len(state.findings)}; there is no finding {n}"
-    )
+    raise ReviewError(_no_such(state.image_id, "finding", len(state.findings), n))
 
 
 def consent_warning(consent: Consent, on: date) -> str | None:
