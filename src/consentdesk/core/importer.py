@@ -115,6 +115,19 @@ def _shoot_name(paths: list[str]) -> str:
     return first.name if first.is_dir() else first.parent.name or str(first)
 
 
+def _new_image(info: imaging.ImageInfo) -> NewImage:
+    """The catalogue row for a checked file (raises OSError if the file went away meanwhile)."""
+    return NewImage(
+        sha256=info.sha256,
+        path=str(Path(info.path).resolve()),
+        file_size=Path(info.path).stat().st_size,
+        width=info.width,
+        height=info.height,
+        captured_at=info.captured_at.isoformat() if info.captured_at else None,
+        camera=info.camera_model,
+    )
+
+
 def _stop_message(path: str | None, exc: Exception) -> str:
     """What stopped the import and what to do; each photo is saved whole or not at all, so a re-run
     after freeing space simply carries on (photos already added are recognised and skipped)."""
@@ -177,24 +190,13 @@ def import_paths(
         if checked.info is None or checked.analysis.error:
             report.errors.append(Skipped(checked.path, checked.analysis.error or "could not be read"))
         else:
-            info = checked.info
             try:
-                size = Path(info.path).stat().st_size
+                new = _new_image(checked.info)
             except OSError as exc:
                 report.errors.append(
                     Skipped(checked.path, f"the file went away while it was checked ({exc.strerror})")
                 )
-                size = None
-            if size is not None:
-                new = NewImage(
-                    sha256=info.sha256,
-                    path=str(Path(info.path).resolve()),
-                    file_size=size,
-                    width=info.width,
-                    height=info.height,
-                    captured_at=info.captured_at.isoformat() if info.captured_at else None,
-                    camera=info.camera_model,
-                )
+            else:
                 try:
                     record, added = catalogue.add_image(new, checked.analysis, report.shoot_id)
                 except Exception as exc:  # noqa: BLE001 - CatalogueError, or an engine error the store let through

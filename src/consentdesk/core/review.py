@@ -19,7 +19,7 @@ from consentdesk.core.decisions import FaceReview, FaceState, FindingReview, Fin
 from consentdesk.core.forms import FormDefinition, FormDefinitionError, installed_versions, load_form
 from consentdesk.core.model import Consent, ConsentStatus, ImageRecord
 
-#: The form whose latest version defines the channels a reviewer can choose from.
+#: The release form; its installed versions together define the channels a reviewer can choose from.
 CURRENT_FORM = "model_release"
 
 
