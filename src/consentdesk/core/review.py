@@ -161,13 +161,12 @@ def queue(catalogue: Catalogue, on: date | None = None) -> list[QueueItem]:
         consents = _linked_consents(catalogue, state)
         forms = form_definitions(consents.values())
         blockers = policy.blockers(state, consents, forms, on)
-        cleared = [
-            c
-            for c, cl in policy.clearances(
-                state, consents, forms, policy.known_channels(forms.values()), on
-            ).items()
-            if cl.cleared
-        ]
+        cleared = []  # only asked for when nothing blocks: otherwise the badge cannot be "cleared"
+        if blockers.total == 0:
+            channels = policy.known_channels(forms.values())
+            cleared = [
+                c for c, cl in policy.clearances(state, consents, forms, channels, on).items() if cl.cleared
+            ]
         items.append(
             QueueItem(
                 image=image,
