@@ -230,3 +230,23 @@ def test_a_full_disk_stops_the_import_cleanly(tmp_path: Path):
     again = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert len(json.loads(again.stdout)["added"]) == 6 - len(report["added"])
+
+
+def test_status_says_each_reason_once_for_all_the_channels_it_blocks(tmp_path: Path, capsys):
+    cat = str(tmp_path / "c.sqlite")
+    consent = add_consent(capsys, cat, tmp_path, uses=["website"], channels=["website"])
+    image = add_image(cat, "w")
+    assert cli(capsys, "--catalog", cat, "link", str(image), "1", consent)[0] == 0
+    code, out, _ = cli(capsys, "--catalog", cat, "status", str(image))
+    assert code == 0 and "Cleared for: website" in out
+    reasons = [line for line in out.splitlines() if line.startswith("  - ")]
+    assert len(reasons) == 1, out
+    assert (
+        f"Face 1 is linked to {consent}, whose consent does not cover Facebook, Instagram, X (Twitter)"
+        in reasons[0]
+    )
+    assert reasons[0].endswith(
+        "Intranet and staff channels or Fundraising campaigns: choose another channel, or blur the face"
+    )
+    code, out, _ = cli(capsys, "--catalog", cat, "status", str(image), "--json")
+    assert len(json.loads(out)["channel_reasons"]) == 11  # machine-readable output stays per channel

@@ -3,8 +3,9 @@
 IMAGE is a catalogue image id or the path of an imported file (matched by content, SHA-256, then by
 the stored path, so a renamed or moved file is still found).
 
-`status` without `--channel` prints the reasons shared by every channel once, then only the extra
-reasons per channel (usually "does not cover <channel>"), so a long list does not repeat itself.
+`status` without `--channel` prints the reasons shared by every channel once, then each remaining
+reason once with every channel it blocks ("does not cover Facebook, Instagram or X"), so a long list
+does not repeat itself; `--json` keeps the reasons per channel for scripts.
 """
 
 from __future__ import annotations
@@ -151,9 +152,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"Not cleared for: {', '.join(blocked)}")
     for reason in common:
         print(f"  - {reason}")
-    for channel, reasons in per_channel.items():
-        for reason in reasons:
-            print(f"  - [{channel}] {reason}")
+    for group in result.channel_reasons():  # one line per reason, naming every channel it blocks
+        prefix = "" if group.names_channels else f"[{', '.join(group.channels)}] "
+        print(f"  - {prefix}{group.text}")
     return 0
 
 

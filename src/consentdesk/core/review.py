@@ -9,8 +9,9 @@ The rules themselves live in `policy` (pure); this module only gathers their inp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from consentdesk.core import ids, policy
@@ -28,6 +29,15 @@ class ReviewError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelReasons:
+    """One reason and every channel it blocks; `names_channels` when the text itself names them."""
+
+    channels: tuple[str, ...]
+    text: str
+    names_channels: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewStatus:
     """An image's review state and its clearance for each channel on the posting date."""
 
@@ -39,6 +49,7 @@ class ReviewStatus:
     clearances: dict[str, policy.Clearance]
     summary: str
     blockers: policy.Blockers
+    channel_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def cleared_channels(self) -> list[str]:
@@ -47,6 +58,31 @@ class ReviewStatus:
     def badge(self, approved: bool) -> policy.Badge:
         """The image's badge on `on`; `approved` says whether an approval is on record."""
         return policy.badge(self.blockers, self.cleared_channels, approved)
+
+    def channel_reasons(self) -> list[ChannelReasons]:
+        """The reasons that block only some channels, each said once for all the channels it blocks.
+
+        "does not cover Facebook", "does not cover Instagram"… become one "does not cover Facebook,
+        Instagram or X (Twitter)", so `status` does not repeat one sentence per channel.
+        """
+        common = self.common_reasons()
+        groups: dict[str, list[str]] = {}
+        named: dict[str, bool] = {}
+        for channel in self.channels:
+            label = self.channel_labels.get(channel, channel)
+            pattern = re.compile(rf"(?<!\w){re.escape(label)}(?!\w)")
+            for reason in self.clearances[channel].reasons:
+                if reason in common:
+                    continue
+                key = pattern.sub("\0", reason, count=1)
+                groups.setdefault(key, []).append(channel)
+                named[key] = key != reason
+        out = []
+        for key, channels in groups.items():
+            labels = [self.channel_labels.get(c, c) for c in channels]
+            joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+            out.append(ChannelReasons(tuple(channels), key.replace("\0", joined), named[key]))
+        return out
 
     def common_reasons(self) -> list[str]:
         """Reasons that block every channel asked about, in the order the rules give them."""
@@ -144,6 +180,7 @@ def status(
         clearances=clearances,
         summary=policy.summary(state, consents, forms, on, wanted[0] if len(wanted) == 1 else None),
         blockers=policy.blockers(state, consents, forms, on),
+        channel_labels={c: policy.channel_label(c, forms.values()) for c in wanted},
     )
 
 
