@@ -92,8 +92,8 @@ def test_many_non_images_finish_quickly(tmp_path: Path):
     t = time.perf_counter()
     proc = run(str(tmp_path), "--json")
     elapsed = time.perf_counter() - t
-    assert proc.returncode == 0 and proc.stdout == ""
-    assert "2200 skipped" in proc.stderr
+    assert proc.returncode == 1 and proc.stdout == ""  # files named like photos that are not: errors
+    assert "0 image(s) analysed, 200 error(s), 2000 skipped" in proc.stderr
     assert elapsed < 15  # no model is even loaded when nothing is an image
 
 

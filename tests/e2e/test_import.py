@@ -35,13 +35,13 @@ def test_import_twice_adds_each_photo_once(shoot: Path, catalogue_locator: str):
     cmd = [sys.executable, "-m", "consentdesk", "--catalog", str(cat), "import", str(shoot), "--json"]
     first = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     report = json.loads(first.stdout)
-    assert first.returncode == 1  # the truncated file is an error, the batch still finished
+    assert first.returncode == 1  # the unreadable photos are errors, the batch still finished
     assert len(report["added"]) == 4
     assert len(report["duplicates"]) == 1
-    assert [Path(e["path"]).name for e in report["errors"]] == ["truncated.jpg"]
-    assert "truncated" in report["errors"][0]["error"]
-    skipped = {Path(s["path"]).name: s["reason"] for s in report["skipped"]}
-    assert "notes.jpg" in skipped and "empty.png" in skipped
+    errors = {Path(e["path"]).name: e["error"] for e in report["errors"]}
+    assert set(errors) == {"truncated.jpg", "notes.jpg", "empty.png"}  # named as photos: errors, not skips
+    assert "truncated" in errors["truncated.jpg"] and "empty" in errors["empty.png"]
+    assert [Path(s["path"]).name for s in report["skipped"]] == ["truth.jsonl"]  # not named as a photo
     second = json.loads(subprocess.run(cmd, capture_output=True, text=True, timeout=600).stdout)
     assert second["added"] == [] and len(second["duplicates"]) == 5
     with Catalogue.open(cat) as catalogue:

@@ -30,9 +30,9 @@ def filled(catalogue):
     ids = {}
     for name, role, location, photographer, duration, days_ago in PEOPLE:
         answers = dict(base["answers"], full_name=name, role=role, location=location)
-        answers.update(photographer=photographer, duration=duration)
-        doc = parse_consent_json(json.dumps(dict(base, answers=answers)), EXAMPLES)
         signed = datetime.now().astimezone() - timedelta(days=days_ago)
+        answers.update(photographer=photographer, duration=duration, session_date=signed.date().isoformat())
+        doc = parse_consent_json(json.dumps(dict(base, answers=answers)), EXAMPLES)
         ids[name] = record_consent(catalogue, doc.form, doc.submission, source="screen", signed_at=signed).id
     return ids
 

@@ -14,6 +14,7 @@ from tests.data.raw_sql import REFUSED, raw_connection
 
 from consentdesk import paths
 from consentdesk.core.consents import ConsentInvalid, add_months, parse_consent_json, record_consent
+from consentdesk.core.forms import FormDefinitionError
 from consentdesk.core.model import ConsentStatus
 from consentdesk.core.store import Catalogue, CatalogueError, ConsentQuery, migrations
 
@@ -291,3 +292,15 @@ def test_status_filter_agrees_with_the_domain_rule_on_every_day(catalogue: Catal
         for status in (ConsentStatus.ACTIVE, ConsentStatus.EXPIRED, ConsentStatus.WITHDRAWN):
             filtered = {c.id for c in catalogue.list_consents(ConsentQuery(status=status, today=day))}
             assert filtered == {c.id for c in everyone if c.effective_status(day) is status}, (day, status)
+
+
+def test_a_version_in_quotes_is_named_not_reported_missing():
+    raw = json.loads((paths.forms_dir() / "examples" / "adult.json").read_text(encoding="utf-8"))
+    raw["version"] = "1"
+    with pytest.raises(ConsentInvalid) as err:
+        parse_consent_json(json.dumps(raw), paths.forms_dir() / "examples")
+    message = str(err.value)
+    assert "version" in message and "whole number" in message and "not installed" not in message
+    raw["version"] = 7
+    with pytest.raises(FormDefinitionError, match="version 7 is not installed; installed versions: 1"):
+        parse_consent_json(json.dumps(raw), paths.forms_dir() / "examples")

@@ -89,3 +89,11 @@ def test_recheck_keeps_the_old_analysis(catalogue: Catalogue):
 )
 def test_masking(kind, text, expected):
     assert mask_finding_text(kind, text) == expected
+
+
+def test_reading_order_is_the_rule_the_readme_documents():
+    """Side by side, the right-hand person standing a little higher (less than half a face) is still 2;
+    a face lower by more than half its height starts the next row, even when it is further left."""
+    left, right_higher = Box(100, 140, 100, 100), Box(400, 100, 100, 100)
+    lower_left = Box(20, 260, 100, 100)
+    assert reading_order([right_higher, lower_left, left]) == [2, 0, 1]

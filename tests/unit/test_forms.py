@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import struct
+import zlib
 from datetime import date
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from consentdesk import paths
 from consentdesk.core.forms import (
@@ -142,3 +146,99 @@ def test_new_version_does_not_replace_old(tmp_path: Path):
     assert load_form("model_release", folder=tmp_path).version == 2
     old = load_form("model_release", 1, folder=tmp_path)
     assert old.consent_wording.startswith("I agree that")
+
+
+def _png(width: int, height: int, body: bytes | None = None) -> bytes:
+    """A 1-bit PNG declaring width x height; `body` replaces the compressed rows (to make it lie)."""
+    if body is None:
+        row = b"\x00" + b"\x00" * ((width + 7) // 8)
+        comp = zlib.compressobj(9)
+        body = b"".join(comp.compress(row) for _ in range(height)) + comp.flush()
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def _encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "words"),
+    [
+        (
+            "PNG header then garbage",
+            lambda: b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4,
+            "not a readable PNG",
+        ),
+        ("126-byte PNG claiming 8000x8000", lambda: _png(8000, 8000, zlib.compress(b"\0" * 60)), "8000×8000"),
+        ("20000x20000 image", lambda: _png(20_000, 20_000), "too large in pixels"),
+        ("fully transparent", lambda: _encoded(Image.new("RGBA", (600, 200), (0, 0, 0, 0))), "blank"),
+        ("white on white", lambda: _encoded(Image.new("RGB", (600, 200), "white")), "blank"),
+        ("truncated", lambda: PNG[: len(PNG) // 2], "damaged PNG"),
+        ("a JPEG", lambda: _encoded(Image.new("RGB", (600, 200), "black"), "JPEG"), "not a readable PNG"),
+    ],
+)
+def test_signature_is_decoded_and_checked_before_saving(form, name, make, words):
+    data = make()
+    assert len(data) < 1_000_000  # every one of them passed the old byte-size check
+    errors = errors_by_field(form, adult_answers(), files={"signature": data})
+    assert words in errors["signature"], name
+
+
+def test_a_real_signature_and_a_real_photo_pass(form):
+    photo = _encoded(Image.new("RGB", (640, 480), (120, 90, 60)), "JPEG")
+    errors = errors_by_field(form, adult_answers(), files={"signature": PNG, "reference_photo": photo})
+    assert errors == {}
+
+
+def test_reference_photo_is_decoded(form):
+    broken = b"\xff\xd8\xff\xe0" + b"\x13" * 500
+    errors = errors_by_field(form, adult_answers(), files={"signature": PNG, "reference_photo": broken})
+    assert "JPEG or PNG" in errors["reference_photo"]
+
+
+def test_names_are_one_line_and_cannot_be_shown_reversed(form):
+    answers, errors = validate(
+        form,
+        Submission(
+            adult_answers(
+                full_name="Ana\r\nPérez\u202e zepéP",
+                location="Bristol\u2066 Donor\u2069 Centre\n",
+                notes="line one\r\nline two\u202e",
+            ),
+            {"signature": PNG},
+        ),
+        TODAY,
+    )
+    assert errors == []
+    assert answers["full_name"] == "Ana Pérez zepéP"
+    assert answers["location"] == "Bristol Donor Centre"
+    assert answers["notes"] == "line one\nline two"  # a multi-line field keeps its lines, not the override
+    arabic = "\u0644\u064a\u0644\u0649\u200f (RTL)"  # a right-to-left mark is kept: it cannot reverse text
+    answers, _ = validate(form, Submission(adult_answers(full_name=arabic), {"signature": PNG}), TODAY)
+    assert answers["full_name"] == arabic
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("date_of_birth", "1800-01-01", "before 1906"),
+        ("session_date", "2099-11-25", "more than a year from today"),
+        ("session_date", "1800-05-05", "before 1906"),
+    ],
+)
+def test_dates_far_from_the_signing_day_are_refused(form, field, value, words):
+    assert words in errors_by_field(form, adult_answers(**{field: value}))[field]
+
+
+def test_dates_near_the_signing_day_are_accepted(form):
+    errors = errors_by_field(form, adult_answers(date_of_birth="1910-06-01", session_date="2027-06-01"))
+    assert "date_of_birth" not in errors and "session_date" not in errors

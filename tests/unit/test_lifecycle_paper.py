@@ -94,3 +94,37 @@ def test_pages_that_must_not_be_guessed(tmp_path: Path):
         ]
         assert "unknown form id" in results[0].message and "no form id found" in results[1].message
         assert cat.paper_scans() == []
+
+
+def test_damaged_and_oversized_scans_are_reported_not_stored(tmp_path: Path):
+    """A scan is decoded in full and sized in pixels before it is stored: a PNG header followed by
+    garbage, a truncated file and a 20000×20000 image are each one "unreadable" result, not a crash."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+        )
+
+    row = b"\x00" * (1 + 20_000 // 8)
+    comp = zlib.compressobj(9)
+    body = b"".join(comp.compress(row) for _ in range(20_000)) + comp.flush()
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 20_000, 20_000, 1, 0, 0, 0, 0))
+        + chunk(b"IDAT", body)
+        + chunk(b"IEND", b"")
+    )
+    garbage = tmp_path / "garbage.png"
+    garbage.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    truncated = tmp_path / "truncated.jpg"
+    photo = tmp_path / "whole.jpg"
+    Image.new("RGB", (800, 600), (200, 180, 160)).save(photo, "JPEG")
+    truncated.write_bytes(photo.read_bytes()[:400])
+    with Catalogue.open(tmp_path / "cat.sqlite") as cat:
+        results = scan_forms(cat, [huge, garbage, truncated])
+        assert [r.outcome for r in results] == [ScanOutcome.UNREADABLE] * 3, [r.message for r in results]
+        assert "too large in pixels" in results[0].message
+        assert cat.paper_scans() == []

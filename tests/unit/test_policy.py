@@ -358,3 +358,13 @@ def test_blockers_count_what_stops_the_image_whatever_the_channel():
     assert b.total == 3
     clean = policy.blockers(state(), {"CD-AAAA-AAAA": adult()}, FORMS, ON)
     assert clean.total == 0
+
+
+def test_one_reason_per_channel_when_neither_channel_nor_use_was_ticked():
+    """A release for the website only: Instagram is blocked by one reason, not two in other words."""
+    consent = adult(answers=adult().answers | {"uses": ["website"], "channels": ["website"]})
+    result = policy.clearance(state(), {consent.id: consent}, FORMS, "instagram", ON)
+    assert result.reasons == [
+        "Face 1 is linked to CD-AAAA-AAAA, whose consent does not cover Instagram: "
+        "choose another channel, or blur the face"
+    ]

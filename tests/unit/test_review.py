@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from consentdesk import paths
-from consentdesk.core import review
+from consentdesk.core import policy, review
 from consentdesk.core.consents import parse_consent_json, record_consent
 from consentdesk.core.decisions import FaceState, FindingState
 from consentdesk.core.model import Analysis, Box, Face, Finding, FindingKind, Severity
-from consentdesk.core.store import Catalogue, NewImage
+from consentdesk.core.store import Catalogue, NewConsent, NewImage
 
 EXAMPLES = paths.forms_dir() / "examples"
 
@@ -114,3 +114,57 @@ def test_queue_counts_blockers_and_drops_rejected(catalogue: Catalogue):
     assert (b.unresolved_faces, b.unresolved_findings, b.consent_problems) == (2, 1, 0)
     review.reopen(catalogue, rejected)
     assert rejected in [i.image.id for i in review.queue(catalogue)]
+
+
+def add_minor_without_guardian_signature(catalogue: Catalogue) -> str:
+    """A minor's release that reached the register without the guardian's signature (as an older
+    catalogue or a paper form may hold); stored through the catalogue's public `add_consent`."""
+    raw = json.loads((EXAMPLES / "minor.json").read_text(encoding="utf-8"))
+    doc = parse_consent_json(json.dumps(raw), EXAMPLES)
+    new = NewConsent(
+        form_name=doc.form.name,
+        form_version=doc.form.version,
+        answers=doc.submission.answers,
+        files={"signature": ("image/png", doc.submission.files["signature"])},
+        signed_at=datetime(2026, 11, 20, 10, 0),
+        expires_on=None,
+        source="paper",
+    )
+    return catalogue.add_consent(new).id
+
+
+def test_picker_warns_about_a_minor_without_guardian_signature_as_clearance_does(catalogue: Catalogue):
+    shoot = catalogue.create_shoot("day", "test")
+    image = add_image(catalogue, "h", shoot)
+    minor = add_minor_without_guardian_signature(catalogue)
+    offered = {s.consent.id: s for s in review.suggest_consents(catalogue, image, text="Kowalski")}
+    warning = offered[minor].warning
+    assert warning and "no guardian signature" in warning
+    assert review.link_face(catalogue, image, 1, minor, on=date(2026, 11, 21)) == warning
+    reasons = review.status(catalogue, image, date(2026, 11, 21), ["instagram"]).clearances["instagram"]
+    guardian = [r for r in reasons.reasons if "guardian" in r]
+    assert guardian and guardian[0].split(", ", 1)[1] in warning  # the same rule, worded once
+
+
+def test_channels_offered_are_exactly_the_channels_clearance_accepts(catalogue: Catalogue):
+    image = add_image(catalogue, "i", catalogue.create_shoot("day", "test"))
+    offered = review.all_channels()
+    assert review.status(catalogue, image).channels == offered
+    with pytest.raises(policy.UnknownChannel) as err:
+        review.status(catalogue, image, channels=["myspace"])
+    assert err.value.valid == offered
+
+
+def test_face_and_finding_numbers_out_of_range_read_naturally(catalogue: Catalogue):
+    shoot = catalogue.create_shoot("day", "test")
+    one = add_image(catalogue, "j", shoot)
+    catalogue.save_analysis(one, analysis(faces=1))
+    with pytest.raises(review.ReviewError) as err:
+        review.set_face(catalogue, one, 2, FaceState.BLUR)
+    assert str(err.value) == f"image {one} has only face 1; there is no face 2"
+    with pytest.raises(review.ReviewError) as err:
+        review.set_finding(catalogue, one, 3, FindingState.REDACT)
+    assert str(err.value) == f"image {one} has only finding 1; there is no finding 3"
+    two = add_image(catalogue, "k", shoot)
+    with pytest.raises(review.ReviewError, match=r"has faces 1 and 2; there is no face 5$"):
+        review.set_face(catalogue, two, 5, FaceState.BLUR)

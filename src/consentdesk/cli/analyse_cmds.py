@@ -48,14 +48,17 @@ def summary_line(data: dict) -> str:
 
 
 def _report_skipped(skipped: list[Skipped], limit: int = 20) -> int:
-    """Print why files were skipped (folder problems always, other files up to `limit`); count errors."""
-    problems = [s for s in skipped if s.is_problem]
-    others = [s for s in skipped if not s.is_problem]
-    for s in problems + others[:limit]:
+    """Print why files were passed over: folder problems and photos that cannot be read always (as
+    errors, the way `import` reports them), other files up to `limit`. Returns the number of errors."""
+    errors = [s for s in skipped if s.is_problem or s.is_unreadable_photo]
+    others = [s for s in skipped if s not in errors]
+    for s in errors:
+        print(f"{'error' if s.is_unreadable_photo else 'skipped'} {s.path}: {s.reason}", file=sys.stderr)
+    for s in others[:limit]:
         print(f"skipped {s.path}: {s.reason}", file=sys.stderr)
     if len(others) > limit:
         print(f"... and {len(others) - limit} more non-image files skipped", file=sys.stderr)
-    return len(problems)
+    return len(errors)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,5 +83,6 @@ def run(args: argparse.Namespace) -> int:
     n_err += _report_skipped(skipped)
     if n_ok == 0 and n_err == 0 and not skipped:
         raise UserError("no images found")
-    print(f"{n_ok} image(s) analysed, {n_err} error(s), {len(skipped)} skipped", file=sys.stderr)
+    passed_over = sum(not s.is_unreadable_photo for s in skipped)
+    print(f"{n_ok} image(s) analysed, {n_err} error(s), {passed_over} skipped", file=sys.stderr)
     return 1 if n_err else 0

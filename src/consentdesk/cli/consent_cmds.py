@@ -9,8 +9,8 @@ from pathlib import Path
 
 from consentdesk.cli.common import UserError, open_catalogue, print_json
 from consentdesk.core.consents import ConsentInvalid, parse_consent_json, record_consent
-from consentdesk.core.forms import FormDefinitionError
-from consentdesk.core.model import ConsentStatus
+from consentdesk.core.forms import FormDefinitionError, load_form, one_line
+from consentdesk.core.model import Consent, ConsentStatus
 from consentdesk.core.store import CatalogueError, ConsentQuery
 
 
@@ -107,9 +107,17 @@ def cmd_list(args: argparse.Namespace) -> int:
         expires = c.expires_on.isoformat() if c.expires_on else "until withdrawn"
         print(
             f"{c.id}  {c.effective_status(today).value:<9}  {c.signed_at.date()}  {expires:<15}  "
-            f"{c.answers.get('role', ''):<9}  {c.full_name}  ({c.answers.get('location', '')})"
+            f"{one_line(c.answers.get('role', '')):<9}  {_who(c)}"
         )
     return 0
+
+
+def _who(consent: Consent) -> str:
+    """Name and location on one line (names are cleaned on entry; older records are cleaned here)."""
+    if consent.status is ConsentStatus.ERASED:
+        return "(personal data erased)"
+    location = one_line(consent.answers.get("location", ""))
+    return one_line(consent.full_name) + (f"  ({location})" if location else "")
 
 
 def _get(catalogue, consent_id: str):
@@ -122,15 +130,55 @@ def _get(catalogue, consent_id: str):
 def cmd_show(args: argparse.Namespace) -> int:
     with open_catalogue(args) as catalogue:
         consent = _get(catalogue, args.id)
+    today = date.today()
     if args.json:
-        print_json(consent.to_json() | {"effective_status": str(consent.effective_status(date.today()))})
+        print_json(consent.to_json() | {"effective_status": str(consent.effective_status(today))})
         return 0
     print(
-        f"{consent.id}  {consent.effective_status(date.today())}  form {consent.form_name} v{consent.form_version}"
+        f"{consent.id}  {consent.effective_status(today)}  form {consent.form_name} v{consent.form_version}"
     )
+    for label, value in _record_facts(consent):
+        print(f"  {label}: {value}")
+    if consent.status is ConsentStatus.ERASED:
+        print("  Personal data erased; only this id-only record is kept.")
+        return 0
     for key, value in consent.answers.items():
-        print(f"  {key}: {', '.join(value) if isinstance(value, list) else value}")
+        shown = ", ".join(map(one_line, value)) if isinstance(value, list) else one_line(value)
+        print(f"  {key}: {shown}")
     return 0
+
+
+def _is_minor(consent: Consent) -> bool:
+    try:
+        form = load_form(consent.form_name, consent.form_version)
+    except FormDefinitionError:
+        return False
+    return form.is_minor(consent.answers, consent.signed_at.date())
+
+
+def _record_facts(consent: Consent) -> list[tuple[str, str]]:
+    """What `consent show` says about the record itself, before the person's answers."""
+    facts = [
+        ("Signed", consent.signed_at.strftime("%Y-%m-%d %H:%M")),
+        ("Expires", consent.expires_on.isoformat() if consent.expires_on else "never (until withdrawn)"),
+    ]
+    if consent.withdrawn_on:
+        facts.append(("Withdrawn", consent.withdrawn_on.isoformat()))
+    if consent.status is not ConsentStatus.ERASED:
+        facts.append(("Signature", "yes" if consent.has_signature else "none on record"))
+        if consent.has_guardian_signature or _is_minor(consent):
+            facts.append(
+                ("Guardian signature", "yes" if consent.has_guardian_signature else "none on record")
+            )
+    facts.append(
+        (
+            "Source",
+            {"screen": "on screen", "cli": "command line", "paper": "paper form"}.get(
+                consent.source, consent.source
+            ),
+        )
+    )
+    return facts
 
 
 def cmd_pdf(args: argparse.Namespace) -> int:

@@ -59,6 +59,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 "errors": [{"path": e.path, "error": e.reason} for e in report.errors],
                 "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
                 "cancelled": report.cancelled,
+                "stopped": report.stopped,
             }
         )
     else:
@@ -74,18 +75,25 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"{len(report.added)} added, {len(report.duplicates)} already in the catalogue, "
             f"{len(report.errors)} could not be read, {len(report.skipped)} skipped"
         )
+        if report.stopped:
+            print(f"consentdesk: {report.stopped}", file=sys.stderr)
     folder_problems = any(s.is_problem for s in report.skipped)
-    return 1 if report.errors or folder_problems else 0
+    return 1 if report.errors or folder_problems or report.stopped else 0
 
 
 def cmd_images(args: argparse.Namespace) -> int:
+    from consentdesk.core import review
+
     with open_catalogue(args) as catalogue:
         rows = []
         for image in catalogue.list_images(args.shoot):
             analysis = catalogue.current_analysis(image.id)
+            badge = review.image_badge(catalogue, image.id)
             rows.append(
                 {
                     "id": image.id,
+                    "badge": badge.value,
+                    "badge_words": badge.words,
                     "path": image.path,
                     "shoot": image.shoot_id,
                     "width": image.width,
@@ -103,5 +111,5 @@ def cmd_images(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             items = ", ".join(r["findings"]) or "no confidential items"
-            print(f"{r['id']:>6}  {r['faces']} face(s); {items}  {r['path']}")
+            print(f"{r['id']:>6}  {r['badge_words']:<17}  {r['faces']} face(s); {items}  {r['path']}")
     return 0

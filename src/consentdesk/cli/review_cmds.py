@@ -3,8 +3,9 @@
 IMAGE is a catalogue image id or the path of an imported file (matched by content, SHA-256, then by
 the stored path, so a renamed or moved file is still found).
 
-`status` without `--channel` prints the reasons shared by every channel once, then only the extra
-reasons per channel (usually "does not cover <channel>"), so a long list does not repeat itself.
+`status` without `--channel` prints the reasons shared by every channel once, then each remaining
+reason once with every channel it blocks ("does not cover Facebook, Instagram or X"), so a long list
+does not repeat itself; `--json` keeps the reasons per channel for scripts.
 """
 
 from __future__ import annotations
@@ -101,24 +102,15 @@ def resolve_image(catalogue: Catalogue, text: str) -> int:
     raise UserError(f"{text} is not in the catalogue; import it first with `consentdesk import {text}`")
 
 
-def _channels_or_error(channels: list[str] | None) -> list[str] | None:
-    from consentdesk.core.review import all_channels
-
-    if channels:
-        valid = all_channels()
-        for c in channels:
-            if c not in valid:
-                raise UserError(f"unknown channel {c!r}; choose one of: {', '.join(valid)}")
-    return channels
-
-
 def cmd_status(args: argparse.Namespace) -> int:
-    from consentdesk.core import review
+    from consentdesk.core import policy, review
 
-    channels = _channels_or_error([args.channel] if args.channel else None)
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
-        result = review.status(catalogue, image_id, args.on, channels)
+        try:  # the channel list is the policy's own (`review.all_channels`), never a copy here
+            result = review.status(catalogue, image_id, args.on, [args.channel] if args.channel else None)
+        except policy.UnknownChannel as exc:
+            raise UserError(str(exc)) from exc
     common = result.common_reasons()
     per_channel = {c: [r for r in cl.reasons if r not in common] for c, cl in result.clearances.items()}
     if args.json:
@@ -160,9 +152,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"Not cleared for: {', '.join(blocked)}")
     for reason in common:
         print(f"  - {reason}")
-    for channel, reasons in per_channel.items():
-        for reason in reasons:
-            print(f"  - [{channel}] {reason}")
+    for group in result.channel_reasons():  # one line per reason, naming every channel it blocks
+        prefix = "" if group.names_channels else f"[{', '.join(group.channels)}] "
+        print(f"  - {prefix}{group.text}")
     return 0
 
 
@@ -234,13 +226,12 @@ def cmd_reject(args: argparse.Namespace) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    from consentdesk.core import export
+    from consentdesk.core import export, policy
 
-    channels = _channels_or_error(args.channel)
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
         try:
-            result = export.approve(catalogue, image_id, channels or [], args.out, args.on)
+            result = export.approve(catalogue, image_id, args.channel, args.out, args.on)
         except export.NotCleared as exc:
             on = (args.on or date.today()).isoformat()
             lines = "\n".join(f"  - {r}" for r in exc.reasons)
@@ -249,7 +240,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
                 f"{', '.join(c for c, cl in exc.clearances.items() if not cl.cleared)} on {on}:\n{lines}",
                 exit_code=1,
             ) from exc
-        except (export.ExportError, CatalogueError) as exc:
+        except (export.ExportError, policy.UnknownChannel, CatalogueError) as exc:
             raise UserError(str(exc)) from exc
     if args.json:
         print_json(
@@ -280,6 +271,8 @@ def cmd_queue(args: argparse.Namespace) -> int:
                     "shoot": i.image.shoot_id,
                     "captured_at": i.image.captured_at,
                     "summary": i.summary,
+                    "badge": i.badge.value,
+                    "badge_words": i.badge.words,
                     "unresolved_faces": i.blockers.unresolved_faces,
                     "unresolved_findings": i.blockers.unresolved_findings,
                     "consent_problems": i.blockers.consent_problems,
@@ -301,5 +294,5 @@ def cmd_queue(args: argparse.Namespace) -> int:
             else f"{b.unresolved_faces} face(s), {b.unresolved_findings} finding(s) unresolved, "
             f"{b.consent_problems} consent problem(s)" + (", analysis failed" if b.analysis_error else "")
         )
-        print(f"{i.image.id:>6}  shoot {i.image.shoot_id}  {state}  {i.image.path}")
+        print(f"{i.image.id:>6}  {i.badge.words:<17}  shoot {i.image.shoot_id}  {state}  {i.image.path}")
     return 0

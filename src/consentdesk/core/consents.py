@@ -112,7 +112,16 @@ def parse_consent_json(text: str, base: Path) -> ConsentDocument:
     unknown = set(raw) - {"form", "version", "form_id", "answers", "files"}
     if unknown:
         raise ConsentInvalid([FieldError(k, "is not a known top-level key") for k in sorted(unknown)])
-    form = load_form(str(raw.get("form", "model_release")), raw.get("version"))
+    version = raw.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise ConsentInvalid(
+            [
+                FieldError(
+                    "version", f"must be a whole number such as 1, without quotes (not {json.dumps(version)})"
+                )
+            ]
+        )
+    form = load_form(str(raw.get("form", "model_release")), version)
     files_raw = raw.get("files") or {}
     if not isinstance(files_raw, dict):
         raise ConsentInvalid([FieldError("files", "must be an object of field id to file path")])

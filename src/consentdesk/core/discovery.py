@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from consentdesk.core.imaging import is_image_file
+from consentdesk.core.imaging import has_image_extension, is_image_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,12 @@ class Skipped:
     def is_problem(self) -> bool:
         """A folder that could not be read or a path that does not exist, as opposed to a non-image."""
         return self.reason.startswith(("folder", "no such"))
+
+    @property
+    def is_unreadable_photo(self) -> bool:
+        """A file named like a photo that cannot be used (empty, other bytes, no permission). It is an
+        error, like a photo the decoder refuses, never a quiet "skipped": someone meant it to be checked."""
+        return not self.is_problem and has_image_extension(self.path)
 
 
 def _walk(root: Path, skipped: list[Skipped]) -> Iterator[Path]:

@@ -11,6 +11,8 @@ Why it is built this way:
 - The file is written to a temporary name in the target folder and moved into place with `os.replace`,
   so a crash never leaves half a file under the final name; existing files are never overwritten, and
   the original photo is only ever read (its SHA-256 is checked against the catalogue first).
+- Approving again what was already approved (same date, channels, releases and pixels) writes nothing
+  and names the existing copy: two identical "approved" files only invite confusion about which to post.
 - Standard XMP is written so DAMs, Lightroom and digiKam can read the release status:
   PLUS ModelReleaseStatus / ModelReleaseID, IPTC Extension PersonInImage, dc:identifier and a
   ConsentDesk namespace with the approval id, channels and posting date.
@@ -32,6 +34,7 @@ PLUS ModelReleaseStatus rule (`model_release_status`):
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -180,11 +183,8 @@ def write_jpeg(image: Image.Image, icc: bytes | None, target: Path, xmp: Mapping
             f"{target} already exists; ConsentDesk never overwrites files. Choose another folder."
         )
     tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp.jpg")
-    options: dict[str, object] = {"quality": JPEG_QUALITY, "optimize": True}
-    if icc:
-        options["icc_profile"] = icc
     try:
-        image.save(tmp, "JPEG", **options)
+        tmp.write_bytes(_jpeg_bytes(image, icc))
         pyexiv2.registerNs(CONSENTDESK_NS, CONSENTDESK_PREFIX)
         with pyexiv2.Image(str(tmp)) as meta:
             meta.modify_xmp(dict(xmp))
@@ -203,6 +203,48 @@ def write_jpeg(image: Image.Image, icc: bytes | None, target: Path, xmp: Mapping
     finally:
         tmp.unlink(missing_ok=True)
     return digest
+
+
+def _jpeg_bytes(image: Image.Image, icc: bytes | None) -> bytes:
+    out = io.BytesIO()
+    options: dict[str, object] = {"quality": JPEG_QUALITY, "optimize": True}
+    if icc:
+        options["icc_profile"] = icc
+    image.save(out, "JPEG", **options)
+    return out.getvalue()
+
+
+def _same_copy(
+    earlier: ApprovalRecord,
+    image: Image.Image,
+    icc: bytes | None,
+    channels: Sequence[str],
+    on: date,
+    consent_ids: Sequence[str],
+    release_status: str,
+) -> bool:
+    """Would a new export repeat `earlier` exactly: same posting date, channels it already covers, same
+    releases and release status, and the same pixels? JPEG encoding is deterministic, so the new pixels
+    are compared after the same encoding; only the XMP (approval id) would differ."""
+    if earlier.posting_date != on or not set(channels) <= set(earlier.channels):
+        return False
+    if set(earlier.consent_ids) != set(consent_ids):
+        return False
+    path = Path(earlier.export_path)
+    try:
+        with Image.open(path) as old:
+            old_pixels = old.convert("RGB").tobytes()
+        import pyexiv2
+
+        pyexiv2.registerNs(CONSENTDESK_NS, CONSENTDESK_PREFIX)
+        with pyexiv2.Image(str(path)) as meta:
+            old_status = meta.read_xmp().get("Xmp.plus.ModelReleaseStatus")
+    except (OSError, ValueError, RuntimeError):
+        return False  # the earlier copy is gone or damaged: a new one is worth making
+    if old_status != release_status:
+        return False
+    with Image.open(io.BytesIO(_jpeg_bytes(image, icc))) as new:
+        return new.convert("RGB").tobytes() == old_pixels
 
 
 def approve(
@@ -249,6 +291,13 @@ def approve(
     approval_id = new_approval_id()
     target = folder.resolve() / f"{Path(result.image.path).stem}-approved-{approval_id}.jpg"
     image, icc = render_clean(original, result.state)
+    for earlier in catalogue.review_approvals(image_id):
+        if _same_copy(earlier, image, icc, channels, on, consent_ids, status_uri):
+            raise ExportError(
+                f"image {image_id} was already approved for {', '.join(earlier.channels)} on "
+                f"{on.isoformat()} ({earlier.id}) and {earlier.export_path} is exactly the copy that would "
+                "be made now, so no second copy was written. Post that copy."
+            )
     digest = write_jpeg(image, icc, target, xmp_fields(approval_id, status_uri, consent_ids, channels, on))
     try:
         record = catalogue.record_approval(

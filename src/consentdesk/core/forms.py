@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,16 @@ MAX_SIGNATURE_BYTES = 1_000_000
 MAX_PHOTO_BYTES = 8_000_000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{6,20}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): invisible, and they can
+#: make a list show a name (or the columns after it) reversed. The marks LRM/RLM/ALM are kept: they only
+#: steer punctuation in right-to-left names and cannot reverse text.
+_BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile(r"\s*(?:\r\n|[\r\n\v\f\x85\u2028\u2029])\s*")
+#: How far from the signing day a date answer may be: nobody was born over 120 years ago, and a session
+#: is not booked more than a year ahead (a typo such as 2099 or 1800 is refused, not stored).
+DATE_YEARS_BACK = 120
+DATE_DAYS_AHEAD = 366
 
 
 class FormDefinitionError(Exception):
@@ -199,11 +208,20 @@ def load_form(
         try:
             return definitions[(name, version)]
         except KeyError:
-            raise FormDefinitionError(f"form {name} version {version} is not installed") from None
+            installed = sorted(v for (n, v) in definitions if n == name)
+            have = f"; installed versions: {', '.join(map(str, installed))}" if installed else ""
+            raise FormDefinitionError(f"form {name} version {version} is not installed{have}") from None
     versions = [v for (n, v) in definitions if n == name]
     if not versions:
         raise FormDefinitionError(f"no form called {name} is installed")
     return definitions[(name, max(versions))]
+
+
+def installed_versions(name: str = "model_release", folder: Path | None = None) -> list[FormDefinition]:
+    """Every installed version of the named form, newest first (a reviewer may approve for a channel
+    that only an older version, which some people signed, still offers)."""
+    definitions = _all_definitions((folder or paths.forms_dir()).resolve())
+    return sorted((d for (n, _), d in definitions.items() if n == name), key=lambda d: -d.version)
 
 
 # --- validation -------------------------------------------------------------------------------------------
@@ -226,9 +244,21 @@ class Submission:
     files: dict[str, bytes] = field(default_factory=dict)
 
 
-def clean_text(value: str) -> str:
-    """Normalise user text: strip control characters and surrounding space, keep every script as typed."""
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """Normalise user text: keep every script as typed, but drop control characters and bidirectional
+    overrides, and (unless `multiline`) turn line breaks into single spaces, so a name is one line in
+    every list and is never shown reversed. Surrounding space is stripped."""
+    value = _BIDI_CONTROL.sub("", value)
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    else:
+        value = _LINE_BREAKS.sub(" ", value).replace("\t", " ")
     return _CONTROL.sub("", value).strip()
+
+
+def one_line(value: object) -> str:
+    """Any stored text as one safe line for a listing (records made before `clean_text` may hold breaks)."""
+    return clean_text(str(value))
 
 
 def _check_value(f: Field, value: Any, form: FormDefinition) -> tuple[Any, str | None]:
@@ -236,7 +266,7 @@ def _check_value(f: Field, value: Any, form: FormDefinition) -> tuple[Any, str |
     if f.type in {"text", "multiline", "email", "phone"}:
         if not isinstance(value, str):
             return None, "must be text"
-        value = clean_text(value)
+        value = clean_text(value, multiline=f.type == "multiline")
         if f.max_length and len(value) > f.max_length:
             return None, f"is too long ({len(value)} characters; at most {f.max_length})"
         if value and f.type == "email" and not _EMAIL.match(value):
@@ -268,18 +298,35 @@ def _check_value(f: Field, value: Any, form: FormDefinition) -> tuple[Any, str |
 
 
 def _check_file(f: Field, data: bytes) -> str | None:
+    """Bytes first (cheap), then the picture itself: decoded, its size in pixels, and ink on a signature."""
+    from consentdesk.core import picture_check
+
     limit = MAX_SIGNATURE_BYTES if f.type == "signature" else MAX_PHOTO_BYTES
     if len(data) > limit:
         return f"file is too large ({len(data) / 1e6:.1f} MB; at most {limit / 1e6:.0f} MB)"
-    if f.type == "signature" and not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "must be a PNG image"
-    if f.type == "photo" and not (data.startswith(b"\xff\xd8") or data.startswith(b"\x89PNG\r\n\x1a\n")):
-        return "must be a JPEG or PNG image"
-    return None
+    rules = picture_check.SIGNATURE if f.type == "signature" else picture_check.PHOTO
+    return picture_check.picture_problem(data, rules)
 
 
 def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == []
+
+
+def _date_range_errors(form: FormDefinition, answers: dict[str, Any], today: date) -> list[FieldError]:
+    earliest = date(today.year - DATE_YEARS_BACK, 1, 1)
+    latest = today + timedelta(days=DATE_DAYS_AHEAD)
+    errors = []
+    for f in form.fields:
+        if f.type != "date" or f.id not in answers:
+            continue
+        value = date.fromisoformat(answers[f.id])
+        if value < earliest:
+            errors.append(FieldError(f.id, f"{value.isoformat()} is before {earliest.year}; check the year"))
+        elif value > latest:
+            errors.append(
+                FieldError(f.id, f"{value.isoformat()} is more than a year from today; check the year")
+            )
+    return errors
 
 
 def validate(
@@ -336,6 +383,7 @@ def validate(
     dob = answers.get("date_of_birth")
     if dob and date.fromisoformat(dob) > today:
         errors.append(FieldError("date_of_birth", "is in the future"))
+    errors.extend(_date_range_errors(form, answers, today))
     if form.is_minor(answers, today):
         for field_id in form.minors.requires:
             if not present(field_id):

@@ -23,7 +23,7 @@ from pathlib import Path
 from consentdesk.core import imaging
 from consentdesk.core.discovery import Skipped, find_images
 from consentdesk.core.model import Analysis
-from consentdesk.core.store import Catalogue, NewImage
+from consentdesk.core.store import Catalogue, CatalogueError, NewImage
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +57,12 @@ class ImportReport:
     added: list[int] = field(default_factory=list)  # image ids
     duplicates: list[str] = field(default_factory=list)  # paths already in the catalogue
     errors: list[Skipped] = field(default_factory=list)  # images that could not be read or analysed
-    skipped: list[Skipped] = field(default_factory=list)  # not images, unreadable folders
+    skipped: list[Skipped] = field(default_factory=list)  # not images by name, unreadable folders
     cancelled: bool = False
     shoot_id: int | None = None
+    #: Why the import stopped before the end (the catalogue could not be written, e.g. a full disk),
+    #: in words that say what to do; None when it ran to the end or was cancelled.
+    stopped: str | None = None
 
 
 ProgressCallback = Callable[[ImportProgress], None]
@@ -123,6 +126,31 @@ def _working_copy(catalogue: Catalogue, path: str, sha256: str) -> bytes | None:
     return data
 
 
+def _new_image(info: imaging.ImageInfo) -> NewImage:
+    """The catalogue row for a checked file (raises OSError if the file went away meanwhile)."""
+    return NewImage(
+        sha256=info.sha256,
+        path=str(Path(info.path).resolve()),
+        file_size=Path(info.path).stat().st_size,
+        width=info.width,
+        height=info.height,
+        captured_at=info.captured_at.isoformat() if info.captured_at else None,
+        camera=info.camera_model,
+    )
+
+
+def _stop_message(path: str | None, exc: Exception) -> str:
+    """What stopped the import and what to do; each photo is saved whole or not at all, so a re-run
+    after freeing space simply carries on (photos already added are recognised and skipped)."""
+    what = f"{Path(path).name} could not be saved" if path else "the import could not start"
+    cause = str(exc) if isinstance(exc, (CatalogueError, OSError)) else f"{type(exc).__name__}: {exc}"
+    return (
+        f"{what}: the catalogue could not be written ({cause}). The import stopped; photos added "
+        "before it are kept whole. Free some disk space (or check the disk), then import the same "
+        "folder again: photos already in the catalogue are skipped."
+    )
+
+
 def import_paths(
     catalogue: Catalogue,
     paths: Iterable[str],
@@ -136,7 +164,10 @@ def import_paths(
     paths = [str(p) for p in paths]
     report = ImportReport()
     cancel = cancel or threading.Event()
-    files = list(find_images(paths, report.skipped))
+    found: list[Skipped] = []
+    files = list(find_images(paths, found))
+    report.errors.extend(s for s in found if s.is_unreadable_photo)
+    report.skipped.extend(s for s in found if not s.is_unreadable_photo)
     known = catalogue.known_hashes()
     todo: list[str] = []
     seen: set[str] = set()
@@ -152,7 +183,11 @@ def import_paths(
             seen.add(digest)
             todo.append(str(f))
     if todo and paths:
-        report.shoot_id = catalogue.create_shoot(shoot_name or _shoot_name(paths), paths[0])
+        try:
+            report.shoot_id = catalogue.create_shoot(shoot_name or _shoot_name(paths), paths[0])
+        except Exception as exc:  # noqa: BLE001 - as for add_image below
+            report.stopped = _stop_message(None, exc)
+            return report
 
     started = time.monotonic()
     total = len(todo)
@@ -161,25 +196,26 @@ def import_paths(
     def store(checked: CheckedFile) -> None:
         nonlocal done
         done += 1
+        if report.stopped:
+            return
         if checked.info is None or checked.analysis.error:
             report.errors.append(Skipped(checked.path, checked.analysis.error or "could not be read"))
         else:
-            info = checked.info
-            new = NewImage(
-                sha256=info.sha256,
-                path=str(Path(info.path).resolve()),
-                file_size=Path(info.path).stat().st_size,
-                width=info.width,
-                height=info.height,
-                captured_at=info.captured_at.isoformat() if info.captured_at else None,
-                camera=info.camera_model,
-            )
             try:
-                copy = _working_copy(catalogue, info.path, info.sha256)
+                new = _new_image(checked.info)
+                copy = _working_copy(catalogue, checked.info.path, checked.info.sha256)
             except OSError as exc:
-                report.errors.append(Skipped(checked.path, f"could not be read for the register: {exc}"))
+                report.errors.append(
+                    Skipped(
+                        checked.path, f"the file could not be read again to store it ({exc.strerror or exc})"
+                    )
+                )
             else:
-                record, added = catalogue.add_image(new, checked.analysis, report.shoot_id, data=copy)
+                try:
+                    record, added = catalogue.add_image(new, checked.analysis, report.shoot_id, data=copy)
+                except Exception as exc:  # noqa: BLE001 - CatalogueError, or an engine error the store let through
+                    report.stopped = _stop_message(checked.path, exc)
+                    return
                 if added:
                     report.added.append(record.id)
                 else:
@@ -199,6 +235,8 @@ def import_paths(
 
     if workers <= 1 or total <= 1:
         for path in todo:
+            if report.stopped:
+                break
             if cancel.is_set():
                 report.cancelled = True
                 break
@@ -211,7 +249,7 @@ def import_paths(
         queue = iter(todo)
         exhausted = False
         while True:
-            while not exhausted and not cancel.is_set() and len(pending) < workers * 2:
+            while not exhausted and not cancel.is_set() and not report.stopped and len(pending) < workers * 2:
                 nxt = next(queue, None)
                 if nxt is None:
                     exhausted = True
@@ -227,6 +265,9 @@ def import_paths(
                 except Exception as exc:  # a crashed worker: report the file, keep going
                     checked = CheckedFile(path, None, Analysis(path=path, error=f"analysis failed ({exc})"))
                 store(checked)
+            if report.stopped:
+                pool.shutdown(wait=True, cancel_futures=True)  # the catalogue cannot take more: stop now
+                break
             if cancel.is_set() and not exhausted:
                 report.cancelled = True
                 exhausted = True  # let in-flight images finish and be stored; submit nothing more

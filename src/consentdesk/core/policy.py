@@ -18,9 +18,10 @@ Rules (every one must hold for a channel to be cleared):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 from consentdesk.core.decisions import FaceReview, FaceState, FindingState, ImageState
 from consentdesk.core.forms import FormDefinition
@@ -88,6 +89,45 @@ class Blockers:
         )
 
 
+class Badge(StrEnum):
+    """An image's state in one word, as the library grid, `consentdesk queue` and `consentdesk images`
+    show it (in words, never by colour alone). `badge` is the one rule that picks it."""
+
+    UNREADABLE = "unreadable"
+    REJECTED = "rejected"
+    APPROVED = "approved"
+    CLEARED = "cleared"
+    ATTENTION = "attention"
+
+    @property
+    def words(self) -> str:
+        return _BADGE_WORDS[self.value]
+
+
+_BADGE_WORDS = {
+    "unreadable": "Could not be read",
+    "rejected": "Rejected",
+    "approved": "Approved",
+    "cleared": "Cleared",
+    "attention": "Needs attention",
+}
+
+
+def badge(blockers: Blockers, cleared_channels: Sequence[str], approved: bool) -> Badge:
+    """The badge: a file that could not be checked first (nothing else about it is known), then a
+    rejection, then an approval already made; "cleared" only when nothing blocks and at least one
+    channel is cleared on the date asked about; anything else needs attention."""
+    if blockers.analysis_error:
+        return Badge.UNREADABLE
+    if blockers.rejected:
+        return Badge.REJECTED
+    if approved:
+        return Badge.APPROVED
+    if blockers.total == 0 and cleared_channels:
+        return Badge.CLEARED
+    return Badge.ATTENTION
+
+
 def kind_words(kind: FindingKind) -> str:
     return _KIND_WORDS.get(kind, str(kind).replace("_", " "))
 
@@ -106,38 +146,52 @@ def _face_consent(face: FaceReview) -> str:
     return face.consent_id or "?"
 
 
-def consent_problems(
-    face_n: int, consent: Consent | None, consent_id: str, form: FormDefinition | None, on: date
+def consent_defects(
+    consent: Consent | None, consent_id: str, form: FormDefinition | None, on: date
 ) -> list[str]:
-    """Why a linked consent cannot clear the face on `on`, whatever the channel (empty when it can)."""
-    who = f"Face {face_n} is linked to {consent_id}"
+    """Why a consent cannot clear any face on `on`, whatever the channel (empty when it can).
+
+    Each item finishes a sentence that starts with the consent id ("CD-X, whose consent was withdrawn
+    …: blur the face or reject the image"). This is the ONE statement of these rules: clearance
+    (`consent_problems`) and the consent picker's warning (`review.consent_warning`) both word it.
+    """
     if consent is None:
-        return [f"{who}, which is not in the register: link the face to an existing release"]
+        return ["which is not in the register: link the face to an existing release"]
     status = consent.effective_status(on)
     if status is ConsentStatus.ERASED:
-        return [f"{who}, whose record was erased: link another release, or blur the face"]
+        return ["whose record was erased: link another release, or blur the face"]
     if status is ConsentStatus.WITHDRAWN:
         when = f" on {consent.withdrawn_on.isoformat()}" if consent.withdrawn_on else ""
-        return [f"{who}, whose consent was withdrawn{when}: blur the face or reject the image"]
+        return [f"whose consent was withdrawn{when}: blur the face or reject the image"]
     problems = []
     if status is ConsentStatus.EXPIRED:
         expired = consent.expires_on.isoformat() if consent.expires_on else "?"
         problems.append(
-            f"{who}, whose consent expired on {expired} (posting date {on.isoformat()}): "
+            f"whose consent expired on {expired} (posting date {on.isoformat()}): "
             "get a new release, or blur the face"
         )
     if not consent.has_signature:
-        problems.append(f"{who}, which is not signed: get the release signed, or blur the face")
+        problems.append("which is not signed: get the release signed, or blur the face")
     if form is None:
         problems.append(
-            f"{who}, signed on form {consent.form_name} version {consent.form_version}, "
+            f"signed on form {consent.form_name} version {consent.form_version}, "
             "which is not installed: reinstall ConsentDesk"
         )
     elif form.is_minor(consent.answers, consent.signed_at.date()) and not consent.has_guardian_signature:
         problems.append(
-            f"{who}, a minor's release with no guardian signature: get the guardian to sign, or blur the face"
+            "a minor's release with no guardian signature: get the guardian to sign, or blur the face"
         )
     return problems
+
+
+def consent_problems(
+    face_n: int, consent: Consent | None, consent_id: str, form: FormDefinition | None, on: date
+) -> list[str]:
+    """Why a linked consent cannot clear the face on `on`, whatever the channel (empty when it can)."""
+    return [
+        f"Face {face_n} is linked to {consent_id}, {defect}"
+        for defect in consent_defects(consent, consent_id, form, on)
+    ]
 
 
 def channel_problems(
@@ -153,10 +207,12 @@ def channel_problems(
         ]
     problems = []
     if channel not in (consent.answers.get("channels") or []):
+        # One reason per channel: the channel not ticked says it all (the form only lets a channel be
+        # ticked with its use), so the missing use is not reported a second time in other words.
         problems.append(
             f"{who}, whose consent does not cover {channel_label}: choose another channel, or blur the face"
         )
-    if option.use and option.use not in (consent.answers.get("uses") or []):
+    elif option.use and option.use not in (consent.answers.get("uses") or []):
         use = next((u.label for u in form.uses if u.id == option.use), option.use)
         problems.append(
             f"{who}, whose consent does not include the use '{use}' that {channel_label} needs: "

@@ -9,22 +9,32 @@ The rules themselves live in `policy` (pure); this module only gathers their inp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from consentdesk.core import ids, policy
 from consentdesk.core.decisions import FaceReview, FaceState, FindingReview, FindingState, ImageState
-from consentdesk.core.forms import FormDefinition, FormDefinitionError, load_form
+from consentdesk.core.forms import FormDefinition, FormDefinitionError, installed_versions, load_form
 from consentdesk.core.model import Consent, ConsentStatus, ImageRecord
 from consentdesk.core.store import Catalogue, ConsentQuery
 
-#: The form whose latest version defines the channels a reviewer can choose from.
+#: The release form; its installed versions together define the channels a reviewer can choose from.
 CURRENT_FORM = "model_release"
 
 
 class ReviewError(Exception):
     """A decision that cannot be recorded; the message says why and what to do instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelReasons:
+    """One reason and every channel it blocks; `names_channels` when the text itself names them."""
+
+    channels: tuple[str, ...]
+    text: str
+    names_channels: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +49,40 @@ class ReviewStatus:
     clearances: dict[str, policy.Clearance]
     summary: str
     blockers: policy.Blockers
+    channel_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def cleared_channels(self) -> list[str]:
         return [c for c in self.channels if self.clearances[c].cleared]
+
+    def badge(self, approved: bool) -> policy.Badge:
+        """The image's badge on `on`; `approved` says whether an approval is on record."""
+        return policy.badge(self.blockers, self.cleared_channels, approved)
+
+    def channel_reasons(self) -> list[ChannelReasons]:
+        """The reasons that block only some channels, each said once for all the channels it blocks.
+
+        "does not cover Facebook", "does not cover Instagram"… become one "does not cover Facebook,
+        Instagram or X (Twitter)", so `status` does not repeat one sentence per channel.
+        """
+        common = self.common_reasons()
+        groups: dict[str, list[str]] = {}
+        named: dict[str, bool] = {}
+        for channel in self.channels:
+            label = self.channel_labels.get(channel, channel)
+            pattern = re.compile(rf"(?<!\w){re.escape(label)}(?!\w)")
+            for reason in self.clearances[channel].reasons:
+                if reason in common:
+                    continue
+                key = pattern.sub("\0", reason, count=1)
+                groups.setdefault(key, []).append(channel)
+                named[key] = key != reason
+        out = []
+        for key, channels in groups.items():
+            labels = [self.channel_labels.get(c, c) for c in channels]
+            joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+            out.append(ChannelReasons(tuple(channels), key.replace("\0", joined), named[key]))
+        return out
 
     def common_reasons(self) -> list[str]:
         """Reasons that block every channel asked about, in the order the rules give them."""
@@ -69,19 +109,21 @@ class QueueItem:
     image: ImageRecord
     blockers: policy.Blockers
     summary: str
+    badge: policy.Badge = policy.Badge.ATTENTION
 
 
 # --- reading ------------------------------------------------------------------------------------------
 
 
 def form_definitions(consents: Iterable[Consent]) -> dict[policy.FormKey, FormDefinition]:
-    """The latest installed release form (it defines the channel list) plus each consent's own version.
+    """Every installed version of the release form (together they define the channel list, see
+    `all_channels`) plus each consent's own form version.
 
     A version that is not installed is left out; the rules then say so for the faces linked to it.
     """
-    forms: dict[policy.FormKey, FormDefinition] = {}
-    latest = load_form(CURRENT_FORM)
-    forms[(latest.name, latest.version)] = latest
+    forms: dict[policy.FormKey, FormDefinition] = {
+        (form.name, form.version): form for form in installed_versions(CURRENT_FORM)
+    }
     for consent in consents:
         key = (consent.form_name, consent.form_version)
         if key not in forms:
@@ -93,8 +135,9 @@ def form_definitions(consents: Iterable[Consent]) -> dict[policy.FormKey, FormDe
 
 
 def all_channels() -> list[str]:
-    """Channel ids of the current release form, in form order."""
-    return [c.id for c in load_form(CURRENT_FORM).channels]
+    """The channels a reviewer can ask about: those of every installed release form version, newest
+    version's first. The same list `policy.clearance` accepts, so the CLI and the app refuse the same."""
+    return policy.known_channels(form_definitions(()).values())
 
 
 def _linked_consents(catalogue: Catalogue, state: ImageState) -> dict[str, Consent]:
@@ -132,7 +175,13 @@ def status(
         clearances=clearances,
         summary=policy.summary(state, consents, forms, on, wanted[0] if len(wanted) == 1 else None),
         blockers=policy.blockers(state, consents, forms, on),
+        channel_labels={c: policy.channel_label(c, forms.values()) for c in wanted},
     )
+
+
+def image_badge(catalogue: Catalogue, image_id: int, on: date | None = None) -> policy.Badge:
+    """The badge of one image on `on` (default today): what the library, `queue` and `images` show."""
+    return status(catalogue, image_id, on).badge(bool(catalogue.review_approvals(image_id)))
 
 
 def queue(
@@ -149,11 +198,19 @@ def queue(
         state = catalogue.review_state(image.id)
         consents = _linked_consents(catalogue, state)
         forms = form_definitions(consents.values())
+        blockers = policy.blockers(state, consents, forms, on)
+        cleared = []  # only asked for when nothing blocks: otherwise the badge cannot be "cleared"
+        if blockers.total == 0:
+            channels = policy.known_channels(forms.values())
+            cleared = [
+                c for c, cl in policy.clearances(state, consents, forms, channels, on).items() if cl.cleared
+            ]
         items.append(
             QueueItem(
                 image=image,
-                blockers=policy.blockers(state, consents, forms, on),
+                blockers=blockers,
                 summary=policy.summary(state, consents, forms, on),
+                badge=policy.badge(blockers, cleared, approved=False),  # the queue holds no approved image
             )
         )
     return items
@@ -162,40 +219,45 @@ def queue(
 # --- deciding -----------------------------------------------------------------------------------------
 
 
+def _no_such(image_id: int, what: str, count: int, n: int) -> str:
+    """e.g. "image 3 has faces 1 to 3; there is no face 7", "image 3 has only face 1; there is no face 2"."""
+    if count == 0:
+        detected = "detected faces" if what == "face" else "findings"
+        return f"image {image_id} has no {detected}"
+    if count == 1:
+        return f"image {image_id} has only {what} 1; there is no {what} {n}"
+    if count == 2:
+        return f"image {image_id} has {what}s 1 and 2; there is no {what} {n}"
+    return f"image {image_id} has {what}s 1 to {count}; there is no {what} {n}"
+
+
 def _face(state: ImageState, n: int) -> FaceReview:
     for face in state.faces:
         if face.n == n:
             return face
-    if not state.faces:
-        raise ReviewError(f"image {state.image_id} has no detected faces")
-    raise ReviewError(f"image {state.image_id} has faces 1 to {len(state.faces)}; there is no face {n}")
+    raise ReviewError(_no_such(state.image_id, "face", len(state.faces), n))
 
 
 def _finding(state: ImageState, n: int) -> FindingReview:
     for finding in state.findings:
         if finding.n == n:
             return finding
-    if not state.findings:
-        raise ReviewError(f"image {state.image_id} has no findings")
-    raise ReviewError(
-        f"image {state.image_id} has findings 1 to {len(state.findings)}; there is no finding {n}"
-    )
+    raise ReviewError(_no_such(state.image_id, "finding", len(state.findings), n))
 
 
 def consent_warning(consent: Consent, on: date) -> str | None:
-    """Why a consent that may be linked will still not clear an image on `on`, or None."""
-    status_now = consent.effective_status(on)
-    if status_now is ConsentStatus.WITHDRAWN:
-        when = f" on {consent.withdrawn_on.isoformat()}" if consent.withdrawn_on else ""
-        return f"consent {consent.id} was withdrawn{when}: the image will not be cleared while this face is linked to it"
-    if status_now is ConsentStatus.EXPIRED:
-        return (
-            f"consent {consent.id} expired on {consent.expires_on}: "
-            "the image will not be cleared while this face is linked to it"
-        )
-    if not consent.has_signature:
-        return f"consent {consent.id} is not signed: the image will not be cleared until it is"
-    return None
+    """Why a consent that may be linked will still not clear an image on `on`, or None.
+
+    Worded from `policy.consent_defects`, the very rules clearance applies, so the picker warns about
+    everything (withdrawn, expired, unsigned, a minor's release without the guardian's signature…).
+    """
+    form = form_definitions([consent]).get((consent.form_name, consent.form_version))
+    defects = policy.consent_defects(consent, consent.id, form, on)
+    if not defects:
+        return None
+    return "The image will not be cleared while this face is linked to " + "; ".join(
+        [f"{consent.id}, {defects[0]}", *defects[1:]]
+    )
 
 
 def link_face(

@@ -65,6 +65,8 @@ def summary_text(report: ImportReport) -> str:
     text = ", ".join(parts)
     if report.cancelled:
         text = "Import cancelled: " + text + ". Import the same folder again to finish it"
+    if report.stopped:
+        text = f"Import stopped: {text}. {report.stopped}"
     return text
 
 
@@ -158,10 +160,16 @@ class ImportPanel(QFrame):
 
     def finished(self, report: ImportReport) -> None:
         self.report = report
-        failed = bool(unreadable(report))
+        failed = bool(unreadable(report)) or bool(report.stopped)
         self.setProperty("state", "warning" if failed or report.cancelled else "done")
         self._repolish()
-        self.title.setText("Import cancelled" if report.cancelled else "Import finished")
+        self.title.setText(
+            "Import stopped"
+            if report.stopped
+            else "Import cancelled"
+            if report.cancelled
+            else "Import finished"
+        )
         self.status.setText(summary_text(report))
         self.bar.hide()
         self.cancel_button.hide()

@@ -16,14 +16,8 @@ from consentdesk.core.decisions import FindingReview, FindingState
 from consentdesk.core.model import ImageRecord
 from consentdesk.core.store import Catalogue
 
-#: Badge states, in the words shown on the badge (colour is never the only cue).
-STATE_WORDS = {
-    "attention": "Needs attention",
-    "cleared": "Cleared",
-    "approved": "Approved",
-    "rejected": "Rejected",
-    "unreadable": "Could not be read",
-}
+#: Badge states, in the words shown on the badge (colour is never the only cue); the rule is `policy.badge`.
+STATE_WORDS = {b.value: b.words for b in policy.Badge}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,19 +98,11 @@ def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
     status = review.status(catalogue, image.id)
     state = status.state
     confidential = sum(f.severity in policy.BLOCKING_SEVERITIES for f in state.findings)
-    if status.blockers.analysis_error:
-        kind = "unreadable"
+    kind = status.badge(bool(catalogue.review_approvals(image.id))).value
+    if kind == policy.Badge.UNREADABLE:
         summary = state.analysis_error or "This photo has not been checked yet: import it again."
         summary = f"Could not be read: {summary}. Fix or replace the file and import it again."
     else:
-        if state.rejected:
-            kind = "rejected"
-        elif catalogue.review_approvals(image.id):
-            kind = "approved"
-        elif status.blockers.total == 0 and status.cleared_channels:
-            kind = "cleared"
-        else:
-            kind = "attention"
         summary = f"{status.summary}; {_findings_sentence(status)}"
     return LibraryRow(
         image=image,

@@ -22,6 +22,7 @@ from PIL import Image, ImageOps
 
 from consentdesk.core import ids
 from consentdesk.core.lifecycle.records import PaperScan
+from consentdesk.core.picture_check import SCAN, check_picture
 from consentdesk.core.store import Catalogue
 
 RENDER_DPI = 200
@@ -109,9 +110,7 @@ def _pdf_pages(path: Path) -> Iterator[_Page]:
             sorted(Path(tmp).glob("page*.png"), key=lambda p: int(p.stem.split("-")[-1])), 1
         ):
             data = png.read_bytes()
-            with Image.open(png) as im:
-                im.load()
-                yield _Page(n, im.copy(), data, "image/png")
+            yield _Page(n, check_picture(data, SCAN), data, "image/png")
 
 
 def _pages(path: Path) -> Iterator[_Page]:
@@ -122,10 +121,9 @@ def _pages(path: Path) -> Iterator[_Page]:
         yield from _pdf_pages(path)
         return
     data = path.read_bytes()
-    with Image.open(path) as im:
-        im.load()
-        mime = Image.MIME.get(im.format or "", "application/octet-stream")
-        yield _Page(1, im.copy(), data, mime)
+    picture = check_picture(data, SCAN)  # decoded in full and sized in pixels before anything is stored
+    mime = Image.MIME.get(picture.format or "", "application/octet-stream")
+    yield _Page(1, picture, data, mime)
 
 
 def scan_forms(catalogue: Catalogue, files: Iterable[str | Path]) -> list[ScanResult]:
