@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "consentdesk.cli.image_cmds",
     "consentdesk.cli.review_cmds",
     "consentdesk.cli.lifecycle_cmds",
+    "consentdesk.cli.catalogue_cmds",
 )
 
 

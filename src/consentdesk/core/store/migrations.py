@@ -522,6 +522,31 @@ POSTGRESQL_SCRIPTS: dict[int, str] = {
     """,
 }
 
+#: 6: which audit entries of other catalogues a copy has already brought in (`consentdesk catalogue copy`):
+#: the source entry's hash -> the entry in this chain that carries it, so copying again adds nothing twice.
+SQLITE_SCRIPTS[6] = """
+    CREATE TABLE audit_copies (
+        source_hash TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL REFERENCES audit(seq)
+    );
+    CREATE INDEX audit_copies_seq ON audit_copies(seq);
+    CREATE TRIGGER audit_copies_append_only_update BEFORE UPDATE ON audit_copies
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TRIGGER audit_copies_append_only_delete BEFORE DELETE ON audit_copies
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    """
+POSTGRESQL_SCRIPTS[6] = """
+    CREATE TABLE audit_copies (
+        source_hash text PRIMARY KEY,
+        seq bigint NOT NULL REFERENCES audit(seq)
+    );
+    CREATE INDEX audit_copies_seq ON audit_copies(seq);
+    CREATE TRIGGER audit_copies_append_only BEFORE UPDATE OR DELETE ON audit_copies
+        FOR EACH ROW EXECUTE FUNCTION cd_refuse('the audit trail is append-only');
+    CREATE TRIGGER audit_copies_no_truncate BEFORE TRUNCATE ON audit_copies
+        FOR EACH STATEMENT EXECUTE FUNCTION cd_refuse('the audit trail is append-only');
+    """
+
 LATEST_VERSION = max(max(SQLITE_SCRIPTS), max(POSTGRESQL_SCRIPTS))
 
 
