@@ -5,6 +5,7 @@ new, and reports conflicting records instead of merging them."""
 from __future__ import annotations
 
 import io
+import time
 from datetime import date
 from pathlib import Path
 
@@ -225,6 +226,24 @@ def test_offline_laptop_hands_in_only_its_new_work(tmp_path: Path, pg_url: str):
     again = copy_between(laptop_path, pg_url)
     assert again.ok and not any(c.added for c in again.tables.values())
 
+    # The laptop is refreshed from the register. Handing in again brings only the laptop's record of that
+    # refresh (one audit entry, no summary of its own); after that, copying either way adds nothing.
+    refresh = copy_between(pg_url, laptop_path)
+    assert refresh.ok and refresh.tables["consents"].added == 1  # the office's record
+    back = copy_between(laptop_path, pg_url)
+    assert {name: c.added for name, c in back.tables.items() if c.added} == {"audit": 1, "audit_copies": 1}
+    for source, dest in ((pg_url, laptop_path), (laptop_path, pg_url), (pg_url, laptop_path)):
+        settled = copy_between(source, dest)
+        assert settled.ok and not any(c.added for c in settled.tables.values()), (source, dest)
+    with (
+        Catalogue.open(laptop_path, create=False) as laptop,
+        Catalogue.open(pg_url, create=False) as register,
+    ):
+        assert laptop.verify_audit().ok and register.verify_audit().ok
+        mine, theirs = dump(laptop), dump(register)
+        for table in ("form_ids", "consents", "consent_files"):
+            assert mine[table] == theirs[table], table
+
 
 def test_conflicting_record_is_reported_and_not_merged(tmp_path: Path, catalogue_locator: str):
     with Catalogue.open(catalogue_locator) as register:
@@ -292,3 +311,84 @@ def test_refuses_a_damaged_source_chain_and_the_same_catalogue_twice(tmp_path: P
     assert not (tmp_path / "copy.sqlite").exists()  # a failed copy leaves no half-made file
     with pytest.raises(CopyError, match="both the source and the destination"):
         copy_between(desk_path, str(tmp_path / "." / "desk.sqlite"))
+
+
+def test_decisions_made_on_both_sides_since_they_parted(tmp_path: Path, catalogue_locator: str):
+    """The newest decision counts, so an older one from the laptop must not silently overrule a later one
+    taken in the register: it is reported. A newer one from the laptop is handed in and counts."""
+    with Catalogue.open(catalogue_locator) as register:
+        made = fill_desk(register, tmp_path)
+    laptop_path = tmp_path / "laptop.sqlite"
+    copy_between(catalogue_locator, laptop_path)
+    with Catalogue.open(laptop_path, create=False) as laptop:
+        decide_face(laptop, made["image"], B, "not_a_person")  # earlier
+        laptop.add_image_review(made["image"], "rejected", "wrong backdrop")  # earlier
+    time.sleep(1.1)  # decision times have one-second resolution
+    with Catalogue.open(catalogue_locator, create=False) as register:
+        decide_face(register, made["image"], B, "unresolved")  # later
+    with Catalogue.open(laptop_path, create=False) as laptop:
+        decide_face(laptop, made["image"], A, "blur")  # later still, on a face the register left alone
+
+    report = copy_between(laptop_path, catalogue_locator)
+    assert (
+        len(report.conflicts) == 1 and "older than the destination's newest decision" in report.conflicts[0]
+    )
+    assert report.tables["face_decisions"].added == 1 and report.tables["image_reviews"].added == 1
+    with Catalogue.open(catalogue_locator, create=False) as register:
+        faces = {f.n: f.state for f in register.review_state(made["image"]).faces}
+        assert faces == {1: "blur", 2: "unresolved"}
+        assert register.review_state(made["image"]).rejected
+        assert register.verify_audit().ok
+
+
+def test_a_version_5_catalogue_gains_the_copy_table(catalogue_locator: str):
+    """Catalogues made before copying existed are upgraded (migration 6) on both engines when opened."""
+    from sqlalchemy import create_engine
+
+    from consentdesk.core.store import migrations
+
+    with Catalogue.open(catalogue_locator):
+        pass
+    url = catalogue_locator if "://" in catalogue_locator else f"sqlite:///{catalogue_locator}"
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE audit_copies")
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA user_version = 5")
+        else:
+            conn.exec_driver_sql("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    engine.dispose()
+    with Catalogue.open(catalogue_locator) as cat:
+        assert cat.schema_version == migrations.LATEST_VERSION == 6
+        assert cat.audit_entries()[-1].details["applied"] == [6]
+        assert cat.verify_audit().ok
+
+
+def test_an_older_analysis_from_the_laptop_is_reported_not_made_current(tmp_path: Path, pg_url: str):
+    with Catalogue.open(pg_url) as register:
+        made = fill_desk(register, tmp_path)
+    laptop_path = tmp_path / "laptop.sqlite"
+    copy_between(pg_url, laptop_path)
+
+    def recheck(where: str | Path, faces: list[list[int]]) -> None:
+        analysis = Analysis(
+            path="a.jpg",
+            width=GROUP_SIZE[0],
+            height=GROUP_SIZE[1],
+            faces=tuple(Face(Box.from_list(b), 0.9) for b in faces),
+            analyser_version="test-2",
+        )
+        with Catalogue.open(where, create=False) as cat:
+            cat.save_analysis(made["image"], analysis)
+
+    recheck(laptop_path, [A])
+    time.sleep(1.1)  # analysis times have one-second resolution
+    recheck(pg_url, [A, B, [700, 100, 80, 100]])
+    with Catalogue.open(pg_url, create=False) as register:
+        current = register.current_analysis(made["image"])
+
+    report = copy_between(laptop_path, pg_url)
+    assert any("older than the destination's current one" in c for c in report.conflicts)
+    assert report.tables["analyses"].added == 0 and report.tables["analyses"].skipped == 1
+    with Catalogue.open(pg_url, create=False) as register:
+        assert register.current_analysis(made["image"]) == current

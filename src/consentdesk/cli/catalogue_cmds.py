@@ -58,6 +58,10 @@ def cmd_copy(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+#: Row labels for the tables whose names do not say what they hold.
+_LABELS = {"form_ids": "form ids", "audit": "audit entries"}
+
+
 def _progress(what: str, done: int) -> None:
     print(f"\rcopying {what}: {done}        ", end="", file=sys.stderr, flush=True)
 
@@ -65,10 +69,11 @@ def _progress(what: str, done: int) -> None:
 def _print_report(report, source: str, destination: str) -> None:  # noqa: ANN001 - a CopyReport
     how = "new catalogue, exact copy" if report.mode == "new" else "merged into the existing catalogue"
     print(f"Copied {source} -> {destination} ({how}).")
-    width = max((len(name) for name in report.tables), default=5)
+    rows = {_LABELS.get(name, name): count for name, count in report.tables.items() if name != "audit_copies"}
+    width = max(len(label) for label in rows)
     print(f"  {'':<{width}}  {'added':>8}  {'already there':>13}  {'not copied':>10}")
-    for name, count in report.tables.items():
-        print(f"  {name:<{width}}  {count.added:>8}  {count.present:>13}  {count.skipped:>10}")
+    for label, count in rows.items():
+        print(f"  {label:<{width}}  {count.added:>8}  {count.present:>13}  {count.skipped:>10}")
     print(
         f"Audit trail: source {_chain(report.source_chain_ok, report.source_chain_entries)}; "
         f"destination {_chain(report.destination_chain_ok, report.destination_chain_entries)}."

@@ -13,7 +13,8 @@ Two ways, chosen by the destination:
   Each source audit entry is appended once as an `audit.copied` entry carrying the original (its seq,
   time, actor, action, subject, details and hash); `audit_copies` remembers which source hashes are
   already carried, including those a copied entry itself carried, so a chain of copies
-  (laptop → register → desk) never brings an entry in twice.
+  (laptop → register → desk) never brings an entry in twice, and copying back and forth settles. A
+  `catalogue.copied` summary entry follows when records were added or conflicts found.
 
 History is only appended in time order: the store treats the newest row (highest id) as current, so a
 source analysis or decision older than the destination's newest one for the same photo, face or finding
@@ -178,6 +179,7 @@ def _remove_new_file(path: Path) -> None:
 def copy_catalogue(source: Catalogue, dest: Catalogue, progress: Progress | None = None) -> CopyReport:
     """Copy everything in `source` into `dest` (verbatim when `dest` holds no catalogue yet, else merged)."""
     report = CopyReport(source.display_name, dest.display_name, "new" if _is_empty(dest) else "merge")
+    report.tables = {table.name: TableCount() for table in _ALL_TABLES}  # one fixed order in every report
     src_chain = source.verify_audit()
     report.source_chain_entries, report.source_chain_ok = src_chain.entries, src_chain.ok
     if not src_chain.ok:
@@ -198,8 +200,8 @@ def copy_catalogue(source: Catalogue, dest: Catalogue, progress: Progress | None
             _copy_verbatim(sconn, dconn, dest, report, tick)
         else:
             _Merge(source, dest, sconn, dconn, report, tick).run()
-        if report.mode == "new" or report.conflicts or any(c.added for c in report.tables.values()):
-            _append_summary(source, dest, sconn, report)  # a copy that found nothing new leaves no trace
+        if report.mode == "new" or report.conflicts or _records_added(report):
+            _append_summary(source, dest, sconn, report)
         chain = dest.verify_audit()  # inside the transaction: sees the copy before it is committed
         report.destination_chain_entries, report.destination_chain_ok = chain.entries, chain.ok
         if not chain.ok:
@@ -208,6 +210,13 @@ def copy_catalogue(source: Catalogue, dest: Catalogue, progress: Progress | None
                 "nothing was saved."
             )
     return report
+
+
+def _records_added(report: CopyReport) -> bool:
+    """Whether records (not only audit entries) were added. A run that brought in nothing, or only audit
+    entries (each `audit.copied` entry names its source itself), writes no summary entry: otherwise copying
+    back and forth would never settle, each side's summary being new to the other."""
+    return any(c.added for name, c in report.tables.items() if name not in ("audit", "audit_copies"))
 
 
 def _append_summary(source: Catalogue, dest: Catalogue, sconn: Connection, report: CopyReport) -> None:
