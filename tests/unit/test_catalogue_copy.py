@@ -312,6 +312,21 @@ def test_refuses_a_damaged_source_chain_and_the_same_catalogue_twice(tmp_path: P
     with pytest.raises(CopyError, match="both the source and the destination"):
         copy_between(desk_path, str(tmp_path / "." / "desk.sqlite"))
 
+    good_path, register_path = tmp_path / "good.sqlite", tmp_path / "register.sqlite"
+    with Catalogue.open(good_path) as good:
+        add_person(good, "Good Person")
+    with Catalogue.open(register_path) as register:
+        add_person(register, "Register Person")
+        conn = raw_connection(register)
+        conn.execute("DROP TRIGGER audit_append_only_delete")
+        conn.execute("DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)")
+        conn.close()
+        damaged = dump(register)
+    with pytest.raises(CopyError, match="damaged"):
+        copy_between(good_path, register_path)
+    with Catalogue.open(register_path, create=False) as register:
+        assert dump(register) == damaged  # nothing was copied into a register whose trail is damaged
+
 
 def test_decisions_made_on_both_sides_since_they_parted(tmp_path: Path, catalogue_locator: str):
     """The newest decision counts, so an older one from the laptop must not silently overrule a later one

@@ -39,6 +39,7 @@ from sqlalchemy import Connection, Integer, Table, func, insert, inspect, select
 
 from consentdesk.core import audit
 from consentdesk.core.store import schema as t
+from consentdesk.core.store.audit_trail import _batched_rows
 from consentdesk.core.store.base import utc_now
 from consentdesk.core.store.catalogue import Catalogue, _prepare_file
 from consentdesk.core.store.engine import make_engine
@@ -53,6 +54,8 @@ _BATCH = 500
 _BLOB_BATCH = 50
 _IMAGE_BATCH = 200
 _HEAD_KEYS = ("audit_head_seq", "audit_head_hash")
+#: Stands for the id of a row this run inserts (newer than every row already there).
+_INSERTED = 2**62
 _ALL_TABLES = (*t.COPY_ORDER, t.audit, t.audit_copies)
 _CONSENT_CONTENT = (
     "form_name",
@@ -180,22 +183,25 @@ def copy_catalogue(source: Catalogue, dest: Catalogue, progress: Progress | None
     """Copy everything in `source` into `dest` (verbatim when `dest` holds no catalogue yet, else merged)."""
     report = CopyReport(source.display_name, dest.display_name, "new" if _is_empty(dest) else "merge")
     report.tables = {table.name: TableCount() for table in _ALL_TABLES}  # one fixed order in every report
-    src_chain = source.verify_audit()
-    report.source_chain_entries, report.source_chain_ok = src_chain.entries, src_chain.ok
-    if not src_chain.ok:
-        raise CopyError(
-            f"the audit trail of {source.display_name} is damaged ({src_chain.problems[0]}); it was not "
-            "copied. Run `consentdesk audit verify` on it and restore a backup."
-        )
-    if report.mode == "merge":
-        before = dest.verify_audit()
-        if not before.ok:
-            raise CopyError(
-                f"the audit trail of {dest.display_name} is damaged ({before.problems[0]}); nothing was "
-                "copied into it."
-            )
     tick = progress or (lambda _what, _n: None)
     with source._snapshot() as sconn, dest.transaction() as dconn:
+        # Both chains are checked in the same snapshot / transaction the copy reads and writes, so what is
+        # copied is exactly what was verified; raising here leaves the destination untouched.
+        src_chain = _verify_chain(sconn)
+        report.source_chain_entries, report.source_chain_ok = src_chain.entries, src_chain.ok
+        if not src_chain.ok:
+            raise CopyError(
+                f"the audit trail of {source.display_name} is damaged ({src_chain.problems[0]}); nothing was "
+                "copied. Run `consentdesk audit verify` on it and restore a backup."
+            )
+        if report.mode == "merge":
+            dest._audit_head(lock=True)  # one copy at a time, and no one appends half-way through it
+            before = dest.verify_audit()
+            if not before.ok:
+                raise CopyError(
+                    f"the audit trail of {dest.display_name} is damaged ({before.problems[0]}); nothing was "
+                    "copied into it."
+                )
         if report.mode == "new":
             _copy_verbatim(sconn, dconn, dest, report, tick)
         else:
@@ -210,6 +216,14 @@ def copy_catalogue(source: Catalogue, dest: Catalogue, progress: Progress | None
                 "nothing was saved."
             )
     return report
+
+
+def _verify_chain(conn: Connection) -> audit.AuditReport:
+    """`verify_audit` on an open connection (the source's snapshot)."""
+    head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value).where(t.meta.c.key.in_(_HEAD_KEYS))).all())
+    return audit.verify_chain(
+        _batched_rows(conn, None), int(head.get("audit_head_seq", -1)), head.get("audit_head_hash", "")
+    )
 
 
 def _records_added(report: CopyReport) -> bool:
@@ -335,7 +349,6 @@ class _Merge:
         self.report.conflicts.append(sentence)
 
     def run(self) -> None:
-        self.dest._audit_head(lock=True)  # one copy at a time, and no one appends half-way through it
         before = {table.name: _count(self.d, table) for table in _ALL_TABLES}
         self.form_ids()
         self.consents()
@@ -712,6 +725,7 @@ class _ImageBatch:
             if r.image_id not in newest or r.id > newest[r.image_id][0]:
                 newest[r.image_id] = (r.id, r.analysed_at)
         present: list[int] = []
+        pending: list[tuple[int, dict[str, Any]]] = []
         for row in m.s.execute(select(a).where(a.c.image_id.in_(source_images)).order_by(a.c.id)):
             if row.image_id in self.skipped_images:
                 count.skipped += 1
@@ -732,10 +746,12 @@ class _ImageBatch:
                 )
                 continue
             values = {k: v for k, v in row._mapping.items() if k not in ("id", "image_id")}
-            new_id = _insert_returning_ids(m.d, a, [{**values, "image_id": here}])[0]
-            self.analysis_map[row.id] = new_id
-            newest[here] = (new_id, row.analysed_at)
-            count.added += 1
+            pending.append((row.id, {**values, "image_id": here}))
+            newest[here] = (_INSERTED, row.analysed_at)  # inserted after all that is here: the current one
+        ids = _insert_returning_ids(m.d, a, [values for _, values in pending])
+        for (source_id, _), new_id in zip(pending, ids, strict=True):
+            self.analysis_map[source_id] = new_id
+        count.added += len(pending)
         self.parts(t.faces, self.face_map, present)
         self.parts(t.findings, self.finding_map, present)
 
@@ -793,6 +809,7 @@ class _ImageBatch:
             tid = r._mapping[target]
             if tid not in newest or r.id > newest[tid][0]:
                 newest[tid] = (r.id, r.decided_at)
+        pending: list[dict[str, Any]] = []
         for row in m.s.execute(select(table).where(table.c.image_id.in_(source_images)).order_by(table.c.id)):
             values = row._mapping
             here_target = mapping.get(values[target])
@@ -814,10 +831,12 @@ class _ImageBatch:
                 continue
             new = {k: v for k, v in values.items() if k != "id"}
             new.update(image_id=m.image_map[row.image_id], **{target: here_target})
-            new_id = _insert_returning_ids(m.d, table, [new])[0]
+            pending.append(new)
             theirs.add(key)
-            newest[here_target] = (new_id, row.decided_at)
-            count.added += 1
+            newest[here_target] = (_INSERTED, row.decided_at)
+        if pending:
+            m.d.execute(insert(table), pending)  # in source order: their ids keep the order they were made in
+        count.added += len(pending)
 
     def image_reviews(self) -> None:
         m, r = self.m, t.image_reviews
@@ -830,6 +849,7 @@ class _ImageBatch:
             if row.image_id not in newest or row.id > newest[row.image_id][0]:
                 newest[row.image_id] = (row.id, row.decided_at)
         source_images = [i["id"] for i in self.rows]
+        pending: list[dict[str, Any]] = []
         for row in m.s.execute(select(r).where(r.c.image_id.in_(source_images)).order_by(r.c.id)):
             here = m.image_map.get(row.image_id)
             if here is None:
@@ -847,10 +867,12 @@ class _ImageBatch:
                 )
                 continue
             values = {k: v for k, v in row._mapping.items() if k != "id"}
-            new_id = _insert_returning_ids(m.d, r, [{**values, "image_id": here}])[0]
+            pending.append({**values, "image_id": here})
             theirs.add(key)
-            newest[here] = (new_id, row.decided_at)
-            count.added += 1
+            newest[here] = (_INSERTED, row.decided_at)
+        if pending:
+            m.d.execute(insert(r), pending)
+        count.added += len(pending)
 
     def approvals(self) -> None:
         m, a, ch = self.m, t.approvals, t.approval_channels
