@@ -296,6 +296,11 @@ def test_erasure_is_never_undone_by_a_copy(tmp_path: Path, pg_url: str):
         assert erased.status is ConsentStatus.ERASED and erased.answers == {}
         assert register.images_linked_to(made["person"].id) == {}
         assert register.consent_file(made["person"].id, "signature") is None
+    # The other way, the laptop is told to erase too; its copy is not touched by the copy.
+    back = copy_between(pg_url, laptop_path)
+    assert any(made["person"].id in c and "erased in the source" in c for c in back.conflicts)
+    with Catalogue.open(laptop_path, create=False) as laptop:
+        assert laptop.get_consent(made["person"].id).status is ConsentStatus.ACTIVE
 
 
 def test_refuses_a_damaged_source_chain_and_the_same_catalogue_twice(tmp_path: Path):

@@ -68,7 +68,8 @@ def _progress(what: str, done: int) -> None:
 
 def _print_report(report, source: str, destination: str) -> None:  # noqa: ANN001 - a CopyReport
     how = "new catalogue, exact copy" if report.mode == "new" else "merged into the existing catalogue"
-    print(f"Copied {source} -> {destination} ({how}).")
+    but = f", except {len(report.conflicts)} record(s) in conflict" if report.conflicts else ""
+    print(f"Copied {source} -> {destination} ({how}){but}.")
     rows = {_LABELS.get(name, name): count for name, count in report.tables.items() if name != "audit_copies"}
     width = max(len(label) for label in rows)
     print(f"  {'':<{width}}  {'added':>8}  {'already there':>13}  {'not copied':>10}")
@@ -83,7 +84,8 @@ def _print_report(report, source: str, destination: str) -> None:  # noqa: ANN00
         for sentence in report.conflicts:
             print(f"  - {sentence}")
         print(
-            "Resolve each one in the catalogue named, then copy again: what is already there is not added twice."
+            "Each needs a person to decide which is right, looking at the record in both catalogues. "
+            "Copying again later adds only what is still missing."
         )
     else:
         print("No conflicts: everything was copied and verified.")
