@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "consentdesk.cli.review_cmds",
     "consentdesk.cli.lifecycle_cmds",
     "consentdesk.cli.team_cmds",
+    "consentdesk.cli.catalogue_cmds",
 )
 
 

@@ -8,6 +8,7 @@ only from a locator, so the same code runs on a desk's SQLite file and on a team
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 from pathlib import Path
 
@@ -120,7 +121,11 @@ class Catalogue(MaintenanceStore, ConsentStore):
             applied = migrate(conn)
             if version == 0:
                 self._start_chain()
-                self.append_audit("catalogue.created", None, {"schema": LATEST_VERSION})
+                # A random chain id: two catalogues never share an audit entry (hash) by coincidence, which
+                # is how `catalogue copy` tells entries it already brought in (store/copy.py).
+                self.append_audit(
+                    "catalogue.created", None, {"schema": LATEST_VERSION, "chain": secrets.token_hex(16)}
+                )
             else:
                 self.append_audit(
                     "catalogue.upgraded", None, {"from": version, "to": LATEST_VERSION, "applied": applied}

@@ -536,6 +536,16 @@ SQLITE_SCRIPTS[6] = """
         stored_at TEXT NOT NULL,
         stored_by TEXT NOT NULL
     );
+    -- Source audit entries already carried in by `catalogue copy` (so a second copy adds nothing).
+    CREATE TABLE audit_copies (
+        source_hash TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL REFERENCES audit(seq)
+    );
+    CREATE INDEX audit_copies_seq ON audit_copies(seq);
+    CREATE TRIGGER audit_copies_append_only_update BEFORE UPDATE ON audit_copies
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TRIGGER audit_copies_append_only_delete BEFORE DELETE ON audit_copies
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
     """
 
 POSTGRESQL_SCRIPTS[6] = r"""
@@ -551,10 +561,27 @@ POSTGRESQL_SCRIPTS[6] = r"""
     -- Photos are already compressed: storing them as they are saves the server the work.
     ALTER TABLE photo_files ALTER COLUMN data SET STORAGE EXTERNAL;
 
+    CREATE TABLE audit_copies (
+        source_hash text PRIMARY KEY,
+        seq bigint NOT NULL REFERENCES audit(seq)
+    );
+    CREATE INDEX audit_copies_seq ON audit_copies(seq);
+    CREATE TRIGGER audit_copies_append_only BEFORE UPDATE OR DELETE ON audit_copies
+        FOR EACH ROW EXECUTE FUNCTION cd_refuse('the audit trail is append-only');
+    CREATE TRIGGER audit_copies_no_truncate BEFORE TRUNCATE ON audit_copies
+        FOR EACH STATEMENT EXECUTE FUNCTION cd_refuse('the audit trail is append-only');
+
     -- Every "who" column is the signed-in person, whatever the client sent.
+    CREATE FUNCTION cd_copying() RETURNS boolean LANGUAGE sql STABLE AS $$
+        SELECT coalesce(current_setting('consentdesk.copying', true), '') = 'on'
+           AND pg_has_role(session_user, (SELECT tableowner FROM pg_tables WHERE tablename = 'audit'
+                                          AND schemaname = current_schema()), 'USAGE')
+    $$;
     CREATE FUNCTION cd_fill_actor() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[0], session_user::text));
+        IF NOT cd_copying() THEN
+            NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[0], session_user::text));
+        END IF;
         RETURN NEW;
     END $$;
     CREATE TRIGGER form_ids_actor BEFORE INSERT ON form_ids
@@ -591,9 +618,7 @@ POSTGRESQL_SCRIPTS[6] = r"""
         head_seq bigint;
         head_hash text;
     BEGIN
-        IF coalesce(current_setting('consentdesk.copying', true), '') = 'on'
-           AND pg_has_role(session_user, (SELECT tableowner FROM pg_tables WHERE tablename = 'audit'
-                                          AND schemaname = current_schema()), 'USAGE') THEN
+        IF cd_copying() THEN
             RETURN NEW;
         END IF;
         IF NEW.actor IS DISTINCT FROM session_user::text THEN

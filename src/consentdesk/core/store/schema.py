@@ -94,6 +94,14 @@ audit = Table(
     Column("hash", Text, nullable=False),
 )
 
+#: Audit entries of another catalogue that a copy appended here: source entry hash -> the entry carrying it.
+audit_copies = Table(
+    "audit_copies",
+    metadata,
+    Column("source_hash", Text, primary_key=True),
+    Column("seq", Integer, nullable=False),
+)
+
 shoots = Table(
     "shoots",
     metadata,
