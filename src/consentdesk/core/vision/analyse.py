@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from consentdesk.core import imaging
+from consentdesk.core.minimise import CONFIDENTIAL_MARKING, mask_finding_text
 from consentdesk.core.model import Analysis, Box, Face, Finding, FindingKind, Severity
 from consentdesk.core.vision import pii
 from consentdesk.core.vision.codes import Code, read_codes
@@ -143,17 +144,12 @@ class Analyser:
         for m in pii.find_pii([ln.text for ln in trusted]):
             covered.update(m.lines)
             box = _union(trusted[i].bbox() for i in m.lines)
-            out.append(Finding(m.kind, _to_original(*box, scale, width, height), m.text, m.severity))
+            text = CONFIDENTIAL_MARKING if m.kind is FindingKind.TEXT else m.text
+            out.append(_finding(m.kind, _to_original(*box, scale, width, height), text, m.severity))
         for i, ln in enumerate(trusted):
             if i not in covered and sum(c.isalnum() for c in ln.text) >= 4 and ln.score >= 0.7:
-                out.append(
-                    Finding(
-                        FindingKind.TEXT,
-                        _to_original(*ln.bbox(), scale, width, height),
-                        ln.text,
-                        Severity.LOW,
-                    )
-                )
+                box = _to_original(*ln.bbox(), scale, width, height)
+                out.append(_finding(FindingKind.TEXT, box, "", Severity.LOW))
         return out
 
     def _code_findings(self, codes: list[Code], scale: float, width: int, height: int) -> list[Finding]:
@@ -161,11 +157,16 @@ class Analyser:
         for code in codes:
             box = _to_original(*code.bbox(), scale, width, height)
             kind = FindingKind.QR_CODE if code.is_matrix else FindingKind.BARCODE
-            out.append(Finding(kind, box, f"{code.format}: {code.text}", Severity.MEDIUM))
+            out.append(_finding(kind, box, f"{code.format}: {code.text}", Severity.MEDIUM))
             for m in pii.find_pii([code.text]):  # e.g. an ISBT 128 donation number encoded in the bars
                 if m.kind in pii.PERSONAL_KINDS:
-                    out.append(Finding(m.kind, box, m.text, m.severity))
+                    out.append(_finding(m.kind, box, m.text, m.severity))
         return out
+
+
+def _finding(kind: FindingKind, box: Box, text: str, severity: Severity) -> Finding:
+    """Every finding is built here, so its text is masked before it leaves the analyser."""
+    return Finding(kind, box, mask_finding_text(kind, text), severity)
 
 
 def _resize(rgb: np.ndarray, f: float) -> np.ndarray:
