@@ -101,7 +101,8 @@ def test_names_beside_labels_and_in_lists():
     assert kinds(["Patient:", "SMITH, John"])[K.PERSON_NAME] == ["SMITH John"]
     assert kinds(["Donor: Aisha Khan"])[K.PERSON_NAME] == ["Aisha Khan"]
     assert len(kinds(["Rota", "Alice Brown", "Peter Jones", "Sarah Khan"])[K.PERSON_NAME]) == 3
-    assert K.PERSON_NAME not in kinds(["Alice Brown"])  # a lone title-case pair is not enough
+    assert kinds(["Alice Brown"])[K.PERSON_NAME] == ["Alice Brown"]  # a badge: known given name + surname
+    assert K.PERSON_NAME not in kinds(["Costa Coffee"])  # a surname and a common word: a brand
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from consentdesk.core.model import FindingKind, Severity
+from consentdesk.core.vision import names, plates
 
 #: Kinds that are personal data (what a clean photo must never produce).
 PERSONAL_KINDS = frozenset(
@@ -28,6 +29,7 @@ PERSONAL_KINDS = frozenset(
         FindingKind.PHONE,
         FindingKind.EMAIL,
         FindingKind.DONATION_NUMBER,
+        FindingKind.VEHICLE_PLATE,
     }
 )
 
@@ -65,7 +67,14 @@ _DIGIT_FIX = str.maketrans(
 _LETTER_FIX = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"})
 
 #: A run that is "mostly digits" as OCR reads it: digits, look-alike letters, spaces and dashes.
-_NUMERIC_RUN = re.compile(r"(?<![A-Za-z0-9])[0-9OoIl|SB][0-9OoIl|SBZG \-]{6,18}[0-9OoIl|SB](?![A-Za-z0-9])")
+_NUMERIC_RUN = re.compile(r"(?<![A-Za-z0-9])[0-9OoIl|SB][0-9OoIl|SBZG \-]{6,24}[0-9OoIl|SB](?![A-Za-z0-9])")
+#: Where OCR glued a word to a number ("NHS9434765919", "10:30Aisha"): split at letter/digit seams.
+_GLUED = re.compile(r"(?<=[A-Za-z]{2})(?=[0-9])|(?<=[0-9]{2})(?=[A-Za-z]{2})|(?<=[.:])(?=[0-9])")
+
+
+def unglue(text: str) -> str:
+    """'NHS9434765919' -> 'NHS 9434765919'; 'No.943' -> 'No. 943'. Recognisers run on both forms."""
+    return _GLUED.sub(" ", text)
 
 
 def digits_of(text: str) -> str:
@@ -100,7 +109,7 @@ def _grouped_like_nhs(raw: str) -> bool:
 # ---------------------------------------------------------------------------- donation numbers (ISBT 128)
 
 _ISBT = re.compile(
-    r"(?<![A-Za-z0-9])=?([A-Z])\s?([0-9OIl]{4})\s?([0-9OIl]{2})\s?([0-9OIl]{6})(?:\s?([0-9A-Z]{1,2}))?(?![a-z0-9])"
+    r"(?<![A-Za-z0-9])=?([A-Z])\s?([0-9OIl]{4})\s?([0-9OIl]{2})\s?([0-9OIl]{6})(?:\s?([0-9A-Z]{1,2}))?(?![A-Za-z0-9])"
 )
 
 
@@ -401,21 +410,6 @@ def _label_names(lines: Sequence[str]) -> list[tuple[str, tuple[int, ...]]]:
     return out
 
 
-def _list_names(lines: Sequence[str]) -> list[tuple[str, tuple[int, ...]]]:
-    """Three or more consecutive lines that are each 'Firstname Lastname' look like a list of people."""
-    out: list[tuple[str, tuple[int, ...]]] = []
-    run: list[tuple[str, int]] = []
-    for i, line in enumerate([*lines, ""]):
-        name = _clean_name(re.sub(r"^\s*(?:\d+[.)]|[-*•])\s*", "", line))
-        if name and 2 <= len(name.split()) <= 3:
-            run.append((name, i))
-            continue
-        if len(run) >= 3:
-            out.extend((n, (j,)) for n, j in run)
-        run = []
-    return out
-
-
 # ---------------------------------------------------------------------------- confidential words
 
 _CONFIDENTIAL = re.compile(
@@ -451,6 +445,8 @@ def find_pii(lines: Sequence[str]) -> list[PiiMatch]:
 
     high = Severity.HIGH
     for text, idx in _windows(lines):
+        if unglue(text) != text:
+            text = f"{text} ~~ {unglue(text)}"  # both forms: a value is found in either
         for v in _nhs_candidates(text):
             add(FindingKind.NHS_NUMBER, v, high, idx)
         for v in _donation_numbers(text):
@@ -473,8 +469,18 @@ def find_pii(lines: Sequence[str]) -> list[PiiMatch]:
             elif labelled_form and len(idx) == 1:
                 add(FindingKind.DATE_OF_BIRTH, v, Severity.MEDIUM, idx)
 
-    for name, idx in _label_names(lines) + _list_names(lines):
+    for name, idx in _label_names(lines):
         add(FindingKind.PERSON_NAME, name, high, idx)
+    labelled_lines = {i for _, idx in _label_names(lines) for i in idx}
+    for hit in names.find_names(lines):
+        if hit.line not in labelled_lines:
+            add(FindingKind.PERSON_NAME, hit.text, high, (hit.line,))
+
+    taken = {i for m in found.values() for i in m.lines if m.kind is not FindingKind.PERSON_NAME}
+    for i, line in enumerate(lines):
+        plate = plates.find_plate(line)
+        if plate and i not in taken and not _postcodes(line):
+            add(FindingKind.VEHICLE_PLATE, plate, high, (i,))
 
     for i, line in enumerate(lines):
         m = _ADDRESS_LABEL.match(line)
@@ -486,7 +492,32 @@ def find_pii(lines: Sequence[str]) -> list[PiiMatch]:
         if _CONFIDENTIAL.search(line):
             add(FindingKind.TEXT, _CONFIDENTIAL.search(line).group(0), Severity.MEDIUM, (i,))
 
-    return _drop_shadowed(list(found.values()))
+    matches = _drop_shadowed(list(found.values()))
+    if _is_receipt(lines):  # a shop's address and phone on its receipt are business details
+        matches = [m for m in matches if m.kind not in _BUSINESS_DETAILS]
+    return matches
+
+
+_RECEIPT_MARKERS = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\b(?:sub\s?)?total\b",
+        r"\bvat\b",
+        r"£\s?\d",
+        r"\bchange\b",
+        r"\bcard\b",
+        r"\bcash\b",
+        r"\breceipt\b",
+        r"\bbalance\s+due\b",
+        r"\bthank\s+you\s+for\s+shopping\b",
+    )
+]
+_BUSINESS_DETAILS = {FindingKind.ADDRESS, FindingKind.POSTCODE, FindingKind.PHONE, FindingKind.EMAIL}
+
+
+def _is_receipt(lines: Sequence[str]) -> bool:
+    """Two or more different till-receipt markers in one block of text."""
+    return sum(any(p.search(line) for line in lines) for p in _RECEIPT_MARKERS) >= 2
 
 
 def _drop_shadowed(matches: list[PiiMatch]) -> list[PiiMatch]:
