@@ -239,10 +239,24 @@ def zipf(word: str) -> float:
     return zipf_frequency(word, "en")
 
 
+_LETTER_LOOKALIKES = str.maketrans({"0": "o", "1": "l", "5": "s", "8": "B", "|": "l"})
+
+
+def _fix_lookalikes(token: str) -> str:
+    """'0liver' -> 'Oliver', 'Ke1ly' -> 'Kelly': a digit inside an otherwise alphabetic word is a letter."""
+    digits = sum(c in "0158|" for c in token)
+    if not digits or digits > 2 or sum(c.isalpha() for c in token) < 2 or any(c in "234679" for c in token):
+        return token
+    fixed = token.translate(_LETTER_LOOKALIKES)
+    if token[0] in "0158":
+        fixed = {"0": "O", "1": "I", "5": "S", "8": "B"}[token[0]] + fixed[1:]
+    return fixed
+
+
 def _tokens(text: str) -> list[str]:
     out: list[str] = []
     for t in re.sub(r"[,;]", " ", text).split():
-        t = t.strip('.:!?"()[]')
+        t = _fix_lookalikes(t.strip('.:!?"()[]'))
         m = _CAMEL.match(t)
         if m and not t.startswith(("Mc", "Mac")):
             out += [m.group(1), m.group(2)]  # "AishaKhan": OCR dropped the space

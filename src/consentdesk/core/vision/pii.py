@@ -166,6 +166,8 @@ _ADDRESS_LABEL = re.compile(r"^\s*(?:home\s+)?address\s*[:\-]?\s*(.*)$", re.IGNO
 def _postcodes(text: str) -> list[str]:
     out = []
     for m in _POSTCODE.finditer(text):
+        if not any(c.isdigit() for c in m.group(0)) and " " not in m.group(0):
+            continue  # "BOOTS" on a shop sign, not "B0 0TS": a postcode read with no digit needs its space
         area = m.group(1)[0] + m.group(1)[1:].translate(_LETTER_FIX)
         district = m.group(2)[0].translate(_DIGIT_FIX) + m.group(2)[1:]
         candidate = f"{area}{district} {m.group(3).translate(_DIGIT_FIX)}{m.group(4)}"

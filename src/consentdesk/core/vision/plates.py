@@ -51,6 +51,7 @@ def _uk_current(compact: str) -> str | None:
 
 def find_plate(line: str) -> str | None:
     """The plate, normalised, if the whole OCR line is one; None otherwise."""
+    has_lower = any(c.islower() for c in line)  # plates are upper case; "Bay 123" is a sign
     text = line.strip().upper()
     text = re.sub(r"^(?:GB|UK|NI)\s+(?=\S)", "", text)  # the blue side band, read as its own word
     text = re.sub(r"[^A-Z0-9ÄÖÜ\- ]", "", text).strip(" -")
@@ -62,6 +63,8 @@ def find_plate(line: str) -> str | None:
     uk = _uk_current(compact)
     if uk:
         return uk
+    if has_lower:
+        return None
     spaced = re.sub(r"\s+", "", text) if "-" in text else text
     for _name, fmt in _FORMATS:
         if fmt.match(compact) or fmt.match(spaced) or fmt.match(text):
