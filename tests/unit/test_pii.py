@@ -161,6 +161,7 @@ def test_glued_and_misread_values(lines, kind, expected):
         ["Bay 123"],  # a sign, not a US plate (plates are upper case)
         ["AB12 CDE 45"],  # more than a plate on the line
         ["ZZ99 ABC"],  # not a real UK age identifier
+        ["Tel 0113 496 3211"],  # a phone number holding a valid Modulus 11 run inside its groups
         ["Tesco Express", "12 High Street", "LS1 4AP", "Tel 0113 496 0000", "TOTAL £12.50", "Card payment"],
     ],
 )

@@ -114,7 +114,7 @@ class Analyser:
         timings["text"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        findings += self._plate_findings(work, findings, scale, width, height)
+        findings += self._plate_findings(work, lines, findings, scale, width, height)
         timings["plates"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -164,12 +164,20 @@ class Analyser:
         return out
 
     def _plate_findings(
-        self, work: np.ndarray, found: list[Finding], scale: float, width: int, height: int
+        self,
+        work: np.ndarray,
+        lines: list[TextLine],
+        found: list[Finding],
+        scale: float,
+        width: int,
+        height: int,
     ) -> list[Finding]:
-        """Plates too small for text detection: plate-shaped rectangles read directly (see plates.py)."""
+        """Plates too small for text detection: plate-shaped rectangles read directly (see plates.py).
+        Rectangles where text was already detected (and so already read) are skipped."""
         have = [f.box for f in found if f.kind is FindingKind.VEHICLE_PLATE]
+        read = [_to_original(*ln.bbox(), scale, width, height) for ln in lines]
         out: list[Finding] = []
-        boxes = [b for b in plates.plate_candidates(work) if not _covered(b, have, scale)]
+        boxes = [b for b in plates.plate_candidates(work) if not _covered(b, have + read, scale)]
         for line in self.text.read_boxes(work, boxes):
             plate = plates.find_plate(line.text) if line.score >= 0.5 else None
             if plate:

@@ -94,12 +94,24 @@ def _nhs_candidates(text: str) -> list[str]:
         if sum(c.isdigit() for c in raw) < 7:  # mostly letters: an ordinary word, not a misread number
             continue
         digits = digits_of(raw)
-        # a run may hold more than one number; slide a 10-digit window
+        bounds = _group_bounds(raw)
+        # a run may hold more than one number; slide a 10-digit window that starts and ends where the
+        # printed groups do (so "0113 496 3211", a phone number, does not hide "113 496 3211")
         for i in range(0, max(0, len(digits) - 9)):
-            if nhs.is_valid(digits[i : i + 10]) and (len(digits) == 10 or _grouped_like_nhs(raw)):
+            aligned = len(digits) == 10 or (i in bounds and i + 10 in bounds)
+            if aligned and nhs.is_valid(digits[i : i + 10]) and (len(digits) == 10 or _grouped_like_nhs(raw)):
                 found.append(nhs.format(digits[i : i + 10]))
                 break
     return found
+
+
+def _group_bounds(raw: str) -> set[int]:
+    """Digit offsets where a printed group of digits starts or ends ('943 476 5919' -> {0, 3, 6, 10})."""
+    bounds, n = {0}, 0
+    for group in re.split(r"[\s\-]+", raw.translate(_DIGIT_FIX)):
+        n += len(re.sub(r"[^0-9]", "", group))
+        bounds.add(n)
+    return bounds
 
 
 def _grouped_like_nhs(raw: str) -> bool:

@@ -76,10 +76,10 @@ def find_plate(line: str) -> str | None:
 
 #: Yellow rear plates and white front plates, in OpenCV HSV (H 0-180).
 _PLATE_COLOURS = (((14, 110, 130), (36, 255, 255)), ((0, 0, 185), (180, 45, 255)))
-MAX_CANDIDATES = 8
+MAX_CANDIDATES = 4
 
 
-def plate_candidates(rgb, work_side: int = 1600) -> list[tuple[float, float, float, float]]:
+def plate_candidates(rgb, work_side: int = 1100) -> list[tuple[float, float, float, float]]:
     """Boxes (x, y, w, h in `rgb` pixels) of small plate-coloured rectangles with a plate's shape.
 
     Why: text detection runs on a reduced copy, where a plate 1/30 of the photo wide is a few pixels
@@ -94,6 +94,7 @@ def plate_candidates(rgb, work_side: int = 1600) -> list[tuple[float, float, flo
     small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_LINEAR) if f < 1 else rgb
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
     area_img = float(small.shape[0] * small.shape[1])
+    dark = hsv[:, :, 2] < 110
     found: list[tuple[float, float, float, float, float]] = []
     for lo, hi in _PLATE_COLOURS:
         mask = cv2.inRange(hsv, np.array(lo, np.uint8), np.array(hi, np.uint8))
@@ -101,11 +102,16 @@ def plate_candidates(rgb, work_side: int = 1600) -> list[tuple[float, float, flo
         n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         for i in range(1, n):
             x, y, bw, bh, area = (int(v) for v in stats[i])
-            if bh < 6 or not 0.00003 * area_img <= bw * bh <= 0.01 * area_img:
+            if bh < 5 or not 0.00003 * area_img <= bw * bh <= 0.01 * area_img:
                 continue
             aspect = bw / bh
             fill = area / float(bw * bh)
-            if 1.8 <= aspect <= 6.5 and fill >= 0.55:
+            if not (1.8 <= aspect <= 6.5 and fill >= 0.55):
+                continue
+            # characters: dark strokes across the middle of the plate, neither none nor mostly dark
+            band = dark[y + bh // 4 : y + bh - bh // 4, x + bw // 12 : x + bw - bw // 12]
+            ink = float(band.mean()) if band.size else 0.0
+            if 0.08 <= ink <= 0.55:
                 found.append((fill, x / f, y / f, bw / f, bh / f))
     found.sort(reverse=True)
     return [(x, y, bw, bh) for _, x, y, bw, bh in found[:MAX_CANDIDATES]]
