@@ -161,9 +161,14 @@ def test_glued_and_misread_values(lines, kind, expected):
         ["Bay 123"],  # a sign, not a US plate (plates are upper case)
         ["AB12 CDE 45"],  # more than a plate on the line
         ["ZZ99 ABC"],  # not a real UK age identifier
-        ["Tel 0113 496 3211"],  # a phone number holding a valid Modulus 11 run inside its groups
         ["Tesco Express", "12 High Street", "LS1 4AP", "Tel 0113 496 0000", "TOTAL £12.50", "Card payment"],
     ],
 )
 def test_signs_brands_places_and_receipts_are_not_personal(lines):
     assert not [m for m in find_pii(lines) if m.kind in PERSONAL_KINDS], find_pii(lines)
+
+
+def test_a_phone_number_does_not_hide_an_nhs_number():
+    """0113 496 3211 holds the valid Modulus 11 run 113 496 3211, but not where its groups are."""
+    found = kinds(["Tel 0113 496 3211", "VAT No 149 7587 70"])
+    assert K.NHS_NUMBER not in found and found[K.PHONE] == ["0113 496 3211"]
