@@ -52,6 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--no-pool", action="store_true", help="skip the throughput run")
     p.add_argument("--save", help="write the per-image results (JSON) here, e.g. for a before/after diff")
+    p.add_argument(
+        "--clean-real",
+        metavar="DIR",
+        help="also analyse these real photos that show no personal data (plus scikit-image's real photos "
+        "of text) and count personal-data findings on them: every one is a false finding",
+    )
     a = p.parse_args(argv)
 
     from tests.data.builders import build_test_set, evaluate_by_kind, load_truths
@@ -83,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.save:
         Path(a.save).write_text(json.dumps(results))
     _quality(d, results, load_truths, evaluate_by_kind, DEV_PERSONAL)
+    if a.clean_real:
+        _clean_real(analyser, Path(a.clean_real), DEV_PERSONAL)
     if a.no_pool:
         return 0
 
@@ -107,6 +115,31 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     return 0
+
+
+def _clean_real(analyser, folder: Path, personal) -> None:
+    """False personal-data findings per real photo with only harmless content (and its face count)."""
+    import numpy as np
+    from skimage import data
+
+    photos: list[tuple[str, np.ndarray]] = []
+    for name in ("text", "page", "coffee", "chelsea", "rocket", "astronaut", "camera", "coins"):
+        img = getattr(data, name)()
+        img = np.stack([img] * 3, axis=-1) if img.ndim == 2 else img[:, :, :3]
+        photos.append((f"skimage:{name}", np.ascontiguousarray(img)))
+    from consentdesk.core import imaging
+
+    for f in sorted(folder.glob("*.jp*g")) + sorted(folder.glob("*.png")):
+        photos.append((f.name, imaging.load(f).rgb))
+    false = 0
+    for name, rgb in photos:
+        r = analyser.analyse_array(rgb, name)
+        bad = [f"{f.kind}" for f in r.findings if str(f.kind) in personal]
+        false += len(bad)
+        print(f"  real {name:24s} faces {len(r.faces):2d}  personal findings: {', '.join(bad) or 'none'}")
+    print(
+        f"false personal-data findings per real clean photo: {false / len(photos):.3f} ({len(photos)} photos)"
+    )
 
 
 def _quality(d: Path, results: dict, load_truths, evaluate_by_kind, personal) -> None:
