@@ -135,6 +135,9 @@ def test_digits_of_fixes_lookalikes():
         (["0liver Jones"], K.PERSON_NAME, ["Oliver Jones"]),  # 0/O inside a name
         (["Mrs Siobhan Murphy"], K.PERSON_NAME, ["Siobhan Murphy"]),
         (["AishaKhan"], K.PERSON_NAME, ["Aisha Khan"]),  # the space between the words was lost
+        (["09:00 SMITH, John", "09:30 KHAN, Aisha", "10:00 OKAFOR, Zainab"], K.PERSON_NAME, None),
+        (["09:00 J. Smith", "09:30 A. Khan", "10:00 P. Jones"], K.PERSON_NAME, None),  # initials in a list
+        (["Aisha Khan, Volunteer"], K.PERSON_NAME, ["Aisha Khan"]),
         (["BH16 0OS"], K.VEHICLE_PLATE, ["BH16 OOS"]),  # 0/O fixed by position
         (["GB KX21BNU"], K.VEHICLE_PLATE, ["KX21 BNU"]),
         (["AB-123-CD"], K.VEHICLE_PLATE, ["AB-123-CD"]),

@@ -201,6 +201,7 @@ _TOKEN = re.compile(
     r"^(?:[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*|[A-Z]{2,}(?:[-'][A-Z]+)*|(?:Mc|Mac|O')[A-Z][a-z]+)$"
 )
 _INITIAL = re.compile(r"^[A-Z]\.?$")
+_SURNAME_FIRST = re.compile(r"^\s*(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?[A-Za-z'\-]+\s*,", re.IGNORECASE)
 _CAMEL = re.compile(r"^([A-Z][a-z]{1,})([A-Z][a-z]{1,})$")
 
 
@@ -301,8 +302,13 @@ def score_name(text: str) -> tuple[str, int] | None:
         if len(w) < 2:
             return None
     first, last = lows[0], lows[-1]
+    surname_first = _SURNAME_FIRST.match(text) is not None  # "SMITH, John"
+    if surname_first and len(words) >= 2:
+        first, last = last, first
     if len(words) == 1:
         score += 1 if (first in given or first in family) else 0
+        if _INITIAL.match(tokens[0]) and first in family:
+            score += 1  # "J. Smith"
     else:
         score += 2 if first in given else 1 if (first in family or zipf(first) < COMMON_ZIPF) else 0
         score += 2 if last in family else 1 if (last in given or zipf(last) < COMMON_ZIPF) else 0
@@ -322,12 +328,15 @@ def find_names(lines: Sequence[str], threshold: int = 3) -> list[NameHit]:
         if i > 0 and _BARE_TIME.match(lines[i - 1]):
             layout = 1  # the time was read as its own box, just before
         scored = score_name(rest)
+        if scored is None and "," in rest:  # "Aisha Khan, Volunteer": the name, then a role
+            scored = score_name(rest.split(",", 1)[0])
         if scored is None:
             continue
         name, score = scored
         words = [t for t in name.split() if not _INITIAL.match(t) and not _TITLES.match(t)]
-        if len(words) < 2 and score < 3:
-            continue  # a lone word is a name only after a title ("Dr Okafor")
+        initial = any(_INITIAL.match(t) for t in name.split())
+        if len(words) < 2 and score < 3 and not initial:
+            continue  # a lone word is a name only after a title ("Dr Okafor") or an initial ("J. Smith")
         candidates.append((i, name, score + layout))
     listed = sum(1 for _, _, s in candidates if s >= 2)
     hits = []
