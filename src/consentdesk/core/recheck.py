@@ -14,9 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from consentdesk.core.decisions import FaceReview, FaceState, FindingReview, FindingState, ImageState
-from consentdesk.core.model import Analysis, Box, StoredAnalysis, StoredFace, StoredFinding
+from consentdesk.core.model import Analysis, Box, ImageRecord, StoredAnalysis, StoredFace, StoredFinding
+
+if TYPE_CHECKING:
+    from consentdesk.core.catalogue import Catalogue
 
 #: Minimum box overlap (intersection over union) for two faces to be the same face.
 FACE_IOU = 0.35
@@ -133,7 +137,7 @@ class RecheckResult:
 
 
 def recheck_image(
-    catalogue, image_id: int, analyse: Callable[[str], Analysis] | None = None
+    catalogue: Catalogue, image_id: int, analyse: Callable[[str], Analysis] | None = None
 ) -> RecheckResult:
     """Analyse the image again, store the new analysis, and re-add the decisions that still apply.
 
@@ -162,8 +166,8 @@ def recheck_image(
 
 
 def images_to_recheck(
-    catalogue, ids: Sequence[int] = (), *, all_images: bool = False, outdated: bool = False
-):
+    catalogue: Catalogue, ids: Sequence[int] = (), *, all_images: bool = False, outdated: bool = False
+) -> list[ImageRecord]:
     """The image records a re-check covers: given ids, every image, or those checked by an older analyser."""
     if all_images:
         return catalogue.list_images()

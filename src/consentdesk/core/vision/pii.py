@@ -5,7 +5,11 @@ date of birth, when is "Give Blood Today" *not* a name), so they must be unit-te
 OCR is imperfect, so every number recogniser tolerates O/0, I/l/1 and S/5 confusions and stray
 spaces, and each one also runs over pairs of adjacent lines so a value split across lines is caught.
 Validation uses well-kept libraries: python-stdnum for the NHS Modulus 11 check and `phonenumbers`
-(region GB) for phone numbers.
+(region GB) for phone numbers. OCR also glues words to numbers ("NHS9434765919", "10:30Aisha"), so
+each window is also read with letter/digit seams split (`unglue`). Names without a label come from
+`names` (lexicon, word frequency and layout), plates from `plates`. Callers pass one block of text at a
+time (a label, a screen, a receipt), so context stays local: a receipt's own address and phone are
+business details, not personal data.
 """
 
 from __future__ import annotations
