@@ -412,3 +412,46 @@ def evaluate(truths: list[Truth], results: dict[str, dict]) -> dict[str, float]:
         "faces_total": faces_total,
         "missed": missed,  # type: ignore[dict-item]
     }
+
+
+def evaluate_by_kind(truths: list[Truth], results: dict[str, dict], personal: set[str] | None = None) -> dict:
+    """Recall per item kind, face counts in range, and false personal-data findings per clean photo.
+
+    `results` maps file name -> Analysis.to_json(). A face count is "in range" when the number of faces
+    found is within 20 % (at least 1) of the truth.
+    """
+    personal = personal if personal is not None else PERSONAL
+    per_kind: dict[str, list[int]] = {}
+    missed: list[str] = []
+    false_kinds: dict[str, int] = {}
+    faces_in_range = 0
+    for t in truths:
+        r = results[t.file]
+        for item in t.items:
+            hit = any(f["kind"] == item["kind"] and _hit(item["box"], f["box"]) for f in r["findings"])
+            per_kind.setdefault(item["kind"], [0, 0])
+            per_kind[item["kind"]][0] += int(hit)
+            per_kind[item["kind"]][1] += 1
+            if not hit:
+                missed.append(f"{t.file}:{item['kind']}:{item['text']}")
+        found = sum(any(_hit(g, f["box"], 0.3) for g in t.faces) for f in r["faces"])
+        if (
+            abs(found - len(t.faces)) <= max(1, round(0.2 * len(t.faces)))
+            and len(r["faces"]) <= len(t.faces) + 1
+        ):
+            faces_in_range += 1
+        if t.clean:
+            for f in r["findings"]:
+                if f["kind"] in personal:
+                    false_kinds[f["kind"]] = false_kinds.get(f["kind"], 0) + 1
+    clean = [t for t in truths if t.clean]
+    confidential = [v for k, v in per_kind.items()]
+    return {
+        "per_kind": {k: (v[0], v[1]) for k, v in sorted(per_kind.items())},
+        "item_recall": sum(v[0] for v in confidential) / max(1, sum(v[1] for v in confidential)),
+        "face_counts_in_range": faces_in_range / len(truths) if truths else 1.0,
+        "false_personal_per_clean": sum(false_kinds.values()) / len(clean) if clean else 0.0,
+        "false_kinds": false_kinds,
+        "clean_photos": len(clean),
+        "missed": missed,
+    }

@@ -101,7 +101,8 @@ def test_names_beside_labels_and_in_lists():
     assert kinds(["Patient:", "SMITH, John"])[K.PERSON_NAME] == ["SMITH John"]
     assert kinds(["Donor: Aisha Khan"])[K.PERSON_NAME] == ["Aisha Khan"]
     assert len(kinds(["Rota", "Alice Brown", "Peter Jones", "Sarah Khan"])[K.PERSON_NAME]) == 3
-    assert K.PERSON_NAME not in kinds(["Alice Brown"])  # a lone title-case pair is not enough
+    assert kinds(["Alice Brown"])[K.PERSON_NAME] == ["Alice Brown"]  # a badge: known given name + surname
+    assert K.PERSON_NAME not in kinds(["Costa Coffee"])  # a surname and a common word: a brand
 
 
 @pytest.mark.parametrize(
@@ -123,3 +124,54 @@ def test_harmless_text_is_not_personal_data(lines: list[str]):
 
 def test_digits_of_fixes_lookalikes():
     assert digits_of("9O4 I7l S") == "9041715"
+
+
+@pytest.mark.parametrize(
+    ("lines", "kind", "expected"),
+    [
+        (["NHS9434765919"], K.NHS_NUMBER, ["943 476 5919"]),  # label glued to the number
+        (["NHSNo.943476S9I9"], K.NHS_NUMBER, ["943 476 5919"]),  # glued, with S/5 and I/1
+        (["09:30Aisha Khan", "10:00 Peter Jones", "10:30 Zainab Okafor"], K.PERSON_NAME, None),
+        (["0liver Jones"], K.PERSON_NAME, ["Oliver Jones"]),  # 0/O inside a name
+        (["Mrs Siobhan Murphy"], K.PERSON_NAME, ["Siobhan Murphy"]),
+        (["AishaKhan"], K.PERSON_NAME, ["Aisha Khan"]),  # the space between the words was lost
+        (["09:00 SMITH, John", "09:30 KHAN, Aisha", "10:00 OKAFOR, Zainab"], K.PERSON_NAME, None),
+        (["09:00 J. Smith", "09:30 A. Khan", "10:00 P. Jones"], K.PERSON_NAME, None),  # initials in a list
+        (["Aisha Khan, Volunteer"], K.PERSON_NAME, ["Aisha Khan"]),
+        (["BH16 0OS"], K.VEHICLE_PLATE, ["BH16 OOS"]),  # 0/O fixed by position
+        (["GB KX21BNU"], K.VEHICLE_PLATE, ["KX21 BNU"]),
+        (["AB-123-CD"], K.VEHICLE_PLATE, ["AB-123-CD"]),
+        (["7ABC123"], K.VEHICLE_PLATE, ["7ABC123"]),
+    ],
+)
+def test_glued_and_misread_values(lines, kind, expected):
+    found = kinds(lines)
+    assert kind in found, found
+    if expected is None:
+        assert len(found[kind]) == len(lines)
+    else:
+        assert found[kind] == expected
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["BOOTS"],  # not the postcode B0 0TS
+        ["Costa Coffee"],
+        ["Manchester Piccadilly", "Platform 3"],
+        ["NHS Blood and Transplant"],
+        ["Kings Cross St Pancras"],
+        ["Bay 123"],  # a sign, not a US plate (plates are upper case)
+        ["AB12 CDE 45"],  # more than a plate on the line
+        ["ZZ99 ABC"],  # not a real UK age identifier
+        ["Tesco Express", "12 High Street", "LS1 4AP", "Tel 0113 496 0000", "TOTAL £12.50", "Card payment"],
+    ],
+)
+def test_signs_brands_places_and_receipts_are_not_personal(lines):
+    assert not [m for m in find_pii(lines) if m.kind in PERSONAL_KINDS], find_pii(lines)
+
+
+def test_a_phone_number_does_not_hide_an_nhs_number():
+    """0113 496 3211 holds the valid Modulus 11 run 113 496 3211, but not where its groups are."""
+    found = kinds(["Tel 0113 496 3211", "VAT No 149 7587 70"])
+    assert K.NHS_NUMBER not in found and found[K.PHONE] == ["0113 496 3211"]

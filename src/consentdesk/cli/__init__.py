@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "consentdesk.cli.audit_cmds",
     "consentdesk.cli.analyse_cmds",
     "consentdesk.cli.image_cmds",
+    "consentdesk.cli.recheck_cmds",
     "consentdesk.cli.review_cmds",
     "consentdesk.cli.lifecycle_cmds",
     "consentdesk.cli.team_cmds",

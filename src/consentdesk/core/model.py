@@ -50,6 +50,7 @@ class FindingKind(StrEnum):
     PHONE = "phone"
     EMAIL = "email"
     DONATION_NUMBER = "donation_number"
+    VEHICLE_PLATE = "vehicle_plate"
     BARCODE = "barcode"
     QR_CODE = "qr_code"
     SCREEN = "screen"

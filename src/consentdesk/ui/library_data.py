@@ -15,6 +15,7 @@ from consentdesk.core import photos, policy, review
 from consentdesk.core.decisions import FindingReview, FindingState
 from consentdesk.core.model import ImageRecord
 from consentdesk.core.store import Catalogue
+from consentdesk.core.vision.analyse import ANALYSER_VERSION
 
 #: Badge states, in the words shown on the badge (colour is never the only cue); the rule is `policy.badge`.
 STATE_WORDS = {b.value: b.words for b in policy.Badge}
@@ -30,6 +31,7 @@ class LibraryRow:
     items: int  # confidential findings (the severities the rules block on)
     summary: str
     cleared_channels: tuple[str, ...] = ()
+    outdated: bool = False  # checked by an older analyser version: a re-check may find more
 
     @property
     def image_id(self) -> int:
@@ -45,7 +47,7 @@ class LibraryRow:
             return STATE_WORDS["unreadable"]
         faces = "1 face" if self.faces == 1 else f"{self.faces} faces"
         items = "1 item" if self.items == 1 else f"{self.items} items"
-        return f"{faces} · {items}"
+        return f"{faces} · {items}" + (" · older check" if self.outdated else "")
 
     @property
     def needs_attention(self) -> bool:
@@ -104,6 +106,10 @@ def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
         summary = f"Could not be read: {summary}. Fix or replace the file and import it again."
     else:
         summary = f"{status.summary}; {_findings_sentence(status)}"
+    analysis = catalogue.current_analysis(image.id)
+    outdated = analysis is not None and analysis.analyser_version != ANALYSER_VERSION
+    if outdated:
+        summary += ". Checked by an older analyser version: re-check it to use the current one"
     return LibraryRow(
         image=image,
         state=kind,
@@ -111,6 +117,7 @@ def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
         items=confidential,
         summary=summary,
         cleared_channels=tuple(status.cleared_channels),
+        outdated=outdated,
     )
 
 

@@ -189,6 +189,14 @@ class LibraryView(QWidget):
         self.review_button.setToolTip("Open it in the review (Enter or double-click in the grid)")
         self.review_button.setEnabled(False)
         self.review_button.clicked.connect(self._review_selected)
+        self.recheck_button = QPushButton("Re-check")
+        self.recheck_button.setObjectName("recheckButton")
+        self.recheck_button.setAccessibleName("Re-check this photo")
+        self.recheck_button.setToolTip(
+            "Check this photo again with the current analyser; decisions that still apply are kept"
+        )
+        self.recheck_button.setEnabled(False)
+        self.recheck_button.clicked.connect(self.recheck_selected)
         info = QFrame()
         info.setObjectName("previewInfo")
         info_layout = QVBoxLayout(info)
@@ -203,6 +211,7 @@ class LibraryView(QWidget):
         info_layout.addWidget(self.preview_reasons)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.recheck_button)
         buttons.addWidget(self.review_button)
         info_layout.addLayout(buttons)
         preview = QFrame()
@@ -351,6 +360,7 @@ class LibraryView(QWidget):
         self.preview_channels.setText("")
         self.preview_reasons.setText("")
         self.review_button.setEnabled(False)
+        self.recheck_button.setEnabled(False)
 
     def _load_preview(self) -> None:
         image_id = self.selected_image_id()
@@ -385,6 +395,7 @@ class LibraryView(QWidget):
             self.preview_state.style().polish(self.preview_state)
         self.preview_summary.setText(row.summary)
         self.review_button.setEnabled(True)
+        self.recheck_button.setEnabled(True)
 
     def _preview_ready(self, result: tuple[int, PreviewData | BaseException]) -> None:
         request, data = result
@@ -428,6 +439,43 @@ class LibraryView(QWidget):
         image_id = self.selected_image_id()
         if image_id is not None:
             self.review_requested.emit(image_id)
+
+    # --- re-check -------------------------------------------------------------------------------------
+
+    def recheck_selected(self) -> bool:
+        """Re-run the analysis of the selected photo in the background; what changed is shown after."""
+        from consentdesk.core.recheck import recheck_image
+        from consentdesk.ui.busy import describe_error, in_catalogue, run_busy, show_message, show_problem
+
+        image_id = self.selected_image_id()
+        if image_id is None:
+            return False
+        self.recheck_button.setEnabled(False)
+
+        def done(result: Any) -> None:
+            self.recheck_button.setEnabled(True)
+            self.refresh(full=True)
+            self._preview_timer.start()
+            self.images_changed.emit()
+            lines = result.lines()
+            show = show_problem if result.error else show_message
+            show(self, "Re-check", lines[0], details="\n".join(line.strip() for line in lines[1:]) or None)
+
+        def failed(exc: BaseException) -> None:
+            self.recheck_button.setEnabled(True)
+            show_problem(
+                self, "Re-check", f"The photo could not be re-checked: {describe_error(exc)}. Try again."
+            )
+
+        run_busy(
+            self,
+            "Re-check",
+            "Checking the photo again with the current analyser…",
+            in_catalogue(self.catalogue.locator, lambda catalogue, _: recheck_image(catalogue, image_id)),
+            done,
+            failed,
+        )
+        return True
 
     # --- import --------------------------------------------------------------------------------------
 

@@ -16,15 +16,16 @@ from pathlib import Path
 import numpy as np
 
 from consentdesk.core import imaging
+from consentdesk.core.minimise import CONFIDENTIAL_MARKING, mask_finding_text
 from consentdesk.core.model import Analysis, Box, Face, Finding, FindingKind, Severity
-from consentdesk.core.vision import pii
+from consentdesk.core.vision import pii, plates
 from consentdesk.core.vision.codes import Code, read_codes
 from consentdesk.core.vision.faces import FaceDetector
 from consentdesk.core.vision.regions import find_regions
 from consentdesk.core.vision.text import TextLine, TextReader
 
 #: Bump when a model, threshold or recogniser changes, so stored analyses can be told apart.
-ANALYSER_VERSION = "consentdesk-vision 1.0 (centerface, ppocrv4, zxing-cpp)"
+ANALYSER_VERSION = "consentdesk-vision 2.0 (centerface, ppocrv4, zxing-cpp; names, plates, masked text)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,10 @@ class Analyser:
         timings["text"] = time.perf_counter() - t
 
         t = time.perf_counter()
+        findings += self._plate_findings(work, lines, findings, scale, width, height)
+        timings["plates"] = time.perf_counter() - t
+
+        t = time.perf_counter()
         findings += self._code_findings(read_codes(work), scale, width, height)
         timings["codes"] = time.perf_counter() - t
 
@@ -137,23 +142,47 @@ class Analyser:
         )
 
     def _text_findings(self, lines: list[TextLine], scale: float, width: int, height: int) -> list[Finding]:
+        """Personal data per block of text (a label, a screen, a receipt), then harmless lines as boxes.
+
+        Blocks keep context local: a receipt's business address is judged with the receipt, a list of
+        names with its list, and a value is never stitched together from two unrelated signs.
+        """
         trusted = [ln for ln in lines if ln.score >= self.config.text_min_score]
         out: list[Finding] = []
         covered: set[int] = set()
-        for m in pii.find_pii([ln.text for ln in trusted]):
-            covered.update(m.lines)
-            box = _union(trusted[i].bbox() for i in m.lines)
-            out.append(Finding(m.kind, _to_original(*box, scale, width, height), m.text, m.severity))
+        for block in text_blocks([ln.bbox() for ln in trusted]):
+            for m in pii.find_pii([trusted[i].text for i in block]):
+                idx = [block[j] for j in m.lines]
+                covered.update(idx)
+                box = _union(trusted[i].bbox() for i in idx)
+                text = CONFIDENTIAL_MARKING if m.kind is FindingKind.TEXT else m.text
+                out.append(_finding(m.kind, _to_original(*box, scale, width, height), text, m.severity))
         for i, ln in enumerate(trusted):
             if i not in covered and sum(c.isalnum() for c in ln.text) >= 4 and ln.score >= 0.7:
-                out.append(
-                    Finding(
-                        FindingKind.TEXT,
-                        _to_original(*ln.bbox(), scale, width, height),
-                        ln.text,
-                        Severity.LOW,
-                    )
-                )
+                box = _to_original(*ln.bbox(), scale, width, height)
+                out.append(_finding(FindingKind.TEXT, box, "", Severity.LOW))
+        return out
+
+    def _plate_findings(
+        self,
+        work: np.ndarray,
+        lines: list[TextLine],
+        found: list[Finding],
+        scale: float,
+        width: int,
+        height: int,
+    ) -> list[Finding]:
+        """Plates too small for text detection: plate-shaped rectangles read directly (see plates.py).
+        Rectangles where text was already detected (and so already read) are skipped."""
+        have = [f.box for f in found if f.kind is FindingKind.VEHICLE_PLATE]
+        read = [_to_original(*ln.bbox(), scale, width, height) for ln in lines]
+        out: list[Finding] = []
+        boxes = [b for b in plates.plate_candidates(work) if not _covered(b, have + read, scale)]
+        for line in self.text.read_boxes(work, boxes):
+            plate = plates.find_plate(line.text) if line.score >= 0.5 else None
+            if plate:
+                box = _to_original(*line.bbox(), scale, width, height)
+                out.append(_finding(FindingKind.VEHICLE_PLATE, box, plate, Severity.HIGH))
         return out
 
     def _code_findings(self, codes: list[Code], scale: float, width: int, height: int) -> list[Finding]:
@@ -161,11 +190,49 @@ class Analyser:
         for code in codes:
             box = _to_original(*code.bbox(), scale, width, height)
             kind = FindingKind.QR_CODE if code.is_matrix else FindingKind.BARCODE
-            out.append(Finding(kind, box, f"{code.format}: {code.text}", Severity.MEDIUM))
+            out.append(_finding(kind, box, f"{code.format}: {code.text}", Severity.MEDIUM))
             for m in pii.find_pii([code.text]):  # e.g. an ISBT 128 donation number encoded in the bars
                 if m.kind in pii.PERSONAL_KINDS:
-                    out.append(Finding(m.kind, box, m.text, m.severity))
+                    out.append(_finding(m.kind, box, m.text, m.severity))
         return out
+
+
+def text_blocks(boxes: list[tuple[float, float, float, float]]) -> list[list[int]]:
+    """Group text lines (x, y, w, h; in reading order) into blocks: lines stacked closely one above the
+    other, or side by side on one row (a time and a name), belong together. Indices keep reading order."""
+    parent = list(range(len(boxes)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, (x, y, w, h) in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            x2, y2, w2, h2 = boxes[j]
+            lh = max(h, h2, 1.0)
+            v_gap = max(y2 - (y + h), y - (y2 + h2))
+            h_gap = max(x2 - (x + w), x - (x2 + w2))
+            stacked = v_gap < 1.3 * lh and h_gap < 0.5 * lh
+            same_row = abs((y + h / 2) - (y2 + h2 / 2)) < 0.5 * lh and h_gap < 4 * lh
+            if stacked or same_row:
+                parent[root(j)] = root(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(boxes)):
+        groups.setdefault(root(i), []).append(i)
+    return sorted(groups.values(), key=lambda g: g[0])
+
+
+def _covered(box: tuple[float, float, float, float], boxes: list[Box], scale: float) -> bool:
+    """Whether a working-pixel box's centre lies in one of the given original-pixel boxes."""
+    cx, cy = (box[0] + box[2] / 2) / scale, (box[1] + box[3] / 2) / scale
+    return any(b.x <= cx <= b.x + b.w and b.y <= cy <= b.y + b.h for b in boxes)
+
+
+def _finding(kind: FindingKind, box: Box, text: str, severity: Severity) -> Finding:
+    """Every finding is built here, so its text is masked before it leaves the analyser."""
+    return Finding(kind, box, mask_finding_text(kind, text), severity)
 
 
 def _resize(rgb: np.ndarray, f: float) -> np.ndarray:

@@ -5,7 +5,11 @@ date of birth, when is "Give Blood Today" *not* a name), so they must be unit-te
 OCR is imperfect, so every number recogniser tolerates O/0, I/l/1 and S/5 confusions and stray
 spaces, and each one also runs over pairs of adjacent lines so a value split across lines is caught.
 Validation uses well-kept libraries: python-stdnum for the NHS Modulus 11 check and `phonenumbers`
-(region GB) for phone numbers.
+(region GB) for phone numbers. OCR also glues words to numbers ("NHS9434765919", "10:30Aisha"), so
+each window is also read with letter/digit seams split (`unglue`). Names without a label come from
+`names` (lexicon, word frequency and layout), plates from `plates`. Callers pass one block of text at a
+time (a label, a screen, a receipt), so context stays local: a receipt's own address and phone are
+business details, not personal data.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from consentdesk.core.model import FindingKind, Severity
+from consentdesk.core.vision import names, plates
 
 #: Kinds that are personal data (what a clean photo must never produce).
 PERSONAL_KINDS = frozenset(
@@ -28,6 +33,7 @@ PERSONAL_KINDS = frozenset(
         FindingKind.PHONE,
         FindingKind.EMAIL,
         FindingKind.DONATION_NUMBER,
+        FindingKind.VEHICLE_PLATE,
     }
 )
 
@@ -65,7 +71,14 @@ _DIGIT_FIX = str.maketrans(
 _LETTER_FIX = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"})
 
 #: A run that is "mostly digits" as OCR reads it: digits, look-alike letters, spaces and dashes.
-_NUMERIC_RUN = re.compile(r"(?<![A-Za-z0-9])[0-9OoIl|SB][0-9OoIl|SBZG \-]{6,18}[0-9OoIl|SB](?![A-Za-z0-9])")
+_NUMERIC_RUN = re.compile(r"(?<![A-Za-z0-9])[0-9OoIl|SB][0-9OoIl|SBZG \-]{6,24}[0-9OoIl|SB](?![A-Za-z0-9])")
+#: Where OCR glued a word to a number ("NHS9434765919", "10:30Aisha"): split at letter/digit seams.
+_GLUED = re.compile(r"(?<=[A-Za-z]{2})(?=[0-9])|(?<=[0-9]{2})(?=[A-Za-z]{2})|(?<=[.:])(?=[0-9])")
+
+
+def unglue(text: str) -> str:
+    """'NHS9434765919' -> 'NHS 9434765919'; 'No.943' -> 'No. 943'. Recognisers run on both forms."""
+    return _GLUED.sub(" ", text)
 
 
 def digits_of(text: str) -> str:
@@ -85,12 +98,24 @@ def _nhs_candidates(text: str) -> list[str]:
         if sum(c.isdigit() for c in raw) < 7:  # mostly letters: an ordinary word, not a misread number
             continue
         digits = digits_of(raw)
-        # a run may hold more than one number; slide a 10-digit window
+        bounds = _group_bounds(raw)
+        # a run may hold more than one number; slide a 10-digit window that starts and ends where the
+        # printed groups do (so "0113 496 3211", a phone number, does not hide "113 496 3211")
         for i in range(0, max(0, len(digits) - 9)):
-            if nhs.is_valid(digits[i : i + 10]) and (len(digits) == 10 or _grouped_like_nhs(raw)):
+            aligned = len(digits) == 10 or (i in bounds and i + 10 in bounds)
+            if aligned and nhs.is_valid(digits[i : i + 10]) and (len(digits) == 10 or _grouped_like_nhs(raw)):
                 found.append(nhs.format(digits[i : i + 10]))
                 break
     return found
+
+
+def _group_bounds(raw: str) -> set[int]:
+    """Digit offsets where a printed group of digits starts or ends ('943 476 5919' -> {0, 3, 6, 10})."""
+    bounds, n = {0}, 0
+    for group in re.split(r"[\s\-]+", raw.translate(_DIGIT_FIX)):
+        n += len(re.sub(r"[^0-9]", "", group))
+        bounds.add(n)
+    return bounds
 
 
 def _grouped_like_nhs(raw: str) -> bool:
@@ -100,7 +125,7 @@ def _grouped_like_nhs(raw: str) -> bool:
 # ---------------------------------------------------------------------------- donation numbers (ISBT 128)
 
 _ISBT = re.compile(
-    r"(?<![A-Za-z0-9])=?([A-Z])\s?([0-9OIl]{4})\s?([0-9OIl]{2})\s?([0-9OIl]{6})(?:\s?([0-9A-Z]{1,2}))?(?![a-z0-9])"
+    r"(?<![A-Za-z0-9])=?([A-Z])\s?([0-9OIl]{4})\s?([0-9OIl]{2})\s?([0-9OIl]{6})(?:\s?([0-9A-Z]{1,2}))?(?![A-Za-z0-9])"
 )
 
 
@@ -157,6 +182,8 @@ _ADDRESS_LABEL = re.compile(r"^\s*(?:home\s+)?address\s*[:\-]?\s*(.*)$", re.IGNO
 def _postcodes(text: str) -> list[str]:
     out = []
     for m in _POSTCODE.finditer(text):
+        if not any(c.isdigit() for c in m.group(0)) and " " not in m.group(0):
+            continue  # "BOOTS" on a shop sign, not "B0 0TS": a postcode read with no digit needs its space
         area = m.group(1)[0] + m.group(1)[1:].translate(_LETTER_FIX)
         district = m.group(2)[0].translate(_DIGIT_FIX) + m.group(2)[1:]
         candidate = f"{area}{district} {m.group(3).translate(_DIGIT_FIX)}{m.group(4)}"
@@ -401,21 +428,6 @@ def _label_names(lines: Sequence[str]) -> list[tuple[str, tuple[int, ...]]]:
     return out
 
 
-def _list_names(lines: Sequence[str]) -> list[tuple[str, tuple[int, ...]]]:
-    """Three or more consecutive lines that are each 'Firstname Lastname' look like a list of people."""
-    out: list[tuple[str, tuple[int, ...]]] = []
-    run: list[tuple[str, int]] = []
-    for i, line in enumerate([*lines, ""]):
-        name = _clean_name(re.sub(r"^\s*(?:\d+[.)]|[-*•])\s*", "", line))
-        if name and 2 <= len(name.split()) <= 3:
-            run.append((name, i))
-            continue
-        if len(run) >= 3:
-            out.extend((n, (j,)) for n, j in run)
-        run = []
-    return out
-
-
 # ---------------------------------------------------------------------------- confidential words
 
 _CONFIDENTIAL = re.compile(
@@ -451,6 +463,8 @@ def find_pii(lines: Sequence[str]) -> list[PiiMatch]:
 
     high = Severity.HIGH
     for text, idx in _windows(lines):
+        if unglue(text) != text:
+            text = f"{text} ~~ {unglue(text)}"  # both forms: a value is found in either
         for v in _nhs_candidates(text):
             add(FindingKind.NHS_NUMBER, v, high, idx)
         for v in _donation_numbers(text):
@@ -473,8 +487,18 @@ def find_pii(lines: Sequence[str]) -> list[PiiMatch]:
             elif labelled_form and len(idx) == 1:
                 add(FindingKind.DATE_OF_BIRTH, v, Severity.MEDIUM, idx)
 
-    for name, idx in _label_names(lines) + _list_names(lines):
+    for name, idx in _label_names(lines):
         add(FindingKind.PERSON_NAME, name, high, idx)
+    labelled_lines = {i for _, idx in _label_names(lines) for i in idx}
+    for hit in names.find_names(lines):
+        if hit.line not in labelled_lines:
+            add(FindingKind.PERSON_NAME, hit.text, high, (hit.line,))
+
+    taken = {i for m in found.values() for i in m.lines if m.kind is not FindingKind.PERSON_NAME}
+    for i, line in enumerate(lines):
+        plate = plates.find_plate(line)
+        if plate and i not in taken and not _postcodes(line):
+            add(FindingKind.VEHICLE_PLATE, plate, high, (i,))
 
     for i, line in enumerate(lines):
         m = _ADDRESS_LABEL.match(line)
@@ -486,7 +510,32 @@ def find_pii(lines: Sequence[str]) -> list[PiiMatch]:
         if _CONFIDENTIAL.search(line):
             add(FindingKind.TEXT, _CONFIDENTIAL.search(line).group(0), Severity.MEDIUM, (i,))
 
-    return _drop_shadowed(list(found.values()))
+    matches = _drop_shadowed(list(found.values()))
+    if _is_receipt(lines):  # a shop's address and phone on its receipt are business details
+        matches = [m for m in matches if m.kind not in _BUSINESS_DETAILS]
+    return matches
+
+
+_RECEIPT_MARKERS = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\b(?:sub\s?)?total\b",
+        r"\bvat\b",
+        r"£\s?\d",
+        r"\bchange\b",
+        r"\bcard\b",
+        r"\bcash\b",
+        r"\breceipt\b",
+        r"\bbalance\s+due\b",
+        r"\bthank\s+you\s+for\s+shopping\b",
+    )
+]
+_BUSINESS_DETAILS = {FindingKind.ADDRESS, FindingKind.POSTCODE, FindingKind.PHONE, FindingKind.EMAIL}
+
+
+def _is_receipt(lines: Sequence[str]) -> bool:
+    """Two or more different till-receipt markers in one block of text."""
+    return sum(any(p.search(line) for line in lines) for p in _RECEIPT_MARKERS) >= 2
 
 
 def _drop_shadowed(matches: list[PiiMatch]) -> list[PiiMatch]:

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_WORK_SIDE = 800
-_BAND_INNER = np.ones((5, 5), np.uint8)
-_BAND_OUTER = np.ones((13, 13), np.uint8)
+_WORK_SIDE = 1280  # a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show
+_MIN_AREA = 0.0012  # of the picture: a 16:10 monitor 1/20 of the photo wide, seen at an angle
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +42,7 @@ def _quads(grey: np.ndarray) -> list[np.ndarray]:
     out: list[np.ndarray] = []
     for c in contours:
         area = cv2.contourArea(c)
-        if not 0.01 * area_img <= area <= 0.7 * area_img:
+        if not _MIN_AREA * area_img <= area <= 0.7 * area_img:
             continue
         approx = cv2.approxPolyDP(c, 0.03 * cv2.arcLength(c, True), True)
         if len(approx) != 4 or not cv2.isContourConvex(approx):
@@ -61,6 +60,25 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
     return float(np.abs(np.sort(a, axis=0) - np.sort(b, axis=0)).max()) < 12
 
 
+def _bands(inside: np.ndarray, area: float) -> tuple[np.ndarray, np.ndarray]:
+    """(inner core, thin outer ring) of a filled quad; thicknesses follow its size, so a small screen's
+    bezel of a few pixels is measured, not the wall beyond it."""
+    import cv2
+
+    side = float(np.sqrt(max(area, 1.0)))
+    if side < 120:  # a small screen's bezel is a line a few pixels thick, on the quad's edge itself
+        inner = cv2.erode(inside, np.ones((7, 7), np.uint8))
+        return inner, cv2.subtract(
+            cv2.dilate(inside, np.ones((11, 11), np.uint8)), cv2.erode(inside, np.ones((3, 3), np.uint8))
+        )
+    skip = max(1, round(side * 0.012))
+    width = max(2, min(6, round(side * 0.03)))
+    inner = cv2.erode(inside, np.ones((2 * skip + 3, 2 * skip + 3), np.uint8))
+    near = cv2.dilate(inside, np.ones((2 * skip + 1, 2 * skip + 1), np.uint8))
+    far = cv2.dilate(inside, np.ones((2 * (skip + width) + 1, 2 * (skip + width) + 1), np.uint8))
+    return inner, cv2.subtract(far, near)
+
+
 def _stats(img: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
     vals = img[mask > 0]
     return (float(vals.mean()), float(vals.std())) if vals.size else (0.0, 0.0)
@@ -74,23 +92,32 @@ def find_regions(
 
     h, w = rgb.shape[:2]
     f = min(1.0, _WORK_SIDE / max(h, w))
-    small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA) if f < 1 else rgb
+    small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_LINEAR) if f < 1 else rgb
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
     sat, val = hsv[:, :, 1], hsv[:, :, 2]
     centres = np.array([(x + bw / 2, y + bh / 2) for x, y, bw, bh in text_boxes], np.float32) * f
     regions: list[Region] = []
-    kernel = np.ones((9, 9), np.uint8)
+    hh, ww = val.shape
     for quad in _quads(val):
-        inside = np.zeros(val.shape, np.uint8)
-        cv2.fillConvexPoly(inside, quad.astype(np.int32), 255)
-        inner = cv2.erode(inside, kernel)
+        # masks only over the quad's neighbourhood: the cost follows the quad, not the picture
+        bx, by, bw, bh = cv2.boundingRect(quad.astype(np.int32))
+        m = 16
+        x0, y0, x1, y1 = max(0, bx - m), max(0, by - m), min(ww, bx + bw + m), min(hh, by + bh + m)
+        inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillConvexPoly(inside, (quad - (x0, y0)).astype(np.int32), 255)
         # a thin band just outside the edge (skipping the blurred edge itself): the bezel, if any
-        ring = cv2.subtract(cv2.dilate(inside, _BAND_OUTER), cv2.dilate(inside, _BAND_INNER))
-        v_in, v_std = _stats(val, inner)
-        s_in, _ = _stats(sat, inner)
-        ring_vals = val[ring > 0]
-        v_ring = float(np.median(ring_vals)) if ring_vals.size else 255.0
-        ring_std = float(ring_vals.std()) if ring_vals.size else 255.0
+        inner, ring = _bands(inside, cv2.contourArea(quad))
+        v_roi, s_roi = val[y0:y1, x0:x1], sat[y0:y1, x0:x1]
+        v_in, v_std = _stats(v_roi, inner)
+        s_in, _ = _stats(s_roi, inner)
+        ring_vals = v_roi[ring > 0]
+        small_quad = cv2.contourArea(quad) < 120 * 120
+        if small_quad and ring_vals.size:  # the bezel line is part of the band: its darker third
+            dark = ring_vals[ring_vals <= np.percentile(ring_vals, 35)]
+            v_ring, ring_std = float(np.median(dark)), float(dark.std())
+        else:
+            v_ring = float(np.median(ring_vals)) if ring_vals.size else 255.0
+            ring_std = float(ring_vals.std()) if ring_vals.size else 255.0
         n_text = sum(cv2.pointPolygonTest(quad, (float(cx), float(cy)), False) >= 0 for cx, cy in centres)
         orig = tuple((float(x) / f, float(y) / f) for x, y in quad)
         if v_ring < 60 and ring_std < 35 and s_in < 110 and v_in - v_ring > 80 and v_std > 10:

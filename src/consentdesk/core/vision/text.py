@@ -74,3 +74,23 @@ class TextReader:
             if text:  # low-scoring lines are kept: they still show where text is (documents, screens)
                 lines.append(TextLine(text, float(score), tuple((float(x), float(y)) for x, y in quad)))
         return lines
+
+    def read_boxes(self, rgb: np.ndarray, boxes: list[tuple[float, float, float, float]]) -> list[TextLine]:
+        """Recognise text in given boxes (x, y, w, h in `rgb` pixels) without detection: one line each."""
+        crops, kept = [], []
+        h, w = rgb.shape[:2]
+        for x, y, bw, bh in boxes:
+            x0, y0 = max(0, int(x - 0.04 * bw)), max(0, int(y - 0.1 * bh))
+            x1, y1 = min(w, int(x + bw * 1.04) + 1), min(h, int(y + bh * 1.1) + 1)
+            if x1 - x0 >= 8 and y1 - y0 >= 6:
+                crops.append(np.ascontiguousarray(rgb[y0:y1, x0:x1, ::-1]))
+                kept.append(((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
+        if not crops:
+            return []
+        with self._lock:
+            results, _ = self._load().text_rec(crops)
+        return [
+            TextLine(str(text).strip(), float(score), tuple((float(a), float(b)) for a, b in quad))
+            for quad, (text, score) in zip(kept, results, strict=False)
+            if str(text).strip()
+        ]

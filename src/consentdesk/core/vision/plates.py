@@ -1,0 +1,117 @@
+"""Vehicle number plates in OCR text: UK formats first, then common EU and US ones.
+
+Why text rules: a plate is personal data in the UK (it leads to the keeper) and its formats are strict,
+so once OCR has read the characters a format check is both cheap and precise. A plate is a whole OCR
+line (a plate stands alone on the car); OCR look-alikes are fixed by position only for the current UK
+format, whose letter and digit positions are fixed (AB12 CDE), so "BH16 0OS" still reads as a plate.
+Postcodes, donation numbers and other values are excluded before a plate is reported.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TO_DIGIT = str.maketrans(
+    {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8", "Z": "2", "G": "6"}
+)
+_TO_LETTER = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G", "4": "A", "7": "T"})
+
+#: UK age identifiers: March (02-26) and September (51-75) registrations since 2001.
+_UK_AGE = {f"{n:02d}" for n in list(range(2, 27)) + list(range(51, 76))}
+
+_FORMATS = [
+    ("uk_prefix", re.compile(r"^[A-HJ-NP-Y]\d{1,3}[A-HJ-PR-Y]{3}$")),  # A123 BCD (1983-2001)
+    ("uk_suffix", re.compile(r"^[A-HJ-PR-Y]{3}\d{1,3}[A-HJ-NP-Y]$")),  # ABC 123D (1963-1983)
+    ("fr_it", re.compile(r"^[A-Z]{2}-?\d{3}-?[A-Z]{2}$")),  # AB-123-CD
+    ("es", re.compile(r"^\d{4}[B-DF-HJ-NP-TV-Z]{3}$")),  # 1234 BCD
+    (
+        "nl",
+        re.compile(
+            r"^(?:\d{2}-?[A-Z]{3}-?\d|\d-?[A-Z]{3}-?\d{2}|[A-Z]{2}-?\d{3}-?[A-Z]|[A-Z]-?\d{3}-?[A-Z]{2})$"
+        ),
+    ),
+    ("de", re.compile(r"^[A-ZÄÖÜ]{1,3}[- ][A-Z]{1,2} ?\d{1,4}[EH]?$")),  # B-AB 1234
+    ("us", re.compile(r"^\d[A-Z]{3}\d{3}$|^[A-Z]{3}-?\d{4}$|^[A-Z]{3}-?\d{3}$")),  # 7ABC123, ABC 1234
+]
+
+
+def _uk_current(compact: str) -> str | None:
+    """AB12CDE with look-alikes fixed by position; the age identifier must be a real one."""
+    if len(compact) != 7:
+        return None
+    letters1 = compact[:2].translate(_TO_LETTER)
+    digits = compact[2:4].translate(_TO_DIGIT)
+    letters2 = compact[4:].translate(_TO_LETTER)
+    if not (letters1.isalpha() and letters1.isascii() and letters2.isalpha() and letters2.isascii()):
+        return None
+    if digits not in _UK_AGE or any(c in "IQ" for c in letters2) or any(c in "IQZ" for c in letters1):
+        return None
+    return f"{letters1}{digits} {letters2}"
+
+
+def find_plate(line: str) -> str | None:
+    """The plate, normalised, if the whole OCR line is one; None otherwise."""
+    has_lower = any(c.islower() for c in line)  # plates are upper case; "Bay 123" is a sign
+    text = line.strip().upper()
+    text = re.sub(r"^(?:GB|UK|NI)\s+(?=\S)", "", text)  # the blue side band, read as its own word
+    text = re.sub(r"[^A-Z0-9ÄÖÜ\- ]", "", text).strip(" -")
+    compact = re.sub(r"[ \-]", "", text)
+    if not 5 <= len(compact) <= 8:
+        return None
+    if not (any(c.isdigit() for c in compact) and any(c.isalpha() for c in compact)):
+        return None
+    uk = _uk_current(compact)
+    if uk:
+        return uk
+    if has_lower:
+        return None
+    spaced = re.sub(r"\s+", "", text) if "-" in text else text
+    for _name, fmt in _FORMATS:
+        if fmt.match(compact) or fmt.match(spaced) or fmt.match(text):
+            return text
+    return None
+
+
+# ---------------------------------------------------------------------------- candidates in pixels
+
+#: Yellow rear plates and white front plates, in OpenCV HSV (H 0-180).
+_PLATE_COLOURS = (((14, 110, 130), (36, 255, 255)), ((0, 0, 185), (180, 45, 255)))
+MAX_CANDIDATES = 4
+
+
+def plate_candidates(rgb, work_side: int = 1100) -> list[tuple[float, float, float, float]]:
+    """Boxes (x, y, w, h in `rgb` pixels) of small plate-coloured rectangles with a plate's shape.
+
+    Why: text detection runs on a reduced copy, where a plate 1/30 of the photo wide is a few pixels
+    high and is missed. A plate is a flat yellow or white rectangle about 2-6 times as wide as high;
+    the few rectangles like that are read directly from the full working image.
+    """
+    import cv2
+    import numpy as np
+
+    h, w = rgb.shape[:2]
+    f = min(1.0, work_side / max(h, w))
+    small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_LINEAR) if f < 1 else rgb
+    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+    area_img = float(small.shape[0] * small.shape[1])
+    dark = hsv[:, :, 2] < 110
+    found: list[tuple[float, float, float, float, float]] = []
+    for lo, hi in _PLATE_COLOURS:
+        mask = cv2.inRange(hsv, np.array(lo, np.uint8), np.array(hi, np.uint8))
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 7), np.uint8))
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        for i in range(1, n):
+            x, y, bw, bh, area = (int(v) for v in stats[i])
+            if bh < 5 or not 0.00003 * area_img <= bw * bh <= 0.01 * area_img:
+                continue
+            aspect = bw / bh
+            fill = area / float(bw * bh)
+            if not (1.8 <= aspect <= 6.5 and fill >= 0.55):
+                continue
+            # characters: dark strokes across the middle of the plate, neither none nor mostly dark
+            band = dark[y + bh // 4 : y + bh - bh // 4, x + bw // 12 : x + bw - bw // 12]
+            ink = float(band.mean()) if band.size else 0.0
+            if 0.08 <= ink <= 0.55:
+                found.append((fill, x / f, y / f, bw / f, bh / f))
+    found.sort(reverse=True)
+    return [(x, y, bw, bh) for _, x, y, bw, bh in found[:MAX_CANDIDATES]]
