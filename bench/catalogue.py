@@ -440,6 +440,7 @@ def measure(cat: Catalogue, today: date, repeat: int) -> dict[str, float]:
     withdrawn = ConsentQuery(status=ConsentStatus.WITHDRAWN, today=today)
     expiring = ConsentQuery(expiring_before=today + timedelta(days=30), today=today)
     expiring_ids = [c.id for c in cat.list_consents(expiring)]
+    to_verify = cat.count_images_to_verify()
     queries: dict[str, Callable[[], Any]] = {}
     for label, text in SEARCHES.items():
         queries[label] = lambda text=text: cat.list_consents(ConsentQuery(text=text, today=today), limit=50)
@@ -453,6 +454,7 @@ def measure(cat: Catalogue, today: date, repeat: int) -> dict[str, float]:
         "expiring consents (list)": lambda: cat.list_consents(expiring),
         "linked_image_counts(expiring)": lambda: cat.linked_image_counts(expiring_ids),
         "images_to_verify(50)": lambda: cat.images_to_verify(limit=50),
+        "images_to_verify(50, last)": lambda: cat.images_to_verify(limit=50, offset=max(0, to_verify - 50)),
         "count_images_to_verify": lambda: cat.count_images_to_verify(),
         "queue page 1 (+states)": lambda: queue_first_page(cat, today),
         "review.status(image)": lambda: review.status(cat, image_id, today),
@@ -474,6 +476,15 @@ def measure(cat: Catalogue, today: date, repeat: int) -> dict[str, float]:
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     results["verify_audit peak MiB"] = peak / 2**20
+    # The same stream stopped after two batches: equal peaks mean memory follows the batch, not the trail.
+    gc.collect()
+    tracemalloc.start()
+    for n, _row in enumerate(cat.iter_audit_rows()):
+        if n == 4_000:
+            break
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    results["audit stream 4,000 peak MiB"] = peak / 2**20
     results["audit entries"] = float(report.entries)
     return results, fastest
 
