@@ -14,8 +14,12 @@ streams, so its peak memory must not grow with the register.
 
     PYTHONPATH=src .venv/bin/python bench/catalogue.py [--size small|full] [--engine sqlite|postgresql|both]
 
-Filled catalogues are cached in bench/out/ (SQLite files, and a PostgreSQL cluster under
-bench/out/pg-cluster) keyed by size, so a second run only times. `--refill` throws the cache away.
+The PostgreSQL register is, by default, a row-for-row copy of the filled SQLite catalogue (same data,
+same audit chain; `--pg-fill interface` fills it through the store instead, about ten round trips a photo,
+which takes hours on a busy machine). Filled catalogues are cached in bench/out/ (SQLite files, and a
+PostgreSQL cluster under bench/out/pg-cluster) keyed by size, so a second run only times; `--refill`
+throws the cache away. The "full min" column is the fastest run: on a shared machine the median carries
+other programs' load, the fastest run less so (the load average is printed with the sizes).
 The GUI figures (time to first window, to each page's first rows, longest freeze) come from
 bench/window.py.
 """
