@@ -97,3 +97,41 @@ def test_reading_order_is_the_rule_the_readme_documents():
     left, right_higher = Box(100, 140, 100, 100), Box(400, 100, 100, 100)
     lower_left = Box(20, 260, 100, 100)
     assert reading_order([right_higher, lower_left, left]) == [2, 0, 1]
+
+
+def test_to_verify_list_and_many_review_states_agree_with_one_at_a_time(catalogue: Catalogue):
+    from datetime import date
+
+    from consentdesk.core.decisions import FaceState, FindingState
+
+    faces = [Face(Box(100 + 300 * i, 100, 120, 150), 0.9) for i in range(3)]
+    findings = [Finding(FindingKind.NHS_NUMBER, Box(10, 2000, 300, 40), "943 476 5919", Severity.HIGH)]
+    shoot = catalogue.create_shoot("Leeds", "/photos")
+    ids = [
+        catalogue.add_image(new_image(str(n) * 64), analysis(faces=faces, findings=findings), shoot)[0].id
+        for n in range(6)
+    ]
+    plain, decided, rejected, reopened, approved, rejected_again = ids
+    state = catalogue.review_state(decided)
+    catalogue.add_face_decision(decided, state.faces[0], FaceState.BLUR, None)
+    catalogue.add_face_decision(decided, state.faces[0], FaceState.NOT_A_PERSON, None)  # the newest wins
+    catalogue.add_finding_decision(decided, state.findings[0], FindingState.DISMISSED, "a poster")
+    catalogue.add_image_review(rejected, "rejected", "eyes closed")
+    catalogue.add_image_review(reopened, "rejected", "eyes closed")
+    catalogue.add_image_review(reopened, "open", None)
+    catalogue.add_image_review(rejected_again, "open", None)
+    catalogue.add_image_review(rejected_again, "rejected", "blurred")
+    catalogue.record_approval("AP-1", approved, date(2026, 11, 2), ["website"], "/out/a.jpg", "e" * 64, [])
+
+    assert [i.id for i in catalogue.images_to_verify()] == [plain, decided, reopened]
+    assert [i.id for i in catalogue.images_to_verify(limit=2, offset=1)] == [decided, reopened]
+    assert catalogue.count_images_to_verify() == 3
+
+    states = catalogue.review_states([*ids, 10_000_000])
+    assert states == {i: catalogue.review_state(i) for i in ids}
+    assert states[decided].faces[0].state is FaceState.NOT_A_PERSON
+    assert states[decided].findings[0].state is FindingState.DISMISSED
+    assert states[rejected].rejected and not states[reopened].rejected
+    assert states[rejected_again].rejection_reason == "blurred"
+    with pytest.raises(KeyError):
+        catalogue.review_state(10_000_000)

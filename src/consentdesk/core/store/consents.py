@@ -7,6 +7,7 @@ date comparison the register's status filter needs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ def _latest_event(column: ColumnElement, kind: str) -> Any:
     )
 
 
+@functools.cache  # built once: SQLAlchemy constructs are immutable, building them is not free
 def _consent_select() -> Any:
     c, f = t.consents, t.consent_files
     return select(
@@ -232,15 +234,19 @@ class ConsentStore(AuditStore):
     def list_consents(
         self, query: ConsentQuery | None = None, *, limit: int | None = None, offset: int = 0
     ) -> list[Consent]:
-        """Records matching `query`, newest signature first; `limit`/`offset` page through them."""
-        sql = (
-            _consent_select()
-            .where(*_consent_filters(query or ConsentQuery()))
-            .order_by(t.consents.c.signed_at.desc(), t.consents.c.id)
-            .offset(offset)
-        )
-        if limit is not None:
-            sql = sql.limit(limit)
+        """Records matching `query`, newest signature first; `limit`/`offset` page through them.
+
+        A page is chosen from the filtered ids first and only its rows get their files and events looked
+        up: SQLite works out every selected column before sorting, so one query would look them up for
+        every match (thousands of expired records) to show fifty.
+        """
+        where = _consent_filters(query or ConsentQuery())
+        order = (t.consents.c.signed_at.desc(), t.consents.c.id)
+        if limit is None:
+            sql = _consent_select().where(*where).order_by(*order).offset(offset)
+        else:
+            page = select(t.consents.c.id).where(*where).order_by(*order).offset(offset).limit(limit)
+            sql = _consent_select().where(t.consents.c.id.in_(page)).order_by(*order)
         with self._connection() as conn:
             return [_consent_from_row(r._mapping) for r in conn.execute(sql)]
 
