@@ -33,13 +33,17 @@ def local_photo(catalogue: Catalogue, image: ImageRecord) -> Path:
     """A readable file with this photo's content: the original when it is here and unchanged in size,
     else the register's copy (cached on this computer)."""
     original = Path(image.path)
+    present = False
     with contextlib.suppress(OSError):
-        if original.is_file() and original.stat().st_size == image.file_size:
+        present = original.is_file()
+        if present and original.stat().st_size == image.file_size:
             return original
     cached = _cache_folder() / f"{image.sha256}{original.suffix.lower()}"
     if cached.is_file():
         return cached
     data = catalogue.photo_file(image.sha256) if catalogue.keeps_photo_copies else None
+    if data is None and present:
+        return original  # a file is there but not as recorded: the caller's hash check says it changed
     if data is None:
         raise PhotoUnavailable(
             f"the photo {original.name} is not at {original.parent} on this computer"
