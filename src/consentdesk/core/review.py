@@ -143,19 +143,20 @@ def status(
 def queue(catalogue: Catalogue, on: date | None = None) -> list[QueueItem]:
     """The "To verify" list: images neither approved nor rejected, by shoot and capture date."""
     on = on or date.today()
-    items = []
-    for image in catalogue.images_to_verify():
-        state = catalogue.review_state(image.id)
-        consents = _linked_consents(catalogue, state)
-        forms = form_definitions(consents.values())
-        items.append(
-            QueueItem(
-                image=image,
-                blockers=policy.blockers(state, consents, forms, on),
-                summary=policy.summary(state, consents, forms, on),
-            )
-        )
-    return items
+    return [queue_item(catalogue, image, on) for image in catalogue.images_to_verify()]
+
+
+def queue_item(catalogue: Catalogue, image: ImageRecord, on: date | None = None) -> QueueItem:
+    """One entry of the "To verify" list, so a page of the list can be computed without the rest."""
+    on = on or date.today()
+    state = catalogue.review_state(image.id)
+    consents = _linked_consents(catalogue, state)
+    forms = form_definitions(consents.values())
+    return QueueItem(
+        image=image,
+        blockers=policy.blockers(state, consents, forms, on),
+        summary=policy.summary(state, consents, forms, on),
+    )
 
 
 # --- deciding -----------------------------------------------------------------------------------------

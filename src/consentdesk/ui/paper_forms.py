@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QShowEvent
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -32,6 +32,7 @@ from consentdesk.core.lifecycle.records import PaperScan
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy, show_problem
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.image_canvas import ImageCanvas
+from consentdesk.ui.pages import Page
 from consentdesk.ui.tables import data_table
 from consentdesk.ui.workers import TaskControl, run_task
 
@@ -177,21 +178,19 @@ def scan_canvas(image: QImage | None = None, size: QSize | None = None) -> Image
     return canvas
 
 
-class PaperFormsView(QWidget):
+class PaperFormsView(Page):
     """Scans awaiting data entry, the selected scan, and Enter answers…."""
 
     TITLE = "Paper forms"
-    records_changed = Signal()
     image_loaded = Signal(int)  # scan id, once its image is on screen (tests wait on this)
 
     def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.catalogue = catalogue
+        super().__init__(catalogue, parent)
         self.scans: list[PaperScan] = []
         self._wanted: int | None = None
         self._image: tuple[QImage, QSize] | None = None
+        self._request = 0
         self._build()
-        self.refresh()
 
     def _build(self) -> None:
         title = QLabel(self.TITLE)
@@ -252,17 +251,35 @@ class PaperFormsView(QWidget):
 
     # --- data --------------------------------------------------------------------------------------
 
-    def set_catalogue(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
-        self.refresh()
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
-        super().showEvent(event)
+    def load(self) -> None:
         self.refresh()
 
     def refresh(self) -> None:
+        """Read the scans awaiting entry in a worker (a short list: forms are typed in within days)."""
+        self.start_loading()
+        self._request += 1
+        request = self._request
+        run_task(
+            in_catalogue(self.catalogue.locator, lambda cat, _c: scans_awaiting_entry(cat)),
+            lambda scans: self._scans_ready(request, scans),
+            lambda exc: self._scans_failed(request, exc),
+        )
+
+    def clear(self) -> None:
+        self._scans_ready(self._request, [])
+
+    def _scans_failed(self, request: int, exc: BaseException) -> None:
+        if request == self._request:
+            self.empty.setText(
+                f"The scans could not be listed ({describe_error(exc)}). Reopen the catalogue."
+            )
+            self.finish_loading()
+
+    def _scans_ready(self, request: int, scans: list[PaperScan]) -> None:
+        if request != self._request:
+            return
         selected = self.selected_scan()
-        self.scans = scans_awaiting_entry(self.catalogue)
+        self.scans = scans
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.scans))
         for row, scan in enumerate(self.scans):
@@ -281,6 +298,7 @@ class PaperFormsView(QWidget):
         if row >= 0:
             self.table.selectRow(row)
         self._selection_changed()
+        self.finish_loading()
 
     def selected_scan(self) -> PaperScan | None:
         if not hasattr(self, "table"):
