@@ -32,7 +32,7 @@ from consentdesk.ui.consent_view import ConsentView, format_date
 from consentdesk.ui.paged_model import Loaded, Loader, PagedModel
 from consentdesk.ui.pages import Page
 from consentdesk.ui.tables import data_view
-from consentdesk.ui.workers import run_task
+from consentdesk.ui.workers import TaskControl, run_task
 
 DEFAULT_DAYS = 30
 CONSENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -293,14 +293,21 @@ class ExpiryView(Page):
         if not missing:
             return
         self._counting = True
-        model, locator = self.expiring_model, self.catalogue.locator
-        run_task(lambda _c: count_linked(locator, missing), lambda rows: self._linked_counted(model, rows))
+        locator = self.catalogue.locator
 
-    def _linked_counted(self, model: ExpiringModel, rows: list[ExpiringConsent]) -> None:
+        def job(_control: TaskControl) -> list[ExpiringConsent] | BaseException:
+            try:
+                return count_linked(locator, missing)
+            except Exception as exc:  # the count stays "…"; the list itself is fine
+                return exc
+
+        run_task(job, self._linked_counted)  # a bound method: dropped if the page is gone
+
+    def _linked_counted(self, rows: list[ExpiringConsent] | BaseException) -> None:
         self._counting = False
-        if model is not self.expiring_model:
+        if isinstance(rows, BaseException):
             return
-        model.update_rows(rows)
+        self.expiring_model.update_rows(rows)  # rows of an older load have other keys or are equal
         self._count_linked()
 
     def _blocked_loaded(self) -> None:

@@ -57,11 +57,22 @@ class PagedModel(QAbstractTableModel):
         generation = self._generation
         self._fetching = False
         want = max(self.page_size, len(self.rows)) if incremental else self.page_size
-        return run_task(
-            lambda _c: loader(want),
-            lambda result: self._apply(generation, result, incremental, want),
-            lambda exc: self._failed(generation, exc),
-        )
+
+        def job(_control: TaskControl) -> tuple[Any, ...]:
+            try:
+                return (self._apply, generation, loader(want), incremental, want)
+            except Exception as exc:  # reported through `failed`, never raised through Qt
+                return (self._failed, generation, exc)
+
+        return self._run(job)
+
+    def _run(self, job: Callable[[TaskControl], tuple[Any, ...]]) -> TaskControl:
+        # The result comes back to a bound method of this model, so Qt drops it if the model is gone.
+        return run_task(job, self._arrived)
+
+    def _arrived(self, result: tuple[Any, ...]) -> None:
+        handler, *args = result
+        handler(*args)
 
     def clear(self) -> None:
         self._generation += 1
@@ -129,13 +140,16 @@ class PagedModel(QAbstractTableModel):
         if self._fetching or not self.canFetchMore(parent):
             return
         self._fetching = True
-        generation, offset, fetch = self._generation, len(self.rows), self._fetch
+        generation, offset, fetch, limit = self._generation, len(self.rows), self._fetch, self.page_size
         assert fetch is not None
-        run_task(
-            lambda _c: fetch(offset, self.page_size),
-            lambda rows: self._more(generation, offset, rows),
-            lambda exc: self._failed(generation, exc),
-        )
+
+        def job(_control: TaskControl) -> tuple[Any, ...]:
+            try:
+                return (self._more, generation, offset, fetch(offset, limit))
+            except Exception as exc:
+                return (self._failed, generation, exc)
+
+        self._run(job)
 
     def _more(self, generation: int, offset: int, rows: list[Any]) -> None:
         if generation != self._generation or offset != len(self.rows):

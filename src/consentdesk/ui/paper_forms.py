@@ -259,24 +259,32 @@ class PaperFormsView(Page):
         self.start_loading()
         self._request += 1
         request = self._request
-        run_task(
-            in_catalogue(self.catalogue.locator, lambda cat, _c: scans_awaiting_entry(cat)),
-            lambda scans: self._scans_ready(request, scans),
-            lambda exc: self._scans_failed(request, exc),
-        )
+
+        def job(cat: Catalogue, _control: TaskControl) -> tuple[int, list[PaperScan] | BaseException]:
+            try:
+                return request, scans_awaiting_entry(cat)
+            except Exception as exc:  # shown on the page, never raised through Qt
+                return request, exc
+
+        # bound methods: Qt drops the result if the page is gone
+        control = run_task(in_catalogue(self.catalogue.locator, job), self._scans_ready)
+        control.failed.connect(self._open_failed)
+
+    def _open_failed(self, exc: BaseException) -> None:
+        self._scans_ready((self._request, exc))
 
     def clear(self) -> None:
-        self._scans_ready(self._request, [])
+        self._scans_ready((self._request, []))
 
-    def _scans_failed(self, request: int, exc: BaseException) -> None:
-        if request == self._request:
+    def _scans_ready(self, result: tuple[int, list[PaperScan] | BaseException]) -> None:
+        request, scans = result
+        if request != self._request:
+            return
+        if isinstance(scans, BaseException):
             self.empty.setText(
-                f"The scans could not be listed ({describe_error(exc)}). Reopen the catalogue."
+                f"The scans could not be listed ({describe_error(scans)}). Reopen the catalogue."
             )
             self.finish_loading()
-
-    def _scans_ready(self, request: int, scans: list[PaperScan]) -> None:
-        if request != self._request:
             return
         selected = self.selected_scan()
         self.scans = scans

@@ -9,11 +9,18 @@ the core functions take a `progress` callable and a `threading.Event`, never a Q
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+#: How long a busy worker may hold Python's interpreter lock before the GUI thread gets it (seconds).
+#: Qt calls into Python for every cell it paints (model `data()`); with the default 5 ms each of those
+#: calls can wait 5 ms while a worker computes rows, and a table's repaint stalls for hundreds of ms.
+GIL_SWITCH_INTERVAL = 0.0005
+sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL))
 
 
 class TaskControl(QObject):
