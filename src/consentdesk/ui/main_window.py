@@ -6,6 +6,7 @@ that contract; it shows itself first and each page loads its data off the GUI th
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
@@ -63,6 +64,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.resize(1180, 720)
         self.pages[0].setFocus()  # the register: typing straight away searches it
+        # Everything built so far lives as long as the app: later collections need not walk it again
+        # (a full collection holds the interpreter lock, and the GUI waits for it).
+        gc.freeze()
 
     # --- building ----------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from consentdesk.ui.paging import FetchPage, Loaded, Loader
-from consentdesk.ui.workers import TaskControl, run_task
+from consentdesk.ui.workers import TaskControl, gc_paused, run_task
 
 __all__ = ["FetchPage", "Loaded", "Loader", "PagedModel"]
 
@@ -60,7 +60,8 @@ class PagedModel(QAbstractTableModel):
 
         def job(_control: TaskControl) -> tuple[Any, ...]:
             try:
-                return (self._apply, generation, loader(want), incremental, want)
+                with gc_paused():
+                    return (self._apply, generation, loader(want), incremental, want)
             except Exception as exc:  # reported through `failed`, never raised through Qt
                 return (self._failed, generation, exc)
 
@@ -145,7 +146,8 @@ class PagedModel(QAbstractTableModel):
 
         def job(_control: TaskControl) -> tuple[Any, ...]:
             try:
-                return (self._more, generation, offset, fetch(offset, limit))
+                with gc_paused():
+                    return (self._more, generation, offset, fetch(offset, limit))
             except Exception as exc:
                 return (self._failed, generation, exc)
 
