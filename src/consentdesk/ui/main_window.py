@@ -51,6 +51,18 @@ PAGES: list[type[Page]] = [
 MAX_BLANK_FORMS = 500
 
 
+_frozen = False
+
+
+def _freeze_start_up_objects() -> None:
+    """Once per process: what was imported and built before the first window lives as long as the app,
+    so later full collections need not walk it (a collection holds the interpreter lock; the GUI waits)."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
+
+
 class MainWindow(QMainWindow):
     def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,9 +76,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.resize(1180, 720)
         self.pages[0].setFocus()  # the register: typing straight away searches it
-        # Everything built so far lives as long as the app: later collections need not walk it again
-        # (a full collection holds the interpreter lock, and the GUI waits for it).
-        gc.freeze()
+        _freeze_start_up_objects()
 
     # --- building ----------------------------------------------------------------------------------
 
