@@ -118,7 +118,7 @@ class ExpiringModel(PagedModel):
         if role == CONSENT_ID_ROLE:
             return c.id
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            linked = "…" if e.linked_images == LINKED_UNKNOWN else str(e.linked_images)
+            linked = "counting…" if e.linked_images == LINKED_UNKNOWN else str(e.linked_images)
             return (c.id, c.full_name, format_date(c.expires_on), days_text(e.days_left), linked)[column]
         if role == Qt.ItemDataRole.ForegroundRole and column == 3:
             if e.days_left <= 7:
@@ -153,15 +153,15 @@ class ExpiryView(Page):
     def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
         super().__init__(catalogue, parent)
         self.today = date.today()
-        self._pending = 0  # table loads under way
+        self._waiting: set[str] = set()  # tables whose load or refresh has not arrived yet
         self._counting = False
         self.expiring_model = ExpiringModel(key=lambda e: e.consent.id, page_size=PAGE_SIZE, parent=self)
         self.blocked_model = BlockedModel(key=lambda b: b.image.id, page_size=PAGE_SIZE, parent=self)
         self.expiring_model.loaded.connect(lambda _x: self._expiring_loaded())
         self.expiring_model.fetched.connect(self._count_linked)
         self.blocked_model.loaded.connect(lambda _x: self._blocked_loaded())
-        for model in (self.expiring_model, self.blocked_model):
-            model.failed.connect(self._failed)
+        self.expiring_model.failed.connect(lambda exc: self._failed("expiring", exc))
+        self.blocked_model.failed.connect(lambda exc: self._failed("blocked", exc))
         self._build()
 
     def _build(self) -> None:
@@ -188,6 +188,7 @@ class ExpiryView(Page):
         self.expiring_title = QLabel("")
         self.expiring_title.setProperty("role", "sectionTitle")
         self.expiring_table = data_view(self.expiring_model, "expiringTable")
+        self._widths(self.expiring_table, (12, 20, 9, 9))
         self.expiring_table.setAccessibleName("Consents ending soon")
         self.expiring_table.doubleClicked.connect(
             lambda index: self._open_row(self.expiring_table, index.row())
@@ -200,6 +201,7 @@ class ExpiryView(Page):
         self.blocked_title = QLabel("")
         self.blocked_title.setProperty("role", "sectionTitle")
         self.blocked_table = data_view(self.blocked_model, "blockedTable")
+        self._widths(self.blocked_table, (16, 30))
         self.blocked_table.setAccessibleName("Photos that lost clearance")
         self.blocked_table.doubleClicked.connect(
             lambda index: self._open_row(self.blocked_table, index.row())
@@ -241,6 +243,13 @@ class ExpiryView(Page):
         layout.addWidget(self.blocked_empty)
         layout.addStretch(0)
 
+    @staticmethod
+    def _widths(table: QTableView, ems: tuple[int, ...]) -> None:
+        """Starting column widths in letter widths (the user can drag them; the last column stretches)."""
+        em = table.fontMetrics().horizontalAdvance("M")
+        for column, n in enumerate(ems):
+            table.horizontalHeader().resizeSection(column, n * em)
+
     # --- data --------------------------------------------------------------------------------------
 
     def load(self) -> None:
@@ -258,19 +267,19 @@ class ExpiryView(Page):
         self.today = date.today()
         self.today_label.setText(f"As of {format_date(self.today)}")
         self.start_loading()
-        self._pending = 2
+        self._waiting = {"expiring", "blocked"}
         locator = self.catalogue.locator
         self.expiring_model.load(expiring_loader(locator, self.days.value(), self.today), incremental)
         self.blocked_model.load(blocked_loader(locator, self.today), incremental)
 
     def _reload_expiring(self) -> None:
         self.start_loading()
-        self._pending += 1
+        self._waiting.add("expiring")
         self.expiring_model.load(expiring_loader(self.catalogue.locator, self.days.value(), self.today))
 
-    def _one_loaded(self) -> None:
-        self._pending = max(0, self._pending - 1)
-        if not self._pending:
+    def _one_loaded(self, table: str) -> None:
+        self._waiting.discard(table)
+        if not self._waiting:
             self.finish_loading()
 
     def _expiring_loaded(self) -> None:
@@ -283,7 +292,7 @@ class ExpiryView(Page):
         self.expiring_empty.setVisible(not n)
         self.expiring_empty.setText(f"No consents end in the next {days} days.")
         self._count_linked()
-        self._one_loaded()
+        self._one_loaded("expiring")
 
     def _count_linked(self) -> None:
         """Fill in "Linked photos" for loaded rows, a few at a time (one query per consent)."""
@@ -316,11 +325,11 @@ class ExpiryView(Page):
         self.blocked_table.setVisible(bool(n))
         self.blocked_empty.setVisible(not n)
         self.blocked_empty.setText("No photos have lost clearance.")
-        self._one_loaded()
+        self._one_loaded("blocked")
 
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, table: str, exc: BaseException) -> None:
         self.today_label.setText(f"Could not be read ({exc}). Check the catalogue is reachable.")
-        self._one_loaded()
+        self._one_loaded(table)
 
     # --- actions -----------------------------------------------------------------------------------
 
