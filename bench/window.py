@@ -9,7 +9,8 @@ starts the real MainWindow offscreen and measures:
   printed apart, it does not depend on the catalogue);
 - for each navigation page: time from choosing it to its first rows on screen;
 - the longest GUI event-loop stall while the page loads (a 5 ms QTimer heartbeat, as in
-  bench/responsiveness.py).
+  bench/responsiveness.py), and the longest stall while idle (the machine's own noise floor);
+- the process's peak memory.
 
     .venv/bin/python bench/window.py              # 2,000 photos vs 100 (quick)
     .venv/bin/python bench/window.py --full       # 100,000 photos, 20,000 releases, 5,000 decisions
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -229,6 +231,7 @@ def measure(catalogue_path: Path) -> dict[str, float]:
         spin(lambda: False, 0.2)  # what the page does just after (thumbnails, more rows)
         results[f"{title}: longest stall"] = stall["max"]
     heartbeat.stop()
+    results["peak memory, MB (not ms)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     window.close()
     workers.wait_for_all()
     catalogue.close()

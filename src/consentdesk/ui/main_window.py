@@ -198,14 +198,14 @@ class MainWindow(QMainWindow):
 
     def _build_page_actions(self) -> None:
         """Each page's own actions go into the menu they name (File or Review)."""
-        menus = {"File": self.file_menu, "Review": self.review_menu}
+        places = {
+            "File": (self.file_menu, self._page_actions_before),
+            "Review": (self.review_menu, self._review_actions_before),
+        }
         for page in self.pages:
             for action in page.page_actions():
-                menu = menus.get(str(action.property("menu") or "File"), self.file_menu)
-                if menu is self.file_menu:
-                    menu.insertAction(self._page_actions_before, action)
-                else:
-                    menu.insertAction(self._review_actions_before, action)
+                menu, before = places.get(str(action.property("menu")), places["File"])
+                menu.insertAction(before, action)
 
     def page(self, page_class: type[Page]) -> Page:
         """The page of this class (for tests and scripts; the window itself never asks)."""
