@@ -54,6 +54,7 @@ from consentdesk.ui.consent_view import (
 from consentdesk.ui.erase_dialog import erase_person
 from consentdesk.ui.paged_model import Loaded, Loader, PagedModel
 from consentdesk.ui.pages import Page
+from consentdesk.ui.paging import shrink
 from consentdesk.ui.sar_export import export_sar
 
 # (text colour, background) for each status badge; NHS palette, AA contrast on the pale backgrounds.
@@ -78,10 +79,15 @@ def register_loader(locator: str, query: ConsentQuery, filtered: bool) -> Loader
     def load(want: int) -> Loaded:
         with Catalogue.open(locator, create=False) as catalogue:
             consents = catalogue.list_consents(query)
-            total = len(catalogue.list_consents()) if filtered else len(consents)
+            if filtered:
+                everything = catalogue.list_consents()
+                total = len(everything)
+                shrink(everything)
+            else:
+                total = len(consents)
             locations = catalogue.locations()
         ids = [c.id for c in consents]
-        del consents[want:]
+        shrink(consents, want)
 
         def fetch(offset: int, limit: int) -> list[Consent]:
             with Catalogue.open(locator, create=False) as catalogue:
@@ -193,6 +199,7 @@ class ConsentRegister(Page):
         self.model.loaded.connect(self._loaded)
         self.model.failed.connect(self._failed)
         self._select: str | None = None
+        self._sized = False  # columns fitted to the first rows shown
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(250)
@@ -247,7 +254,9 @@ class ConsentRegister(Page):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # sized to the first page of rows once (see _loaded): sizing to contents on every change would
+        # measure every cell again each time a page of rows arrives
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)  # location takes the spare room
         self.table.setItemDelegateForColumn(6, StatusBadgeDelegate(self.table))
         self.table.setAccessibleName("Consent records")
@@ -332,7 +341,7 @@ class ConsentRegister(Page):
         self.setTabOrder(self.location_filter, self.expiring)
         self.setTabOrder(self.expiring, self.table)
         self.setFocusProxy(self.search)  # typing straight away searches
-        self.table.hide()
+        self.empty.hide()  # until the first rows arrive the table shows, empty
         self._set_locations([])
         self._update_actions()
 
@@ -407,6 +416,9 @@ class ConsentRegister(Page):
             self.select_id(self._select)
             self._select = None
         has_rows = bool(consents)
+        if has_rows and not self._sized:
+            self._sized = True
+            self.table.resizeColumnsToContents()
         self.table.setVisible(has_rows)
         self.empty.setVisible(not has_rows)
         if total == 0:

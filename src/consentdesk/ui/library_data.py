@@ -17,7 +17,7 @@ from consentdesk.core import policy, review
 from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.decisions import FindingReview, FindingState
 from consentdesk.core.model import ImageRecord
-from consentdesk.ui.paging import Loaded, Loader
+from consentdesk.ui.paging import Loaded, Loader, shrink
 
 #: Badge states, in the words shown on the badge (colour is never the only cue).
 STATE_WORDS = {
@@ -168,9 +168,16 @@ def library_loader(catalogue_path: str, shoot_id: int | None, attention_only: bo
 
     def load(want: int) -> Loaded:
         with Catalogue.open(catalogue_path, create=False) as catalogue:
-            ids = tuple(image.id for image in catalogue.list_images(shoot_id))
+            images = catalogue.list_images(shoot_id)
+            ids = tuple(image.id for image in images)
+            shrink(images)
             shoots = catalogue.shoots()
-            total = len(ids) if shoot_id is None else len(catalogue.list_images())
+            if shoot_id is None:
+                total = len(ids)
+            else:
+                everything = catalogue.list_images()
+                total = len(everything)
+                shrink(everything)
             first, stopped = _rows_from(catalogue, ids, 0, want, attention_only)
         resume = {len(first): stopped}  # filtered offset -> position in ids where the scan goes on
         lock = threading.Lock()

@@ -25,3 +25,14 @@ class Loaded:
 
 #: loader(want) -> Loaded with (at most) the first `want` rows. Runs in a worker thread.
 Loader = Callable[[int], Loaded]
+
+SLICE = 500
+
+
+def shrink(items: list[Any], keep: int = 0) -> None:
+    """Drop all but the first `keep` items of a big list a slice at a time (worker side).
+
+    Why: freeing 100,000 records in one statement holds the interpreter lock for tens of milliseconds,
+    and the GUI thread waits; between slices it gets the lock back. (A stop-gap until the store pages.)"""
+    while len(items) > keep:
+        del items[max(keep, len(items) - SLICE) :]

@@ -29,6 +29,7 @@ from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.decisions import FindingState, ImageState
 from consentdesk.ui.paged_model import Loaded, Loader, PagedModel
 from consentdesk.ui.pages import Page
+from consentdesk.ui.paging import shrink
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -111,7 +112,9 @@ def queue_loader(locator: str) -> Loader:
     def load(want: int) -> Loaded:
         on = date.today()
         with Catalogue.open(locator, create=False) as catalogue:
-            ids = [image.id for image in catalogue.images_to_verify()]
+            images = catalogue.images_to_verify()
+            ids = [image.id for image in images]
+            shrink(images)
             shoots = {s["id"]: s["name"] for s in catalogue.shoots()}
             first = queue_rows(catalogue, ids[:want], shoots, on)
 
