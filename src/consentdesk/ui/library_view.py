@@ -272,6 +272,7 @@ class LibraryView(Page):
 
     def clear(self) -> None:
         self.listing = None
+        self._reading = self._refresh_again = False  # a read under way is for the old catalogue
         self.model.clear()
 
     def load(self) -> None:

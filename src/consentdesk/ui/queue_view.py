@@ -240,6 +240,8 @@ class QueueView(Page):
         self.finish_loading()
 
     def _apply_selection(self) -> None:
+        if self._select is not None and self._select not in self._ids:
+            self._select = None  # approved or rejected meanwhile: it is no longer in the list
         wanted = self._select if self._select is not None else self.current_id()
         if not self.model.rows:
             return
