@@ -205,3 +205,21 @@ def test_form_definitions_are_loaded_once():
     assert load_form() is load_form()
     assert load_form("model_release", 1) is load_form("model_release", 1)
     assert load_form("model_release", load_form().version) is load_form()
+
+
+def test_opening_another_catalogue_reloads_the_page_shown_and_resets_the_others(qtbot, big, tmp_path):
+    window = MainWindow(big)
+    qtbot.addWidget(window)
+    window.show()
+    queue, library = window.page(QueueView), window.page(LibraryView)
+    window.show_page(library)
+    settle(qtbot, library)
+    window.show_page(queue)
+    settle(qtbot, queue)
+    assert queue.model.total == PHOTOS and library.model.rowCount() > 0
+    other = tmp_path / "other.sqlite"
+    Catalogue.open(other).close()
+    assert window.open_catalogue(other)
+    settle(qtbot, queue)
+    assert queue.model.total == 0 and queue.empty.isVisibleTo(queue)  # read again, from the new file
+    assert library.model.rowCount() == 0 and not library.is_loaded()  # read when next shown
