@@ -91,7 +91,8 @@ def install_tracing(t0: list[float]) -> list[tuple[float, str, float]]:
     for name in ("_rows_ready", "_apply_filter", "_preview_ready", "_import_progress", "_load_preview"):
         wrap(library_view.LibraryView, name)
     wrap(thumbnail_model.LibraryModel, "_thumbnail_ready")
-    wrap(thumbnail_model.LibraryModel, "set_rows")
+    wrap(thumbnail_model.LibraryModel, "_apply")
+    wrap(thumbnail_model.LibraryModel, "_more")
     wrap(image_canvas.ImageCanvas, "paintEvent")
     gc_start: dict[int, float] = {}
 
@@ -123,6 +124,7 @@ def run(images: Path, home: Path, trace: bool = False) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from consentdesk.core.store import Catalogue
+    from consentdesk.ui import library_view
     from consentdesk.ui.main_window import MainWindow
     from consentdesk.ui.style import apply_style
 
@@ -134,7 +136,8 @@ def run(images: Path, home: Path, trace: bool = False) -> dict[str, float]:
     window = MainWindow(catalogue)
     window.resize(1400, 900)
     window.show()
-    library = window._show_library()
+    library = window.page(library_view.LibraryView)
+    window.show_page(library)
 
     lateness: list[float] = []
     worst: list[tuple[float, float]] = []  # (lateness, seconds since start)

@@ -77,7 +77,10 @@ def inner() -> int:
         window = MainWindow(catalogue)
         window.resize(1440, 900)
         window.show()
-        library = window._show_library()
+        from consentdesk.ui.library_view import LibraryView
+
+        library = window.page(LibraryView)
+        window.show_page(library)
         steps = {"n": 0}
 
         def wait_then_shoot() -> None:

@@ -103,7 +103,7 @@ def take(folder: Path) -> None:
         view.dialog.grab().save(str(Path(keep) / "review-approve.png"))
         view.dialog.reject()
         window.close_review()
-        window.to_verify_action.trigger()
+        next(a for p in window.pages for a in p.page_actions() if a.text() == "To verify").trigger()
         QTest.qWait(300)
         window.grab().save(str(Path(keep) / "review-queue.png"))
     window.close()

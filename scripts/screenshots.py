@@ -84,7 +84,12 @@ def take(folder: Path) -> None:
     window.resize(1200, 700)
     window.show()
     QTest.qWaitForWindowExposed(window)
-    window.register.select_id(window.register.model.consents[1].id)
+    register = window.pages[0]  # the register loads its rows in a worker once shown
+    for _ in range(200):
+        if register.is_loaded():
+            break
+        QTest.qWait(50)
+    register.select_id(register.model.consents[1].id)
     QTest.qWait(300)
     DOCS.mkdir(exist_ok=True)
     window.grab().save(str(DOCS / "main-window.png"))
@@ -118,7 +123,7 @@ def take(folder: Path) -> None:
     dialog.grab().save(str(folder / "dialog-bottom.png"))
     from consentdesk.ui.consent_view import ConsentView
 
-    withdrawn = next(c for c in window.register.model.consents if c.withdrawal_reason)
+    withdrawn = next(c for c in register.model.consents if c.withdrawal_reason)
     view = ConsentView(catalogue, withdrawn, window)
     view.show()
     QTest.qWaitForWindowExposed(view)

@@ -73,9 +73,15 @@ def linked(catalogue, tmp_path):
 def register(qtbot, catalogue, linked):
     widget = ConsentRegister(catalogue)
     qtbot.addWidget(widget)
-    widget.show()
+    widget.show()  # the page loads when first shown
+    settle(qtbot, widget)
     assert widget.select_id(linked[0].id)
     return widget
+
+
+def settle(qtbot, page) -> None:
+    """Pages read the catalogue in a worker: wait for the rows of the last load or refresh."""
+    qtbot.waitUntil(page.is_loaded, timeout=10_000)
 
 
 def test_withdraw_shows_takedown_list_and_saves_report(qtbot, monkeypatch, tmp_path, register, linked, boxes):
@@ -129,23 +135,27 @@ def test_expiry_page_lists_consents_within_n_days_and_lost_clearance(qtbot, cata
     page = ExpiryView(catalogue)
     qtbot.addWidget(page)
     page.show()
+    settle(qtbot, page)
+    expiring, blocked = page.expiring_model, page.blocked_model
 
     def listed() -> set[str]:
-        table = page.expiring_table
-        return {table.item(r, 0).text() for r in range(table.rowCount())}
+        return {expiring.index(r, 0).data() for r in range(expiring.rowCount())}
 
     assert page.days.value() == 30
     assert listed() == {soon.id}
     assert later.id not in listed()
-    days_left = page.expiring_table.item(0, 3).text()
+    days_left = expiring.index(0, 3).data()
     assert days_left.endswith("days") and 9 <= int(days_left.split()[0]) <= 11
+    qtbot.waitUntil(lambda: expiring.index(0, 4).data() == "0", timeout=10_000)  # counted afterwards
     page.days.setValue(90)
+    settle(qtbot, page)
     assert listed() == {soon.id, later.id}
     page.days.setValue(5)
+    settle(qtbot, page)
     assert listed() == set() and page.expiring_empty.isVisibleTo(page)
-    assert page.blocked_table.rowCount() == 1
-    assert page.blocked_table.item(0, 0).text() == "group.jpg"
-    assert page.blocked_table.item(0, 1).text() == f"{linked[0].id} withdrawn"
+    assert blocked.rowCount() == 1
+    assert blocked.index(0, 0).data() == "group.jpg"
+    assert blocked.index(0, 1).data() == f"{linked[0].id} withdrawn"
 
 
 def test_sar_export_writes_a_zip_with_the_consent_json(qtbot, monkeypatch, tmp_path, register, linked, boxes):
@@ -191,6 +201,7 @@ def test_erase_needs_the_id_typed_then_record_shows_erased(qtbot, monkeypatch, r
     register.erase_selected()
     qtbot.waitUntil(lambda: "Person erased" in titles(boxes), timeout=30000)
     assert register.catalogue.get_consent(person.id).status is ConsentStatus.ERASED
+    qtbot.waitUntil(lambda: register.selected_consent().status is ConsentStatus.ERASED, timeout=10_000)
     row = next(r for r, c in enumerate(register.model.consents) if c.id == person.id)
     assert register.model.index(row, 6).data() == "Erased"
     assert "1 face link removed" in dict(boxes)["Person erased"]
@@ -205,6 +216,7 @@ def test_paper_scan_import_then_entry_removes_it_from_the_list(qtbot, monkeypatc
     page = PaperFormsView(catalogue)
     qtbot.addWidget(page)
     page.show()
+    settle(qtbot, page)
     assert page.scans == [] and page.empty.isVisibleTo(page)
 
     results: list[ScanResultsDialog] = []
@@ -212,6 +224,7 @@ def test_paper_scan_import_then_entry_removes_it_from_the_list(qtbot, monkeypatc
     monkeypatch.setattr(ScanResultsDialog, "exec", lambda d: results.append(d) or ACCEPTED)
     with qtbot.waitSignal(page.image_loaded, timeout=30000):
         page.import_scans()
+    settle(qtbot, page)
     outcomes = {r.outcome for r in results[0].results}
     assert ScanOutcome.AWAITING_ENTRY in outcomes
     assert {s.form_id for s in page.scans} == {form_id}
@@ -237,6 +250,7 @@ def test_paper_scan_import_then_entry_removes_it_from_the_list(qtbot, monkeypatc
 
     monkeypatch.setattr(ConsentDialog, "exec", enter)
     page.enter_answers()
+    settle(qtbot, page)
     assert page.scans == []
     record = catalogue.get_consent(form_id)
     assert record.id == form_id and record.source == "paper"
@@ -299,7 +313,7 @@ def test_backup_check_and_restore(qtbot, monkeypatch, tmp_path, catalogue, boxes
 def test_main_window_has_the_data_protection_pages_and_menu(qtbot, catalogue):
     from consentdesk.ui.main_window import PAGES, MainWindow
 
-    assert {"Expiry & withdrawals", "Paper forms"} <= {title for title, _ in PAGES}
+    assert {"Expiry & withdrawals", "Paper forms"} <= {page.TITLE for page in PAGES}
     window = MainWindow(catalogue)
     qtbot.addWidget(window)
     texts = {a.text() for a in window.menuBar().actions()[0].menu().actions()}

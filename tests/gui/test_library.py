@@ -98,10 +98,10 @@ def test_import_folder_through_the_menu(qtbot, catalogue, photo_folder, monkeypa
     window.resize(1600, 1000)  # all three cards on screen: thumbnails are made only for visible cards
     window.show()
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(photo_folder))
-    library = window.library
+    library = window.page(LibraryView)
 
     with qtbot.waitSignal(library.import_finished, timeout=90_000) as finished:
-        window.import_folder_action.trigger()
+        library.import_folder_action.trigger()
         assert window.stack.currentWidget() is library
         assert library.import_panel.isVisible()
         assert not library.import_folder_button.isEnabled()  # one import at a time
@@ -159,7 +159,7 @@ def test_closing_during_an_import_asks_then_waits_for_it(qtbot, catalogue, tmp_p
     window = MainWindow(catalogue)
     qtbot.addWidget(window)
     window.show()
-    library = window.library
+    library = window.page(LibraryView)
     library.import_function = fake_import
     asked = []
 
@@ -224,10 +224,12 @@ def test_needs_attention_filter(qtbot, imported_catalogue):
     assert sorted(states.values()) == ["attention", "attention", "cleared"]
 
     library.attention_only.setChecked(True)
+    qtbot.waitUntil(library.is_loaded, timeout=10_000)
     assert len(library.model.rows) == 2 and cleared_id not in {r.image_id for r in library.model.rows}
     assert library.shown_label.text() == "2 shown"
     library.attention_only.setChecked(False)
     library.shoot_combo.setCurrentIndex(1)
+    qtbot.waitUntil(library.is_loaded, timeout=10_000)
     assert len(library.model.rows) == 3
 
 

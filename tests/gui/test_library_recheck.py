@@ -63,6 +63,7 @@ def test_older_check_is_marked_and_recheck_keeps_the_decision(qtbot, outdated_ca
     qtbot.addWidget(library)
     library.resize(1200, 800)
     library.show()
+    library.page_shown()  # what the main window does when the page is opened
     qtbot.waitUntil(lambda: len(library.model.rows) == 1, timeout=20_000)
     row = library.model.rows[0]
     assert row.outdated and "older check" in row.badge_text  # a word, not a colour

@@ -6,6 +6,7 @@ import json
 
 from consentdesk.core.consents import parse_consent_json, record_consent
 from consentdesk.ui import consent_view, main_window
+from consentdesk.ui.consent_register import ConsentRegister
 from consentdesk.ui.main_window import MainWindow
 
 from .conftest import EXAMPLES, example
@@ -26,8 +27,11 @@ def test_save_pdf_from_register(qtbot, catalogue, tmp_path, monkeypatch):
     )
     opened = []
     monkeypatch.setattr(consent_view, "offer_to_open", lambda parent, path, title: opened.append(path))
-    window.register.select_id(consent.id)
-    window.register.pdf_button.click()
+    register = window.page(ConsentRegister)
+    window.show()  # the register loads its rows when shown
+    qtbot.waitUntil(register.is_loaded, timeout=10_000)
+    register.select_id(consent.id)
+    register.pdf_button.click()
     pdf = tmp_path / "release.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
     assert opened == [pdf]

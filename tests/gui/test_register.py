@@ -41,11 +41,17 @@ def names(register: ConsentRegister) -> set[str]:
     return {c.full_name for c in register.model.consents}
 
 
+def settle(qtbot, page) -> None:
+    """Pages read the catalogue in a worker: wait for the rows of the last load or refresh."""
+    qtbot.waitUntil(page.is_loaded, timeout=10_000)
+
+
 @pytest.fixture
 def register(qtbot, filled, catalogue):
     widget = ConsentRegister(catalogue)
     qtbot.addWidget(widget)
-    widget.show()
+    widget.show()  # the page loads when first shown
+    settle(qtbot, widget)
     return widget
 
 
@@ -71,28 +77,36 @@ def test_search_is_debounced_and_matches_name_id_location_photographer(qtbot, re
     register.search.clear()
     qtbot.keyClicks(register.search, "Okafor")
     register.refresh()
+    settle(qtbot, register)
     assert names(register) == {"Priya Natarajan"}
     register.search.setText(filled["Tomás García"])
     register.refresh()
+    settle(qtbot, register)
     assert names(register) == {"Tomás García"}
 
 
-def test_filters(register):
+def test_filters(qtbot, register):
     register.role_filter.setCurrentIndex(register.role_filter.findData("donor"))
+    settle(qtbot, register)
     assert names(register) == {"Siân O'Brien-Ærø", "Grace Adebayo"}
     register.status_filter.setCurrentIndex(register.status_filter.findData("expired"))
+    settle(qtbot, register)
     assert names(register) == {"Grace Adebayo"}
     register.role_filter.setCurrentIndex(0)
     register.status_filter.setCurrentIndex(0)
     register.location_filter.setCurrentIndex(register.location_filter.findData("Bristol Donor Centre"))
+    settle(qtbot, register)
     assert names(register) == {"Tomás García"}
     register.location_filter.setCurrentIndex(0)
     register.expiring.setChecked(True)
+    settle(qtbot, register)
     assert names(register) == {"Tomás García"}
     register.expiring.setChecked(False)
+    settle(qtbot, register)
     assert register.model.rowCount() == 4
     register.search.setText("nobody by this name")
     register.refresh()
+    settle(qtbot, register)
     assert register.table.isHidden() and "No records match" in register.empty.text()
 
 
@@ -116,6 +130,7 @@ def test_withdraw_from_register_changes_status(qtbot, register, filled, catalogu
     assert shown and shown[0].empty.text() == "No photos are linked to this consent."  # the take-down list
     consent = catalogue.get_consent(filled["Priya Natarajan"])
     assert consent.status is ConsentStatus.WITHDRAWN and consent.withdrawal_reason == "Asked by email"
+    settle(qtbot, register)
     row = next(r for r, c in enumerate(register.model.consents) if c.full_name == "Priya Natarajan")
     assert register.model.index(row, 6).data() == "Withdrawn"
     assert not register.withdraw_button.isEnabled()  # already withdrawn
@@ -168,13 +183,16 @@ def test_main_window_title_count_and_pages(qtbot, catalogue, filled):
     window = MainWindow(catalogue)
     qtbot.addWidget(window)
     window.show()
+    register = window.page(ConsentRegister)
+    settle(qtbot, register)
     assert window.windowTitle() == f"ConsentDesk — {catalogue.path.name}"
     assert window.count_label.text() == "4 consent records"
     pages = [window.nav.item(i).text() for i in range(window.nav.count())]
     assert pages[0] == "Consent register" and "To verify" in pages  # other pages come and go
     assert window.new_action.shortcut().toString() == "Ctrl+N"
-    window.register.search.setText("Okafor")
-    window.register.refresh()
+    register.search.setText("Okafor")
+    register.refresh()
+    settle(qtbot, register)
     assert window.count_label.text() == "4 consent records · 1 shown"
 
 

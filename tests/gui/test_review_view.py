@@ -90,9 +90,15 @@ def queue_page(win: MainWindow) -> QueueView:
     return next(p for p in win.pages if isinstance(p, QueueView))
 
 
+def settle(qtbot, page) -> None:
+    """Pages read the catalogue in a worker: wait for the rows of the last load or refresh."""
+    qtbot.waitUntil(page.is_loaded, timeout=10_000)
+
+
 def open_from_queue(qtbot, win: MainWindow) -> None:
-    win.to_verify_action.trigger()  # Ctrl+T
     queue = queue_page(win)
+    queue.show_action.trigger()  # Ctrl+T
+    settle(qtbot, queue)
     focus_on(qtbot, queue.table)
     press(qtbot, Qt.Key.Key_Return)
     assert win.stack.currentWidget() is win.review_view
@@ -124,9 +130,11 @@ def test_keyboard_review_from_queue_to_export(window, template, tmp_path, qtbot)
     win = window
     _path, image_id, consent_ids = template
     queue = queue_page(win)
-    win.to_verify_action.trigger()
+    assert queue.show_action.shortcut().toString() == "Ctrl+T"
+    queue.show_action.trigger()
+    settle(qtbot, queue)
     assert queue.image_ids() == [image_id]
-    blockers = queue.table.topLevelItem(0).text(3)
+    blockers = queue.model.index(0, 3).data()
     assert blockers == "3 faces without consent · 1 NHS number"
 
     open_from_queue(qtbot, win)
@@ -194,6 +202,7 @@ def test_keyboard_review_from_queue_to_export(window, template, tmp_path, qtbot)
 
     press(qtbot, Qt.Key.Key_Escape)  # back to where the review was opened from
     assert win.stack.currentWidget() is queue
+    settle(qtbot, queue)
     assert queue.image_ids() == []  # approved images leave the list
     assert review.queue(win.catalogue) == []
 
@@ -252,6 +261,7 @@ def test_dismiss_needs_a_reason_and_reject_takes_the_image_off_the_queue(window,
     press(qtbot, Qt.Key.Key_X, Qt.KeyboardModifier.ShiftModifier)  # reopen
     assert not view.status.state.rejected
     press(qtbot, Qt.Key.Key_Escape)
+    settle(qtbot, queue_page(win))
     assert queue_page(win).image_ids() == [image_id]
 
 

@@ -199,11 +199,24 @@ def _all_definitions(folder: Path) -> dict[tuple[str, int], FormDefinition]:
     return found
 
 
+@cache
+def _default_folder() -> Path:
+    return paths.forms_dir().resolve()
+
+
 def load_form(
     name: str = "model_release", version: int | None = None, folder: Path | None = None
 ) -> FormDefinition:
-    """The named form at `version`, or its latest version when `version` is None."""
-    definitions = _all_definitions((folder or paths.forms_dir()).resolve())
+    """The named form at `version`, or its latest version when `version` is None.
+
+    Each (name, version, folder) is looked up once: the review asks for the form of every image it
+    checks, and finding the forms folder costs file-system calls each time."""
+    return _load_form(name, version, folder.resolve() if folder is not None else _default_folder())
+
+
+@cache
+def _load_form(name: str, version: int | None, folder: Path) -> FormDefinition:
+    definitions = _all_definitions(folder)
     if version is not None:
         try:
             return definitions[(name, version)]

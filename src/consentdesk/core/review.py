@@ -193,27 +193,34 @@ def queue(
     list's length is `catalogue.count_images_to_verify()`.
     """
     on = on or date.today()
-    items = []
-    for image in catalogue.images_to_verify(limit=limit, offset=offset):
-        state = catalogue.review_state(image.id)
-        consents = _linked_consents(catalogue, state)
-        forms = form_definitions(consents.values())
-        blockers = policy.blockers(state, consents, forms, on)
-        cleared = []  # only asked for when nothing blocks: otherwise the badge cannot be "cleared"
-        if blockers.total == 0:
-            channels = policy.known_channels(forms.values())
-            cleared = [
-                c for c, cl in policy.clearances(state, consents, forms, channels, on).items() if cl.cleared
-            ]
-        items.append(
-            QueueItem(
-                image=image,
-                blockers=blockers,
-                summary=policy.summary(state, consents, forms, on),
-                badge=policy.badge(blockers, cleared, approved=False),  # the queue holds no approved image
-            )
-        )
-    return items
+    images = catalogue.images_to_verify(limit=limit, offset=offset)
+    states = catalogue.review_states([image.id for image in images])  # a page in a few queries
+    return [
+        queue_item(catalogue, image, on, state=states[image.id]) for image in images if image.id in states
+    ]
+
+
+def queue_item(
+    catalogue: Catalogue, image: ImageRecord, on: date | None = None, *, state: ImageState | None = None
+) -> QueueItem:
+    """One entry of the "To verify" list, so a page of the list can be computed without the rest."""
+    on = on or date.today()
+    state = state or catalogue.review_state(image.id)
+    consents = _linked_consents(catalogue, state)
+    forms = form_definitions(consents.values())
+    blockers = policy.blockers(state, consents, forms, on)
+    cleared = []  # only asked for when nothing blocks: otherwise the badge cannot be "cleared"
+    if blockers.total == 0:
+        channels = policy.known_channels(forms.values())
+        cleared = [
+            c for c, cl in policy.clearances(state, consents, forms, channels, on).items() if cl.cleared
+        ]
+    return QueueItem(
+        image=image,
+        blockers=blockers,
+        summary=policy.summary(state, consents, forms, on),
+        badge=policy.badge(blockers, cleared, approved=False),  # the queue holds no approved image
+    )
 
 
 # --- deciding -----------------------------------------------------------------------------------------

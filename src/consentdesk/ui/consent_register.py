@@ -1,7 +1,9 @@
 """The consent register: a searchable, filterable table of release records with record actions.
 
 The table model only adapts `Catalogue.list_consents(ConsentQuery)` results; filtering happens in the
-catalogue, so the same query backs the register, the CLI and (later) a shared server.
+catalogue, so the same query backs the register, the CLI and (later) a shared server. The query runs in
+a worker when the page is shown or a filter changes; the table holds the first page of records and
+fetches more as it is scrolled (`PagedModel`).
 """
 
 from __future__ import annotations
@@ -10,9 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
-    QPersistentModelIndex,
     QRectF,
     QSize,
     Qt,
@@ -52,6 +52,9 @@ from consentdesk.ui.consent_view import (
     withdraw,
 )
 from consentdesk.ui.erase_dialog import erase_person
+from consentdesk.ui.paged_model import Loaded, Loader, PagedModel
+from consentdesk.ui.pages import Page
+from consentdesk.ui.paging import shrink
 from consentdesk.ui.sar_export import export_sar
 
 # (text colour, background) for each status badge; NHS palette, AA contrast on the pale backgrounds.
@@ -66,41 +69,54 @@ STATUS_KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 CONSENT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
-class ConsentTableModel(QAbstractTableModel):
+def register_loader(locator: str, query: ConsentQuery, filtered: bool) -> Loader:
+    """Worker side: the records matching `query` (first page, then by id), the unfiltered total and the
+    locations for the filter.
+
+    Store methods that would make this flat: `list_consents(query, limit, offset)`,
+    `count_consents(query)`; until then the ids are read once per load and later pages by id."""
+
+    def load(want: int) -> Loaded:
+        with Catalogue.open(locator, create=False) as catalogue:
+            consents = catalogue.list_consents(query)
+            if filtered:
+                everything = catalogue.list_consents()
+                total = len(everything)
+                shrink(everything)
+            else:
+                total = len(consents)
+            locations = catalogue.locations()
+        ids = [c.id for c in consents]
+        shrink(consents, want)
+
+        def fetch(offset: int, limit: int) -> list[Consent]:
+            with Catalogue.open(locator, create=False) as catalogue:
+                found = (catalogue.find_consent(i) for i in ids[offset : offset + limit])
+                return [c for c in found if c is not None]
+
+        return Loaded(len(ids), consents, fetch, extra=(total, locations))
+
+    return load
+
+
+class ConsentTableModel(PagedModel):
     COLUMNS = ("ID", "Name", "Role", "Location", "Signed", "Expires", "Status")
 
     def __init__(self, form: FormDefinition, parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(key=lambda c: c.id, parent=parent)
         self.form = form
-        self.consents: list[Consent] = []
         self.today = date.today()
         try:
             self._roles = {o.id: o.label for o in form.field("role").options}
         except KeyError:
             self._roles = {}
 
-    def set_consents(self, consents: list[Consent], today: date | None = None) -> None:
-        self.beginResetModel()
-        self.consents = consents
-        self.today = today or date.today()
-        self.endResetModel()
+    @property
+    def consents(self) -> list[Consent]:
+        """The records loaded so far, in table order."""
+        return self.rows
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.consents)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        consent = self.consents[index.row()]
-        column = index.column()
+    def cell(self, consent: Consent, column: int, role: int) -> Any:
         if role == CONSENT_ROLE:
             return consent
         if role == STATUS_KEY_ROLE:
@@ -170,24 +186,25 @@ class StatusBadgeDelegate(QStyledItemDelegate):
         return QSize(size.width() + option.fontMetrics.height() * 2, size.height())
 
 
-class ConsentRegister(QWidget):
-    """The register page. Emits `count_changed(shown, total)` whenever the table is refreshed."""
+class ConsentRegister(Page):
+    """The register page. Its status text counts the records ("N consent records · M shown")."""
 
     count_changed = Signal(int, int)
-    records_changed = Signal()
     TITLE = "Consent register"
 
     def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.catalogue = catalogue
+        super().__init__(catalogue, parent)
         self.form = load_form()
         self.model = ConsentTableModel(self.form, self)
+        self.model.loaded.connect(self._loaded)
+        self.model.failed.connect(self._failed)
+        self._select: str | None = None
+        self._sized = False  # columns fitted to the first rows shown
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(250)
-        self._search_timer.timeout.connect(self.refresh)
+        self._search_timer.timeout.connect(self._requery)
         self._build()
-        self.refresh()
 
     # --- building ----------------------------------------------------------------------------------
 
@@ -203,7 +220,7 @@ class ConsentRegister(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search the register")
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
-        self.search.returnPressed.connect(self.refresh)
+        self.search.returnPressed.connect(self._requery)
 
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Status filter")
@@ -220,8 +237,8 @@ class ConsentRegister(QWidget):
         self.location_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.expiring = QCheckBox(f"Expiring within {EXPIRING_DAYS} days")
         for combo in (self.status_filter, self.role_filter, self.location_filter):
-            combo.currentIndexChanged.connect(self.refresh)
-        self.expiring.toggled.connect(self.refresh)
+            combo.currentIndexChanged.connect(self._requery)
+        self.expiring.toggled.connect(self._requery)
 
         self.table = QTableView()
         self.table.setObjectName("registerTable")
@@ -237,7 +254,9 @@ class ConsentRegister(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # sized to the first page of rows once (see _loaded): sizing to contents on every change would
+        # measure every cell again each time a page of rows arrives
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)  # location takes the spare room
         self.table.setItemDelegateForColumn(6, StatusBadgeDelegate(self.table))
         self.table.setAccessibleName("Consent records")
@@ -321,26 +340,26 @@ class ConsentRegister(QWidget):
         self.setTabOrder(self.role_filter, self.location_filter)
         self.setTabOrder(self.location_filter, self.expiring)
         self.setTabOrder(self.expiring, self.table)
-        self._reload_locations()
+        self.setFocusProxy(self.search)  # typing straight away searches
+        self.empty.hide()  # until the first rows arrive the table shows, empty
+        self._set_locations([])
         self._update_actions()
 
-    def _reload_locations(self) -> None:
+    def _set_locations(self, locations: list[str]) -> None:
         current = self.location_filter.currentData()
+        listed = [self.location_filter.itemData(i) for i in range(1, self.location_filter.count())]
+        if self.location_filter.count() and listed == locations:
+            return
         self.location_filter.blockSignals(True)
         self.location_filter.clear()
         self.location_filter.addItem("Any location", None)
-        for location in self.catalogue.locations():
+        for location in locations:
             self.location_filter.addItem(location, location)
         index = self.location_filter.findData(current) if current else 0
         self.location_filter.setCurrentIndex(max(0, index))
         self.location_filter.blockSignals(False)
 
     # --- data --------------------------------------------------------------------------------------
-
-    def set_catalogue(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
-        self._reload_locations()
-        self.refresh()
 
     def query(self) -> ConsentQuery:
         today = date.today()
@@ -354,15 +373,52 @@ class ConsentRegister(QWidget):
             today=today,
         )
 
+    def load(self) -> None:
+        self._query(incremental=False)
+
     def refresh(self) -> None:
+        """Re-read the records loaded so far (a change elsewhere): rows that did not change stay put."""
+        self._query(incremental=True)
+
+    def clear(self) -> None:
+        self.model.clear()
+        self._set_locations([])
+
+    def show_record(self, consent_id: str) -> bool:
+        if not self.select_id(consent_id):
+            self._select = consent_id  # selected when the refresh under way arrives
+        return True
+
+    def _requery(self) -> None:
+        """A filter changed: the first page of the new result replaces the table."""
+        self._query(incremental=False)
+
+    def _query(self, incremental: bool) -> None:
         self._search_timer.stop()
         selected = self.selected_consent()
-        consents = self.catalogue.list_consents(self.query())
-        total = len(self.catalogue.list_consents()) if self._filtered() else len(consents)
-        self.model.set_consents(consents)
-        if selected is not None:
-            self.select_id(selected.id)
+        if selected is not None and self._select is None:
+            self._select = selected.id
+        self.start_loading()
+        self.model.today = date.today()
+        self.model.load(
+            register_loader(self.catalogue.locator, self.query(), self._filtered()), incremental=incremental
+        )
+
+    def _failed(self, exc: BaseException) -> None:
+        self.subtitle.setText(f"The register could not be read ({exc}). Check the catalogue is reachable.")
+        self.finish_loading()
+
+    def _loaded(self, extra: tuple[int, list[str]]) -> None:
+        total, locations = extra
+        self._set_locations(locations)
+        consents = self.model.consents
+        if self._select is not None:
+            self.select_id(self._select)
+            self._select = None
         has_rows = bool(consents)
+        if has_rows and not self._sized:
+            self._sized = True
+            self.table.resizeColumnsToContents()
         self.table.setVisible(has_rows)
         self.empty.setVisible(not has_rows)
         if total == 0:
@@ -371,12 +427,16 @@ class ConsentRegister(QWidget):
             self.empty.setText(
                 "No records match these filters.\nClear the search or choose “Any” in the filters."
             )
+        shown = self.model.total
         self.subtitle.setText(
             f"{total} release{'s' if total != 1 else ''} in this catalogue"
-            + (f" · {len(consents)} shown" if self._filtered() else "")
+            + (f" · {shown} shown" if self._filtered() else "")
         )
         self._update_actions()
-        self.count_changed.emit(len(consents), total)
+        status = f"{total} consent record{'s' if total != 1 else ''}"
+        self.set_status(status + (f" · {shown} shown" if shown != total else ""))
+        self.count_changed.emit(shown, total)
+        self.finish_loading()
 
     def _filtered(self) -> bool:
         q = self.query()
@@ -408,9 +468,8 @@ class ConsentRegister(QWidget):
             widget.setEnabled(not_erased)
 
     def record_added(self, consent: Consent) -> None:
-        self._reload_locations()
+        self.show_record(consent.id)
         self.refresh()
-        self.select_id(consent.id)
         self.records_changed.emit()
 
     # --- actions -----------------------------------------------------------------------------------

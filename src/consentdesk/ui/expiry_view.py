@@ -1,42 +1,44 @@
 """The "Expiry & withdrawals" page: consents ending soon, and photos that have lost clearance and why.
 
-It presents `core.lifecycle.expiry.expiry_dashboard` (a read-only view computed for today) and refreshes
-whenever it is shown, so it is right on any day without a nightly job.
+It presents what `core.lifecycle.expiry.expiry_dashboard` computes (a read-only view for today), a page
+at a time: both tables are paged models filled by workers when the page is first shown, and refreshed
+(the rows loaded so far) whenever it is shown again, so it is right on any day without a nightly job.
+The "Linked photos" count is the slow part (one query per consent), so it is filled in afterwards, only
+for the rows loaded.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from consentdesk.core.lifecycle.expiry import BlockedImage, ExpiringConsent, ExpiryDashboard, expiry_dashboard
-from consentdesk.core.store import Catalogue
+from consentdesk.core.lifecycle.expiry import BlockedImage, ExpiringConsent
+from consentdesk.core.store import Catalogue, ConsentQuery
 from consentdesk.ui.consent_view import ConsentView, format_date
-from consentdesk.ui.tables import data_table
+from consentdesk.ui.paged_model import Loaded, Loader, PagedModel
+from consentdesk.ui.pages import Page
+from consentdesk.ui.tables import data_view
+from consentdesk.ui.workers import TaskControl, run_task
 
 DEFAULT_DAYS = 30
 CONSENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 WHY_TEXT = {"withdrawn": "withdrawn", "expired": "expired", "erased": "erased"}
-
-
-def _cell(text: str, consent_id: str | None = None, tooltip: str | None = None) -> QTableWidgetItem:
-    item = QTableWidgetItem(text)
-    if consent_id:
-        item.setData(CONSENT_ID_ROLE, consent_id)
-    item.setToolTip(tooltip or text)
-    return item
+PAGE_SIZE = 50
+LINKED_UNKNOWN = -1  # "Linked photos" not counted yet
 
 
 def days_text(days: int) -> str:
@@ -49,18 +51,118 @@ def why_text(reasons: tuple[tuple[str, str], ...]) -> str:
     return "; ".join(f"{cid} {WHY_TEXT.get(status, status)}" for cid, status in reasons)
 
 
-class ExpiryView(QWidget):
+def expiring_loader(locator: str, days: int, today: date) -> Loader:
+    """Worker side: active consents ending within `days` of `today`, soonest first, as in
+    `expiry_dashboard`, with the linked-photo count left for later (LINKED_UNKNOWN).
+
+    Store methods that would make this flat: `list_consents(query, limit, offset, order="expires_on")`
+    and `count_images_linked(consent_ids) -> dict[str, int]` (one grouped query)."""
+
+    def load(want: int) -> Loaded:
+        with Catalogue.open(locator, create=False) as catalogue:
+            soon = catalogue.list_consents(
+                ConsentQuery(expiring_before=today + timedelta(days=days), today=today)
+            )
+        rows = sorted(
+            (
+                ExpiringConsent(c, (c.expires_on - today).days, LINKED_UNKNOWN)
+                for c in soon
+                if c.expires_on is not None
+            ),
+            key=lambda e: (e.days_left, e.consent.id),
+        )
+        return Loaded(len(rows), rows[:want], lambda offset, limit: rows[offset : offset + limit])
+
+    return load
+
+
+def count_linked(locator: str, rows: list[ExpiringConsent]) -> list[ExpiringConsent]:
+    """Worker side: the rows with their linked-photo counts."""
+    with Catalogue.open(locator, create=False) as catalogue:
+        return [replace(e, linked_images=len(catalogue.images_linked_to(e.consent.id))) for e in rows]
+
+
+def blocked_loader(locator: str, today: date) -> Loader:
+    """Worker side: images linked to lapsed consents, by image id, with the image records read a page at
+    a time. Store methods that would make this flat: `lapsed_links(today, limit, offset)` grouped by
+    image, and `count_images_with_lapsed_links(today)`."""
+
+    def load(want: int) -> Loaded:
+        by_image: dict[int, list[tuple[str, str]]] = {}
+        with Catalogue.open(locator, create=False) as catalogue:
+            for lapsed in catalogue.lapsed_links(today):
+                by_image.setdefault(lapsed.image_id, []).append((lapsed.consent_id, lapsed.status))
+            reasons = sorted(by_image.items())
+            first = _blocked_rows(catalogue, reasons[:want])
+
+        def fetch(offset: int, limit: int) -> list[BlockedImage]:
+            with Catalogue.open(locator, create=False) as catalogue:
+                return _blocked_rows(catalogue, reasons[offset : offset + limit])
+
+        return Loaded(len(reasons), first, fetch)
+
+    return load
+
+
+def _blocked_rows(
+    catalogue: Catalogue, reasons: list[tuple[int, list[tuple[str, str]]]]
+) -> list[BlockedImage]:
+    return [BlockedImage(catalogue.get_image(i), tuple(r)) for i, r in reasons]
+
+
+class ExpiringModel(PagedModel):
+    COLUMNS = ("ID", "Name", "Ends", "Days left", "Linked photos")
+
+    def cell(self, e: ExpiringConsent, column: int, role: int) -> Any:
+        c = e.consent
+        if role == CONSENT_ID_ROLE:
+            return c.id
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            linked = "counting…" if e.linked_images == LINKED_UNKNOWN else str(e.linked_images)
+            return (c.id, c.full_name, format_date(c.expires_on), days_text(e.days_left), linked)[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column == 3:
+            if e.days_left <= 7:
+                return QColor("#A81F14")
+            if e.days_left <= 30:
+                return QColor("#7A4100")
+        return None
+
+
+class BlockedModel(PagedModel):
+    COLUMNS = ("Photo", "Why it is blocked", "Folder")
+
+    def cell(self, b: BlockedImage, column: int, role: int) -> Any:
+        path = Path(b.image.path)
+        if role == CONSENT_ID_ROLE:
+            return b.reasons[0][0] if b.reasons else None
+        texts = (path.name, why_text(b.reasons), str(path.parent))
+        if role == Qt.ItemDataRole.DisplayRole:
+            return texts[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return b.image.path if column == 0 else texts[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
+            return QColor("#A81F14")
+        return None
+
+
+class ExpiryView(Page):
     """Two lists: consents ending within N days (double-click opens the record) and blocked photos."""
 
     TITLE = "Expiry & withdrawals"
-    records_changed = Signal()
 
     def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.catalogue = catalogue
-        self.dashboard: ExpiryDashboard | None = None
+        super().__init__(catalogue, parent)
+        self.today = date.today()
+        self._waiting: set[str] = set()  # tables whose load or refresh has not arrived yet
+        self._counting = False
+        self.expiring_model = ExpiringModel(key=lambda e: e.consent.id, page_size=PAGE_SIZE, parent=self)
+        self.blocked_model = BlockedModel(key=lambda b: b.image.id, page_size=PAGE_SIZE, parent=self)
+        self.expiring_model.loaded.connect(lambda _x: self._expiring_loaded())
+        self.expiring_model.fetched.connect(self._count_linked)
+        self.blocked_model.loaded.connect(lambda _x: self._blocked_loaded())
+        self.expiring_model.failed.connect(lambda exc: self._failed("expiring", exc))
+        self.blocked_model.failed.connect(lambda exc: self._failed("blocked", exc))
         self._build()
-        self.refresh()
 
     def _build(self) -> None:
         title = QLabel(self.TITLE)
@@ -79,15 +181,14 @@ class ExpiryView(QWidget):
         self.days.setMinimumWidth(self.days.fontMetrics().horizontalAdvance("0000 days") + 40)
         self.days.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.days.setAccessibleName("Look ahead this many days")
-        self.days.valueChanged.connect(lambda _v: self.refresh())
+        self.days.valueChanged.connect(lambda _v: self._reload_expiring())
         days_label = QLabel("Show consents ending within")
         days_label.setBuddy(self.days)
 
         self.expiring_title = QLabel("")
         self.expiring_title.setProperty("role", "sectionTitle")
-        self.expiring_table = data_table(
-            ("ID", "Name", "Ends", "Days left", "Linked photos"), "expiringTable", word_wrap=False
-        )
+        self.expiring_table = data_view(self.expiring_model, "expiringTable")
+        self._widths(self.expiring_table, (12, 20, 9, 9))
         self.expiring_table.setAccessibleName("Consents ending soon")
         self.expiring_table.doubleClicked.connect(
             lambda index: self._open_row(self.expiring_table, index.row())
@@ -99,9 +200,8 @@ class ExpiryView(QWidget):
 
         self.blocked_title = QLabel("")
         self.blocked_title.setProperty("role", "sectionTitle")
-        self.blocked_table = data_table(
-            ("Photo", "Why it is blocked", "Folder"), "blockedTable", word_wrap=False
-        )
+        self.blocked_table = data_view(self.blocked_model, "blockedTable")
+        self._widths(self.blocked_table, (16, 30))
         self.blocked_table.setAccessibleName("Photos that lost clearance")
         self.blocked_table.doubleClicked.connect(
             lambda index: self._open_row(self.blocked_table, index.row())
@@ -143,76 +243,98 @@ class ExpiryView(QWidget):
         layout.addWidget(self.blocked_empty)
         layout.addStretch(0)
 
+    @staticmethod
+    def _widths(table: QTableView, ems: tuple[int, ...]) -> None:
+        """Starting column widths in letter widths (the user can drag them; the last column stretches)."""
+        em = table.fontMetrics().horizontalAdvance("M")
+        for column, n in enumerate(ems):
+            table.horizontalHeader().resizeSection(column, n * em)
+
     # --- data --------------------------------------------------------------------------------------
 
-    def set_catalogue(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
-        self.refresh()
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
-        super().showEvent(event)
-        self.refresh()
+    def load(self) -> None:
+        self._load(incremental=False)
 
     def refresh(self) -> None:
-        dash = expiry_dashboard(self.catalogue, self.days.value())
-        self.dashboard = dash
-        self.today_label.setText(f"As of {format_date(dash.today)}")
-        self._fill_expiring(dash.expiring)
-        self._fill_blocked(dash.blocked)
+        """Shown again (or records changed): re-read the rows loaded so far, for today."""
+        self._load(incremental=True)
 
-    def _fill_expiring(self, rows: tuple[ExpiringConsent, ...]) -> None:
-        n = len(rows)
+    def clear(self) -> None:
+        self.expiring_model.clear()
+        self.blocked_model.clear()
+
+    def _load(self, incremental: bool) -> None:
+        self.today = date.today()
+        self.today_label.setText(f"As of {format_date(self.today)}")
+        self.start_loading()
+        self._waiting = {"expiring", "blocked"}
+        locator = self.catalogue.locator
+        self.expiring_model.load(expiring_loader(locator, self.days.value(), self.today), incremental)
+        self.blocked_model.load(blocked_loader(locator, self.today), incremental)
+
+    def _reload_expiring(self) -> None:
+        self.start_loading()
+        self._waiting.add("expiring")
+        self.expiring_model.load(expiring_loader(self.catalogue.locator, self.days.value(), self.today))
+
+    def _one_loaded(self, table: str) -> None:
+        self._waiting.discard(table)
+        if not self._waiting:
+            self.finish_loading()
+
+    def _expiring_loaded(self) -> None:
+        n = self.expiring_model.total
+        days = self.days.value()
         self.expiring_title.setText(
-            f"Consents ending within {self.days.value()} days ({n})"
-            if n
-            else f"Consents ending within {self.days.value()} days"
+            f"Consents ending within {days} days ({n})" if n else f"Consents ending within {days} days"
         )
-        table = self.expiring_table
-        table.setRowCount(n)
-        for row, e in enumerate(rows):
-            c = e.consent
-            days = _cell(days_text(e.days_left), c.id)
-            if e.days_left <= 7:
-                days.setForeground(QColor("#A81F14"))
-            elif e.days_left <= 30:
-                days.setForeground(QColor("#7A4100"))
-            linked = _cell(str(e.linked_images), c.id)
-            for column, item in enumerate(
-                (
-                    _cell(c.id, c.id),
-                    _cell(c.full_name, c.id),
-                    _cell(format_date(c.expires_on), c.id),
-                    days,
-                    linked,
-                )
-            ):
-                table.setItem(row, column, item)
-        table.setVisible(bool(n))
+        self.expiring_table.setVisible(bool(n))
         self.expiring_empty.setVisible(not n)
-        self.expiring_empty.setText(f"No consents end in the next {self.days.value()} days.")
+        self.expiring_empty.setText(f"No consents end in the next {days} days.")
+        self._count_linked()
+        self._one_loaded("expiring")
 
-    def _fill_blocked(self, rows: tuple[BlockedImage, ...]) -> None:
-        n = len(rows)
+    def _count_linked(self) -> None:
+        """Fill in "Linked photos" for loaded rows, a few at a time (one query per consent)."""
+        if self._counting:
+            return
+        missing = [e for e in self.expiring_model.rows if e.linked_images == LINKED_UNKNOWN][:10]
+        if not missing:
+            return
+        self._counting = True
+        locator = self.catalogue.locator
+
+        def job(_control: TaskControl) -> list[ExpiringConsent] | BaseException:
+            try:
+                return count_linked(locator, missing)
+            except Exception as exc:  # the count stays "…"; the list itself is fine
+                return exc
+
+        run_task(job, self._linked_counted)  # a bound method: dropped if the page is gone
+
+    def _linked_counted(self, rows: list[ExpiringConsent] | BaseException) -> None:
+        self._counting = False
+        if isinstance(rows, BaseException):
+            return
+        self.expiring_model.update_rows(rows)  # rows of an older load have other keys or are equal
+        self._count_linked()
+
+    def _blocked_loaded(self) -> None:
+        n = self.blocked_model.total
         self.blocked_title.setText(f"Photos that lost clearance ({n})" if n else "Photos that lost clearance")
-        table = self.blocked_table
-        table.setRowCount(n)
-        for row, b in enumerate(rows):
-            path = Path(b.image.path)
-            first = b.reasons[0][0] if b.reasons else None
-            why = _cell(why_text(b.reasons), first)
-            why.setForeground(QColor("#A81F14"))
-            table.setItem(row, 0, _cell(path.name, first, b.image.path))
-            table.setItem(row, 1, why)
-            table.setItem(row, 2, _cell(str(path.parent), first))
-        table.setVisible(bool(n))
+        self.blocked_table.setVisible(bool(n))
         self.blocked_empty.setVisible(not n)
         self.blocked_empty.setText("No photos have lost clearance.")
+        self._one_loaded("blocked")
+
+    def _failed(self, table: str, exc: BaseException) -> None:
+        self.today_label.setText(f"Could not be read ({exc}). Check the catalogue is reachable.")
+        self._one_loaded(table)
 
     # --- actions -----------------------------------------------------------------------------------
 
-    def _open_row(self, table: QTableWidget, row: int) -> None:
-        item = table.item(row, 0)
-        consent_id = item.data(CONSENT_ID_ROLE) if item else None
+    def _open_row(self, table: QTableView, row: int) -> None:
+        consent_id = table.model().index(row, 0).data(CONSENT_ID_ROLE)
         if consent_id:
             self.open_consent(consent_id)
 

@@ -7,6 +7,8 @@ The wording and the rules come from `core.review` / `core.policy`; this module o
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,7 @@ from consentdesk.core.decisions import FindingReview, FindingState
 from consentdesk.core.model import ImageRecord
 from consentdesk.core.store import Catalogue
 from consentdesk.core.vision.analyse import ANALYSER_VERSION
+from consentdesk.ui.paging import Loaded, Loader, shrink
 
 #: Badge states, in the words shown on the badge (colour is never the only cue); the rule is `policy.badge`.
 STATE_WORDS = {b.value: b.words for b in policy.Badge}
@@ -121,18 +124,73 @@ def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
     )
 
 
-def collect_rows(
-    catalogue_path: str, known: dict[int, LibraryRow] | None = None
-) -> tuple[list[LibraryRow], list[dict[str, Any]]]:
-    """All images (reusing `known` rows, so a refresh during an import only reads the new ones) and the
-    shoots. Runs in a worker with its own connection."""
-    known = known or {}
-    with Catalogue.open(catalogue_path, create=False) as catalogue:
-        rows = []
-        for image in catalogue.list_images():
-            row = known.get(image.id)
-            rows.append(row if row is not None else row_for(catalogue, image))
-        return rows, catalogue.shoots()
+@dataclass(frozen=True, slots=True)
+class LibraryListing:
+    """What a load of the grid learnt besides its rows: every id in order (for the review's next and
+    previous), the shoots for the filter, and the number of photos in the catalogue."""
+
+    ids: tuple[int, ...]
+    shoots: list[dict[str, Any]]
+    total: int
+    exact: bool  # False: the attention filter has not scanned every photo yet, `total` is a bound
+
+
+def _rows_from(
+    catalogue: Catalogue, ids: Sequence[int], start: int, limit: int, attention_only: bool
+) -> tuple[list[LibraryRow], int]:
+    """Up to `limit` rows from ids[start:], only those needing attention if asked; and where it stopped."""
+    rows: list[LibraryRow] = []
+    pos = start
+    while pos < len(ids) and len(rows) < limit:
+        try:
+            row = row_for(catalogue, catalogue.get_image(ids[pos]))
+        except KeyError:
+            row = None  # removed since the ids were read
+        pos += 1
+        if row is not None and (row.needs_attention or not attention_only):
+            rows.append(row)
+    return rows, pos
+
+
+def library_loader(catalogue_path: str, shoot_id: int | None, attention_only: bool) -> Loader:
+    """The grid's loader (runs in a worker): the ids in grid order once per load, rows a page at a time.
+
+    The "needs attention" filter is not in the store yet, so its pages are found by scanning forward
+    from where the previous page stopped. Store methods that would make this flat:
+    `list_images(limit, offset, filters)` with a needs-attention filter, `count_images(filters)`."""
+
+    def load(want: int) -> Loaded:
+        with Catalogue.open(catalogue_path, create=False) as catalogue:
+            images = catalogue.list_images(shoot_id)
+            ids = tuple(image.id for image in images)
+            shrink(images)
+            shoots = catalogue.shoots()
+            if shoot_id is None:
+                total = len(ids)
+            else:
+                everything = catalogue.list_images()
+                total = len(everything)
+                shrink(everything)
+            first, stopped = _rows_from(catalogue, ids, 0, want, attention_only)
+        resume = {len(first): stopped}  # filtered offset -> position in ids where the scan goes on
+        lock = threading.Lock()
+
+        def fetch(offset: int, limit: int) -> list[LibraryRow]:
+            with lock:
+                start = resume.get(offset)
+            with Catalogue.open(catalogue_path, create=False) as catalogue:
+                if start is None:  # not the page after the last one: scan from the start
+                    skipped, start = _rows_from(catalogue, ids, 0, offset, attention_only)
+                rows, stopped = _rows_from(catalogue, ids, start, limit, attention_only)
+            with lock:
+                resume[offset + len(rows)] = stopped
+            return rows
+
+        exact = not attention_only or stopped >= len(ids)
+        count = len(first) if exact and attention_only else len(ids)
+        return Loaded(count, first, fetch, LibraryListing(ids, shoots, total, exact))
+
+    return load
 
 
 def _finding_colour_state(finding: FindingReview) -> str:

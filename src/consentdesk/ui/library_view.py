@@ -2,14 +2,17 @@
 faces and findings, and importing photos in the background (menu, buttons or drag and drop).
 
 Nothing here touches SQLite or decodes a photo on the GUI thread: rows, previews, thumbnails and the
-import all run through `run_task`, each worker opening its own `Catalogue` connection.
+import all run through `run_task`, each worker opening its own `Catalogue` connection. The grid is paged:
+nothing is read until the page is first shown, then the first page of rows; more as the grid scrolls.
+Showing the page again re-reads only the rows already loaded.
 
 For other UI code:
 - `review_requested(int image_id)`: Enter or double-click on a photo (the review view opens it).
 - `images_changed()`: new photos were stored (emitted while an import runs, throttled, and at its end).
 - `import_finished(ImportReport)`.
-- `import_paths(paths) -> bool`, `choose_files()`, `choose_folder()`, `cancel_import()`, `refresh()`,
-  `select_image(image_id)`, `selected_image_id()`, `can_close()`, `set_catalogue(catalogue)`.
+- `import_paths(paths) -> bool`, `choose_files()`, `choose_folder()`, `cancel_import()`, and the page
+  contract (`ui.pages.Page`): `refresh()`, `select_image(image_id)`, `can_close()`, `set_catalogue(…)`.
+- `selected_image_id()`, `visible_rows()` (the rows loaded so far).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QShowEvent
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -42,7 +45,15 @@ from consentdesk.core.importer import ImportProgress, ImportReport, import_paths
 from consentdesk.core.store import Catalogue
 from consentdesk.ui.image_canvas import ImageCanvas, Overlay, rgb_to_qimage
 from consentdesk.ui.import_panel import ImportPanel
-from consentdesk.ui.library_data import STATE_WORDS, LibraryRow, PreviewData, collect_rows, preview_for
+from consentdesk.ui.library_data import (
+    STATE_WORDS,
+    LibraryListing,
+    LibraryRow,
+    PreviewData,
+    library_loader,
+    preview_for,
+)
+from consentdesk.ui.pages import Page
 from consentdesk.ui.thumbnail_model import LibraryModel, ThumbnailDelegate
 from consentdesk.ui.workers import TaskControl, run_task
 
@@ -50,8 +61,7 @@ PREVIEW_MAX_SIDE = 1600
 REFRESH_INTERVAL_MS = 250  # at most 4 grid refreshes a second while photos arrive
 
 
-class LibraryView(QWidget):
-    review_requested = Signal(int)
+class LibraryView(Page):
     images_changed = Signal()
     import_finished = Signal(object)
     TITLE = "Library"
@@ -61,29 +71,46 @@ class LibraryView(QWidget):
     import_workers = 2  # both cores
 
     def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(catalogue, parent)
         self.setObjectName("libraryPage")
-        self.catalogue = catalogue
-        self.all_rows: list[LibraryRow] = []
         self.shoots: list[dict[str, Any]] = []
+        self.listing: LibraryListing | None = None
         self.import_control: TaskControl | None = None
         self.last_report: ImportReport | None = None
-        self._rows_task: TaskControl | None = None
-        self._refresh_again: bool | None = None  # None: no refresh queued; else whether it is full
+        self._reading = False  # a load or refresh of the rows is under way
+        self._refresh_again = False  # another refresh was asked for meanwhile
+        self._select: int | None = None  # to select when the rows arrive
         self._preview_request = 0
         self._preview_id: int | None = None
         self._close_when_done = False
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_INTERVAL_MS)
-        self._refresh_timer.timeout.connect(lambda: self.refresh(full=False))
+        self._refresh_timer.timeout.connect(self.refresh)
         self._preview_timer = QTimer(self)
         self._preview_timer.setSingleShot(True)
         self._preview_timer.setInterval(60)  # arrowing through the grid decodes only where it stops
         self._preview_timer.timeout.connect(self._load_preview)
         self.setAcceptDrops(True)
         self._build()
-        self.refresh()
+        self._build_actions()
+
+    def _build_actions(self) -> None:
+        """Import actions for the window's File menu: they show this page, then ask what to import."""
+        self.import_files_action = QAction("Import photos…", self)
+        self.import_files_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_files_action.setStatusTip("Import photos and check them for faces and personal data")
+        self.import_files_action.triggered.connect(lambda: (self.show_requested.emit(), self.choose_files()))
+        self.import_folder_action = QAction("Import folder…", self)
+        self.import_folder_action.setStatusTip("Import every photo in a folder (and its sub-folders)")
+        self.import_folder_action.triggered.connect(
+            lambda: (self.show_requested.emit(), self.choose_folder())
+        )
+        for action in (self.import_files_action, self.import_folder_action):
+            action.setProperty("menu", "File")
+
+    def page_actions(self) -> list[QAction]:
+        return [self.import_files_action, self.import_folder_action]
 
     # --- building ------------------------------------------------------------------------------------
 
@@ -134,6 +161,9 @@ class LibraryView(QWidget):
         self.import_panel.cancel_requested.connect(self.cancel_import)
 
         self.model = LibraryModel(self)
+        self.model.loaded.connect(self._rows_ready)
+        self.model.fetched.connect(self._rows_fetched)
+        self.model.failed.connect(self._rows_failed)
         self.grid = QListView()
         self.grid.setObjectName("libraryGrid")
         self.grid.setAccessibleName("Photos")
@@ -245,41 +275,56 @@ class LibraryView(QWidget):
     def set_catalogue(self, catalogue: Catalogue) -> None:
         if self.import_running:
             self.cancel_import()
-        self.catalogue = catalogue
-        self.all_rows = []
-        self.model.set_rows([])
         self._clear_preview()
         self.import_panel.hide()
-        self.refresh()
+        super().set_catalogue(catalogue)
 
-    def refresh(self, full: bool = True) -> None:
-        """Re-read the photos in the background. `full=False` reads only photos not shown yet."""
-        if self._rows_task is not None:
-            self._refresh_again = bool(self._refresh_again) or full
+    def clear(self) -> None:
+        self.listing = None
+        self._reading = self._refresh_again = False  # a read under way is for the old catalogue
+        self.model.clear()
+
+    def load(self) -> None:
+        self._read(incremental=False)
+
+    def refresh(self) -> None:
+        """Re-read the rows already loaded, and the count (photos arriving, decisions made elsewhere)."""
+        self._read(incremental=True)
+
+    def _read(self, incremental: bool) -> None:
+        if self._reading and incremental:
+            self._refresh_again = True
             return
-        known = {} if full else {r.image_id: r for r in self.all_rows}
-        path = self.catalogue.locator
+        self._reading = True
+        self.start_loading()
+        self.model.load(
+            library_loader(self.catalogue.locator, self.current_shoot_id(), self.attention_only.isChecked()),
+            incremental=incremental,
+        )
 
-        def job(_: TaskControl) -> tuple[list[LibraryRow], list[dict[str, Any]]]:
-            return collect_rows(path, known)
-
-        self._rows_task = run_task(job, on_done=self._rows_ready, on_error=self._rows_failed)
-
-    def _rows_ready(self, result: tuple[list[LibraryRow], list[dict[str, Any]]]) -> None:
-        self._rows_task = None
-        rows, shoots = result
-        grew = len(rows) != len(self.all_rows)
-        self.all_rows = rows
-        self._set_shoots(shoots)
-        self._apply_filter()
+    def _rows_ready(self, listing: LibraryListing) -> None:
+        self._reading = False
+        grew = self.listing is not None and listing.total > self.listing.total
+        self.listing = listing
+        self._set_shoots(listing.shoots)
+        self._show_counts()
+        if self._select is not None and self.select_image(self._select):
+            self._select = None
+        self.finish_loading()
         if grew:
             self.images_changed.emit()
-        if self._refresh_again is not None:
-            full, self._refresh_again = self._refresh_again, None
-            self.refresh(full=full)
+        if self._refresh_again:
+            self._refresh_again = False
+            self.refresh()
+
+    def _rows_fetched(self) -> None:
+        self._show_counts()
+        if self._select is not None and self.select_image(self._select):
+            self._select = None
 
     def _rows_failed(self, exc: BaseException) -> None:
-        self._rows_task = None
+        self._reading = False
+        self.finish_loading()
         self.subtitle.setText(
             f"The photos could not be listed ({exc}). Check the catalogue file is reachable, then reopen it."
         )
@@ -306,31 +351,48 @@ class LibraryView(QWidget):
         return self.shoots[index - 1]["id"] if 0 < index <= len(self.shoots) else None
 
     def visible_rows(self) -> list[LibraryRow]:
-        shoot = self.current_shoot_id()
-        rows = self.all_rows
-        if shoot is not None:
-            rows = [r for r in rows if r.image.shoot_id == shoot]
-        if self.attention_only.isChecked():
-            rows = [r for r in rows if r.needs_attention]
-        return rows
+        """The rows loaded so far, in grid order."""
+        return list(self.model.rows)
+
+    def review_order(self) -> list[int]:
+        """Every photo the grid lists, in order (read with the rows), so the review walks them all."""
+        listing = self.listing
+        if listing is not None and listing.exact and not self.attention_only.isChecked():
+            return list(listing.ids)
+        return [r.image_id for r in self.model.rows]
 
     def _apply_filter(self) -> None:
+        """A filter changed: the grid is read again from its first page."""
         selected = self.selected_image_id()
-        rows = self.visible_rows()
-        self.model.set_rows(rows)
-        if selected is not None and self.selected_image_id() != selected and not self.select_image(selected):
-            self._clear_preview()
-        total = len(self.all_rows)
-        attention = sum(r.needs_attention for r in self.all_rows)
-        self.subtitle.setText(
-            f"{total} photo{'s' if total != 1 else ''} · {attention} need{'s' if attention == 1 else ''} attention"
-            if total
-            else "Import photos to check them before posting"
-        )
-        self.shown_label.setText(f"{len(rows)} shown" if len(rows) != total else "")
-        self.grid_stack.setCurrentWidget(self.grid if rows or total else self.empty)
-        if total and not rows:
+        if selected is not None:
+            self._select = selected
+        self._clear_preview()
+        self._read(incremental=False)
+
+    def _show_counts(self) -> None:
+        listing = self.listing
+        if listing is None:
+            return
+        rows, total = self.model.rows, listing.total
+        filtered = self.current_shoot_id() is not None or self.attention_only.isChecked()
+        complete = len(rows) >= self.model.total and listing.exact
+        if total and complete and not filtered:
+            attention = sum(r.needs_attention for r in rows)
+            self.subtitle.setText(
+                f"{total} photo{'s' if total != 1 else ''} · {attention} need{'s' if attention == 1 else ''} attention"
+            )
+        elif total:
+            self.subtitle.setText(f"{total} photo{'s' if total != 1 else ''}")
+        else:
+            self.subtitle.setText("Import photos to check them before posting")
+        shown = self.model.total
+        if not filtered:
+            self.shown_label.setText("")
+        elif shown or not complete:
+            self.shown_label.setText(f"{shown} shown" if complete else f"{len(rows)} shown so far")
+        else:
             self.shown_label.setText("No photos match these filters")
+        self.grid_stack.setCurrentWidget(self.grid if rows or total else self.empty)
 
     # --- selection and preview -----------------------------------------------------------------------
 
@@ -369,7 +431,7 @@ class LibraryView(QWidget):
             return
         self._preview_request += 1
         request = self._preview_request
-        row = next((r for r in self.all_rows if r.image_id == image_id), None)
+        row = self.model.row_at(self.model.row_of(image_id))
         self.canvas.set_overlays([])
         self.canvas.set_message("Loading…")
         if row is not None:
@@ -454,7 +516,7 @@ class LibraryView(QWidget):
 
         def done(result: Any) -> None:
             self.recheck_button.setEnabled(True)
-            self.refresh(full=True)
+            self.refresh()
             self._preview_timer.start()
             self.images_changed.emit()
             lines = result.lines()
@@ -541,7 +603,7 @@ class LibraryView(QWidget):
         self._refresh_timer.stop()
         self.import_panel.finished(report)
         self._set_import_actions(True)
-        self.refresh(full=False)
+        self.refresh()
         self.import_finished.emit(report)
         self._close_if_asked()
 
@@ -553,7 +615,7 @@ class LibraryView(QWidget):
             "to continue (those already in are skipped)."
         )
         self._set_import_actions(True)
-        self.refresh(full=False)
+        self.refresh()
         self._close_if_asked()
 
     def _set_import_actions(self, enabled: bool) -> None:
@@ -609,8 +671,3 @@ class LibraryView(QWidget):
             event.acceptProposedAction()
         else:
             event.ignore()
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
-        super().showEvent(event)
-        if self.all_rows and not self.import_running:
-            self.refresh()  # pick up review decisions made elsewhere

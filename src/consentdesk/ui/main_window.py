@@ -1,12 +1,12 @@
 """The main window: navigation on the left, one page per feature, actions in the menu and toolbar.
 
-Adding a page is one line in `PAGES`: a title and a factory taking the catalogue (the page may offer
-`set_catalogue(catalogue)` and a `count_changed(shown, total)` signal).
+Adding a page is one line in `PAGES`: a `ui.pages.Page` subclass. The window talks to pages only through
+that contract; it shows itself first and each page loads its data off the GUI thread when first shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
@@ -36,47 +36,51 @@ from consentdesk.ui.consent_register import ConsentRegister
 from consentdesk.ui.consent_view import offer_to_open
 from consentdesk.ui.expiry_view import ExpiryView
 from consentdesk.ui.library_view import LibraryView
+from consentdesk.ui.pages import Page
 from consentdesk.ui.paper_forms import PaperFormsView
 from consentdesk.ui.queue_view import QueueView
 from consentdesk.ui.review_view import ReviewView
 from consentdesk.ui.settings import remember_catalogue, remembered_catalogue
 from consentdesk.ui.team_register_dialog import TeamRegisterDialog
 
-#: (title, factory) for each page in the navigation, in order. One line per feature.
-PAGES: list[tuple[str, Callable[[Catalogue], QWidget]]] = [
-    ("Consent register", ConsentRegister),
-    ("Library", LibraryView),
-    ("To verify", QueueView),
-    ("Paper forms", PaperFormsView),
-    ("Expiry & withdrawals", ExpiryView),
+#: The navigation pages, in order. One line per feature; the first is shown at start.
+PAGES: list[type[Page]] = [
+    ConsentRegister,
+    LibraryView,
+    QueueView,
+    PaperFormsView,
+    ExpiryView,
 ]
 
 MAX_BLANK_FORMS = 500
 
 
-def _page_order(page: object) -> list[int]:
-    """The image ids a page shows, in its order, if it offers them."""
-    ids = getattr(page, "image_ids", None)
-    if callable(ids):
-        return list(ids())
-    rows = getattr(page, "visible_rows", None)
-    if callable(rows):
-        return [r.image_id for r in rows()]
-    return []
+_frozen = False
+
+
+def _freeze_start_up_objects() -> None:
+    """Once per process: what was imported and built before the first window lives as long as the app,
+    so later full collections need not walk it (a collection holds the interpreter lock; the GUI waits)."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
 
 
 class MainWindow(QMainWindow):
     def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.catalogue = catalogue
-        self.pages: list[QWidget] = []
+        self.pages: list[Page] = []
         self.setObjectName("mainWindow")
         self._build_actions()
         self._build_ui()
         self._build_review()
+        self._build_page_actions()
         self._update_title()
         self.resize(1180, 720)
-        self.register.search.setFocus()  # typing straight away searches the register
+        self.pages[0].setFocus()  # the register: typing straight away searches it
+        _freeze_start_up_objects()
 
     # --- building ----------------------------------------------------------------------------------
 
@@ -88,13 +92,6 @@ class MainWindow(QMainWindow):
         self.print_action = QAction("Print blank forms…", self)
         self.print_action.setStatusTip("Write numbered blank release forms as a PDF to print")
         self.print_action.triggered.connect(self.print_blank_forms)
-        self.import_files_action = QAction("Import photos…", self)
-        self.import_files_action.setShortcut(QKeySequence("Ctrl+I"))
-        self.import_files_action.setStatusTip("Import photos and check them for faces and personal data")
-        self.import_files_action.triggered.connect(lambda: self._show_library().choose_files())
-        self.import_folder_action = QAction("Import folder…", self)
-        self.import_folder_action.setStatusTip("Import every photo in a folder (and its sub-folders)")
-        self.import_folder_action.triggered.connect(lambda: self._show_library().choose_folder())
         self._build_data_protection_actions()
         self.open_action = QAction("Open catalogue…", self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
@@ -107,13 +104,11 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
 
-        file_menu = self.menuBar().addMenu("&File")
+        file_menu = self.file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.print_action)
         file_menu.addSeparator()
-        file_menu.addAction(self.import_files_action)
-        file_menu.addAction(self.import_folder_action)
-        file_menu.addSeparator()
+        self._page_actions_before = file_menu.addSeparator()  # the pages' File actions go above this
         file_menu.addAction(self.scan_forms_action)
         file_menu.addSeparator()
         file_menu.addAction(self.open_action)
@@ -169,14 +164,10 @@ class MainWindow(QMainWindow):
         self.nav.setFrameShape(QFrame.Shape.NoFrame)
         self.stack = QStackedWidget()
         self.stack.setObjectName("pages")
-        for title, factory in PAGES:
-            self.add_page(title, factory(self.catalogue))
-        self.library.review_requested.connect(self.open_review)
+        for page_class in PAGES:
+            self.add_page(page_class(self.catalogue))
         self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
-        # the record count belongs to the register; other pages say what they hold themselves
-        self.stack.currentChanged.connect(
-            lambda _: self.count_label.setVisible(self.stack.currentWidget() is self.register)
-        )
+        self.stack.currentChanged.connect(self._page_changed)
         self.nav.setCurrentRow(0)
 
         side = QFrame()
@@ -201,25 +192,46 @@ class MainWindow(QMainWindow):
 
         self.setTabOrder(self.nav, self.stack)
 
-    def add_page(self, title: str, page: QWidget) -> None:
+    def add_page(self, page: Page) -> None:
+        """Add a navigation page. Nothing is loaded here: the page loads when it is first shown."""
         self.pages.append(page)
         self.stack.addWidget(page)
-        item = QListWidgetItem(title)
+        item = QListWidgetItem(page.TITLE)
         item.setSizeHint(QSize(0, self.fontMetrics().height() + 20))
         self.nav.addItem(item)
-        records_changed = getattr(page, "records_changed", None)
-        if records_changed is not None and not isinstance(page, ConsentRegister):
-            records_changed.connect(self.refresh_pages)
-        count_changed = getattr(page, "count_changed", None)
-        if count_changed is not None:
-            count_changed.connect(self._show_count)
-            refresh = getattr(page, "refresh", None)
-            if refresh:
-                refresh()
+        page.records_changed.connect(lambda p=page: self.refresh_pages(source=p))
+        page.status_changed.connect(lambda text, p=page: self._show_status(p, text))
+        page.review_requested.connect(lambda image_id, p=page: self.open_review(image_id, p.review_order()))
+        page.show_requested.connect(lambda p=page: self.show_page(p))
 
-    @property
-    def register(self) -> ConsentRegister:
-        return next(p for p in self.pages if isinstance(p, ConsentRegister))
+    def _build_page_actions(self) -> None:
+        """Each page's own actions go into the menu they name (File or Review)."""
+        places = {
+            "File": (self.file_menu, self._page_actions_before),
+            "Review": (self.review_menu, self._review_actions_before),
+        }
+        for page in self.pages:
+            for action in page.page_actions():
+                menu, before = places.get(str(action.property("menu")), places["File"])
+                menu.insertAction(before, action)
+
+    def page(self, page_class: type[Page]) -> Page:
+        """The page of this class (for tests and scripts; the window itself never asks)."""
+        return next(p for p in self.pages if type(p) is page_class)
+
+    def show_page(self, page: Page) -> None:
+        self.nav.setCurrentRow(self.pages.index(page))
+
+    def _page_changed(self, _index: int = -1) -> None:
+        current = self.stack.currentWidget()
+        text = current.status_text() if current in self.pages else ""
+        self.count_label.setText(text)
+        self.count_label.setVisible(bool(text))
+
+    def _show_status(self, page: Page, text: str) -> None:
+        if self.stack.currentWidget() is page:
+            self.count_label.setText(text)
+            self.count_label.setVisible(bool(text))
 
     # --- review (a page in the stack, not a navigation entry) ------------------------------------------
 
@@ -228,15 +240,8 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.review_view)  # after every PAGES entry: navigation rows keep their index
         self.review_view.back_requested.connect(self.close_review)
         self._review_return = 0
-        for page in self.pages:
-            if isinstance(page, QueueView):
-                page.review_requested.connect(self.open_review)
-        menu = self.menuBar().addMenu("&Review")
-        self.to_verify_action = QAction("To verify", self)
-        self.to_verify_action.setShortcut(QKeySequence("Ctrl+T"))
-        self.to_verify_action.triggered.connect(self.show_queue)
-        menu.addAction(self.to_verify_action)
-        menu.addSeparator()
+        menu = self.review_menu = self.menuBar().addMenu("&Review")
+        self._review_actions_before = menu.addSeparator()  # the pages' Review actions go above this
         for action in self.review_view.actions_by_name.values():
             menu.addAction(action)
         self.stack.currentChanged.connect(self._review_actions_enabled)
@@ -247,18 +252,12 @@ class MainWindow(QMainWindow):
         for action in self.review_view.actions_by_name.values():
             action.setEnabled(on_review)
 
-    def show_queue(self) -> None:
-        queue = next((p for p in self.pages if isinstance(p, QueueView)), None)
-        if queue is not None:
-            self.nav.setCurrentRow(self.pages.index(queue))
-            queue.setFocus()
-
     def open_review(self, image_id: int, image_ids: list[int] | None = None) -> None:
-        """Review one image. Next/previous walk `image_ids`; by default the order of the page that asked
-        (its `image_ids()` or `visible_rows()`), so the queue and the library each keep their own order."""
-        source = self.sender() if isinstance(self.sender(), QWidget) else self.stack.currentWidget()
-        if image_ids is None:
-            image_ids = _page_order(source) or _page_order(self.stack.currentWidget()) or [image_id]
+        """Review one image. Next/previous walk `image_ids`; by default the order of the page shown
+        (its `review_order()`), so the queue and the library each keep their own order."""
+        current = self.stack.currentWidget()
+        if not image_ids:
+            image_ids = (current.review_order() if current in self.pages else []) or [image_id]
         if self.stack.currentWidget() is not self.review_view:
             self._review_return = max(0, self.nav.currentRow())
         self.nav.blockSignals(True)
@@ -269,48 +268,28 @@ class MainWindow(QMainWindow):
         self.review_view.setFocus()
 
     def close_review(self) -> None:
+        """Back to the page the review was opened from; it refreshes (incrementally) as it is shown."""
         row = min(self._review_return, self.nav.count() - 1)
         self.nav.setCurrentRow(row)
-        page = self.stack.currentWidget()
-        refresh = getattr(page, "refresh", None)
-        if refresh is not None and not isinstance(page, QueueView):  # the queue refreshes when shown
-            refresh()
+        page = self.pages[row]
         image_id = self.review_view.image_id
-        select = getattr(page, "select_id", None) or getattr(page, "select_image", None)
-        if select is not None and image_id is not None:
-            select(image_id)
+        if image_id is not None:
+            page.select_image(image_id)
         page.setFocus()
-
-    @property
-    def library(self) -> LibraryView:
-        return next(p for p in self.pages if isinstance(p, LibraryView))
-
-    def _show_library(self) -> LibraryView:
-        self.nav.setCurrentRow(self.pages.index(self.library))
-        return self.library
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         """A page may hold the window open (an import still stopping) through `can_close()`."""
-        for page in self.pages:
-            can_close = getattr(page, "can_close", None)
-            if can_close is not None and not can_close():
-                event.ignore()
-                return
+        if not all(page.can_close() for page in self.pages):
+            event.ignore()
+            return
         super().closeEvent(event)
 
-    def refresh_pages(self) -> None:
-        """Records changed elsewhere (paper entry, erasure): update the register and the page shown."""
-        self.register.refresh()
-        current = self.stack.currentWidget()
-        refresh = getattr(current, "refresh", None)
-        if current is not self.register and refresh is not None:
-            refresh()
-
-    def _show_count(self, shown: int, total: int) -> None:
-        text = f"{total} consent record{'s' if total != 1 else ''}"
-        if shown != total:
-            text += f" · {shown} shown"
-        self.count_label.setText(text)
+    def refresh_pages(self, source: Page | None = None) -> None:
+        """Records changed (a page's action, paper entry, erasure): every other page is stale; the one
+        shown refreshes now, the others when they are next shown."""
+        for page in self.pages:
+            if page is not source:
+                page.mark_stale()
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{APP_NAME} — {self.catalogue.display_name}")
@@ -322,8 +301,10 @@ class MainWindow(QMainWindow):
     def new_release(self) -> None:
         dialog = ConsentDialog(self.catalogue, parent=self)
         if dialog.exec() == ConsentDialog.DialogCode.Accepted and dialog.consent is not None:
-            self.register.record_added(dialog.consent)
-            self.nav.setCurrentRow(self.pages.index(self.register))
+            self.refresh_pages()
+            shown = next((p for p in self.pages if p.show_record(dialog.consent.id)), None)
+            if shown is not None:
+                self.show_page(shown)
             self.statusBar().showMessage(
                 f"Saved release {dialog.consent.id} for {dialog.consent.full_name}.", 8000
             )
@@ -399,9 +380,7 @@ class MainWindow(QMainWindow):
         """Show `catalogue` in every page instead of the one open now, and remember it for next time."""
         old, self.catalogue = self.catalogue, catalogue
         for page in self.pages:
-            setter = getattr(page, "set_catalogue", None)
-            if setter:
-                setter(catalogue)
+            page.set_catalogue(catalogue)
         self.review_view.set_catalogue(catalogue)
         if self.stack.currentWidget() is self.review_view:
             self.close_review()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QShowEvent
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -32,6 +32,7 @@ from consentdesk.core.store import Catalogue
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy, show_problem
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.image_canvas import ImageCanvas
+from consentdesk.ui.pages import Page
 from consentdesk.ui.tables import data_table
 from consentdesk.ui.workers import TaskControl, run_task
 
@@ -177,21 +178,19 @@ def scan_canvas(image: QImage | None = None, size: QSize | None = None) -> Image
     return canvas
 
 
-class PaperFormsView(QWidget):
+class PaperFormsView(Page):
     """Scans awaiting data entry, the selected scan, and Enter answers…."""
 
     TITLE = "Paper forms"
-    records_changed = Signal()
     image_loaded = Signal(int)  # scan id, once its image is on screen (tests wait on this)
 
     def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.catalogue = catalogue
+        super().__init__(catalogue, parent)
         self.scans: list[PaperScan] = []
         self._wanted: int | None = None
         self._image: tuple[QImage, QSize] | None = None
+        self._request = 0
         self._build()
-        self.refresh()
 
     def _build(self) -> None:
         title = QLabel(self.TITLE)
@@ -252,17 +251,43 @@ class PaperFormsView(QWidget):
 
     # --- data --------------------------------------------------------------------------------------
 
-    def set_catalogue(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
-        self.refresh()
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
-        super().showEvent(event)
+    def load(self) -> None:
         self.refresh()
 
     def refresh(self) -> None:
+        """Read the scans awaiting entry in a worker (a short list: forms are typed in within days)."""
+        self.start_loading()
+        self._request += 1
+        request = self._request
+
+        def job(cat: Catalogue, _control: TaskControl) -> tuple[int, list[PaperScan] | BaseException]:
+            try:
+                return request, scans_awaiting_entry(cat)
+            except Exception as exc:  # shown on the page, never raised through Qt
+                return request, exc
+
+        # bound methods: Qt drops the result if the page is gone
+        control = run_task(in_catalogue(self.catalogue.locator, job), self._scans_ready)
+        control.failed.connect(self._open_failed)
+
+    def _open_failed(self, exc: BaseException) -> None:
+        self._scans_ready((self._request, exc))
+
+    def clear(self) -> None:
+        self._scans_ready((self._request, []))
+
+    def _scans_ready(self, result: tuple[int, list[PaperScan] | BaseException]) -> None:
+        request, scans = result
+        if request != self._request:
+            return
+        if isinstance(scans, BaseException):
+            self.empty.setText(
+                f"The scans could not be listed ({describe_error(scans)}). Reopen the catalogue."
+            )
+            self.finish_loading()
+            return
         selected = self.selected_scan()
-        self.scans = scans_awaiting_entry(self.catalogue)
+        self.scans = scans
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.scans))
         for row, scan in enumerate(self.scans):
@@ -281,6 +306,7 @@ class PaperFormsView(QWidget):
         if row >= 0:
             self.table.selectRow(row)
         self._selection_changed()
+        self.finish_loading()
 
     def selected_scan(self) -> PaperScan | None:
         if not hasattr(self, "table"):

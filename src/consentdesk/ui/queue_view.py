@@ -1,20 +1,25 @@
 """The "To verify" page: every image neither approved nor rejected, by shoot and capture date, with what
 blocks each one. Enter or a double-click opens the review, which then walks this same list.
+
+The list is paged: a worker reads the ids to verify and computes the first page of rows; more pages are
+computed as the table is scrolled (`PagedModel`). Nothing is read until the page is first shown.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -22,6 +27,9 @@ from PySide6.QtWidgets import (
 from consentdesk.core import policy, review
 from consentdesk.core.decisions import FindingState, ImageState
 from consentdesk.core.store import Catalogue
+from consentdesk.ui.paged_model import Loaded, Loader, PagedModel
+from consentdesk.ui.pages import Page
+from consentdesk.ui.paging import shrink
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -54,22 +62,110 @@ def blocker_text(item: review.QueueItem, state: ImageState | None) -> str:
     return " · ".join(parts) if parts else "ready to approve"
 
 
-class QueueView(QWidget):
-    review_requested = Signal(int)
-    TITLE = "To verify"
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One line of the list, computed in a worker."""
+
+    image_id: int
+    name: str
+    path: str
+    shoot: str
+    taken: str
+    blockers: str
+    blocked: bool
+    summary: str
+
+
+def queue_rows(
+    catalogue: Catalogue, image_ids: list[int], shoots: dict[int, str], on: date
+) -> list[QueueRow]:
+    """The rows for these images (worker side; one review status per image, so only for a page)."""
+    rows = []
+    for image_id in image_ids:
+        try:
+            image = catalogue.get_image(image_id)
+        except KeyError:
+            continue  # deleted since the ids were read
+        entry = review.queue_item(catalogue, image, on)
+        state = review.image_state(catalogue, image.id) if entry.blockers.unresolved_findings else None
+        rows.append(
+            QueueRow(
+                image_id=image.id,
+                name=Path(image.path).name,
+                path=image.path,
+                shoot=shoots.get(image.shoot_id, "—") if image.shoot_id is not None else "—",
+                taken=(image.captured_at or "")[:16].replace("T", " "),
+                blockers=blocker_text(entry, state),
+                blocked=entry.blockers.total > 0,
+                summary=entry.summary,
+            )
+        )
+    return rows
+
+
+def queue_loader(locator: str) -> Loader:
+    """Reads the ids to verify once per load (kept for paging and for the review's next/previous).
+
+    Store methods that would make this flat: `images_to_verify(limit, offset)` and
+    `count_images_to_verify()` (or `image_ids_to_verify()`)."""
+
+    def load(want: int) -> Loaded:
+        on = date.today()
+        with Catalogue.open(locator, create=False) as catalogue:
+            images = catalogue.images_to_verify()
+            ids = [image.id for image in images]
+            shrink(images)
+            shoots = {s["id"]: s["name"] for s in catalogue.shoots()}
+            first = queue_rows(catalogue, ids[:want], shoots, on)
+
+        def fetch(offset: int, limit: int) -> list[QueueRow]:
+            with Catalogue.open(locator, create=False) as catalogue:
+                return queue_rows(catalogue, ids[offset : offset + limit], shoots, on)
+
+        return Loaded(len(ids), first, fetch, extra=ids)
+
+    return load
+
+
+class QueueModel(PagedModel):
     COLUMNS = ("Photo", "Shoot", "Taken", "What blocks it", "Summary")
 
+    def cell(self, row: QueueRow, column: int, role: int) -> Any:
+        if role == ID_ROLE:
+            return row.image_id
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return (row.name, row.shoot, row.taken, row.blockers, row.summary)[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (
+                row.path
+                if column == 0
+                else (row.name, row.shoot, row.taken, row.blockers, row.summary)[column]
+            )
+        if role == Qt.ItemDataRole.ForegroundRole and column == 3:
+            return QColor("#D5281B" if row.blocked else "#007F3B")
+        return None
+
+
+class QueueView(Page):
+    TITLE = "To verify"
+    COLUMNS = QueueModel.COLUMNS
+
     def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.catalogue = catalogue
+        super().__init__(catalogue, parent)
+        self._ids: list[int] = []
+        self._select: int | None = None
         title = QLabel(self.TITLE)
         title.setProperty("role", "pageTitle")
         self.subtitle = QLabel("")
         self.subtitle.setProperty("role", "hint")
-        self.table = QTreeWidget()
+        self.model = QueueModel(key=lambda r: r.image_id, parent=self)
+        self.model.loaded.connect(self._loaded)
+        self.model.fetched.connect(self._apply_selection)
+        self.model.failed.connect(self._failed)
+        self.table = QTreeView()
         self.table.setObjectName("queueTable")
         self.table.setAccessibleName("Images to verify")
-        self.table.setHeaderLabels(list(self.COLUMNS))
+        self.table.setModel(self.model)
         self.table.setRootIsDecorated(False)
         self.table.setUniformRowHeights(True)
         self.table.setAlternatingRowColors(True)
@@ -77,12 +173,21 @@ class QueueView(QWidget):
         self.table.setAllColumnsShowFocus(True)
         header = self.table.header()
         header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.itemActivated.connect(self._activated)
+        # fixed starting widths: sizing to contents would measure every row on each change
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        em = self.fontMetrics().horizontalAdvance("M")
+        for column, ems in enumerate((16, 12, 10, 22)):
+            header.resizeSection(column, ems * em)
+        self.table.activated.connect(self._activated)
         self.empty = QLabel("")
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
+        self.empty.hide()
+        self.show_action = QAction(self.TITLE, self)
+        self.show_action.setShortcut(QKeySequence("Ctrl+T"))
+        self.show_action.setProperty("menu", "Review")
+        self.show_action.triggered.connect(self._show_from_menu)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 22, 28, 18)
         layout.setSpacing(10)
@@ -91,43 +196,39 @@ class QueueView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)
         self.setFocusProxy(self.table)
-        self.refresh()
 
-    def set_catalogue(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
-        self.refresh()
+    # --- the page contract ---------------------------------------------------------------------------
+
+    def load(self) -> None:
+        self.subtitle.setText("Reading the photos to verify…")
+        self.model.load(queue_loader(self.catalogue.locator))
 
     def refresh(self) -> None:
-        current = self.current_id()
-        items = review.queue(self.catalogue)
-        shoots = {s["id"]: s["name"] for s in self.catalogue.shoots()}
-        self.table.clear()
-        for entry in items:
-            image = entry.image
-            blocked = entry.blockers.total > 0
-            state = (
-                review.image_state(self.catalogue, image.id) if entry.blockers.unresolved_findings else None
-            )
-            row = QTreeWidgetItem(
-                [
-                    Path(image.path).name,
-                    shoots.get(image.shoot_id, "—") if image.shoot_id is not None else "—",
-                    (image.captured_at or "")[:16].replace("T", " "),
-                    blocker_text(entry, state),
-                    entry.summary,
-                ]
-            )
-            row.setData(0, ID_ROLE, image.id)
-            row.setToolTip(0, image.path)
-            row.setForeground(3, QColor("#D5281B" if blocked else "#007F3B"))
-            self.table.addTopLevelItem(row)
-        count = len(items)
-        ready = sum(1 for e in items if e.blockers.total == 0)
+        """Decisions made elsewhere (review, withdrawals) change the list: re-read the rows shown."""
+        self._select = self.current_id() if self._select is None else self._select
+        self.start_loading()
+        self.model.load(queue_loader(self.catalogue.locator), incremental=True)
+
+    def clear(self) -> None:
+        self._ids = []
+        self.model.clear()
+
+    def review_order(self) -> list[int]:
+        return list(self._ids)
+
+    def select_image(self, image_id: int) -> bool:
+        return self.select_id(image_id)
+
+    def page_actions(self) -> list[QAction]:
+        return [self.show_action]
+
+    # --- rows ----------------------------------------------------------------------------------------
+
+    def _loaded(self, ids: list[int]) -> None:
+        self._ids = list(ids)
+        count = self.model.total
         self.subtitle.setText(
-            f"{count} image{'s' if count != 1 else ''} waiting · {ready} ready to approve · "
-            "Enter opens the review"
-            if count
-            else ""
+            f"{count} image{'s' if count != 1 else ''} waiting · Enter opens the review" if count else ""
         )
         self.empty.setText(
             "Nothing to verify. Imported photos appear here until they are approved or rejected."
@@ -135,25 +236,53 @@ class QueueView(QWidget):
         self.table.setVisible(bool(count))
         self.empty.setVisible(not count)
         if count:
-            self.select_id(current if current in self.image_ids() else self.image_ids()[0])
+            self._apply_selection()
+        self.finish_loading()
+
+    def _apply_selection(self) -> None:
+        if self._select is not None and self._select not in self._ids:
+            self._select = None  # approved or rejected meanwhile: it is no longer in the list
+        wanted = self._select if self._select is not None else self.current_id()
+        if not self.model.rows:
+            return
+        if wanted is not None and self.select_id(wanted):
+            self._select = None
+        elif not self.table.currentIndex().isValid() or self.current_id() not in self._ids:
+            self._set_current(0)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.subtitle.setText(
+            f"The photos to verify could not be read ({exc}). Check the catalogue is reachable, then "
+            "choose To verify again."
+        )
+        self.finish_loading()
 
     def image_ids(self) -> list[int]:
-        return [self.table.topLevelItem(i).data(0, ID_ROLE) for i in range(self.table.topLevelItemCount())]
+        """The ids of the rows loaded so far, in order."""
+        return [r.image_id for r in self.model.rows]
 
     def current_id(self) -> int | None:
-        item = self.table.currentItem()
-        return item.data(0, ID_ROLE) if item is not None else None
+        row = self.model.row_at(self.table.currentIndex().row())
+        return row.image_id if row is not None else None
 
-    def select_id(self, image_id: int | None) -> None:
-        for i in range(self.table.topLevelItemCount()):
-            item = self.table.topLevelItem(i)
-            if item.data(0, ID_ROLE) == image_id:
-                self.table.setCurrentItem(item)
-                return
+    def select_id(self, image_id: int | None) -> bool:
+        row = self.model.row_of(image_id) if image_id is not None else -1
+        if row < 0:
+            return False
+        self._set_current(row)
+        return True
 
-    def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
-        self.review_requested.emit(item.data(0, ID_ROLE))
+    def _set_current(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
-        self.refresh()  # decisions made elsewhere (review, withdrawals) change the list
-        super().showEvent(event)
+    def _activated(self, index: QModelIndex) -> None:
+        row = self.model.row_at(index.row())
+        if row is not None:
+            self.review_requested.emit(row.image_id)
+
+    def _show_from_menu(self) -> None:
+        self.show_requested.emit()
+        self.table.setFocus()

@@ -4,15 +4,18 @@ A thumbnail is asked for only when the view paints its item (data(DecorationRole
 from the cache) by `imaging.make_thumbnail` in a worker of a small pool of its own, decoded to a QImage
 there, and turned into a pixmap on the GUI thread, which is cheap at thumbnail size. Until then the
 delegate draws a calm placeholder.
+
+The rows themselves are paged (`PagedModel`): the library page gives a loader that reads the first page
+of rows in a worker, and more pages are read as the grid is scrolled.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
     QModelIndex,
     QPersistentModelIndex,
     QRect,
@@ -26,12 +29,14 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from consentdesk import paths
 from consentdesk.ui.library_data import STATE_WORDS, LibraryRow
+from consentdesk.ui.paged_model import PagedModel
 from consentdesk.ui.workers import TaskControl, run_task
 
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 IMAGE_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 STATE_ROLE = Qt.ItemDataRole.UserRole + 3
 THUMB_SIZE = 256
+MAX_PIXMAPS = 600  # thumbnails kept in memory (least recently drawn dropped): memory stays flat
 
 #: (text, background) per badge state; NHS palette, AA contrast.
 BADGE_COLOURS = {
@@ -54,13 +59,14 @@ def _thumbnail_job(path: str, cache: Path) -> QImage:
     return image
 
 
-class LibraryModel(QAbstractListModel):
-    """Rows of the grid. `set_rows` keeps selection stable: appended rows are inserted, not reset."""
+class LibraryModel(PagedModel):
+    """Rows of the grid, a page at a time; a refresh applies the difference, so selection stays."""
+
+    COLUMNS = ("Photo",)
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.rows: list[LibraryRow] = []
-        self._pixmaps: dict[int, QPixmap] = {}
+        super().__init__(key=lambda r: r.image_id, parent=parent)
+        self._pixmaps: OrderedDict[int, QPixmap] = OrderedDict()
         self._failed: dict[int, str] = {}
         self._pending: set[int] = set()
         self._pool = QThreadPool(self)
@@ -69,26 +75,13 @@ class LibraryModel(QAbstractListModel):
 
     # --- rows --------------------------------------------------------------------------------------
 
-    def set_rows(self, rows: list[LibraryRow]) -> None:
-        old_ids = [r.image_id for r in self.rows]
-        new_ids = [r.image_id for r in rows]
-        if new_ids[: len(old_ids)] == old_ids and len(new_ids) >= len(old_ids):
-            changed = [i for i, (a, b) in enumerate(zip(self.rows, rows, strict=False)) if a != b]
-            if len(new_ids) > len(old_ids):
-                self.beginInsertRows(QModelIndex(), len(old_ids), len(new_ids) - 1)
-                self.rows = list(rows)
-                self.endInsertRows()
-            else:
-                self.rows = list(rows)
-            for i in changed:
-                self.dataChanged.emit(self.index(i), self.index(i))
-        else:
-            self.beginResetModel()
-            self.rows = list(rows)
-            self.endResetModel()
-
-    def row_of(self, image_id: int) -> int:
-        return next((i for i, r in enumerate(self.rows) if r.image_id == image_id), -1)
+    def index(
+        self,
+        row: int,
+        column: int = 0,
+        parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
+    ) -> QModelIndex:
+        return super().index(row, column, parent)
 
     def forget_thumbnails(self) -> None:
         self._pixmaps.clear()
@@ -96,13 +89,7 @@ class LibraryModel(QAbstractListModel):
 
     # --- Qt model ----------------------------------------------------------------------------------
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.row() >= len(self.rows):
-            return None
-        row = self.rows[index.row()]
+    def cell(self, row: LibraryRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return row.name
         if role == ROW_ROLE:
@@ -127,9 +114,6 @@ class LibraryModel(QAbstractListModel):
     def has_thumbnail(self, image_id: int) -> bool:
         return image_id in self._pixmaps
 
-    def row_at(self, row: int) -> LibraryRow | None:
-        return self.rows[row] if 0 <= row < len(self.rows) else None
-
     def thumbnail(self, row: LibraryRow) -> QPixmap | None:
         """The pixmap if ready; otherwise asks for it. Python callers use this, not data(DecorationRole):
         a None crossing the QVariant boundary many times a second is where PySide's refcounts are weakest."""
@@ -138,6 +122,7 @@ class LibraryModel(QAbstractListModel):
     def _thumbnail(self, row: LibraryRow) -> QPixmap | None:
         pixmap = self._pixmaps.get(row.image_id)
         if pixmap is not None:
+            self._pixmaps.move_to_end(row.image_id)
             return pixmap
         if row.image_id not in self._pending and row.image_id not in self._failed:
             self._request(row)
@@ -165,6 +150,8 @@ class LibraryModel(QAbstractListModel):
             self._failed[image_id] = error or "unreadable"
         else:
             self._pixmaps[image_id] = QPixmap.fromImage(image)
+            while len(self._pixmaps) > MAX_PIXMAPS:
+                self._pixmaps.popitem(last=False)
         self._changed(image_id)
 
     def _changed(self, image_id: int) -> None:

@@ -1,0 +1,130 @@
+"""The one contract between the main window and its pages.
+
+Why: the window used to look page methods up with `getattr` and special-case page classes, and built
+every page's data before it could appear. Now each page derives from `Page` (as Picard's options pages
+derive from `OptionsPage`), the window lists page classes in one list (`main_window.PAGES`) and talks to
+them only through this class: adding a page is one entry in that list.
+
+Loading: a page queries nothing when it is constructed. `page_shown()` runs each time the page is shown
+(the window's stack switching to it, or the window appearing with it): the first time it starts
+`load()`; afterwards `refresh()`, which must be incremental (re-read what is on screen, not everything).
+Both run their catalogue work through `workers.run_task`, each job on its own connection, call
+`start_loading()` when they start and `finish_loading()` when the rows are on screen.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QShowEvent
+from PySide6.QtWidgets import QWidget
+
+from consentdesk.core.store import Catalogue
+
+
+class Page(QWidget):
+    """A navigation page. Subclasses set `TITLE` and implement `load()` and `refresh()`."""
+
+    #: The navigation label and the page heading.
+    TITLE = ""
+
+    #: The status-bar text for this page changed (see `status_text`).
+    status_changed = Signal(str)
+    #: This page changed records (a withdrawal, an entry): the other pages' data may be stale.
+    records_changed = Signal()
+    #: Open the review at this image; next/previous walk `review_order()`.
+    review_requested = Signal(int)
+    #: The page asks to be shown (one of its menu actions was triggered from elsewhere).
+    show_requested = Signal()
+    #: The first rows (or the empty state) of a load or refresh are on screen.
+    loaded = Signal()
+
+    def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.catalogue = catalogue
+        self._started = False
+        self._loading = False
+        self._status = ""
+
+    # --- what the window calls --------------------------------------------------------------------
+
+    def set_catalogue(self, catalogue: Catalogue) -> None:
+        """Another catalogue was opened: forget everything, load again when next shown."""
+        self.catalogue = catalogue
+        self._started = False
+        self.clear()
+        if self.isVisible():
+            self.page_shown()
+
+    def page_shown(self) -> None:
+        """The page was chosen: load the first time, refresh incrementally after."""
+        if not self._started:
+            self._started = True
+            self.start_loading()
+            self.load()
+        else:
+            self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if not event.spontaneous():  # not a window restored from the task bar
+            self.page_shown()
+
+    def mark_stale(self) -> None:
+        """Records changed elsewhere: refresh now if shown, else when next shown (page_shown refreshes)."""
+        if self._started and self.isVisible():
+            self.refresh()
+
+    def status_text(self) -> str:
+        """What the window's status bar says while this page is shown ("" for nothing)."""
+        return self._status
+
+    def review_order(self) -> list[int]:
+        """Image ids in this page's order, for next/previous in the review (empty: no images here)."""
+        return []
+
+    def select_image(self, image_id: int) -> bool:
+        """Select this image if the page lists it (after the review closes)."""
+        return False
+
+    def show_record(self, consent_id: str) -> bool:
+        """Show this consent record if the page lists records; True if the window should show this page."""
+        return False
+
+    def page_actions(self) -> list[QAction]:
+        """Actions the window puts in its menus; their `menu` property names the menu ("File", "Review")."""
+        return []
+
+    def can_close(self) -> bool:
+        """False holds the window open (an import still stopping)."""
+        return True
+
+    def is_loaded(self) -> bool:
+        """The last load or refresh has put its rows on screen (the bench and tests wait on this)."""
+        return self._started and not self._loading
+
+    # --- what a page implements -------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Start the first load in a worker; call `finish_loading()` when its rows are shown."""
+        raise NotImplementedError
+
+    def refresh(self) -> None:
+        """Re-read what is shown in a worker (incremental); call `finish_loading()` when done."""
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        """Drop every row (another catalogue is being opened)."""
+
+    # --- helpers for pages ------------------------------------------------------------------------
+
+    def set_status(self, text: str) -> None:
+        if text != self._status:
+            self._status = text
+            self.status_changed.emit(text)
+
+    def start_loading(self) -> None:
+        self._loading = True
+
+    def finish_loading(self) -> None:
+        self._loading = False
+        self.loaded.emit()
