@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
@@ -34,6 +33,7 @@ from consentdesk.ui.consent_register import ConsentRegister
 from consentdesk.ui.consent_view import offer_to_open
 from consentdesk.ui.expiry_view import ExpiryView
 from consentdesk.ui.library_view import LibraryView
+from consentdesk.ui.nav_list import NavList
 from consentdesk.ui.paper_forms import PaperFormsView
 from consentdesk.ui.queue_view import QueueView
 from consentdesk.ui.review_view import ReviewView
@@ -155,7 +155,7 @@ class MainWindow(QMainWindow):
         new_button.setObjectName("newReleaseButton")
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
-        self.nav = QListWidget()
+        self.nav = NavList()  # focus moves never change the page; activation does
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Sections")
         self.nav.setFrameShape(QFrame.Shape.NoFrame)
@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
         for title, factory in PAGES:
             self.add_page(title, factory(self.catalogue))
         self.library.review_requested.connect(self.open_review)
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.page_chosen.connect(self.stack.setCurrentIndex)
         # the record count belongs to the register; other pages say what they hold themselves
         self.stack.currentChanged.connect(
             lambda _: self.count_label.setVisible(self.stack.currentWidget() is self.register)
@@ -252,7 +252,7 @@ class MainWindow(QMainWindow):
         if image_ids is None:
             image_ids = _page_order(source) or _page_order(self.stack.currentWidget()) or [image_id]
         if self.stack.currentWidget() is not self.review_view:
-            self._review_return = max(0, self.nav.currentRow())
+            self._review_return = max(0, self.nav.active_row())
         self.nav.blockSignals(True)
         self.nav.setCurrentRow(-1)  # Review is not a navigation entry; Back / Esc returns
         self.nav.blockSignals(False)
