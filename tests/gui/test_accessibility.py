@@ -9,7 +9,21 @@ import shutil
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QTableView
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QTableView,
+)
+from tests.gui.a11y import (
+    accessible_description,
+    accessible_name,
+    describe,
+    focusable_controls,
+    labelled_by,
+)
 from tests.gui.test_review_view import template  # noqa: F401 - the shared imported-photo catalogue
 
 from consentdesk.core.catalogue import Catalogue
@@ -55,7 +69,9 @@ def show_page(win: MainWindow, page) -> None:
 
 def test_tab_leaves_every_table_and_arrows_move_between_cells(window, qtbot):
     win = window
-    tables = [t for page in win.pages for t in page.findChildren(QAbstractItemView) if isinstance(t, QTableView)]
+    tables = [
+        t for page in win.pages for t in page.findChildren(QAbstractItemView) if isinstance(t, QTableView)
+    ]
     assert win.register.table in tables and len(tables) >= 3  # register, expiry, paper forms
     for table in tables:
         assert not table.tabKeyNavigation(), table.objectName()
@@ -113,3 +129,110 @@ def test_tabbing_out_of_the_review_does_not_switch_page(window, template, qtbot)
     assert win.stack.currentWidget() is win.pages[row]
     press(qtbot, Qt.Key.Key_Space)
     assert win.stack.currentWidget() is win.pages[row - 1]
+
+
+# --- every page and dialog ------------------------------------------------------------------------------
+
+
+def screens(win: MainWindow, qtbot, image_id: int):
+    """(what, widget) for every page and every dialog, each shown for real."""
+    from consentdesk.core.lifecycle import safety, withdrawal
+    from consentdesk.core.lifecycle.paper import ScanOutcome, ScanResult
+    from consentdesk.ui.approve_dialog import ApproveDialog
+    from consentdesk.ui.busy import BusyDialog
+    from consentdesk.ui.catalogue_safety import CheckReportDialog
+    from consentdesk.ui.consent_dialog import ConsentDialog
+    from consentdesk.ui.consent_picker import ConsentPicker
+    from consentdesk.ui.consent_view import ConsentView, WithdrawDialog
+    from consentdesk.ui.erase_dialog import EraseDialog
+    from consentdesk.ui.paper_forms import ScanResultsDialog, scan_canvas
+    from consentdesk.ui.reason_dialog import ReasonDialog
+    from consentdesk.ui.takedown_dialog import TakedownDialog
+
+    for title, page in zip([win.nav.item(i).text() for i in range(win.nav.count())], win.pages, strict=True):
+        show_page(win, page)
+        yield title, win
+    win.open_review(image_id, [image_id])
+    qtbot.waitUntil(lambda: not win.review_view.preview.isNull(), timeout=10000)
+    yield "Review", win
+    win.close_review()
+    catalogue = win.catalogue
+    consent = catalogue.list_consents()[0]
+    (form_id,) = catalogue.reserve_form_ids(1)
+    dialogs = [
+        ("New release", lambda: ConsentDialog(catalogue, parent=win)),
+        (
+            "Paper form entry",
+            lambda: ConsentDialog(catalogue, parent=win, form_id=form_id, aside=scan_canvas()),
+        ),
+        ("Record view", lambda: ConsentView(catalogue, consent, win)),
+        ("Withdraw", lambda: WithdrawDialog(consent, win)),
+        ("Erase", lambda: EraseDialog(consent, parent=win)),
+        ("Take-down list", lambda: TakedownDialog(withdrawal.takedown_list(catalogue, consent.id), win)),
+        ("Approve", lambda: ApproveDialog(catalogue, image_id, win)),
+        ("Consent picker", lambda: ConsentPicker(catalogue, image_id, 1, parent=win)),
+        ("Reason", lambda: ReasonDialog("Reject image", "Why?", "Reject", lambda _r: None, parent=win)),
+        (
+            "Scan results",
+            lambda: ScanResultsDialog(
+                [
+                    ScanResult("scan.pdf", 1, ScanOutcome.AWAITING_ENTRY, form_id, 1),
+                    ScanResult("photo.jpg", 1, ScanOutcome.NO_ID),
+                ],
+                win,
+            ),
+        ),
+        ("Catalogue check", lambda: CheckReportDialog(win, safety.check(catalogue))),
+        ("Busy", lambda: BusyDialog(win, "Working", "Copying the catalogue…")),
+    ]
+    for title, make in dialogs:
+        dialog = make()
+        if hasattr(dialog, "confirm_discard"):
+            dialog.confirm_discard = False
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        yield title, dialog
+        dialog.hide()
+        dialog.deleteLater()
+
+
+def test_every_focusable_control_on_every_page_and_dialog_has_a_name(window, template, qtbot):  # noqa: F811
+    _path, image_id, _ids = template
+    wrong = []
+    count = 0
+    for title, root in screens(window, qtbot, image_id):
+        for widget in focusable_controls(root):
+            if root is window and not (
+                window.stack.currentWidget().isAncestorOf(widget) or widget is window.nav
+            ):
+                continue  # the window's other pages are hidden; their turn comes
+            count += 1
+            name = accessible_name(widget).strip()
+            if not name:
+                wrong.append(f"{title}: {describe(widget)} has no name")
+            elif isinstance(widget, QAbstractButton):
+                own = widget.text().replace("&", "").strip().lower()
+                if own and own not in name.lower():  # a box in a group announced the group's label
+                    wrong.append(f"{title}: {describe(widget)} is announced as {name!r}")
+            if isinstance(widget, QComboBox):
+                # On Linux and macOS a combo box's name is its value; its purpose comes from its label.
+                labels = labelled_by(widget)
+                if not any(isinstance(w, QLabel) and w.isVisibleTo(root) and w.text() for w in labels):
+                    wrong.append(f"{title}: {describe(widget)} reads {name!r}; no label names its purpose")
+    assert count > 100
+    assert not wrong, "\n".join(wrong)
+
+
+def test_required_fields_say_so_and_group_boxes_keep_their_own_names(window, qtbot):
+    from consentdesk.ui.consent_dialog import ConsentDialog
+
+    dialog = ConsentDialog(window.catalogue, parent=window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    uses = dialog.widgets["uses"]
+    first = uses.controls()[0]
+    assert accessible_name(first) == first.text() == "Social media"
+    assert "Permitted uses (required)" in accessible_description(first)
+    assert accessible_name(uses) == "Permitted uses (required)"
+    assert accessible_name(dialog.widgets["full_name"].input) == "Full name (required)"
+    assert accessible_name(dialog.widgets["email"].input) == "Email (optional)"  # the label says so

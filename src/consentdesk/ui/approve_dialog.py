@@ -115,6 +115,7 @@ class ApproveDialog(QDialog):
             self.boxes[channel], self.why[channel] = box, why
         grid.setColumnStretch(1, 1)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Channels")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(channels)

@@ -30,6 +30,7 @@ from consentdesk.core.catalogue import Catalogue, CatalogueError
 from consentdesk.core.consents import ConsentInvalid, record_consent
 from consentdesk.core.forms import Field, FieldError, FormDefinition, Submission, load_form
 from consentdesk.core.model import Consent
+from consentdesk.ui.announce import announce
 from consentdesk.ui.form_widgets import FieldWidget, create_field_widget
 
 
@@ -69,12 +70,29 @@ class FieldRow(QWidget):
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
         layout.addWidget(self.error)
-        widget.input.setAccessibleName(field.label)
+        # The "*" is only drawn; the name says "required". A group of boxes keeps each box's own name
+        # and carries the field's name on the group and in each box's description.
+        self.name = field.label + (" (required)" if field.required else "")
+        if widget.is_group():
+            widget.setAccessibleName(self.name)
+        else:
+            widget.input.setAccessibleName(self.name)
+        self._descriptions = {id(c): c.accessibleDescription() for c in widget.controls()}
+        self._describe("")
+
+    def _describe(self, error: str) -> None:
+        """Each control's description: the error first (so it is heard), then group, help, own hint."""
+        field = self.widget.field
+        for control in self.widget.controls():
+            parts = [error, self.name if self.widget.is_group() else "", field.help or ""]
+            parts.append(self._descriptions.get(id(control), ""))
+            control.setAccessibleDescription(" ".join(p if p.endswith(".") else p + "." for p in parts if p))
 
     def set_errors(self, messages: list[str]) -> None:
         self.error.setText("\n".join(messages))
         self.error.setVisible(bool(messages))
         self.widget.set_error(" ".join(messages) if messages else None)
+        self._describe(" ".join(messages))
         self.layout().setContentsMargins(12 if messages else 0, 0, 0, 0)
         self.setProperty("invalid", bool(messages))
         self.style().unpolish(self)
@@ -175,6 +193,7 @@ class ConsentDialog(QDialog):
 
         self.scroll = QScrollArea()
         self.scroll.setObjectName("formScroll")
+        self.scroll.setAccessibleName(f"{self.form.title} form")
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setWidget(content)
@@ -333,6 +352,8 @@ class ConsentDialog(QDialog):
         self.summary.setText(summary)
         self.summary.show()
         first = next((fid for fid in self.widgets if fid in by_field), None)
+        said = summary + (" " + " ".join(by_field[first]) if first is not None else "")
+        announce(self.summary, said, assertive=True)
         if first is not None:
             row = self.rows[first]
             self.widgets[first].focus_input()

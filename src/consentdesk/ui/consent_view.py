@@ -269,6 +269,7 @@ class ConsentView(QDialog):
                     body.addWidget(card)
         body.addStretch(1)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Record details")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(content)

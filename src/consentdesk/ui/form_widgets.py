@@ -69,6 +69,14 @@ class FieldWidget(QWidget):
     def focus_input(self) -> None:
         self.input.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def controls(self) -> list[QWidget]:
+        """The controls a keyboard user reaches for this field (several for a group of boxes)."""
+        return [self.input]
+
+    def is_group(self) -> bool:
+        """A group of boxes: each keeps its own name and the field's label goes on the group."""
+        return False
+
     def link(self, widgets: dict[str, FieldWidget]) -> None:
         """Connect to other fields after all are built (channels tick their use)."""
 
@@ -218,6 +226,12 @@ class RadioChoiceWidget(FieldWidget):
     def set_choice(self, option_id: str) -> None:
         self.buttons[option_id].setChecked(True)
 
+    def controls(self) -> list[QWidget]:
+        return list(self.buttons.values())
+
+    def is_group(self) -> bool:
+        return True
+
     def value(self) -> str | None:
         return next((oid for oid, b in self.buttons.items() if b.isChecked()), None)
 
@@ -254,6 +268,12 @@ class UsesFieldWidget(FieldWidget):
     def set_error(self, message: str | None) -> None:
         for box in self.boxes.values():
             _set_invalid(box, bool(message))
+
+    def controls(self) -> list[QWidget]:
+        return list(self.boxes.values())
+
+    def is_group(self) -> bool:
+        return True
 
 
 class ChannelsFieldWidget(FieldWidget):
@@ -312,6 +332,12 @@ class ChannelsFieldWidget(FieldWidget):
     def set_error(self, message: str | None) -> None:
         for box in self.boxes.values():
             _set_invalid(box, bool(message))
+
+    def controls(self) -> list[QWidget]:
+        return list(self.boxes.values())
+
+    def is_group(self) -> bool:
+        return True
 
 
 class SignatureFieldWidget(FieldWidget):
@@ -416,6 +442,12 @@ class PhotoFieldWidget(FieldWidget):
 
     def file_data(self) -> bytes | None:
         return self._data
+
+    def controls(self) -> list[QWidget]:
+        return [self.choose, self.remove]
+
+    def is_group(self) -> bool:
+        return True  # "Choose photo…" and "Remove" keep their own names; the field's is on the group
 
 
 def create_field_widget(field: Field, form: FormDefinition, parent: QWidget | None = None) -> FieldWidget:
