@@ -28,6 +28,7 @@ from tests.gui.test_review_view import template  # noqa: F401 - the shared impor
 
 from consentdesk.core.catalogue import Catalogue
 from consentdesk.ui.main_window import MainWindow
+from consentdesk.ui.style import apply_style, contrast_ratio
 
 
 @pytest.fixture
@@ -236,3 +237,55 @@ def test_required_fields_say_so_and_group_boxes_keep_their_own_names(window, qtb
     assert accessible_name(uses) == "Permitted uses (required)"
     assert accessible_name(dialog.widgets["full_name"].input) == "Full name (required)"
     assert accessible_name(dialog.widgets["email"].input) == "Email (optional)"  # the label says so
+
+
+# --- visible focus ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def styled():
+    """The app's real style sheet, as users see it (other tests run unstyled)."""
+    app = QApplication.instance()
+    apply_style(app)
+    yield app
+    app.setStyleSheet("")
+
+
+def focus_ring_pixels(qtbot, widget) -> int:
+    """How many pixels change by 3:1 or more between the control without and with keyboard focus."""
+    widget.clearFocus()
+    qtbot.waitUntil(lambda: not widget.hasFocus(), timeout=1000)
+    before = widget.grab().toImage()
+    widget.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(widget.hasFocus, timeout=1000)
+    after = widget.grab().toImage()
+    widget.clearFocus()
+    step = 1
+    changed = 0
+    for y in range(0, min(before.height(), after.height()), step):
+        for x in range(0, min(before.width(), after.width()), step):
+            a, b = before.pixel(x, y), after.pixel(x, y)
+            if a != b and contrast_ratio(f"#{a & 0xFFFFFF:06X}", f"#{b & 0xFFFFFF:06X}") >= 3.0:
+                changed += 1
+    return changed
+
+
+def test_every_focused_control_shows_a_ring_of_3_to_1(window, template, qtbot, styled):  # noqa: F811
+    _path, image_id, _ids = template
+    invisible = []
+    count = 0
+    for title, root in screens(window, qtbot, image_id):
+        root.activateWindow()
+        qtbot.waitUntil(root.isActiveWindow, timeout=2000)
+        for widget in focusable_controls(root):
+            if root is window and not (
+                window.stack.currentWidget().isAncestorOf(widget) or widget is window.nav
+            ):
+                continue
+            count += 1
+            pixels = focus_ring_pixels(qtbot, widget)
+            needed = 2 * min(widget.width(), widget.height())  # at least two short sides' worth of ring
+            if pixels < needed:
+                invisible.append(f"{title}: {describe(widget)} changes {pixels} px (needs {needed})")
+    assert count > 100
+    assert not invisible, "\n".join(invisible)
