@@ -6,17 +6,21 @@ The photo and releases come from the review tests' module template (a real impor
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QApplication,
     QComboBox,
+    QFileDialog,
     QLabel,
+    QMessageBox,
     QTableView,
 )
+from tests.gui import test_review_view
 from tests.gui.a11y import (
     accessible_description,
     accessible_name,
@@ -24,15 +28,18 @@ from tests.gui.a11y import (
     focusable_controls,
     labelled_by,
 )
-from tests.gui.test_review_view import template  # noqa: F401 - the shared imported-photo catalogue
 
 from consentdesk.core.catalogue import Catalogue
+from consentdesk.ui.announce import announcer
 from consentdesk.ui.main_window import MainWindow
 from consentdesk.ui.style import apply_style, contrast_ratio
 
+#: The review tests' module fixture: a real photo imported into real SQLite with two releases.
+template = test_review_view.template
+
 
 @pytest.fixture
-def window(template, tmp_path, qtbot):  # noqa: F811
+def window(template, tmp_path, qtbot):
     path, _image_id, _ids = template
     copy = tmp_path / "catalogue.sqlite"
     shutil.copy(path, copy)
@@ -109,7 +116,7 @@ def test_tab_through_the_whole_window_visits_every_page_control_and_comes_back(w
 # --- moving focus never changes the page ------------------------------------------------------------
 
 
-def test_tabbing_out_of_the_review_does_not_switch_page(window, template, qtbot):  # noqa: F811
+def test_tabbing_out_of_the_review_does_not_switch_page(window, template, qtbot):
     win = window
     _path, image_id, _ids = template
     win.open_review(image_id, [image_id])
@@ -197,7 +204,7 @@ def screens(win: MainWindow, qtbot, image_id: int):
         dialog.deleteLater()
 
 
-def test_every_focusable_control_on_every_page_and_dialog_has_a_name(window, template, qtbot):  # noqa: F811
+def test_every_focusable_control_on_every_page_and_dialog_has_a_name(window, template, qtbot):
     _path, image_id, _ids = template
     wrong = []
     count = 0
@@ -270,7 +277,7 @@ def focus_ring_pixels(qtbot, widget) -> int:
     return changed
 
 
-def test_every_focused_control_shows_a_ring_of_3_to_1(window, template, qtbot, styled):  # noqa: F811
+def test_every_focused_control_shows_a_ring_of_3_to_1(window, template, qtbot, styled):
     _path, image_id, _ids = template
     invisible = []
     count = 0
@@ -289,3 +296,272 @@ def test_every_focused_control_shows_a_ring_of_3_to_1(window, template, qtbot, s
                 invisible.append(f"{title}: {describe(widget)} changes {pixels} px (needs {needed})")
     assert count > 100
     assert not invisible, "\n".join(invisible)
+
+
+# --- errors and confirmations are announced ---------------------------------------------------------------
+
+
+def test_save_errors_are_attached_to_their_fields_and_announced(window, qtbot):
+    from consentdesk.ui.consent_dialog import ConsentDialog
+
+    dialog = ConsentDialog(window.catalogue, parent=window)
+    dialog.confirm_discard = False
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    full_name = dialog.widgets["full_name"].input
+    dialog.activateWindow()
+    dialog.save_button.setFocus()
+    qtbot.waitUntil(lambda: focus_widget() is dialog.save_button, timeout=2000)
+    with qtbot.waitSignal(announcer().announced, timeout=2000) as said:
+        press(qtbot, Qt.Key.Key_Space)  # Save with nothing filled in
+    text, assertive = said.args
+    assert assertive and "need attention" in text and "Full name is required." in text
+    assert focus_widget() is full_name  # focus goes to the first field in error ...
+    assert accessible_description(full_name).startswith("Full name is required.")  # ... which says why
+    first_use = dialog.widgets["uses"].controls()[0]
+    assert accessible_description(first_use).startswith(dialog.errors_shown()["uses"])
+    qtbot.keyClicks(full_name, "Ada")
+    assert "required" not in accessible_description(full_name)  # fixed: the error is gone from it too
+
+
+def test_review_decisions_and_status_messages_are_announced(window, template, qtbot):
+    win = window
+    _path, image_id, _ids = template
+    win.open_review(image_id, [image_id])
+    qtbot.waitUntil(lambda: focus_widget() is win.review_view.panel.items, timeout=3000)
+    press(qtbot, Qt.Key.Key_N)  # face 1
+    with qtbot.waitSignal(announcer().announced, timeout=2000) as said:
+        press(qtbot, Qt.Key.Key_B)
+    assert said.args[0] == win.review_view.message.text()
+    assert "blurred on export" in said.args[0]
+    with qtbot.waitSignal(announcer().announced, timeout=2000) as said:
+        win.statusBar().showMessage("Saved release CD-TEST-0001 for Ada.", 1000)
+    assert said.args == ["Saved release CD-TEST-0001 for Ada.", False]
+
+
+def test_blocked_channels_say_why_in_text_not_only_a_tooltip(window, template, qtbot):
+    from consentdesk.core import review
+    from consentdesk.ui.approve_dialog import ApproveDialog
+
+    _path, image_id, _ids = template
+    dialog = ApproveDialog(window.catalogue, image_id, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    status = review.status(window.catalogue, image_id, on=dialog.posting_date)
+    blocked = [c for c, box in dialog.boxes.items() if not box.isEnabled()]
+    assert blocked  # three faces without consent block every channel
+    for channel in blocked:
+        why = dialog.why[channel].text()
+        assert "see above" not in why
+        for reason in status.clearances[channel].reasons:
+            assert reason in why
+        assert dialog.boxes[channel].accessibleDescription() == why
+
+
+# --- colour is never the only cue ----------------------------------------------------------------------
+
+
+def test_box_tags_say_their_state_in_words_and_a_legend_explains_them(window, template, qtbot):
+    from consentdesk.ui.image_canvas import STATE_MARKS, tag_text
+
+    win = window
+    _path, image_id, consent_ids = template
+    win.open_review(image_id, [image_id])
+    view = win.review_view
+    qtbot.waitUntil(lambda: focus_widget() is view.panel.items, timeout=3000)
+    press(qtbot, Qt.Key.Key_N)
+    press(qtbot, Qt.Key.Key_B)  # face 1 blurred
+    press(qtbot, Qt.Key.Key_N)
+    press(qtbot, Qt.Key.Key_P)  # face 2 not a person
+    press(qtbot, Qt.Key.Key_N)
+    press(qtbot, Qt.Key.Key_N)
+    press(qtbot, Qt.Key.Key_R)  # the NHS number redacted; face 3 still needs a decision
+    tags = {o.key: tag_text(o) for o in view.canvas.overlays}
+    assert tags[("face", 1)] == "1 blur" and tags[("face", 2)] == "2 ✗" and tags[("face", 3)] == "3 ?"
+    assert tags[("finding", 1)] == "F1 redact"
+    assert len(set(tags.values())) == len(tags)  # no two states share a tag, whatever their colour
+    legend = view.legend.text()
+    assert view.legend.isVisibleTo(view) and all(mark in legend for mark in STATE_MARKS.values())
+    assert all(tag in view.canvas.accessibleDescription() for tag in tags.values())
+
+
+def test_library_preview_lists_every_blocking_item(window, template, qtbot):
+    from consentdesk.core import review
+
+    win = window
+    _path, image_id, _ids = template
+    library = win.library
+    show_page(win, library)
+    qtbot.waitUntil(lambda: bool(library.visible_rows()), timeout=10000)
+    library.select_image(image_id)
+    reasons = [r for c in review.status(win.catalogue, image_id).clearances.values() for r in c.reasons]
+    qtbot.waitUntil(lambda: bool(library.preview_reasons.text()), timeout=10000)
+    shown = library.preview_reasons.text().splitlines()
+    assert len(shown) >= 4  # three faces and an NHS number: more than the three it used to show
+    assert not any("more in the review" in line for line in shown)
+    assert library.legend.isVisibleTo(library)
+    assert set(reasons) >= {line.removeprefix("• ") for line in shown}
+
+
+# --- keyboard only, end to end -------------------------------------------------------------------------
+
+
+def on_next_modal(kind, act) -> None:
+    """Run `act(dialog)` as soon as a modal of `kind` is up (from inside its own event loop)."""
+
+    def poll() -> None:
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, kind) and modal.isVisible():
+            act(modal)
+        else:
+            QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(0, poll)
+
+
+def fill_release_by_keyboard(qtbot, dialog, name: str) -> list[str]:
+    """Tab through the release form once, answering each control with keys only; returns what it did."""
+    from consentdesk.ui.form_widgets import SignatureFieldWidget
+
+    w = dialog.widgets
+    typed = {  # by id: Qt widgets compare by value in sets and dicts
+        id(w["full_name"].input): name,
+        id(w["location"].input): "Leeds Donor Centre",
+        id(w["photographer"].input): "Sam Okafor",
+    }
+    spaces = {
+        id(w["uses"].boxes["social_media"]),
+        id(w["channels"].boxes["instagram"]),
+        id(w["duration"].controls()[0]),
+    }
+    signature = w["signature"]
+    assert isinstance(signature, SignatureFieldWidget)
+    done: list[str] = []
+    for _ in range(120):
+        focus = focus_widget()
+        if id(focus) in typed and not focus.text():
+            qtbot.keyClicks(focus, typed[id(focus)])
+            done.append(typed[id(focus)])
+        elif isinstance(focus, QComboBox) and focus is w["role"].input and focus.currentData() is None:
+            press(qtbot, Qt.Key.Key_Down)  # "Choose…" -> the first role
+            done.append(focus.currentText())
+        elif isinstance(focus, QComboBox) and focus is w["age_band"].input and focus.currentData() is None:
+            press(qtbot, Qt.Key.Key_Down)  # "Under 18"
+            press(qtbot, Qt.Key.Key_Down)  # "18 to 25"
+            done.append(focus.currentText())
+        elif id(focus) in spaces and not focus.isChecked():
+            press(qtbot, Qt.Key.Key_Space)
+            done.append(focus.text())
+        elif focus is signature.paper_button:
+            on_next_modal(QMessageBox, lambda box: qtbot.keyClick(box, Qt.Key.Key_Escape))  # "Form ready"
+            press(qtbot, Qt.Key.Key_Space)
+            done.append("on paper")
+            qtbot.waitUntil(lambda: dialog.form_id is not None, timeout=20000)
+            dialog.activateWindow()  # the offscreen platform has no window manager to give it back
+            qtbot.waitUntil(lambda: focus_widget() is signature.on_paper, timeout=3000)  # focus was kept
+        elif focus is dialog.save_button and "on paper" in done:
+            done.append("save")
+            press(qtbot, Qt.Key.Key_Space)
+            return done
+        press(qtbot, Qt.Key.Key_Tab)
+    return done
+
+
+def test_keyboard_only_release_on_paper_then_review_and_approve(
+    window, template, tmp_path, qtbot, monkeypatch
+):
+    from consentdesk.core.consents import with_paper_signatures
+    from consentdesk.core.lifecycle.paper import ScanOutcome
+    from consentdesk.ui.approve_dialog import ApproveDialog
+    from consentdesk.ui.consent_dialog import ConsentDialog
+    from consentdesk.ui.consent_picker import ConsentPicker
+    from consentdesk.ui.consent_view import ConsentView
+    from consentdesk.ui.paper_forms import ScanResultsDialog
+
+    win = window
+    _path, image_id, _ids = template
+    printed = tmp_path / "to-sign.pdf"
+    # The one non-keyboard part is the platform's own save-file picker; it answers with this path.
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(printed), ""))
+    win.register.search.setFocus()
+    qtbot.waitUntil(lambda: focus_widget() is win.register.search)
+
+    steps: list[str] = []
+
+    def release(dialog: ConsentDialog) -> None:
+        dialog.confirm_discard = False
+        try:
+            qtbot.waitUntil(
+                lambda: focus_widget() is not None and dialog.isAncestorOf(focus_widget()), timeout=3000
+            )
+            steps.extend(fill_release_by_keyboard(qtbot, dialog, "Ada Keyboard"))
+        finally:
+            if dialog.isVisible():  # a failure must not leave the test waiting on a modal dialog
+                steps.append(f"still open: {dialog.errors_shown()}")
+                dialog.reject()
+
+    on_next_modal(ConsentDialog, release)
+    press(qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # New release…: returns when saved
+    assert steps[-2:] == ["on paper", "save"], steps
+    consent = next(c for c in win.catalogue.list_consents() if c.full_name == "Ada Keyboard")
+    assert consent.source == "paper"
+    assert win.catalogue.consent_file(consent.id, "signature") is None  # the signature is on the paper
+    text = subprocess.run(["pdftotext", str(printed), "-"], capture_output=True, text=True, check=True).stdout
+    assert consent.id in text  # the printed form carries this record's id (and its QR code)
+    assert consent.id in win.statusBar().currentMessage()
+
+    # The record waits for its scan: unsigned (it clears nothing) until the signed form is imported.
+    assert not with_paper_signatures(win.catalogue, consent).has_signature
+    view = ConsentView(win.catalogue, consent, win)
+    qtbot.addWidget(view)
+    assert any("waiting for its scan" in label.text() for label in view.findChildren(QLabel))
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(printed)], ""))
+    results = []
+    on_next_modal(
+        ScanResultsDialog, lambda d: results.append(d.results) or qtbot.keyClick(d, Qt.Key.Key_Escape)
+    )
+    win.scan_forms_action.trigger()  # File → Import paper form scans…
+    qtbot.waitUntil(lambda: bool(results), timeout=30000)
+    assert [r.outcome for r in results[0]] == [ScanOutcome.ATTACHED] * len(results[0])
+    assert with_paper_signatures(win.catalogue, consent).has_signature
+
+    # Review: link face 1 to the new release, blur face 2, not a person for face 3, redact the finding.
+    win.activateWindow()  # the offscreen platform has no window manager to give it back
+    qtbot.waitUntil(lambda: focus_widget() is not None, timeout=3000)
+    press(qtbot, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    queue = win.stack.currentWidget()
+    qtbot.waitUntil(lambda: focus_widget() is queue.table, timeout=3000)
+    press(qtbot, Qt.Key.Key_Return)
+    view = win.review_view
+    qtbot.waitUntil(lambda: focus_widget() is view.panel.items, timeout=3000)
+    press(qtbot, Qt.Key.Key_N)
+    press(qtbot, Qt.Key.Key_L)
+    picker = view.dialog
+    assert isinstance(picker, ConsentPicker)
+    qtbot.waitUntil(lambda: focus_widget() is picker.search, timeout=3000)
+    qtbot.keyClicks(picker.search, "Keyboard")
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.dialog is None, timeout=5000)
+    qtbot.waitUntil(lambda: focus_widget() is view.panel.items, timeout=3000)
+    assert view.status.state.faces[0].consent_id == consent.id
+    for key in (Qt.Key.Key_N, Qt.Key.Key_B, Qt.Key.Key_N, Qt.Key.Key_P, Qt.Key.Key_N, Qt.Key.Key_R):
+        press(qtbot, key)
+    assert view.status.clearances["instagram"].cleared
+
+    out = tmp_path / "approved"
+    out.mkdir()
+    monkeypatch.setattr("consentdesk.ui.approve_dialog.default_folder", lambda: str(out))
+    press(qtbot, Qt.Key.Key_A)
+    dialog = view.dialog
+    assert isinstance(dialog, ApproveDialog)
+    qtbot.waitUntil(lambda: focus_widget() is dialog.boxes["instagram"], timeout=3000)  # the one cleared
+    press(qtbot, Qt.Key.Key_Space)
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.result_ is not None or dialog.error is not None, timeout=20000)
+    assert dialog.error is None and dialog.result_.path.exists()
+    qtbot.waitUntil(lambda: focus_widget() is dialog.cancel_button, timeout=3000)
+    press(qtbot, Qt.Key.Key_Return)  # Close
+    qtbot.waitUntil(lambda: view.dialog is None, timeout=3000)
+    approvals = win.catalogue.review_approvals(image_id)
+    assert [a.channels for a in approvals] == [("instagram",)]

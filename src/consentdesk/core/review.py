@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from consentdesk.core import ids, policy
 from consentdesk.core.catalogue import Catalogue, ConsentQuery
+from consentdesk.core.consents import with_paper_signatures
 from consentdesk.core.decisions import FaceReview, FaceState, FindingReview, FindingState, ImageState
 from consentdesk.core.forms import FormDefinition, FormDefinitionError, load_form
 from consentdesk.core.model import Consent, ConsentStatus, ImageRecord
@@ -102,7 +103,7 @@ def _linked_consents(catalogue: Catalogue, state: ImageState) -> dict[str, Conse
     for consent_id in state.linked_consent_ids:
         consent = catalogue.find_consent(consent_id)
         if consent is not None:
-            found[consent_id] = consent
+            found[consent_id] = with_paper_signatures(catalogue, consent)
     return found
 
 

@@ -8,12 +8,14 @@ and storage are identical; the dialog only shows the returned `FieldError`s besi
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -31,7 +33,7 @@ from consentdesk.core.consents import ConsentInvalid, record_consent
 from consentdesk.core.forms import Field, FieldError, FormDefinition, Submission, load_form
 from consentdesk.core.model import Consent
 from consentdesk.ui.announce import announce
-from consentdesk.ui.form_widgets import FieldWidget, create_field_widget
+from consentdesk.ui.form_widgets import FieldWidget, SignatureFieldWidget, create_field_widget
 
 
 def error_text(field: Field | None, message: str) -> str:
@@ -119,6 +121,7 @@ class ConsentDialog(QDialog):
         self.form = form or load_form()
         self.today = today or date.today()
         self.form_id = form_id
+        self.printed_form: Path | None = None  # the form printed by "Sign on paper instead"
         self.aside = aside
         self.consent: Consent | None = None
         self.widgets: dict[str, FieldWidget] = {}
@@ -190,6 +193,10 @@ class ConsentDialog(QDialog):
         body.addStretch(1)
         for widget in self.widgets.values():
             widget.link(self.widgets)
+            if isinstance(widget, SignatureFieldWidget):
+                widget.paper_requested.connect(self.sign_on_paper)
+        if self.form_id:
+            self._show_signed_on_paper()  # a printed form being typed in: it was signed by hand
 
         self.scroll = QScrollArea()
         self.scroll.setObjectName("formScroll")
@@ -254,6 +261,48 @@ class ConsentDialog(QDialog):
         box.setFixedHeight(box.fontMetrics().lineSpacing() * 8 + 24)
         box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         return box
+
+    # --- signing on paper (the keyboard path) --------------------------------------------------------
+
+    def sign_on_paper(self) -> bool:
+        """Print this person's form under a new form id; the record is saved with that id, source "paper",
+        and no drawn signature (core: `consents.signed_on_paper`); the signed scan is imported later."""
+        if self.form_id is None:
+            from consentdesk.core.pdf.blank_forms import write_blank_forms
+            from consentdesk.ui.consent_view import offer_to_open
+
+            suggested = str(Path.home() / "release-form-to-sign.pdf")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save the form to print and sign", suggested, "PDF (*.pdf)"
+            )
+            if not path:
+                return False
+            out = Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf")
+            try:
+                (self.form_id,) = write_blank_forms(self.catalogue, 1, out)
+            except (OSError, CatalogueError, ValueError) as exc:
+                detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                QMessageBox.warning(
+                    self, "Form not saved", f"Could not write {out.name}: {detail}. Choose another folder."
+                )
+                return False
+            self.printed_form = out
+            self.setWindowTitle(f"Paper form {self.form_id} — {self.form.title}")
+            self._show_signed_on_paper()
+            offer_to_open(self, out, "Form ready to print")
+            return True
+        self._show_signed_on_paper()
+        return True
+
+    def _show_signed_on_paper(self) -> None:
+        text = (
+            f"Signed by hand on paper form {self.form_id}. Import its scan with File → Import paper form "
+            "scans…; the scan is the signature."
+        )
+        for widget in self.widgets.values():
+            if isinstance(widget, SignatureFieldWidget) and not widget.signed_on_paper:
+                widget.set_on_paper(text)
+        announce(self, text)
 
     # --- live behaviour ----------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 #: Colours by state: what still needs a decision is loud, what is settled is calm. Colour is never the
 #: only cue: each box's tag also says its state (`STATE_MARKS`) and `LEGEND` explains the marks. Every
@@ -70,6 +70,15 @@ def rgb_to_qimage(rgb: np.ndarray) -> QImage:
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
+def legend_label() -> QLabel:
+    """The key to the box tags, shown under every canvas that draws them."""
+    label = QLabel(LEGEND)
+    label.setObjectName("overlayLegend")
+    label.setProperty("role", "hint")
+    label.setWordWrap(True)
+    return label
+
+
 class ImageCanvas(QWidget):
     overlay_clicked = Signal(object)  # the Overlay.key
 
@@ -101,6 +110,9 @@ class ImageCanvas(QWidget):
 
     def set_overlays(self, overlays: list[Overlay]) -> None:
         self._overlays = list(overlays)
+        # What the boxes say, for a screen reader: the same words as the tags.
+        tags = ", ".join(tag_text(o) for o in self._overlays)
+        self.setAccessibleDescription(f"Boxes: {tags}." if tags else "No boxes.")
         self.update()
 
     def set_selected(self, key: tuple[str, int] | None) -> None:

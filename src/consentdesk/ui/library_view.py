@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from consentdesk.core.catalogue import Catalogue
 from consentdesk.core.imaging import IMAGE_EXTENSIONS
 from consentdesk.core.importer import ImportProgress, ImportReport, import_paths
-from consentdesk.ui.image_canvas import ImageCanvas, Overlay, rgb_to_qimage
+from consentdesk.ui.image_canvas import ImageCanvas, Overlay, legend_label, rgb_to_qimage
 from consentdesk.ui.import_panel import ImportPanel
 from consentdesk.ui.library_data import STATE_WORDS, LibraryRow, PreviewData, collect_rows, preview_for
 from consentdesk.ui.thumbnail_model import LibraryModel, ThumbnailDelegate
@@ -201,6 +201,8 @@ class LibraryView(QWidget):
         info_layout.addWidget(self.preview_summary)
         info_layout.addWidget(self.preview_channels)
         info_layout.addWidget(self.preview_reasons)
+        self.legend = legend_label()
+        info_layout.addWidget(self.legend)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.review_button)
@@ -396,9 +398,7 @@ class LibraryView(QWidget):
         self._show_row_text(data.row)
         self.preview_channels.setText(data.channels_text)
         reasons = list(data.reasons)
-        shown = [f"• {r}" for r in reasons[:3]]
-        if len(reasons) > 3:
-            shown.append(f"…and {len(reasons) - 3} more in the review")
+        shown = [f"• {r}" for r in reasons]  # every blocking item, not a sample
         self.preview_reasons.setText("\n".join(shown) if data.row.state == "attention" else "")
         w, h = data.original_size
         if data.rgb is None:

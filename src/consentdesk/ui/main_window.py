@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from consentdesk import APP_NAME
 from consentdesk.core.catalogue import Catalogue, CatalogueError
+from consentdesk.ui.announce import announce_status_bar
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.consent_register import ConsentRegister
 from consentdesk.ui.consent_view import offer_to_open
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
         self.check_action.triggered.connect(lambda: catalogue_safety.check_catalogue(self))
 
     def _build_ui(self) -> None:
+        announce_status_bar(self.statusBar())  # status messages are spoken, not only shown
         self.count_label = QLabel("")
         self.statusBar().addPermanentWidget(self.count_label)
         toolbar = QToolBar("Main toolbar")
