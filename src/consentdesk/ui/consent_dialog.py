@@ -137,6 +137,8 @@ class ConsentDialog(QDialog):
         self.setModal(True)
         self._build()
         self._update_minor()
+        if self.widgets:  # start in the first field, not on the scroll area around the form
+            next(iter(self.widgets.values())).focus_input()
 
     # --- building ----------------------------------------------------------------------------------
 
