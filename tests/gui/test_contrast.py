@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pytest
 from PySide6.QtWidgets import QApplication, QLineEdit
 
-from consentdesk.ui import consent_register, image_canvas, review_panel, signature_pad
+from consentdesk.ui import consent_register, image_canvas, review_panel, signature_pad, thumbnail_model
 from consentdesk.ui.style import (
     NON_TEXT_CONTRAST,
     TEXT_CONTRAST,
@@ -171,8 +171,13 @@ def test_colours_painted_by_hand_meet_wcag():
     pairs.append(("signature hint", signature_pad.HINT_COLOUR.name(), pad, TEXT_CONTRAST))
     pairs.append(("signature pad edge", signature_pad.BORDER_COLOUR.name(), pad, NON_TEXT_CONTRAST))
     pairs.append(("signature pad focus", signature_pad.FOCUS_COLOUR.name(), pad, NON_TEXT_CONTRAST))
-    for key, (fg, bg) in consent_register.BADGE_COLOURS.items():
+    for key, (fg, bg) in [*consent_register.BADGE_COLOURS.items(), *thumbnail_model.BADGE_COLOURS.items()]:
         pairs.append((f"{key} badge", fg, bg, TEXT_CONTRAST))
+    pairs.append(
+        ("photo loading", thumbnail_model.PLACEHOLDER_TEXT, thumbnail_model.PLACEHOLDER_FILL, TEXT_CONTRAST)
+    )
+    for card in ("#FFFFFF", "#E8F1FA"):
+        pairs.append(("photo card focus", thumbnail_model.FOCUS_RING, card, NON_TEXT_CONTRAST))
     for colour in (review_panel.GREEN, review_panel.RED):
         for surface in SURFACES:
             pairs.append(("review panel text", colour, surface, TEXT_CONTRAST))
