@@ -521,7 +521,17 @@ def test_keyboard_only_release_on_paper_then_review_and_approve(
     on_next_modal(
         ScanResultsDialog, lambda d: results.append(d.results) or qtbot.keyClick(d, Qt.Key.Key_Escape)
     )
-    win.scan_forms_action.trigger()  # File → Import paper form scans…
+    win.activateWindow()  # the offscreen platform has no window manager to give it back
+    qtbot.waitUntil(lambda: focus_widget() is not None, timeout=3000)
+    press(qtbot, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)  # File menu
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None, timeout=3000)
+    menu = QApplication.activePopupWidget()
+    for _ in range(len(menu.actions())):
+        if menu.activeAction() is win.scan_forms_action:
+            break
+        qtbot.keyClick(menu, Qt.Key.Key_Down)  # … Import paper form scans…
+    assert menu.activeAction() is win.scan_forms_action
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: bool(results), timeout=30000)
     assert [r.outcome for r in results[0]] == [ScanOutcome.ATTACHED] * len(results[0])
     assert with_paper_signatures(win.catalogue, consent).has_signature
