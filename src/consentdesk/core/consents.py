@@ -53,6 +53,10 @@ def signed_on_paper(catalogue: Catalogue, form_id: str | None) -> bool:
     return form_id is not None and catalogue.form_id_state(form_id) == "reserved"
 
 
+def _is_signature(form: FormDefinition, field_id: str) -> bool:
+    return any(f.id == field_id and f.type == "signature" for f in form.fields)
+
+
 def with_paper_signatures(catalogue: Catalogue, consent: Consent) -> Consent:
     """A record signed on paper counts as signed once a scan of its form is attached (the scan is the
     signature, person's and guardian's); until then it is unsigned and clears nothing."""
@@ -73,9 +77,13 @@ def record_consent(
     form_id: str | None = None,
 ) -> Consent:
     signed_at = signed_at or datetime.now().astimezone()
-    answers, errors = validate(
-        form, submission, signed_at.date(), signed_on_paper=signed_on_paper(catalogue, form_id)
-    )
+    answers, errors = validate(form, submission, signed_at.date())
+    if signed_on_paper(catalogue, form_id):
+        # The signatures are on the printed form: a signature field left empty on screen is not an error
+        # (one drawn anyway is still checked, and every other rule still applies).
+        errors = [
+            e for e in errors if not (_is_signature(form, e.field) and not submission.files.get(e.field))
+        ]
     if errors:
         raise ConsentInvalid(errors)
     new = NewConsent(

@@ -283,12 +283,9 @@ def _is_empty(value: Any) -> bool:
 
 
 def validate(
-    form: FormDefinition, submission: Submission, today: date, *, signed_on_paper: bool = False
+    form: FormDefinition, submission: Submission, today: date
 ) -> tuple[dict[str, Any], list[FieldError]]:
     """Check a submission against the form; return normalised answers and every problem found.
-
-    `signed_on_paper`: the signatures are on the printed form (its scan is the evidence), so signature
-    fields are not required on screen; `consents.signed_on_paper` decides when that holds.
 
     All problems are reported at once (not just the first) so the dialog can mark every field and a
     script gets one complete error message.
@@ -323,12 +320,8 @@ def validate(
     def present(field_id: str) -> bool:
         return field_id in answers or bool(submission.files.get(field_id))
 
-    def given(field_id: str) -> bool:
-        """Present, or a signature made on the printed form (so not required on screen)."""
-        return present(field_id) or (signed_on_paper and form.field(field_id).type == "signature")
-
     for f in form.fields:
-        if f.required and not given(f.id) and not any(e.field == f.id for e in errors):
+        if f.required and not present(f.id) and not any(e.field == f.id for e in errors):
             errors.append(FieldError(f.id, "is required"))
     groups: dict[str, list[Field]] = {}
     for f in form.fields:
@@ -345,7 +338,7 @@ def validate(
         errors.append(FieldError("date_of_birth", "is in the future"))
     if form.is_minor(answers, today):
         for field_id in form.minors.requires:
-            if not given(field_id):
+            if not present(field_id):
                 errors.append(FieldError(field_id, "is required because the person is under 18"))
     else:
         for f in form.fields:
