@@ -575,3 +575,24 @@ def test_keyboard_only_release_on_paper_then_review_and_approve(
     qtbot.waitUntil(lambda: view.dialog is None, timeout=3000)
     approvals = win.catalogue.review_approvals(image_id)
     assert [a.channels for a in approvals] == [("instagram",)]
+
+
+def test_the_release_form_never_scrolls_sideways(window, qtbot):
+    """At its own size, with or without the scan beside it, every field is reachable without a sideways
+    scroll (a keyboard user cannot see a focused box that sits off to the right)."""
+    from consentdesk.ui.consent_dialog import ConsentDialog
+    from consentdesk.ui.paper_forms import scan_canvas
+
+    (form_id,) = window.catalogue.reserve_form_ids(1)
+    for aside in (None, scan_canvas()):
+        dialog = ConsentDialog(
+            window.catalogue, parent=window, form_id=form_id if aside else None, aside=aside
+        )
+        dialog.confirm_discard = False
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        bar = dialog.scroll.horizontalScrollBar()
+        qtbot.waitUntil(lambda d=dialog: not d.scroll.horizontalScrollBar().isVisible(), timeout=2000)
+        assert dialog.scroll.viewport().width() >= dialog.scroll.widget().minimumSizeHint().width(), bar
+        dialog.hide()

@@ -246,6 +246,20 @@ class ConsentDialog(QDialog):
         layout.addWidget(footer)
         self.resize(1500 if self.aside is not None else 820, 860)
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """Once styled, make the form at least as wide as its widest row (the channel grid), so no field
+        sits off to the right behind a sideways scroll bar; beside a scan, the scan gives way."""
+        super().showEvent(event)
+        content = self.scroll.widget()
+        frame = 2 * self.scroll.frameWidth() + 4  # the scroll area's own (focus) border
+        needed = (
+            content.minimumSizeHint().width() + self.scroll.verticalScrollBar().sizeHint().width() + frame
+        )
+        if self.aside is not None:
+            self.scroll.setMinimumWidth(needed)
+        elif self.scroll.viewport().width() < content.minimumSizeHint().width():
+            self.resize(self.width() + needed - self.scroll.width(), self.height())
+
     def _wording_section_id(self) -> str | None:
         """The consent wording goes above the person's own signature (the first required signature)."""
         for field in self.form.fields:
