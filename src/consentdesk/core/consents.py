@@ -10,7 +10,7 @@ import base64
 import binascii
 import calendar
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,28 @@ def _mime(data: bytes) -> str:
     return "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
 
 
+def signed_on_paper(catalogue: Catalogue, form_id: str | None) -> bool:
+    """A record entered under a printed form's id was signed on that paper form, so it needs no signature
+    drawn on screen: the signed page is matched back by its QR form id when its scan is imported (or was
+    imported already and waits for these answers). Only an id this catalogue issued and that has no record
+    yet counts; any other id is refused by the catalogue anyway."""
+    return form_id is not None and catalogue.form_id_state(form_id) == "reserved"
+
+
+def _is_signature(form: FormDefinition, field_id: str) -> bool:
+    return any(f.id == field_id and f.type == "signature" for f in form.fields)
+
+
+def with_paper_signatures(catalogue: Catalogue, consent: Consent) -> Consent:
+    """A record signed on paper counts as signed once a scan of its form is attached (the scan is the
+    signature, person's and guardian's); until then it is unsigned and clears nothing."""
+    if consent.source != "paper" or (consent.has_signature and consent.has_guardian_signature):
+        return consent
+    if not catalogue.paper_scans(consent.id):
+        return consent
+    return replace(consent, has_signature=True, has_guardian_signature=True)
+
+
 def record_consent(
     catalogue: Catalogue,
     form: FormDefinition,
@@ -56,6 +78,12 @@ def record_consent(
 ) -> Consent:
     signed_at = signed_at or datetime.now().astimezone()
     answers, errors = validate(form, submission, signed_at.date())
+    if signed_on_paper(catalogue, form_id):
+        # The signatures are on the printed form: a signature field left empty on screen is not an error
+        # (one drawn anyway is still checked, and every other rule still applies).
+        errors = [
+            e for e in errors if not (_is_signature(form, e.field) and not submission.files.get(e.field))
+        ]
     if errors:
         raise ConsentInvalid(errors)
     new = NewConsent(

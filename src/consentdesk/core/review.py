@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from consentdesk.core import ids, policy
+from consentdesk.core.consents import with_paper_signatures
 from consentdesk.core.decisions import FaceReview, FaceState, FindingReview, FindingState, ImageState
 from consentdesk.core.forms import FormDefinition, FormDefinitionError, installed_versions, load_form
 from consentdesk.core.model import Consent, ConsentStatus, ImageRecord
@@ -141,7 +142,8 @@ def all_channels() -> list[str]:
 
 
 def _linked_consents(catalogue: Catalogue, state: ImageState) -> dict[str, Consent]:
-    return catalogue.consents_by_id(state.linked_consent_ids)
+    found = catalogue.consents_by_id(state.linked_consent_ids)
+    return {cid: with_paper_signatures(catalogue, consent) for cid, consent in found.items()}
 
 
 def image_state(catalogue: Catalogue, image_id: int) -> ImageState:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from consentdesk.core import export, policy, review
 from consentdesk.core.store import Catalogue, CatalogueError
+from consentdesk.ui.announce import announce
 from consentdesk.ui.review_panel import channel_labels
 from consentdesk.ui.settings import settings
 from consentdesk.ui.workers import run_task
@@ -110,6 +111,7 @@ class ApproveDialog(QDialog):
             self.boxes[channel], self.why[channel] = box, why
         grid.setColumnStretch(1, 1)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Channels")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(channels)
@@ -196,9 +198,15 @@ class ApproveDialog(QDialog):
             box.setEnabled(cleared)
             if not cleared:
                 box.setChecked(False)
-            own = [r for r in (clearance.reasons if clearance else []) if r not in common]
-            self.why[channel].setText("✓ cleared" if cleared else (own[0] if own else "see above"))
-            self.why[channel].setToolTip("\n".join(clearance.reasons) if clearance else "")
+            reasons = list(clearance.reasons) if clearance else []
+            own = [r for r in reasons if r not in common]
+            # Every reason in words beside the box (its own first), and in the box's description, so a
+            # keyboard or screen-reader user never needs the mouse tooltip.
+            ordered = own + [r for r in reasons if r in common]
+            why = "✓ Cleared" if cleared else "Not cleared" + (": " + "; ".join(ordered) if ordered else "")
+            self.why[channel].setText(why)
+            self.why[channel].setToolTip("\n".join(reasons))
+            box.setAccessibleDescription(why)
             if cleared and first_cleared is None:
                 first_cleared = box
         if first_cleared is not None:
@@ -260,6 +268,7 @@ class ApproveDialog(QDialog):
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message.setText(text)
+        announce(self.message, text, assertive=error)
         self.message.setProperty("role", "error" if error else "success")
         self.message.style().unpolish(self.message)
         self.message.style().polish(self.message)

@@ -8,12 +8,14 @@ and storage are identical; the dialog only shows the returned `FieldError`s besi
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -30,7 +32,8 @@ from consentdesk.core.consents import ConsentInvalid, record_consent
 from consentdesk.core.forms import Field, FieldError, FormDefinition, Submission, load_form
 from consentdesk.core.model import Consent
 from consentdesk.core.store import Catalogue, CatalogueError
-from consentdesk.ui.form_widgets import FieldWidget, create_field_widget
+from consentdesk.ui.announce import announce
+from consentdesk.ui.form_widgets import FieldWidget, SignatureFieldWidget, create_field_widget
 
 
 def error_text(field: Field | None, message: str) -> str:
@@ -69,12 +72,29 @@ class FieldRow(QWidget):
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
         layout.addWidget(self.error)
-        widget.input.setAccessibleName(field.label)
+        # The "*" is only drawn; the name says "required". A group of boxes keeps each box's own name
+        # and carries the field's name on the group and in each box's description.
+        self.name = field.label + (" (required)" if field.required else "")
+        if widget.is_group():
+            widget.setAccessibleName(self.name)
+        else:
+            widget.input.setAccessibleName(self.name)
+        self._descriptions = {id(c): c.accessibleDescription() for c in widget.controls()}
+        self._describe("")
+
+    def _describe(self, error: str) -> None:
+        """Each control's description: the error first (so it is heard), then group, help, own hint."""
+        field = self.widget.field
+        for control in self.widget.controls():
+            parts = [error, self.name if self.widget.is_group() else "", field.help or ""]
+            parts.append(self._descriptions.get(id(control), ""))
+            control.setAccessibleDescription(" ".join(p if p.endswith(".") else p + "." for p in parts if p))
 
     def set_errors(self, messages: list[str]) -> None:
         self.error.setText("\n".join(messages))
         self.error.setVisible(bool(messages))
         self.widget.set_error(" ".join(messages) if messages else None)
+        self._describe(" ".join(messages))
         self.layout().setContentsMargins(12 if messages else 0, 0, 0, 0)
         self.setProperty("invalid", bool(messages))
         self.style().unpolish(self)
@@ -101,6 +121,7 @@ class ConsentDialog(QDialog):
         self.form = form or load_form()
         self.today = today or date.today()
         self.form_id = form_id
+        self.printed_form: Path | None = None  # the form printed by "Sign on paper instead"
         self.aside = aside
         self.consent: Consent | None = None
         self.widgets: dict[str, FieldWidget] = {}
@@ -116,6 +137,8 @@ class ConsentDialog(QDialog):
         self.setModal(True)
         self._build()
         self._update_minor()
+        if self.widgets:  # start in the first field, not on the scroll area around the form
+            next(iter(self.widgets.values())).focus_input()
 
     # --- building ----------------------------------------------------------------------------------
 
@@ -172,9 +195,14 @@ class ConsentDialog(QDialog):
         body.addStretch(1)
         for widget in self.widgets.values():
             widget.link(self.widgets)
+            if isinstance(widget, SignatureFieldWidget):
+                widget.paper_requested.connect(self.sign_on_paper)
+        if self.form_id:
+            self._show_signed_on_paper()  # a printed form being typed in: it was signed by hand
 
         self.scroll = QScrollArea()
         self.scroll.setObjectName("formScroll")
+        self.scroll.setAccessibleName(f"{self.form.title} form")
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setWidget(content)
@@ -218,6 +246,20 @@ class ConsentDialog(QDialog):
         layout.addWidget(footer)
         self.resize(1500 if self.aside is not None else 820, 860)
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """Once styled, make the form at least as wide as its widest row (the channel grid), so no field
+        sits off to the right behind a sideways scroll bar; beside a scan, the scan gives way."""
+        super().showEvent(event)
+        content = self.scroll.widget()
+        frame = 2 * self.scroll.frameWidth() + 4  # the scroll area's own (focus) border
+        needed = (
+            content.minimumSizeHint().width() + self.scroll.verticalScrollBar().sizeHint().width() + frame
+        )
+        if self.aside is not None:
+            self.scroll.setMinimumWidth(needed)
+        elif self.scroll.viewport().width() < content.minimumSizeHint().width():
+            self.resize(self.width() + needed - self.scroll.width(), self.height())
+
     def _wording_section_id(self) -> str | None:
         """The consent wording goes above the person's own signature (the first required signature)."""
         for field in self.form.fields:
@@ -235,6 +277,48 @@ class ConsentDialog(QDialog):
         box.setFixedHeight(box.fontMetrics().lineSpacing() * 8 + 24)
         box.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         return box
+
+    # --- signing on paper (the keyboard path) --------------------------------------------------------
+
+    def sign_on_paper(self) -> bool:
+        """Print this person's form under a new form id; the record is saved with that id, source "paper",
+        and no drawn signature (core: `consents.signed_on_paper`); the signed scan is imported later."""
+        if self.form_id is None:
+            from consentdesk.core.pdf.blank_forms import write_blank_forms
+            from consentdesk.ui.consent_view import offer_to_open
+
+            suggested = str(Path.home() / "release-form-to-sign.pdf")
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save the form to print and sign", suggested, "PDF (*.pdf)"
+            )
+            if not path:
+                return False
+            out = Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf")
+            try:
+                (self.form_id,) = write_blank_forms(self.catalogue, 1, out)
+            except (OSError, CatalogueError, ValueError) as exc:
+                detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                QMessageBox.warning(
+                    self, "Form not saved", f"Could not write {out.name}: {detail}. Choose another folder."
+                )
+                return False
+            self.printed_form = out
+            self.setWindowTitle(f"Paper form {self.form_id} — {self.form.title}")
+            self._show_signed_on_paper()
+            offer_to_open(self, out, "Form ready to print")
+            return True
+        self._show_signed_on_paper()
+        return True
+
+    def _show_signed_on_paper(self) -> None:
+        text = (
+            f"Signed by hand on paper form {self.form_id}. Import its scan with File → Import paper form "
+            "scans…; the scan is the signature."
+        )
+        for widget in self.widgets.values():
+            if isinstance(widget, SignatureFieldWidget) and not widget.signed_on_paper:
+                widget.set_on_paper(text)
+        announce(self, text)
 
     # --- live behaviour ----------------------------------------------------------------------------
 
@@ -333,6 +417,8 @@ class ConsentDialog(QDialog):
         self.summary.setText(summary)
         self.summary.show()
         first = next((fid for fid in self.widgets if fid in by_field), None)
+        said = summary + (" " + " ".join(by_field[first]) if first is not None else "")
+        announce(self.summary, said, assertive=True)
         if first is not None:
             row = self.rows[first]
             self.widgets[first].focus_input()

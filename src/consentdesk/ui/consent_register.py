@@ -246,6 +246,7 @@ class ConsentRegister(Page):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move between cells
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
@@ -323,9 +324,16 @@ class ConsentRegister(Page):
         bar.setContentsMargins(12, 10, 12, 10)
         bar.setSpacing(10)
         bar.addWidget(self.search, 3)
-        bar.addWidget(self.status_filter)
-        bar.addWidget(self.role_filter)
-        bar.addWidget(self.location_filter)
+        # Visible labels with buddies: every platform's screen reader names a combo box by its purpose.
+        for text, combo in (
+            ("S&tatus", self.status_filter),
+            ("R&ole", self.role_filter),
+            ("Lo&cation", self.location_filter),
+        ):
+            label = QLabel(text)
+            label.setBuddy(combo)
+            bar.addWidget(label)
+            bar.addWidget(combo)
         bar.addWidget(self.expiring)
 
         layout = QVBoxLayout(self)

@@ -269,6 +269,7 @@ class ConsentView(QDialog):
                     body.addWidget(card)
         body.addStretch(1)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Record details")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(content)
@@ -349,6 +350,16 @@ class ConsentView(QDialog):
             ("Expires", format_date(consent.expires_on, "Until withdrawn")),
             ("Recorded by", f"{consent.created_by} ({consent.source})"),
         ]
+        if consent.source == "paper":
+            scans = self.catalogue.paper_scans(consent.id)
+            rows.append(
+                (
+                    "Signature",
+                    f"On paper form {consent.id}: scan attached ({len(scans)} page{'s' if len(scans) != 1 else ''})"
+                    if scans
+                    else f"On paper form {consent.id}: waiting for its scan (File → Import paper form scans…)",
+                )
+            )
         if consent.status is ConsentStatus.WITHDRAWN:
             rows += [
                 ("Withdrawn from", format_date(consent.withdrawn_on)),

@@ -69,6 +69,14 @@ class FieldWidget(QWidget):
     def focus_input(self) -> None:
         self.input.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def controls(self) -> list[QWidget]:
+        """The controls a keyboard user reaches for this field (several for a group of boxes)."""
+        return [self.input]
+
+    def is_group(self) -> bool:
+        """A group of boxes: each keeps its own name and the field's label goes on the group."""
+        return False
+
     def link(self, widgets: dict[str, FieldWidget]) -> None:
         """Connect to other fields after all are built (channels tick their use)."""
 
@@ -218,6 +226,12 @@ class RadioChoiceWidget(FieldWidget):
     def set_choice(self, option_id: str) -> None:
         self.buttons[option_id].setChecked(True)
 
+    def controls(self) -> list[QWidget]:
+        return list(self.buttons.values())
+
+    def is_group(self) -> bool:
+        return True
+
     def value(self) -> str | None:
         return next((oid for oid, b in self.buttons.items() if b.isChecked()), None)
 
@@ -254,6 +268,12 @@ class UsesFieldWidget(FieldWidget):
     def set_error(self, message: str | None) -> None:
         for box in self.boxes.values():
             _set_invalid(box, bool(message))
+
+    def controls(self) -> list[QWidget]:
+        return list(self.boxes.values())
+
+    def is_group(self) -> bool:
+        return True
 
 
 class ChannelsFieldWidget(FieldWidget):
@@ -313,8 +333,19 @@ class ChannelsFieldWidget(FieldWidget):
         for box in self.boxes.values():
             _set_invalid(box, bool(message))
 
+    def controls(self) -> list[QWidget]:
+        return list(self.boxes.values())
+
+    def is_group(self) -> bool:
+        return True
+
 
 class SignatureFieldWidget(FieldWidget):
+    """The pad, plus "Sign on paper instead": drawing needs a mouse, finger or pen, so the keyboard path
+    is a printed form with its own QR form id (the dialog does the printing; see `set_on_paper`)."""
+
+    paper_requested = Signal()
+
     def __init__(self, field: Field, form: FormDefinition, parent: QWidget | None = None) -> None:
         super().__init__(field, form, parent)
         self.pad = SignaturePad()
@@ -322,9 +353,50 @@ class SignatureFieldWidget(FieldWidget):
         self.pad.strokes_changed.connect(self.changed)
         self.input = self.pad.canvas
         self.layout_.addWidget(self.pad)
+        self.paper_button = QPushButton("Sign on paper instead…")
+        self.paper_button.setObjectName("signOnPaperButton")
+        self.paper_button.setAccessibleDescription(
+            "Prints this person's form with its QR form id to sign by hand; the scan becomes the signature."
+        )
+        self.paper_button.clicked.connect(self.paper_requested)
+        self.on_paper = QLabel("")
+        self.on_paper.setObjectName("signedOnPaper")
+        self.on_paper.setWordWrap(True)
+        self.on_paper.setProperty("role", "success")
+        # Focusable and selectable by keyboard: focus lands here when the button it replaces goes away.
+        self.on_paper.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.on_paper.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.on_paper.hide()
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.paper_button)
+        row.addStretch(1)
+        self.layout_.addLayout(row)
+        self.layout_.addWidget(self.on_paper)
+        self.signed_on_paper = False
+
+    def set_on_paper(self, text: str) -> None:
+        """Signed on the printed form: no pad, the text says where the signature is."""
+        self.signed_on_paper = True
+        had_focus = self.paper_button.hasFocus() or self.pad.canvas.hasFocus()
+        self.pad.clear()
+        self.on_paper.setText(text)
+        self.on_paper.setAccessibleName(text)
+        self.on_paper.show()
+        if had_focus:
+            self.on_paper.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.pad.hide()
+        self.paper_button.hide()
+        self.input = self.on_paper
+        self.changed.emit()
+
+    def controls(self) -> list[QWidget]:
+        return [self.pad.canvas, self.paper_button]
 
     def file_data(self) -> bytes | None:
-        return None if self.pad.is_empty() else self.pad.to_png()
+        return None if self.signed_on_paper or self.pad.is_empty() else self.pad.to_png()
 
 
 class PhotoFieldWidget(FieldWidget):
@@ -416,6 +488,12 @@ class PhotoFieldWidget(FieldWidget):
 
     def file_data(self) -> bytes | None:
         return self._data
+
+    def controls(self) -> list[QWidget]:
+        return [self.choose, self.remove]
+
+    def is_group(self) -> bool:
+        return True  # "Choose photo…" and "Remove" keep their own names; the field's is on the group
 
 
 def create_field_widget(field: Field, form: FormDefinition, parent: QWidget | None = None) -> FieldWidget:

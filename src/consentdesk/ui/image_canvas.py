@@ -11,17 +11,43 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-#: Colours by state: what still needs a decision is loud, what is settled is calm.
+#: Colours by state: what still needs a decision is loud, what is settled is calm. Colour is never the
+#: only cue: each box's tag also says its state (`STATE_MARKS`) and `LEGEND` explains the marks. Every
+#: colour carries white tag text at 4.5:1 or more (tests/gui/test_contrast.py).
 STATE_COLOURS = {
     "unresolved": QColor("#DA291C"),  # NHS red
-    "linked": QColor("#009639"),  # NHS green
+    "linked": QColor("#007F3B"),  # NHS dark green
     "blur": QColor("#005EB8"),  # NHS blue
-    "not_a_person": QColor("#768692"),  # NHS mid grey
+    "not_a_person": QColor("#4C6272"),  # NHS dark grey
     "redact": QColor("#005EB8"),
-    "dismissed": QColor("#768692"),
+    "dismissed": QColor("#4C6272"),
 }
+TAG_TEXT = QColor("white")
+BACKDROP = QColor("#1F2933")  # behind the photo, and behind "Loading…" or why a photo cannot be shown
+MESSAGE_TEXT = QColor("#E8EDEE")
+
+#: The state in words on each box's tag: "1 ?", "2 ✓", "F3 redact".
+STATE_MARKS = {
+    "unresolved": "?",
+    "linked": "✓",
+    "blur": "blur",
+    "not_a_person": "✗",
+    "redact": "redact",
+    "dismissed": "dismissed",
+}
+LEGEND = (
+    "Box tags: number, then state. ? needs a decision · ✓ linked to a release · blur: blurred on export · "
+    "✗ not a person · redact: hidden on export · dismissed. Solid boxes are faces, dashed boxes are "
+    "findings (F1, F2…)."
+)
+
+
+def tag_text(overlay: Overlay) -> str:
+    """The text on a box's tag: its number and its state, so the state never rests on colour alone."""
+    mark = STATE_MARKS.get(overlay.state, "")
+    return f"{overlay.label} {mark}".strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +68,15 @@ def rgb_to_qimage(rgb: np.ndarray) -> QImage:
     rgb = np.ascontiguousarray(rgb)
     h, w = rgb.shape[:2]
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def legend_label() -> QLabel:
+    """The key to the box tags, shown under every canvas that draws them."""
+    label = QLabel(LEGEND)
+    label.setObjectName("overlayLegend")
+    label.setProperty("role", "hint")
+    label.setWordWrap(True)
+    return label
 
 
 class ImageCanvas(QWidget):
@@ -75,6 +110,9 @@ class ImageCanvas(QWidget):
 
     def set_overlays(self, overlays: list[Overlay]) -> None:
         self._overlays = list(overlays)
+        # What the boxes say, for a screen reader: the same words as the tags.
+        tags = ", ".join(tag_text(o) for o in self._overlays)
+        self.setAccessibleDescription(f"Boxes: {tags}." if tags else "No boxes.")
         self.update()
 
     def set_selected(self, key: tuple[str, int] | None) -> None:
@@ -115,9 +153,9 @@ class ImageCanvas(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.fillRect(self.rect(), QColor("#1F2933"))
+        painter.fillRect(self.rect(), BACKDROP)
         if self._image.isNull():
-            painter.setPen(QColor("#E8EDEE"))
+            painter.setPen(MESSAGE_TEXT)
             painter.drawText(
                 self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message
             )
@@ -140,11 +178,11 @@ class ImageCanvas(QWidget):
             if selected:
                 painter.setPen(QPen(QColor("white"), 1))
                 painter.drawRect(rect.adjusted(-3, -3, 3, 3))
-            tag = overlay.label
+            tag = tag_text(overlay)
             tag_w, tag_h = metrics.horizontalAdvance(tag) + 8, metrics.height() + 2
             tag_rect = QRectF(rect.x(), max(0.0, rect.y() - tag_h), tag_w, tag_h)
             painter.fillRect(tag_rect, colour)
-            painter.setPen(QColor("white"))
+            painter.setPen(TAG_TEXT)
             painter.drawText(tag_rect, Qt.AlignmentFlag.AlignCenter, tag)
 
     def overlay_at(self, point: QPointF) -> Overlay | None:

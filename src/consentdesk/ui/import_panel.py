@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from consentdesk.core.imaging import has_image_extension
 from consentdesk.core.importer import ImportProgress, ImportReport
+from consentdesk.ui.announce import announce
 
 
 def time_left(seconds: float | None) -> str:
@@ -176,6 +177,7 @@ class ImportPanel(QFrame):
         self.details_button.setVisible(bool(failed or report.duplicates or report.skipped))
         self.close_button.show()
         self.show()
+        announce(self.status, f"{self.title.text()}. {self.status.text()}")
 
     def failed(self, message: str) -> None:
         self.report = None
@@ -188,6 +190,7 @@ class ImportPanel(QFrame):
         self.details_button.hide()
         self.close_button.show()
         self.show()
+        announce(self.status, f"Import stopped. {message}", assertive=True)
 
     # --- actions -------------------------------------------------------------------------------------
 

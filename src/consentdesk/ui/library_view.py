@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 from consentdesk.core.imaging import IMAGE_EXTENSIONS
 from consentdesk.core.importer import ImportProgress, ImportReport, import_paths
 from consentdesk.core.store import Catalogue
-from consentdesk.ui.image_canvas import ImageCanvas, Overlay, rgb_to_qimage
+from consentdesk.ui.image_canvas import ImageCanvas, Overlay, legend_label, rgb_to_qimage
 from consentdesk.ui.import_panel import ImportPanel
 from consentdesk.ui.library_data import (
     STATE_WORDS,
@@ -239,6 +239,8 @@ class LibraryView(Page):
         info_layout.addWidget(self.preview_summary)
         info_layout.addWidget(self.preview_channels)
         info_layout.addWidget(self.preview_reasons)
+        self.legend = legend_label()
+        info_layout.addWidget(self.legend)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.recheck_button)
@@ -469,9 +471,7 @@ class LibraryView(Page):
         self._show_row_text(data.row)
         self.preview_channels.setText(data.channels_text)
         reasons = list(data.reasons)
-        shown = [f"• {r}" for r in reasons[:3]]
-        if len(reasons) > 3:
-            shown.append(f"…and {len(reasons) - 3} more in the review")
+        shown = [f"• {r}" for r in reasons]  # every blocking item, not a sample
         self.preview_reasons.setText("\n".join(shown) if data.row.state == "attention" else "")
         w, h = data.original_size
         if data.rgb is None:

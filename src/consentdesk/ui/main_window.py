@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
@@ -30,12 +29,14 @@ from PySide6.QtWidgets import (
 
 from consentdesk import APP_NAME, paths
 from consentdesk.core.store import Catalogue, CatalogueError
+from consentdesk.ui.announce import announce_status_bar
 from consentdesk.ui.busy import run_busy
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.consent_register import ConsentRegister
 from consentdesk.ui.consent_view import offer_to_open
 from consentdesk.ui.expiry_view import ExpiryView
 from consentdesk.ui.library_view import LibraryView
+from consentdesk.ui.nav_list import NavList
 from consentdesk.ui.pages import Page
 from consentdesk.ui.paper_forms import PaperFormsView
 from consentdesk.ui.queue_view import QueueView
@@ -136,6 +137,7 @@ class MainWindow(QMainWindow):
         self.check_action.triggered.connect(lambda: catalogue_safety.check_catalogue(self))
 
     def _build_ui(self) -> None:
+        announce_status_bar(self.statusBar())  # status messages are spoken, not only shown
         self.count_label = QLabel("")
         self.statusBar().addPermanentWidget(self.count_label)
         toolbar = QToolBar("Main toolbar")
@@ -158,7 +160,7 @@ class MainWindow(QMainWindow):
         new_button.setObjectName("newReleaseButton")
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
-        self.nav = QListWidget()
+        self.nav = NavList()  # focus moves never change the page; activation does
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Sections")
         self.nav.setFrameShape(QFrame.Shape.NoFrame)
@@ -166,7 +168,8 @@ class MainWindow(QMainWindow):
         self.stack.setObjectName("pages")
         for page_class in PAGES:
             self.add_page(page_class(self.catalogue))
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        # Only choosing a section (click, Enter, Space) changes the page; moving focus never does.
+        self.nav.page_chosen.connect(self.stack.setCurrentIndex)
         self.stack.currentChanged.connect(self._page_changed)
         self.nav.setCurrentRow(0)
 
@@ -259,7 +262,7 @@ class MainWindow(QMainWindow):
         if not image_ids:
             image_ids = (current.review_order() if current in self.pages else []) or [image_id]
         if self.stack.currentWidget() is not self.review_view:
-            self._review_return = max(0, self.nav.currentRow())
+            self._review_return = max(0, self.nav.active_row())
         self.nav.blockSignals(True)
         self.nav.setCurrentRow(-1)  # Review is not a navigation entry; Back / Esc returns
         self.nav.blockSignals(False)

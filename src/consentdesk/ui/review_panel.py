@@ -161,6 +161,7 @@ class ReviewPanel(QWidget):
         self.layout_.addWidget(clearance_title)
         scroll = QScrollArea()
         scroll.setObjectName("clearanceScroll")
+        scroll.setAccessibleName("Clearance per channel")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.clearance)

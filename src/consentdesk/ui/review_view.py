@@ -29,10 +29,11 @@ from consentdesk.core import imaging, review
 from consentdesk.core.decisions import FaceState, FindingState
 from consentdesk.core.photos import local_photo
 from consentdesk.core.store import Catalogue
+from consentdesk.ui.announce import announce
 from consentdesk.ui.approve_dialog import ApproveDialog
 from consentdesk.ui.busy import in_catalogue
 from consentdesk.ui.consent_picker import ConsentPicker
-from consentdesk.ui.image_canvas import ImageCanvas, rgb_to_qimage
+from consentdesk.ui.image_canvas import ImageCanvas, legend_label, rgb_to_qimage
 from consentdesk.ui.reason_dialog import ReasonDialog
 from consentdesk.ui.review_panel import ReviewPanel, capitalise, help_html, overlays
 from consentdesk.ui.workers import run_task
@@ -170,6 +171,8 @@ class ReviewView(QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.setSpacing(8)
         left_layout.addWidget(self.canvas, 1)
+        self.legend = legend_label()
+        left_layout.addWidget(self.legend)
         left_layout.addWidget(self.help)
         side = QFrame()
         side.setObjectName("reviewSide")
@@ -299,6 +302,7 @@ class ReviewView(QWidget):
         self.message.style().unpolish(self.message)
         self.message.style().polish(self.message)
         self.message.setVisible(bool(text))
+        announce(self.message, text, assertive=error)  # shown beside the photo; focus stays in the list
 
     # --- deciding -----------------------------------------------------------------------------------
 

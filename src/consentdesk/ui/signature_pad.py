@@ -22,6 +22,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 INK = QColor("#0b1f4b")
+HINT_COLOUR = QColor("#4C6272")  # the hint and the "×" on the pad: 4.5:1 or more on white
+BORDER_COLOUR = QColor("#768692")  # the pad's edge: 3:1 or more on white, like every input's border
+FOCUS_COLOUR = QColor("#005EB8")
+PAD_BACKGROUND = QColor("white")
 BASE_WIDTH = 2.6  # logical pixels at pressure 0.5 / mouse
 MAX_PNG_WIDTH = 1200
 HINT = "Sign with mouse, finger or pen"
@@ -239,20 +243,23 @@ class SignatureCanvas(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         rect = QRectF(self.rect())
-        painter.fillRect(rect, QColor("white"))
+        painter.fillRect(rect, PAD_BACKGROUND)
         baseline_y = rect.height() * 0.74
         painter.setPen(QPen(QColor("#aeb7bd"), 1, Qt.PenStyle.DashLine))
         painter.drawLine(QPointF(24, baseline_y), QPointF(rect.width() - 24, baseline_y))
-        painter.setPen(QColor("#768692"))
+        painter.setPen(HINT_COLOUR)
         painter.drawText(QPointF(26, baseline_y - 6), "×")
         if self.is_empty():
-            painter.setPen(QColor("#768692"))
+            painter.setPen(HINT_COLOUR)
             painter.drawText(rect.adjusted(0, 0, 0, -rect.height() * 0.3), Qt.AlignmentFlag.AlignCenter, HINT)
         paint_strokes(painter, self.strokes)
-        border = QColor("#005EB8") if self.hasFocus() else QColor("#aeb7bd")
-        painter.setPen(QPen(border, 2 if self.hasFocus() else 1))
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        if self.hasFocus():  # a 3 px ring, white to blue is 6.4:1 (the 1 px edge alone would not show)
+            painter.setPen(QPen(FOCUS_COLOUR, 3))
+            painter.drawRoundedRect(rect.adjusted(1.5, 1.5, -1.5, -1.5), 6, 6)
+        else:
+            painter.setPen(QPen(BORDER_COLOUR, 1))
+            painter.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
         painter.end()
 
     def focusInEvent(self, event) -> None:  # noqa: N802

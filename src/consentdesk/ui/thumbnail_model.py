@@ -46,6 +46,9 @@ BADGE_COLOURS = {
     "rejected": ("#4C6272", "#E8EDEE"),
     "unreadable": ("#7A4100", "#FFF1CC"),
 }
+FOCUS_RING = "#212B32"  # the keyboard-focus ring on a card: 3:1 or more against the white card
+PLACEHOLDER_TEXT = "#4C6272"  # "Loading…" on the grey placeholder: 4.5:1 or more
+PLACEHOLDER_FILL = "#F0F4F5"
 
 
 def _thumbnail_job(path: str, cache: Path) -> QImage:
@@ -190,7 +193,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.setBrush(QColor("#E8F1FA") if selected else QColor("white"))
         painter.drawRoundedRect(card, 8, 8)
         if focused and not selected:
-            painter.setPen(QPen(QColor("#FFB81C"), 2))
+            painter.setPen(QPen(QColor(FOCUS_RING), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(card.adjusted(1, 1, -1, -1), 8, 8)
 
@@ -212,10 +215,10 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
         else:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("#F0F4F5"))
+            painter.setBrush(QColor(PLACEHOLDER_FILL))
             painter.drawRoundedRect(thumb_area, 6, 6)
             error = model.thumbnail_error(row.image_id)
-            painter.setPen(QColor("#768692"))
+            painter.setPen(QColor(PLACEHOLDER_TEXT))
             painter.drawText(
                 thumb_area.toRect(),
                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
