@@ -26,3 +26,65 @@ def test_a_change_made_elsewhere_is_reported(qtbot, catalogue_locator: str):
             watcher.stop()
             qtbot.waitUntil(lambda: not watcher._busy, timeout=5000)
             watcher.stop()
+
+
+def test_the_reviewers_window_sees_a_withdrawal_made_elsewhere(qtbot, catalogue_locator: str, tmp_path):
+    """A withdrawal recorded by the data-protection officer (another connection) blocks the photo on the
+    reviewer's open review without a restart."""
+    from tests.data.lifecycle_fixtures import add_photo
+
+    from consentdesk.core import review
+    from consentdesk.ui.main_window import MainWindow
+
+    with Catalogue.open(catalogue_locator) as officer:
+        person = add_person(officer, "Linked Person")
+        image = add_photo(officer, tmp_path / "x.jpg", [[100, 100, 80, 100]], sha="c" * 64)
+        review.link_face(officer, image, 1, person.id)
+        reviewer_side = Catalogue.open(catalogue_locator)
+        win = MainWindow(reviewer_side)
+        qtbot.addWidget(win)
+        win.show()
+        win.open_review(image, [image])
+        qtbot.waitUntil(lambda: win.review_view.status is not None, timeout=5000)
+        assert win.review_view.status.clearances["website"].cleared
+        officer.withdraw_consent(person.id, date.today(), "asked by phone")
+        win.change_watcher.poll()  # what its timer does every few seconds
+        qtbot.waitUntil(lambda: not win.review_view.status.clearances["website"].cleared, timeout=5000)
+        assert any("withdrawn" in reason for reason in win.review_view.status.clearances["website"].reasons)
+        win.close()
+        from consentdesk.ui.workers import wait_for_all
+
+        wait_for_all(10_000)
+        win.change_watcher.stop()
+        reviewer_side.close()
+
+
+def test_a_decision_on_a_stale_review_is_refused_and_the_review_reloads(
+    qtbot, catalogue_locator: str, tmp_path
+):
+    from tests.data.lifecycle_fixtures import add_photo
+
+    from consentdesk.core import review
+    from consentdesk.core.decisions import FaceState
+    from consentdesk.ui.main_window import MainWindow
+    from consentdesk.ui.workers import wait_for_all
+
+    with Catalogue.open(catalogue_locator) as colleague:
+        image = add_photo(colleague, tmp_path / "x.jpg", [[100, 100, 80, 100]], sha="d" * 64)
+        mine = Catalogue.open(catalogue_locator)
+        win = MainWindow(mine)
+        qtbot.addWidget(win)
+        win.show()
+        win.open_review(image, [image])
+        qtbot.waitUntil(lambda: win.review_view.status is not None, timeout=5000)
+        review.set_face(colleague, image, 1, FaceState.NOT_A_PERSON)  # a colleague, a moment earlier
+        view = win.review_view
+        view.panel.select_key(("face", 1))  # still unresolved on this screen
+        view.set_face(FaceState.BLUR)  # what B does
+        assert "was just changed" in view.message.text()
+        assert view.status.state.faces[0].state is FaceState.NOT_A_PERSON  # reloaded: the colleague's stands
+        assert mine.review_state(image).faces[0].state is FaceState.NOT_A_PERSON
+        win.close()
+        wait_for_all(10_000)
+        win.change_watcher.stop()
+        mine.close()

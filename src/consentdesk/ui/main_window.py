@@ -31,6 +31,7 @@ from consentdesk import APP_NAME, paths
 from consentdesk.core.store import Catalogue, CatalogueError
 from consentdesk.ui.announce import announce_status_bar
 from consentdesk.ui.busy import run_busy
+from consentdesk.ui.change_watcher import ChangeWatcher
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.consent_register import ConsentRegister
 from consentdesk.ui.consent_view import offer_to_open
@@ -78,6 +79,9 @@ class MainWindow(QMainWindow):
         self._build_ui()
         self._build_review()
         self._build_page_actions()
+        # Others' changes (another window, another person on the team register) reach this one in seconds.
+        self.change_watcher = ChangeWatcher(catalogue, parent=self)
+        self.change_watcher.changed.connect(self._changed_elsewhere)
         self._update_title()
         self.resize(1180, 720)
         self.pages[0].setFocus()  # the register: typing straight away searches it
@@ -285,7 +289,15 @@ class MainWindow(QMainWindow):
         if not all(page.can_close() for page in self.pages):
             event.ignore()
             return
+        self.change_watcher.stop()
         super().closeEvent(event)
+
+    def _changed_elsewhere(self, entries: list) -> None:
+        """New audit entries (ids and actions only): the page shown refreshes incrementally, the others when
+        next shown, and an open review re-reads its photo (a withdrawal may have blocked it)."""
+        self.refresh_pages()
+        if self.stack.currentWidget() is self.review_view:
+            self.review_view.refresh()
 
     def refresh_pages(self, source: Page | None = None) -> None:
         """Records changed (a page's action, paper entry, erasure): every other page is stale; the one
@@ -388,6 +400,7 @@ class MainWindow(QMainWindow):
         if self.stack.currentWidget() is self.review_view:
             self.close_review()
         old.close()
+        self.change_watcher.watch(catalogue)
         self._update_title()
         remember_catalogue(catalogue.locator)
         self.statusBar().showMessage(f"Opened {catalogue.safe_locator}.", 6000)

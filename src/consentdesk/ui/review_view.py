@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from consentdesk.core import imaging, review
 from consentdesk.core.decisions import FaceState, FindingState
 from consentdesk.core.photos import local_photo
-from consentdesk.core.store import Catalogue
+from consentdesk.core.store import Catalogue, ConflictError
 from consentdesk.ui.announce import announce
 from consentdesk.ui.approve_dialog import ApproveDialog
 from consentdesk.ui.busy import in_catalogue
@@ -314,6 +314,10 @@ class ReviewView(QWidget):
             return None
         return key[1]
 
+    def _seen(self):  # noqa: ANN202 - an ImageState or None
+        """What this screen shows now: a decision made on it is refused if someone changed it since."""
+        return self.status.state if self.status is not None else None
+
     def _decide(self, do: Callable[[], object], done: str) -> None:
         if self.image_id is None:
             return
@@ -321,6 +325,11 @@ class ReviewView(QWidget):
             warning = do()
         except review.ReviewError as exc:
             self._say(f"{capitalise(str(exc))}.", error=True)
+            return
+        except ConflictError as exc:  # someone else decided meanwhile: show their decision, then say so
+            self.refresh()
+            self.decision_made.emit(self.image_id)
+            self._say(f"{capitalise(str(exc))}", error=True)
             return
         self.refresh()
         self.decision_made.emit(self.image_id)
@@ -348,7 +357,8 @@ class ReviewView(QWidget):
                 FaceState.NOT_A_PERSON: "is marked not a person",
             }
             self._decide(
-                lambda: review.set_face(self.catalogue, image_id, n, state), f"Face {n} {words[state]}."
+                lambda: review.set_face(self.catalogue, image_id, n, state, seen=self._seen()),
+                f"Face {n} {words[state]}.",
             )
 
     def _face_crop(self, n: int) -> QImage | None:
@@ -378,7 +388,7 @@ class ReviewView(QWidget):
             consent_id = picker.chosen
             if consent_id:
                 self._decide(
-                    lambda: review.link_face(self.catalogue, image_id, n, consent_id),
+                    lambda: review.link_face(self.catalogue, image_id, n, consent_id, seen=self._seen()),
                     f"Face {n} is linked to {consent_id}.",
                 )
 
@@ -389,7 +399,9 @@ class ReviewView(QWidget):
         if n is not None and self.image_id is not None:
             image_id = self.image_id
             self._decide(
-                lambda: review.set_finding(self.catalogue, image_id, n, FindingState.REDACT),
+                lambda: review.set_finding(
+                    self.catalogue, image_id, n, FindingState.REDACT, seen=self._seen()
+                ),
                 f"Finding {n} will be redacted on export.",
             )
 
@@ -400,7 +412,7 @@ class ReviewView(QWidget):
         image_id = self.image_id
 
         def submit(reason: str) -> None:
-            review.set_finding(self.catalogue, image_id, n, FindingState.DISMISSED, reason)
+            review.set_finding(self.catalogue, image_id, n, FindingState.DISMISSED, reason, seen=self._seen())
 
         dialog = ReasonDialog(
             f"Dismiss finding {n}",
@@ -421,12 +433,14 @@ class ReviewView(QWidget):
         image_id = self.image_id
         if kind == "face":
             self._decide(
-                lambda: review.set_face(self.catalogue, image_id, n, FaceState.UNRESOLVED),
+                lambda: review.set_face(self.catalogue, image_id, n, FaceState.UNRESOLVED, seen=self._seen()),
                 f"Face {n} needs a decision again.",
             )
         else:
             self._decide(
-                lambda: review.set_finding(self.catalogue, image_id, n, FindingState.UNRESOLVED),
+                lambda: review.set_finding(
+                    self.catalogue, image_id, n, FindingState.UNRESOLVED, seen=self._seen()
+                ),
                 f"Finding {n} is unresolved again.",
             )
 
