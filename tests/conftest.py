@@ -56,3 +56,24 @@ def catalogue_locator(engine_name, tmp_path, request) -> str:
         return str(tmp_path / "cat.sqlite")
     server = request.getfixturevalue("pg_server")
     return server.url(server.new_database())
+
+
+@pytest.fixture
+def team_register(pg_server):
+    """A team register initialised by the server's administrator, with the people of
+    tests/data/team_people.py; yields (server, database, the administrator's address)."""
+    from tests.data.team_people import PASSWORDS, ROLES
+
+    from consentdesk.core.store import Catalogue, team
+
+    database = pg_server.new_database("team")
+    admin_url = pg_server.url(database)
+    with Catalogue.open(admin_url) as admin:
+        team.init(admin)
+        for name, role in ROLES.items():
+            team.add_user(admin, name, role, PASSWORDS[name])
+    yield pg_server, database, admin_url
+    with pg_server.admin() as conn:
+        conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+        for name in ROLES:
+            conn.execute(f'DROP ROLE IF EXISTS "{name}"')

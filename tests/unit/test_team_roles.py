@@ -10,40 +10,17 @@ from pathlib import Path
 import psycopg
 import pytest
 from tests.data.lifecycle_fixtures import add_person, add_photo
+from tests.data.team_people import ROLES, url_for
 
 from consentdesk.cli import main
 from consentdesk.core.decisions import FaceState, FindingState
 from consentdesk.core.lifecycle.erasure import erase
-from consentdesk.core.store import Catalogue, RefusedError, team
-
-PASSWORDS = {
-    "pat": "pat-secret-123",
-    "paula": "paula-secret-12",
-    "rita": "rita-secret-123",
-    "dora": "dora-secret-123",
-}
-ROLES = {"pat": "photographer", "paula": "photographer", "rita": "reviewer", "dora": "dpo"}
+from consentdesk.core.store import Catalogue, RefusedError
 
 
 @pytest.fixture
-def register(pg_server):
-    """A register initialised by the server's administrator, with four people in three roles."""
-    database = pg_server.new_database("team")
-    admin_url = pg_server.url(database)
-    with Catalogue.open(admin_url) as admin:
-        team.init(admin)
-        for name, role in ROLES.items():
-            team.add_user(admin, name, role, PASSWORDS[name])
-    yield pg_server, database, admin_url
-    with pg_server.admin() as conn:
-        conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
-        for name in ROLES:
-            conn.execute(f'DROP ROLE IF EXISTS "{name}"')
-
-
-def url_for(register, name: str) -> str:
-    server, database, _ = register
-    return server.url(database, user=name, password=PASSWORDS[name])
+def register(team_register):
+    return team_register
 
 
 def test_each_person_acts_in_their_own_name(register, tmp_path: Path):

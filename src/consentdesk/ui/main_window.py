@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk import APP_NAME, paths
-from consentdesk.core.store import Catalogue, CatalogueError
+from consentdesk.core.store import Catalogue, CatalogueError, team
 from consentdesk.ui.announce import announce_status_bar
-from consentdesk.ui.busy import run_busy
+from consentdesk.ui.busy import in_catalogue, run_busy
 from consentdesk.ui.change_watcher import ChangeWatcher
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.consent_register import ConsentRegister
@@ -42,8 +42,10 @@ from consentdesk.ui.pages import Page
 from consentdesk.ui.paper_forms import PaperFormsView
 from consentdesk.ui.queue_view import QueueView
 from consentdesk.ui.review_view import ReviewView
+from consentdesk.ui.roles import apply_roles, tag
 from consentdesk.ui.settings import remember_catalogue, remembered_catalogue
 from consentdesk.ui.team_register_dialog import TeamRegisterDialog
+from consentdesk.ui.workers import run_task
 
 #: The navigation pages, in order. One line per feature; the first is shown at start.
 PAGES: list[type[Page]] = [
@@ -82,6 +84,8 @@ class MainWindow(QMainWindow):
         # Others' changes (another window, another person on the team register) reach this one in seconds.
         self.change_watcher = ChangeWatcher(catalogue, parent=self)
         self.change_watcher.changed.connect(self._changed_elsewhere)
+        self._tag_by_role()
+        self._mirror_roles()
         self._update_title()
         self.resize(1180, 720)
         self.pages[0].setFocus()  # the register: typing straight away searches it
@@ -292,6 +296,43 @@ class MainWindow(QMainWindow):
         self.change_watcher.stop()
         super().closeEvent(event)
 
+    def _tag_by_role(self) -> None:
+        """What each action needs on a team register (see ui/roles.py; the server decides)."""
+        for action in (self.new_action, self.print_action, self.scan_forms_action):
+            tag(action, "record")
+        for action in (self.backup_action, self.restore_action, self.check_action):
+            tag(action, "protect")
+        register, library = self.page(ConsentRegister), self.page(LibraryView)
+        tag(register.withdraw_action, "withdraw")
+        tag(register.withdraw_button, "withdraw")
+        for item in (register.sar_action, register.erase_action, register.more_button):
+            tag(item, "protect")
+        for item in (
+            library.import_files_action,
+            library.import_folder_action,
+            library.import_files_button,
+            library.import_folder_button,
+        ):
+            tag(item, "import")
+        for item in (library.review_button, library.recheck_button, self.page(QueueView).show_action):
+            tag(item, "review")
+
+    def _mirror_roles(self) -> None:
+        """Ask the server (off the GUI thread) who is signed in, and show only what their role may do."""
+        if not self.catalogue.is_team_register:
+            self.roles = set(team.ROLES)
+            apply_roles(self, self.roles)
+            return
+
+        def apply(result: tuple[set[str], str]) -> None:
+            roles, who = result
+            self.roles = roles
+            apply_roles(self, roles)
+            words = ", ".join(sorted(roles)) or "no ConsentDesk role yet: ask your administrator"
+            self.statusBar().showMessage(f"Signed in as {who} ({words}).", 10000)
+
+        run_task(in_catalogue(self.catalogue.locator, lambda cat, _c: (team.my_roles(cat), cat.actor)), apply)
+
     def _changed_elsewhere(self, entries: list) -> None:
         """New audit entries (ids and actions only): the page shown refreshes incrementally, the others when
         next shown, and an open review re-reads its photo (a withdrawal may have blocked it)."""
@@ -401,6 +442,7 @@ class MainWindow(QMainWindow):
             self.close_review()
         old.close()
         self.change_watcher.watch(catalogue)
+        self._mirror_roles()
         self._update_title()
         remember_catalogue(catalogue.locator)
         self.statusBar().showMessage(f"Opened {catalogue.safe_locator}.", 6000)

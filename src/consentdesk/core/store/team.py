@@ -79,6 +79,21 @@ _PHOTO_SCOPED = {
 }
 
 
+#: What the app offers to whom: it mirrors the grants above so nobody is shown an action the server would
+#: refuse them (the server still decides). An administrator may do everything.
+CAPABILITIES: dict[str, tuple[str, ...]] = {
+    "record": ("photographer",),  # releases on screen or paper, blank forms, scans
+    "import": ("photographer",),
+    "review": ("reviewer",),  # decisions, re-check, approve and export, reject
+    "withdraw": ("reviewer", "dpo"),
+    "protect": ("dpo",),  # SAR, erasure, backup, restore, check
+}
+
+
+def allowed(roles: set[str], capability: str) -> bool:
+    return "admin" in roles or any(role in roles for role in CAPABILITIES[capability])
+
+
 def group(role: str) -> str:
     if role not in ROLES:
         raise CatalogueError(f"there is no role {role!r}; choose one of {', '.join(ROLES)}")
