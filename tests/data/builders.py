@@ -107,9 +107,11 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)
 
 
-def _text_card(lines: list[tuple[str, str | None]], size: int, bg=(250, 250, 246), fg=(20, 20, 20), pad=None):
+def _text_card(
+    lines: list[tuple[str, str | None]], size: int, bg=(250, 250, 246), fg=(20, 20, 20), pad=None, font=None
+):
     """Render lines on a card; returns (RGB image, [(kind, text, box)]) with boxes in card pixels."""
-    font = _font(size)
+    font = font or _font(size)
     pad = pad or size
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     widths = [probe.textbbox((0, 0), t, font=font)[2] for t, _ in lines]

@@ -20,7 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageFilter, ImageFont
 from tests.data.builders import (
     _FIRST,
     _LAST,
@@ -34,6 +34,7 @@ from tests.data.builders import (
     _patient_label,
     _qr,
     _skimage,
+    _text_card,
     _warp_paste,
     nhs_number,
 )
@@ -87,22 +88,7 @@ def _font(rng: random.Random, size: int) -> ImageFont.FreeTypeFont:
 
 def _card(rng, lines, size, bg=(250, 250, 246), fg=(20, 20, 20), pad=None, font=None):
     """Lines on a card in one random font; returns (image, [(kind, text, box)])."""
-    font = font or _font(rng, size)
-    pad = pad or size
-    probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    widths = [probe.textbbox((0, 0), t, font=font)[2] for t, _ in lines]
-    w = max(widths) + 2 * pad
-    h = int(len(lines) * size * 1.6) + 2 * pad
-    card = Image.new("RGB", (w, h), bg)
-    draw = ImageDraw.Draw(card)
-    items = []
-    for i, (text, kind) in enumerate(lines):
-        y = pad + int(i * size * 1.6)
-        draw.text((pad, y), text, font=font, fill=fg)
-        if kind:
-            x0, y0, x1, y1 = draw.textbbox((pad, y), text, font=font)
-            items.append((kind, text, (x0, y0, x1 - x0, y1 - y0)))
-    return card, items
+    return _text_card(lines, size, bg, fg, pad, font=font or _font(rng, size))
 
 
 def _glare(img: Image.Image, rng: random.Random, strength: float) -> Image.Image:

@@ -86,39 +86,37 @@ def _password(args: argparse.Namespace) -> str | None:
     return value
 
 
-def cmd_add_user(args: argparse.Namespace) -> int:
-    from consentdesk.core.store import CatalogueError, team
+def _as_administrator(args: argparse.Namespace, change) -> None:  # noqa: ANN001 - a callable on the catalogue
+    from consentdesk.core.store import CatalogueError
 
-    password = _password(args)
     with _open(args) as catalogue:
         try:
-            team.add_user(catalogue, args.name, args.role, password)
+            change(catalogue)
         except CatalogueError as exc:
             raise _fail(exc) from exc
+
+
+def cmd_add_user(args: argparse.Namespace) -> int:
+    from consentdesk.core.store import team
+
+    password = _password(args)
+    _as_administrator(args, lambda cat: team.add_user(cat, args.name, args.role, password))
     print(f"{args.name} can now sign in as a {args.role}.")
     return 0
 
 
 def cmd_set_role(args: argparse.Namespace) -> int:
-    from consentdesk.core.store import CatalogueError, team
+    from consentdesk.core.store import team
 
-    with _open(args) as catalogue:
-        try:
-            team.set_role(catalogue, args.name, args.role)
-        except CatalogueError as exc:
-            raise _fail(exc) from exc
+    _as_administrator(args, lambda cat: team.set_role(cat, args.name, args.role))
     print(f"{args.name} is now a {args.role}.")
     return 0
 
 
 def cmd_remove_user(args: argparse.Namespace) -> int:
-    from consentdesk.core.store import CatalogueError, team
+    from consentdesk.core.store import team
 
-    with _open(args) as catalogue:
-        try:
-            team.remove_user(catalogue, args.name)
-        except CatalogueError as exc:
-            raise _fail(exc) from exc
+    _as_administrator(args, lambda cat: team.remove_user(cat, args.name))
     print(f"{args.name} can no longer sign in; their entries in the audit trail stay.")
     return 0
 
