@@ -29,7 +29,6 @@ from consentdesk.core.decisions import FindingState, ImageState
 from consentdesk.core.store import Catalogue
 from consentdesk.ui.paged_model import Loaded, Loader, PagedModel
 from consentdesk.ui.pages import Page
-from consentdesk.ui.paging import shrink
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -104,17 +103,13 @@ def queue_rows(
 
 
 def queue_loader(locator: str) -> Loader:
-    """Reads the ids to verify once per load (kept for paging and for the review's next/previous).
-
-    Store methods that would make this flat: `images_to_verify(limit, offset)` and
-    `count_images_to_verify()` (or `image_ids_to_verify()`)."""
+    """Reads the ids to verify once per load (kept for paging and for the review's next/previous); rows
+    are built only for the page shown."""
 
     def load(want: int) -> Loaded:
         on = date.today()
         with Catalogue.open(locator, create=False) as catalogue:
-            images = catalogue.images_to_verify()
-            ids = [image.id for image in images]
-            shrink(images)
+            ids = catalogue.image_ids_to_verify()
             shoots = {s["id"]: s["name"] for s in catalogue.shoots()}
             first = queue_rows(catalogue, ids[:want], shoots, on)
 

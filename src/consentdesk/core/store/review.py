@@ -321,6 +321,13 @@ class ReviewStore(ImageStore):
         with self._connection() as conn:
             return [_image_from_row(r._mapping) for r in conn.execute(sql)]
 
+    def image_ids_to_verify(self) -> list[int]:
+        """The ids of `images_to_verify()`, in its order: what a list needs to page through and to walk
+        next/previous, without building a record for every photo."""
+        sql = select(t.images.c.id).where(*_to_verify_filter()).order_by(*IMAGE_ORDER)
+        with self._connection() as conn:
+            return list(conn.execute(sql).scalars())
+
     def count_images_to_verify(self) -> int:
         sql = select(func.count()).select_from(t.images).where(*_to_verify_filter())
         with self._connection() as conn:
