@@ -34,6 +34,8 @@ def _photo_bytes(seed: int) -> bytes:
 
     rng = random.Random(seed)
     image = Image.new("RGB", (320, 240), tuple(rng.randrange(256) for _ in range(3)))
+    image.putpixel((0, 0), (seed % 256, seed // 256 % 256, seed // 65536 % 256))  # every photo different
+    image.putpixel((1, 0), (seed // 16777216 % 256, 0, 0))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
     return out.getvalue()
@@ -101,6 +103,10 @@ def _client(args: tuple[str, str, str, float, int]) -> dict:
                         continue
                     image = queue[rng.randrange(min(len(queue), 4))]  # the same few photos: conflicts happen
                     view = review.image_state(cat, image.id)
+                    timings.setdefault("open photo to review", []).append(
+                        (time.perf_counter() - started) * 1000
+                    )
+                    started = time.perf_counter()
                     face = rng.choice(view.faces)
                     action = "review decision"
                     try:

@@ -119,6 +119,11 @@ def _explain_server(where: str, lowered: str, text: str, error: BaseException) -
         )
     if "could not serialize" in lowered or "deadlock" in lowered:
         return ConflictError("someone else changed the same records at the same moment; try again.")
+    if "images_sha256_key" in lowered:
+        return RefusedError(
+            "this photo is already in the team register (imported by someone else, so it is not among your "
+            "photos); a reviewer can find it there. Nothing was added."
+        )
     if isinstance(error, sa_exc.IntegrityError) or "raise_exception" in lowered:
         return RefusedError(f"the team register refused this change: {text}")
     if "invalid dsn" in lowered or "invalid connection option" in lowered or "missing" in lowered:
