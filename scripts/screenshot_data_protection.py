@@ -80,7 +80,11 @@ def take(folder: Path) -> None:
     QTest.qWaitForWindowExposed(window)
     page = next(p for p in window.pages if isinstance(p, ExpiryView))
     window.nav.setCurrentRow(window.pages.index(page))
-    QTest.qWait(300)
+    for _ in range(100):  # the page reads its rows in a worker: wait until they are on screen
+        QTest.qWait(100)
+        if page.is_loaded():
+            break
+    QTest.qWait(1500)  # the "Linked photos" counts are filled in a few rows at a time
     DOCS.mkdir(exist_ok=True)
     window.grab().save(str(DOCS / "expiry.png"))
 

@@ -188,7 +188,7 @@ class ExpiryView(Page):
         self.expiring_title = QLabel("")
         self.expiring_title.setProperty("role", "sectionTitle")
         self.expiring_table = data_view(self.expiring_model, "expiringTable")
-        self._widths(self.expiring_table, (12, 20, 9, 9))
+        self._widths(self.expiring_table, (14, 20, 12, 9))
         self.expiring_table.setAccessibleName("Consents ending soon")
         self.expiring_table.doubleClicked.connect(
             lambda index: self._open_row(self.expiring_table, index.row())
