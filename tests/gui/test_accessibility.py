@@ -35,6 +35,7 @@ from consentdesk.ui.consent_register import ConsentRegister
 from consentdesk.ui.library_view import LibraryView
 from consentdesk.ui.main_window import MainWindow
 from consentdesk.ui.style import apply_style, contrast_ratio
+from consentdesk.ui.team_register_dialog import TeamRegisterDialog
 
 #: The review tests' module fixture: a real photo imported into real SQLite with two releases.
 template = test_review_view.template
@@ -197,6 +198,7 @@ def screens(win: MainWindow, qtbot, image_id: int):
         ),
         ("Catalogue check", lambda: CheckReportDialog(win, safety.check(catalogue))),
         ("Busy", lambda: BusyDialog(win, "Working", "Copying the catalogue…")),
+        ("Open team register", lambda: TeamRegisterDialog(None, win)),
     ]
     for title, make in dialogs:
         dialog = make()
