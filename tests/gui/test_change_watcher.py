@@ -47,6 +47,7 @@ def test_the_reviewers_window_sees_a_withdrawal_made_elsewhere(qtbot, catalogue_
         win.open_review(image, [image])
         qtbot.waitUntil(lambda: win.review_view.status is not None, timeout=5000)
         assert win.review_view.status.clearances["website"].cleared
+        qtbot.waitUntil(lambda: win.change_watcher._seen is not None, timeout=5000)  # its first look
         officer.withdraw_consent(person.id, date.today(), "asked by phone")
         win.change_watcher.poll()  # what its timer does every few seconds
         qtbot.waitUntil(lambda: not win.review_view.status.clearances["website"].cleared, timeout=5000)

@@ -27,22 +27,23 @@ class ChangeWatcher(QObject):
     ):
         super().__init__(parent)
         self._locator = catalogue.locator
-        self._seen = catalogue.audit_head_seq()
+        self._seen: int | None = None  # read by the first look, in a worker: nothing at start-up
         self._busy = False
         self._own: Catalogue | None = None  # the watcher's own connection, used by one worker at a time
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.poll)
         self._timer.start()
+        self.poll()  # note where the trail ends now (in a worker), so later looks report what is new
 
     def watch(self, catalogue: Catalogue) -> None:
         """Follow another catalogue from now on (the window opened a different one)."""
         self._locator = catalogue.locator
-        self._seen = catalogue.audit_head_seq()
+        self._seen = None
 
     def acknowledge(self, seq: int) -> None:
         """This window made the changes up to `seq` itself and has already shown them."""
-        self._seen = max(self._seen, seq)
+        self._seen = max(self._seen or 0, seq)
 
     def poll(self) -> None:
         if self._busy:
@@ -50,22 +51,27 @@ class ChangeWatcher(QObject):
         self._busy = True
         locator, seen = self._locator, self._seen
 
-        def job(_control) -> tuple[str, list[AuditEntry]]:  # noqa: ANN001
+        def job(_control) -> tuple[str, int, list[AuditEntry]]:  # noqa: ANN001
             if self._own is None or self._own.locator != locator:
                 if self._own is not None:
                     self._own.close()
                 self._own = Catalogue.open(locator, create=False)
-            if self._own.audit_head_seq() <= seen:
-                return locator, []
-            return locator, self._own.audit_page(seen, 500)
+            head = self._own.audit_head_seq()
+            if seen is None or head <= seen:
+                return locator, head, []  # the first look only notes where the trail ends
+            return locator, head, self._own.audit_page(seen, 500)
 
         run_task(job, self._arrived, self._failed)
 
-    def _arrived(self, result: tuple[str, list[AuditEntry]]) -> None:
+    def _arrived(self, result: tuple[str, int, list[AuditEntry]]) -> None:
         self._busy = False
-        locator, entries = result
-        if locator != self._locator or not entries:
-            return  # the window moved to another catalogue meanwhile, or nothing changed
+        locator, head, entries = result
+        if locator != self._locator:
+            return  # the window moved to another catalogue meanwhile
+        if self._seen is None:
+            self._seen = head
+        if not entries:
+            return
         self._seen = max(self._seen, entries[-1].seq)
         self.changed.emit(entries)
 
