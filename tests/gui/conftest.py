@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,34 @@ def cli_add(catalogue_path: Path, document: dict, folder: Path) -> str:
     source.write_text(json.dumps(document), encoding="utf-8")
     assert main(["--catalog", str(catalogue_path), "consent", "add", "--json", str(source)]) == 0
     return source.name
+
+
+@contextlib.contextmanager
+def window_on_copy(catalogue_file: Path, tmp_path: Path, qtbot):
+    """The main window, shown, on a copy of a prepared catalogue file (tests may change it freely)."""
+    from consentdesk.ui.main_window import MainWindow
+    from consentdesk.ui.workers import wait_for_all
+
+    copy = tmp_path / "catalogue.sqlite"
+    shutil.copy(catalogue_file, copy)
+    catalogue = Catalogue.open(copy)
+    win = MainWindow(catalogue)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    try:
+        yield win
+    finally:
+        wait_for_all()
+        catalogue.close()
+
+
+def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A key press on whatever has the keyboard focus, as a user's keyboard would send it."""
+    from PySide6.QtWidgets import QApplication
+
+    focus = QApplication.focusWidget()
+    assert focus is not None, "nothing has the keyboard focus"
+    qtbot.keyClick(focus, key, modifier)

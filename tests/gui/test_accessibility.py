@@ -5,7 +5,6 @@ The photo and releases come from the review tests' module template (a real impor
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
@@ -28,8 +27,8 @@ from tests.gui.a11y import (
     focusable_controls,
     labelled_by,
 )
+from tests.gui.conftest import press, window_on_copy
 
-from consentdesk.core.store import Catalogue
 from consentdesk.ui.announce import announcer
 from consentdesk.ui.consent_register import ConsentRegister
 from consentdesk.ui.library_view import LibraryView
@@ -44,30 +43,12 @@ template = test_review_view.template
 @pytest.fixture
 def window(template, tmp_path, qtbot):
     path, _image_id, _ids = template
-    copy = tmp_path / "catalogue.sqlite"
-    shutil.copy(path, copy)
-    catalogue = Catalogue.open(copy)
-    win = MainWindow(catalogue)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    yield win
-    from consentdesk.ui.workers import wait_for_all
-
-    wait_for_all()
-    catalogue.close()
+    with window_on_copy(path, tmp_path, qtbot) as win:
+        yield win
 
 
 def focus_widget():
     return QApplication.focusWidget()
-
-
-def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    focus = focus_widget()
-    assert focus is not None, "nothing has the keyboard focus"
-    qtbot.keyClick(focus, key, modifier)
 
 
 def show_page(win: MainWindow, page) -> None:

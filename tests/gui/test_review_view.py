@@ -8,7 +8,6 @@ permit Instagram. The import runs once per module; each test gets its own copy o
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from tests.e2e.test_verify_workflow import build_photo
-from tests.gui.conftest import EXAMPLES, type_text
+from tests.gui.conftest import EXAMPLES, press, type_text, window_on_copy
 
 from consentdesk.cli import main as cli
 from consentdesk.core import importer, review
@@ -59,27 +58,8 @@ def template(tmp_path_factory):
 @pytest.fixture
 def window(template, tmp_path, qtbot):
     path, _image_id, _ids = template
-    copy = tmp_path / "catalogue.sqlite"
-    shutil.copy(path, copy)
-    catalogue = Catalogue.open(copy)
-    win = MainWindow(catalogue)
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    yield win
-    from consentdesk.ui.workers import wait_for_all
-
-    wait_for_all()
-    catalogue.close()
-
-
-def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    """A key press on whatever has the keyboard focus, as a user's keyboard would send it."""
-    focus = QApplication.focusWidget()
-    assert focus is not None, "nothing has the keyboard focus"
-    qtbot.keyClick(focus, key, modifier)
+    with window_on_copy(path, tmp_path, qtbot) as win:
+        yield win
 
 
 def focus_on(qtbot, widget) -> None:
