@@ -73,3 +73,33 @@ def test_a_paper_record_counts_as_signed_once_its_scan_is_attached(catalogue, tm
     assert {r.outcome for r in results} == {ScanOutcome.ATTACHED}
     signed = with_paper_signatures(catalogue, catalogue.get_consent(form_id))
     assert signed.has_signature and signed.has_guardian_signature
+
+
+def test_the_link_picker_calls_a_paper_record_signed_once_its_scan_is_attached(catalogue, tmp_path: Path):
+    """The picker's warning and the link's warning read a paper record as clearance does."""
+    from tests.unit.test_review import analysis
+
+    from consentdesk.core import review
+    from consentdesk.core.store import NewImage
+
+    form = load_form()
+    printed = tmp_path / "form.pdf"
+    (form_id,) = write_blank_forms(catalogue, 1, printed)
+    record_consent(catalogue, form, Submission(answers("Gus Paper"), {}), source="paper", form_id=form_id)
+    shoot = catalogue.create_shoot("day", "test")
+    new = NewImage(sha256="p" * 64, path="/photos/p.jpg", file_size=1, width=1000, height=800)
+    image = catalogue.add_image(new, analysis(), shoot)[0].id
+
+    def offered_warning() -> str | None:
+        (offer,) = [
+            s for s in review.suggest_consents(catalogue, image, text="Gus") if s.consent.id == form_id
+        ]
+        return offer.warning
+
+    assert "not signed" in (offered_warning() or "")  # waits for the scan: said before linking
+    assert "not signed" in (review.link_face(catalogue, image, 1, form_id) or "")
+    assert {r.outcome for r in scan_forms(catalogue, [printed])} == {ScanOutcome.ATTACHED}
+    assert offered_warning() is None
+    assert review.link_face(catalogue, image, 2, form_id) is None
+    linked = review.status(catalogue, image).consents[form_id]
+    assert review.consent_warning(linked, date.today()) is None  # the review panel's row, as clearance

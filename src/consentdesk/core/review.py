@@ -259,6 +259,8 @@ def consent_warning(consent: Consent, on: date) -> str | None:
 
     Worded from `policy.consent_defects`, the very rules clearance applies, so the picker warns about
     everything (withdrawn, expired, unsigned, a minor's release without the guardian's signature…).
+    `consent` must be read as clearance reads it: a paper record through `with_paper_signatures` (done by
+    `status` and `suggest_consents`), or a paper form whose scan is attached is called unsigned.
     """
     form = form_definitions([consent]).get((consent.form_name, consent.form_version))
     defects = policy.consent_defects(consent, consent.id, form, on)
@@ -298,7 +300,7 @@ def link_face(
             f"consent {consent.id} was erased and cannot be linked; blur the face or find another release"
         )
     catalogue.add_face_decision(image_id, face, FaceState.LINKED, consent.id, seen=face if seen else None)
-    return consent_warning(consent, on or date.today())
+    return consent_warning(with_paper_signatures(catalogue, consent), on or date.today())
 
 
 def set_face(
@@ -384,6 +386,7 @@ def suggest_consents(
         if consent.id in seen or consent.status is ConsentStatus.ERASED:
             return
         seen.add(consent.id)
+        consent = with_paper_signatures(catalogue, consent)
         out.append(ConsentSuggestion(consent, why, rank, consent_warning(consent, on)))
 
     shoot_locations: set[str] = set()
