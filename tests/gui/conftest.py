@@ -96,9 +96,36 @@ def window_on_copy(catalogue_file: Path, tmp_path: Path, qtbot):
 
 
 def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    """A key press on whatever has the keyboard focus, as a user's keyboard would send it."""
+    """A key press on whatever has the keyboard focus, as a user's keyboard would send it; then wait, as
+    a user would, until the work it started in the background has come back (reads and saves run in
+    workers, so what a key did shows a few milliseconds later)."""
     from PySide6.QtWidgets import QApplication
+
+    from consentdesk.ui.workers import idle
 
     focus = QApplication.focusWidget()
     assert focus is not None, "nothing has the keyboard focus"
     qtbot.keyClick(focus, key, modifier)
+    qtbot.waitUntil(idle, timeout=20_000)
+
+
+@contextlib.contextmanager
+def sql_on_the_gui_thread():
+    """Every SQL statement run on the GUI thread inside the block (any catalogue, either engine): the
+    window must read and write the catalogue only in workers, so a slow server never freezes it."""
+    import threading
+
+    from sqlalchemy import Engine, event
+
+    gui = threading.main_thread()
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if threading.current_thread() is gui:
+            seen.append(statement.split("\n")[0][:120])
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)

@@ -336,6 +336,8 @@ def test_blocked_channels_say_why_in_text_not_only_a_tooltip(window, template, q
     dialog = ApproveDialog(window.catalogue, image_id, window)
     qtbot.addWidget(dialog)
     dialog.show()
+    assert all(why.text() == "Checking…" for why in dialog.why.values())  # read in a worker
+    qtbot.waitUntil(dialog.is_loaded, timeout=10_000)
     status = review.status(window.catalogue, image_id, on=dialog.posting_date)
     blocked = [c for c, box in dialog.boxes.items() if not box.isEnabled()]
     assert blocked  # three faces without consent block every channel

@@ -82,6 +82,7 @@ def test_a_decision_on_a_stale_review_is_refused_and_the_review_reloads(
         view = win.review_view
         view.panel.select_key(("face", 1))  # still unresolved on this screen
         view.set_face(FaceState.BLUR)  # what B does
+        qtbot.waitUntil(view.is_settled, timeout=10_000)
         assert "was just changed" in view.message.text()
         assert view.status.state.faces[0].state is FaceState.NOT_A_PERSON  # reloaded: the colleague's stands
         assert mine.review_state(image).faces[0].state is FaceState.NOT_A_PERSON

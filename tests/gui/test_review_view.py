@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from tests.e2e.test_verify_workflow import build_photo
-from tests.gui.conftest import EXAMPLES, press, type_text, window_on_copy
+from tests.gui.conftest import EXAMPLES, press, sql_on_the_gui_thread, type_text, window_on_copy
 
 from consentdesk.cli import main as cli
 from consentdesk.core import importer, review
@@ -117,6 +117,28 @@ def test_keyboard_review_from_queue_to_export(window, template, tmp_path, qtbot)
     blockers = queue.model.index(0, 3).data()
     assert blockers == "3 faces without consent · 1 NHS number"
 
+    with sql_on_the_gui_thread() as gui_sql:
+        result = walk_to_export(qtbot, win, tmp_path, consent_ids)
+    assert gui_sql == []  # reading, every decision, the picker and the approval all ran in workers
+    exported = result.path
+    assert exported.exists() and exported.parent == (tmp_path / "approved").resolve()
+    approvals = win.catalogue.review_approvals(image_id)
+    assert len(approvals) == 1 and approvals[0].channels == ("instagram",)
+
+    press(qtbot, Qt.Key.Key_Escape)  # back to where the review was opened from
+    assert win.stack.currentWidget() is queue
+    settle(qtbot, queue)
+    assert queue.image_ids() == []  # approved images leave the list
+    assert review.queue(win.catalogue) == []
+
+    # the folder is remembered for the next approval
+    from consentdesk.ui.approve_dialog import default_folder
+
+    assert Path(default_folder()) == (tmp_path / "approved").resolve()
+
+
+def walk_to_export(qtbot, win: MainWindow, tmp_path: Path, consent_ids: list[str]):
+    """Keyboard only, from the queue's first photo to its cleaned copy; returns the export's result."""
     open_from_queue(qtbot, win)
     view = win.review_view
     assert summary(win) == "3 people detected, 0 with consent — 3 need attention"
@@ -169,27 +191,15 @@ def test_keyboard_review_from_queue_to_export(window, template, tmp_path, qtbot)
     press(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.result_ is not None or dialog.error is not None, timeout=20000)
     assert dialog.error is None
-    exported = dialog.result_.path
-    assert exported.exists() and exported.parent == out.resolve()
-    assert str(exported) in dialog.message.text() and dialog.show_button.isVisible()
-    approvals = win.catalogue.review_approvals(image_id)
-    assert len(approvals) == 1 and approvals[0].channels == ("instagram",)
+    assert str(dialog.result_.path) in dialog.message.text() and dialog.show_button.isVisible()
+    result = dialog.result_
     focus_on(qtbot, dialog.cancel_button)
     press(qtbot, Qt.Key.Key_Return)  # Close
     qtbot.waitUntil(lambda: view.dialog is None)
     focus_on(qtbot, view.panel.items)
+    qtbot.waitUntil(view.is_settled)
     assert "Approved" in view.message.text()
-
-    press(qtbot, Qt.Key.Key_Escape)  # back to where the review was opened from
-    assert win.stack.currentWidget() is queue
-    settle(qtbot, queue)
-    assert queue.image_ids() == []  # approved images leave the list
-    assert review.queue(win.catalogue) == []
-
-    # the folder is remembered for the next approval
-    from consentdesk.ui.approve_dialog import default_folder
-
-    assert Path(default_folder()) == out.resolve()
+    return result
 
 
 def test_dismiss_needs_a_reason_and_reject_takes_the_image_off_the_queue(window, template, qtbot):
@@ -263,6 +273,8 @@ def test_next_and_previous_walk_the_list_it_was_opened_from(window, template, tm
     win.open_review(first, [second, first])
     view = win.review_view
     focus_on(qtbot, view.panel.items)
+    assert view.title.text() == "Loading…"  # the photo's status is read in a worker
+    qtbot.waitUntil(view.is_settled)
     assert view.image_id == first and "Image 2 of 2" in view.position.text()
     press(qtbot, Qt.Key.Key_PageDown)
     assert view.image_id == first and "last image" in view.message.text()
@@ -280,7 +292,67 @@ def test_next_and_previous_walk_the_list_it_was_opened_from(window, template, tm
     qtbot.waitUntil(lambda: len(library.visible_rows()) == 2, timeout=10000)
     library.review_requested.emit(second)
     assert win.stack.currentWidget() is view
+    qtbot.waitUntil(view.is_settled)
     assert view.image_ids == [r.image_id for r in library.visible_rows()]
     focus_on(qtbot, view.panel.items)
     press(qtbot, Qt.Key.Key_Escape)
     assert win.stack.currentWidget() is library
+
+
+def test_keys_pressed_while_a_decision_is_saving_wait_for_it_in_order(window, template, qtbot):
+    """Another program holds the catalogue's write lock, so saving takes a while: the window keeps
+    responding, says it is saving, and the keys typed meanwhile act in order on what that save left."""
+    import sqlite3
+
+    win = window
+    open_from_queue(qtbot, win)
+    view = win.review_view
+    press(qtbot, Qt.Key.Key_N)
+    assert view.panel.current_key() == ("face", 1)
+
+    blocker = sqlite3.connect(win.catalogue.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        for key in (Qt.Key.Key_B, Qt.Key.Key_N, Qt.Key.Key_B):  # typed fast, without waiting
+            qtbot.keyClick(QApplication.focusWidget(), key)
+        qtbot.waitUntil(lambda: "Saving the decision" in view.message.text(), timeout=5000)
+        assert not view.is_settled()
+        assert view.panel.current_key() == ("face", 1)  # N waits for the blur: it must skip face 1
+        assert [f.state for f in view.status.state.faces] == ["unresolved"] * 3
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    qtbot.waitUntil(view.is_settled, timeout=15_000)
+    assert [str(f.state) for f in view.status.state.faces] == ["blur", "blur", "unresolved"]
+    assert view.panel.current_key() == ("face", 2)
+    assert view.message.text() == "Face 2 will be blurred on export."
+
+
+def test_a_dismissal_refused_for_a_colleagues_decision_keeps_the_reason_and_shows_theirs(
+    window, template, qtbot
+):
+    from consentdesk.core.decisions import FindingState
+
+    win = window
+    _path, image_id, _ids = template
+    open_from_queue(qtbot, win)
+    view = win.review_view
+    for _ in range(4):
+        press(qtbot, Qt.Key.Key_N)
+    assert view.panel.current_key() == ("finding", 1)
+    with Catalogue.open(win.catalogue.path) as colleague:  # another desk, a moment earlier
+        review.set_finding(colleague, image_id, 1, FindingState.REDACT)
+    press(qtbot, Qt.Key.Key_D)
+    dialog = view.dialog
+    assert isinstance(dialog, ReasonDialog)
+    focus_on(qtbot, dialog.reason)
+    type_text(qtbot, dialog.reason, "poster prop")
+    press(qtbot, Qt.Key.Key_Return)
+    assert dialog.isVisible() and "was just changed" in dialog.error.text()
+    assert dialog.reason.text() == "poster prop"  # nothing typed is lost
+    assert dialog.reason.accessibleDescription() == dialog.error.text()
+    press(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: view.dialog is None)
+    qtbot.waitUntil(view.is_settled)
+    assert view.status.state.findings[0].state == "redact"  # the colleague's decision, shown
+    assert "redact on export" in view.panel.items.currentItem().text()

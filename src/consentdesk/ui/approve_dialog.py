@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from consentdesk.core import export, policy, review
 from consentdesk.core.store import Catalogue, CatalogueError
 from consentdesk.ui.announce import announce
+from consentdesk.ui.busy import describe_error, in_catalogue
 from consentdesk.ui.review_panel import channel_labels
 from consentdesk.ui.settings import settings
 from consentdesk.ui.workers import run_task
@@ -55,10 +56,22 @@ def error_text(exc: BaseException) -> str:
 
 
 class ApproveDialog(QDialog):
-    def __init__(self, catalogue: Catalogue, image_id: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        image_id: int,
+        parent: QWidget | None = None,
+        *,
+        status: review.ReviewStatus | None = None,
+    ) -> None:
+        """`status` is the review as the caller shows it today; without it (or for another posting date)
+        the channels are read in a worker and stay unticked until then."""
         super().__init__(parent)
         self.catalogue = catalogue
         self.image_id = image_id
+        self.status = status
+        self._status_token = 0
+        self._checking = False  # a read of the channels for the posting date is on its way
         self.result_: export.ExportResult | None = None
         self.error: str | None = None
         self.busy = False
@@ -68,13 +81,16 @@ class ApproveDialog(QDialog):
         self.setWindowTitle("Approve and export")
         self.setMinimumSize(640, 560)
         self._build()
-        self.update_channels()
+        if status is not None and status.on == self.posting_date:
+            self._show_channels(status)
+        else:
+            self.update_channels()
 
     # --- building ---------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        name = Path(self.catalogue.get_image(self.image_id).path).name
-        title = QLabel(f"Approve {name}")
+        name = Path(self.status.image.path).name if self.status is not None else "this photo"
+        title = self.title = QLabel(f"Approve {name}")
         title.setProperty("role", "title")
         intro = QLabel(
             "Tick the channels to post on. Only channels the image is cleared for on the posting date "
@@ -186,8 +202,47 @@ class ApproveDialog(QDialog):
         return [c for c, box in self.boxes.items() if box.isChecked() and box.isEnabled()]
 
     def update_channels(self) -> None:
-        """Ask core which channels are cleared on the posting date; enable only those."""
-        status = review.status(self.catalogue, self.image_id, on=self.posting_date)
+        """Ask core (in a worker) which channels are cleared on the posting date; enable only those."""
+        image_id, on = self.image_id, self.posting_date
+        self._status_token += 1
+        token = self._status_token
+        self._checking = True
+        for box in self.boxes.values():  # nothing may be ticked against the last date's answer
+            box.setEnabled(False)
+            box.setChecked(False)
+        for why in self.why.values():
+            why.setText("Checking…")
+        self._update_buttons()
+        run_task(
+            in_catalogue(self.catalogue.locator, lambda cat, _c: review.status(cat, image_id, on=on)),
+            lambda status: self._channels_read(token, status),
+            lambda exc: self._channels_failed(token, exc),
+            owner=self,
+        )
+
+    def is_loaded(self) -> bool:
+        """True once the channels shown are core's answer for the posting date shown."""
+        return not self._checking and self.status is not None and self.status.on == self.posting_date
+
+    def _channels_read(self, token: int, status: review.ReviewStatus) -> None:
+        if token == self._status_token:
+            self._checking = False
+            self._show_channels(status)
+
+    def _channels_failed(self, token: int, exc: BaseException) -> None:
+        if token == self._status_token:
+            self._checking = False
+            for why in self.why.values():
+                why.setText("")
+            self._say(
+                f"The channels could not be checked: {describe_error(exc)}. Close this window and try "
+                "again when the catalogue can be reached.",
+                error=True,
+            )
+
+    def _show_channels(self, status: review.ReviewStatus) -> None:
+        self.status = status
+        self.title.setText(f"Approve {Path(status.image.path).name}")
         common = status.common_reasons()
         self.common.setText("Blocks every channel:\n" + "\n".join(f"• {r}" for r in common) if common else "")
         self.common.setVisible(bool(common))
@@ -232,19 +287,17 @@ class ApproveDialog(QDialog):
             self._say("Tick at least one cleared channel to approve the image for.", error=True)
             return
         folder = self.folder.text().strip()
-        catalogue_path, image_id, on = self.catalogue.locator, self.image_id, self.posting_date
-
-        def work(_control: object) -> export.ExportResult:
-            with Catalogue.open(
-                catalogue_path, create=False
-            ) as catalogue:  # SQLite: one connection per thread
-                return export.approve(catalogue, image_id, channels, folder, on=on)
+        image_id, on = self.image_id, self.posting_date
+        work = in_catalogue(
+            self.catalogue.locator,
+            lambda catalogue, _c: export.approve(catalogue, image_id, channels, folder, on=on),
+        )
 
         self.busy = True
         self._update_buttons()
         self.cancel_button.setEnabled(False)
         self._say("Exporting the cleaned copy…")
-        self.task = run_task(work, self._exported, self._failed)
+        self.task = run_task(work, self._exported, self._failed, owner=self)
 
     def _exported(self, result: export.ExportResult) -> None:
         self.busy = False

@@ -3,6 +3,10 @@ selected record's reference photo side by side, so a person decides. There is no
 
 Keyboard: type to search (debounced), Up/Down/Page keys move in the list while typing, Enter links the
 selected record, Esc cancels.
+
+The suggestions and the reference photo are read in workers (`run_task`), the newest request winning, so
+typing never waits for the catalogue. Enter pressed before the results of what was typed have arrived
+links the first of those results, not of an older search.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from PySide6.QtWidgets import (
 from consentdesk.core import review
 from consentdesk.core.model import Consent
 from consentdesk.core.store import Catalogue, ConsentQuery
+from consentdesk.ui.busy import describe_error, in_catalogue
+from consentdesk.ui.workers import run_task
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PHOTO_SIDE = 200
@@ -56,6 +62,10 @@ class ConsentPicker(QDialog):
         self.face_n = face_n
         self.chosen: str | None = None
         self._consents: dict[str, Consent] = {}
+        self._search_token = 0
+        self._searching = False
+        self._accept_when_found = False  # Enter came before the results of the text typed
+        self._photo_token = 0
         self.setWindowTitle(f"Link face {face_n} to a release")
         self.setMinimumSize(860, 520)
         self._timer = QTimer(self)
@@ -152,14 +162,40 @@ class ConsentPicker(QDialog):
 
     # --- data -------------------------------------------------------------------------------------
 
+    def is_loaded(self) -> bool:
+        return not self._searching and not self._timer.isActive()
+
     def refresh(self) -> None:
-        """Suggestions from core; with search text, only the records that match it (core's search)."""
+        """Suggestions from core (in a worker); with search text, only the records that match it (core's
+        search)."""
         self._timer.stop()
         text = self.search.text().strip()
-        suggestions = review.suggest_consents(self.catalogue, self.image_id, text=text)
-        if text:
-            matching = {c.id for c in self.catalogue.list_consents(ConsentQuery(text=text))}
-            suggestions = [s for s in suggestions if s.consent.id in matching]
+        image_id = self.image_id
+        self._search_token += 1
+        token = self._search_token
+        self._searching = True
+        run_task(
+            in_catalogue(self.catalogue.locator, lambda cat, _c: _suggestions(cat, image_id, text)),
+            lambda found: self._found(token, text, found),
+            lambda exc: self._search_failed(token, exc),
+            owner=self,
+        )
+
+    def _search_failed(self, token: int, exc: BaseException) -> None:
+        if token != self._search_token:
+            return
+        self._searching = self._accept_when_found = False
+        self.list.clear()
+        self.link_button.setEnabled(False)
+        self.empty.setText(
+            f"The releases could not be read: {describe_error(exc)}. Press Esc, check the connection "
+            "to the catalogue and try again."
+        )
+
+    def _found(self, token: int, text: str, suggestions: list[review.ConsentSuggestion]) -> None:
+        if token != self._search_token:
+            return  # a newer search is on its way
+        self._searching = False
         self.list.clear()
         self._consents = {}
         for s in suggestions:
@@ -184,6 +220,9 @@ class ConsentPicker(QDialog):
             )
             self._show_selected(None)
         self.link_button.setEnabled(bool(suggestions))
+        if self._accept_when_found:
+            self._accept_when_found = False
+            self.accept()
 
     def _show_selected(self, current: QListWidgetItem | None, _previous: object = None) -> None:
         consent = self._consents.get(current.data(ID_ROLE)) if current is not None else None
@@ -200,11 +239,27 @@ class ConsentPicker(QDialog):
             + (f" · expires {consent.expires_on.isoformat()}" if consent.expires_on else ""),
         ]
         self.details.setText("<br>".join(f for f in facts if f))
-        stored = self.catalogue.consent_file(consent.id, "reference_photo")
-        image = QImage.fromData(stored[1]) if stored else QImage()
         self.reference_photo.setPixmap(QPixmap())
-        if image.isNull():
-            self.reference_photo.setText("No reference photo on this record")
+        self.reference_photo.setText("Loading the reference photo…")
+        self._photo_token += 1
+        token, consent_id = self._photo_token, consent.id
+        run_task(
+            in_catalogue(self.catalogue.locator, lambda cat, _c: _reference_photo(cat, consent_id)),
+            lambda image: self._show_reference(token, image),
+            lambda exc: self._show_reference(token, None, describe_error(exc)),
+            owner=self,
+        )
+
+    def _show_reference(self, token: int, image: QImage | None, error: str = "") -> None:
+        if token != self._photo_token:
+            return
+        if image is None or image.isNull():
+            self.reference_photo.setPixmap(QPixmap())
+            self.reference_photo.setText(
+                f"The reference photo could not be read: {error}"
+                if error
+                else "No reference photo on this record"
+            )
         else:
             self.reference_photo.setPixmap(self._fit(image))
 
@@ -226,9 +281,27 @@ class ConsentPicker(QDialog):
     def accept(self) -> None:
         if self._timer.isActive():  # Enter typed before the debounce fired: search what was typed
             self.refresh()
+        if self._searching:
+            self._accept_when_found = True  # links the first result of the text typed, when it arrives
+            return
         item = self.list.currentItem()
         if item is None:
             self.empty.setText("No release is selected: type part of a name, or press Esc to go back.")
             return
         self.chosen = item.data(ID_ROLE)
         super().accept()
+
+
+def _suggestions(catalogue: Catalogue, image_id: int, text: str) -> list[review.ConsentSuggestion]:
+    """Worker: core's suggestions; with search text, only the records core's search matches."""
+    suggestions = review.suggest_consents(catalogue, image_id, text=text)
+    if text:
+        matching = {c.id for c in catalogue.list_consents(ConsentQuery(text=text))}
+        suggestions = [s for s in suggestions if s.consent.id in matching]
+    return suggestions
+
+
+def _reference_photo(catalogue: Catalogue, consent_id: str) -> QImage:
+    """Worker: the record's reference photo decoded (QImage is safe off the GUI thread; QPixmap is not)."""
+    stored = catalogue.consent_file(consent_id, "reference_photo")
+    return QImage.fromData(stored[1]) if stored else QImage()

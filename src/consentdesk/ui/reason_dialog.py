@@ -1,7 +1,9 @@
 """A small dialog that asks why (dismissing a finding, rejecting an image) and lets core judge the answer.
 
-The dialog holds no rule of its own: `submit(reason)` calls core, and a `ReviewError` it raises (for
-example "a reason is required") is shown in the dialog, which stays open so the reviewer can fix it.
+The dialog holds no rule of its own: `submit(reason)` calls core on a worker thread (it opens its own
+connection), and a `ReviewError` it raises (for example "a reason is required"), a conflict with someone
+else's decision or a lost connection is shown in the dialog, which stays open so the reviewer can fix it
+or cancel. The reason typed is never lost to an error.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core.review import ReviewError
+from consentdesk.core.store import ConflictError
+from consentdesk.ui.announce import announce
+from consentdesk.ui.busy import describe_error
+from consentdesk.ui.workers import run_task
 
 
 class ReasonDialog(QDialog):
@@ -33,6 +39,7 @@ class ReasonDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.submit = submit
+        self.busy = False
         self.setMinimumWidth(480)
         label = QLabel(prompt)
         label.setWordWrap(True)
@@ -61,15 +68,41 @@ class ReasonDialog(QDialog):
         self.reason.setFocus()
 
     def accept(self) -> None:
-        try:
-            self.submit(self.reason.text())
-        except ReviewError as exc:
-            message = str(exc)
-            self.error.setText(message[:1].upper() + message[1:] + ".")
-            self.error.show()
-            self.reason.setProperty("invalid", True)
-            self.reason.style().unpolish(self.reason)
-            self.reason.style().polish(self.reason)
-            self.reason.setFocus()
-            return
+        if self.busy:
+            return  # Enter pressed again while saving
+        reason = self.reason.text()
+        self._set_busy(True)
+        run_task(lambda _control: self.submit(reason), self._saved, self._refused, owner=self)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.ok_button.setEnabled(not busy)
+        self.reason.setReadOnly(busy)
+
+    def _saved(self, _result: object) -> None:
+        self._set_busy(False)
         super().accept()
+
+    def _refused(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, ReviewError):
+            message = str(exc)
+            message = message[:1].upper() + message[1:] + "."
+        elif isinstance(exc, ConflictError):
+            message = f"{exc} Press Esc to see the photo as it is now."
+        else:
+            message = (
+                f"Not saved: {describe_error(exc)}. Check the connection to the catalogue and try again."
+            )
+        self.error.setText(message)
+        self.error.show()
+        self.reason.setProperty("invalid", True)
+        self.reason.setAccessibleDescription(message)
+        self.reason.style().unpolish(self.reason)
+        self.reason.style().polish(self.reason)
+        self.reason.setFocus()
+        announce(self.error, message, assertive=True)
+
+    def reject(self) -> None:
+        if not self.busy:  # closing while saving would hide whether it was saved
+            super().reject()

@@ -3,15 +3,23 @@ actions for every decision. Each decision calls `core.review`, then the view re-
 core; no rule is decided here.
 
 The view walks through a list of image ids (the "To verify" queue or the library's order) with
-Page Down / Page Up (or J / K). Photos are decoded at screen size off the GUI thread (`run_task`).
+Page Down / Page Up (or J / K).
+
+Nothing here touches the catalogue on the GUI thread: reading a photo's status, each decision (with the
+status read back in the same worker) and decoding the photo at screen size all run through `run_task`, each
+on its own connection (`in_catalogue`), so a distant team server never freezes the window. A key pressed
+while a decision is still being saved waits for it (`_when_settled`): the next key then acts on what the
+screen shows after that decision, as it would if the save were instant.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -26,12 +34,12 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core import imaging, review
-from consentdesk.core.decisions import FaceState, FindingState
+from consentdesk.core.decisions import FaceState, FindingState, ImageState
 from consentdesk.core.photos import local_photo
 from consentdesk.core.store import Catalogue, ConflictError
 from consentdesk.ui.announce import announce
 from consentdesk.ui.approve_dialog import ApproveDialog
-from consentdesk.ui.busy import in_catalogue
+from consentdesk.ui.busy import describe_error, in_catalogue
 from consentdesk.ui.consent_picker import ConsentPicker
 from consentdesk.ui.image_canvas import ImageCanvas, legend_label, rgb_to_qimage
 from consentdesk.ui.reason_dialog import ReasonDialog
@@ -63,10 +71,25 @@ BUTTONS = [
 ]
 
 
+#: After this long a decision still being saved is said, so a reviewer knows why keys wait.
+SLOW_SAVE_MS = 400
+
+
 def load_preview(path: str, max_side: int) -> tuple[QImage, QSize]:
     """Decode the photo reduced to screen size (worker thread) as a QImage and its full oriented size."""
     loaded = imaging.load(path, max_side=max_side)
     return rgb_to_qimage(loaded.rgb), QSize(loaded.info.width, loaded.info.height)
+
+
+def _decision_words(outcome: object, done: str) -> tuple[str, bool]:
+    """What the view says after a decision came back, and whether it is an error (said assertively)."""
+    if isinstance(outcome, review.ReviewError):
+        return f"{capitalise(str(outcome))}.", True
+    if isinstance(outcome, ConflictError):  # someone else decided meanwhile: their decision is shown
+        return capitalise(str(outcome)), True
+    if isinstance(outcome, str) and outcome:  # a link that cannot clear the photo
+        return f"{done} Warning: {capitalise(outcome)}.", True
+    return done, False
 
 
 class ReviewView(QWidget):
@@ -83,7 +106,15 @@ class ReviewView(QWidget):
         self.preview = QImage()
         self.original_size = QSize()
         self.dialog: QWidget | None = None  # the open picker / approve / reason dialog
-        self._load_token = 0
+        self._load_token = 0  # the photo being decoded; older results are dropped
+        self._status_token = 0  # the newest status read or decision; older results are dropped
+        self._in_flight = 0  # status reads and decisions not yet back from their worker
+        self._waiting: deque[Callable[[], object]] = deque()  # keys pressed meanwhile, in order
+        self._refresh_waiting = False
+        self._slow_save = QTimer(self)  # a save that takes long (a busy or distant server) is said
+        self._slow_save.setSingleShot(True)
+        self._slow_save.setInterval(SLOW_SAVE_MS)
+        self._slow_save.timeout.connect(self._say_still_saving)
         self.actions_by_name: dict[str, QAction] = {}
         self._build_actions()
         self._build()
@@ -115,7 +146,10 @@ class ReviewView(QWidget):
                 QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in keys
             )
             action.setToolTip(f"{text.rstrip('…')} ({shown})")
-            action.triggered.connect(handlers[name])
+            handler = handlers[name]
+            if name != "back":  # leaving never waits
+                handler = self._when_settled_handler(handler)
+            action.triggered.connect(handler)
             self.addAction(action)
             self.actions_by_name[name] = action
 
@@ -200,27 +234,40 @@ class ReviewView(QWidget):
     def set_catalogue(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
         self.image_ids, self.image_id, self.status = [], None, None
+        self._waiting.clear()
+        self._refresh_waiting = False
+        self._status_token += 1
+        self._load_token += 1
 
     def open_images(self, image_ids: list[int], current: int) -> None:
         """Show `current`, with next/previous walking `image_ids` (the list it was opened from)."""
         ids = list(dict.fromkeys(image_ids))
         self.image_ids = ids if current in ids else [current]
+        self._waiting.clear()  # keys still waiting were meant for the photo shown before
+        self._refresh_waiting = False
         self.show_image(current)
 
     def show_image(self, image_id: int) -> None:
+        """Switch to `image_id` at once (nothing of the last photo stays on screen), then fill it in as its
+        status and its pixels arrive from workers."""
         self.image_id = image_id
+        self.status = None
         self.panel.items.clearSelection()
         self.panel.items.setCurrentRow(-1)
-        self._say("")
-        if not self.refresh():
-            return
-        assert self.status is not None
-        image = self.status.image
-        self.title.setText(Path(image.path).name)
-        self.title.setToolTip(image.path)
-        self._update_position()
+        self.panel.items.clear()
+        self.canvas.set_overlays([])
         self.preview = QImage()
+        self._load_token += 1
         self.canvas.set_message("Loading the photo…")
+        self.title.setText("Loading…")
+        self.title.setToolTip("")
+        self.position.setText("")
+        self._say("")
+        self._read_status(image_id, then=self._load_preview)
+        self.panel.items.setFocus()
+
+    def _load_preview(self, status: review.ReviewStatus) -> None:
+        image = status.image
         self._load_token += 1
         token = self._load_token
         side = self._preview_side()
@@ -230,8 +277,8 @@ class ReviewView(QWidget):
             ),
             lambda result: self._preview_ready(token, result),
             lambda exc: self._preview_failed(token, exc),
+            owner=self,
         )
-        self.panel.items.setFocus()
 
     def _preview_side(self) -> int:
         screen = self.screen() or QGuiApplication.primaryScreen()
@@ -277,20 +324,96 @@ class ReviewView(QWidget):
 
     # --- reading from core --------------------------------------------------------------------------
 
-    def refresh(self) -> bool:
-        """Re-read the status from core and redraw the panel and the boxes."""
-        if self.image_id is None:
-            return False
-        try:
-            self.status = review.status(self.catalogue, self.image_id)
-        except review.ReviewError as exc:
-            self.status = None
-            self._say(f"{capitalise(str(exc))}.", error=True)
-            return False
-        self.panel.show_status(self.status)
-        self.canvas.set_overlays(overlays(self.status))
+    def is_settled(self) -> bool:
+        """True when no status read or decision is on its way and no key waits for one."""
+        return self._in_flight == 0 and not self._waiting
+
+    def refresh(self) -> None:
+        """Re-read the status from core (in a worker) and redraw the panel and the boxes.
+
+        While a read or a decision is on its way, the re-read waits for it (once, however often it was
+        asked for): starting it now would drop that answer, and with it the photo's preview or what was
+        said about the decision."""
+        if self.image_id is None or self._refresh_waiting:
+            return
+        if self._in_flight:
+            self._refresh_waiting = True
+            self._waiting.append(self._refresh_now)
+        else:
+            self._read_status(self.image_id)
+
+    def _refresh_now(self) -> None:
+        self._refresh_waiting = False
+        if self.image_id is not None:
+            self._read_status(self.image_id)
+
+    def _read_status(self, image_id: int, then: Callable[[review.ReviewStatus], None] | None = None) -> None:
+        token = self._begin()
+        run_task(
+            in_catalogue(self.catalogue.locator, lambda cat, _c: review.status(cat, image_id)),
+            lambda status: self._status_read(token, status, then),
+            lambda exc: self._status_failed(token, exc),
+            owner=self,
+        )
+
+    def _begin(self) -> int:
+        self._in_flight += 1
+        self._status_token += 1
+        return self._status_token
+
+    def _end(self) -> None:
+        self._in_flight -= 1
+        if self._in_flight == 0:
+            self._slow_save.stop()
+        while self._in_flight == 0 and self._waiting:
+            self._waiting.popleft()()  # may start a read or decision: then the rest waits again
+
+    def _status_read(
+        self, token: int, status: review.ReviewStatus, then: Callable[[review.ReviewStatus], None] | None
+    ) -> None:
+        if token == self._status_token:
+            self._show_status(status)
+            if then is not None:
+                then(status)
+        self._end()
+
+    def _status_failed(self, token: int, exc: BaseException) -> None:
+        if token == self._status_token:
+            self._show_unreadable(exc)
+        self._end()
+
+    def _show_status(self, status: review.ReviewStatus) -> None:
+        self.status = status
+        image = status.image
+        self.title.setText(Path(image.path).name)
+        self.title.setToolTip(image.path)
+        self._update_position()
+        self.panel.show_status(status)
+        self.canvas.set_overlays(overlays(status))
         self.canvas.set_selected(self.panel.current_key())
-        return True
+
+    def _show_unreadable(self, exc: BaseException) -> None:
+        self.status = None
+        self.panel.items.clear()
+        self.canvas.set_overlays([])
+        self.title.setText("This photo cannot be reviewed")
+        if isinstance(exc, review.ReviewError):
+            self._say(f"{capitalise(str(exc))}.", error=True)
+        else:
+            self._say(
+                f"The photo's review could not be read: {describe_error(exc)}. "
+                "Check the connection to the catalogue, then press Page Down and Page Up to try again.",
+                error=True,
+            )
+
+    def _when_settled(self, do: Callable[[], object]) -> None:
+        if self.is_settled():
+            do()
+        else:
+            self._waiting.append(do)
+
+    def _when_settled_handler(self, do: Callable[[], object]) -> Callable[..., None]:
+        return lambda *_args: self._when_settled(do)
 
     def _canvas_clicked(self, key: tuple[str, int]) -> None:
         self.panel.select_key(key)
@@ -314,29 +437,54 @@ class ReviewView(QWidget):
             return None
         return key[1]
 
-    def _seen(self):  # noqa: ANN202 - an ImageState or None
+    def _seen(self) -> ImageState | None:
         """What this screen shows now: a decision made on it is refused if someone changed it since."""
         return self.status.state if self.status is not None else None
 
-    def _decide(self, do: Callable[[], object], done: str) -> None:
-        if self.image_id is None:
+    def _decide(self, do: Callable[[Catalogue, ImageState | None], object], done: str) -> None:
+        """Save one decision in a worker and read the status back on the same connection."""
+        if self.image_id is None or self.status is None:
             return
-        try:
-            warning = do()
-        except review.ReviewError as exc:
-            self._say(f"{capitalise(str(exc))}.", error=True)
-            return
-        except ConflictError as exc:  # someone else decided meanwhile: show their decision, then say so
-            self.refresh()
-            self.decision_made.emit(self.image_id)
-            self._say(f"{capitalise(str(exc))}", error=True)
-            return
-        self.refresh()
-        self.decision_made.emit(self.image_id)
-        if isinstance(warning, str) and warning:
-            self._say(f"{done} Warning: {capitalise(warning)}.", error=True)
-        else:
-            self._say(done)
+        image_id, seen = self.image_id, self._seen()
+
+        def work(catalogue: Catalogue, _control: object) -> tuple[Any, review.ReviewStatus]:
+            try:
+                outcome = do(catalogue, seen)
+            except (review.ReviewError, ConflictError) as exc:
+                outcome = exc  # refused: still read what the photo's review is now
+            return outcome, review.status(catalogue, image_id)
+
+        token = self._begin()
+        self._slow_save.start()
+        run_task(
+            in_catalogue(self.catalogue.locator, work),
+            lambda result: self._decided(token, image_id, done, *result),
+            lambda exc: self._decision_failed(token, exc),
+            owner=self,
+        )
+
+    def _decided(
+        self, token: int, image_id: int, done: str, outcome: object, status: review.ReviewStatus
+    ) -> None:
+        if not isinstance(outcome, review.ReviewError):  # saved, or refused for someone else's change
+            self.decision_made.emit(image_id)  # lists showing the photo refresh, wherever the view is now
+        if token == self._status_token:  # else the reviewer has moved on: nothing is said over that
+            self._show_status(status)
+            self._say(*_decision_words(outcome, done))
+        self._end()
+
+    def _say_still_saving(self) -> None:
+        if self._in_flight:
+            self._say("Saving the decision… Keys pressed meanwhile act once it is saved.")
+
+    def _decision_failed(self, token: int, exc: BaseException) -> None:
+        if token == self._status_token:
+            self._say(
+                f"The decision was not saved: {describe_error(exc)}. Nothing changed; "
+                "check the connection to the catalogue and try again.",
+                error=True,
+            )
+        self._end()
 
     def next_item(self) -> None:
         key = self.panel.next_needing()
@@ -357,7 +505,7 @@ class ReviewView(QWidget):
                 FaceState.NOT_A_PERSON: "is marked not a person",
             }
             self._decide(
-                lambda: review.set_face(self.catalogue, image_id, n, state, seen=self._seen()),
+                lambda cat, seen: review.set_face(cat, image_id, n, state, seen=seen),
                 f"Face {n} {words[state]}.",
             )
 
@@ -388,7 +536,7 @@ class ReviewView(QWidget):
             consent_id = picker.chosen
             if consent_id:
                 self._decide(
-                    lambda: review.link_face(self.catalogue, image_id, n, consent_id, seen=self._seen()),
+                    lambda cat, seen: review.link_face(cat, image_id, n, consent_id, seen=seen),
                     f"Face {n} is linked to {consent_id}.",
                 )
 
@@ -399,9 +547,7 @@ class ReviewView(QWidget):
         if n is not None and self.image_id is not None:
             image_id = self.image_id
             self._decide(
-                lambda: review.set_finding(
-                    self.catalogue, image_id, n, FindingState.REDACT, seen=self._seen()
-                ),
+                lambda cat, seen: review.set_finding(cat, image_id, n, FindingState.REDACT, seen=seen),
                 f"Finding {n} will be redacted on export.",
             )
 
@@ -409,10 +555,11 @@ class ReviewView(QWidget):
         n = self._selected("finding")
         if n is None or self.image_id is None:
             return
-        image_id = self.image_id
+        image_id, seen, locator = self.image_id, self._seen(), self.catalogue.locator
 
-        def submit(reason: str) -> None:
-            review.set_finding(self.catalogue, image_id, n, FindingState.DISMISSED, reason, seen=self._seen())
+        def submit(reason: str) -> None:  # on a worker thread
+            with Catalogue.open(locator, create=False) as catalogue:
+                review.set_finding(catalogue, image_id, n, FindingState.DISMISSED, reason, seen=seen)
 
         dialog = ReasonDialog(
             f"Dismiss finding {n}",
@@ -433,26 +580,29 @@ class ReviewView(QWidget):
         image_id = self.image_id
         if kind == "face":
             self._decide(
-                lambda: review.set_face(self.catalogue, image_id, n, FaceState.UNRESOLVED, seen=self._seen()),
+                lambda cat, seen: review.set_face(cat, image_id, n, FaceState.UNRESOLVED, seen=seen),
                 f"Face {n} needs a decision again.",
             )
         else:
             self._decide(
-                lambda: review.set_finding(
-                    self.catalogue, image_id, n, FindingState.UNRESOLVED, seen=self._seen()
-                ),
+                lambda cat, seen: review.set_finding(cat, image_id, n, FindingState.UNRESOLVED, seen=seen),
                 f"Finding {n} is unresolved again.",
             )
 
     def reject(self) -> None:
         if self.image_id is None:
             return
-        image_id = self.image_id
+        image_id, locator = self.image_id, self.catalogue.locator
+
+        def submit(reason: str) -> None:  # on a worker thread
+            with Catalogue.open(locator, create=False) as catalogue:
+                review.reject(catalogue, image_id, reason)
+
         dialog = ReasonDialog(
             "Reject this image",
             "Why must this image never be posted? It leaves the To verify list (Shift+X reopens it).",
             "Reject image",
-            lambda reason: review.reject(self.catalogue, image_id, reason),
+            submit,
             "e.g. patient's wristband legible in several places",
             parent=self,
         )
@@ -462,7 +612,7 @@ class ReviewView(QWidget):
         if self.image_id is not None and self.status is not None and self.status.state.rejected:
             image_id = self.image_id
             self._decide(
-                lambda: review.reopen(self.catalogue, image_id), "The image is open for review again."
+                lambda cat, _seen: review.reopen(cat, image_id), "The image is open for review again."
             )
         else:
             self._say("This image is not rejected; there is nothing to reopen.")
@@ -470,7 +620,7 @@ class ReviewView(QWidget):
     def approve(self) -> None:
         if self.image_id is None:
             return
-        dialog = ApproveDialog(self.catalogue, self.image_id, parent=self)
+        dialog = ApproveDialog(self.catalogue, self.image_id, status=self.status, parent=self)
 
         def done() -> None:
             if dialog.result_ is not None:
@@ -479,10 +629,12 @@ class ReviewView(QWidget):
         self._open_dialog(dialog, done)
 
     def _after(self, text: str) -> None:
-        self.refresh()
-        if self.image_id is not None:
-            self.decision_made.emit(self.image_id)
-        self._say(text)
+        """A dialog saved a decision: read the status back, then say what was done."""
+        if self.image_id is None:
+            return
+        image_id = self.image_id
+        self.decision_made.emit(image_id)
+        self._read_status(image_id, then=lambda _status: self._say(text))
 
     def _open_dialog(self, dialog: QWidget, on_accept: Callable[[], None]) -> None:
         """Window-modal and non-blocking (`open`), so the event loop and tests keep running."""
@@ -497,3 +649,4 @@ class ReviewView(QWidget):
         dialog.deleteLater()
         self.window().activateWindow()  # the keys go straight back to the review
         self.panel.items.setFocus()
+        self.refresh()  # a dialog refused for someone else's change: show that change now

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 #: How long a busy worker may hold Python's interpreter lock before the GUI thread gets it (seconds).
@@ -79,20 +80,30 @@ def run_task(
     on_error: Callable[[BaseException], None] | None = None,
     on_progress: Callable[[Any], None] | None = None,
     pool: QThreadPool | None = None,
+    owner: QObject | None = None,
 ) -> TaskControl:
-    """Run `fn(control)` on a worker thread; callbacks run on the GUI thread."""
+    """Run `fn(control)` on a worker thread; callbacks run on the GUI thread.
+
+    With `owner` (the dialog or widget the callbacks update), callbacks are dropped once it is deleted:
+    a window closed while its read was on its way must not be touched afterwards.
+    """
     control = TaskControl()
     _running.add(control)
 
     def finish(_: Any = None) -> None:
         _running.discard(control)
 
+    def guarded(callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        if owner is None:
+            return callback
+        return lambda value: callback(value) if shiboken6.isValid(owner) else None
+
     if on_progress:
-        control.progress.connect(on_progress)
+        control.progress.connect(guarded(on_progress))
     if on_done:
-        control.finished.connect(on_done)
+        control.finished.connect(guarded(on_done))
     if on_error:
-        control.failed.connect(on_error)
+        control.failed.connect(guarded(on_error))
     control.finished.connect(finish)
     control.failed.connect(finish)
     (pool or QThreadPool.globalInstance()).start(_Runnable(fn, control))
@@ -123,6 +134,11 @@ def gc_paused() -> Iterator[None]:
             _paused -= 1
             if _paused == 0:
                 gc.enable()
+
+
+def idle() -> bool:
+    """True when every task started has finished and its callbacks have run on the GUI thread."""
+    return not _running
 
 
 def wait_for_all(timeout_ms: int = 30_000) -> bool:
