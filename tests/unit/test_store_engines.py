@@ -46,6 +46,51 @@ def test_concurrent_writers_keep_one_valid_chain(catalogue_locator: str):
         assert [e.seq for e in cat.audit_entries()] == list(range(1, 42))
 
 
+def test_one_catalogue_shared_by_threads_keeps_each_threads_action_to_itself(catalogue_locator: str):
+    """The app's workers share the window's catalogue: while one thread is inside an action, another
+    thread's reads use their own connection and see only what was committed; actions from several threads
+    at once each land whole, in one chain."""
+    shared = Catalogue.open(catalogue_locator)
+    inside, read_done = threading.Event(), threading.Event()
+    seen: dict[str, str] = {}
+
+    def reader() -> None:
+        inside.wait(10)
+        seen["during"] = shared.form_id_state(seen["id"])
+        read_done.set()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        with shared.transaction():
+            (seen["id"],) = shared.reserve_form_ids(1)
+            inside.set()
+            assert read_done.wait(20), "the other thread's read waited for this action (or failed)"
+    finally:
+        thread.join(20)
+    assert seen["during"] == "unknown"  # not committed yet when the other thread looked
+    assert shared.form_id_state(seen["id"]) == "reserved"
+
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            for _ in range(10):
+                shared.reserve_form_ids(2)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    writers = [threading.Thread(target=writer) for _ in range(3)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join(60)
+    assert errors == []
+    report = shared.verify_audit()
+    assert report.ok and report.entries == 1 + 30 + 1  # created, 30 reservations, the first one
+    shared.close()
+
+
 def test_verify_detects_an_edited_or_deleted_entry(catalogue_locator: str):
     with Catalogue.open(catalogue_locator) as cat:
         cat.reserve_form_ids(1)

@@ -214,7 +214,7 @@ class ApproveDialog(QDialog):
             why.setText("Checking…")
         self._update_buttons()
         run_task(
-            in_catalogue(self.catalogue.locator, lambda cat, _c: review.status(cat, image_id, on=on)),
+            in_catalogue(self.catalogue, lambda cat, _c: review.status(cat, image_id, on=on)),
             lambda status: self._channels_read(token, status),
             lambda exc: self._channels_failed(token, exc),
             owner=self,
@@ -289,7 +289,7 @@ class ApproveDialog(QDialog):
         folder = self.folder.text().strip()
         image_id, on = self.image_id, self.posting_date
         work = in_catalogue(
-            self.catalogue.locator,
+            self.catalogue,
             lambda catalogue, _c: export.approve(catalogue, image_id, channels, folder, on=on),
         )
 

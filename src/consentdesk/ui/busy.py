@@ -1,7 +1,10 @@
 """Running a data-protection job off the GUI thread with a calm "working…" window, and showing the outcome.
 
-The catalogue's SQLite connection belongs to the GUI thread, so a job that needs the catalogue opens its
-own short-lived connection to the same file (`in_catalogue`); SQLite's WAL mode lets both work at once.
+A job that needs the catalogue gets it through `in_catalogue`: given the window's `Catalogue`, the job
+shares its engine (each thread has its own transaction; connections come from the thread-safe pool, warm,
+so a key in the review does not pay for a new, authenticated server connection); given a locator, the job
+opens a connection of its own for its whole run (jobs that must not share, such as a backup). SQLite's WAL
+mode lets the GUI thread and workers read while one writes.
 Jobs go through `workers.run_task`; widgets are touched only in the callbacks, on the GUI thread.
 """
 
@@ -54,11 +57,16 @@ class BusyDialog(QDialog):
             super().reject()
 
 
-def in_catalogue(locator: str, job: Callable[[Catalogue, TaskControl], Any]) -> Callable[[TaskControl], Any]:
-    """Wrap `job(catalogue, control)` so it runs on its own connection to the catalogue at `locator`."""
+def in_catalogue(
+    where: Catalogue | str, job: Callable[[Catalogue, TaskControl], Any]
+) -> Callable[[TaskControl], Any]:
+    """Wrap `job(catalogue, control)` to run on a worker with the shared catalogue `where`, or on a
+    connection of its own to the catalogue at locator `where`."""
 
     def run(control: TaskControl) -> Any:
-        with Catalogue.open(locator, create=False) as catalogue:
+        if isinstance(where, Catalogue):
+            return job(where, control)
+        with Catalogue.open(where, create=False) as catalogue:
             return job(catalogue, control)
 
     return run

@@ -175,7 +175,7 @@ class ConsentPicker(QDialog):
         token = self._search_token
         self._searching = True
         run_task(
-            in_catalogue(self.catalogue.locator, lambda cat, _c: _suggestions(cat, image_id, text)),
+            in_catalogue(self.catalogue, lambda cat, _c: _suggestions(cat, image_id, text)),
             lambda found: self._found(token, text, found),
             lambda exc: self._search_failed(token, exc),
             owner=self,
@@ -244,7 +244,7 @@ class ConsentPicker(QDialog):
         self._photo_token += 1
         token, consent_id = self._photo_token, consent.id
         run_task(
-            in_catalogue(self.catalogue.locator, lambda cat, _c: _reference_photo(cat, consent_id)),
+            in_catalogue(self.catalogue, lambda cat, _c: _reference_photo(cat, consent_id)),
             lambda image: self._show_reference(token, image),
             lambda exc: self._show_reference(token, None, describe_error(exc)),
             owner=self,

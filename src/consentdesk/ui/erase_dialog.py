@@ -139,7 +139,7 @@ def erase_person(
         parent,
         "Erasing",
         f"Erasing {consent_id} and compacting the catalogue so nothing is left behind…",
-        in_catalogue(catalogue.locator, lambda cat, _c: erase(cat, consent_id)),
+        in_catalogue(catalogue, lambda cat, _c: erase(cat, consent_id)),
         done,
         failed,
     )

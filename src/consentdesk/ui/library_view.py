@@ -533,7 +533,7 @@ class LibraryView(Page):
             self,
             "Re-check",
             "Checking the photo again with the current analyser…",
-            in_catalogue(self.catalogue.locator, lambda catalogue, _: recheck_image(catalogue, image_id)),
+            in_catalogue(self.catalogue, lambda catalogue, _: recheck_image(catalogue, image_id)),
             done,
             failed,
         )

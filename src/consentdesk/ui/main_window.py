@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
             words = ", ".join(sorted(roles)) or "no ConsentDesk role yet: ask your administrator"
             self.statusBar().showMessage(f"Signed in as {who} ({words}).", 10000)
 
-        run_task(in_catalogue(self.catalogue.locator, lambda cat, _c: (team.my_roles(cat), cat.actor)), apply)
+        run_task(in_catalogue(self.catalogue, lambda cat, _c: (team.my_roles(cat), cat.actor)), apply)
 
     def _changed_elsewhere(self, entries: list) -> None:
         """New audit entries (ids and actions only): the page shown refreshes incrementally, the others when

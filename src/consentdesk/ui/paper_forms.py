@@ -140,7 +140,7 @@ def import_scans(
         parent,
         "Importing paper form scans",
         f"Reading the form id on every page of {n} file{'s' if n != 1 else ''}…",
-        in_catalogue(catalogue.locator, lambda cat, _c: scan_forms(cat, files)),
+        in_catalogue(catalogue, lambda cat, _c: scan_forms(cat, files)),
         done,
         failed,
     )
@@ -267,7 +267,7 @@ class PaperFormsView(Page):
                 return request, exc
 
         # bound methods: Qt drops the result if the page is gone
-        control = run_task(in_catalogue(self.catalogue.locator, job), self._scans_ready)
+        control = run_task(in_catalogue(self.catalogue, job), self._scans_ready)
         control.failed.connect(self._open_failed)
 
     def _open_failed(self, exc: BaseException) -> None:

@@ -272,9 +272,7 @@ class ReviewView(QWidget):
         token = self._load_token
         side = self._preview_side()
         run_task(
-            in_catalogue(
-                self.catalogue.locator, lambda cat, _c: load_preview(str(local_photo(cat, image)), side)
-            ),
+            in_catalogue(self.catalogue, lambda cat, _c: load_preview(str(local_photo(cat, image)), side)),
             lambda result: self._preview_ready(token, result),
             lambda exc: self._preview_failed(token, exc),
             owner=self,
@@ -350,7 +348,7 @@ class ReviewView(QWidget):
     def _read_status(self, image_id: int, then: Callable[[review.ReviewStatus], None] | None = None) -> None:
         token = self._begin()
         run_task(
-            in_catalogue(self.catalogue.locator, lambda cat, _c: review.status(cat, image_id)),
+            in_catalogue(self.catalogue, lambda cat, _c: review.status(cat, image_id)),
             lambda status: self._status_read(token, status, then),
             lambda exc: self._status_failed(token, exc),
             owner=self,
@@ -457,7 +455,7 @@ class ReviewView(QWidget):
         token = self._begin()
         self._slow_save.start()
         run_task(
-            in_catalogue(self.catalogue.locator, work),
+            in_catalogue(self.catalogue, work),
             lambda result: self._decided(token, image_id, done, *result),
             lambda exc: self._decision_failed(token, exc),
             owner=self,
@@ -555,11 +553,10 @@ class ReviewView(QWidget):
         n = self._selected("finding")
         if n is None or self.image_id is None:
             return
-        image_id, seen, locator = self.image_id, self._seen(), self.catalogue.locator
+        image_id, seen, catalogue = self.image_id, self._seen(), self.catalogue
 
         def submit(reason: str) -> None:  # on a worker thread
-            with Catalogue.open(locator, create=False) as catalogue:
-                review.set_finding(catalogue, image_id, n, FindingState.DISMISSED, reason, seen=seen)
+            review.set_finding(catalogue, image_id, n, FindingState.DISMISSED, reason, seen=seen)
 
         dialog = ReasonDialog(
             f"Dismiss finding {n}",
@@ -592,11 +589,10 @@ class ReviewView(QWidget):
     def reject(self) -> None:
         if self.image_id is None:
             return
-        image_id, locator = self.image_id, self.catalogue.locator
+        image_id, catalogue = self.image_id, self.catalogue
 
         def submit(reason: str) -> None:  # on a worker thread
-            with Catalogue.open(locator, create=False) as catalogue:
-                review.reject(catalogue, image_id, reason)
+            review.reject(catalogue, image_id, reason)
 
         dialog = ReasonDialog(
             "Reject this image",

@@ -91,7 +91,7 @@ def export_sar(parent: QWidget, catalogue: Catalogue, consent: Consent) -> TaskC
         "Exporting subject access bundle",
         f"Gathering everything held about {consent_id}: the record, its files, scans, photos "
         "(redacting other people) and audit entries…",
-        in_catalogue(catalogue.locator, lambda cat, _c: build_sar_bundle(cat, consent_id, out)),
+        in_catalogue(catalogue, lambda cat, _c: build_sar_bundle(cat, consent_id, out)),
         done,
         failed,
     )

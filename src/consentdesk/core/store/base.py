@@ -1,13 +1,18 @@
 """What every part of the store shares: the engine, the one open transaction, and error translation.
 
-A `Catalogue` belongs to one thread. Each user action is one transaction that also appends its audit entry
-(`transaction()`); reads outside an action check a pooled connection out for just that read, so a server
-that went away is noticed and reconnected on the next action rather than poisoning the object for good.
+Each user action is one transaction that also appends its audit entry (`transaction()`); reads outside an
+action check a pooled connection out for just that read, so a server that went away is noticed and
+reconnected on the next action rather than poisoning the object for good.
+
+A `Catalogue` may be shared by threads: the open action is kept per thread, and the engine's pool is
+thread-safe, so the app's workers use the window's catalogue and its warm connections instead of opening
+(and, on a team register, authenticating) a new one for every key pressed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,8 +36,17 @@ class StoreBase:
     def __init__(self, locator: Locator, engine: Engine) -> None:
         self._locator = locator
         self._engine = engine
-        self._active: Connection | None = None
+        self._per_thread = threading.local()
         self._actor: str | None = None
+
+    @property
+    def _active(self) -> Connection | None:
+        """This thread's open action (another thread's action is none of its business)."""
+        return getattr(self._per_thread, "connection", None)
+
+    @_active.setter
+    def _active(self, connection: Connection | None) -> None:
+        self._per_thread.connection = connection
 
     @property
     def engine_name(self) -> str:
