@@ -94,7 +94,11 @@ def take(folder: Path) -> None:
     keep = os.environ.get("CONSENTDESK_SHOTS_KEEP")
     if keep:
         view.link()
-        QTest.qWait(400)
+        from consentdesk.ui.workers import idle
+
+        while not (view.dialog.is_loaded() and idle()) and time.monotonic() < deadline + 20:
+            QTest.qWait(20)  # the suggestions, then the reference photo of the first
+        QTest.qWait(200)
         view.dialog.grab().save(str(Path(keep) / "review-picker.png"))
         view.dialog.reject()
         QTest.qWait(100)

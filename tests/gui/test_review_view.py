@@ -99,6 +99,7 @@ def link_with_picker(qtbot, win: MainWindow, text: str) -> None:
     whys = [picker.list.item(i).text().splitlines()[1] for i in range(picker.list.count())]
     assert all(w.startswith(("signed on", "linked in")) for w in whys), whys
     assert not picker.face_photo.pixmap().isNull()  # the face crop beside the list, for a human to compare
+    assert picker.reference_photo.text() == "No reference photo on this record"  # read in a worker
     type_text(qtbot, picker.search, text)
     press(qtbot, Qt.Key.Key_Return)  # Enter before the debounce fires still searches what was typed
     qtbot.waitUntil(lambda: win.review_view.dialog is None)

@@ -398,7 +398,7 @@ def suggest_consents(
             location = consent.answers.get("location")
             if location:
                 shoot_locations.add(str(location))
-            offer(consent, f"linked in {photos} photo(s) of this shoot", 0)
+            offer(consent, f"linked in {photos} photo{'' if photos == 1 else 's'} of this shoot", 0)
     day = _capture_day(image)
     if day is not None:
         same_day = catalogue.consents_of_day(day)

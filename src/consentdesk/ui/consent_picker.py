@@ -174,6 +174,8 @@ class ConsentPicker(QDialog):
         self._search_token += 1
         token = self._search_token
         self._searching = True
+        if self.list.count() == 0:
+            self.empty.setText("Looking for releases…")
         run_task(
             in_catalogue(self.catalogue, lambda cat, _c: _suggestions(cat, image_id, text)),
             lambda found: self._found(token, text, found),
