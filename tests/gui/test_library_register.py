@@ -7,11 +7,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from PIL import Image
+from tests.data.photo_files import one_face, photograph
 
-from consentdesk.core import imaging, photos
-from consentdesk.core.importer import CheckedFile, import_paths
-from consentdesk.core.model import Analysis
+from consentdesk.core import photos
+from consentdesk.core.importer import import_paths
 from consentdesk.core.store import Catalogue
 from consentdesk.ui.library_view import LibraryView
 from consentdesk.ui.workers import wait_for_all
@@ -19,16 +18,9 @@ from consentdesk.ui.workers import wait_for_all
 COLOURS = [(200, 40, 40), (40, 160, 60), (40, 70, 200), (220, 180, 30), (120, 40, 150), (20, 150, 160)]
 
 
-def quick_checker(path: str) -> CheckedFile:
-    """Real file facts, no faces (the analyser is not what is under test)."""
-    info = imaging.read_info(path)
-    return CheckedFile(path, info, Analysis(path=path, width=info.width, height=info.height))
-
-
 def shoot(folder: Path, colours: list[tuple[int, int, int]], first: int = 0) -> Path:
-    folder.mkdir(parents=True)
     for n, colour in enumerate(colours, start=first):
-        Image.new("RGB", (640, 480), colour).save(folder / f"photo_{n}.jpg", quality=95)
+        photograph(folder, f"photo_{n}.jpg", colour, (640, 480))
     return folder
 
 
@@ -61,7 +53,7 @@ def test_photos_whose_folder_is_gone_show_the_registers_copy(qtbot, catalogue_lo
     here = shoot(tmp_path / "card" / "Donor day", COLOURS[:3])
     gone = shoot(tmp_path / "card" / "Open day", COLOURS[3:], first=3)
     with Catalogue.open(catalogue_locator) as photographer:
-        report = import_paths(photographer, [str(here), str(gone)], checker=quick_checker, workers=1)
+        report = import_paths(photographer, [str(here), str(gone)], checker=one_face, workers=1)
         assert len(report.added) == len(COLOURS)
     shutil.rmtree(gone)  # the memory card went home with the photographer
     monkeypatch.setenv("CONSENTDESK_HOME", str(tmp_path / "reviewer-computer"))  # no cache from the import
@@ -102,7 +94,7 @@ def test_no_connection_is_opened_while_the_originals_are_here(qtbot, tmp_path, p
     locator = pg_server.url(pg_server.new_database())
     folder = shoot(tmp_path / "Donor day", COLOURS)
     with Catalogue.open(locator) as photographer:
-        import_paths(photographer, [str(folder)], checker=quick_checker, workers=1)
+        import_paths(photographer, [str(folder)], checker=one_face, workers=1)
     catalogue = Catalogue.open(locator, create=False)
     try:
         library = show_library(qtbot, catalogue)

@@ -9,31 +9,19 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from tests.data.lifecycle_fixtures import add_person, decide_face
+from tests.data.photo_files import FACE, one_face
+from tests.data.photo_files import photograph as _photograph
 from tests.data.raw_sql import raw_connection
 
 from consentdesk.core import imaging, photos
-from consentdesk.core.importer import CheckedFile, import_paths
-from consentdesk.core.model import Analysis, Box, Face
+from consentdesk.core.importer import import_paths
 from consentdesk.core.store import Catalogue
 from consentdesk.core.store.copy import copy_between
 
-FACE = [200, 150, 120, 160]
-
-
-def one_face(path: str) -> CheckedFile:
-    """Real file facts and one face where the test says (the analyser is not what is under test)."""
-    info = imaging.read_info(path)
-    face = Face(Box.from_list(FACE), 0.9)
-    return CheckedFile(path, info, Analysis(path=path, width=info.width, height=info.height, faces=(face,)))
-
 
 def photograph(folder: Path, name: str, shade: int) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    Image.new("RGB", (320, 240), (shade, 255 - shade, 90)).save(path, quality=90)
-    return path
+    return _photograph(folder, name, (shade, 255 - shade, 90))
 
 
 def import_files(cat: Catalogue, *files: Path) -> list[int]:

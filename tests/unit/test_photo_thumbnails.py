@@ -5,33 +5,23 @@ from this computer when the person in the photo is erased."""
 from __future__ import annotations
 
 import shutil
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from tests.data.lifecycle_fixtures import add_person, decide_face
+from tests.data.photo_files import FACE, one_face, photograph
 
 from consentdesk.core import imaging, photos
-from consentdesk.core.importer import CheckedFile, import_paths
+from consentdesk.core.importer import import_paths
 from consentdesk.core.lifecycle.erasure import erase
-from consentdesk.core.model import Analysis, Box, Face
 from consentdesk.core.store import Catalogue
-
-FACE = [200, 150, 120, 160]
-
-
-def one_face(path: str) -> CheckedFile:
-    """Real file facts and one face where the test says (the analyser is not what is under test)."""
-    info = imaging.read_info(path)
-    face = Face(Box.from_list(FACE), 0.9)
-    return CheckedFile(path, info, Analysis(path=path, width=info.width, height=info.height, faces=(face,)))
 
 
 def import_shoot(cat: Catalogue, folder: Path, colours: list[tuple[int, int, int]]) -> list[int]:
-    folder.mkdir(parents=True)
     for n, colour in enumerate(colours):
-        Image.new("RGB", (640, 480), colour).save(folder / f"Jane_Smith_{n}.jpg", quality=95)
+        photograph(folder, f"Jane_Smith_{n}.jpg", colour, (640, 480))
     return import_paths(cat, [str(folder)], checker=one_face, workers=1).added
 
 
@@ -53,15 +43,8 @@ def test_a_missing_original_is_drawn_from_the_registers_copy(tmp_path: Path, cat
                 jobs[0]()
             assert copies.opened == 0
             return
-        made: dict[int, Path] = {}
-        threads = [
-            threading.Thread(target=lambda n=n, job=job: made.__setitem__(n, job()))
-            for n, job in enumerate(jobs)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        with ThreadPoolExecutor(max_workers=3) as pool:  # as the library's pool runs them
+            made = list(pool.map(lambda job: job(), jobs))
     for n, image in enumerate(images):
         path = made[n]
         assert path == imaging.thumbnail_path(photos.thumbnail_folder(), image.sha256, 128)
