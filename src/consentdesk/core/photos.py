@@ -179,13 +179,6 @@ class StoredCopies:
         for catalogue in ending:  # every job of the batch is over: none of these is in use
             catalogue.close()
 
-    def close(self) -> None:
-        """Close whatever is open now (jobs still queued open their own again if they need one)."""
-        with self._lock:
-            ending, self._open = list(self._open.values()), {}
-        for catalogue in ending:
-            catalogue.close()
-
 
 def thumbnail(
     image: ImageRecord, size: int, copies: StoredCopies | None = None, folder: Path | None = None
