@@ -43,6 +43,8 @@ def test_copy_desk_into_register_report_and_exit_codes(tmp_path: Path, pg_server
     assert first.returncode == 0, first.stderr
     assert "new catalogue, exact copy" in first.stdout and "No conflicts" in first.stdout
     assert "every hash matches" in first.stdout
+    # The desk's photo file is not on this computer: the register cannot be given its working copy, and says so.
+    assert "photo copies" in first.stdout and "Note: photo 1 " in first.stdout and "x.jpg" not in first.stdout
     assert "s3cret-pw" not in first.stdout + first.stderr and ":***@" in first.stdout
 
     again = run("catalogue", "copy", str(desk), register, "--json")

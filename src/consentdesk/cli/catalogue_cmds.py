@@ -59,7 +59,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
 
 
 #: Row labels for the tables whose names do not say what they hold.
-_LABELS = {"form_ids": "form ids", "audit": "audit entries"}
+_LABELS = {"form_ids": "form ids", "audit": "audit entries", "photo_files": "photo copies"}
 
 
 def _progress(what: str, done: int) -> None:
@@ -79,6 +79,8 @@ def _print_report(report, source: str, destination: str) -> None:  # noqa: ANN00
         f"Audit trail: source {_chain(report.source_chain_ok, report.source_chain_entries)}; "
         f"destination {_chain(report.destination_chain_ok, report.destination_chain_entries)}."
     )
+    for sentence in report.notes:
+        print(f"Note: {sentence}.")
     if report.conflicts:
         print(f"{len(report.conflicts)} conflict(s): these records were NOT copied (everything else was):")
         for sentence in report.conflicts:

@@ -313,15 +313,33 @@ def read_info(path: Path | str) -> ImageInfo:
     )
 
 
+def thumbnail_path(cache_dir: Path | str, sha256: str, size: int = 256) -> Path:
+    """Where the thumbnail of the photo with this content is cached: named by content, never by file name,
+    so a rename reuses it and the cache says nothing about who or what is in the photo."""
+    return Path(cache_dir) / sha256[:2] / f"{sha256}_{size}.jpg"
+
+
 def make_thumbnail(path: Path | str, cache_dir: Path | str, size: int = 256) -> Path:
     """A JPEG thumbnail (long side `size`) cached by the file's SHA-256, so renames reuse it."""
     digest = sha256_file(path)
-    out = Path(cache_dir) / digest[:2] / f"{digest}_{size}.jpg"
+    out = thumbnail_path(cache_dir, digest, size)
     if out.exists():
         return out
-    loaded = load(path, max_side=size)
+    return _write_thumbnail(_read_bytes(Path(path)), out, size)
+
+
+def thumbnail_from_bytes(data: bytes, cache_dir: Path | str, size: int = 256) -> Path:
+    """`make_thumbnail` for a photo held in memory (a team register's working copy): same key, same file."""
+    out = thumbnail_path(cache_dir, hashlib.sha256(data).hexdigest(), size)
+    if out.exists():
+        return out
+    return _write_thumbnail(data, out, size)
+
+
+def _write_thumbnail(data: bytes, out: Path, size: int) -> Path:
+    pixels = _decode(_open(data), size)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
-    Image.fromarray(loaded.rgb).save(tmp, "JPEG", quality=85)
+    pixels.save(tmp, "JPEG", quality=85)
     tmp.replace(out)  # atomic: a crash never leaves half a thumbnail under the final name
     return out

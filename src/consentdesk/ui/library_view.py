@@ -299,6 +299,7 @@ class LibraryView(Page):
             return
         self._reading = True
         self.start_loading()
+        self.model.use_catalogue(self.catalogue)
         self.model.load(
             library_loader(self.catalogue.locator, self.current_shoot_id(), self.attention_only.isChecked()),
             incremental=incremental,

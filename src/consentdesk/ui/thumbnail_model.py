@@ -1,9 +1,11 @@
 """The library grid's model and delegate: rows of `LibraryRow`, thumbnails made off the GUI thread.
 
 A thumbnail is asked for only when the view paints its item (data(DecorationRole)); it is made (or read
-from the cache) by `imaging.make_thumbnail` in a worker of a small pool of its own, decoded to a QImage
+from the cache) by `photos.thumbnail` in a worker of a small pool of its own, decoded to a QImage
 there, and turned into a pixmap on the GUI thread, which is cheap at thumbnail size. Until then the
-delegate draws a calm placeholder.
+delegate draws a calm placeholder. On a team register a photo whose original is on another computer is
+drawn from the register's working copy; the jobs share one `photos.StoredCopies`, which opens a
+connection only for those and closes it when the batch of thumbnails is done.
 
 The rows themselves are paged (`PagedModel`): the library page gives a loader that reads the first page
 of rows in a worker, and more pages are read as the grid is scrolled.
@@ -27,7 +29,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from consentdesk import paths
+from consentdesk.core import photos
+from consentdesk.core.model import ImageRecord
+from consentdesk.core.store import Catalogue
 from consentdesk.ui.library_data import STATE_WORDS, LibraryRow
 from consentdesk.ui.paged_model import PagedModel
 from consentdesk.ui.workers import TaskControl, run_task
@@ -51,15 +55,13 @@ PLACEHOLDER_TEXT = "#4C6272"  # "Loading…" on the grey placeholder: 4.5:1 or m
 PLACEHOLDER_FILL = "#F0F4F5"
 
 
-def _thumbnail_job(path: str, cache: Path) -> QImage:
+def _thumbnail_job(image: ImageRecord, cache: Path, copies: photos.StoredCopies | None) -> QImage:
     """Worker side: make (or reuse) the cached JPEG and decode it into a QImage (never a QPixmap here)."""
-    from consentdesk.core import imaging
-
-    out = imaging.make_thumbnail(path, cache, THUMB_SIZE)
-    image = QImage(str(out))
-    if image.isNull():
-        raise imaging.ImageError("the thumbnail could not be read")
-    return image
+    out = photos.thumbnail(image, THUMB_SIZE, copies, cache)
+    decoded = QImage(str(out))
+    if decoded.isNull():
+        raise photos.PhotoUnavailable("the thumbnail could not be read")
+    return decoded
 
 
 class LibraryModel(PagedModel):
@@ -75,6 +77,7 @@ class LibraryModel(PagedModel):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(2)
         self._cache_dir: Path | None = None
+        self._copies: photos.StoredCopies | None = None  # where missing originals are read from
 
     # --- rows --------------------------------------------------------------------------------------
 
@@ -85,6 +88,19 @@ class LibraryModel(PagedModel):
         parent: QModelIndex | QPersistentModelIndex = QModelIndex(),  # noqa: B008
     ) -> QModelIndex:
         return super().index(row, column, parent)
+
+    def use_catalogue(self, catalogue: Catalogue) -> None:
+        """Thumbnails of photos whose original is not here come from this catalogue's working copies (a
+        team register keeps them). Cheap when it is the same catalogue as before; nothing is opened here."""
+        if self._copies is not None and self._copies.locator == catalogue.locator:
+            return
+        self._copies = photos.StoredCopies.of(catalogue)
+        self._failed.clear()  # a photo missing in the last catalogue may be readable from this one
+
+    @property
+    def stored_copies(self) -> photos.StoredCopies | None:
+        """Where thumbnails of photos whose original is not here are read from (None before a load)."""
+        return self._copies
 
     def forget_thumbnails(self) -> None:
         self._pixmaps.clear()
@@ -133,18 +149,24 @@ class LibraryModel(PagedModel):
 
     def _request(self, row: LibraryRow) -> None:
         if self._cache_dir is None:
-            self._cache_dir = paths.cache_dir() / "thumbnails"
-        image_id, path, cache = row.image_id, row.image.path, self._cache_dir
+            self._cache_dir = photos.thumbnail_folder()
+        image_id, image, cache, copies = row.image_id, row.image, self._cache_dir, self._copies
         self._pending.add(image_id)
 
-        def job(_: TaskControl) -> tuple[int, QImage | None, str | None]:
+        def make(source: photos.StoredCopies | None) -> tuple[int, QImage | None, str | None]:
             try:
-                return image_id, _thumbnail_job(path, cache), None
+                return image_id, _thumbnail_job(image, cache, source), None
             except Exception as exc:  # a missing or broken file: the card says so
                 return image_id, None, str(exc) or type(exc).__name__
 
+        # Counted into the batch now, so the register's connections stay open while more cards are queued.
+        run = copies.job(make) if copies is not None else lambda: make(None)
+
+        def task(_: TaskControl) -> tuple[int, QImage | None, str | None]:
+            return run()
+
         # A bound method of this QObject: Qt drops the call if the model is gone when the result arrives.
-        run_task(job, on_done=self._thumbnail_ready, pool=self._pool)
+        run_task(task, on_done=self._thumbnail_ready, pool=self._pool)
 
     def _thumbnail_ready(self, result: tuple[int, QImage | None, str | None]) -> None:
         image_id, image, error = result

@@ -38,8 +38,10 @@ from consentdesk.core import audit
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.audit_trail import _batched_rows
 from consentdesk.core.store.catalogue import Catalogue, _prepare_file
+from consentdesk.core.store.copy_photos import carry_photo_files
 from consentdesk.core.store.copy_rows import (
     ALL_TABLES,
+    BATCH,
     CopyError,
     CopyReport,
     Progress,
@@ -234,6 +236,30 @@ def _copy_verbatim(
             raise CopyError(
                 f"the copy of table {table.name} does not hold every row of the source; nothing saved"
             )
+    if dest.keeps_photo_copies:
+        _carry_missing_photo_files(sconn, dconn, dest, report)
+
+
+def _carry_missing_photo_files(
+    sconn: Connection, dconn: Connection, dest: Catalogue, report: CopyReport
+) -> None:
+    """A desk joining the register keeps no working copies: give its photos theirs (see `copy_photos`)."""
+    i, pf = t.images, t.photo_files
+    after = 0
+    while True:
+        rows = [
+            dict(r._mapping)
+            for r in dconn.execute(
+                select(i.c.id, i.c.sha256, i.c.path, i.c.file_size)
+                .where(i.c.id > after, i.c.sha256.not_in(select(pf.c.sha256)))
+                .order_by(i.c.id)
+                .limit(BATCH)
+            )
+        ]
+        if not rows:
+            return
+        after = rows[-1]["id"]
+        carry_photo_files(sconn, dconn, [(row, row["id"]) for row in rows], report, dest.actor)
 
 
 def _move_identities_past_copied_ids(conn: Connection) -> None:

@@ -43,6 +43,8 @@ class CopyReport:
     mode: str  # "new" (verbatim into an empty destination) or "merge"
     tables: dict[str, TableCount] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
+    #: What was copied but is worth knowing (a photo whose working copy could not be carried); ids only.
+    notes: list[str] = field(default_factory=list)
     source_chain_entries: int = 0
     source_chain_ok: bool = False
     destination_chain_entries: int = 0

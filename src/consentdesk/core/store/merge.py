@@ -16,6 +16,7 @@ from consentdesk.core import audit
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import utc_now
 from consentdesk.core.store.catalogue import Catalogue
+from consentdesk.core.store.copy_photos import carry_photo_files
 from consentdesk.core.store.copy_rows import (
     ALL_TABLES,
     BATCH,
@@ -86,6 +87,7 @@ class _Merge:
         self.s, self.d = sconn, dconn
         self.report, self.tick = report, tick
         self.conflicted_consents: set[str] = set()
+        self.erased_here: set[str] = set()  # erased in the destination, not in the source
         self.shoot_map: dict[int, int] = {}
         self.image_map: dict[int, int] = {}
 
@@ -161,6 +163,8 @@ class _Merge:
                 )
                 if problem:
                     self.conflicted_consents.add(cid)
+                    if theirs[cid]["status"] == "erased":
+                        self.erased_here.add(cid)
                     count.skipped += 1
                     files_count.skipped += len(src_files.get(cid, {}))
                     self.conflict(f"consent {cid}: {problem}")
@@ -419,6 +423,7 @@ class _ImageBatch:
         self.face_map: dict[int, int] = {}
         self.finding_map: dict[int, int] = {}
         self.skipped_images: set[int] = set()  # source ids of photos in conflict
+        self.added: list[tuple[dict[str, Any], int]] = []  # (source row, id here) of photos this run adds
 
     def run(self) -> None:
         self.images()
@@ -427,6 +432,28 @@ class _ImageBatch:
         self.decisions(t.finding_decisions, "finding_id", self.finding_map, with_consent=False)
         self.image_reviews()
         self.approvals()
+        self.photo_files()
+
+    def photo_files(self) -> None:
+        """The working copies of the photos this batch added, into a destination that keeps them (see
+        `copy_photos`); photos already there get nothing."""
+        m = self.m
+        if not self.added or not m.dest.keeps_photo_copies:
+            return
+        withheld: set[int] = set()
+        if m.erased_here:
+            fd = t.face_decisions
+            withheld = set(
+                m.s.execute(
+                    select(fd.c.image_id).where(
+                        fd.c.image_id.in_([row["id"] for row, _ in self.added]),
+                        fd.c.consent_id.in_(sorted(m.erased_here)),
+                    )
+                ).scalars()
+            )
+        carry_photo_files(m.s, m.d, self.added, m.report, m.dest.actor, withheld)
+        c = m.report.count("photo_files")
+        m.tick("photo_files", c.added + c.present + c.skipped)
 
     def images(self) -> None:
         m, i = self.m, t.images
@@ -462,6 +489,7 @@ class _ImageBatch:
         ]
         for row, new_id in zip(new, _insert_returning_ids(m.d, i, values), strict=True):
             m.image_map[row["id"]] = new_id
+            self.added.append((row, new_id))
         count.added += len(new)
 
     def analyses(self) -> None:

@@ -1,0 +1,84 @@
+"""Thumbnails through `core.photos`: from the original when it is here, from the register's working copy
+when it is not (one connection per thread for a batch, closed at its end), named by content, and removed
+from this computer when the person in the photo is erased."""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from tests.data.lifecycle_fixtures import add_person, decide_face
+from tests.data.photo_files import FACE, one_face, photograph
+
+from consentdesk.core import imaging, photos
+from consentdesk.core.importer import import_paths
+from consentdesk.core.lifecycle.erasure import erase
+from consentdesk.core.store import Catalogue
+
+
+def import_shoot(cat: Catalogue, folder: Path, colours: list[tuple[int, int, int]]) -> list[int]:
+    for n, colour in enumerate(colours):
+        photograph(folder, f"Jane_Smith_{n}.jpg", colour, (640, 480))
+    return import_paths(cat, [str(folder)], checker=one_face, workers=1).added
+
+
+def colour_of(path: Path) -> tuple[int, int, int]:
+    with Image.open(path) as im:
+        return im.convert("RGB").getpixel((im.width // 2, im.height // 2))
+
+
+def test_a_missing_original_is_drawn_from_the_registers_copy(tmp_path: Path, catalogue_locator: str):
+    colours = [(200, 40, 40), (40, 70, 200), (40, 160, 60)]
+    with Catalogue.open(catalogue_locator) as cat:
+        ids = import_shoot(cat, tmp_path / "card", colours)
+        images = [cat.get_image(i) for i in ids]
+        shutil.rmtree(tmp_path / "card")
+        copies = photos.StoredCopies.of(cat)
+        jobs = [copies.job(lambda c, image=image: photos.thumbnail(image, 128, c)) for image in images]
+        if not cat.keeps_photo_copies:
+            with pytest.raises(photos.PhotoUnavailable, match="reconnect the drive"):
+                jobs[0]()
+            assert copies.opened == 0
+            return
+        with ThreadPoolExecutor(max_workers=3) as pool:  # as the library's pool runs them
+            made = list(pool.map(lambda job: job(), jobs))
+    for n, image in enumerate(images):
+        path = made[n]
+        assert path == imaging.thumbnail_path(photos.thumbnail_folder(), image.sha256, 128)
+        assert "Jane" not in str(path)  # named by content, not by the file's name
+        with Image.open(path) as thumb:
+            assert max(thumb.size) == 128
+        assert all(abs(a - b) <= 12 for a, b in zip(colour_of(path), colours[n], strict=True))
+    assert 1 <= copies.opened <= 3 and copies.connections_open == 0  # one per thread at most, all closed
+    # Made once: asked again, the cached thumbnail is used without asking the register.
+    with Catalogue.open(catalogue_locator, create=False) as cat:
+        again = photos.StoredCopies.of(cat)
+        assert again.job(lambda c: photos.thumbnail(images[0], 128, c))() == made[0] and again.opened == 0
+
+
+def test_erasure_removes_this_computers_thumbnails_of_the_persons_photos(
+    tmp_path: Path, catalogue_locator: str
+):
+    with Catalogue.open(catalogue_locator) as cat:
+        person = add_person(cat, "Photographed Person")
+        linked, other = import_shoot(cat, tmp_path / "card", [(200, 40, 40), (40, 70, 200)])
+        decide_face(cat, linked, FACE, "linked", person.id)
+        mine, theirs = cat.get_image(linked), cat.get_image(other)
+        from_original = photos.thumbnail(mine, 256)
+        kept = photos.thumbnail(theirs, 256)
+        if cat.keeps_photo_copies:  # and one made from the register's copy, at another size
+            shutil.rmtree(tmp_path / "card")
+            from_copy = photos.StoredCopies.of(cat).job(lambda c: photos.thumbnail(mine, 128, c))()
+        else:
+            from_copy = photos.thumbnail(mine, 128)
+        assert from_original.is_file() and from_copy.is_file()
+
+        erase(cat, person.id)
+        assert not from_original.exists() and not from_copy.exists()
+        assert kept.is_file()  # only the erased person's photos
+        if cat.keeps_photo_copies:
+            with pytest.raises(photos.PhotoUnavailable, match="holds no copy"):
+                photos.StoredCopies.of(cat).job(lambda c: photos.thumbnail(mine, 256, c))()
