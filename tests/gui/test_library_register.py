@@ -1,6 +1,6 @@
 """The Library on a team register: a photo whose original is on another computer (or whose folder is gone)
 shows its thumbnail from the register's working copy, on a desk catalogue the card says the file is missing;
-the register is asked only for those photos, on one connection per worker thread, closed afterwards."""
+the register is asked only for those photos, through the window's own catalogue (no connection of its own)."""
 
 from __future__ import annotations
 
@@ -77,20 +77,20 @@ def test_photos_whose_folder_is_gone_show_the_registers_copy(qtbot, catalogue_lo
                 continue
             assert library.model.thumbnail_error(row.image_id) is None, row.name
             assert near(centre_colour(library.model.thumbnail(row)), colour), row.name
+        assert copies.catalogue is catalogue  # read through the window's catalogue: nothing opened
         if catalogue.keeps_photo_copies:
-            # One register connection per worker thread for the three missing photos, none left open, and
-            # the copies were not written full size to this computer, only as thumbnails.
-            assert 1 <= copies.opened <= 2
+            # The register is asked once for each of the three missing photos, and the copies were not
+            # written full size to this computer, only as thumbnails.
+            assert copies.asked == 3
             assert not any((photos.thumbnail_folder().parent / "photos").glob("*.jpg"))
         else:
-            assert copies.opened == 0  # nothing to ask a desk catalogue for
-        assert copies.connections_open == 0
+            assert copies.asked == 0  # nothing to ask a desk catalogue for
     finally:
         wait_for_all()
         catalogue.close()
 
 
-def test_no_connection_is_opened_while_the_originals_are_here(qtbot, tmp_path, pg_server):
+def test_the_register_is_not_asked_while_the_originals_are_here(qtbot, tmp_path, pg_server):
     locator = pg_server.url(pg_server.new_database())
     folder = shoot(tmp_path / "Donor day", COLOURS)
     with Catalogue.open(locator) as photographer:
@@ -102,7 +102,7 @@ def test_no_connection_is_opened_while_the_originals_are_here(qtbot, tmp_path, p
             lambda: all(library.model.has_thumbnail(r.image_id) for r in library.model.rows), timeout=30_000
         )
         library.model.wait_for_thumbnails()
-        assert library.model.stored_copies is not None and library.model.stored_copies.opened == 0
+        assert library.model.stored_copies is not None and library.model.stored_copies.asked == 0
     finally:
         wait_for_all()
         catalogue.close()

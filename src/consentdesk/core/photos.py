@@ -7,7 +7,7 @@ computer's private cache (0600) and checked against its hash before use.
 
 Thumbnails (`thumbnail`) are made for every card the library paints, so they cost nothing extra when the
 original is here; only a photo whose original is out of reach reads the register, through `StoredCopies`,
-which opens one connection per worker thread for a batch of thumbnails and closes them when it ends. A
+on the window's shared catalogue (no connection of its own). A
 thumbnail made from the register's copy is not kept full size on this computer, only as the thumbnail.
 Both caches are named by content (SHA-256), never by file name, and `forget_cached` empties both.
 """
@@ -19,9 +19,7 @@ import hashlib
 import os
 import tempfile
 import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from consentdesk import paths
 from consentdesk.core.model import ImageRecord
@@ -99,85 +97,36 @@ def local_photo(catalogue: Catalogue, image: ImageRecord) -> Path:
     return cached
 
 
-T = TypeVar("T")
-
-
 class StoredCopies:
-    """Reads the register's working copies for a batch of background jobs (the library's thumbnails).
+    """The register's working copies, read for background jobs (the library's thumbnails).
 
-    Why not one `Catalogue.open` per job: a card is painted many times a second while scrolling, and opening
-    a register costs a connection and a few queries. Why not one catalogue for all jobs: a `Catalogue`
-    belongs to one thread. So each worker thread opens its own, the first time one of its jobs needs a copy
-    (never when the originals are here), and the last job of a batch closes them all, so no connection
-    outlives the work. A batch is every job queued through `job()` until none is left.
+    It reads through the window's catalogue, which threads may share (each read checks a warm connection
+    out of its pool), so a card painted while scrolling never opens a connection of its own. It counts the
+    reads, so a caller can check the register is asked only for photos whose original is not here.
     """
 
-    def __init__(self, locator: str, keeps_copies: bool) -> None:
-        self.locator = locator
-        self.keeps_copies = keeps_copies
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.keeps_copies = catalogue.keeps_photo_copies
         self._lock = threading.Lock()
-        self._queued = 0
-        self._open: dict[int, Catalogue] = {}
-        self._broken: Exception | None = None  # the register could not be opened: the batch stops trying
-        self.opened = 0  # catalogues opened so far (how the cost is measured)
+        self.asked = 0  # copies read from the register so far
 
     @classmethod
     def of(cls, catalogue: Catalogue) -> StoredCopies:
-        return cls(catalogue.locator, catalogue.keeps_photo_copies)
-
-    def job(self, fn: Callable[[StoredCopies], T]) -> Callable[[], T]:
-        """Count a job into the batch now (when it is queued) and return it ready to run in a worker."""
-        with self._lock:
-            self._queued += 1
-
-        def run() -> T:
-            try:
-                return fn(self)
-            finally:
-                self._job_done()
-
-        return run
+        return cls(catalogue)
 
     @property
-    def connections_open(self) -> int:
-        """Catalogues open now (0 once a batch is over)."""
-        with self._lock:
-            return len(self._open)
+    def locator(self) -> str:
+        return self.catalogue.locator
 
     def read(self, image: ImageRecord) -> bytes | None:
         """The register's copy of this photo (checked against its hash), None if the register keeps none."""
         if not self.keeps_copies:
             return None
-        data = self._catalogue().photo_file(image.sha256)
+        with self._lock:
+            self.asked += 1
+        data = self.catalogue.photo_file(image.sha256)
         return _checked(data, image) if data is not None else None
-
-    def _catalogue(self) -> Catalogue:
-        me = threading.get_ident()
-        with self._lock:
-            if self._broken is not None:
-                raise self._broken
-            mine = self._open.get(me)
-        if mine is not None:
-            return mine
-        try:
-            mine = Catalogue.open(self.locator, create=False)
-        except Exception as exc:
-            with self._lock:
-                self._broken = exc
-            raise
-        with self._lock:
-            self._open[me] = mine
-            self.opened += 1
-        return mine
-
-    def _job_done(self) -> None:
-        with self._lock:
-            self._queued -= 1
-            if self._queued > 0:
-                return
-            ending, self._open, self._broken = list(self._open.values()), {}, None
-        for catalogue in ending:  # every job of the batch is over: none of these is in use
-            catalogue.close()
 
 
 def thumbnail(

@@ -92,7 +92,7 @@ class LibraryModel(PagedModel):
     def use_catalogue(self, catalogue: Catalogue) -> None:
         """Thumbnails of photos whose original is not here come from this catalogue's working copies (a
         team register keeps them). Cheap when it is the same catalogue as before; nothing is opened here."""
-        if self._copies is not None and self._copies.locator == catalogue.locator:
+        if self._copies is not None and self._copies.catalogue is catalogue:
             return
         self._copies = photos.StoredCopies.of(catalogue)
         self._failed.clear()  # a photo missing in the last catalogue may be readable from this one
@@ -153,17 +153,11 @@ class LibraryModel(PagedModel):
         image_id, image, cache, copies = row.image_id, row.image, self._cache_dir, self._copies
         self._pending.add(image_id)
 
-        def make(source: photos.StoredCopies | None) -> tuple[int, QImage | None, str | None]:
+        def task(_: TaskControl) -> tuple[int, QImage | None, str | None]:
             try:
-                return image_id, _thumbnail_job(image, cache, source), None
+                return image_id, _thumbnail_job(image, cache, copies), None
             except Exception as exc:  # a missing or broken file: the card says so
                 return image_id, None, str(exc) or type(exc).__name__
-
-        # Counted into the batch now, so the register's connections stay open while more cards are queued.
-        run = copies.job(make) if copies is not None else lambda: make(None)
-
-        def task(_: TaskControl) -> tuple[int, QImage | None, str | None]:
-            return run()
 
         # A bound method of this QObject: Qt drops the call if the model is gone when the result arrives.
         run_task(task, on_done=self._thumbnail_ready, pool=self._pool)
