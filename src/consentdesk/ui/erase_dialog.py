@@ -120,11 +120,12 @@ def erase_person(
         return None
     consent_id = consent.id
 
-    def done(report: ErasureReport) -> None:
+    def done(result: tuple[ErasureReport, Consent | None]) -> None:
+        report, updated = result
         headline, details = report_text(report)
         show_message(parent, "Person erased", headline, details=details)
-        if on_erased is not None:
-            on_erased(catalogue.get_consent(consent_id))
+        if on_erased is not None and updated is not None:
+            on_erased(updated)
 
     def failed(exc: BaseException) -> None:
         show_problem(
@@ -139,7 +140,7 @@ def erase_person(
         parent,
         "Erasing",
         f"Erasing {consent_id} and compacting the catalogue so nothing is left behind…",
-        in_catalogue(catalogue, lambda cat, _c: erase(cat, consent_id)),
+        in_catalogue(catalogue, lambda cat, _c: (erase(cat, consent_id), cat.find_consent(consent_id))),
         done,
         failed,
     )
