@@ -75,6 +75,7 @@ def test_dialog_record_equals_cli_record(qtbot, catalogue, tmp_path):
 
     assert canonical(dialog.submission().answers) == canonical(document["answers"])  # same JSON shape
     dialog.save_button.click()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)  # saved (or refused) in a worker
     assert dialog.result() == ConsentDialog.DialogCode.Accepted, dialog.errors_shown()
     from_dialog = dialog.consent
 
@@ -98,6 +99,7 @@ def test_minor_dialog_record_equals_cli_record(qtbot, catalogue, tmp_path):
     draw_signature(qtbot, dialog.widgets["signature"].pad.canvas)
     draw_signature(qtbot, dialog.widgets["guardian_signature"].pad.canvas, offset=20)
     dialog.save_button.click()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)  # saved (or refused) in a worker
     assert dialog.consent is not None, dialog.errors_shown()
     cli_path = tmp_path / "cli.sqlite"
     cli_add(cli_path, document, tmp_path)
@@ -115,6 +117,7 @@ def test_missing_name_and_minor_without_guardian_shows_errors_and_saves_nothing(
     fill(qtbot, dialog, answers)
     draw_signature(qtbot, dialog.widgets["signature"].pad.canvas)
     dialog.save_button.click()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)  # saved (or refused) in a worker
 
     shown = dialog.errors_shown()
     assert set(shown) == {"full_name", "guardian_name", "guardian_relationship", "guardian_signature"}
@@ -136,6 +139,7 @@ def test_missing_name_and_minor_without_guardian_shows_errors_and_saves_nothing(
     qtbot.keyClicks(dialog.widgets["guardian_relationship"].edit, "Mother")
     draw_signature(qtbot, dialog.widgets["guardian_signature"].pad.canvas)
     dialog.save_button.click()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)  # saved (or refused) in a worker
     assert dialog.consent is not None and len(catalogue.list_consents()) == 1
 
 
@@ -209,3 +213,30 @@ def test_field_added_to_the_toml_appears_in_the_dialog(qtbot, catalogue, tmp_pat
     qtbot.addWidget(dialog)
     assert "badge_number" in dialog.widgets
     assert dialog.rows["badge_number"].label.text() == "Badge number"
+
+
+def test_a_save_that_waits_for_the_catalogue_keeps_the_window_alive_and_open(qtbot, catalogue):
+    """Another program holds the catalogue's write lock: Save says it is saving, the dialog keeps
+    responding and cannot be closed mid-save, and the release is saved once the lock is released."""
+    import sqlite3
+
+    from PySide6.QtCore import Qt
+
+    dialog = open_dialog(qtbot, catalogue)
+    fill(qtbot, dialog, example("adult.json")["answers"])
+    draw_signature(qtbot, dialog.widgets["signature"].pad.canvas)
+    blocker = sqlite3.connect(catalogue.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        dialog.save_button.click()
+        assert dialog.busy and dialog.save_button.text() == "Saving…"
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # closing now would hide whether it was saved
+        qtbot.wait(300)  # the event loop runs meanwhile
+        assert dialog.isVisible() and dialog.consent is None
+        dialog.save_button.click()  # a second press does not save twice
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=15_000)
+    assert dialog.result() == ConsentDialog.DialogCode.Accepted and dialog.consent is not None
+    assert [c.id for c in catalogue.list_consents()] == [dialog.consent.id]

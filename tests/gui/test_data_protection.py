@@ -245,6 +245,7 @@ def test_paper_scan_import_then_entry_removes_it_from_the_list(qtbot, monkeypatc
         fill(qtbot, dialog, {k: answers[k] for k in ("location", "photographer")})
         draw_signature(qtbot, dialog.widgets["signature"].pad.canvas)
         dialog.save()
+        qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)  # saved in a worker
         assert dialog.errors_shown() == {}
         return dialog.result()
 

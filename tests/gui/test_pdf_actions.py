@@ -6,6 +6,7 @@ import json
 
 from consentdesk.core.consents import parse_consent_json, record_consent
 from consentdesk.ui import consent_view, main_window
+from consentdesk.ui.busy import BusyDialog
 from consentdesk.ui.consent_register import ConsentRegister
 from consentdesk.ui.main_window import MainWindow
 
@@ -33,8 +34,8 @@ def test_save_pdf_from_register(qtbot, catalogue, tmp_path, monkeypatch):
     register.select_id(consent.id)
     register.pdf_button.click()
     pdf = tmp_path / "release.pdf"
-    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
-    assert opened == [pdf]
+    qtbot.waitUntil(lambda: opened == [pdf], timeout=20_000)  # written in a worker, then offered
+    assert pdf.read_bytes().startswith(b"%PDF")
 
 
 def test_print_blank_forms(qtbot, catalogue, tmp_path, monkeypatch):
@@ -46,7 +47,9 @@ def test_print_blank_forms(qtbot, catalogue, tmp_path, monkeypatch):
     opened = []
     monkeypatch.setattr(main_window, "offer_to_open", lambda parent, path, title: opened.append(path))
     window.print_action.trigger()
-    assert out.exists() and out.read_bytes().startswith(b"%PDF")
-    assert opened == [out]
+    busy = window.findChild(BusyDialog)
+    assert busy is not None and busy.isVisible()  # drawn in a worker: the window says it is working
+    qtbot.waitUntil(lambda: opened == [out], timeout=20_000)
+    assert out.read_bytes().startswith(b"%PDF")
     assert "3 numbered blank forms" in window.statusBar().currentMessage()
     assert window.catalogue.list_consents() == []  # blank forms reserve ids, they are not records

@@ -31,9 +31,11 @@ from PySide6.QtWidgets import (
 from consentdesk.core.consents import ConsentInvalid, record_consent
 from consentdesk.core.forms import Field, FieldError, FormDefinition, Submission, load_form
 from consentdesk.core.model import Consent
-from consentdesk.core.store import Catalogue, CatalogueError
+from consentdesk.core.store import Catalogue
 from consentdesk.ui.announce import announce
+from consentdesk.ui.busy import describe_error, in_catalogue
 from consentdesk.ui.form_widgets import FieldWidget, SignatureFieldWidget, create_field_widget
+from consentdesk.ui.workers import run_task
 
 
 def error_text(field: Field | None, message: str) -> str:
@@ -128,6 +130,7 @@ class ConsentDialog(QDialog):
         self.rows: dict[str, FieldRow] = {}
         self.sections: dict[str, QFrame] = {}
         self._dirty = False
+        self.busy = False  # a save or a print is on its way (in a worker)
         #: Ask before throwing away typed answers on Cancel/Escape/close (tests switch it off).
         self.confirm_discard = True
         self.setObjectName("consentDialog")
@@ -280,35 +283,56 @@ class ConsentDialog(QDialog):
 
     # --- signing on paper (the keyboard path) --------------------------------------------------------
 
-    def sign_on_paper(self) -> bool:
-        """Print this person's form under a new form id; the record is saved with that id, source "paper",
-        and no drawn signature (core: `consents.signed_on_paper`); the signed scan is imported later."""
-        if self.form_id is None:
-            from consentdesk.core.pdf.blank_forms import write_blank_forms
-            from consentdesk.ui.consent_view import offer_to_open
-
-            suggested = str(Path.home() / "release-form-to-sign.pdf")
-            path, _ = QFileDialog.getSaveFileName(
-                self, "Save the form to print and sign", suggested, "PDF (*.pdf)"
-            )
-            if not path:
-                return False
-            out = Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf")
-            try:
-                (self.form_id,) = write_blank_forms(self.catalogue, 1, out)
-            except (OSError, CatalogueError, ValueError) as exc:
-                detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                QMessageBox.warning(
-                    self, "Form not saved", f"Could not write {out.name}: {detail}. Choose another folder."
-                )
-                return False
-            self.printed_form = out
-            self.setWindowTitle(f"Paper form {self.form_id} — {self.form.title}")
+    def sign_on_paper(self) -> None:
+        """Print this person's form under a new form id (in a worker: it reserves the id and draws the
+        page); the record is saved with that id, source "paper", and no drawn signature (core:
+        `consents.signed_on_paper`); the signed scan is imported later."""
+        if self.form_id is not None:
             self._show_signed_on_paper()
-            offer_to_open(self, out, "Form ready to print")
-            return True
+            return
+        if self.busy:
+            return
+        from consentdesk.core.pdf.blank_forms import write_blank_forms
+
+        suggested = str(Path.home() / "release-form-to-sign.pdf")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the form to print and sign", suggested, "PDF (*.pdf)"
+        )
+        if not path:
+            return
+        out = Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf")
+        self._set_busy(True)
+        run_task(
+            in_catalogue(self.catalogue, lambda cat, _c: write_blank_forms(cat, 1, out)),
+            lambda ids: self._form_printed(ids[0], out),
+            lambda exc: self._form_not_printed(exc, out),
+            owner=self,
+        )
+
+    def _form_printed(self, form_id: str, out: Path) -> None:
+        from consentdesk.ui.consent_view import offer_to_open
+
+        self._set_busy(False)
+        self.form_id = form_id
+        self.printed_form = out
+        self.setWindowTitle(f"Paper form {self.form_id} — {self.form.title}")
         self._show_signed_on_paper()
-        return True
+        offer_to_open(self, out, "Form ready to print")
+
+    def _form_not_printed(self, exc: BaseException, out: Path) -> None:
+        self._set_busy(False)
+        QMessageBox.warning(
+            self,
+            "Form not saved",
+            f"Could not write {out.name}: {describe_error(exc)}. Choose another folder.",
+        )
+
+    def _set_busy(self, busy: bool) -> None:
+        """While saving or printing, Save does nothing more and the window cannot be closed (the outcome
+        must be seen); the answers stay as typed. The button stays enabled, so keyboard focus stays on it
+        (a disabled button would push focus to another field); its text says what is happening."""
+        self.busy = busy
+        self.save_button.setText("Saving…" if busy else "Save release")
 
     def _show_signed_on_paper(self) -> None:
         text = (
@@ -370,28 +394,41 @@ class ConsentDialog(QDialog):
         return Submission(answers, files)
 
     def save(self) -> None:
+        """Check and save in a worker (core validates, then writes the record and its files in one
+        action); errors come back to the fields, the answers stay as typed."""
+        if self.busy:
+            return
         self.clear_errors()
-        try:
-            self.consent = record_consent(
+        form, submission, form_id = self.form, self.submission(), self.form_id
+        source = "paper" if form_id else "screen"
+        self._set_busy(True)
+        run_task(
+            in_catalogue(
                 self.catalogue,
-                self.form,
-                self.submission(),
-                source="paper" if self.form_id else "screen",
-                form_id=self.form_id,
-            )
-        except ConsentInvalid as exc:
-            self.show_errors(exc.errors)
-            return
-        except CatalogueError as exc:
-            QMessageBox.critical(
-                self,
-                "Release not saved",
-                f"The release could not be saved: {exc}\n\nYour answers are still in the form; "
-                "fix the problem and press Save again.",
-            )
-            return
+                lambda cat, _c: record_consent(cat, form, submission, source=source, form_id=form_id),
+            ),
+            self._saved,
+            self._not_saved,
+            owner=self,
+        )
+
+    def _saved(self, consent: Consent) -> None:
+        self._set_busy(False)
+        self.consent = consent
         self._dirty = False
         self.accept()
+
+    def _not_saved(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, ConsentInvalid):
+            self.show_errors(exc.errors)
+            return
+        QMessageBox.critical(
+            self,
+            "Release not saved",
+            f"The release could not be saved: {describe_error(exc)}\n\nYour answers are still in the form; "
+            "fix the problem and press Save again.",
+        )
 
     def clear_errors(self) -> None:
         for row in self.rows.values():
@@ -429,6 +466,8 @@ class ConsentDialog(QDialog):
         return {fid: row.error.text() for fid, row in self.rows.items() if not row.error.isHidden()}
 
     def reject(self) -> None:
+        if self.busy:
+            return  # closing while saving would hide whether the release was saved
         if self._dirty and self.confirm_discard:
             answer = QMessageBox.question(
                 self,

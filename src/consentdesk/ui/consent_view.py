@@ -33,9 +33,11 @@ from consentdesk.core.forms import Field, FormDefinition, FormDefinitionError, l
 from consentdesk.core.lifecycle import withdrawal
 from consentdesk.core.model import Consent, ConsentStatus
 from consentdesk.core.store import Catalogue, CatalogueError
+from consentdesk.ui.busy import describe_error, in_catalogue, run_busy
 from consentdesk.ui.erase_dialog import erase_person
 from consentdesk.ui.sar_export import export_sar
 from consentdesk.ui.takedown_dialog import TakedownDialog
+from consentdesk.ui.workers import TaskControl
 
 EXPIRING_DAYS = 30
 
@@ -92,8 +94,9 @@ def display_value(form: FormDefinition, field: Field, value: Any) -> str:
 # --- record actions (used by the register and by the view) ---------------------------------------------
 
 
-def save_pdf(parent: QWidget, catalogue: Catalogue, consent: Consent) -> Path | None:
-    """Ask where to save the completed release form and write it."""
+def save_pdf(parent: QWidget, catalogue: Catalogue, consent: Consent) -> TaskControl | None:
+    """Ask where to save the completed release form, then write it in a worker (it reads the record's
+    signatures from the catalogue and draws the pages)."""
     from consentdesk.core.pdf.release_form import write_completed_form
 
     suggested = str(Path.home() / f"release-{consent.id}.pdf")
@@ -101,17 +104,22 @@ def save_pdf(parent: QWidget, catalogue: Catalogue, consent: Consent) -> Path | 
     if not path:
         return None
     out = Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf")
-    try:
-        written = write_completed_form(catalogue, consent, out)
-    except OSError as exc:
+
+    def failed(exc: BaseException) -> None:
         QMessageBox.warning(
             parent,
             "PDF not saved",
-            f"Could not write {out.name}: {exc.strerror or exc}. Choose another folder and try again.",
+            f"Could not write {out.name}: {describe_error(exc)}. Choose another folder and try again.",
         )
-        return None
-    offer_to_open(parent, Path(written or out), "Release form saved")
-    return Path(written or out)
+
+    return run_busy(
+        parent,
+        "Saving the release form",
+        f"Writing {out.name}…",
+        in_catalogue(catalogue, lambda cat, _c: write_completed_form(cat, consent, out)),
+        lambda written: offer_to_open(parent, Path(written or out), "Release form saved"),
+        failed,
+    )
 
 
 def offer_to_open(parent: QWidget, path: Path, title: str) -> None:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from consentdesk import APP_NAME, paths
 from consentdesk.core.store import Catalogue, CatalogueError, team
 from consentdesk.ui.announce import announce_status_bar
-from consentdesk.ui.busy import in_catalogue, run_busy
+from consentdesk.ui.busy import describe_error, in_catalogue, run_busy
 from consentdesk.ui.change_watcher import ChangeWatcher
 from consentdesk.ui.consent_dialog import ConsentDialog
 from consentdesk.ui.consent_register import ConsentRegister
@@ -383,16 +383,27 @@ class MainWindow(QMainWindow):
         if not path:
             return
         out = Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf")
-        try:
-            form_ids = write_blank_forms(self.catalogue, count, out)
-        except (OSError, CatalogueError, ValueError) as exc:
-            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+        def written(form_ids: list[str]) -> None:
+            self.statusBar().showMessage(f"Wrote {len(form_ids)} numbered blank forms to {out}.", 10000)
+            offer_to_open(self, out, "Blank forms saved")
+
+        def failed(exc: BaseException) -> None:
             QMessageBox.warning(
-                self, "Blank forms not saved", f"Could not write {out.name}: {detail}. Choose another folder."
+                self,
+                "Blank forms not saved",
+                f"Could not write {out.name}: {describe_error(exc)}. Choose another folder.",
             )
-            return
-        self.statusBar().showMessage(f"Wrote {len(form_ids)} numbered blank forms to {out}.", 10000)
-        offer_to_open(self, out, "Blank forms saved")
+
+        # A few seconds per hundred forms: drawn in a worker while a calm note says so.
+        self.blank_forms_task = run_busy(
+            self,
+            "Printing blank forms",
+            f"Reserving {count} form IDs and drawing their pages…",
+            in_catalogue(self.catalogue, lambda cat, _c: write_blank_forms(cat, count, out)),
+            written,
+            failed,
+        )
 
     def open_catalogue_dialog(self) -> None:
         folder = self.catalogue.path.parent if self.catalogue.path else paths.data_dir()
