@@ -505,6 +505,7 @@ def test_keyboard_only_release_on_paper_then_review_and_approve(
     assert not with_paper_signatures(win.catalogue, consent).has_signature
     view = ConsentView(win.catalogue, consent, win)
     qtbot.addWidget(view)
+    qtbot.waitUntil(view.is_loaded, timeout=10_000)
     assert any("waiting for its scan" in label.text() for label in view.findChildren(QLabel))
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(printed)], ""))
     results = []

@@ -95,6 +95,7 @@ def test_withdraw_shows_takedown_list_and_saves_report(qtbot, monkeypatch, tmp_p
     monkeypatch.setattr(consent_view.WithdrawDialog, "exec", fill_withdrawal)
     monkeypatch.setattr(TakedownDialog, "exec", lambda d: shown.append(d) or ACCEPTED)
     register.withdraw_selected()
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)  # recorded in a worker, then the list is shown
 
     assert register.catalogue.get_consent(person.id).status is ConsentStatus.WITHDRAWN
     dialog = shown[0]

@@ -127,7 +127,8 @@ def test_withdraw_from_register_changes_status(qtbot, register, filled, catalogu
     shown = []
     monkeypatch.setattr(consent_view.TakedownDialog, "exec", lambda d: shown.append(d) or 1)
     register.withdraw_button.click()
-    assert shown and shown[0].empty.text() == "No photos are linked to this consent."  # the take-down list
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)  # recorded in a worker, then the list is shown
+    assert shown[0].empty.text() == "No photos are linked to this consent."  # the take-down list
     consent = catalogue.get_consent(filled["Priya Natarajan"])
     assert consent.status is ConsentStatus.WITHDRAWN and consent.withdrawal_reason == "Asked by email"
     settle(qtbot, register)
@@ -164,6 +165,7 @@ def test_record_view_shows_answers_by_label(qtbot, catalogue, filled):
         "Instagram" in t and "Intranet" in t for t in texts
     )
     assert "Signature of the person photographed" in texts
+    qtbot.waitUntil(view.is_loaded, timeout=10_000)  # the stored signature is read in a worker
     assert any(
         label.pixmap() is not None and not label.pixmap().isNull() for label in view.findChildren(QLabel)
     )
@@ -172,9 +174,9 @@ def test_record_view_shows_answers_by_label(qtbot, catalogue, filled):
     monkeypatch.setattr(consent_view.TakedownDialog, "exec", lambda d: 1)
     try:
         view.withdraw_button.click()
+        qtbot.waitUntil(lambda: view.consent.status is ConsentStatus.WITHDRAWN, timeout=10_000)
     finally:
         monkeypatch.undo()
-    assert view.consent.status is ConsentStatus.WITHDRAWN
     texts = {label.text() for label in view.findChildren(QLabel)}
     assert "Changed mind" in texts
 
@@ -208,3 +210,35 @@ def test_main_window_refuses_a_bad_catalogue_and_keeps_the_open_one(qtbot, catal
     assert not window.open_catalogue(bad)
     assert "not a ConsentDesk catalogue" in messages[0] and "still open" in messages[0]
     assert window.catalogue is catalogue
+
+
+def test_viewing_a_record_saving_a_release_and_withdrawing_read_and_write_only_in_workers(
+    qtbot, register, filled, catalogue, monkeypatch
+):
+    """The catalogue may be a server far away: none of these waits for it on the GUI thread."""
+    from .conftest import draw_signature, sql_on_the_gui_thread
+    from .test_consent_dialog import fill, open_dialog
+
+    monkeypatch.setattr(consent_view.WithdrawDialog, "exec", _accepting_withdraw_dialog("Asked by phone"))
+    monkeypatch.setattr(consent_view.TakedownDialog, "exec", lambda d: 1)
+    with sql_on_the_gui_thread() as gui_sql:
+        view = consent_view.ConsentView(catalogue, catalogue_record(register, filled["Grace Adebayo"]))
+        qtbot.addWidget(view)
+        qtbot.waitUntil(view.is_loaded, timeout=10_000)
+        view.withdraw_button.click()
+        qtbot.waitUntil(lambda: view.consent.status is ConsentStatus.WITHDRAWN, timeout=10_000)
+        qtbot.waitUntil(view.is_loaded, timeout=10_000)  # re-read after the change
+
+        dialog = open_dialog(qtbot, catalogue)
+        fill(qtbot, dialog, example("adult.json")["answers"] | {"full_name": "Nia Worker"})
+        draw_signature(qtbot, dialog.widgets["signature"].pad.canvas)
+        dialog.save_button.click()
+        qtbot.waitUntil(lambda: dialog.consent is not None, timeout=10_000)
+    assert gui_sql == []
+    assert catalogue.get_consent(filled["Grace Adebayo"]).status is ConsentStatus.WITHDRAWN
+    assert catalogue.get_consent(dialog.consent.id).full_name == "Nia Worker"
+
+
+def catalogue_record(register: ConsentRegister, consent_id: str):
+    """The record as the register's page holds it (read by its worker), not read again here."""
+    return next(c for c in register.model.consents if c.id == consent_id)

@@ -512,8 +512,8 @@ class ConsentRegister(Page):
 
     def withdraw_selected(self) -> None:
         consent = self.selected_consent()
-        if consent is not None and withdraw(self, self.catalogue, consent) is not None:
-            self._after_change()
+        if consent is not None:
+            withdraw(self, self.catalogue, consent, lambda _c: self._after_change())
 
     def sar_selected(self) -> None:
         consent = self.selected_consent()

@@ -6,6 +6,8 @@ record always reads as it was signed even after the form changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,12 +34,12 @@ from PySide6.QtWidgets import (
 from consentdesk.core.forms import Field, FormDefinition, FormDefinitionError, load_form
 from consentdesk.core.lifecycle import withdrawal
 from consentdesk.core.model import Consent, ConsentStatus
-from consentdesk.core.store import Catalogue, CatalogueError
+from consentdesk.core.store import Catalogue
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy
 from consentdesk.ui.erase_dialog import erase_person
 from consentdesk.ui.sar_export import export_sar
 from consentdesk.ui.takedown_dialog import TakedownDialog
-from consentdesk.ui.workers import TaskControl
+from consentdesk.ui.workers import TaskControl, run_task
 
 EXPIRING_DAYS = 30
 
@@ -193,8 +195,11 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def withdraw(parent: QWidget, catalogue: Catalogue, consent: Consent) -> Consent | None:
-    """Ask for date and reason, record the withdrawal, then show the take-down list; the updated record."""
+def withdraw(
+    parent: QWidget, catalogue: Catalogue, consent: Consent, on_withdrawn: Callable[[Consent], None]
+) -> TaskControl | None:
+    """Ask for date and reason, record the withdrawal in a worker (with the take-down list: every linked
+    photo, approval and export), then show that list and call `on_withdrawn(updated record)`."""
     if consent.status is not ConsentStatus.ACTIVE:
         QMessageBox.information(parent, "Already withdrawn", f"This consent is already {consent.status}.")
         return None
@@ -202,16 +207,61 @@ def withdraw(parent: QWidget, catalogue: Catalogue, consent: Consent) -> Consent
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     effective_on, reason = dialog.values()
-    try:
-        takedown = withdrawal.withdraw(catalogue, consent.id, reason, effective_on)
-    except (CatalogueError, ValueError) as exc:
-        QMessageBox.warning(parent, "Withdrawal not saved", f"{exc}\n\nNothing was changed.")
-        return None
-    TakedownDialog(takedown, parent).exec()
-    return takedown.consent
+
+    def done(takedown: withdrawal.TakedownList) -> None:
+        TakedownDialog(takedown, parent).exec()
+        on_withdrawn(takedown.consent)
+
+    def failed(exc: BaseException) -> None:
+        QMessageBox.warning(parent, "Withdrawal not saved", f"{describe_error(exc)}\n\nNothing was changed.")
+
+    return run_busy(
+        parent,
+        "Withdrawing consent",
+        f"Recording the withdrawal of {consent.id} and listing what must come down…",
+        in_catalogue(catalogue, lambda cat, _c: withdrawal.withdraw(cat, consent.id, reason, effective_on)),
+        done,
+        failed,
+    )
 
 
 # --- the view ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordFiles:
+    """What the record view shows from the catalogue besides the record itself."""
+
+    consent_id: str
+    files: dict[str, tuple[str, bytes] | None]  # signatures and reference photo, by field id
+    scan_pages: int  # pages of its paper form's scan (paper records)
+
+
+def read_record_files(catalogue: Catalogue, consent: Consent) -> RecordFiles:
+    """Worker: the record's stored files and its scan's page count."""
+    form = form_for(consent)
+    fields = [f for f in form.fields if f.is_file] if form is not None else []
+    files = {f.id: catalogue.consent_file(consent.id, f.id) for f in fields}
+    pages = len(catalogue.paper_scans(consent.id)) if consent.source == "paper" else 0
+    return RecordFiles(consent.id, files, pages)
+
+
+def _show_image(label: QLabel, stored: tuple[str, bytes] | None, kind: str) -> None:
+    pixmap = QPixmap()
+    if stored is None or not pixmap.loadFromData(stored[1]):
+        label.setText("—" if stored is None else "(image cannot be shown)")
+        return
+    if kind == "signature":
+        label.setObjectName("signatureImage")
+        pixmap = pixmap.scaled(
+            360, 110, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+    else:
+        pixmap = pixmap.scaled(
+            160, 160, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+    label.setText("")
+    label.setPixmap(pixmap)
 
 
 class ConsentView(QDialog):
@@ -228,7 +278,49 @@ class ConsentView(QDialog):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
+        self._stored: RecordFiles | None = None  # read in a worker; until then its places say "Loading…"
+        self._file_labels: dict[str, tuple[QLabel, str]] = {}
+        self._scan_label: QLabel | None = None
         self._render()
+        self._read_files()
+
+    def is_loaded(self) -> bool:
+        return self._stored is not None
+
+    def _read_files(self) -> None:
+        consent = self.consent
+        run_task(
+            in_catalogue(self.catalogue, lambda cat, _c: read_record_files(cat, consent)),
+            self._files_read,
+            lambda exc: self._files_failed(describe_error(exc)),
+            owner=self,
+        )
+
+    def _files_read(self, stored: RecordFiles) -> None:
+        if stored.consent_id != self.consent.id:
+            return
+        self._stored = stored
+        self._fill_files()
+
+    def _files_failed(self, reason: str) -> None:
+        for label, _kind in self._file_labels.values():
+            label.setText(f"(could not be read: {reason})")
+        if self._scan_label is not None:
+            self._scan_label.setText(f"(could not be read: {reason})")
+
+    def _fill_files(self) -> None:
+        stored = self._stored
+        if stored is None:
+            return
+        for field_id, (label, kind) in self._file_labels.items():
+            _show_image(label, stored.files.get(field_id), kind)
+        if self._scan_label is not None:
+            pages, consent_id = stored.scan_pages, self.consent.id
+            self._scan_label.setText(
+                f"On paper form {consent_id}: scan attached ({pages} page{'s' if pages != 1 else ''})"
+                if pages
+                else f"On paper form {consent_id}: waiting for its scan (File → Import paper form scans…)"
+            )
 
     def _render(self) -> None:
         while self._layout.count():
@@ -359,35 +451,32 @@ class ConsentView(QDialog):
             ("Recorded by", f"{consent.created_by} ({consent.source})"),
         ]
         if consent.source == "paper":
-            scans = self.catalogue.paper_scans(consent.id)
-            rows.append(
-                (
-                    "Signature",
-                    f"On paper form {consent.id}: scan attached ({len(scans)} page{'s' if len(scans) != 1 else ''})"
-                    if scans
-                    else f"On paper form {consent.id}: waiting for its scan (File → Import paper form scans…)",
-                )
-            )
+            rows.append(("Signature", "Loading…"))  # filled in by `_fill_files`
         if consent.status is ConsentStatus.WITHDRAWN:
             rows += [
                 ("Withdrawn from", format_date(consent.withdrawn_on)),
                 ("Reason", consent.withdrawal_reason or "—"),
             ]
         for key, value in rows:
-            grid.addRow(self._key_label(key), self._value_label(value))
+            label = self._value_label(value)
+            if key == "Signature":
+                self._scan_label = label
+            grid.addRow(self._key_label(key), label)
         return frame
 
     def _section_card(self, form: FormDefinition, section, consent: Consent) -> QFrame | None:
         fields = section.fields
-        if section.minor_only and not any(
-            f.id in consent.answers or self.catalogue.consent_file(consent.id, f.id) for f in fields
+        if section.minor_only and not (
+            any(f.id in consent.answers for f in fields)
+            or (consent.has_guardian_signature and any(f.is_file for f in fields))
         ):
             return None
         frame, grid = self._card(section.title)
         for field in fields:
             if field.is_file:
-                stored = self.catalogue.consent_file(consent.id, field.id)
-                grid.addRow(self._key_label(field.label), self._image(stored, field.type))
+                label = QLabel("Loading…")
+                self._file_labels[field.id] = (label, field.type)
+                grid.addRow(self._key_label(field.label), label)
             else:
                 grid.addRow(
                     self._key_label(field.label),
@@ -395,30 +484,12 @@ class ConsentView(QDialog):
                 )
         return frame
 
-    def _image(self, stored: tuple[str, bytes] | None, kind: str) -> QLabel:
-        label = QLabel()
-        pixmap = QPixmap()
-        if stored is None or not pixmap.loadFromData(stored[1]):
-            label.setText("—" if stored is None else "(image cannot be shown)")
-            return label
-        if kind == "signature":
-            label.setObjectName("signatureImage")
-            pixmap = pixmap.scaled(
-                360, 110, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-            )
-        else:
-            pixmap = pixmap.scaled(
-                160, 160, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-            )
-        label.setPixmap(pixmap)
-        return label
-
     def _withdraw(self) -> None:
-        updated = withdraw(self, self.catalogue, self.consent)
-        if updated is not None:
-            self._updated(updated)
+        withdraw(self, self.catalogue, self.consent, self._updated)
 
     def _updated(self, updated: Consent) -> None:
         self.consent = updated
         self.changed.emit(updated)
+        self._file_labels, self._scan_label, self._stored = {}, None, None
         self._render()
+        self._read_files()  # an erasure removes the signatures: show what is left
