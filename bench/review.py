@@ -14,16 +14,15 @@ answer, and keeps painting meanwhile.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
+
+from timing import median_ms  # noqa: E402  (bench/ is on the path when a script runs)
 
 
 def _fill(locator: str, photos: int) -> list[int]:
@@ -47,15 +46,6 @@ def _fill(locator: str, photos: int) -> list[int]:
             new = NewImage(sha256=f"{i:064x}", path=f"/photos/{i}.jpg", file_size=1, width=1000, height=800)
             ids.append(catalogue.add_image(new, analysis, shoot)[0].id)
         return ids
-
-
-def _median_ms(fn: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def measure(locator: str, ids: list[int], runs: int) -> dict[str, float]:
@@ -85,11 +75,11 @@ def measure(locator: str, ids: list[int], runs: int) -> dict[str, float]:
 
     with Catalogue.open(locator, create=False) as catalogue:
         return {
-            "open + close a connection": _median_ms(open_close, runs),
-            "read a photo's status": _median_ms(lambda: review.status(catalogue, image), runs),
-            "decision (on the view) + read back": _median_ms(lambda: decide(catalogue), runs),
-            "key task, own connection (before)": _median_ms(key_task_own_connection, runs),
-            "key task, shared catalogue (now)": _median_ms(lambda: key_task(catalogue), runs),
+            "open + close a connection": median_ms(open_close, runs),
+            "read a photo's status": median_ms(lambda: review.status(catalogue, image), runs),
+            "decision (on the view) + read back": median_ms(lambda: decide(catalogue), runs),
+            "key task, own connection (before)": median_ms(key_task_own_connection, runs),
+            "key task, shared catalogue (now)": median_ms(lambda: key_task(catalogue), runs),
         }
 
 

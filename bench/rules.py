@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import statistics
 import sys
 import tempfile
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -26,20 +24,13 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from timing import median_ms  # noqa: E402  (bench/ is on the path when a script runs)
+
 from consentdesk import paths  # noqa: E402
 from consentdesk.core import picture_check, review  # noqa: E402
 from consentdesk.core.consents import parse_consent_json, record_consent  # noqa: E402
 from consentdesk.core.model import Analysis, Box, Face  # noqa: E402
 from consentdesk.core.store import Catalogue, NewImage  # noqa: E402
-
-
-def median_ms(job, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        job()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def encoded(image: Image.Image, fmt: str) -> bytes:

@@ -86,6 +86,17 @@ def open_from_queue(qtbot, win: MainWindow) -> None:
     qtbot.waitUntil(lambda: not win.review_view.preview.isNull(), timeout=10000)
 
 
+def give_reason(qtbot, view, key, reason: str) -> ReasonDialog:
+    """Press the key that asks why (D dismiss, X reject), type the reason and press Enter."""
+    press(qtbot, key)
+    dialog = view.dialog
+    assert isinstance(dialog, ReasonDialog)
+    focus_on(qtbot, dialog.reason)
+    type_text(qtbot, dialog.reason, reason)
+    press(qtbot, Qt.Key.Key_Return)
+    return dialog
+
+
 def summary(win: MainWindow) -> str:
     return win.review_view.panel.summary.text()
 
@@ -234,12 +245,7 @@ def test_dismiss_needs_a_reason_and_reject_takes_the_image_off_the_queue(window,
     press(qtbot, Qt.Key.Key_U)  # undo puts it back
     assert view.status.state.findings[0].state == "unresolved"
 
-    press(qtbot, Qt.Key.Key_X)
-    dialog = view.dialog
-    assert isinstance(dialog, ReasonDialog)
-    focus_on(qtbot, dialog.reason)
-    type_text(qtbot, dialog.reason, "wristband legible")
-    press(qtbot, Qt.Key.Key_Return)
+    give_reason(qtbot, view, Qt.Key.Key_X, "wristband legible")
     qtbot.waitUntil(lambda: view.dialog is None)
     focus_on(qtbot, view.panel.items)
     assert view.status.state.rejected
@@ -343,12 +349,7 @@ def test_a_dismissal_refused_for_a_colleagues_decision_keeps_the_reason_and_show
     assert view.panel.current_key() == ("finding", 1)
     with Catalogue.open(win.catalogue.path) as colleague:  # another desk, a moment earlier
         review.set_finding(colleague, image_id, 1, FindingState.REDACT)
-    press(qtbot, Qt.Key.Key_D)
-    dialog = view.dialog
-    assert isinstance(dialog, ReasonDialog)
-    focus_on(qtbot, dialog.reason)
-    type_text(qtbot, dialog.reason, "poster prop")
-    press(qtbot, Qt.Key.Key_Return)
+    dialog = give_reason(qtbot, view, Qt.Key.Key_D, "poster prop")
     assert dialog.isVisible() and "was just changed" in dialog.error.text()
     assert dialog.reason.text() == "poster prop"  # nothing typed is lost
     assert dialog.reason.accessibleDescription() == dialog.error.text()

@@ -3,6 +3,7 @@ passwords, and erasure leaving nothing in PostgreSQL's data files. Where it appl
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from urllib.parse import quote
@@ -20,25 +21,30 @@ from consentdesk.core.store import Catalogue, CatalogueError, ConsentQuery, pars
 NAME = "Erin Forgetme-Żółć"
 
 
-def test_concurrent_writers_keep_one_valid_chain(catalogue_locator: str):
-    """Four connections reserving form ids at once: every action lands, in one unbroken chain."""
-    Catalogue.open(catalogue_locator).close()
+def reserve_from_threads(count: int, catalogue_for_thread) -> list[BaseException]:
+    """`count` threads at once, each reserving form ids ten times on the catalogue it is given; the errors."""
     errors: list[BaseException] = []
 
     def work() -> None:
         try:
-            with Catalogue.open(catalogue_locator, create=False) as cat:
+            with catalogue_for_thread() as cat:
                 for _ in range(10):
                     cat.reserve_form_ids(2)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # noqa: BLE001 - reported by the caller
             errors.append(exc)
 
-    threads = [threading.Thread(target=work) for _ in range(4)]
+    threads = [threading.Thread(target=work) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
-    assert errors == []
+        thread.join(60)
+    return errors
+
+
+def test_concurrent_writers_keep_one_valid_chain(catalogue_locator: str):
+    """Four connections reserving form ids at once: every action lands, in one unbroken chain."""
+    Catalogue.open(catalogue_locator).close()
+    assert reserve_from_threads(4, lambda: Catalogue.open(catalogue_locator, create=False)) == []
     with Catalogue.open(catalogue_locator, create=False) as cat:
         report = cat.verify_audit()
         assert report.ok, report.problems
@@ -71,21 +77,7 @@ def test_one_catalogue_shared_by_threads_keeps_each_threads_action_to_itself(cat
     assert seen["during"] == "unknown"  # not committed yet when the other thread looked
     assert shared.form_id_state(seen["id"]) == "reserved"
 
-    errors: list[BaseException] = []
-
-    def writer() -> None:
-        try:
-            for _ in range(10):
-                shared.reserve_form_ids(2)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    writers = [threading.Thread(target=writer) for _ in range(3)]
-    for w in writers:
-        w.start()
-    for w in writers:
-        w.join(60)
-    assert errors == []
+    assert reserve_from_threads(3, lambda: contextlib.nullcontext(shared)) == []
     report = shared.verify_audit()
     assert report.ok and report.entries == 1 + 30 + 1  # created, 30 reservations, the first one
     shared.close()
