@@ -115,7 +115,9 @@ def take(folder: Path) -> None:
     for x in range(60, 300, 12):
         QTest.mouseMove(canvas, QPoint(x, 90 - (x % 48)))
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(300, 80))
-    dialog.save()
+    dialog.save()  # checked and refused in a worker
+    while dialog.busy:
+        QTest.qWait(20)
     QTest.qWait(200)
     dialog.grab().save(str(folder / "dialog-errors.png"))
     dialog.scroll.verticalScrollBar().setValue(dialog.scroll.verticalScrollBar().maximum())
@@ -127,6 +129,9 @@ def take(folder: Path) -> None:
     view = ConsentView(catalogue, withdrawn, window)
     view.show()
     QTest.qWaitForWindowExposed(view)
+    while not view.is_loaded():  # its signature is read in a worker
+        QTest.qWait(20)
+    QTest.qWait(100)
     view.grab().save(str(folder / "record-view.png"))
     view.done(0)
     keep = os.environ.get("CONSENTDESK_SHOTS_KEEP")
