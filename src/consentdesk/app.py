@@ -27,6 +27,39 @@ def _quit_after_ms() -> int | None:
         return None
 
 
+def open_at_start(locator: str, named: bool):  # noqa: ANN201 - a Catalogue (Qt is imported late)
+    """The catalogue to start on. A team register that wants the person's password, refuses it or cannot
+    be reached is not the end: the sign-in asks (again), saying why; cancelling it opens the catalogue on
+    this computer when the register was only remembered from last time (a photographer at a mobile session
+    without network still starts), and ends the start when it was named (--catalog, CONSENTDESK_CATALOG).
+    """
+    from consentdesk.core.store import Catalogue, CatalogueError
+    from consentdesk.core.store.locator import without_password
+    from consentdesk.ui.busy import describe_error
+    from consentdesk.ui.sign_in import connect, sign_in
+
+    if not parse_locator(locator).is_server:
+        return Catalogue.open(locator)
+    outcome = connect(None, locator)  # a "Connecting…" note shows while a distant server answers
+    if isinstance(outcome, Catalogue):
+        return outcome
+    problem = describe_error(outcome)
+    text = problem[:1].upper() + problem[1:]
+    cancel = "Quit" if named else "Use this computer's catalogue"
+    catalogue = sign_in(None, without_password(locator), text, cancel_text=cancel)
+    if catalogue is not None:
+        return catalogue
+    if named:
+        raise CatalogueError(f"{problem} (sign-in cancelled)")
+    return Catalogue.open(paths.default_catalogue_path())
+
+
+def parse_locator(locator: str):  # noqa: ANN201 - a Locator
+    from consentdesk.core.store.locator import parse
+
+    return parse(locator)
+
+
 def run(catalog: str | None, qt_args: list[str]) -> int:
     prepare_qt_environment()  # must precede QApplication: see qt_env for the OpenCV plugin trap
 
@@ -34,7 +67,7 @@ def run(catalog: str | None, qt_args: list[str]) -> int:
     from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from consentdesk.core.store import Catalogue, CatalogueError
+    from consentdesk.core.store import CatalogueError
     from consentdesk.ui.main_window import MainWindow
     from consentdesk.ui.style import apply_style
     from consentdesk.ui.workers import wait_for_all
@@ -57,9 +90,10 @@ def run(catalog: str | None, qt_args: list[str]) -> int:
 
     from consentdesk.ui.settings import remembered_catalogue
 
+    asked_for = catalog or os.environ.get(paths.CATALOG_ENV)  # named this time, not just remembered
     locator = paths.catalogue_locator(catalog, remembered_catalogue())
     try:
-        catalogue = Catalogue.open(locator)
+        catalogue = open_at_start(locator, bool(asked_for and asked_for.strip()))
     except CatalogueError as exc:
         print(f"consentdesk: {exc}", file=sys.stderr)
         box = QMessageBox(QMessageBox.Icon.Critical, "Catalogue cannot be opened", str(exc))
@@ -73,6 +107,12 @@ def run(catalog: str | None, qt_args: list[str]) -> int:
         return 2
 
     window = MainWindow(catalogue)
+    if not catalogue.is_team_register and parse_locator(locator).is_server:
+        window.statusBar().showMessage(
+            "The team register was not opened: this is the catalogue on this computer. "
+            "File → Open team register… signs in again.",
+            15000,
+        )
 
     class _ExposeWatcher(QObject):
         def __init__(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from PySide6.QtWidgets import QPushButton
 from tests.data.team_people import url_for
 
 from consentdesk.core.store import Catalogue
@@ -40,3 +42,72 @@ def test_each_role_sees_its_own_actions(qtbot, team_register):
     assert register.erase_action.isVisible() and officer.backup_action.isVisible()
     assert register.withdraw_button.isVisibleTo(officer) and not officer.new_action.isVisible()
     close(officer)
+
+
+def test_the_remembered_register_asks_for_the_password_at_start_and_never_stores_it(
+    qtbot, team_register, monkeypatch
+):
+    from tests.data.team_people import PASSWORDS
+
+    from consentdesk import paths
+    from consentdesk.app import open_at_start
+    from consentdesk.ui.settings import remember_catalogue, remembered_catalogue
+    from consentdesk.ui.team_register_dialog import TeamRegisterDialog
+
+    remember_catalogue(url_for(team_register, "pat"))  # opened with a password last time
+    address = remembered_catalogue()
+    assert address and PASSWORDS["pat"] not in address
+    assert PASSWORDS["pat"] not in (paths.data_dir() / "settings.ini").read_text(encoding="utf-8")
+
+    asked: list[tuple[str, str]] = []
+
+    def type_the_password(dialog: TeamRegisterDialog) -> int:
+        asked.append((dialog.error.text(), dialog.focusWidget().accessibleName()))
+        if len(asked) == 1:
+            dialog.password.setText("not-my-password")  # a slip of the finger first
+        else:
+            dialog.password.setText(PASSWORDS["pat"])
+        dialog._check_and_accept()
+        return dialog.result()
+
+    monkeypatch.setattr(TeamRegisterDialog, "exec", type_the_password)
+    catalogue = open_at_start(address, named=False)
+    try:
+        assert catalogue.is_team_register and catalogue.actor == "pat"
+    finally:
+        catalogue.close()
+        wait_for_all(10_000)
+    assert "needs your password" in asked[0][0] and asked[0][1] == "Password"
+    assert "refused the user name or password" in asked[1][0] and asked[1][1] == "Password"
+    assert len(asked) == 2
+
+
+def test_a_register_out_of_reach_at_start_falls_back_to_this_computers_catalogue(
+    qtbot, tmp_path, monkeypatch
+):
+    from consentdesk import paths
+    from consentdesk.app import open_at_start
+    from consentdesk.core.store import CatalogueError
+    from consentdesk.ui.team_register_dialog import TeamRegisterDialog
+
+    nowhere = f"postgresql://pat@/consentdesk?host={tmp_path / 'no-server'}&port=1"
+    said: list[tuple[str, str, list[str]]] = []
+
+    def cancel(dialog: TeamRegisterDialog) -> int:
+        buttons = [b.text() for b in dialog.findChildren(QPushButton)]
+        said.append((dialog.error.text(), dialog.address.text(), buttons))
+        return 0  # Cancel
+
+    monkeypatch.setattr(TeamRegisterDialog, "exec", cancel)
+    catalogue = open_at_start(nowhere, named=False)  # remembered from last time: start offline
+    try:
+        assert not catalogue.is_team_register and catalogue.path == paths.default_catalogue_path()
+    finally:
+        catalogue.close()
+    problem, address, buttons = said[0]
+    assert "not answering" in problem and address == nowhere
+    assert "Use this computer's catalogue" in buttons  # what Cancel does, in its own words
+    with pytest.raises(CatalogueError, match="sign-in cancelled"):  # named for this start: it ends
+        open_at_start(nowhere, named=True)
+    assert "Quit" in said[1][2]
+    wait_for_all(10_000)

@@ -12,7 +12,6 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -44,7 +43,7 @@ from consentdesk.ui.queue_view import QueueView
 from consentdesk.ui.review_view import ReviewView
 from consentdesk.ui.roles import apply_roles, tag
 from consentdesk.ui.settings import remember_catalogue, remembered_catalogue
-from consentdesk.ui.team_register_dialog import TeamRegisterDialog
+from consentdesk.ui.sign_in import sign_in
 from consentdesk.ui.workers import run_task
 
 #: The navigation pages, in order. One line per feature; the first is shown at start.
@@ -417,20 +416,10 @@ class MainWindow(QMainWindow):
             self.open_catalogue(path)
 
     def open_team_register_dialog(self) -> None:
-        dialog = TeamRegisterDialog(remembered_catalogue(), self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        locator = dialog.locator()
-        run_busy(
-            self,
-            "Opening team register",
-            "Connecting to the team register…",
-            lambda _control: Catalogue.open(locator, create=False),
-            self._switch_to,
-            lambda exc: QMessageBox.warning(
-                self, "Team register not opened", f"{exc}\n\nThe catalogue you had open is still open."
-            ),
-        )
+        """Sign in to a team register; the catalogue open now stays open until that succeeds."""
+        catalogue = sign_in(self, remembered_catalogue())
+        if catalogue is not None:
+            self._switch_to(catalogue)
 
     def open_catalogue(self, locator: str | Path) -> bool:
         try:

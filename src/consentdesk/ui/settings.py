@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSettings
 
 from consentdesk import paths
-from consentdesk.core.store.locator import LocatorError, parse
+from consentdesk.core.store.locator import LocatorError, parse, without_password
 
 CATALOGUE_KEY = "catalogue/last_opened"
 
@@ -25,11 +25,10 @@ def remembered_catalogue() -> str | None:
 
 
 def remember_catalogue(locator: str) -> None:
-    """Keep the catalogue last opened from the File menu (a team register's address without password)."""
+    """Keep the catalogue last opened, to open it again at the next start; a team register's address is
+    kept without its password (the person is asked for it again)."""
     try:
-        safe = parse(locator).safe_text
+        parsed = parse(locator)
     except LocatorError:
         return
-    if "***" in safe:
-        return  # an address with a password in it is not written to disk at all
-    settings().setValue(CATALOGUE_KEY, safe)
+    settings().setValue(CATALOGUE_KEY, without_password(parsed.text) if parsed.is_server else parsed.text)

@@ -23,7 +23,17 @@ EXAMPLE = "postgresql://your.name@register.example.nhs.uk/consentdesk"
 
 
 class TeamRegisterDialog(QDialog):
-    def __init__(self, remembered: str | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        remembered: str | None,
+        parent: QWidget | None = None,
+        *,
+        problem: str = "",
+        cancel_text: str = "",
+    ) -> None:
+        """`problem`: why the last attempt failed (shown, and the field to fix gets the focus);
+        `cancel_text`: what Cancel does when it does more than close (at start: use this computer's
+        catalogue)."""
         super().__init__(parent)
         self.setWindowTitle("Open team register")
         intro = QLabel(
@@ -54,12 +64,21 @@ class TeamRegisterDialog(QDialog):
         )
         buttons.accepted.connect(self._check_and_accept)
         buttons.rejected.connect(self.reject)
+        if cancel_text:
+            buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
+        if problem:
+            self._show_error(problem, self.password if "password" in problem.lower() else self.address)
+        elif self.address.text():
+            self.password.setFocus()
+
+    def address_text(self) -> str:
+        return self.address.text().strip()
 
     def locator(self) -> str:
         return with_password(self.address.text().strip(), self.password.text())
@@ -75,7 +94,8 @@ class TeamRegisterDialog(QDialog):
             return
         self.accept()
 
-    def _show_error(self, text: str) -> None:
+    def _show_error(self, text: str, field: QLineEdit | None = None) -> None:
+        field = field or self.address
         self.error.setText(text)
-        self.address.setAccessibleDescription(text)
-        self.address.setFocus()
+        field.setAccessibleDescription(text)
+        field.setFocus()

@@ -66,12 +66,27 @@ def with_password(url: str, password: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def without_password(url: str) -> str:
+    """`url` with any password taken out (what may be remembered on disk: the person types it again)."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if parts.password is None and not any(k == "password" for k, _ in pairs):
+        return url  # as the person wrote it
+    query = urlencode([(k, v) for k, v in pairs if k != "password"], safe="/")
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(f":{parts.password}@", "@", 1)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
 def redact_password(url: str) -> str:
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     if any(k == "password" for k, _ in query):
         url = urlunsplit(
-            parts._replace(query=urlencode([(k, "***" if k == "password" else v) for k, v in query]))
+            parts._replace(
+                query=urlencode([(k, "***" if k == "password" else v) for k, v in query], safe="/*")
+            )
         )
         parts = urlsplit(url)
     if parts.password is None:
