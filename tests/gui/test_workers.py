@@ -44,3 +44,33 @@ def test_cancel_is_cooperative(qtbot):
     control.cancel()
     qtbot.waitUntil(lambda: bool(results), timeout=5000)
     assert results == ["stopped"]
+
+
+def test_long_jobs_never_hold_up_a_quick_read(qtbot):
+    """Two imports (say) running for minutes on the long-jobs pool: a photo's status still arrives."""
+    from consentdesk.ui.workers import idle
+
+    release = threading.Event()
+    long_started = []
+
+    def long_job(control):
+        long_started.append(1)
+        release.wait(20)
+        return "long"
+
+    from PySide6.QtCore import QThreadPool
+
+    jobs = max(3, QThreadPool.globalInstance().maxThreadCount() + 1)  # more than the interactive pool holds
+    try:
+        for _ in range(jobs):
+            run_task(long_job, long=True)
+        qtbot.waitUntil(lambda: len(long_started) == 2, timeout=5000)
+        quick = []
+        for n in range(3):
+            run_task(lambda control, n=n: n, on_done=quick.append)
+        qtbot.waitUntil(lambda: sorted(quick) == [0, 1, 2], timeout=5000)
+        assert len(long_started) == 2  # the other long jobs wait their turn, behind their busy notes
+    finally:
+        release.set()
+    qtbot.waitUntil(idle, timeout=10_000)
+    assert len(long_started) == jobs

@@ -94,7 +94,9 @@ def run_busy(
         dialog.deleteLater()
         on_error(exc)
 
-    return run_task(fn, on_done=done, on_error=failed, on_progress=lambda value: dialog.set_text(str(value)))
+    return run_task(
+        fn, on_done=done, on_error=failed, on_progress=lambda value: dialog.set_text(str(value)), long=True
+    )
 
 
 def describe_error(exc: BaseException) -> str:

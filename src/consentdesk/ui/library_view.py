@@ -583,7 +583,11 @@ class LibraryView(Page):
                 catalogue.close()
 
         self.import_control = run_task(
-            job, on_done=self._import_done, on_error=self._import_failed, on_progress=self._import_progress
+            job,
+            on_done=self._import_done,
+            on_error=self._import_failed,
+            on_progress=self._import_progress,
+            long=True,
         )
         self._set_import_actions(False)
         return True

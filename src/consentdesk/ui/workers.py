@@ -81,8 +81,13 @@ def run_task(
     on_progress: Callable[[Any], None] | None = None,
     pool: QThreadPool | None = None,
     owner: QObject | None = None,
+    long: bool = False,
 ) -> TaskControl:
     """Run `fn(control)` on a worker thread; callbacks run on the GUI thread.
+
+    `long` jobs (an import, a re-check, a bundle, a backup: seconds to minutes) run on a pool of their
+    own, so however many are under way, a photo's status, a page's rows and the change watcher never
+    queue behind them on the (two-thread, on two cores) interactive pool.
 
     With `owner` (the dialog or widget the callbacks update), callbacks are dropped once it is deleted:
     a window closed while its read was on its way must not be touched afterwards.
@@ -106,8 +111,20 @@ def run_task(
         control.failed.connect(guarded(on_error))
     control.finished.connect(finish)
     control.failed.connect(finish)
-    (pool or QThreadPool.globalInstance()).start(_Runnable(fn, control))
+    pool = pool or (long_jobs_pool() if long else QThreadPool.globalInstance())
+    pool.start(_Runnable(fn, control))
     return control
+
+
+_long_pool: QThreadPool | None = None
+
+
+def long_jobs_pool() -> QThreadPool:
+    global _long_pool
+    if _long_pool is None:
+        _long_pool = QThreadPool()
+        _long_pool.setMaxThreadCount(2)  # a third long job waits its turn behind its busy note
+    return _long_pool
 
 
 _paused = 0
@@ -146,4 +163,5 @@ def wait_for_all(timeout_ms: int = 30_000) -> bool:
     worker is still running while Python shuts down."""
     for control in list(_running):
         control.cancel()
-    return QThreadPool.globalInstance().waitForDone(timeout_ms)
+    long_done = long_jobs_pool().waitForDone(timeout_ms)
+    return QThreadPool.globalInstance().waitForDone(timeout_ms) and long_done
