@@ -358,3 +358,24 @@ def test_a_dismissal_refused_for_a_colleagues_decision_keeps_the_reason_and_show
     qtbot.waitUntil(view.is_settled)
     assert view.status.state.findings[0].state == "redact"  # the colleague's decision, shown
     assert "redact on export" in view.panel.items.currentItem().text()
+
+
+def test_a_photo_moved_away_says_where_it_was_looked_for_and_its_decisions_stay(window, tmp_path, qtbot):
+    win = window
+    folder = tmp_path / "memory-card"
+    folder.mkdir()
+    build_photo(folder / "original.jpg")
+    from PIL import Image
+
+    with Image.open(
+        folder / "original.jpg"
+    ) as im:  # the same scene, another file (the template has the first)
+        im.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "moved.jpg", quality=85)
+    (folder / "original.jpg").unlink()
+    image_id = importer.import_paths(win.catalogue, [str(folder)], workers=1).added[0]
+    (folder / "moved.jpg").unlink()  # the card went home with the photographer
+    win.open_review(image_id, [image_id])
+    view = win.review_view
+    qtbot.waitUntil(lambda: "not at" in view.canvas._message, timeout=10_000)
+    assert "relink" in view.canvas._message and "decisions beside it still apply" in view.canvas._message
+    assert view.status is not None and len(view.status.state.faces) == 3  # the review itself still works

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from consentdesk.core import imaging, review
 from consentdesk.core.decisions import FaceState, FindingState, ImageState
-from consentdesk.core.photos import local_photo
+from consentdesk.core.photos import PhotoUnavailable, local_photo
 from consentdesk.core.store import Catalogue, ConflictError
 from consentdesk.ui.announce import announce
 from consentdesk.ui.approve_dialog import ApproveDialog
@@ -292,10 +292,14 @@ class ReviewView(QWidget):
         self.canvas.set_image(self.preview, self.original_size)
 
     def _preview_failed(self, token: int, exc: BaseException) -> None:
-        if token == self._load_token:
+        if token != self._load_token:
+            return
+        if isinstance(exc, PhotoUnavailable):  # says where it was looked for and how to reconnect it
+            self.canvas.set_message(f"{capitalise(str(exc))}\nThe decisions beside it still apply.")
+        else:
             self.canvas.set_message(
-                f"The photo cannot be shown: {exc}.\nIf it was moved, put it back or re-import it; "
-                "the decisions below still apply."
+                f"The photo cannot be shown: {describe_error(exc)}.\nIf it was moved, put it back or run "
+                "`consentdesk check --relink FOLDER`; the decisions beside it still apply."
             )
 
     def _update_position(self) -> None:
