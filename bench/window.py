@@ -14,6 +14,7 @@ starts the real MainWindow offscreen and measures:
 
     .venv/bin/python bench/window.py              # 2,000 photos vs 100 (quick)
     .venv/bin/python bench/window.py --full       # 100,000 photos, 20,000 releases, 5,000 decisions
+    .venv/bin/python bench/window.py --full --pages verify --pages expiry   # only those pages
 
 Each size is measured `--runs` times (default 3) and the medians are printed with big/small ratios.
 """
