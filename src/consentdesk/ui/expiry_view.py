@@ -194,7 +194,7 @@ class ExpiryView(Page):
         self.expiring_table = data_view(
             ItemMirror(self.expiring_model, roles=(CONSENT_ID_ROLE,), parent=self), "expiringTable"
         )
-        self._widths(self.expiring_table, (14, 20, 12, 9))
+        self._widths(self.expiring_table, (14, 20, 12, 11))
         self.expiring_table.setAccessibleName("Consents ending soon")
         self.expiring_table.doubleClicked.connect(
             lambda index: self._open_row(self.expiring_table, index.row())

@@ -2,7 +2,8 @@
 blocks each one. Enter or a double-click opens the review, which then walks this same list.
 
 The list is paged: a worker reads the ids to verify and computes the first page of rows; more pages are
-computed as the table is scrolled (`PagedModel`). Nothing is read until the page is first shown.
+computed as the table is scrolled (`PagedModel`). Nothing is read until the page is first shown. The
+table paints from a C++ copy of the loaded rows (`ItemMirror`), so a repaint never waits for a worker.
 """
 
 from __future__ import annotations
