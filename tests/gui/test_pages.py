@@ -130,6 +130,8 @@ def test_tables_fetch_more_rows_when_scrolled(qtbot, big):
     window.show_page(queue)
     settle(qtbot, queue)
     assert queue.model.rowCount() in (100, 200) and queue.model.canFetchMore()  # a page or two, not all
+    qtbot.wait(500)
+    assert queue.model.rowCount() <= 200  # nothing more is read until the user scrolls (a QTreeView would)
     while queue.model.rowCount() < PHOTOS:
         loaded = queue.model.rowCount()
         bar = queue.table.verticalScrollBar()

@@ -9,7 +9,8 @@ paint), and the view paints from C++ alone.
 
 The `PagedModel` stays the one source of the rows (pages and tests read `rows`, `total`, `row_at`); this
 model follows its resets, inserts, removals and changed rows, row for row, so a view row is a model row.
-Scrolling to the end asks the paged model for more (`canFetchMore`/`fetchMore` pass through).
+Scrolling to the end asks the paged model for more (`canFetchMore`/`fetchMore` pass through); a
+QTreeView needs `fetch_near_the_end(view)`, or it reads every page.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QScrollBar
 
 from consentdesk.ui.paged_model import PagedModel
 
@@ -41,6 +43,7 @@ class ItemMirror(QStandardItemModel):
         super().__init__(0, len(source.COLUMNS), parent)
         self.source = source
         self.roles = tuple(dict.fromkeys((*VIEW_ROLES, *roles)))
+        self._bar: QScrollBar | None = None
         self.setHorizontalHeaderLabels(list(source.COLUMNS))
         source.modelReset.connect(self._reset)
         source.rowsInserted.connect(self._inserted)
@@ -91,8 +94,24 @@ class ItemMirror(QStandardItemModel):
 
     # --- more rows, from the source ----------------------------------------------------------------
 
+    def fetch_near_the_end(self, view: QAbstractItemView) -> None:
+        """Offer more rows only while `view` is scrolled to its last screenful of rows.
+
+        Why: a QTreeView asks for more rows every time it lays its rows out, not only when scrolled to
+        the end (a QTableView asks only when its last row is on screen). Each page it gets makes it lay
+        out again, so it read the whole 100,000-photo list in the background, one worker job and one
+        batch of items on the GUI thread after another, while the user looked at the first screen."""
+        self._bar = view.verticalScrollBar()
+        self._bar.destroyed.connect(self._view_gone)
+
+    def _view_gone(self) -> None:
+        self._bar = None
+
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: N802, B008
-        return self.source.canFetchMore(parent)
+        if not self.source.canFetchMore(parent):
+            return False
+        bar = self._bar
+        return bar is None or bar.value() >= bar.maximum() - bar.pageStep()
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: N802, B008
         self.source.fetchMore(parent)

@@ -166,6 +166,7 @@ class QueueView(Page):
         # the view paints from a C++ copy of the loaded rows: no Python call per cell (see item_mirror)
         self.shown = ItemMirror(self.model, roles=(ID_ROLE,), parent=self)
         self.table.setModel(self.shown)
+        self.shown.fetch_near_the_end(self.table)
         self.table.setRootIsDecorated(False)
         self.table.setUniformRowHeights(True)
         self.table.setAlternatingRowColors(True)
