@@ -42,7 +42,8 @@ class ItemMirror(QStandardItemModel):
     def __init__(self, source: PagedModel, roles: Sequence[int] = (), parent: Any = None) -> None:
         super().__init__(0, len(source.COLUMNS), parent)
         self.source = source
-        self.roles = tuple(dict.fromkeys((*VIEW_ROLES, *roles)))
+        self.roles = tuple(dict.fromkeys(int(role) for role in (*VIEW_ROLES, *roles)))  # as Qt passes them
+        self._columns = range(len(source.COLUMNS))
         self._bar: QScrollBar | None = None
         self.setHorizontalHeaderLabels(list(source.COLUMNS))
         source.modelReset.connect(self._reset)
@@ -54,12 +55,13 @@ class ItemMirror(QStandardItemModel):
     # --- following the source ----------------------------------------------------------------------
 
     def _items(self, row: Any) -> list[QStandardItem]:
+        cell, roles = self.source.cell, self.roles  # local names: this runs for every cell of a page
         items = []
-        for column in range(len(self.source.COLUMNS)):
+        for column in self._columns:
             item = QStandardItem()
             item.setFlags(_FLAGS)
-            for role in self.roles:
-                value = self.source.cell(row, column, role)
+            for role in roles:
+                value = cell(row, column, role)
                 if value is not None:
                     item.setData(value, role)
             items.append(item)
