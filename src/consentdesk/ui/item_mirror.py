@@ -71,7 +71,7 @@ class ItemMirror(QStandardItemModel):
         """Insert `rows` at `first` with one insert signal (not one per row), then fill their cells."""
         if not rows:
             return
-        built = [self._items(row) for row in rows]  # before the insert: the view never sees empty rows
+        built = [self._items(row) for row in rows]  # first: the inserted rows are empty only inside this call
         self.insertRows(first, len(rows))
         for offset, items in enumerate(built):
             for column, item in enumerate(items):
