@@ -14,6 +14,7 @@ starts the real MainWindow offscreen and measures:
 
     .venv/bin/python bench/window.py              # 2,000 photos vs 100 (quick)
     .venv/bin/python bench/window.py --full       # 100,000 photos, 20,000 releases, 5,000 decisions
+    .venv/bin/python bench/window.py --full --pages verify --pages expiry   # only those pages
 
 Each size is measured `--runs` times (default 3) and the medians are printed with big/small ratios.
 """
@@ -159,8 +160,9 @@ def build_catalogue(path: Path, photos: int, releases: int, decisions: int, seed
 # --- one measured run (in its own process, so nothing is warm) ------------------------------------------
 
 
-def measure(catalogue_path: Path) -> dict[str, float]:
-    """Start the real window on `catalogue_path`, show every page in turn, return timings in ms."""
+def measure(catalogue_path: Path, pages: list[str] | None = None) -> dict[str, float]:
+    """Start the real window on `catalogue_path`, show every page in turn (or only those whose title
+    contains one of `pages`, case-insensitive), return timings in ms."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, SRC)
     from consentdesk.qt_env import prepare_qt_environment
@@ -220,6 +222,8 @@ def measure(catalogue_path: Path) -> dict[str, float]:
     results["idle 1 s (noise floor): longest stall"] = stall["max"]
     for row in range(window.nav.count()):
         title = window.nav.item(row).text()
+        if pages and not any(p.lower() in title.lower() for p in pages):
+            continue
         page = window.stack.widget(row)
         spin(lambda: False, 0.05)  # settle: stalls from earlier pages do not count here
         stall["last"], stall["max"] = clock.nsecsElapsed() / 1e6, 0.0
@@ -250,10 +254,11 @@ def _first_rows(page):
     return lambda: True
 
 
-def _run_child(catalogue_path: Path) -> dict[str, float]:
+def _run_child(catalogue_path: Path, pages: list[str]) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=SRC, CONSENTDESK_HOME=str(OUT / "window-home"))
+    only = [arg for p in pages for arg in ("--pages", p)]
     out = subprocess.run(
-        [sys.executable, __file__, "--measure", str(catalogue_path)],
+        [sys.executable, __file__, "--measure", str(catalogue_path), *only],
         env=env,
         capture_output=True,
         text=True,
@@ -270,9 +275,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument(
+        "--pages",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="measure only pages whose title contains TEXT (repeatable; default: every page)",
+    )
     args = parser.parse_args(argv)
     if args.measure:
-        print(json.dumps(measure(args.measure)))
+        print(json.dumps(measure(args.measure, args.pages)))
         return 0
     big_size = FULL if args.full else DEFAULT
     small = build_catalogue(OUT / "window-{}-{}-{}.sqlite".format(*SMALL), *SMALL)
@@ -281,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     medians = {}
     for name, path in (("small", small), ("big", big)):
-        runs = [_run_child(path) for _ in range(args.runs)]
+        runs = [_run_child(path, args.pages) for _ in range(args.runs)]
         medians[name] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     print(f"\nplatform {os.environ.get('QT_QPA_PLATFORM', 'offscreen')}, {os.cpu_count()} CPUs, "
           f"median of {args.runs} runs; small = {SMALL[0]} photos / {SMALL[1]} releases / {SMALL[2]} decisions, "

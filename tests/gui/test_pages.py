@@ -5,10 +5,11 @@ the rows that changed. Real widgets on a real SQLite catalogue filled through th
 from __future__ import annotations
 
 import threading
+from datetime import date
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QThread
+from PySide6.QtCore import Qt, QThread
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QTableView
 
@@ -23,7 +24,7 @@ from consentdesk.ui.library_view import LibraryView
 from consentdesk.ui.main_window import PAGES, MainWindow
 from consentdesk.ui.paged_model import Loaded, PagedModel
 from consentdesk.ui.pages import Page
-from consentdesk.ui.queue_view import QueueView
+from consentdesk.ui.queue_view import ID_ROLE, QueueView
 
 from .conftest import EXAMPLES, example
 
@@ -32,6 +33,19 @@ PHOTOS = 230  # more than two pages of 100
 
 def settle(qtbot, page: Page) -> None:
     qtbot.waitUntil(page.is_loaded, timeout=20_000)
+
+
+def on_screen(table, role: int = Qt.ItemDataRole.DisplayRole, column: int = 0) -> list:
+    """What the table itself shows (its own model, which paints), top to bottom."""
+    model = table.model()
+    return [model.index(r, column).data(role) for r in range(model.rowCount())]
+
+
+def scroll_to_end(qtbot, table) -> None:
+    """The user drags the scroll bar to the bottom (once the table has laid out its rows)."""
+    bar = table.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.value() < bar.maximum(), timeout=10_000)
+    bar.setValue(bar.maximum())
 
 
 @pytest.fixture
@@ -116,6 +130,8 @@ def test_tables_fetch_more_rows_when_scrolled(qtbot, big):
     window.show_page(queue)
     settle(qtbot, queue)
     assert queue.model.rowCount() in (100, 200) and queue.model.canFetchMore()  # a page or two, not all
+    qtbot.wait(500)
+    assert queue.model.rowCount() <= 200  # nothing more is read until the user scrolls (a QTreeView would)
     while queue.model.rowCount() < PHOTOS:
         loaded = queue.model.rowCount()
         bar = queue.table.verticalScrollBar()
@@ -123,7 +139,7 @@ def test_tables_fetch_more_rows_when_scrolled(qtbot, big):
         qtbot.waitUntil(lambda n=loaded: queue.model.rowCount() > n, timeout=20_000)
         assert queue.model.rowCount() - loaded <= 100  # one page at a time
     assert not queue.model.canFetchMore()
-    assert queue.image_ids() == queue.review_order()
+    assert queue.image_ids() == queue.review_order() == on_screen(queue.table, ID_ROLE)
 
     library = window.page(LibraryView)
     window.show_page(library)
@@ -156,6 +172,38 @@ def test_showing_a_page_again_refreshes_only_what_changed(qtbot, big):
     assert queue.image_ids()[:5] == ids[1:6] and queue.model.rowCount() >= len(ids)
     assert queue.current_id() == ids[5]  # the selection stayed on the same photo
     assert queue.model.total == PHOTOS - 1
+    assert on_screen(queue.table, ID_ROLE) == queue.image_ids()  # the table shows the refreshed rows
+    assert queue.table.currentIndex().data(ID_ROLE) == ids[5]
+
+
+def test_expiry_tables_page_when_scrolled_and_show_the_linked_counts(qtbot, big):
+    """60 photos lost clearance (more than a page of 50); a release ending soon has 3 linked photos."""
+    ada, ben, cy = (c.id for c in sorted(big.list_consents(), key=lambda c: c.full_name))
+    ids = [im.id for im in big.images_to_verify()]
+    for image_id in ids[:60]:
+        review.link_face(big, image_id, 1, ada)
+    for image_id in ids[60:63]:
+        review.link_face(big, image_id, 1, ben)
+    big.withdraw_consent(ada, date.today(), "asked")
+    window = MainWindow(big)
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    expiry = window.page(ExpiryView)
+    expiry.days.setValue(400)  # the one-year releases signed today end within 400 days
+    window.show_page(expiry)
+    settle(qtbot, expiry)
+    blocked = expiry.blocked_table
+    assert len(on_screen(blocked)) == 50 and expiry.blocked_title.text() == "Photos that lost clearance (60)"
+    assert set(on_screen(blocked, column=1)) == {f"{ada} withdrawn"}
+    scroll_to_end(qtbot, blocked)
+    qtbot.waitUntil(lambda: len(on_screen(blocked)) == 60, timeout=20_000)
+    assert not blocked.model().canFetchMore()
+
+    expiring = expiry.expiring_table
+    assert on_screen(expiring) == sorted([ben, cy])  # the withdrawn release no longer ends: it lapsed
+    qtbot.waitUntil(lambda: "counting…" not in on_screen(expiring, column=4), timeout=10_000)
+    assert on_screen(expiring, column=4) == ["3", "0"]  # counted afterwards, straight into the table
 
 
 def test_paged_model_reads_in_a_worker_and_merges_refreshes(qtbot):

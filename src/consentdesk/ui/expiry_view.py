@@ -3,8 +3,9 @@
 It presents what `core.lifecycle.expiry.expiry_dashboard` computes (a read-only view for today), a page
 at a time: both tables are paged models filled by workers when the page is first shown, and refreshed
 (the rows loaded so far) whenever it is shown again, so it is right on any day without a nightly job.
-The "Linked photos" count is the slow part (one query per consent), so it is filled in afterwards, only
-for the rows loaded.
+The "Linked photos" count is the slow part (it follows the face links), so it is filled in afterwards,
+for the rows loaded, in one grouped query. The tables paint from C++ copies of the loaded rows
+(`ItemMirror`), so a repaint never waits for a worker's hold on the interpreter lock.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 from consentdesk.core.lifecycle.expiry import BlockedImage, ExpiringConsent
 from consentdesk.core.store import Catalogue, ConsentQuery
 from consentdesk.ui.consent_view import ConsentView, format_date
+from consentdesk.ui.item_mirror import ItemMirror
 from consentdesk.ui.paged_model import Loaded, Loader, PagedModel
 from consentdesk.ui.pages import Page
 from consentdesk.ui.tables import data_view
@@ -55,8 +57,7 @@ def expiring_loader(locator: str, days: int, today: date) -> Loader:
     """Worker side: active consents ending within `days` of `today`, soonest first, as in
     `expiry_dashboard`, with the linked-photo count left for later (LINKED_UNKNOWN).
 
-    Store methods that would make this flat: `list_consents(query, limit, offset, order="expires_on")`
-    and `count_images_linked(consent_ids) -> dict[str, int]` (one grouped query)."""
+    A store method that would make this flat: `list_consents(query, limit, offset, order="expires_on")`."""
 
     def load(want: int) -> Loaded:
         with Catalogue.open(locator, create=False) as catalogue:
@@ -77,9 +78,10 @@ def expiring_loader(locator: str, days: int, today: date) -> Loader:
 
 
 def count_linked(locator: str, rows: list[ExpiringConsent]) -> list[ExpiringConsent]:
-    """Worker side: the rows with their linked-photo counts."""
+    """Worker side: the rows with their linked-photo counts (one grouped query for all of them)."""
     with Catalogue.open(locator, create=False) as catalogue:
-        return [replace(e, linked_images=len(catalogue.images_linked_to(e.consent.id))) for e in rows]
+        counts = catalogue.linked_image_counts([e.consent.id for e in rows])
+    return [replace(e, linked_images=counts.get(e.consent.id, 0)) for e in rows]
 
 
 def blocked_loader(locator: str, today: date) -> Loader:
@@ -107,7 +109,9 @@ def blocked_loader(locator: str, today: date) -> Loader:
 def _blocked_rows(
     catalogue: Catalogue, reasons: list[tuple[int, list[tuple[str, str]]]]
 ) -> list[BlockedImage]:
-    return [BlockedImage(catalogue.get_image(i), tuple(r)) for i, r in reasons]
+    """A page of rows: its image records in one query; an image deleted meanwhile is left out."""
+    images = catalogue.images_by_id([i for i, _r in reasons])
+    return [BlockedImage(images[i], tuple(r)) for i, r in reasons if i in images]
 
 
 class ExpiringModel(PagedModel):
@@ -187,8 +191,10 @@ class ExpiryView(Page):
 
         self.expiring_title = QLabel("")
         self.expiring_title.setProperty("role", "sectionTitle")
-        self.expiring_table = data_view(self.expiring_model, "expiringTable")
-        self._widths(self.expiring_table, (14, 20, 12, 9))
+        self.expiring_table = data_view(
+            ItemMirror(self.expiring_model, roles=(CONSENT_ID_ROLE,), parent=self), "expiringTable"
+        )
+        self._widths(self.expiring_table, (14, 20, 12, 11))
         self.expiring_table.setAccessibleName("Consents ending soon")
         self.expiring_table.doubleClicked.connect(
             lambda index: self._open_row(self.expiring_table, index.row())
@@ -200,7 +206,9 @@ class ExpiryView(Page):
 
         self.blocked_title = QLabel("")
         self.blocked_title.setProperty("role", "sectionTitle")
-        self.blocked_table = data_view(self.blocked_model, "blockedTable")
+        self.blocked_table = data_view(
+            ItemMirror(self.blocked_model, roles=(CONSENT_ID_ROLE,), parent=self), "blockedTable"
+        )
         self._widths(self.blocked_table, (16, 30))
         self.blocked_table.setAccessibleName("Photos that lost clearance")
         self.blocked_table.doubleClicked.connect(
@@ -295,10 +303,10 @@ class ExpiryView(Page):
         self._one_loaded("expiring")
 
     def _count_linked(self) -> None:
-        """Fill in "Linked photos" for loaded rows, a few at a time (one query per consent)."""
+        """Fill in "Linked photos" for the loaded rows that lack it (one query for them all)."""
         if self._counting:
             return
-        missing = [e for e in self.expiring_model.rows if e.linked_images == LINKED_UNKNOWN][:10]
+        missing = [e for e in self.expiring_model.rows if e.linked_images == LINKED_UNKNOWN]
         if not missing:
             return
         self._counting = True

@@ -118,14 +118,18 @@ class PagedModel(QAbstractTableModel):
                 self.endInsertRows()
 
     def update_rows(self, rows: list[Any]) -> None:
-        """Replace loaded rows that have the same key as these (e.g. a column filled in later)."""
+        """Replace loaded rows that have the same key as these (e.g. a column filled in later), with one
+        change signal over the rows replaced rather than one per row."""
         by_key = {self.key(r): r for r in rows}
-        last = len(self.COLUMNS) - 1
+        changed = []
         for i, row in enumerate(self.rows):
             new = by_key.get(self.key(row))
             if new is not None and new != row:
                 self.rows[i] = new
-                self.dataChanged.emit(self.index(i, 0), self.index(i, last))
+                changed.append(i)
+        if changed:
+            last = len(self.COLUMNS) - 1
+            self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], last))
 
     def _failed(self, generation: int, exc: BaseException) -> None:
         if generation == self._generation:

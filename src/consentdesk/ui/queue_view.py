@@ -2,7 +2,8 @@
 blocks each one. Enter or a double-click opens the review, which then walks this same list.
 
 The list is paged: a worker reads the ids to verify and computes the first page of rows; more pages are
-computed as the table is scrolled (`PagedModel`). Nothing is read until the page is first shown.
+computed as the table is scrolled (`PagedModel`). Nothing is read until the page is first shown. The
+table paints from a C++ copy of the loaded rows (`ItemMirror`), so a repaint never waits for a worker.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from consentdesk.core import policy, review
 from consentdesk.core.decisions import FindingState, ImageState
 from consentdesk.core.store import Catalogue
+from consentdesk.ui.item_mirror import ItemMirror
 from consentdesk.ui.paged_model import Loaded, Loader, PagedModel
 from consentdesk.ui.pages import Page
 
@@ -78,15 +80,16 @@ class QueueRow:
 def queue_rows(
     catalogue: Catalogue, image_ids: list[int], shoots: dict[int, str], on: date
 ) -> list[QueueRow]:
-    """The rows for these images (worker side; one review status per image, so only for a page)."""
+    """The rows for these images (worker side; only for a page): the images and their review states are
+    read a page at a time (a few queries), not one image after another."""
+    images = catalogue.images_by_id(image_ids)
+    states = catalogue.review_states([i for i in image_ids if i in images])
     rows = []
     for image_id in image_ids:
-        try:
-            image = catalogue.get_image(image_id)
-        except KeyError:
+        image, state = images.get(image_id), states.get(image_id)
+        if image is None or state is None:
             continue  # deleted since the ids were read
-        entry = review.queue_item(catalogue, image, on)
-        state = review.image_state(catalogue, image.id) if entry.blockers.unresolved_findings else None
+        entry = review.queue_item(catalogue, image, on, state=state)
         rows.append(
             QueueRow(
                 image_id=image.id,
@@ -160,7 +163,10 @@ class QueueView(Page):
         self.table = QTreeView()
         self.table.setObjectName("queueTable")
         self.table.setAccessibleName("Images to verify")
-        self.table.setModel(self.model)
+        # the view paints from a C++ copy of the loaded rows: no Python call per cell (see item_mirror)
+        self.shown = ItemMirror(self.model, roles=(ID_ROLE,), parent=self)
+        self.table.setModel(self.shown)
+        self.shown.fetch_near_the_end(self.table)
         self.table.setRootIsDecorated(False)
         self.table.setUniformRowHeights(True)
         self.table.setAlternatingRowColors(True)
@@ -268,7 +274,7 @@ class QueueView(Page):
         return True
 
     def _set_current(self, row: int) -> None:
-        index = self.model.index(row, 0)
+        index = self.shown.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
         )
