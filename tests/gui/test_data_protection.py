@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog, QMainWindow, QMessageBox
 from tests.data.lifecycle_fixtures import add_person, add_photo, approve, decide_face, write_group_photo
 
@@ -157,6 +158,20 @@ def test_expiry_page_lists_consents_within_n_days_and_lost_clearance(qtbot, cata
     assert blocked.rowCount() == 1
     assert blocked.index(0, 0).data() == "group.jpg"
     assert blocked.index(0, 1).data() == f"{linked[0].id} withdrawn"
+
+    # Enter on the blocked photo opens the record that blocks it (read in a worker).
+    from consentdesk.ui import consent_view
+
+    opened = []
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(consent_view.ConsentView, "exec", lambda view: opened.append(view.consent.id) or 0)
+    try:
+        page.blocked_table.setFocus()
+        page.blocked_table.setCurrentIndex(page.blocked_table.model().index(0, 0))
+        qtbot.keyClick(page.blocked_table, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: opened == [linked[0].id], timeout=10_000)
+    finally:
+        monkeypatch.undo()
 
 
 def test_sar_export_writes_a_zip_with_the_consent_json(qtbot, monkeypatch, tmp_path, register, linked, boxes):

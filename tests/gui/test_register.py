@@ -242,3 +242,20 @@ def test_viewing_a_record_saving_a_release_and_withdrawing_read_and_write_only_i
 def catalogue_record(register: ConsentRegister, consent_id: str):
     """The record as the register's page holds it (read by its worker), not read again here."""
     return next(c for c in register.model.consents if c.id == consent_id)
+
+
+def test_a_double_click_or_enter_opens_the_record_once(qtbot, register, filled, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    opened = []
+    monkeypatch.setattr(consent_view.ConsentView, "exec", lambda v: opened.append(v.consent.id) or 0)
+    settle(qtbot, register)
+    table = register.table
+    centre = table.visualRect(table.model().index(0, 1)).center()
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.wait(100)
+    assert len(opened) == 1  # closing it must not bring it back
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    qtbot.wait(100)
+    assert len(opened) == 2 and opened[0] == opened[1]

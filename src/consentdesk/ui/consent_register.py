@@ -261,7 +261,7 @@ class ConsentRegister(Page):
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)  # location takes the spare room
         self.table.setItemDelegateForColumn(6, StatusBadgeDelegate(self.table))
         self.table.setAccessibleName("Consent records")
-        self.table.doubleClicked.connect(lambda _index: self.view_selected())
+        # Enter, or a double-click (which Qt also reports as activation: connecting both opened it twice).
         self.table.activated.connect(lambda _index: self.view_selected())
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)

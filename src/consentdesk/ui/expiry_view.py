@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core.lifecycle.expiry import BlockedImage, ExpiringConsent
+from consentdesk.core.model import Consent
 from consentdesk.core.store import Catalogue, ConsentQuery
+from consentdesk.ui.busy import in_catalogue
 from consentdesk.ui.consent_view import ConsentView, format_date
 from consentdesk.ui.item_mirror import ItemMirror
 from consentdesk.ui.paged_model import Loaded, Loader, PagedModel
@@ -196,9 +198,6 @@ class ExpiryView(Page):
         )
         self._widths(self.expiring_table, (14, 20, 12, 11))
         self.expiring_table.setAccessibleName("Consents ending soon")
-        self.expiring_table.doubleClicked.connect(
-            lambda index: self._open_row(self.expiring_table, index.row())
-        )
         self.expiring_table.activated.connect(lambda index: self._open_row(self.expiring_table, index.row()))
         self.expiring_empty = QLabel("")
         self.expiring_empty.setObjectName("emptyState")
@@ -211,9 +210,6 @@ class ExpiryView(Page):
         )
         self._widths(self.blocked_table, (16, 30))
         self.blocked_table.setAccessibleName("Photos that lost clearance")
-        self.blocked_table.doubleClicked.connect(
-            lambda index: self._open_row(self.blocked_table, index.row())
-        )
         self.blocked_table.activated.connect(lambda index: self._open_row(self.blocked_table, index.row()))
         self.blocked_empty = QLabel("")
         self.blocked_empty.setObjectName("emptyState")
@@ -347,7 +343,15 @@ class ExpiryView(Page):
             self.open_consent(consent_id)
 
     def open_consent(self, consent_id: str) -> None:
-        consent = self.catalogue.find_consent(consent_id)
+        """Read the record in a worker, then show it (the blocked-photos table holds only its id)."""
+        run_task(
+            in_catalogue(self.catalogue, lambda cat, _c: cat.find_consent(consent_id)),
+            self._show_consent,
+            lambda exc: self._failed("blocked", exc),
+            owner=self,
+        )
+
+    def _show_consent(self, consent: Consent | None) -> None:
         if consent is None:
             return
         view = ConsentView(self.catalogue, consent, self)

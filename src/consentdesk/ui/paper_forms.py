@@ -210,7 +210,7 @@ class PaperFormsView(Page):
         self.table = data_table(("Form ID", "Page", "File", "Scanned"), "awaitingTable")
         self.table.setAccessibleName("Scans awaiting data entry")
         self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.table.doubleClicked.connect(lambda _i: self.enter_answers())
+        self.table.activated.connect(lambda _i: self.enter_answers())  # Enter or double-click
         self.empty = QLabel("")
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
