@@ -341,7 +341,9 @@ def summary(
     findings = (
         ""
         if not open_findings
-        else "1 finding to resolve" if open_findings == 1 else f"{open_findings} findings to resolve"
+        else "1 finding to resolve"
+        if open_findings == 1
+        else f"{open_findings} findings to resolve"
     )
     if not faces:
         return "No people detected" + (f" — {findings}" if findings else "")
