@@ -37,6 +37,7 @@ from consentdesk.core.model import Consent, ConsentStatus
 from consentdesk.core.store import Catalogue
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy
 from consentdesk.ui.erase_dialog import erase_person
+from consentdesk.ui.fit import fit_to_width
 from consentdesk.ui.sar_export import export_sar
 from consentdesk.ui.takedown_dialog import TakedownDialog
 from consentdesk.ui.workers import TaskControl, run_task
@@ -176,13 +177,15 @@ class WithdrawDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(520, 0)
+        fit_to_width(self, 520)
         self.reason.setFocus()
 
     def _confirm(self) -> None:
         if not self.reason.toPlainText().strip():
             self.error.setText("Give a reason for the withdrawal; it is kept with the record.")
             self.error.show()
+            self.reason.setAccessibleDescription(self.error.text())
+            fit_to_width(self, self.width())
             self.reason.setFocus()
             return
         self.accept()

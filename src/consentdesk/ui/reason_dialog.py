@@ -23,6 +23,7 @@ from consentdesk.core.review import ReviewError
 from consentdesk.core.store import ConflictError
 from consentdesk.ui.announce import announce
 from consentdesk.ui.busy import describe_error
+from consentdesk.ui.fit import fit_to_width
 from consentdesk.ui.workers import run_task
 
 
@@ -66,6 +67,7 @@ class ReasonDialog(QDialog):
         layout.addWidget(buttons)
         self.ok_button.setDefault(True)  # once the button is in the dialog, so Enter submits
         self.reason.setFocus()
+        fit_to_width(self, 480)
 
     def accept(self) -> None:
         if self.busy:
@@ -96,6 +98,7 @@ class ReasonDialog(QDialog):
             )
         self.error.setText(message)
         self.error.show()
+        fit_to_width(self, self.width())  # room for the whole message
         self.reason.setProperty("invalid", True)
         self.reason.setAccessibleDescription(message)
         self.reason.style().unpolish(self.reason)
