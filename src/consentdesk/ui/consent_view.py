@@ -216,7 +216,7 @@ def withdraw(
         on_withdrawn(takedown.consent)
 
     def failed(exc: BaseException) -> None:
-        QMessageBox.warning(parent, "Withdrawal not saved", f"{describe_error(exc)}\n\nNothing was changed.")
+        QMessageBox.warning(parent, "Withdrawal not saved", f"{describe_error(exc)}.\n\nNothing was changed.")
 
     return run_busy(
         parent,

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from consentdesk.core.review import ReviewError
 from consentdesk.core.store import ConflictError
 from consentdesk.ui.announce import announce
-from consentdesk.ui.busy import describe_error
+from consentdesk.ui.busy import describe_error, try_again_advice
 from consentdesk.ui.fit import fit_to_width
 from consentdesk.ui.workers import run_task
 
@@ -93,9 +93,7 @@ class ReasonDialog(QDialog):
         elif isinstance(exc, ConflictError):
             message = f"{exc} Press Esc to see the photo as it is now."
         else:
-            message = (
-                f"Not saved: {describe_error(exc)}. Check the connection to the catalogue and try again."
-            )
+            message = f"Not saved: {describe_error(exc)}. {try_again_advice(exc)}"
         self.error.setText(message)
         self.error.show()
         fit_to_width(self, self.width())  # room for the whole message

@@ -39,7 +39,7 @@ from consentdesk.core.photos import PhotoUnavailable, local_photo
 from consentdesk.core.store import Catalogue, ConflictError
 from consentdesk.ui.announce import announce
 from consentdesk.ui.approve_dialog import ApproveDialog
-from consentdesk.ui.busy import describe_error, in_catalogue
+from consentdesk.ui.busy import describe_error, in_catalogue, try_again_advice
 from consentdesk.ui.consent_picker import ConsentPicker
 from consentdesk.ui.image_canvas import ImageCanvas, legend_label, rgb_to_qimage
 from consentdesk.ui.reason_dialog import ReasonDialog
@@ -500,9 +500,7 @@ class ReviewView(QWidget):
     def _decision_failed(self, token: int, exc: BaseException) -> None:
         if token == self._status_token:
             self._say(
-                f"The decision was not saved: {describe_error(exc)}. Nothing changed; "
-                "check the connection to the catalogue and try again.",
-                error=True,
+                f"The decision was not saved: {describe_error(exc)}. {try_again_advice(exc)}", error=True
             )
         self._end()
 
