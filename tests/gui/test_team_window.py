@@ -113,9 +113,10 @@ def test_a_register_out_of_reach_at_start_falls_back_to_this_computers_catalogue
     wait_for_all(10_000)
 
 
-def test_a_decision_refused_for_the_role_says_so_without_blaming_the_connection(qtbot, team_register, tmp_path):
+def test_a_decision_refused_for_the_role_says_so_without_blaming_the_connection(
+    qtbot, team_register, tmp_path
+):
     from PySide6.QtCore import Qt
-
     from tests.data.lifecycle_fixtures import add_photo
     from tests.gui.conftest import press
 
