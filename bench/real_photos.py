@@ -19,6 +19,7 @@ import argparse
 import json
 import statistics
 import sys
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,8 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.compare:
         for name in labels:
             b, r = before[name], results[name]
-            kb = sorted(f["kind"] for f in b["findings"])
-            ka = sorted(f["kind"] for f in r["findings"])
+            kb = sorted(Counter(f["kind"] for f in b["findings"]).items())
+            ka = sorted(Counter(f["kind"] for f in r["findings"]).items())
             if len(b["faces"]) != len(r["faces"]) or kb != ka:
                 print(f"  {name}: faces {len(b['faces'])} -> {len(r['faces'])}; {kb} -> {ka}")
     return 0
