@@ -150,12 +150,13 @@ def _pages_of_text(
     """A block of many text lines is a document, whatever its outline.
 
     Why: on real photos the page outline is often not found (a page filling the frame, a scan, a sheet
-    at an angle on a pale desk), and a white page on a dark table looks like a lit screen in its bezel.
+    at an angle on a pale desk).
     Shop signs, posters and shirts showed at most 8 lines in one block, pages 12 and more
     (bench/real_photos.py), so a block of `PAGE_LINES` lines and `PAGE_CHARS` letters and digits is
-    reported as a document (a press backdrop repeats short logos: many lines, few characters); a
-    "screen" that holds such a block is taken for the page it is, and "screens" inside a page (the
-    cells of a printed table) are dropped.
+    reported as a document (a press backdrop repeats short logos: many lines, few characters), unless
+    a screen holds it, and "screens" inside a page full of text (the cells of a printed table) are
+    dropped. A white page on a dark table still passes for a screen in its bezel: both are flagged,
+    and no measurement here separated them safely from a monitor on a dark desk.
     """
     out = list(regions)
     for block in text_blocks:
@@ -168,18 +169,18 @@ def _pages_of_text(
         holders = [r for r in out if sum(_inside(r, c) for c in centres) >= 0.6 * len(centres)]
         if any(r.kind == "document" for r in holders):
             continue
-        reason = f"{len(block)} lines of text together: a page"
-        screens = [r for r in holders if r.kind == "screen"]
-        if screens:
-            for r in screens:
-                out[out.index(r)] = Region("document", r.quad, reason)
+        if holders:  # a screen showing many lines stays a screen (an appointment list, a spreadsheet)
             continue
+        reason = f"{len(block)} lines of text together: a page"
         x0 = min(text_boxes[i][0] for i in block)
         y0 = min(text_boxes[i][1] for i in block)
         x1 = max(text_boxes[i][0] + text_boxes[i][2] for i in block)
         y1 = max(text_boxes[i][1] + text_boxes[i][3] for i in block)
         out.append(Region("document", ((x0, y0), (x1, y0), (x1, y1), (x0, y1)), reason))
-    pages = [r for r in out if r.kind == "document"]
+    # only a page full of text swallows the "screens" inside it: a letter propped against a monitor, or a
+    # bright monitor frame itself taken for a page of a few lines, must not hide the screen
+    centres = [(x + w / 2, y + h / 2) for x, y, w, h in text_boxes]
+    pages = [r for r in out if r.kind == "document" and sum(_inside(r, c) for c in centres) >= PAGE_LINES]
     return [
         r
         for r in out
