@@ -142,6 +142,7 @@ def test_digits_of_fixes_lookalikes():
         (["GB KX21BNU"], K.VEHICLE_PLATE, ["KX21 BNU"]),
         (["AB-123-CD"], K.VEHICLE_PLATE, ["AB-123-CD"]),
         (["7ABC123"], K.VEHICLE_PLATE, ["7ABC123"]),
+        (['5AU"5341'], K.VEHICLE_PLATE, ["5AU5341"]),  # a Czech plate, its blue band read as a quote
     ],
 )
 def test_glued_and_misread_values(lines, kind, expected):
@@ -164,6 +165,7 @@ def test_glued_and_misread_values(lines, kind, expected):
         ["Bay 123"],  # a sign, not a US plate (plates are upper case)
         ["AB12 CDE 45"],  # more than a plate on the line
         ["ZZ99 ABC"],  # not a real UK age identifier
+        ["1ST 2024"],  # an ordinal and a year, not a Czech plate
         ["Tesco Express", "12 High Street", "LS1 4AP", "Tel 0113 496 0000", "TOTAL £12.50", "Card payment"],
     ],
 )

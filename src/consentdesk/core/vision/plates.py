@@ -1,4 +1,4 @@
-"""Vehicle number plates in OCR text: UK formats first, then common EU and US ones.
+"""Vehicle number plates in OCR text: UK formats first, then common EU (FR/IT, ES, NL, DE, CZ) and US ones.
 
 Why text rules: a plate is personal data in the UK (it leads to the keeper) and its formats are strict,
 so once OCR has read the characters a format check is both cheap and precise. A plate is a whole OCR
@@ -32,6 +32,7 @@ _FORMATS = [
     ),
     ("de", re.compile(r"^[A-ZÄÖÜ]{1,3}[- ][A-Z]{1,2} ?\d{1,4}[EH]?$")),  # B-AB 1234
     ("us", re.compile(r"^\d[A-Z]{3}\d{3}$|^[A-Z]{3}-?\d{4}$|^[A-Z]{3}-?\d{3}$")),  # 7ABC123, ABC 1234
+    ("cz", re.compile(r"^\d[A-Z][A-Z0-9] ?\d{4}$")),  # 5AU 5341 (not an ordinal: "1ST 2024")
 ]
 
 
@@ -66,7 +67,9 @@ def find_plate(line: str) -> str | None:
     if has_lower:
         return None
     spaced = re.sub(r"\s+", "", text) if "-" in text else text
-    for _name, fmt in _FORMATS:
+    for name, fmt in _FORMATS:
+        if name == "cz" and compact[1:3] in {"ST", "ND", "RD", "TH"}:
+            continue
         if fmt.match(compact) or fmt.match(spaced) or fmt.match(text):
             return text
     return None

@@ -5,7 +5,8 @@ signals are simple and measurable. A *document* is a bright, low-saturation quad
 several detected text lines. A *screen* is a bright, not strongly saturated quadrilateral framed by a thin, uniformly dark bezel
 (a saturated sign on a dark wall is not a screen). Both must be
 convex four-sided shapes covering 1-70 % of the picture; anything else is left alone, because a flood of
-false boxes trains people to ignore the warnings.
+false boxes trains people to ignore the warnings. Besides, a block of many text lines is a document
+whatever its outline (a page filling the frame, a scan, a sheet on a pale desk).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import numpy as np
 
 _WORK_SIDE = 1280  # a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show
 _MIN_AREA = 0.0012  # of the picture: a 16:10 monitor 1/20 of the photo wide, seen at an angle
+PAGE_LINES = 10  # text lines in one block that make a page (see _pages_of_text)
+PAGE_CHARS = 120  # ... holding at least this many letters and digits
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +88,20 @@ def _stats(img: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
 
 
 def find_regions(
-    rgb: np.ndarray, text_boxes: Sequence[tuple[float, float, float, float]] = ()
+    rgb: np.ndarray,
+    text_boxes: Sequence[tuple[float, float, float, float]] = (),
+    text_blocks: Sequence[Sequence[int]] = (),
+    text_chars: Sequence[int] = (),
 ) -> list[Region]:
-    """Screens and documents in `rgb`; `text_boxes` (x, y, w, h in rgb pixels) are detected text lines."""
+    """Screens and documents in `rgb`; `text_boxes` (x, y, w, h in rgb pixels) are detected text lines,
+    `text_blocks` groups of their indices that belong together (see analyse.text_blocks) and
+    `text_chars` the number of letters and digits read on each line (nothing else of the text)."""
+    regions = _framed_regions(rgb, text_boxes)
+    return _nest(_pages_of_text(regions, text_boxes, text_blocks, text_chars))
+
+
+def _framed_regions(rgb: np.ndarray, text_boxes: Sequence[tuple[float, float, float, float]]) -> list[Region]:
+    """Bright quadrilaterals: a screen inside a dark bezel, or a page holding text lines."""
     import cv2
 
     h, w = rgb.shape[:2]
@@ -124,7 +138,70 @@ def find_regions(
             regions.append(Region("screen", orig, "bright panel inside a dark bezel"))
         elif v_in > 165 and s_in < 45 and v_in - v_ring > 20 and n_text >= 3:
             regions.append(Region("document", orig, f"bright page with {n_text} text lines"))
-    return _nest(regions)
+    return regions
+
+
+def _pages_of_text(
+    regions: list[Region],
+    text_boxes: Sequence[tuple[float, float, float, float]],
+    text_blocks: Sequence[Sequence[int]],
+    text_chars: Sequence[int],
+) -> list[Region]:
+    """A block of many text lines is a document, whatever its outline.
+
+    Why: on real photos the page outline is often not found (a page filling the frame, a scan, a sheet
+    at an angle on a pale desk).
+    Shop signs, posters and shirts showed at most 8 lines in one block, pages 12 and more
+    (bench/real_photos.py), so a block of `PAGE_LINES` lines and `PAGE_CHARS` letters and digits is
+    reported as a document (a press backdrop repeats short logos: many lines, few characters), unless
+    a screen holds it, and "screens" inside a page full of text (the cells of a printed table) are
+    dropped. A white page on a dark table still passes for a screen in its bezel: both are flagged,
+    and no measurement here separated them safely from a monitor on a dark desk.
+    """
+    out = list(regions)
+    for block in text_blocks:
+        chars = sum(text_chars[i] for i in block) if len(text_chars) == len(text_boxes) else PAGE_CHARS
+        if len(block) < PAGE_LINES or chars < PAGE_CHARS:
+            continue
+        centres = [
+            (text_boxes[i][0] + text_boxes[i][2] / 2, text_boxes[i][1] + text_boxes[i][3] / 2) for i in block
+        ]
+        holders = [r for r in out if sum(_inside(r, c) for c in centres) >= 0.6 * len(centres)]
+        if any(r.kind == "document" for r in holders):
+            continue
+        if holders:  # a screen showing many lines stays a screen (an appointment list, a spreadsheet)
+            continue
+        reason = f"{len(block)} lines of text together: a page"
+        x0 = min(text_boxes[i][0] for i in block)
+        y0 = min(text_boxes[i][1] for i in block)
+        x1 = max(text_boxes[i][0] + text_boxes[i][2] for i in block)
+        y1 = max(text_boxes[i][1] + text_boxes[i][3] for i in block)
+        out.append(Region("document", ((x0, y0), (x1, y0), (x1, y1), (x0, y1)), reason))
+    # only a page full of text swallows the "screens" inside it: a letter propped against a monitor, or a
+    # bright monitor frame itself taken for a page of a few lines, must not hide the screen
+    centres = [(x + w / 2, y + h / 2) for x, y, w, h in text_boxes]
+    pages = [r for r in out if r.kind == "document" and sum(_inside(r, c) for c in centres) >= PAGE_LINES]
+    return [
+        r
+        for r in out
+        if r.kind != "screen" or not any(_inside(p, _centre(r)) and _area(p) > _area(r) for p in pages)
+    ]
+
+
+def _centre(region: Region) -> tuple[float, float]:
+    x, y, w, h = region.bbox()
+    return x + w / 2, y + h / 2
+
+
+def _area(region: Region) -> float:
+    return region.bbox()[2] * region.bbox()[3]
+
+
+def _inside(region: Region, point: tuple[float, float]) -> bool:
+    import cv2
+
+    quad = np.array(region.quad, np.float32).reshape(-1, 1, 2)
+    return cv2.pointPolygonTest(quad, (float(point[0]), float(point[1])), False) >= 0
 
 
 def _nest(regions: list[Region]) -> list[Region]:

@@ -1,0 +1,180 @@
+"""Measure the check on a folder of REAL photographs labelled by eye (the set itself is never committed).
+
+    .venv/bin/python bench/real_photos.py DIR [--save out.json] [--compare before.json] [--thorough]
+
+DIR holds the photos and `labels.json`: for each file name, `faces: [min, max]` (visible human faces,
+paintings and posters included; a range where small background faces are uncertain) and, per kind,
+`text`, `plate`, `code`, `screen`, `document`: true (present and legible), false (absent) or null (no
+opinion). Prints, per kind, recall on the photos that show it and false alarms on the photos that do
+not; face counts in range and the face-count error; personal-data findings (the kinds that block a post)
+on photos labelled with no text; and the median time per photo. Figures are printed, never asserted.
+
+Why a second bench beside bench/analyse.py: that one scores composites pasted on a few stock photos,
+which say little about small background faces, real signs and real number plates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+#: label key -> finding kinds that satisfy it
+KINDS = {
+    "text": None,  # any finding read from text (harmless text, names, plates, ...)
+    "plate": {"vehicle_plate"},
+    "code": {"barcode", "qr_code"},
+    "screen": {"screen"},
+    "document": {"document"},
+}
+_NOT_TEXT = {"barcode", "qr_code", "screen", "document"}
+#: kinds that block a post (personal data); a plate is judged by its own label
+PERSONAL = {
+    "nhs_number",
+    "person_name",
+    "date_of_birth",
+    "postcode",
+    "address",
+    "phone",
+    "email",
+    "donation_number",
+}
+
+
+def _kinds_found(result: dict, key: str) -> bool:
+    kinds = {f["kind"] for f in result["findings"]}
+    want = KINDS[key]
+    return bool(kinds - _NOT_TEXT) if want is None else bool(kinds & want)
+
+
+def score(labels: dict[str, dict], results: dict[str, dict]) -> dict:
+    """Per-kind recall and false alarms, face figures and personal-data findings, from labels and results."""
+    per_kind = {k: {"hit": 0, "pos": 0, "false": 0, "neg": 0, "missed": [], "false_on": []} for k in KINDS}
+    face_in_range = face_err = face_missed = face_extra = 0
+    face_truth = 0
+    no_face_photos = false_face_photos = 0
+    personal_on_textless: list[str] = []
+    face_off: list[str] = []
+    for name, lab in labels.items():
+        r = results[name]
+        n = len(r["faces"])
+        lo, hi = lab["faces"]
+        face_truth += lo
+        if lo <= n <= hi:
+            face_in_range += 1
+        else:
+            face_off.append(f"{name} ({n} for {lo}-{hi})")
+        face_missed += max(0, lo - n)
+        face_extra += max(0, n - hi)
+        face_err += max(0, lo - n) + max(0, n - hi)
+        if hi == 0:
+            no_face_photos += 1
+            false_face_photos += int(n > 0)
+        for key, s in per_kind.items():
+            truth = lab.get(key)
+            if truth is None:
+                continue
+            found = _kinds_found(r, key)
+            if truth:
+                s["pos"] += 1
+                s["hit"] += int(found)
+                if not found:
+                    s["missed"].append(name)
+            else:
+                s["neg"] += 1
+                s["false"] += int(found)
+                if found:
+                    s["false_on"].append(name)
+        if lab.get("text") is False:
+            personal_on_textless += [f"{name}:{f['kind']}" for f in r["findings"] if f["kind"] in PERSONAL]
+    return {
+        "per_kind": per_kind,
+        "photos": len(labels),
+        "face_in_range": face_in_range,
+        "face_truth_min": face_truth,
+        "face_missed": face_missed,
+        "face_extra": face_extra,
+        "face_err": face_err,
+        "face_off": face_off,
+        "no_face_photos": no_face_photos,
+        "false_face_photos": false_face_photos,
+        "personal_on_textless": personal_on_textless,
+    }
+
+
+def report(s: dict, times: list[float]) -> None:
+    print(f"{'kind':9s} {'recall':>12s} {'false alarms':>14s}")
+    for k, v in s["per_kind"].items():
+        rec = f"{v['hit']}/{v['pos']}" + (f" {v['hit'] / v['pos']:.0%}" if v["pos"] else "")
+        fa = f"{v['false']}/{v['neg']}"
+        print(f"{k:9s} {rec:>12s} {fa:>14s}")
+        if v["missed"]:
+            print(f"   missed: {', '.join(v['missed'])}")
+        if v["false_on"]:
+            print(f"   false on: {', '.join(v['false_on'])}")
+    n = s["photos"]
+    print(
+        f"faces: count in range on {s['face_in_range']}/{n} photos; "
+        f"below range by {s['face_missed']} (of >= {s['face_truth_min']} faces), above range by {s['face_extra']}"
+    )
+    print(f"   false faces on {s['false_face_photos']}/{s['no_face_photos']} photos without faces")
+    if s["face_off"]:
+        print(f"   out of range: {', '.join(s['face_off'])}")
+    print(
+        f"personal-data findings on photos with no text: {len(s['personal_on_textless'])} "
+        f"{', '.join(s['personal_on_textless'])}"
+    )
+    if times:
+        print(
+            f"time per photo: median {statistics.median(times):.3f} s, max {max(times):.3f} s ({len(times)} photos)"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("dir")
+    p.add_argument("--save", help="write per-photo results (JSON), for --compare later")
+    p.add_argument("--compare", help="a saved run: also print its figures, then the photos that changed")
+    p.add_argument("--thorough", action="store_true", help="use AnalyserConfig.thorough()")
+    a = p.parse_args(argv)
+
+    d = Path(a.dir)
+    labels = {k: v for k, v in json.loads((d / "labels.json").read_text()).items() if not k.startswith("_")}
+    from consentdesk.core.vision.analyse import Analyser, AnalyserConfig
+
+    analyser = Analyser(AnalyserConfig.thorough() if a.thorough else None)
+    analyser.analyse_path(d / next(iter(labels)))  # load the models outside the timings
+    results: dict[str, dict] = {}
+    times: list[float] = []
+    for name in labels:
+        r = analyser.analyse_path(d / name)
+        if r.error:
+            print(f"{name}: {r.error}")
+        results[name] = r.to_json()
+        times.append(r.timings.get("total", 0.0))
+    if a.save:
+        Path(a.save).write_text(json.dumps(results))
+    if a.compare:
+        before = json.loads(Path(a.compare).read_text())
+        print("== before")
+        report(score(labels, before), [])
+        print("== after")
+    report(score(labels, results), times)
+    if a.compare:
+        for name in labels:
+            b, r = before[name], results[name]
+            kb = sorted(Counter(f["kind"] for f in b["findings"]).items())
+            ka = sorted(Counter(f["kind"] for f in r["findings"]).items())
+            if len(b["faces"]) != len(r["faces"]) or kb != ka:
+                print(f"  {name}: faces {len(b['faces'])} -> {len(r['faces'])}; {kb} -> {ka}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
