@@ -72,3 +72,38 @@ def test_a_photo_erased_on_another_computer_leaves_this_window_and_cache(
         wait_for_all(10_000)
         win.change_watcher.stop()
         win.catalogue.close()
+
+
+def test_a_window_opened_after_the_erasure_prunes_at_once(qtbot, tmp_path: Path, team_register, monkeypatch):
+    """A photographer's computer that was off during the erasure: its cached thumbnail goes when the window
+    opens the register, before the Library paints anything from it."""
+    card = tmp_path / "card"
+    photograph(card, "linked.jpg", (200, 40, 40), (640, 480))
+    monkeypatch.setenv("CONSENTDESK_HOME", str(tmp_path / "photographer-computer"))
+    with Catalogue.open(url_for(team_register, "pat"), create=False) as pat:
+        (image_id,) = import_paths(pat, [str(card)], checker=one_face, workers=1).added
+        person = add_person(pat, "Erased While Away")
+        image = pat.get_image(image_id)
+        assert photos.thumbnail(image, 256).is_file()  # the Library's card, made from the original
+    shutil.rmtree(card)  # the memory card is away
+    with Catalogue.open(url_for(team_register, "rita"), create=False) as rita:
+        decide_face(rita, image_id, FACE, "linked", person.id)
+    monkeypatch.setenv("CONSENTDESK_HOME", str(tmp_path / "dpo-computer"))
+    with Catalogue.open(url_for(team_register, "dora"), create=False) as dora:
+        erase(dora, person.id)
+
+    monkeypatch.setenv("CONSENTDESK_HOME", str(tmp_path / "photographer-computer"))
+    assert cached(image.sha256)
+    win = MainWindow(Catalogue.open(url_for(team_register, "pat"), create=False))
+    qtbot.addWidget(win)
+    try:
+        # The prune started with the window; its answer arrives through the event loop, so this catches it.
+        with qtbot.waitSignal(win.photos_pruned, timeout=20_000) as pruned:
+            pass
+        assert pruned.args == [1]
+        assert cached(image.sha256) == []
+    finally:
+        win.close()
+        wait_for_all(10_000)
+        win.change_watcher.stop()
+        win.catalogue.close()

@@ -361,14 +361,17 @@ class MainWindow(QMainWindow):
         def pruned(gone: set[str]) -> None:
             again = self._pruning is None
             self._pruning = False
-            if gone and catalogue is self.catalogue:
+            if gone:
                 self.page(LibraryView).model.forget_thumbnails(gone)
             self.photos_pruned.emit(len(gone))
             if again:
                 self.prune_photo_cache()
 
         def failed(_exc: BaseException) -> None:
-            self._pruning = False  # the server may be back by the next change; the next look prunes
+            again = self._pruning is None  # e.g. another register opened meanwhile: prune that one now
+            self._pruning = False  # else the server may be back by the next change; that look prunes
+            if again:
+                self.prune_photo_cache()
 
         run_task(in_catalogue(catalogue, lambda cat, _c: photos.prune_cache(cat)), pruned, failed, owner=self)
 
