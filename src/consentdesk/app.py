@@ -44,7 +44,7 @@ def open_at_start(locator: str, named: bool):  # noqa: ANN201 - a Catalogue (Qt 
     if isinstance(outcome, Catalogue):
         return outcome
     problem = describe_error(outcome)
-    text = problem[:1].upper() + problem[1:]
+    text = problem[:1].upper() + problem[1:] + "."
     cancel = "Quit" if named else "Use this computer's catalogue"
     catalogue = sign_in(None, without_password(locator), text, cancel_text=cancel)
     if catalogue is not None:

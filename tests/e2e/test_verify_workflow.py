@@ -116,7 +116,7 @@ def test_verify_before_posting(tmp_path: Path, capsys, analyser: Analyser, catal
     nhs = [f for f in status["findings"] if f["kind"] == "nhs_number"]
     assert len(nhs) == 1 and "•" in nhs[0]["text"] and "337" not in nhs[0]["text"]  # stored masked
     assert [f for f in status["findings"] if f["kind"] != "nhs_number" and f["severity"] != "low"] == []
-    assert status["summary"] == "3 people detected, 0 with consent — 3 need attention"
+    assert status["summary"] == "3 people detected, 0 with consent — 3 need attention, 1 finding to resolve"
 
     # the picker offers the releases signed today
     with Catalogue.open(cat) as catalogue:
@@ -127,7 +127,7 @@ def test_verify_before_posting(tmp_path: Path, capsys, analyser: Analyser, catal
     code, out, _ = cli(capsys, "--catalog", cat, "link", str(photo), "2", second.lower())
     assert code == 0 and "Warning" not in out
     code, out, _ = cli(capsys, "--catalog", cat, "status", str(image_id), "--channel", "instagram")
-    assert "3 people detected, 2 with consent — 1 needs attention" in out
+    assert "3 people detected, 2 with consent — 1 needs attention, 1 finding to resolve" in out
     assert "Face 3 has no consent" in out
     assert "Finding 1 (NHS number) is unresolved" in out
 

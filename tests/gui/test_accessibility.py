@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
+    QDialog,
     QFileDialog,
     QLabel,
     QMessageBox,
@@ -27,7 +28,7 @@ from tests.gui.a11y import (
     focusable_controls,
     labelled_by,
 )
-from tests.gui.conftest import press, window_on_copy
+from tests.gui.conftest import press, type_text, window_on_copy
 
 from consentdesk.ui.announce import announcer
 from consentdesk.ui.consent_register import ConsentRegister
@@ -588,3 +589,36 @@ def test_the_release_form_never_scrolls_sideways(window, qtbot):
         qtbot.waitUntil(lambda d=dialog: not d.scroll.horizontalScrollBar().isVisible(), timeout=2000)
         assert dialog.scroll.viewport().width() >= dialog.scroll.widget().minimumSizeHint().width(), bar
         dialog.hide()
+
+
+def test_no_wrapped_text_is_cut_off_in_any_dialog(window, template, qtbot):
+    """Every word-wrapped label in every page and dialog gets the height its text needs at its width (the
+    erasure warning lost its last lines; the withdrawal's buttons covered its reason box)."""
+    _path, image_id, _ids = template
+    clipped = []
+    for title, root in screens(window, qtbot, image_id):
+        if not isinstance(root, QDialog):
+            continue
+        qtbot.wait(20)
+        for label in root.findChildren(QLabel):
+            if label.isVisible() and label.wordWrap() and label.text() and label.width() > 0:
+                needed = label.heightForWidth(label.width())
+                if label.height() + 1 < needed:
+                    clipped.append(f"{title}: {label.text()[:50]!r} {label.height()} < {needed}")
+    assert clipped == []
+
+
+def test_enter_after_typing_the_id_erases_and_never_cancels_silently(qtbot, window):
+    from consentdesk.ui.erase_dialog import EraseDialog
+
+    consent = window.catalogue.list_consents()[0]
+    dialog = EraseDialog(consent, parent=window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    type_text(qtbot, dialog.confirm_edit, consent.id[:-1])
+    qtbot.keyClick(dialog.confirm_edit, Qt.Key.Key_Return)  # not the whole id yet
+    assert dialog.isVisible() and dialog.result() == 0 and consent.id in dialog.hint.text()
+    type_text(qtbot, dialog.confirm_edit, consent.id[-1])
+    qtbot.keyClick(dialog.confirm_edit, Qt.Key.Key_Return)
+    assert dialog.result() == QDialog.DialogCode.Accepted

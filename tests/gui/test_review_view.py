@@ -153,7 +153,7 @@ def walk_to_export(qtbot, win: MainWindow, tmp_path: Path, consent_ids: list[str
     """Keyboard only, from the queue's first photo to its cleaned copy; returns the export's result."""
     open_from_queue(qtbot, win)
     view = win.review_view
-    assert summary(win) == "3 people detected, 0 with consent — 3 need attention"
+    assert summary(win) == "3 people detected, 0 with consent — 3 need attention, 1 finding to resolve"
     assert len(view.canvas.overlays) == len(view.status.state.faces) + len(view.status.state.findings)
 
     press(qtbot, Qt.Key.Key_N)
@@ -161,19 +161,22 @@ def walk_to_export(qtbot, win: MainWindow, tmp_path: Path, consent_ids: list[str
     assert view.canvas._selected == ("face", 1)  # the row and its box are highlighted together
     assert view.panel.items.currentItem().text() == "Face 1 — needs a decision"
     link_with_picker(qtbot, win, "Brien")
-    assert summary(win) == "3 people detected, 1 with consent — 2 need attention"
+    assert summary(win) == "3 people detected, 1 with consent — 2 need attention, 1 finding to resolve"
     assert view.panel.items.currentItem().text().startswith(f"Face 1 — linked to {consent_ids[0]}")
 
     press(qtbot, Qt.Key.Key_N)
     assert view.panel.current_key() == ("face", 2)
     link_with_picker(qtbot, win, "Mensah")
-    assert summary(win) == "3 people detected, 2 with consent — 1 needs attention"
+    assert summary(win) == "3 people detected, 2 with consent — 1 needs attention, 1 finding to resolve"
     assert view.status.state.faces[1].consent_id == consent_ids[1]
 
     press(qtbot, Qt.Key.Key_N)
     assert view.panel.current_key() == ("face", 3)
     press(qtbot, Qt.Key.Key_B)
-    assert summary(win) == "3 people detected, 2 with consent, 1 to blur — all accounted for"
+    assert (
+        summary(win)
+        == "3 people detected, 2 with consent, 1 to blur — all people accounted for, 1 finding to resolve"
+    )
     assert "Face 3 — blur on export" in view.panel.items.currentItem().text()
 
     press(qtbot, Qt.Key.Key_N)

@@ -111,3 +111,24 @@ def test_a_register_out_of_reach_at_start_falls_back_to_this_computers_catalogue
         open_at_start(nowhere, named=True)
     assert "Quit" in said[1][2]
     wait_for_all(10_000)
+
+
+def test_a_decision_refused_for_the_role_says_so_without_blaming_the_connection(
+    qtbot, team_register, tmp_path
+):
+    from PySide6.QtCore import Qt
+    from tests.data.lifecycle_fixtures import add_photo
+    from tests.gui.conftest import press
+
+    win = open_window(qtbot, team_register, "pat")  # a photographer: imports, never decides
+    image = add_photo(win.catalogue, tmp_path / "mine.jpg", [[100, 100, 80, 100]], sha="e" * 64)
+    win.open_review(image, [image])
+    view = win.review_view
+    qtbot.waitUntil(lambda: view.status is not None and view.is_settled(), timeout=10_000)
+    view.panel.items.setFocus()
+    press(qtbot, Qt.Key.Key_N)
+    press(qtbot, Qt.Key.Key_B)
+    said = view.message.text()
+    assert "needs the reviewer (social media team) role" in said and said.endswith("Nothing changed.")
+    assert "connection" not in said and ".." not in said
+    close(win)

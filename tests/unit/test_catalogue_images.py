@@ -92,11 +92,21 @@ def test_masking(kind, text, expected):
 
 
 def test_reading_order_is_the_rule_the_readme_documents():
-    """Side by side, the right-hand person standing a little higher (less than half a face) is still 2;
-    a face lower by more than half its height starts the next row, even when it is further left."""
+    """Side by side, the right-hand person standing higher is still 2; a face whose centre is below the
+    row's faces starts the next row, even when it is further left."""
     left, right_higher = Box(100, 140, 100, 100), Box(400, 100, 100, 100)
     lower_left = Box(20, 260, 100, 100)
     assert reading_order([right_higher, lower_left, left]) == [2, 0, 1]
+
+
+def test_a_small_face_further_back_does_not_split_a_row_of_people_side_by_side():
+    """Four people in a line (found by the QA session: the second from the left was numbered 4): a small
+    face of someone further back starts the row, and the others are level with the row it spans."""
+    boxes = [Box(100, 119, 90, 119), Box(289, 158, 46, 66), Box(511, 113, 91, 116), Box(760, 125, 37, 46)]
+    assert reading_order(boxes) == [0, 1, 2, 3]
+    back_row = [Box(100, 100, 60, 60), Box(300, 110, 60, 60)]
+    front_row = [Box(50, 300, 90, 90), Box(260, 290, 90, 90)]
+    assert reading_order([*front_row, *back_row]) == [2, 3, 0, 1]  # two rows stay two rows
 
 
 def test_to_verify_list_and_many_review_states_agree_with_one_at_a_time(catalogue: Catalogue):

@@ -24,7 +24,10 @@ def test_a_decision_on_a_stale_view_is_refused(catalogue_locator: str, tmp_path:
         first_view = review.image_state(first, image)
         second_view = review.image_state(second, image)
         review.link_face(second, image, 1, ann.id, seen=second_view)
-        with pytest.raises(ConflictError, match=r"face 1 of photo .* was just changed .*linked to " + ann.id):
+        with pytest.raises(
+            ConflictError,
+            match=r"face 1 of this photo \(id \d+\) was just changed .*it is now linked to " + ann.id,
+        ):
             review.link_face(first, image, 1, bob.id, seen=first_view)
         with pytest.raises(ConflictError):
             review.set_face(first, image, 1, FaceState.BLUR, seen=first_view)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+import unicodedata
 import zlib
 from datetime import date
 from pathlib import Path
@@ -225,6 +226,22 @@ def test_names_are_one_line_and_cannot_be_shown_reversed(form):
     arabic = "\u0644\u064a\u0644\u0649\u200f (RTL)"  # a right-to-left mark is kept: it cannot reverse text
     answers, _ = validate(form, Submission(adult_answers(full_name=arabic), {"signature": PNG}), TODAY)
     assert answers["full_name"] == arabic
+
+
+def test_letters_keep_their_accents_but_not_a_tower_of_marks(form):
+    """Real names keep every mark they need (Vietnamese stacks two on a letter, Devanagari a few); "Zalgo"
+    text with dozens of marks on each letter, which spills over the rows above and below in every list, is
+    cut to four per letter."""
+    real = ["Nguyễn Thị Ánh", "Oleksandr Kovalenko", "क्षितिज", "Zoë Ærø", "Saoirse Ní Bhriain"]
+    for name in real:
+        decomposed = unicodedata.normalize("NFD", name)
+        answers, _ = validate(
+            form, Submission(adult_answers(full_name=decomposed), {"signature": PNG}), TODAY
+        )
+        assert answers["full_name"] == decomposed
+    zalgo = "Z" + "\u0301\u0300\u0302\u0303\u0304\u0306\u0307\u0308" * 4 + "oe"
+    answers, _ = validate(form, Submission(adult_answers(full_name=zalgo), {"signature": PNG}), TODAY)
+    assert answers["full_name"] == "Z\u0301\u0300\u0302\u0303oe"
 
 
 @pytest.mark.parametrize(

@@ -344,6 +344,16 @@ def test_summary_line():
         == "2 people detected, 1 with consent, 1 to blur — all accounted for"
     )
     assert policy.summary(state(faces=()), consents, FORMS, ON) == "No people detected"
+    # An unresolved finding that blocks is named: "all accounted for" is only ever about everything.
+    nhs = dataclasses.replace(state().findings[0], state=FindingState.UNRESOLVED)
+    open_finding = state(findings=(nhs, *state().findings[1:]))
+    assert (
+        policy.summary(open_finding, consents, FORMS, ON)
+        == "2 people detected, 1 with consent, 1 to blur — all people accounted for, 1 finding to resolve"
+    )
+    assert policy.summary(dataclasses.replace(open_finding, faces=()), consents, FORMS, ON) == (
+        "No people detected — 1 finding to resolve"
+    )
     withdrawn = {"CD-AAAA-AAAA": adult(status=ConsentStatus.WITHDRAWN)}
     assert policy.summary(state(), withdrawn, FORMS, ON).endswith("— 1 needs attention")
     assert policy.summary(state(), consents, FORMS, ON, channel="x").endswith("— 1 needs attention")

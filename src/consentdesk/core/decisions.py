@@ -43,6 +43,17 @@ class FindingState(StrEnum):
     DISMISSED = "dismissed"  # harmless; a reason is required
 
 
+#: A decision in words, for messages (the enum values are codes: "not_a_person").
+STATE_WORDS = {
+    "unresolved": "waiting for a decision",
+    "linked": "linked",
+    "blur": "to be blurred on export",
+    "not_a_person": "marked not a person",
+    "redact": "to be redacted on export",
+    "dismissed": "dismissed",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class FaceReview:
     """One face of the current analysis with its newest decision."""

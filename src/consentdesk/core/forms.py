@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -28,6 +29,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: make a list show a name (or the columns after it) reversed. The marks LRM/RLM/ALM are kept: they only
 #: steer punctuation in right-to-left names and cannot reverse text.
 _BIDI_CONTROL = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+MAX_STACKED_MARKS = 4
 _LINE_BREAKS = re.compile(r"\s*(?:\r\n|[\r\n\v\f\x85\u2028\u2029])\s*")
 #: How far from the signing day a date answer may be: nobody was born over 120 years ago, and a session
 #: is not booked more than a year ahead (a typo such as 2099 or 1800 is refused, not stored).
@@ -257,11 +259,29 @@ class Submission:
     files: dict[str, bytes] = field(default_factory=dict)
 
 
+def _limit_stacked_marks(value: str) -> str:
+    """At most MAX_STACKED_MARKS combining marks on one letter: real names in any script need a few
+    (Vietnamese stacks two, Indic and Tibetan a few more), "Zalgo" text stacks dozens that spill over the
+    lines above and below it in every list."""
+    out: list[str] = []
+    run = 0
+    for ch in value:
+        if unicodedata.category(ch) in ("Mn", "Me"):
+            run += 1
+            if run > MAX_STACKED_MARKS:
+                continue
+        else:
+            run = 0
+        out.append(ch)
+    return "".join(out)
+
+
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """Normalise user text: keep every script as typed, but drop control characters and bidirectional
-    overrides, and (unless `multiline`) turn line breaks into single spaces, so a name is one line in
-    every list and is never shown reversed. Surrounding space is stripped."""
-    value = _BIDI_CONTROL.sub("", value)
+    overrides, limit marks stacked on one letter, and (unless `multiline`) turn line breaks into single
+    spaces, so a name is one line in every list and is never shown reversed. Surrounding space is
+    stripped."""
+    value = _limit_stacked_marks(_BIDI_CONTROL.sub("", value))
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     else:

@@ -157,19 +157,23 @@ class Consent:
 def reading_order(boxes: list[Box]) -> list[int]:
     """Indices of `boxes` top-to-bottom, then left-to-right, the way people number faces in a photo.
 
-    Boxes whose vertical centres are within half a box height of the row's first box share a row, so
-    two people standing side by side are numbered left to right even if one is a few pixels higher.
+    Rows are formed from the top: a box whose vertical centre lies within the height the row's boxes
+    cover joins that row, so people standing side by side are numbered left to right even when one
+    stands higher, or is much smaller (further back), than the other; a box whose centre is below them
+    all starts the next row.
     """
     order = sorted(range(len(boxes)), key=lambda i: boxes[i].y + boxes[i].h / 2)
     rows: list[list[int]] = []
+    top = bottom = 0.0  # the vertical span of the current row's boxes
     for i in order:
-        centre = boxes[i].y + boxes[i].h / 2
-        if rows:
-            first = boxes[rows[-1][0]]
-            if abs(centre - (first.y + first.h / 2)) <= max(first.h, boxes[i].h) / 2:
-                rows[-1].append(i)
-                continue
+        box = boxes[i]
+        centre = box.y + box.h / 2
+        if rows and top <= centre <= bottom:
+            rows[-1].append(i)
+            top, bottom = min(top, box.y), max(bottom, box.y + box.h)
+            continue
         rows.append([i])
+        top, bottom = box.y, box.y + box.h
     return [i for row in rows for i in sorted(row, key=lambda j: boxes[j].x)]
 
 

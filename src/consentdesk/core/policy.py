@@ -328,11 +328,25 @@ def summary(
     """The reviewer's one-line prompt, e.g. "3 people detected, 2 with consent — 1 needs attention".
 
     "With consent" counts faces linked to a consent that is valid on `on` (and covers `channel` when one
-    is given); blurred and not-a-person faces are accounted for; everything else needs attention.
+    is given); blurred and not-a-person faces are accounted for; everything else needs attention. Findings
+    that still block the photo are named too, so "all accounted for" never stands beside an unresolved NHS
+    number.
     """
     faces = image_state.faces
+    open_findings = sum(
+        1
+        for f in image_state.findings
+        if f.state is FindingState.UNRESOLVED and f.severity in BLOCKING_SEVERITIES
+    )
+    findings = (
+        ""
+        if not open_findings
+        else "1 finding to resolve"
+        if open_findings == 1
+        else f"{open_findings} findings to resolve"
+    )
     if not faces:
-        return "No people detected"
+        return "No people detected" + (f" — {findings}" if findings else "")
     label = channel_label(channel, form_definitions.values()) if channel else ""
     with_consent = blurred = not_person = 0
     for face in faces:
@@ -354,5 +368,8 @@ def summary(
         parts.append(f"{blurred} to blur")
     if not_person:
         parts.append(f"{not_person} not a person")
-    tail = f"{attention} needs attention" if attention == 1 else f"{attention} need attention"
-    return ", ".join(parts) + (f" — {tail}" if attention else " — all accounted for")
+    if attention:
+        tail = f"{attention} needs attention" if attention == 1 else f"{attention} need attention"
+    else:
+        tail = "all people accounted for" if findings else "all accounted for"
+    return ", ".join(parts) + f" — {tail}" + (f", {findings}" if findings else "")

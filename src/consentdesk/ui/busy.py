@@ -18,7 +18,8 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QProgressBar, QVBoxLayout, QWidget
 
-from consentdesk.core.store import Catalogue, CatalogueError
+from consentdesk.core.store import Catalogue
+from consentdesk.core.store.errors import RefusedError
 from consentdesk.ui.workers import TaskControl, run_task
 
 
@@ -100,15 +101,23 @@ def run_busy(
 
 
 def describe_error(exc: BaseException) -> str:
-    """A plain sentence for an exception from a job (OSError gets its reason and the file's name)."""
+    """A plain sentence for an exception from a job (OSError gets its reason and the file's name), without
+    its final full stop: callers embed it ("Not saved: {…}. Try again.") and end the sentence themselves."""
     if isinstance(exc, OSError):
         reason = exc.strerror or str(exc)
         name = Path(exc.filename).name if exc.filename else ""
-        return f"{reason} ({name})" if name else reason
-    if isinstance(exc, CatalogueError):
-        return str(exc)
-    text = str(exc) or type(exc).__name__
-    return text
+        text = f"{reason} ({name})" if name else reason
+    else:
+        text = str(exc) or type(exc).__name__
+    return text.rstrip().rstrip(".")
+
+
+def try_again_advice(exc: BaseException) -> str:
+    """What to do after a failed save: check the connection, unless the catalogue refused on purpose (a
+    role the person lacks, a rule it enforces), where trying again would change nothing."""
+    if isinstance(exc, RefusedError):
+        return "Nothing changed."
+    return "Nothing changed; check the connection to the catalogue and try again."
 
 
 def show_message(

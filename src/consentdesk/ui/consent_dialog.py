@@ -426,7 +426,7 @@ class ConsentDialog(QDialog):
         QMessageBox.critical(
             self,
             "Release not saved",
-            f"The release could not be saved: {describe_error(exc)}\n\nYour answers are still in the form; "
+            f"The release could not be saved: {describe_error(exc)}.\n\nYour answers are still in the form; "
             "fix the problem and press Save again.",
         )
 

@@ -37,6 +37,7 @@ from consentdesk.core.model import Consent, ConsentStatus
 from consentdesk.core.store import Catalogue
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy
 from consentdesk.ui.erase_dialog import erase_person
+from consentdesk.ui.fit import fit_to_width
 from consentdesk.ui.roles import apply_window_roles, tag
 from consentdesk.ui.sar_export import export_sar
 from consentdesk.ui.takedown_dialog import TakedownDialog
@@ -177,13 +178,15 @@ class WithdrawDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(520, 0)
+        fit_to_width(self, 520)
         self.reason.setFocus()
 
     def _confirm(self) -> None:
         if not self.reason.toPlainText().strip():
             self.error.setText("Give a reason for the withdrawal; it is kept with the record.")
             self.error.show()
+            self.reason.setAccessibleDescription(self.error.text())
+            fit_to_width(self, self.width())
             self.reason.setFocus()
             return
         self.accept()
@@ -214,7 +217,7 @@ def withdraw(
         on_withdrawn(takedown.consent)
 
     def failed(exc: BaseException) -> None:
-        QMessageBox.warning(parent, "Withdrawal not saved", f"{describe_error(exc)}\n\nNothing was changed.")
+        QMessageBox.warning(parent, "Withdrawal not saved", f"{describe_error(exc)}.\n\nNothing was changed.")
 
     return run_busy(
         parent,

@@ -24,6 +24,7 @@ from consentdesk.core.lifecycle.erasure import ErasureReport, erase, older_copie
 from consentdesk.core.model import Consent
 from consentdesk.core.store import Catalogue
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy, show_message, show_problem
+from consentdesk.ui.fit import fit_to_width
 from consentdesk.ui.workers import TaskControl
 
 
@@ -79,8 +80,27 @@ class EraseDialog(QDialog):
         layout.addWidget(prompt)
         layout.addWidget(self.confirm_edit)
         layout.addWidget(buttons)
-        self.resize(560, 0)
+        fit_to_width(self, 560)
         self.confirm_edit.setFocus()
+        self.confirm_edit.returnPressed.connect(self._enter)
+        for button in buttons.buttons():  # Enter in the id field must never press Cancel silently
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        self.hint = QLabel("")
+        self.hint.setProperty("role", "error")
+        self.hint.setWordWrap(True)
+        self.hint.hide()
+        layout.insertWidget(layout.indexOf(buttons), self.hint)
+
+    def _enter(self) -> None:
+        """Enter after typing the id erases, as the Erase button would; a wrong id says so."""
+        if self.confirmed():
+            self.accept()
+            return
+        self.hint.setText(f"Type the record id {self.consent.id} exactly to erase; Esc cancels.")
+        self.hint.show()
+        self.confirm_edit.setAccessibleDescription(self.hint.text())
+        fit_to_width(self, self.width())
 
     def confirmed(self) -> bool:
         return self.confirm_edit.text().strip().upper() == self.consent.id

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 STATE_COLOURS = {
     "unresolved": QColor("#DA291C"),  # NHS red
     "linked": QColor("#007F3B"),  # NHS dark green
+    "linked_invalid": QColor("#DA291C"),  # linked, but the release no longer clears it: needs attention
     "blur": QColor("#005EB8"),  # NHS blue
     "not_a_person": QColor("#4C6272"),  # NHS dark grey
     "redact": QColor("#005EB8"),
@@ -32,13 +33,15 @@ MESSAGE_TEXT = QColor("#E8EDEE")
 STATE_MARKS = {
     "unresolved": "?",
     "linked": "✓",
+    "linked_invalid": "!",
     "blur": "blur",
     "not_a_person": "✗",
     "redact": "redact",
     "dismissed": "dismissed",
 }
 LEGEND = (
-    "Box tags: number, then state. ? needs a decision · ✓ linked to a release · blur: blurred on export · "
+    "Box tags: number, then state. ? needs a decision · ✓ linked to a release · ! linked, but the release "
+    "does not clear it (withdrawn, expired, unsigned…) · blur: blurred on export · "
     "✗ not a person · redact: hidden on export · dismissed. Solid boxes are faces, dashed boxes are "
     "findings (F1, F2…)."
 )

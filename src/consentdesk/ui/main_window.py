@@ -99,21 +99,21 @@ class MainWindow(QMainWindow):
     # --- building ----------------------------------------------------------------------------------
 
     def _build_actions(self) -> None:
-        self.new_action = QAction("New release…", self)
+        self.new_action = QAction("&New release…", self)
         self.new_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_action.setStatusTip("Record a signed release for a person photographed")
         self.new_action.triggered.connect(self.new_release)
-        self.print_action = QAction("Print blank forms…", self)
+        self.print_action = QAction("&Print blank forms…", self)
         self.print_action.setStatusTip("Write numbered blank release forms as a PDF to print")
         self.print_action.triggered.connect(self.print_blank_forms)
         self._build_data_protection_actions()
-        self.open_action = QAction("Open catalogue…", self)
+        self.open_action = QAction("&Open catalogue…", self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
         self.open_action.triggered.connect(self.open_catalogue_dialog)
-        self.open_team_action = QAction("Open team register…", self)
+        self.open_team_action = QAction("Open &team register…", self)
         self.open_team_action.setStatusTip("Work on your organisation's shared register on its server")
         self.open_team_action.triggered.connect(self.open_team_register_dialog)
-        self.quit_action = QAction("Quit", self)
+        self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
@@ -136,16 +136,16 @@ class MainWindow(QMainWindow):
     def _build_data_protection_actions(self) -> None:
         from consentdesk.ui import catalogue_safety, paper_forms
 
-        self.scan_forms_action = QAction("Import paper form scans…", self)
+        self.scan_forms_action = QAction("Import paper form &scans…", self)
         self.scan_forms_action.setStatusTip("Attach scans of signed paper forms by their QR form id")
         self.scan_forms_action.triggered.connect(
             lambda: paper_forms.import_scans(self, self.catalogue, lambda _r: self.refresh_pages())
         )
-        self.backup_action = QAction("Back up catalogue…", self)
+        self.backup_action = QAction("&Back up catalogue…", self)
         self.backup_action.triggered.connect(lambda: catalogue_safety.backup_catalogue(self))
-        self.restore_action = QAction("Restore from backup…", self)
+        self.restore_action = QAction("&Restore from backup…", self)
         self.restore_action.triggered.connect(lambda: catalogue_safety.restore_catalogue(self))
-        self.check_action = QAction("Check catalogue…", self)
+        self.check_action = QAction("&Check catalogue…", self)
         self.check_action.setStatusTip("Check the catalogue, its audit trail and the photo files")
         self.check_action.triggered.connect(lambda: catalogue_safety.check_catalogue(self))
 

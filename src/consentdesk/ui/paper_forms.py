@@ -338,7 +338,7 @@ class PaperFormsView(Page):
         self.image_loaded.emit(scan_id)
 
     def _decode_failed(self, exc: BaseException) -> None:
-        self.canvas.set_message(f"The scan cannot be shown: {describe_error(exc)}")
+        self.canvas.set_message(f"The scan cannot be shown: {describe_error(exc)}.")
 
     # --- actions -----------------------------------------------------------------------------------
 

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 from consentdesk.core.review import ReviewError
 from consentdesk.core.store import ConflictError
 from consentdesk.ui.announce import announce
-from consentdesk.ui.busy import describe_error
+from consentdesk.ui.busy import describe_error, try_again_advice
+from consentdesk.ui.fit import fit_to_width
 from consentdesk.ui.workers import run_task
 
 
@@ -66,6 +67,7 @@ class ReasonDialog(QDialog):
         layout.addWidget(buttons)
         self.ok_button.setDefault(True)  # once the button is in the dialog, so Enter submits
         self.reason.setFocus()
+        fit_to_width(self, 480)
 
     def accept(self) -> None:
         if self.busy:
@@ -91,11 +93,10 @@ class ReasonDialog(QDialog):
         elif isinstance(exc, ConflictError):
             message = f"{exc} Press Esc to see the photo as it is now."
         else:
-            message = (
-                f"Not saved: {describe_error(exc)}. Check the connection to the catalogue and try again."
-            )
+            message = f"Not saved: {describe_error(exc)}. {try_again_advice(exc)}"
         self.error.setText(message)
         self.error.show()
+        fit_to_width(self, self.width())  # room for the whole message
         self.reason.setProperty("invalid", True)
         self.reason.setAccessibleDescription(message)
         self.reason.style().unpolish(self.reason)

@@ -57,6 +57,14 @@ def face_row(face: FaceReview, status: review.ReviewStatus) -> tuple[str, bool]:
     return f"Face {face.n} — needs a decision", True
 
 
+def face_state(face: FaceReview, status: review.ReviewStatus) -> str:
+    """The state a face is drawn in: a link whose release no longer clears the photo (withdrawn, expired,
+    unsigned…) is not shown as settled, in the list or on the photo."""
+    if face.state is FaceState.LINKED and face_row(face, status)[1]:
+        return "linked_invalid"
+    return str(face.state)
+
+
 def finding_row(finding: FindingReview) -> tuple[str, bool]:
     what = capitalise(f"{policy.kind_words(finding.kind)} {finding.text}".strip())
     blocking = finding.severity in policy.BLOCKING_SEVERITIES
@@ -72,7 +80,7 @@ def finding_row(finding: FindingReview) -> tuple[str, bool]:
 def overlays(status: review.ReviewStatus) -> list[Overlay]:
     """The numbered boxes for the canvas: faces "1", "2"…, findings "F1", "F2"…"""
     boxes = [
-        Overlay(("face", f.n), f.box.x, f.box.y, f.box.w, f.box.h, str(f.n), str(f.state))
+        Overlay(("face", f.n), f.box.x, f.box.y, f.box.w, f.box.h, str(f.n), face_state(f, status))
         for f in status.state.faces
     ]
     boxes += [
@@ -178,7 +186,7 @@ class ReviewPanel(QWidget):
         self.summary.style().polish(self.summary)
         self.items.blockSignals(True)
         self.items.clear()
-        rows = [(("face", f.n), *face_row(f, status), str(f.state)) for f in status.state.faces]
+        rows = [(("face", f.n), *face_row(f, status), face_state(f, status)) for f in status.state.faces]
         rows += [(("finding", f.n), *finding_row(f), str(f.state)) for f in status.state.findings]
         for key, text, attention, state in rows:
             item = QListWidgetItem(text)
@@ -202,6 +210,18 @@ class ReviewPanel(QWidget):
             self.clearance.setText(clearance_html(status, self.labels))
         if keep is not None:
             self.select_key(keep, emit=False)
+
+    def clear(self, text: str) -> None:
+        """Nothing of another photo may stay on screen: while this one's review is read, or when it
+        cannot be, the panel says so and shows no clearance."""
+        self.summary.setText(text)
+        self.summary.setProperty("state", "attention")
+        self.summary.style().unpolish(self.summary)
+        self.summary.style().polish(self.summary)
+        self.items.blockSignals(True)
+        self.items.clear()
+        self.items.blockSignals(False)
+        self.clearance.setText("")
 
     # --- selection --------------------------------------------------------------------------------
 

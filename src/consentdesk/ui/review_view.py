@@ -39,7 +39,7 @@ from consentdesk.core.photos import PhotoUnavailable, local_photo
 from consentdesk.core.store import Catalogue, ConflictError
 from consentdesk.ui.announce import announce
 from consentdesk.ui.approve_dialog import ApproveDialog
-from consentdesk.ui.busy import describe_error, in_catalogue
+from consentdesk.ui.busy import describe_error, in_catalogue, try_again_advice
 from consentdesk.ui.consent_picker import ConsentPicker
 from consentdesk.ui.image_canvas import ImageCanvas, legend_label, rgb_to_qimage
 from consentdesk.ui.reason_dialog import ReasonDialog
@@ -73,6 +73,8 @@ BUTTONS = [
 
 #: After this long a decision still being saved is said, so a reviewer knows why keys wait.
 SLOW_SAVE_MS = 400
+#: How often a photo whose review could not be read (a lost connection) is read again.
+RETRY_MS = 5000
 
 
 def load_preview(path: str, max_side: int) -> tuple[QImage, QSize]:
@@ -115,6 +117,11 @@ class ReviewView(QWidget):
         self._slow_save.setSingleShot(True)
         self._slow_save.setInterval(SLOW_SAVE_MS)
         self._slow_save.timeout.connect(self._say_still_saving)
+        self.unreadable = ""  # why the photo's review could not be read, said again by any key that needs it
+        self._retry = QTimer(self)  # a lost connection: read again until it comes back
+        self._retry.setSingleShot(True)
+        self._retry.setInterval(RETRY_MS)
+        self._retry.timeout.connect(self._try_again)
         self.actions_by_name: dict[str, QAction] = {}
         self._build_actions()
         self._build()
@@ -254,7 +261,7 @@ class ReviewView(QWidget):
         self.status = None
         self.panel.items.clearSelection()
         self.panel.items.setCurrentRow(-1)
-        self.panel.items.clear()
+        self.panel.clear("Reading this photo's review…")
         self.canvas.set_overlays([])
         self.preview = QImage()
         self._load_token += 1
@@ -385,7 +392,9 @@ class ReviewView(QWidget):
         self._end()
 
     def _show_status(self, status: review.ReviewStatus) -> None:
-        self.status = status
+        if self.status is None and self.unreadable:  # back after a lost connection
+            self._say("The photo's review is read again.")
+        self.status, self.unreadable = status, ""
         image = status.image
         self.title.setText(Path(image.path).name)
         self.title.setToolTip(image.path)
@@ -395,18 +404,24 @@ class ReviewView(QWidget):
         self.canvas.set_selected(self.panel.current_key())
 
     def _show_unreadable(self, exc: BaseException) -> None:
+        """Nothing is shown as decided or cleared; a lost connection is tried again every few seconds."""
         self.status = None
-        self.panel.items.clear()
         self.canvas.set_overlays([])
         self.title.setText("This photo cannot be reviewed")
         if isinstance(exc, review.ReviewError):
-            self._say(f"{capitalise(str(exc))}.", error=True)
+            self.unreadable = f"{capitalise(str(exc))}."
         else:
-            self._say(
-                f"The photo's review could not be read: {describe_error(exc)}. "
-                "Check the connection to the catalogue, then press Page Down and Page Up to try again.",
-                error=True,
+            self.unreadable = (
+                f"The photo's review could not be read: {describe_error(exc)}. Check the connection to "
+                "the catalogue; ConsentDesk tries again every few seconds."
             )
+            self._retry.start()
+        self.panel.clear("Not known: nothing can be decided or approved until this photo's review is read.")
+        self._say(self.unreadable, error=True)
+
+    def _try_again(self) -> None:
+        if self.status is None and self.image_id is not None and self.isVisible():
+            self.refresh()
 
     def _when_settled(self, do: Callable[[], object]) -> None:
         if self.is_settled():
@@ -432,6 +447,9 @@ class ReviewView(QWidget):
     # --- deciding -----------------------------------------------------------------------------------
 
     def _selected(self, kind: str) -> int | None:
+        if self.status is None and self.unreadable:
+            self._say(self.unreadable, error=True)  # the reason, not "select a face first"
+            return None
         key = self.panel.current_key()
         if key is None or key[0] != kind:
             hint = "N jumps to the next one that needs a decision, or use ↑/↓"
@@ -482,9 +500,7 @@ class ReviewView(QWidget):
     def _decision_failed(self, token: int, exc: BaseException) -> None:
         if token == self._status_token:
             self._say(
-                f"The decision was not saved: {describe_error(exc)}. Nothing changed; "
-                "check the connection to the catalogue and try again.",
-                error=True,
+                f"The decision was not saved: {describe_error(exc)}. {try_again_advice(exc)}", error=True
             )
         self._end()
 
@@ -590,8 +606,19 @@ class ReviewView(QWidget):
                 f"Finding {n} is unresolved again.",
             )
 
-    def reject(self) -> None:
+    def _readable(self) -> bool:
+        """True when this photo's review is on screen; otherwise says why nothing can be done yet."""
         if self.image_id is None:
+            return False
+        if self.status is None:
+            self._say(
+                self.unreadable or "The photo's review is still being read.", error=bool(self.unreadable)
+            )
+            return False
+        return True
+
+    def reject(self) -> None:
+        if not self._readable():
             return
         image_id, catalogue = self.image_id, self.catalogue
 
@@ -618,7 +645,14 @@ class ReviewView(QWidget):
             self._say("This image is not rejected; there is nothing to reopen.")
 
     def approve(self) -> None:
-        if self.image_id is None:
+        if not self._readable():
+            return
+        assert self.status is not None
+        if self.status.state.rejected:
+            why = f" ({self.status.state.rejection_reason})" if self.status.state.rejection_reason else ""
+            self._say(
+                f"This photo is rejected{why}. Press Shift+X to reopen it before approving.", error=True
+            )
             return
         dialog = ApproveDialog(self.catalogue, self.image_id, status=self.status, parent=self)
 

@@ -31,7 +31,7 @@ def sign_in(
         if isinstance(outcome, Catalogue):
             return outcome
         text = describe_error(outcome)
-        problem = text[:1].upper() + text[1:]
+        problem = text[:1].upper() + text[1:] + "."
 
 
 def connect(parent: QWidget | None, locator: str) -> Catalogue | BaseException:

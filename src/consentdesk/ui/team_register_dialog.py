@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core.store.locator import LocatorError, parse, with_password
+from consentdesk.ui.fit import fit_to_width
 
 EXAMPLE = "postgresql://your.name@register.example.nhs.uk/consentdesk"
 
@@ -71,7 +72,7 @@ class TeamRegisterDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.setMinimumWidth(520)
+        fit_to_width(self, 520)
         if problem:
             self._show_error(problem, self.password if "password" in problem.lower() else self.address)
         elif self.address.text():
@@ -97,5 +98,6 @@ class TeamRegisterDialog(QDialog):
     def _show_error(self, text: str, field: QLineEdit | None = None) -> None:
         field = field or self.address
         self.error.setText(text)
+        fit_to_width(self, self.width())
         field.setAccessibleDescription(text)
         field.setFocus()

@@ -80,13 +80,13 @@ def without_password(url: str) -> str:
 
 
 def redact_password(url: str) -> str:
+    """`url` fit to show: a password written in it (`user:secret@host`) becomes `***`; one the app added
+    as a parameter (the sign-in's password box) is left out, since the person never wrote it there."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     if any(k == "password" for k, _ in query):
         url = urlunsplit(
-            parts._replace(
-                query=urlencode([(k, "***" if k == "password" else v) for k, v in query], safe="/*")
-            )
+            parts._replace(query=urlencode([(k, v) for k, v in query if k != "password"], safe="/"))
         )
         parts = urlsplit(url)
     if parts.password is None:

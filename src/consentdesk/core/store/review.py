@@ -142,8 +142,8 @@ class ReviewStore(ImageStore):
         ).scalar()
         if current_analysis != newest_analysis:
             raise ConflictError(
-                f"photo {image_id} was checked again by someone else since you opened it, so {what} may have "
-                "changed; the photo has been reloaded: please decide again."
+                f"this photo (id {image_id}) was checked again by someone else since you opened it, so {what} "
+                "may have changed; the photo has been reloaded: please decide again."
             )
         extra = table.c.consent_id if is_face else table.c.reason
         newest = conn.execute(
@@ -156,10 +156,13 @@ class ReviewStore(ImageStore):
         now_extra = newest[1] if newest else None
         seen_extra = seen.consent_id if is_face else seen.reason
         if (now_state, now_extra if is_face else None) != (str(seen.state), seen_extra if is_face else None):
-            now = f"{now_state} to {now_extra}" if is_face and now_extra else now_state
+            now = decisions.STATE_WORDS.get(now_state, now_state)
+            if is_face and now_extra:
+                now = f"{now} to {now_extra}"
             raise ConflictError(
-                f"{what} of photo {image_id} was just changed by {newest[2] if newest else 'someone'} "
-                f"(it is now: {now}); the photo has been reloaded: please decide again."
+                f"{what} of this photo (id {image_id}) was just changed by "
+                f"{newest[2] if newest else 'someone'}: it is now {now}. The photo has been reloaded; "
+                "please decide again."
             )
 
     def add_face_decision(
