@@ -200,6 +200,8 @@ def cmd_sar(args: argparse.Namespace) -> int:
             contents = build_sar_bundle(catalogue, consent_id, out)
         except SarError as exc:
             raise UserError(str(exc)) from exc
+        except CatalogueError as exc:
+            raise UserError(f"{exc} No bundle was written.") from exc
         except OSError as exc:
             raise UserError(f"cannot write {out}: {exc.strerror or exc}; choose another folder") from exc
     print(out)

@@ -10,6 +10,12 @@ original is here; only a photo whose original is out of reach reads the register
 on the window's shared catalogue (no connection of its own). A
 thumbnail made from the register's copy is not kept full size on this computer, only as the thumbnail.
 Both caches are named by content (SHA-256), never by file name, and `forget_cached` empties both.
+
+An erasure run on another computer removes the register's copies but cannot reach this computer's cache, so
+`prune_cache` asks the register (one query per few hundred photos) which cached photos it still holds and
+deletes the rest; the app runs it when it opens a team register and whenever the audit trail moves.
+`local_photo` also re-checks a cached copy against the register before serving it (one indexed read per
+photo opened, never per thumbnail painted).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import hashlib
 import os
 import tempfile
 import threading
+from collections import defaultdict
 from pathlib import Path
 
 from consentdesk import paths
@@ -79,7 +86,9 @@ def local_photo(catalogue: Catalogue, image: ImageRecord) -> Path:
         return original
     cached = _cached_copy(image)
     if cached.is_file():
-        return cached
+        if not catalogue.keeps_photo_copies or catalogue.stored_photo_shas([image.sha256]):
+            return cached
+        forget_cached({image.sha256})  # erased elsewhere: this computer must not keep serving it
     data = catalogue.photo_file(image.sha256) if catalogue.keeps_photo_copies else None
     if data is None and present:
         return original  # a file is there but not as recorded: the caller's hash check says it changed
@@ -165,3 +174,39 @@ def forget_cached(sha256s: set[str]) -> int:
             cached.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+def _cached_files() -> dict[str, list[Path]]:
+    """Every cached copy and thumbnail on this computer, by the photo's SHA-256 (read from the names)."""
+    found: dict[str, list[Path]] = defaultdict(list)
+    folders = [_cache_folder()]
+    thumbnails = thumbnail_folder()
+    if thumbnails.is_dir():
+        folders += [sub for sub in thumbnails.iterdir() if sub.is_dir()]
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                name = entry.name
+                sha = name.split("_", 1)[0].split(".", 1)[0]
+                if len(sha) == 64 and not name.startswith(".") and entry.is_file():
+                    found[sha].append(Path(entry.path))
+    return found
+
+
+def prune_cache(catalogue: Catalogue) -> set[str]:
+    """Delete this computer's cached copies and thumbnails of photos the team register no longer holds a
+    copy of (erased, possibly from another computer); returns the SHA-256s removed.
+
+    A desk catalogue keeps no copies (the originals are the user's own files), so nothing is pruned there.
+    The register is asked about what is cached here only: the work is bounded by the cache, not the register.
+    """
+    if not catalogue.keeps_photo_copies:
+        return set()
+    found = _cached_files()
+    if not found:
+        return set()
+    gone = set(found) - catalogue.stored_photo_shas(found)
+    for sha in gone:
+        for path in found[sha]:
+            path.unlink(missing_ok=True)
+    return gone

@@ -38,6 +38,7 @@ from consentdesk.core.store import Catalogue
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy
 from consentdesk.ui.erase_dialog import erase_person
 from consentdesk.ui.fit import fit_to_width
+from consentdesk.ui.roles import apply_window_roles, tag
 from consentdesk.ui.sar_export import export_sar
 from consentdesk.ui.takedown_dialog import TakedownDialog
 from consentdesk.ui.workers import TaskControl, run_task
@@ -408,10 +409,15 @@ class ConsentView(QDialog):
         foot.addWidget(self.erase_button)
         foot.addStretch(1)
         foot.addWidget(close)
+        # Shown only to the roles allowed them on a team register (the server refuses the others anyway).
+        tag(self.withdraw_button, "withdraw")
+        tag(self.sar_button, "protect")
+        tag(self.erase_button, "protect")
 
         self._layout.addWidget(header)
         self._layout.addWidget(scroll, 1)
         self._layout.addWidget(footer)
+        apply_window_roles(footer, self.catalogue)  # in the dialog now, so it finds the window's roles
 
     def _card(self, title: str) -> tuple[QFrame, QFormLayout]:
         frame = QFrame()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk import APP_NAME, paths
+from consentdesk.core import photos
 from consentdesk.core.store import Catalogue, CatalogueError, team
 from consentdesk.ui.announce import announce_status_bar
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy
@@ -71,6 +72,9 @@ def _freeze_start_up_objects() -> None:
 
 
 class MainWindow(QMainWindow):
+    #: How many photos' cached copies a prune removed (after opening a team register or a change elsewhere).
+    photos_pruned = Signal(int)
+
     def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.catalogue = catalogue
@@ -85,6 +89,8 @@ class MainWindow(QMainWindow):
         self.change_watcher.changed.connect(self._changed_elsewhere)
         self._tag_by_role()
         self._mirror_roles()
+        self._pruning: bool | None = False  # None: a prune is running and another was asked for meanwhile
+        self.prune_photo_cache()
         self._update_title()
         self.resize(1180, 720)
         self.pages[0].setFocus()  # the register: typing straight away searches it
@@ -338,6 +344,36 @@ class MainWindow(QMainWindow):
         self.refresh_pages()
         if self.stack.currentWidget() is self.review_view:
             self.review_view.refresh()
+        self.prune_photo_cache()  # an erasure elsewhere may have removed photos this computer has cached
+
+    def prune_photo_cache(self) -> None:
+        """Drop (in a worker) this computer's cached copies and thumbnails of photos the team register no
+        longer holds, e.g. after someone erased a person on another computer; the Library then forgets its
+        thumbnails of them. Nothing to do on a desk catalogue (its originals are the user's own files)."""
+        if not self.catalogue.is_team_register:
+            return
+        if self._pruning is not False:
+            self._pruning = None  # run once more when this one ends: the trail moved meanwhile
+            return
+        self._pruning = True
+        catalogue = self.catalogue
+
+        def pruned(gone: set[str]) -> None:
+            again = self._pruning is None
+            self._pruning = False
+            if gone:
+                self.page(LibraryView).model.forget_thumbnails(gone)
+            self.photos_pruned.emit(len(gone))
+            if again:
+                self.prune_photo_cache()
+
+        def failed(_exc: BaseException) -> None:
+            again = self._pruning is None  # e.g. another register opened meanwhile: prune that one now
+            self._pruning = False  # else the server may be back by the next change; that look prunes
+            if again:
+                self.prune_photo_cache()
+
+        run_task(in_catalogue(catalogue, lambda cat, _c: photos.prune_cache(cat)), pruned, failed, owner=self)
 
     def refresh_pages(self, source: Page | None = None) -> None:
         """Records changed (a page's action, paper entry, erasure): every other page is stale; the one
@@ -443,6 +479,7 @@ class MainWindow(QMainWindow):
         old.close()
         self.change_watcher.watch(catalogue)
         self._mirror_roles()
+        self.prune_photo_cache()
         self._update_title()
         remember_catalogue(catalogue.locator)
         self.statusBar().showMessage(f"Opened {catalogue.safe_locator}.", 6000)

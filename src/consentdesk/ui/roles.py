@@ -10,7 +10,9 @@ from __future__ import annotations
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractButton, QWidget
 
-from consentdesk.core.store import team
+from consentdesk.core.store import Catalogue, team
+from consentdesk.ui.busy import in_catalogue
+from consentdesk.ui.workers import run_task
 
 PROPERTY = "needsCapability"
 
@@ -34,3 +36,32 @@ def apply_roles(root: QWidget, roles: set[str]) -> list[str]:
         if not ok:
             hidden.append(item.text())
     return hidden
+
+
+def window_roles(widget: QWidget) -> set[str] | None:
+    """The roles mirrored by the window `widget` sits in (the main window's `roles`), None if not known yet."""
+    current: QWidget | None = widget
+    while current is not None:
+        roles = getattr(current, "roles", None)
+        if isinstance(roles, set):
+            return roles
+        current = current.parentWidget()
+    return None
+
+
+def apply_window_roles(widget: QWidget, catalogue: Catalogue) -> None:
+    """Hide what the signed-in person may not do in a dialog opened from the window (a record's view):
+    with the window's roles when it knows them, else nothing role-bound is shown until the server says."""
+    if not catalogue.is_team_register:
+        apply_roles(widget, set(team.ROLES))
+        return
+    roles = window_roles(widget)
+    if roles is not None:
+        apply_roles(widget, roles)
+        return
+    apply_roles(widget, set())
+    run_task(
+        in_catalogue(catalogue, lambda cat, _c: team.my_roles(cat)),
+        lambda mine: apply_roles(widget, mine),
+        owner=widget,
+    )

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 
 from consentdesk.core.lifecycle.sar import SarContents, SarError, build_sar_bundle
 from consentdesk.core.model import Consent
-from consentdesk.core.store import Catalogue
+from consentdesk.core.store import Catalogue, CatalogueError
 from consentdesk.ui.busy import describe_error, in_catalogue, run_busy, show_message, show_problem
 from consentdesk.ui.workers import TaskControl
 
@@ -69,7 +69,7 @@ def export_sar(parent: QWidget, catalogue: Catalogue, consent: Consent) -> TaskC
         )
 
     def failed(exc: BaseException) -> None:
-        if isinstance(exc, SarError):
+        if isinstance(exc, SarError | CatalogueError):  # e.g. a role that may not export: it names the role
             show_problem(parent, "Bundle not made", f"No bundle was written: {exc}")
         elif isinstance(exc, OSError):
             show_problem(

@@ -102,9 +102,19 @@ class LibraryModel(PagedModel):
         """Where thumbnails of photos whose original is not here are read from (None before a load)."""
         return self._copies
 
-    def forget_thumbnails(self) -> None:
-        self._pixmaps.clear()
-        self._failed.clear()
+    def forget_thumbnails(self, sha256s: set[str] | None = None) -> None:
+        """Drop the thumbnails held in memory (of these photos only, when given), so the cards draw again
+        from what this computer and the register still hold: after an erasure elsewhere removed their
+        copies (`photos.prune_cache`), the card says the photo is not available instead of showing it."""
+        dropped = [r.image_id for r in self.rows if sha256s is None or r.image.sha256 in sha256s]
+        if sha256s is None:
+            self._pixmaps.clear()
+            self._failed.clear()
+        for image_id in dropped:
+            self._pixmaps.pop(image_id, None)
+            self._failed.pop(image_id, None)
+        for image_id in dropped:
+            self._changed(image_id)
 
     # --- Qt model ----------------------------------------------------------------------------------
 

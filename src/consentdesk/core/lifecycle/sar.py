@@ -5,6 +5,11 @@ release form PDF, scans of their paper form, a readable summary PDF, every photo
 every *other* face pixelated (linked to someone else, unresolved, blurred or marked not a person, all
 alike) and every finding blanked, and the audit entries about them with other people's record ids
 replaced. Photos are re-encoded from pixels, so no camera metadata travels with them.
+
+Exporting a bundle is a data-protection officer's action: it is recorded in the audit trail ('sar.exported',
+ids and counts only) in the same transaction that puts the bundle in place, and on a team register the
+server refuses that entry (and so the bundle) to other roles. The app asks for the role first, so a
+photographer is told before any personal data is gathered.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from consentdesk.core.ids import PREFIX
 from consentdesk.core.lifecycle.records import PaperScan
 from consentdesk.core.model import Box, Consent, ConsentStatus
 from consentdesk.core.redaction import Method, destroy_regions
-from consentdesk.core.store import Catalogue
+from consentdesk.core.store import Catalogue, team
+from consentdesk.core.store.errors import refused
 
 OTHER_PERSON = "[another person]"
 _ID_PATTERN = re.compile(rf"{PREFIX}-[0-9A-Z]{{4}}-[0-9A-Z]{{4}}")
@@ -111,6 +117,8 @@ def build_sar_bundle(
     from consentdesk.core.pdf.release_form import write_completed_form
     from consentdesk.core.pdf.reports import write_sar_summary_pdf
 
+    if catalogue.is_team_register and not team.allowed(team.my_roles(catalogue), "protect"):
+        raise refused("dpo")  # the server would refuse the bundle's audit entry: say so before gathering
     consent = catalogue.get_consent(consent_id)
     if consent.status is ConsentStatus.ERASED:
         raise SarError(
@@ -171,5 +179,25 @@ def build_sar_bundle(
             for name in sorted(members):
                 zf.writestr(name, members[name])
 
-    atomic_write(Path(out), build)
+    written = False
+
+    def write() -> None:
+        nonlocal written
+        atomic_write(Path(out), build)
+        written = True
+
+    included = [i.image_id for i in contents.images if i.bundle_name]
+    details = {
+        "photos": included,
+        "photos_left_out": [i.image_id for i in contents.images if not i.bundle_name],
+        "files": len(contents.files),
+        "scans": len(contents.scans),
+        "audit_entries": contents.audit_entries,
+    }
+    try:
+        catalogue.record_sar_export(cid, details, write)
+    except BaseException:
+        if written:  # the export was not recorded, so the bundle does not stay either
+            Path(out).unlink(missing_ok=True)
+        raise
     return contents

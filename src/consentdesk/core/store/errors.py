@@ -36,6 +36,15 @@ ROLE_WORDS = {
 }
 
 
+def refused(needs: str) -> RefusedError:
+    """The one sentence for an action the person's team role does not allow (by the server or, before any
+    work is done, by the app asking which roles the person has)."""
+    return RefusedError(
+        f"the team register refused this: it needs the {ROLE_WORDS.get(needs, needs)} role, which "
+        "you do not have. Ask your administrator if you should."
+    )
+
+
 def explain(locator: Locator, error: BaseException, needs: str | None = None) -> CatalogueError:
     """One plain sentence for `error`, which happened while using the catalogue at `locator`; `needs` is
     the role the refused action belongs to, if known."""
@@ -45,10 +54,7 @@ def explain(locator: Locator, error: BaseException, needs: str | None = None) ->
     lowered = str(original).lower()
     if locator.is_server:
         if needs and ("permission denied" in lowered or "row-level security" in lowered):
-            return RefusedError(
-                f"the team register refused this: it needs the {ROLE_WORDS.get(needs, needs)} role, which "
-                "you do not have. Ask your administrator if you should."
-            )
+            return refused(needs)
         return _explain_server(where, lowered, text, error)
     if "readonly" in lowered or "read-only" in lowered:
         return CatalogueError(f"{where} cannot be written (read-only file or folder). Check its permissions.")

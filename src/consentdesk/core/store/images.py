@@ -7,7 +7,7 @@ stored only masked (`minimise.mask_finding_text`), so the catalogue never holds 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -262,6 +262,21 @@ class ImageStore(AuditStore):
         with self._connection() as conn:
             data = conn.execute(select(t.photo_files.c.data).where(t.photo_files.c.sha256 == sha256)).scalar()
         return bytes(data) if data is not None else None
+
+    def stored_photo_shas(self, shas: Iterable[str]) -> set[str]:
+        """Which of these photos the register still holds a working copy of. A computer asks this about
+        everything it has cached (a few IN lists, one snapshot), so copies of an erased person's photos
+        can be dropped from every computer, not only the one that ran the erasure."""
+        wanted = sorted(set(shas))
+        held: set[str] = set()
+        if not wanted:
+            return held
+        sha = t.photo_files.c.sha256
+        with self._snapshot() as conn:
+            for start in range(0, len(wanted), CHUNK):
+                chunk = wanted[start : start + CHUNK]
+                held.update(str(s) for s in conn.execute(select(sha).where(sha.in_(chunk))).scalars())
+        return held
 
     def update_image_path(self, image_id: int, new_path: str) -> None:
         """Record where an image's file is now (found by its SHA-256 after it was moved)."""

@@ -1,4 +1,5 @@
-"""Erasure and keeping the catalogue healthy: the right to be forgotten, compaction, backups, checks.
+"""Erasure and keeping the catalogue healthy: the right to be forgotten, compaction, backups, checks, and
+the record of each subject access bundle exported.
 
 Erasure removes rows and blanks answers in one action. Deleted data can linger in the engine's files
 (SQLite's free pages and WAL; PostgreSQL's dead row versions and index entries), so `compact()` rewrites
@@ -9,8 +10,10 @@ PostgreSQL (the server's WAL archive and base backups still hold it until they e
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy import exc as sa_exc
@@ -126,6 +129,15 @@ class MaintenanceStore(ReviewStore):
                 },
             )
         return counts
+
+    def record_sar_export(self, consent_id: str, details: dict[str, Any], write: Callable[[], Any]) -> None:
+        """Record a subject access bundle as exported ('sar.exported': ids and counts only) and `write` it,
+        as one action: the entry is kept only if the bundle was written. On a team register the server
+        appends this entry for a data-protection officer or an administrator only (team.DPO_ONLY_ACTIONS),
+        so anyone else is refused before the bundle is written."""
+        with self.transaction(needs="dpo"):
+            self.append_audit("sar.exported", consent_id, details)
+            write()
 
     def compact(self) -> bool:
         """Rewrite storage so deleted data is really gone; False if another connection kept part of it.

@@ -79,6 +79,10 @@ _PHOTO_SCOPED = {
 }
 
 
+#: Audit actions only a data-protection officer (or an administrator) may append: the server refuses the
+#: entry, and with it the action it records, for anyone else (a row-level policy on `audit`, set by `init`).
+DPO_ONLY_ACTIONS = ("sar.exported",)
+
 #: What the app offers to whom: it mirrors the grants above so nobody is shown an action the server would
 #: refuse them (the server still decides). An administrator may do everything.
 CAPABILITIES: dict[str, tuple[str, ...]] = {
@@ -178,9 +182,34 @@ def init(catalogue: Catalogue) -> list[str]:
                 sql.Identifier(f"{table}_photographer_add"), name, photographer
             ),
         ]
+    statements += _audit_policies()
     done.append("granted each role its rights; photographers see their own shoots' photos only")
     _run_admin(catalogue, statements, ("team.initialised", None, {"roles": list(ROLES)}))
     return done
+
+
+def _audit_policies() -> list[sql.Composable]:
+    """Everyone reads the trail and appends their own entries, except the entries of data-protection
+    actions (`DPO_ONLY_ACTIONS`, e.g. a subject access bundle exported), which only a DPO or an
+    administrator may append; the app writes such an entry in the same transaction as its action, so the
+    server's refusal stops the action itself."""
+    name = sql.Identifier("audit")
+    everyone = sql.SQL(", ").join(sql.Identifier(group(r)) for r in ROLES)
+    protectors = sql.SQL(", ").join(sql.Identifier(group(r)) for r in ("dpo", "admin"))
+    reserved = sql.SQL(", ").join(sql.Literal(a) for a in DPO_ONLY_ACTIONS)
+    statements: list[sql.Composable] = [sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(name)]
+    for policy in ("audit_read", "audit_add", "audit_protect"):
+        statements.append(sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(sql.Identifier(policy), name))
+    statements += [
+        sql.SQL("CREATE POLICY audit_read ON {} FOR SELECT TO {} USING (true)").format(name, everyone),
+        sql.SQL("CREATE POLICY audit_add ON {} FOR INSERT TO {} WITH CHECK (action NOT IN ({}))").format(
+            name, everyone, reserved
+        ),
+        sql.SQL("CREATE POLICY audit_protect ON {} FOR INSERT TO {} WITH CHECK (true)").format(
+            name, protectors
+        ),
+    ]
+    return statements
 
 
 def add_user(catalogue: Catalogue, name: str, role: str, password: str | None = None) -> None:
