@@ -448,7 +448,9 @@ class ConsentView(QDialog):
         label = QLabel(text)
         label.setProperty("role", "fieldKey")
         label.setWordWrap(True)
-        label.setFixedWidth(label.fontMetrics().horizontalAdvance("x") * 26)  # one even column of keys
+        width = label.fontMetrics().horizontalAdvance("x") * 26  # one even column of keys
+        label.setFixedWidth(width)
+        label.setMinimumHeight(label.heightForWidth(width))  # a long key wraps: its row grows, never clips
         return label
 
     def _status_card(self, consent: Consent, today: date) -> QFrame:
