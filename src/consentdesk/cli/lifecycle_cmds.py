@@ -314,6 +314,20 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"  image {f.image_id}: {f.problem}  {f.path}")
         for image_id, path in report.relinked:
             print(f"  image {image_id}: found at {path} (updated)")
+        if report.from_register:
+            n = len(report.from_register)
+            print(
+                f"{n} photo{'s are' if n != 1 else ' is'} not on this computer; the team register holds "
+                f"{'their' if n != 1 else 'its'} working cop{'ies' if n != 1 else 'y'}, which review, export "
+                "and subject access bundles use."
+            )
+        if report.compacted is not None:
+            print(
+                "Erased data: rewritten out of the register's files."
+                if report.compacted
+                else "Erased data: the register's files are rewritten only when the administrator runs "
+                "`consentdesk check` (the tables' owner)."
+            )
         if report.files:
             print(
                 "Missing or changed photos cannot be checked or exported; use --relink FOLDER if they moved."

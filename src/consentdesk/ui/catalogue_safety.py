@@ -207,6 +207,18 @@ def report_lines(report: CheckReport) -> tuple[str, list[str]]:
     lines += [f"    photo {f.image_id}: {f.problem}  {f.path}" for f in report.files]
     for image_id, path in report.relinked:
         lines.append(f"    photo {image_id}: found at {path} (updated)")
+    if report.from_register:
+        n = len(report.from_register)
+        lines.append(
+            f"{n} photo{'s are' if n != 1 else ' is'} not on this computer; review, export and subject access "
+            "bundles use the team register's working copy."
+        )
+    if report.compacted is not None:
+        lines.append(
+            "Erased data: rewritten out of the register's files."
+            if report.compacted
+            else "Erased data: rewritten out of the register's files when the administrator runs Check."
+        )
     if report.files:
         lines.append(
             "\nMissing or changed photos cannot be checked or exported. If they were moved, press "

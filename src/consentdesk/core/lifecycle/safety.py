@@ -67,6 +67,12 @@ class CheckReport:
     files: list[FileProblem] = field(default_factory=list)
     relinked: list[tuple[int, str]] = field(default_factory=list)  # (image id, new path)
     images_checked: int = 0
+    #: Photos whose original is not on this computer but whose working copy the team register holds:
+    #: review, export and SAR read that copy, so they are not problems.
+    from_register: list[int] = field(default_factory=list)
+    #: Team register: whether erased data was rewritten out of the server's files by this check (only the
+    #: tables' owner, the administrator, can); None on a desk catalogue.
+    compacted: bool | None = None
 
     @property
     def ok(self) -> bool:
@@ -81,13 +87,15 @@ class CheckReport:
             "images_checked": self.images_checked,
             "files": [{"image_id": f.image_id, "path": f.path, "problem": f.problem} for f in self.files],
             "relinked": [{"image_id": i, "path": p} for i, p in self.relinked],
+            "from_register": self.from_register,
+            "compacted": self.compacted,
         }
 
 
 def _check_catalogue(catalogue: Catalogue, report: CheckReport) -> None:
     if catalogue.is_team_register:
         # Finishes erasures whose compaction needed the tables' owner (it is a no-op for anyone else).
-        catalogue.compact()
+        report.compacted = catalogue.compact()
     report.integrity = catalogue.integrity_problems()
     audit = catalogue.verify_audit()
     report.audit, report.audit_entries = list(audit.problems), audit.entries
@@ -99,20 +107,27 @@ def check(catalogue: Catalogue, *, files: bool = True, relink_folder: Path | Non
     _check_catalogue(catalogue, report)
     if not files:
         return report
+    shas: dict[int, str] = {}
     for image in _all_images(catalogue):
         report.images_checked += 1
         path = Path(image.path)
         try:
             if not path.is_file():
                 report.files.append(FileProblem(image.id, image.path, "missing"))
+                shas[image.id] = image.sha256
             elif file_sha256(path) != image.sha256:
                 report.files.append(FileProblem(image.id, image.path, "changed"))
         except OSError:
             report.files.append(FileProblem(image.id, image.path, "unreadable"))
+            shas[image.id] = image.sha256
     if relink_folder is not None and report.files:
         report.relinked = relink(catalogue, relink_folder, {f.image_id for f in report.files})
         fixed = {i for i, _ in report.relinked}
         report.files = [f for f in report.files if f.image_id not in fixed]
+    if catalogue.keeps_photo_copies and shas:
+        held = catalogue.stored_photo_shas(shas[f.image_id] for f in report.files if f.image_id in shas)
+        report.from_register = [f.image_id for f in report.files if shas.get(f.image_id) in held]
+        report.files = [f for f in report.files if shas.get(f.image_id) not in held]
     return report
 
 
