@@ -55,6 +55,11 @@ class ScanOutcome(StrEnum):
             ScanOutcome.SIGNATURE_EMPTY,
         )
 
+    @property
+    def needs_attention(self) -> bool:
+        """Not stored, or stored but signing nothing: someone has to look at the paper."""
+        return not self.stored or self is ScanOutcome.SIGNATURE_EMPTY
+
 
 @dataclass(frozen=True, slots=True)
 class ScanResult:
