@@ -154,3 +154,14 @@ def test_a_minor_needs_ink_in_the_guardians_box_too(catalogue_locator: str, tmp_
         assert scan_forms(cat, [tmp_path / "guardian.png"])[0].outcome is ScanOutcome.ATTACHED
         read = with_paper_signatures(cat, cat.get_consent(form_id))
         assert read.has_signature and read.has_guardian_signature
+
+
+def test_a_page_cut_short_is_stored_but_said_to_sign_nothing(tmp_path: Path, printed):
+    with Catalogue.open(tmp_path / "c.sqlite") as cat:
+        form_id, pages = printed(cat, "adult.json", "Cut Short")
+        with Image.open(pages[PAGE_OF["signature"] - 1]) as page:
+            top = page.crop((0, 0, page.size[0], page.size[1] // 3))  # the QR, not the signature box
+            top.save(tmp_path / "top.png")
+        (result,) = scan_forms(cat, [tmp_path / "top.png"])
+        assert result.outcome is ScanOutcome.AWAITING_ENTRY and result.form_id == form_id
+        assert "no signature box found" in result.message

@@ -26,7 +26,12 @@ from PIL import Image
 from consentdesk.core import ids
 from consentdesk.core.forms import load_form
 from consentdesk.core.lifecycle.records import PaperScan
-from consentdesk.core.lifecycle.signature_check import check_signatures, qr_codes, required_signatures
+from consentdesk.core.lifecycle.signature_check import (
+    check_signatures,
+    every_page_has_a_box,
+    qr_codes,
+    required_signatures,
+)
 from consentdesk.core.picture_check import SCAN, check_picture
 from consentdesk.core.store import Catalogue
 
@@ -178,6 +183,9 @@ def _attach(catalogue: Catalogue, path: Path, page: _Page) -> ScanResult:
             detail += "; the form waits for its record to be entered"
     else:
         outcome = ScanOutcome.ATTACHED if state == "used" else ScanOutcome.AWAITING_ENTRY
+        if not check.found and every_page_has_a_box(form):
+            # Unsure is not signed: say so, so a photo too skewed to check is retaken, not trusted.
+            detail = "no signature box found on this page, so it signs nothing: scan it flat and whole"
     return ScanResult(str(path), page.number, outcome, form_id, scan.id, detail)
 
 
