@@ -4,8 +4,9 @@ ConsentDesk prints every paper form itself, so it knows where each signature box
 code in the header (`blank_forms.signature_boxes`, `layout.header_qr_corners`). The barcode reader gives
 the QR's corners in the scan; a least-squares affine map from those four pairs places the boxes in the
 scan whatever its scale, offset or (small) rotation. The map is extrapolated far from a small code, so
-each box's printed frame is then searched for a few millimetres around where it should be: a box whose
-frame is not found is not on this page (the other page of the form, or a scan cut short). Inside a found
+each box's printed frame is then traced within 8 mm of where it should be, in short pieces (a thin line
+with paper either side, not a heading bar or text): a box whose frame is not found is not on this page
+(the other page of the form, a scan cut short, or a photo too skewed to check, which then signs nothing). Inside a found
 frame, inset from it and away from the printed baseline and cross, dark pixels are counted against the
 paper's own brightness: an unsigned box has next to none, a signature several per cent.
 """
@@ -31,7 +32,7 @@ from consentdesk.core.store import Catalogue
 #: Share of the box's inner area that must be dark to count as signed. A blank box scans at ~0 (the
 #: printed cross and baseline are masked); a scribbled initial is ~1 %, a signature several per cent.
 INK_MIN = 0.004
-#: How clearly each half of every frame edge must be found (dark share on the line, less beside it) for
+#: How clearly the pieces of each frame edge must be found (dark share on the line, less beside it) for
 #: the box to count as present on the page.
 FRAME_MIN = 0.6
 PIECE = 15 * mm  # frame edges are looked for in pieces about this long
