@@ -76,7 +76,14 @@ def test_withdraw_erase_expiring_and_sar(tmp_path: Path, catalogue_locator: str)
 def test_forms_scan_cli(tmp_path: Path, catalogue_locator: str):
     c = ("--catalog", catalogue_locator)
     assert run(*c, "forms", "blank", "--out", str(tmp_path / "blank.pdf")).returncode == 0
-    scanned = run(*c, "forms", "scan", str(tmp_path / "blank.pdf"), "--json")
+    # Scanned without being signed: stored, but the signature page is reported and the command fails.
+    unsigned = run(*c, "forms", "scan", str(tmp_path / "blank.pdf"), "--json")
+    assert unsigned.returncode == 1, unsigned.stderr
+    outcomes = [r["outcome"] for r in json.loads(unsigned.stdout)]
+    assert outcomes == ["awaiting entry", "attached, but the signature box looks empty"]
+    from tests.data.paper_signing import signed_scans
+
+    scanned = run(*c, "forms", "scan", *map(str, signed_scans(tmp_path / "blank.pdf", tmp_path)), "--json")
     assert scanned.returncode == 0, scanned.stderr
     assert {r["outcome"] for r in json.loads(scanned.stdout)} == {"awaiting entry"}
     listed = run(*c, "forms", "scans")

@@ -500,6 +500,7 @@ def test_keyboard_only_release_on_paper_then_review_and_approve(
     assert win.catalogue.consent_file(consent.id, "signature") is None  # the signature is on the paper
     text = subprocess.run(["pdftotext", str(printed), "-"], capture_output=True, text=True, check=True).stdout
     assert consent.id in text  # the printed form carries this record's id (and its QR code)
+    assert "Ada Keyboard" in text and "Form to sign" in text  # this person's form, not a blank one
     assert consent.id in win.statusBar().currentMessage()
 
     # The record waits for its scan: unsigned (it clears nothing) until the signed form is imported.
@@ -508,7 +509,10 @@ def test_keyboard_only_release_on_paper_then_review_and_approve(
     qtbot.addWidget(view)
     qtbot.waitUntil(view.is_loaded, timeout=10_000)
     assert any("waiting for its scan" in label.text() for label in view.findChildren(QLabel))
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(printed)], ""))
+    from tests.data.paper_signing import signed_scans
+
+    scans = [str(p) for p in signed_scans(printed, tmp_path)]  # signed by hand, then scanned
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: (scans, ""))
     results = []
     on_next_modal(
         ScanResultsDialog, lambda d: results.append(d.results) or qtbot.keyClick(d, Qt.Key.Key_Escape)

@@ -240,3 +240,53 @@ def test_a_save_that_waits_for_the_catalogue_keeps_the_window_alive_and_open(qtb
     qtbot.waitUntil(lambda: not dialog.busy, timeout=15_000)
     assert dialog.result() == ConsentDialog.DialogCode.Accepted and dialog.consent is not None
     assert [c.id for c in catalogue.list_consents()] == [dialog.consent.id]
+
+
+def test_sign_on_paper_prints_this_persons_form_and_keeps_the_record_equal_to_it(
+    qtbot, catalogue, tmp_path, monkeypatch
+):
+    import subprocess
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+    printed = tmp_path / "to-sign.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(printed), ""))
+    monkeypatch.setattr("consentdesk.ui.consent_view.offer_to_open", lambda *a, **k: None)
+    dialog = open_dialog(qtbot, catalogue)
+    answers = example("adult.json")["answers"]
+    fill(qtbot, dialog, {k: v for k, v in answers.items() if k != "session_date"})
+    dialog.widgets["signature"].paper_requested.emit()  # "Sign on paper instead…"
+    qtbot.waitUntil(lambda: dialog.form_id is not None and not dialog.busy, timeout=20_000)
+    form_id = dialog.form_id
+
+    def text() -> str:
+        return subprocess.run(["pdftotext", str(printed), "-"], capture_output=True, text=True).stdout
+
+    assert answers["full_name"] in text() and form_id in text() and "Blank form" not in text()
+    ticked = [f"✓ {dialog.form.channel(c).label}" for c in answers["channels"]]
+    assert all(t in text() for t in ticked)
+
+    # Changed after printing: Save refuses and offers to print again under the same id.
+    fill(qtbot, dialog, {"full_name": "Changed After Print"})
+    seen: list[str] = []
+
+    def reprint() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, reprint)
+            return
+        seen.append(box.text())
+        (button,) = [b for b in box.buttons() if b.text() == "Print again…"]
+        button.click()
+
+    QTimer.singleShot(0, reprint)
+    dialog.save()
+    assert seen and form_id in seen[0] and dialog.consent is None
+    qtbot.waitUntil(lambda: not dialog.busy and "Changed After Print" in text(), timeout=20_000)
+    assert dialog.form_id == form_id
+
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.consent is not None, timeout=10_000)
+    assert dialog.consent.id == form_id and dialog.consent.full_name == "Changed After Print"
+    assert dialog.consent.source == "paper"

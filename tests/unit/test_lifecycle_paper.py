@@ -14,7 +14,7 @@ from tests.data.lifecycle_fixtures import EXAMPLES
 from consentdesk.core.consents import record_consent
 from consentdesk.core.forms import Submission, load_form
 from consentdesk.core.lifecycle.paper import ScanOutcome, scan_forms, scans_awaiting_entry
-from consentdesk.core.pdf.blank_forms import write_blank_forms
+from consentdesk.core.pdf.blank_forms import signature_boxes, write_blank_forms
 from consentdesk.core.store import Catalogue
 
 
@@ -45,7 +45,15 @@ def test_scans_and_phone_photos_attach_to_their_form_ids(tmp_path: Path):
         photo = phone_photo(pages[per_form], tmp_path / "IMG_0001.jpg")  # first page of the second form
 
         results = scan_forms(cat, [tmp_path / "blank.pdf", photo])
-        assert all(r.outcome is ScanOutcome.AWAITING_ENTRY for r in results), [r.message for r in results]
+        # Unsigned printouts: the page with the person's signature box is stored but reported as empty.
+        (signing_page,) = [b.page for b in signature_boxes(load_form()) if b.field_id == "signature"]
+        expected = [
+            ScanOutcome.SIGNATURE_EMPTY if n == signing_page else ScanOutcome.AWAITING_ENTRY
+            for n in range(1, per_form + 1)
+        ]
+        assert [r.outcome for r in results] == expected * 2 + [ScanOutcome.AWAITING_ENTRY], [
+            r.message for r in results
+        ]
         assert [r.form_id for r in results] == [ids[0]] * per_form + [ids[1]] * per_form + [ids[1]]
         awaiting = scans_awaiting_entry(cat)
         assert {s.form_id for s in awaiting} == set(ids) and len(awaiting) == len(pages) + 1

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.data.lifecycle_fixtures import EXAMPLES
+from tests.data.paper_signing import signed_scans
 
 from consentdesk.core.consents import ConsentInvalid, record_consent, signed_on_paper, with_paper_signatures
 from consentdesk.core.forms import Submission, load_form
@@ -69,7 +70,7 @@ def test_a_paper_record_counts_as_signed_once_its_scan_is_attached(catalogue, tm
     (form_id,) = write_blank_forms(catalogue, 1, printed)
     consent = record_consent(catalogue, form, Submission(answers(), {}), source="paper", form_id=form_id)
     assert not with_paper_signatures(catalogue, consent).has_signature  # waits for the scan
-    results = scan_forms(catalogue, [printed])
+    results = scan_forms(catalogue, signed_scans(printed, tmp_path))
     assert {r.outcome for r in results} == {ScanOutcome.ATTACHED}
     signed = with_paper_signatures(catalogue, catalogue.get_consent(form_id))
     assert signed.has_signature and signed.has_guardian_signature
@@ -98,7 +99,9 @@ def test_the_link_picker_calls_a_paper_record_signed_once_its_scan_is_attached(c
 
     assert "not signed" in (offered_warning() or "")  # waits for the scan: said before linking
     assert "not signed" in (review.link_face(catalogue, image, 1, form_id) or "")
-    assert {r.outcome for r in scan_forms(catalogue, [printed])} == {ScanOutcome.ATTACHED}
+    assert {r.outcome for r in scan_forms(catalogue, signed_scans(printed, tmp_path))} == {
+        ScanOutcome.ATTACHED
+    }
     assert offered_warning() is None
     assert review.link_face(catalogue, image, 2, form_id) is None
     linked = review.status(catalogue, image).consents[form_id]

@@ -225,6 +225,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
                     "outcome": r.outcome.value,
                     "form_id": r.form_id,
                     "scan_id": r.scan_id,
+                    "detail": r.detail,
                 }
                 for r in results
             ]
@@ -232,7 +233,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     else:
         for r in results:
             print(r.message)
-    return 0 if all(r.outcome.stored for r in results) else 1
+    return 1 if any(r.outcome.needs_attention for r in results) else 0
 
 
 def cmd_scans(args: argparse.Namespace) -> int:

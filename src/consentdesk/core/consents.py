@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from consentdesk.core.forms import FieldError, FormDefinition, Submission, load_form, validate
+from consentdesk.core.lifecycle.signature_check import required_signatures, signed_boxes
 from consentdesk.core.model import Consent
 from consentdesk.core.store import Catalogue, NewConsent
 
@@ -58,13 +59,24 @@ def _is_signature(form: FormDefinition, field_id: str) -> bool:
 
 
 def with_paper_signatures(catalogue: Catalogue, consent: Consent) -> Consent:
-    """A record signed on paper counts as signed once a scan of its form is attached (the scan is the
-    signature, person's and guardian's); until then it is unsigned and clears nothing."""
+    """A record signed on paper counts as signed once a scan of its form shows ink in the person's
+    signature box (and, for a minor, the guardian's); a scan of an unsigned printout signs nothing.
+    Until then it is unsigned and clears nothing."""
     if consent.source != "paper" or (consent.has_signature and consent.has_guardian_signature):
         return consent
-    if not catalogue.paper_scans(consent.id):
+    scans = catalogue.paper_scans(consent.id)
+    if not scans:
         return consent
-    return replace(consent, has_signature=True, has_guardian_signature=True)
+    form = load_form(consent.form_name, consent.form_version)
+    signed = signed_boxes(catalogue, scans, form)
+    needed = required_signatures(form, consent)
+    person = {f.id for f in form.fields if f.type == "signature" and not f.minor_only} & needed
+    guardian = needed - person
+    return replace(
+        consent,
+        has_signature=consent.has_signature or person <= signed,
+        has_guardian_signature=consent.has_guardian_signature or guardian <= signed,
+    )
 
 
 def record_consent(

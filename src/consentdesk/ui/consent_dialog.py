@@ -124,6 +124,7 @@ class ConsentDialog(QDialog):
         self.today = today or date.today()
         self.form_id = form_id
         self.printed_form: Path | None = None  # the form printed by "Sign on paper instead"
+        self.printed_answers: dict[str, Any] | None = None  # the answers printed on it
         self.aside = aside
         self.consent: Consent | None = None
         self.widgets: dict[str, FieldWidget] = {}
@@ -284,15 +285,16 @@ class ConsentDialog(QDialog):
     # --- signing on paper (the keyboard path) --------------------------------------------------------
 
     def sign_on_paper(self) -> None:
-        """Print this person's form under a new form id (in a worker: it reserves the id and draws the
-        page); the record is saved with that id, source "paper", and no drawn signature (core:
-        `consents.signed_on_paper`); the signed scan is imported later."""
-        if self.form_id is not None:
-            self._show_signed_on_paper()
+        """Print this person's form, with the answers typed so far, under a new form id (in a worker: it
+        reserves the id and draws the page); the record is saved with that id, source "paper", and no
+        drawn signature (core: `consents.signed_on_paper`); the signed scan is imported later. Asked again
+        after printing, it reprints under the same id with the answers as they are now."""
+        if self.form_id is not None and self.printed_form is None:
+            self._show_signed_on_paper()  # typing in a form printed elsewhere: it is signed already
             return
         if self.busy:
             return
-        from consentdesk.core.pdf.blank_forms import write_blank_forms
+        from consentdesk.core.pdf.form_to_sign import write_form_to_sign
 
         suggested = str(Path.home() / "release-form-to-sign.pdf")
         path, _ = QFileDialog.getSaveFileName(
@@ -301,20 +303,25 @@ class ConsentDialog(QDialog):
         if not path:
             return
         out = Path(path) if path.lower().endswith(".pdf") else Path(path + ".pdf")
+        form, submission, reprint, today = self.form, self.submission(), self.form_id, self.today
         self._set_busy(True)
         run_task(
-            in_catalogue(self.catalogue, lambda cat, _c: write_blank_forms(cat, 1, out)),
-            lambda ids: self._form_printed(ids[0], out),
+            in_catalogue(
+                self.catalogue,
+                lambda cat, _c: write_form_to_sign(cat, form, submission, out, form_id=reprint, today=today),
+            ),
+            lambda form_id: self._form_printed(form_id, out, submission.answers),
             lambda exc: self._form_not_printed(exc, out),
             owner=self,
         )
 
-    def _form_printed(self, form_id: str, out: Path) -> None:
+    def _form_printed(self, form_id: str, out: Path, answers: dict[str, Any]) -> None:
         from consentdesk.ui.consent_view import offer_to_open
 
         self._set_busy(False)
         self.form_id = form_id
         self.printed_form = out
+        self.printed_answers = dict(answers)
         self.setWindowTitle(f"Paper form {self.form_id} — {self.form.title}")
         self._show_signed_on_paper()
         offer_to_open(self, out, "Form ready to print")
@@ -400,6 +407,23 @@ class ConsentDialog(QDialog):
             return
         self.clear_errors()
         form, submission, form_id = self.form, self.submission(), self.form_id
+        if self.printed_answers is not None and submission.answers != self.printed_answers:
+            # The paper is what gets signed: a record that differs from it would not be what was agreed.
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
+                "Answers changed since printing",
+                f"The answers differ from those printed on form {form_id}, so the record would not match "
+                "what is signed. Print the form again with these answers and have the new printout signed "
+                "(same form ID), or change the answers back.",
+                parent=self,
+            )
+            reprint = box.addButton("Print again…", QMessageBox.ButtonRole.AcceptRole)
+            box.addButton(QMessageBox.StandardButton.Cancel)
+            box.setDefaultButton(reprint)
+            box.exec()
+            if box.clickedButton() is reprint:
+                self.sign_on_paper()
+            return
         source = "paper" if form_id else "screen"
         self._set_busy(True)
         run_task(

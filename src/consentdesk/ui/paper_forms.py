@@ -57,12 +57,18 @@ class ScanResultsDialog(QDialog):
         problems = [r for r in results if not r.outcome.stored]
         awaiting = sum(r.outcome is ScanOutcome.AWAITING_ENTRY for r in results)
         attached = sum(r.outcome is ScanOutcome.ATTACHED for r in results)
+        unsigned = sum(r.outcome is ScanOutcome.SIGNATURE_EMPTY for r in results)
         parts = [f"{len(stored)} page{'s' if len(stored) != 1 else ''} stored"]
         if awaiting:
             parts.append(f"{awaiting} awaiting data entry (see Paper forms)")
         if attached:
             parts.append(f"{attached} added to {'their records' if attached != 1 else 'its record'}")
         headline = ", ".join(parts) + "."
+        if unsigned:
+            headline += (
+                f" {unsigned} page{'s' if unsigned != 1 else ''} with an empty signature box "
+                f"sign{'' if unsigned != 1 else 's'} nothing: check the paper and scan it again."
+            )
         if problems:
             many = len(problems) != 1
             headline += (
@@ -81,7 +87,7 @@ class ScanResultsDialog(QDialog):
             cells = (
                 Path(r.source).name,
                 str(r.page) if r.page else "—",
-                ("⚠ " if not r.outcome.stored else "") + r.outcome.value.capitalize(),
+                ("⚠ " if r.outcome.needs_attention else "") + r.outcome.value.capitalize(),
                 r.form_id or "—",
                 advice
                 or (
@@ -93,7 +99,7 @@ class ScanResultsDialog(QDialog):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(r.message)
-                if not r.outcome.stored:
+                if r.outcome.needs_attention:
                     item.setForeground(QColor("#A81F14"))
                 self.table.setItem(row, column, item)
         close = QPushButton("Close")

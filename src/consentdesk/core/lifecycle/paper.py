@@ -5,6 +5,10 @@ or not issued by this catalogue is reported and not stored. A scan of a reserved
 (`scans_awaiting_entry`); once a record with that id is entered the scan belongs to it automatically.
 PDF pages are rendered with poppler's `pdftoppm` at 200 dpi and kept as lossless PNG (they are evidence);
 photos are kept byte for byte as taken.
+
+Every page is also checked for ink in its signature box(es) (`signature_check`): a scan of a form that
+was never signed is kept (it is still the paper's record) but reported, and it signs nothing
+(`consents.with_paper_signatures` reads the same check).
 """
 
 from __future__ import annotations
@@ -17,11 +21,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from consentdesk.core import ids
+from consentdesk.core.forms import load_form
 from consentdesk.core.lifecycle.records import PaperScan
+from consentdesk.core.lifecycle.signature_check import (
+    check_signatures,
+    every_page_has_a_box,
+    qr_codes,
+    required_signatures,
+)
 from consentdesk.core.picture_check import SCAN, check_picture
 from consentdesk.core.store import Catalogue
 
@@ -33,6 +43,8 @@ class ScanOutcome(StrEnum):
     ATTACHED = "attached"  # the form's record exists; the scan is now part of it
     AWAITING_ENTRY = "awaiting entry"  # the id was reserved for a printed form; no record entered yet
     ALREADY_STORED = "already stored"  # the same page was scanned in before
+    #: Stored, but a signature box that must be signed is empty: the record stays unsigned.
+    SIGNATURE_EMPTY = "attached, but the signature box looks empty"
     UNKNOWN_ID = "unknown form id"  # a valid id, but not issued by this catalogue
     INVALID_ID = "invalid form id"  # a QR code that is not a ConsentDesk form id
     NO_ID = "no form id found"  # no readable QR code on the page
@@ -41,7 +53,17 @@ class ScanOutcome(StrEnum):
 
     @property
     def stored(self) -> bool:
-        return self in (ScanOutcome.ATTACHED, ScanOutcome.AWAITING_ENTRY, ScanOutcome.ALREADY_STORED)
+        return self in (
+            ScanOutcome.ATTACHED,
+            ScanOutcome.AWAITING_ENTRY,
+            ScanOutcome.ALREADY_STORED,
+            ScanOutcome.SIGNATURE_EMPTY,
+        )
+
+    @property
+    def needs_attention(self) -> bool:
+        """Not stored, or stored but signing nothing: someone has to look at the paper."""
+        return not self.stored or self is ScanOutcome.SIGNATURE_EMPTY
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +84,7 @@ class ScanResult:
             ScanOutcome.NO_ID: "rescan it flat, in focus, with the whole QR code in view",
             ScanOutcome.SEVERAL_IDS: "scan each form on its own page",
             ScanOutcome.UNREADABLE: "check the file is a PDF or photo and not damaged",
+            ScanOutcome.SIGNATURE_EMPTY: "check the paper and scan it again",
         }.get(self.outcome)
         text = f"{where}: {self.outcome.value}" + (f" {self.form_id}" if self.form_id else "")
         if self.detail:
@@ -75,25 +98,6 @@ class _Page:
     picture: Image.Image
     data: bytes
     mime: str
-
-
-def _qr_texts(picture: Image.Image) -> list[str]:
-    """Texts of the QR codes on a page, trying a reduced copy and a thresholded one for phone photos."""
-    import zxingcpp
-
-    grey = ImageOps.exif_transpose(picture).convert("L")
-    attempts = [grey]
-    if max(grey.size) > 1600:
-        small = grey.copy()
-        small.thumbnail((1600, 1600))
-        attempts.append(small)
-    attempts.append(ImageOps.autocontrast(grey).point(lambda v: 255 if v > 128 else 0))
-    for attempt in attempts:
-        found = zxingcpp.read_barcodes(np.ascontiguousarray(np.asarray(attempt)))
-        texts = [str(b.text) for b in found if "QR" in str(b.format)]
-        if texts:
-            return texts
-    return []
 
 
 def _pdf_pages(path: Path) -> Iterator[_Page]:
@@ -141,7 +145,8 @@ def scan_forms(catalogue: Catalogue, files: Iterable[str | Path]) -> list[ScanRe
 
 
 def _attach(catalogue: Catalogue, path: Path, page: _Page) -> ScanResult:
-    texts = _qr_texts(page.picture)
+    codes = qr_codes(page.picture)
+    texts = [c.text for c in codes]
     if not texts:
         return ScanResult(str(path), page.number, ScanOutcome.NO_ID)
     valid = {ids.normalise(t) for t in texts} - {None}
@@ -154,12 +159,34 @@ def _attach(catalogue: Catalogue, path: Path, page: _Page) -> ScanResult:
     state = catalogue.form_id_state(form_id)
     if state == "unknown":
         return ScanResult(str(path), page.number, ScanOutcome.UNKNOWN_ID, form_id)
-    scan, added = catalogue.add_paper_scan(form_id, page.number, path.name, page.mime, page.data)
+    consent = catalogue.get_consent(form_id) if state == "used" else None
+    form = load_form(consent.form_name, consent.form_version) if consent else load_form()
+    check = check_signatures(page.picture, form, codes)
+    empty = check.empty & required_signatures(form, consent)
+    scan, added = catalogue.add_paper_scan(
+        form_id,
+        page.number,
+        path.name,
+        page.mime,
+        page.data,
+        details={
+            "signature_boxes": {field: ("ink" if field in check.signed else "empty") for field in check.found}
+        },
+    )
+    detail = ""
     if not added:
         outcome = ScanOutcome.ALREADY_STORED
+    elif empty:
+        outcome = ScanOutcome.SIGNATURE_EMPTY
+        detail = ", ".join(form.field(f).label for f in sorted(empty))
+        if state != "used":
+            detail += "; the form waits for its record to be entered"
     else:
         outcome = ScanOutcome.ATTACHED if state == "used" else ScanOutcome.AWAITING_ENTRY
-    return ScanResult(str(path), page.number, outcome, form_id, scan.id)
+        if not check.found and every_page_has_a_box(form):
+            # Unsure is not signed: say so, so a photo too skewed to check is retaken, not trusted.
+            detail = "no signature box found on this page, so it signs nothing: scan it flat and whole"
+    return ScanResult(str(path), page.number, outcome, form_id, scan.id, detail)
 
 
 def scans_awaiting_entry(catalogue: Catalogue) -> list[PaperScan]:

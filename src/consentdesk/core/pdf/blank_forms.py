@@ -1,4 +1,4 @@
-"""Numbered blank release forms for the paper route: print, get signed, scan back.
+"""Numbered release forms for the paper route: print, get signed, scan back.
 
 Each form gets an id reserved in the catalogue *before* printing, printed as text and as a QR code on
 every page, so a scanned page is matched to its record without retyping and a stray page still says
@@ -6,13 +6,18 @@ which form it belongs to. The layout is generated from the form definition (same
 wording as the on-screen dialog); the current definition of v1 lays out as two A4 pages per form.
 Fields are also fillable AcroForm fields, named `<form id>.<field id>` (choices and ticks
 `<form id>.<field id>.<option id>`), so names stay unique when many forms share one PDF.
+
+The same writer also prints one person's *form to sign* (`answers` given): every answer typed on screen
+is printed in its box and ticked options carry a tick, while the signature boxes stay empty for the pen.
+Answers never move anything: both kinds share one geometry, so `signature_boxes` says where each
+signature box is on any printed form of a definition (the scan check relies on it).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +57,27 @@ INSTRUCTIONS = (
     "<b>Photographer:</b> scan this form back into ConsentDesk; the QR code links the scan to this "
     "form's record, so do not photocopy a form — each form ID can be used once only."
 )
+#: Instructions on a person's form to sign (never taller than INSTRUCTIONS' box: the layout is shared).
+TO_SIGN_INSTRUCTIONS = (
+    "<b>Please check this form.</b> It shows the answers given on screen. Read the consent statement, "
+    "check every answer (ask the photographer to reprint it if anything is wrong) and sign inside the "
+    "signature box(es). <b>Photographer:</b> scan the signed form back into ConsentDesk; the QR code "
+    "links the scan to this record."
+)
+TICK = "\u2713"  # ✓
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureBox:
+    """Where a signature box is printed: `page` of the form (1-based) and its rectangle in PDF points
+    (origin bottom left of the page), the frame line included."""
+
+    field_id: str
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
 
 
 class BlankFormsNotWritten(OSError):
@@ -88,6 +114,20 @@ class _FormWriter:
     pages_total: int = 0
     page: int = 0
     y: float = 0.0
+    #: A person's answers for a form to sign; None for a blank form.
+    answers: dict[str, Any] | None = None
+    #: For a form to sign: whether the person is under 18 (the guardian section is then theirs to fill).
+    minor: bool = False
+    boxes: list[SignatureBox] = field(default_factory=list)
+
+    @property
+    def to_sign(self) -> bool:
+        return self.answers is not None
+
+    def answer(self, f: Field) -> Any:
+        if self.answers is None or (f.minor_only and not self.minor):
+            return None
+        return self.answers.get(f.id)
 
     @property
     def dry(self) -> bool:
@@ -110,7 +150,7 @@ class _FormWriter:
             self.canvas,
             self.form.organisation,
             self.form.title,
-            f"Blank form · {self.form.name} version {self.form.version}",
+            f"{'Form to sign' if self.to_sign else 'Blank form'} · {self.form.name} version {self.form.version}",
             self.form_id,
         )
         of = f" of {self.pages_total}" if self.pages_total else ""
@@ -148,8 +188,13 @@ class _FormWriter:
 
     def instructions(self) -> None:
         st = layout.styles()
-        para = Paragraph(INSTRUCTIONS, st.small)
-        _, h = para.wrap(WIDTH - 8 * mm, 1000)
+        # Both kinds of form reserve the taller text's height, so answers never move a signature box.
+        h = max(
+            Paragraph(text, st.small).wrap(WIDTH - 8 * mm, 1000)[1]
+            for text in (INSTRUCTIONS, TO_SIGN_INSTRUCTIONS)
+        )
+        para = Paragraph(TO_SIGN_INSTRUCTIONS if self.to_sign else INSTRUCTIONS, st.small)
+        para.wrap(WIDTH - 8 * mm, 1000)
         self.ensure(h + 6 * mm)
         c = self.canvas
         c.setFillColor(layout.NHS_PALE_GREY)
@@ -188,6 +233,9 @@ class _FormWriter:
         for i, f in enumerate(fields):
             x = MARGIN + i * (width + GAP)
             self.label(f, x, self.y - 3.2 * mm, "(DD/MM/YYYY)" if f.type == "date" else "")
+            if self.to_sign:
+                self.filled_box(f, x, self.y - 4.5 * mm - box_h, width, box_h)
+                continue
             self.canvas.acroForm.textfield(
                 name=f"{self.form_id}.{f.id}",
                 tooltip=f.label,
@@ -200,6 +248,42 @@ class _FormWriter:
                 fieldFlags="multiline" if f.type == "multiline" else "",
             )
         self.y -= 4.5 * mm + box_h + GAP
+
+    def filled_box(self, f: Field, x: float, y: float, width: float, height: float) -> None:
+        """A printed (not fillable) text box holding the person's answer, shrunk to fit its box."""
+        c = self.canvas
+        c.setStrokeColor(layout.NHS_MID_GREY)
+        c.setLineWidth(0.8)
+        c.setFillColor(colors.white)
+        c.rect(x, y, width, height, stroke=1, fill=1)
+        c.setFillColor(layout.TEXT)
+        value = self.answer(f)
+        if f.minor_only and not self.minor and self.answers is not None:
+            value, colour = "Not needed: the person photographed is 18 or over", layout.NHS_DARK_GREY
+        else:
+            colour = layout.TEXT
+        if value in (None, ""):
+            return
+        text = _printable(f, value)
+        if f.type == "multiline":
+            style = layout.styles().value
+            for size in (10.0, 9.0, 8.0, 7.0, 6.0):
+                para = Paragraph(
+                    fonts.markup(text).replace("\n", "<br/>"),
+                    style.clone("fill", fontSize=size, leading=size * 1.2),
+                )
+                _, h = para.wrap(width - 3 * mm, 10_000)
+                if h <= height - 2 * mm:
+                    break
+            self.draw_para(para, x + 1.5 * mm, y + height - 1 * mm - min(h, height - 2 * mm))
+            return
+        font = fonts.fonts().regular
+        size = 10.0
+        while size > 6 and pdfmetrics.stringWidth(text, font, size) > width - 3 * mm:
+            size -= 0.5
+        c.setFillColor(colour)
+        fonts.draw_string(c, x + 1.5 * mm, y + (height - size * 0.7) / 2, text, font, size)
+        c.setFillColor(layout.TEXT)
 
     def ticks(self, f: Field, options: tuple[Option, ...], hint: str, max_columns: int = 5) -> None:
         """Tick boxes in a grid, aligned in columns so a pen tick lands in the right box.
@@ -221,30 +305,52 @@ class _FormWriter:
             self.ensure(row_h)
             for i, o in enumerate(row):
                 x = MARGIN + i * col_w
-                self.canvas.acroForm.checkbox(
-                    name=f"{self.form_id}.{f.id}.{o.id}",
-                    tooltip=f"{f.label}: {o.label}",
-                    x=x,
-                    y=self.y - BOX - 0.5 * mm,
-                    size=BOX,
-                    buttonStyle="check",
-                    borderStyle="solid",
-                    borderWidth=0.8,
-                    borderColor=layout.NHS_DARK_GREY,
-                    fillColor=colors.white,
-                    textColor=colors.black,
-                    forceBorder=True,
-                    checked=False,
-                )
+                chosen = self.answer(f)
+                ticked = o.id in chosen if isinstance(chosen, list) else chosen == o.id
+                if self.to_sign:
+                    self.tick_box(x, self.y - BOX - 0.5 * mm, ticked)
+                else:
+                    self.canvas.acroForm.checkbox(
+                        name=f"{self.form_id}.{f.id}.{o.id}",
+                        tooltip=f"{f.label}: {o.label}",
+                        x=x,
+                        y=self.y - BOX - 0.5 * mm,
+                        size=BOX,
+                        buttonStyle="check",
+                        borderStyle="solid",
+                        borderWidth=0.8,
+                        borderColor=layout.NHS_DARK_GREY,
+                        fillColor=colors.white,
+                        textColor=colors.black,
+                        forceBorder=True,
+                        checked=False,
+                    )
                 label = o.label
                 room = col_w - BOX - 4 * mm
                 while pdfmetrics.stringWidth(label, fs.regular, 9) > room and len(label) > 4:
                     label = label[:-2].rstrip() + "…"
+                # A ticked answer is also bold, so it stands out in print (the tick is the state).
                 fonts.draw_string(
-                    self.canvas, x + BOX + 1.8 * mm, self.y - BOX + 0.4 * mm, label, fs.regular, 9
+                    self.canvas,
+                    x + BOX + 1.8 * mm,
+                    self.y - BOX + 0.4 * mm,
+                    label,
+                    fs.bold if ticked else fs.regular,
+                    9,
                 )
             self.y -= row_h
         self.y -= GAP - 1 * mm
+
+    def tick_box(self, x: float, y: float, ticked: bool) -> None:
+        c = self.canvas
+        c.setStrokeColor(layout.NHS_DARK_GREY)
+        c.setLineWidth(0.8)
+        c.setFillColor(colors.white)
+        c.rect(x, y, BOX, BOX, stroke=1, fill=1)
+        if ticked:
+            c.setFillColor(colors.black)
+            fonts.draw_string(c, x + 0.55 * mm, y + 0.8 * mm, TICK, fonts.fonts().bold, 9)
+        c.setFillColor(layout.TEXT)
 
     def signature(self, f: Field) -> None:
         box_h = 20 * mm
@@ -257,6 +363,7 @@ class _FormWriter:
         c.setLineWidth(1)
         c.setFillColor(colors.white)
         c.rect(MARGIN, top - box_h, sig_w, box_h, stroke=1, fill=1)
+        self.boxes.append(SignatureBox(f.id, self.page, MARGIN, top - box_h, sig_w, box_h))
         c.setStrokeColor(layout.NHS_MID_GREY)
         c.setLineWidth(0.4)
         c.line(MARGIN + 4 * mm, top - box_h + 5 * mm, MARGIN + sig_w - 4 * mm, top - box_h + 5 * mm)
@@ -266,15 +373,21 @@ class _FormWriter:
         date_x = MARGIN + sig_w + GAP
         c.setFillColor(layout.NHS_DARK_GREY)
         fonts.draw_string(c, date_x, self.y - 3.2 * mm, "Date signed (DD/MM/YYYY)", fonts.fonts().bold, 8.5)
-        c.acroForm.textfield(
-            name=f"{self.form_id}.{f.id}.date",
-            tooltip=f"{f.label}: date signed",
-            x=date_x,
-            y=top - FIELD_H,
-            width=WIDTH - sig_w - GAP,
-            height=FIELD_H,
-            **_TEXT_FIELD_STYLE,
-        )
+        if self.to_sign:  # dated by hand when signed
+            c.setStrokeColor(layout.NHS_MID_GREY)
+            c.setLineWidth(0.8)
+            c.setFillColor(colors.white)
+            c.rect(date_x, top - FIELD_H, WIDTH - sig_w - GAP, FIELD_H, stroke=1, fill=1)
+        else:
+            c.acroForm.textfield(
+                name=f"{self.form_id}.{f.id}.date",
+                tooltip=f"{f.label}: date signed",
+                x=date_x,
+                y=top - FIELD_H,
+                width=WIDTH - sig_w - GAP,
+                height=FIELD_H,
+                **_TEXT_FIELD_STYLE,
+            )
         c.setFillColor(layout.TEXT)
         self.y = top - box_h - GAP
 
@@ -353,9 +466,46 @@ class _FormWriter:
         return self.page
 
 
+def _printable(f: Field, value: Any) -> str:
+    """An answer as printed in its box: dates as DD/MM/YYYY (the box's hint), text as typed."""
+    if f.type == "date":
+        try:
+            return f"{date.fromisoformat(str(value)):%d/%m/%Y}"
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
 def pages_per_form(form: FormDefinition) -> int:
     """How many pages one blank form of this definition takes (laid out without drawing)."""
     return _FormWriter(_NullCanvas(), form, "CD-0000-0000").write()
+
+
+def signature_boxes(form: FormDefinition) -> list[SignatureBox]:
+    """Where the signature boxes are on every printed form (blank or to sign) of this definition."""
+    writer = _FormWriter(_NullCanvas(), form, "CD-0000-0000")
+    writer.write()
+    return writer.boxes
+
+
+def render_form_to_sign(
+    form: FormDefinition, form_id: str, answers: dict[str, Any], minor: bool, out: Path
+) -> Path:
+    """Write one person's form to sign (answers printed, signature boxes empty) for a reserved id."""
+    total = pages_per_form(form)
+
+    def build(tmp: Path) -> None:
+        canvas = Canvas(str(tmp), pagesize=PAGE, pageCompression=1, initialFontName=fonts.fonts().regular)
+        # Metadata names the form id, never the person: file indexers must not spread personal data.
+        canvas.setTitle(f"{form.title} – form to sign {form_id}")
+        canvas.setAuthor(form.organisation)
+        canvas.setSubject(f"{form.name} v{form.version} form {form_id} to sign, {total} pages")
+        canvas.setCreator("ConsentDesk")
+        canvas.setKeywords(f"consent, model release, form to sign, {form_id}")
+        _FormWriter(canvas, form, form_id, pages_total=total, answers=answers, minor=minor).write()
+        canvas.save()
+
+    return layout.atomic_write(out, build)
 
 
 def render_blank_forms(form: FormDefinition, form_ids: list[str], out: Path) -> Path:

@@ -75,16 +75,24 @@ def styles() -> Styles:
     )
 
 
+QR_BORDER = 3  # quiet zone, in modules
+
+
+def qr_matrix(value: str) -> list[list[bool]]:
+    """The QR code of `value` as rows of modules, quiet zone included (one source for drawing and locating)."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QR_BORDER)
+    qr.add_data(value)
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
 def draw_qr(canvas, value: str, x: float, y: float, size: float = QR_SIZE) -> None:
     """A QR code of `value` with its bottom-left corner at (x, y), quiet zone included.
 
     Drawn as filled rectangles from the `qrcode` matrix (crisp at any print resolution, and no graphics
     renderer that would pull an unembedded Helvetica into the page resources).
     """
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=3)
-    qr.add_data(value)
-    qr.make(fit=True)
-    matrix = qr.get_matrix()
+    matrix = qr_matrix(value)
     module = size / len(matrix)
     canvas.saveState()
     canvas.setFillColor(colors.white)
@@ -116,19 +124,36 @@ def draw_header(canvas, organisation: str, title: str, subtitle: str, record_id:
     canvas.rect(MARGIN, top - HEADER_H, width - 2 * MARGIN, HEADER_H, stroke=0, fill=1)
     canvas.setFillColor(colors.white)
     left = MARGIN + 5 * mm
-    qr_x = width - MARGIN - QR_SIZE - 3 * mm
+    qr_x, qr_y = header_qr_origin()
     fonts.draw_string(canvas, left, top - 8 * mm, organisation, f.bold, 10)
     # Shrink a long title rather than let it run under the id and QR code.
     room = qr_x - left - 6 * mm
     size = min(16.0, room / max(1.0, pdfmetrics.stringWidth(title, f.bold, 1)))
     fonts.draw_string(canvas, left, top - 17 * mm, title, f.bold, size)
     fonts.draw_string(canvas, left, top - 24.5 * mm, subtitle, f.regular, 9)
-    draw_qr(canvas, record_id, qr_x, top - HEADER_H + 3 * mm, QR_SIZE)
+    draw_qr(canvas, record_id, qr_x, qr_y, QR_SIZE)
     canvas.setFont(f.regular, 7.5)
     canvas.drawRightString(qr_x - 4 * mm, top - 8 * mm, "Form ID")
     canvas.setFont(f.bold, 12)
     canvas.drawRightString(qr_x - 4 * mm, top - 24.5 * mm, record_id)
     canvas.restoreState()
+
+
+def header_qr_origin() -> tuple[float, float]:
+    """Bottom-left corner of the header's QR code (quiet zone included), in PDF points."""
+    width, height = PAGE
+    top = height - MARGIN + 4 * mm
+    return width - MARGIN - QR_SIZE - 3 * mm, top - HEADER_H + 3 * mm
+
+
+def header_qr_corners(record_id: str) -> list[tuple[float, float]]:
+    """The corners of the header QR symbol (quiet zone excluded) in PDF points, in the order a barcode
+    reader reports them: top left, top right, bottom right, bottom left. A scan's QR corners, paired with
+    these, place everything else printed on the page."""
+    x, y = header_qr_origin()
+    inset = QR_BORDER * QR_SIZE / len(qr_matrix(record_id))
+    left, right, bottom, top = x + inset, x + QR_SIZE - inset, y + inset, y + QR_SIZE - inset
+    return [(left, top), (right, top), (right, bottom), (left, bottom)]
 
 
 def draw_footer(canvas, left: str, page_label: str) -> None:

@@ -316,9 +316,16 @@ class ConsentStore(AuditStore):
     # --- paper scans ---------------------------------------------------------------------------------
 
     def add_paper_scan(
-        self, form_id: str, page: int, source_name: str, mime: str, data: bytes
+        self,
+        form_id: str,
+        page: int,
+        source_name: str,
+        mime: str,
+        data: bytes,
+        details: dict[str, Any] | None = None,
     ) -> tuple[PaperScan, bool]:
-        """Attach one scanned page to a form id issued by this catalogue; the same bytes are kept once."""
+        """Attach one scanned page to a form id issued by this catalogue; the same bytes are kept once.
+        `details` (ids and outcomes, never personal data) go into the audit entry, e.g. the signature check."""
         digest = hashlib.sha256(data).hexdigest()
         s = t.paper_scans.c
         with self.transaction(needs="photographer") as conn:
@@ -342,7 +349,13 @@ class ConsentStore(AuditStore):
             self.append_audit(
                 "paper_scan.attached",
                 form_id,
-                {"scan": scan_id, "page": page, "sha256": digest, "state": self.form_id_state(form_id)},
+                {
+                    "scan": scan_id,
+                    "page": page,
+                    "sha256": digest,
+                    "state": self.form_id_state(form_id),
+                    **(details or {}),
+                },
             )
         return self._paper_scan(int(scan_id)), True
 
