@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from consentdesk.core.vision.pii import PERSONAL_KINDS  # noqa: E402
+
 #: label key -> finding kinds that satisfy it
 KINDS = {
     "text": None,  # any finding read from text (harmless text, names, plates, ...)
@@ -35,16 +37,7 @@ KINDS = {
 }
 _NOT_TEXT = {"barcode", "qr_code", "screen", "document"}
 #: kinds that block a post (personal data); a plate is judged by its own label
-PERSONAL = {
-    "nhs_number",
-    "person_name",
-    "date_of_birth",
-    "postcode",
-    "address",
-    "phone",
-    "email",
-    "donation_number",
-}
+PERSONAL = {str(kind) for kind in PERSONAL_KINDS} - {"vehicle_plate"}  # a plate is judged apart
 
 
 def _kinds_found(result: dict, key: str) -> bool:

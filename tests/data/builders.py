@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from consentdesk.core.vision.pii import PERSONAL_KINDS
+
 # (crop box in the source photo, face box inside that crop), measured once with the face model.
 _FACE_SOURCES = {
     "astronaut": ((120, 10, 330, 250), (62, 48, 88, 120)),
@@ -38,16 +40,7 @@ _SIGNS = [
     ["Please take a seat"],
 ]
 
-PERSONAL = {
-    "nhs_number",
-    "person_name",
-    "date_of_birth",
-    "postcode",
-    "address",
-    "phone",
-    "email",
-    "donation_number",
-}
+PERSONAL = {str(kind) for kind in PERSONAL_KINDS} - {"vehicle_plate"}  # a plate is judged apart
 
 
 @dataclass

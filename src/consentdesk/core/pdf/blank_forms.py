@@ -488,6 +488,17 @@ def signature_boxes(form: FormDefinition) -> list[SignatureBox]:
     return writer.boxes
 
 
+def _canvas(tmp: Path, form: FormDefinition, *, title: str, subject: str, keywords: str) -> Canvas:
+    """A page canvas with the document's metadata (ids and form names only)."""
+    canvas = Canvas(str(tmp), pagesize=PAGE, pageCompression=1, initialFontName=fonts.fonts().regular)
+    canvas.setTitle(title)
+    canvas.setAuthor(form.organisation)
+    canvas.setSubject(subject)
+    canvas.setCreator("ConsentDesk")
+    canvas.setKeywords(keywords)
+    return canvas
+
+
 def render_form_to_sign(
     form: FormDefinition, form_id: str, answers: dict[str, Any], minor: bool, out: Path
 ) -> Path:
@@ -495,13 +506,14 @@ def render_form_to_sign(
     total = pages_per_form(form)
 
     def build(tmp: Path) -> None:
-        canvas = Canvas(str(tmp), pagesize=PAGE, pageCompression=1, initialFontName=fonts.fonts().regular)
         # Metadata names the form id, never the person: file indexers must not spread personal data.
-        canvas.setTitle(f"{form.title} – form to sign {form_id}")
-        canvas.setAuthor(form.organisation)
-        canvas.setSubject(f"{form.name} v{form.version} form {form_id} to sign, {total} pages")
-        canvas.setCreator("ConsentDesk")
-        canvas.setKeywords(f"consent, model release, form to sign, {form_id}")
+        canvas = _canvas(
+            tmp,
+            form,
+            title=f"{form.title} – form to sign {form_id}",
+            subject=f"{form.name} v{form.version} form {form_id} to sign, {total} pages",
+            keywords=f"consent, model release, form to sign, {form_id}",
+        )
         _FormWriter(canvas, form, form_id, pages_total=total, answers=answers, minor=minor).write()
         canvas.save()
 
@@ -514,12 +526,13 @@ def render_blank_forms(form: FormDefinition, form_ids: list[str], out: Path) -> 
 
     def build(tmp: Path) -> None:
         first, last = form_ids[0], form_ids[-1]
-        canvas = Canvas(str(tmp), pagesize=PAGE, pageCompression=1, initialFontName=fonts.fonts().regular)
-        canvas.setTitle(f"{form.title} – blank forms {first} to {last}")
-        canvas.setAuthor(form.organisation)
-        canvas.setSubject(f"{len(form_ids)} blank {form.name} v{form.version} forms, {total} pages each")
-        canvas.setCreator("ConsentDesk")
-        canvas.setKeywords(f"consent, model release, blank form, generated {datetime.now():%Y-%m-%d}")
+        canvas = _canvas(
+            tmp,
+            form,
+            title=f"{form.title} – blank forms {first} to {last}",
+            subject=f"{len(form_ids)} blank {form.name} v{form.version} forms, {total} pages each",
+            keywords=f"consent, model release, blank form, generated {datetime.now():%Y-%m-%d}",
+        )
         for i, form_id in enumerate(form_ids):
             if i:
                 canvas.showPage()
