@@ -232,8 +232,10 @@ def test_paper_scan_import_then_entry_removes_it_from_the_list(qtbot, monkeypatc
     page = PaperFormsView(catalogue)
     qtbot.addWidget(page)
     page.show()
+    assert not page.enter_button.isEnabled()  # nothing listed yet
     settle(qtbot, page)
     assert page.scans == [] and page.empty.isVisibleTo(page)
+    assert not page.enter_button.isEnabled()  # no scan waits: nothing to enter
 
     results: list[ScanResultsDialog] = []
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(blank)], ""))

@@ -211,6 +211,7 @@ class PaperFormsView(Page):
         self.import_button.clicked.connect(self.import_scans)
         self.enter_button = QPushButton("Enter answers…")
         self.enter_button.setProperty("primary", True)
+        self.enter_button.setEnabled(False)  # until a waiting scan is listed and selected
         self.enter_button.clicked.connect(self.enter_answers)
 
         self.table = data_table(("Form ID", "Page", "File", "Scanned"), "awaitingTable")
