@@ -84,19 +84,15 @@ class PreviewData:
 
 
 def _findings_sentence(status: review.ReviewStatus) -> str:
-    """e.g. "2 confidential items: NHS number, barcode" (kinds once each, in reading order)."""
-    confidential = [f for f in status.state.findings if f.severity in policy.BLOCKING_SEVERITIES]
-    if not confidential:
-        return "no confidential items found"
+    """e.g. "confidential items found: NHS number, barcode" (kinds once each, in reading order); how many
+    are still to resolve is already in the summary before it."""
     kinds: list[str] = []
-    for finding in confidential:
-        words = policy.kind_words(finding.kind)
-        if words not in kinds:
-            kinds.append(words)
-    count = "1 confidential item" if len(confidential) == 1 else f"{len(confidential)} confidential items"
-    open_ = status.blockers.unresolved_findings
-    tail = f" ({open_} to resolve)" if open_ and open_ != len(confidential) else ""
-    return f"{count}{tail}: {', '.join(kinds)}"
+    for finding in status.state.findings:
+        if finding.severity in policy.BLOCKING_SEVERITIES:
+            words = policy.kind_words(finding.kind)
+            if words not in kinds:
+                kinds.append(words)
+    return f"confidential items found: {', '.join(kinds)}" if kinds else "no confidential items found"
 
 
 def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
