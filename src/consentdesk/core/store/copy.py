@@ -49,6 +49,7 @@ from consentdesk.core.store.copy_rows import (
     batch_size,
     columns,
     count_rows,
+    pages,
     stream,
 )
 from consentdesk.core.store.engine import make_engine
@@ -245,20 +246,10 @@ def _carry_missing_photo_files(
 ) -> None:
     """A desk joining the register keeps no working copies: give its photos theirs (see `copy_photos`)."""
     i, pf = t.images, t.photo_files
-    after = 0
-    while True:
-        rows = [
-            dict(r._mapping)
-            for r in dconn.execute(
-                select(i.c.id, i.c.sha256, i.c.path, i.c.file_size)
-                .where(i.c.id > after, i.c.sha256.not_in(select(pf.c.sha256)))
-                .order_by(i.c.id)
-                .limit(BATCH)
-            )
-        ]
-        if not rows:
-            return
-        after = rows[-1]["id"]
+    missing = select(i.c.id, i.c.sha256, i.c.path, i.c.file_size).where(
+        i.c.sha256.not_in(select(pf.c.sha256))
+    )
+    for rows in pages(dconn, missing, i.c.id, BATCH):
         carry_photo_files(sconn, dconn, [(row, row["id"]) for row in rows], report, dest.actor)
 
 

@@ -77,6 +77,21 @@ def stream(conn: Connection, query: Any, size: int) -> Iterator[list[dict[str, A
         yield [dict(r._mapping) for r in part]
 
 
+def pages(conn: Connection, query: Any, key: Any, size: int) -> Iterator[list[dict[str, Any]]]:
+    """Rows of `query` in batches of `size` ordered by `key`, each batch read after the last one's key:
+    safe while the caller writes between batches (no cursor stays open), and memory stays one batch."""
+    after = None
+    while True:
+        page = query.order_by(key).limit(size)
+        if after is not None:
+            page = page.where(key > after)
+        rows = [dict(r._mapping) for r in conn.execute(page)]
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][key.name]
+
+
 def count_rows(conn: Connection, table: Table) -> int:
     return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 

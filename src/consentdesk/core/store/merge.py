@@ -27,6 +27,7 @@ from consentdesk.core.store.copy_rows import (
     TableCount,
     columns,
     count_rows,
+    pages,
     stream,
 )
 
@@ -281,15 +282,7 @@ class _Merge:
         """Photos in batches, each batch with its analyses, faces, findings, decisions and approvals, so
         the maps of analysis, face and finding ids never outgrow one batch."""
         i = t.images
-        after = 0
-        while True:
-            rows = [
-                dict(r._mapping)
-                for r in self.s.execute(select(i).where(i.c.id > after).order_by(i.c.id).limit(_IMAGE_BATCH))
-            ]
-            if not rows:
-                return
-            after = rows[-1]["id"]
+        for rows in pages(self.s, select(i), i.c.id, _IMAGE_BATCH):
             _ImageBatch(self, rows).run()
             c = self.report.count("images")
             self.tick("images", c.added + c.present + c.skipped)
@@ -303,15 +296,7 @@ class _Merge:
         a, ac = t.audit, t.audit_copies
         seq, prev = self.dest._audit_head(lock=True)
         actor, now = self.dest.actor, utc_now()
-        after = 0
-        while True:
-            rows = [
-                dict(r._mapping)
-                for r in self.s.execute(select(a).where(a.c.seq > after).order_by(a.c.seq).limit(BATCH))
-            ]
-            if not rows:
-                break
-            after = rows[-1]["seq"]
+        for rows in pages(self.s, select(a), a.c.seq, BATCH):
             carried: dict[int, set[str]] = {r["seq"]: {r["hash"]} for r in rows}
             for s_seq, s_hash in self.s.execute(
                 select(ac.c.seq, ac.c.source_hash).where(ac.c.seq.in_(list(carried)))
