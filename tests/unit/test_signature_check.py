@@ -125,6 +125,19 @@ def test_an_unsigned_scan_signs_nothing_and_a_signed_one_does(
         now = with_paper_signatures(cat, cat.get_consent(consent.id))
         assert now.has_signature and now.has_guardian_signature  # an adult needs no guardian
 
+        # Clearance reads what the import found (its audit entry); it does not look at the pages again.
+        from consentdesk.core.lifecycle import signature_check
+
+        signature_check._CHECKED.clear()  # as in a new process
+        looked = []
+        real = signature_check.check_signatures
+        signature_check.check_signatures = lambda *a, **k: looked.append(1) or real(*a, **k)
+        try:
+            assert with_paper_signatures(cat, cat.get_consent(consent.id)).has_signature
+        finally:
+            signature_check.check_signatures = real
+        assert looked == []
+
 
 def test_a_minor_needs_ink_in_the_guardians_box_too(catalogue_locator: str, tmp_path: Path, printed):
     with Catalogue.open(catalogue_locator) as cat:

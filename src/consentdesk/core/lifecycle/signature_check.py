@@ -281,16 +281,35 @@ def required_signatures(form: FormDefinition, consent: Consent | None) -> frozen
 
 
 def signed_boxes(catalogue: Catalogue, scans: list[PaperScan], form: FormDefinition) -> frozenset[str]:
-    """Signature boxes holding ink on any of these stored scans of one form. Each scan is checked from
-    its stored bytes (the evidence itself), once per process: its bytes never change (sha256)."""
+    """Signature boxes holding ink on any of these stored scans of one form.
+
+    The scan import checked each page once and recorded the outcome in its `paper_scan.attached` audit
+    entry (one indexed read by the form id); only a scan attached without one (before the check existed,
+    or carried in by `catalogue copy`) is checked again from its stored bytes, once per process."""
+    recorded = _recorded_checks(catalogue, {scan.form_id for scan in scans})
     signed: set[str] = set()
     for scan in scans:
+        boxes = recorded.get(scan.sha256)
+        if boxes is not None:
+            signed |= {field for field, ink in boxes.items() if ink == "ink"}
+            continue
         key = (scan.sha256, form.name, form.version)
         if key not in _CHECKED:
             picture = check_picture(catalogue.paper_scan_data(scan.id), SCAN)
             _CHECKED[key] = check_signatures(picture, form).signed
         signed |= _CHECKED[key]
     return frozenset(signed)
+
+
+def _recorded_checks(catalogue: Catalogue, form_ids: set[str]) -> dict[str, dict[str, str]]:
+    """sha256 of a scanned page -> its signature boxes as the import found them ("ink" or "empty")."""
+    found: dict[str, dict[str, str]] = {}
+    for form_id in form_ids:
+        for entry in catalogue.audit_entries(form_id):
+            boxes = entry.details.get("signature_boxes")
+            if entry.action == "paper_scan.attached" and isinstance(boxes, dict):
+                found[str(entry.details.get("sha256"))] = boxes
+    return found
 
 
 _CHECKED: dict[tuple[str, str, int], frozenset[str]] = {}
