@@ -27,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-
 from tests.data.builders import _FACE_SOURCES, _patient_label, _qr, _skimage
 
 BACKGROUNDS = ("coffee", "rocket", "chelsea", "brick", "hubble_deep_field", "grass")
@@ -320,7 +319,7 @@ def short_scene(seconds: float = 6.0, seed: int = 1) -> list[Shot]:
             (0.7, 0.3),
             (1.0, 1.2),
             [Walker(3, "camera", 64, [(0.0, 0.65, 0.5), (seconds - first, 0.6, 0.45)], tint=(1.05, 0.9, 0.85))],
-            [Label("patient_label", 0.05, 0.1, 0.3)],
+            [Label("patient_label", 0.3, 0.08, 0.3)],
         ),
     ]
 
@@ -360,7 +359,8 @@ def write_clip(path: str | Path, spec: ClipSpec | None = None) -> ClipTruth:
     # stored frames are the upright frame turned back by the display rotation, as a phone records them
     turns = (spec.rotate // 90) % 4
     stored_w, stored_h = (height, width) if turns % 2 else (width, height)
-    options = {"movflags": "+faststart"}
+    # use_metadata_tags: write the keys phones write (make, model, location) as QuickTime metadata
+    options = {"movflags": "+faststart+use_metadata_tags"}
     with av.open(str(path), "w", options=options) as out:
         if spec.location:
             out.metadata["location"] = spec.location

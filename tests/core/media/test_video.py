@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.data.clip_fixtures import clips  # noqa: F401 - a fixture
 
 from consentdesk.core.media import video
 from consentdesk.core.vision.faces import FaceDetector
-from tests.data.clip_fixtures import clips  # noqa: F401 - a fixture
 
 
 def test_probe_reports_the_clips_facts(clips):  # noqa: F811
