@@ -15,6 +15,7 @@ from pathlib import Path
 
 from consentdesk.cli.common import UserError
 from consentdesk.core.media.discovery import Skipped, find_images
+from consentdesk.core.media.video import is_clip_path
 from consentdesk.core.review.policy import kind_words
 from consentdesk.core.values import FindingKind
 
@@ -70,7 +71,12 @@ def run(args: argparse.Namespace) -> int:
             from consentdesk.core.vision.analyse import Analyser  # heavy: only when there is work
 
             analyser = Analyser()
-        result = analyser.analyse_path(path).to_json()
+        if is_clip_path(path):
+            from consentdesk.core.vision.clip_analysis import ClipAnalyser
+
+            result = ClipAnalyser(analyser=analyser).analyse(path).to_json()
+        else:
+            result = analyser.analyse_path(path).to_json()
         if result["error"]:
             n_err += 1
         else:

@@ -9,7 +9,7 @@ compaction, backup, checks); `catalogue` joins them and opens/upgrades; `migrati
 from consentdesk.core.store.catalogue import Catalogue
 from consentdesk.core.store.consents import ConsentQuery, NewConsent
 from consentdesk.core.store.errors import CatalogueError, ConflictError, RefusedError
-from consentdesk.core.store.images import NewImage
+from consentdesk.core.store.images import NewImage, StoredClip
 from consentdesk.core.store.locator import CATALOG_ENV, Locator, LocatorError, parse
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "LocatorError",
     "NewConsent",
     "NewImage",
+    "StoredClip",
     "RefusedError",
     "parse",
 ]

@@ -651,6 +651,30 @@ POSTGRESQL_SERVER_HEAD = 6
 SQLITE_SCRIPTS[6] += _STATUS_EXPIRY_INDEX
 POSTGRESQL_SCRIPTS[6] += _STATUS_EXPIRY_INDEX
 
+# 7: video clips. A clip is an image record; its analysis keeps, beside the faces and findings that stand
+# for its person and finding tracks, the clip's facts and each track's boxes over time (JSON, boxes and
+# seconds only: no pixels, no text). One row per clip analysis, never edited, like the analysis itself.
+SQLITE_SCRIPTS[7] = """
+CREATE TABLE clip_analyses (
+    analysis_id INTEGER PRIMARY KEY REFERENCES analyses(id),
+    clip TEXT NOT NULL,
+    face_tracks TEXT NOT NULL,
+    finding_tracks TEXT NOT NULL
+);
+CREATE TRIGGER clip_analyses_immutable BEFORE UPDATE ON clip_analyses
+BEGIN SELECT RAISE(ABORT, 'analyses are never edited; run a new analysis instead'); END;
+"""
+POSTGRESQL_SCRIPTS[7] = """
+CREATE TABLE clip_analyses (
+    analysis_id bigint PRIMARY KEY REFERENCES analyses(id),
+    clip text NOT NULL,
+    face_tracks text NOT NULL,
+    finding_tracks text NOT NULL
+);
+CREATE TRIGGER clip_analyses_immutable BEFORE UPDATE ON clip_analyses
+    FOR EACH ROW EXECUTE FUNCTION cd_refuse('analyses are never edited; run a new analysis instead');
+"""
+
 LATEST_VERSION = max(max(SQLITE_SCRIPTS), max(POSTGRESQL_SCRIPTS))
 
 

@@ -34,6 +34,7 @@ _ALL_TABLES = (
     "analyses",
     "faces",
     "findings",
+    "clip_analyses",
     "face_decisions",
     "finding_decisions",
     "image_reviews",
@@ -47,11 +48,11 @@ _ALL_TABLES = (
 _WRITES: dict[str, tuple[str, ...]] = {
     "photographer": (
         "INSERT ON form_ids, consents, consent_files, paper_scans, shoots, images, analyses, faces, findings, "
-        "photo_files, audit",
+        "clip_analyses, photo_files, audit",
     ),
     "reviewer": (
         "INSERT ON face_decisions, finding_decisions, image_reviews, approvals, approval_channels, consent_events, "
-        "analyses, faces, findings, photo_files, audit",
+        "analyses, faces, findings, clip_analyses, photo_files, audit",
         "UPDATE (status) ON consents",
     ),
     "dpo": (
@@ -70,6 +71,7 @@ _PHOTO_SCOPED = {
     "analyses": "image_id IN (SELECT id FROM images)",
     "faces": "analysis_id IN (SELECT id FROM analyses)",
     "findings": "analysis_id IN (SELECT id FROM analyses)",
+    "clip_analyses": "analysis_id IN (SELECT id FROM analyses)",
     "face_decisions": "image_id IN (SELECT id FROM images)",
     "finding_decisions": "image_id IN (SELECT id FROM images)",
     "image_reviews": "image_id IN (SELECT id FROM images)",
