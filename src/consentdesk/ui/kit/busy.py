@@ -37,9 +37,7 @@ class BusyDialog(Dialog):
         self.bar.setRange(0, 0)  # busy: the core jobs do not report a fraction
         self.bar.setTextVisible(False)
         self.bar.setAccessibleName(title)
-        layout = self.plain(margins=(24, 20, 24, 20))
-        layout.addWidget(self.label)
-        layout.addWidget(self.bar)
+        self.plain(self.label, self.bar, margins=(24, 20, 24, 20))
         self.setMinimumWidth(420)
         self._done = False
 

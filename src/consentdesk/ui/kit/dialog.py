@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFrame,
     QLabel,
+    QLayout,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +39,19 @@ from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.labels import title_and_hint
 
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+#: What a dialog's column holds: a widget, a layout, or a widget with its stretch.
+Item = QWidget | QLayout | tuple[QWidget, int]
+
+
+def scroll_area(content: QWidget, name: str) -> QScrollArea:
+    """`content` in a frameless scroll area that resizes it to its width (a long form, a list of cards)."""
+    scroll = QScrollArea()
+    scroll.setAccessibleName(name)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(content)
+    return scroll
 
 
 class Footer(QFrame):
@@ -115,9 +130,20 @@ class Dialog(QDialog):
         """The layout for header band, body and footer band (no margins: the bands carry their own)."""
         return spacing.vbox(self, spacing.NONE, 0)
 
-    def plain(self, margins: spacing.Margins = spacing.DIALOG, gap: int = spacing.BLOCK) -> QVBoxLayout:
-        """The layout for a padded column (title block, content, footer)."""
-        return spacing.vbox(self, margins, gap)
+    def plain(
+        self, *items: Item, margins: spacing.Margins = spacing.DIALOG, gap: int = spacing.BLOCK
+    ) -> QVBoxLayout:
+        """The layout for a padded column (title block, content, footer), holding `items` in order: a
+        widget, a layout, or (widget, stretch)."""
+        column = spacing.vbox(self, margins, gap)
+        for item in items:
+            if isinstance(item, QLayout):
+                column.addLayout(item)
+            elif isinstance(item, tuple):
+                column.addWidget(*item)
+            else:
+                column.addWidget(item)
+        return column
 
     # --- pieces -----------------------------------------------------------------------------------
 

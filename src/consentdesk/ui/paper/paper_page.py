@@ -108,10 +108,7 @@ class ScanResultsDialog(Dialog):
                 self.table.setItem(row, column, item)
         footer = self.footer()
         footer.primary("Close")
-        layout = self.plain()
-        layout.addWidget(self.headline)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(footer)
+        self.plain(self.headline, (self.table, 1), footer)
         self.resize(900, 420)
 
 

@@ -28,7 +28,7 @@ from consentdesk.core.store import Catalogue
 from consentdesk.core.values import Consent, ConsentStatus
 from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.busy import describe_error, in_catalogue, run_busy
-from consentdesk.ui.kit.dialog import Dialog, Footer
+from consentdesk.ui.kit.dialog import Dialog, Footer, scroll_area
 from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.roles import apply_window_roles, tag
 from consentdesk.ui.kit.workers import Latest, TaskControl, run_task
@@ -271,12 +271,7 @@ class RecordDialog(Dialog):
                 if card is not None:
                     body.addWidget(card)
         body.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setAccessibleName("Record details")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
-        return scroll
+        return scroll_area(content, "Record details")
 
     def _build_footer(self) -> Footer:
         """The record's actions; each shown only to the roles allowed it on a team register (the server

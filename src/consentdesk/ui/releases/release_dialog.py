@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QLabel,
     QMessageBox,
-    QScrollArea,
     QSplitter,
     QTextBrowser,
     QVBoxLayout,
@@ -31,7 +30,7 @@ from consentdesk.core.values import Consent
 from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.announce import announce
 from consentdesk.ui.kit.busy import describe_error, in_catalogue
-from consentdesk.ui.kit.dialog import Dialog, Footer
+from consentdesk.ui.kit.dialog import Dialog, Footer, scroll_area
 from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.workers import run_task
 from consentdesk.ui.releases.form_widgets import FieldWidget, SignatureFieldWidget, create_field_widget
@@ -186,12 +185,8 @@ class ReleaseDialog(Dialog):
                 widget.paper_requested.connect(self.sign_on_paper)
         if self.form_id:
             self._show_signed_on_paper()  # a printed form being typed in: it was signed by hand
-        self.scroll = QScrollArea()
+        self.scroll = scroll_area(content, f"{self.form.title} form")
         self.scroll.setObjectName("formScroll")
-        self.scroll.setAccessibleName(f"{self.form.title} form")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(content)
 
     def _section_card(self, section: Section, *, with_wording: bool) -> QFrame:
         frame = QFrame()

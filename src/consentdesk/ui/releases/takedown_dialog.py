@@ -86,7 +86,9 @@ class TakedownDialog(Dialog):
                 cell.setToolTip(item.image.path if column == 0 else text)
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
                 self.table.setItem(row, column, cell)
-        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)  # the exported files take the spare room, not the dates
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.resizeRowsToContents()
         self.empty = QLabel("No photos are linked to this consent.")
         self.empty.setObjectName("emptyState")

@@ -56,11 +56,7 @@ class WithdrawDialog(Dialog):
         footer = self.footer()
         footer.cancel()
         self.confirm = footer.destructive("Withdraw consent", self._confirm)
-        layout = self.plain()
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(footer)
+        self.plain(intro, form, self.error, footer)
         fit_to_width(self, 520)
         self.reason.setFocus()
 

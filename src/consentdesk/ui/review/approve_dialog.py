@@ -30,7 +30,7 @@ from consentdesk.core.store import Catalogue, CatalogueError
 from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.announce import announce
 from consentdesk.ui.kit.busy import describe_error, in_catalogue
-from consentdesk.ui.kit.dialog import Dialog, Footer
+from consentdesk.ui.kit.dialog import Dialog, Footer, scroll_area
 from consentdesk.ui.kit.labels import text_label, title_and_hint
 from consentdesk.ui.kit.settings import settings
 from consentdesk.ui.kit.workers import Latest, run_task
@@ -151,12 +151,7 @@ class ApproveDialog(Dialog):
             grid.addWidget(why, row, 1)
             self.boxes[channel], self.why[channel] = box, why
         grid.setColumnStretch(1, 1)
-        scroll = QScrollArea()
-        scroll.setAccessibleName("Channels")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(channels)
-        return scroll
+        return scroll_area(channels, "Channels")
 
     def _build_footer(self) -> Footer:
         footer = self.footer()

@@ -48,11 +48,7 @@ class ReasonDialog(Dialog):
         footer = self.footer()
         footer.cancel()
         self.ok_button = footer.primary(action)
-        layout = self.plain(gap=spacing.GAP)
-        layout.addWidget(label)
-        layout.addWidget(self.reason)
-        layout.addWidget(self.error)
-        layout.addWidget(footer)
+        self.plain(label, self.reason, self.error, footer, gap=spacing.GAP)
         self.reason.setFocus()
         fit_to_width(self, 480)
 

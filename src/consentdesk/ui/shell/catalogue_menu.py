@@ -238,10 +238,7 @@ class CheckReportDialog(Dialog):
         footer = self.footer()
         self.relink_button = footer.add_left("Find moved photos…", self.find_moved)
         footer.primary("Close")
-        layout = self.plain()
-        layout.addWidget(self.headline)
-        layout.addWidget(self.details, 1)
-        layout.addWidget(footer)
+        self.plain(self.headline, (self.details, 1), footer)
         self.resize(720, 420)
         self.show_report(report)
 

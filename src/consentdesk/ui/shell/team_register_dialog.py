@@ -53,11 +53,7 @@ class TeamRegisterDialog(Dialog):
         footer = self.footer()
         footer.cancel(cancel_text or "Cancel")
         self.open_button = footer.primary("Open", self._check_and_accept)
-        layout = self.plain()
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(footer)
+        self.plain(intro, form, self.error, footer)
         fit_to_width(self, 520)
         if problem:
             self._show_error(problem, self.password if "password" in problem.lower() else self.address)
