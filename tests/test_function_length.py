@@ -18,17 +18,6 @@ LIMIT = 60
 BEING_SPLIT = frozenset(
     {
         "src/consentdesk/core/vision/pii.py::find_pii",
-        "src/consentdesk/ui/expiry/expiry_page.py::ExpiryPage._build",
-        "src/consentdesk/ui/library/library_page.py::LibraryPage._build",
-        "src/consentdesk/ui/library/thumbnail_model.py::ThumbnailDelegate.paint",
-        "src/consentdesk/ui/paper/paper_page.py::ScanResultsDialog.__init__",
-        "src/consentdesk/ui/releases/record_dialog.py::RecordDialog._render",
-        "src/consentdesk/ui/releases/register_page.py::RegisterPage._build",
-        "src/consentdesk/ui/releases/release_dialog.py::ReleaseDialog._build",
-        "src/consentdesk/ui/releases/takedown_dialog.py::TakedownDialog.__init__",
-        "src/consentdesk/ui/review/approve_dialog.py::ApproveDialog._build",
-        "src/consentdesk/ui/review/consent_picker.py::ConsentPicker._build",
-        "src/consentdesk/ui/review/review_screen.py::ReviewScreen._build",
         "bench/analyse.py::main",
     }
 )
