@@ -116,36 +116,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     common = result.common_reasons()
     per_channel = {c: [r for r in cl.reasons if r not in common] for c, cl in result.clearances.items()}
     if args.json:
-        print_json(
-            {
-                "image": result.image.id,
-                "path": result.image.path,
-                "on": result.on.isoformat(),
-                "summary": result.summary,
-                "channels": result.channels,
-                "cleared": {c: cl.cleared for c, cl in result.clearances.items()},
-                "reasons": common,
-                "channel_reasons": {c: r for c, r in per_channel.items() if r},
-                "faces": [
-                    {"n": f.n, "box": f.box.as_list(), "state": str(f.state), "consent": f.consent_id}
-                    | _seconds(clip.face_tracks if clip else (), f.n)
-                    for f in result.state.faces
-                ],
-                "findings": [
-                    {
-                        "n": f.n,
-                        "kind": str(f.kind),
-                        "severity": str(f.severity),
-                        "text": f.text,
-                        "box": f.box.as_list(),
-                        "state": str(f.state),
-                    }
-                    | _seconds(clip.finding_tracks if clip else (), f.n)
-                    for f in result.state.findings
-                ],
-            }
-            | ({"clip": clip.info.to_json()} if clip else {})
-        )
+        print_json(_status_json(result, common, per_channel, clip))
         return 0
     what = "Clip" if clip else "Image"
     print(f"{what} {result.image.id} ({result.image.path}) on {result.on.isoformat()}: {result.summary}")
@@ -166,6 +137,40 @@ def cmd_status(args: argparse.Namespace) -> int:
         prefix = "" if group.names_channels else f"[{', '.join(group.channels)}] "
         print(f"  - {prefix}{group.text}")
     return 0
+
+
+def _status_json(result, common: list[str], per_channel: dict, clip) -> dict:
+    """`status --json`: a clip's faces and findings (its tracks) also give their first and last second."""
+    return (
+        {
+            "image": result.image.id,
+            "path": result.image.path,
+            "on": result.on.isoformat(),
+            "summary": result.summary,
+            "channels": result.channels,
+            "cleared": {c: cl.cleared for c, cl in result.clearances.items()},
+            "reasons": common,
+            "channel_reasons": {c: r for c, r in per_channel.items() if r},
+            "faces": [
+                {"n": f.n, "box": f.box.as_list(), "state": str(f.state), "consent": f.consent_id}
+                | _seconds(clip.face_tracks if clip else (), f.n)
+                for f in result.state.faces
+            ],
+            "findings": [
+                {
+                    "n": f.n,
+                    "kind": str(f.kind),
+                    "severity": str(f.severity),
+                    "text": f.text,
+                    "box": f.box.as_list(),
+                    "state": str(f.state),
+                }
+                | _seconds(clip.finding_tracks if clip else (), f.n)
+                for f in result.state.findings
+            ],
+        }
+        | ({"clip": clip.info.to_json()} if clip else {})
+    )
 
 
 def _seconds(tracks, n: int) -> dict:

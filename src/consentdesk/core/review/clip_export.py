@@ -194,6 +194,103 @@ def _append_xmp(path: Path, packet: bytes) -> None:
         fh.write(box)
 
 
+@dataclass
+class _Job:
+    """One export under way: the open input, the open output and what to destroy."""
+
+    reader: ClipReader
+    out: object  # av output container
+    vout: object  # its video stream
+    aout: object | None  # its sound stream (a copy of the original's), if any
+    tracks: list[tuple[Sequence, Sequence, bool]]  # (points, sightings, fill)
+
+
+def _open_output(reader: ClipReader, out, encoder: str, crf: int, preset: str, tracks) -> _Job:
+    info = reader.info
+    vin = reader._container.streams.video[0]
+    ain = reader._container.streams.audio[0] if reader._container.streams.audio else None
+    rate = Fraction(info.frame_rate).limit_denominator(1001) if info.frame_rate else Fraction(30)
+    vout = out.add_stream(encoder, rate=rate)
+    vout.width, vout.height = info.width // 2 * 2, info.height // 2 * 2
+    vout.pix_fmt = "yuv420p"
+    vout.time_base = vin.time_base
+    if encoder == "libx264":
+        vout.options = {"crf": str(crf), "preset": preset}
+    aout = None
+    if ain is not None:
+        aout = out.add_stream_from_template(ain)
+        aout.metadata.clear()  # a handler or vendor name says nothing the copy needs
+    return _Job(reader, out, vout, aout, tracks)
+
+
+def _clean(job: _Job, frame, t: float):
+    """One decoded frame, upright, with every track present at `t` destroyed, as a new frame."""
+    import av
+
+    rgb = frame.to_ndarray(format="rgb24")
+    turns = upright_turns(frame.rotation)
+    if turns:
+        rgb = np.rot90(rgb, turns)
+    rgb = np.ascontiguousarray(rgb[: job.vout.height, : job.vout.width])
+    for points, seen, fill in job.tracks:
+        region = cover_at(points, seen, t)
+        if region is not None:
+            destroy(rgb, region, fill)
+    clean = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+    clean.pts = frame.pts  # the original timing, so the sound stays in step
+    clean.time_base = frame.time_base
+    return clean
+
+
+def _copy_all(job: _Job, name: str, progress, cancel) -> None:
+    """Every packet of the original: sound copied, pictures cleaned and encoded again."""
+    import av
+
+    src = job.reader._container
+    vin = src.streams.video[0]
+    ain = src.streams.audio[0] if src.streams.audio else None
+    info = job.reader.info
+    total = max(info.duration, 1e-6)
+    start = vin.start_time or 0
+    t = 0.0
+    try:
+        for packet in src.demux(*[s for s in (vin, ain) if s is not None]):
+            if cancel is not None and cancel():
+                raise Cancelled()
+            if packet.stream is ain:
+                if packet.dts is not None:
+                    packet.stream = job.aout
+                    job.out.mux(packet)
+                continue
+            for frame in packet.decode():
+                t = float((frame.pts - start) * vin.time_base) if frame.pts is not None else t
+                for out_packet in job.vout.encode(_clean(job, frame, t)):
+                    job.out.mux(out_packet)
+                if progress is not None:
+                    progress(min(1.0, t / total))
+    except av.error.FFmpegError:
+        raise ClipError(f"{name} is cut short or damaged at {t:.1f} s") from None
+    if info.duration and t < info.duration - max(0.5, 3 / max(info.frame_rate, 1.0)):
+        raise ClipError(f"{name} is cut short or damaged at {t:.1f} s")
+    for out_packet in job.vout.encode():
+        job.out.mux(out_packet)
+
+
+def _seal(tmp: Path, target: Path, xmp, xmp_ns) -> str:
+    """XMP appended, the file flushed to disk, hashed, and moved to its name (never over another file)."""
+    if xmp:
+        _append_xmp(tmp, xmp_packet(xmp, xmp_ns))
+    digest = hashlib.sha256()
+    with tmp.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+        os.fsync(fh.fileno())
+    if target.exists():
+        raise ExportFailed(f"{target} appeared while exporting; nothing was overwritten. Try again.")
+    os.replace(tmp, target)
+    return digest.hexdigest()
+
+
 def export_clip(
     original: str | Path,
     target: str | Path,
@@ -218,72 +315,10 @@ def export_clip(
         (r.track.points, tuple(p for p in r.track.points if p.seen), r.fill) for r in redactions if r.track.points
     ]
     try:
-        with ClipReader(original) as reader:
-            info = reader.info
-            src = reader._container
-            vin = src.streams.video[0]
-            ain = src.streams.audio[0] if src.streams.audio else None
-            with av.open(str(tmp), "w", format="mp4") as out:
-                rate = Fraction(info.frame_rate).limit_denominator(1001) if info.frame_rate else Fraction(30)
-                vout = out.add_stream(encoder, rate=rate)
-                vout.width, vout.height = info.width // 2 * 2, info.height // 2 * 2
-                vout.pix_fmt = "yuv420p"
-                vout.time_base = vin.time_base
-                if encoder == "libx264":
-                    vout.options = {"crf": str(crf), "preset": preset}
-                aout = None
-                if ain is not None:
-                    aout = out.add_stream_from_template(ain)
-                    aout.metadata.clear()
-                total = max(info.duration, 1e-6)
-                start = vin.start_time or 0
-                streams = [vin] + ([ain] if ain is not None else [])
-                t = 0.0
-                try:
-                    for packet in src.demux(*streams):
-                        if cancel is not None and cancel():
-                            raise Cancelled()
-                        if packet.stream is ain:
-                            if packet.dts is None:
-                                continue
-                            packet.stream = aout
-                            out.mux(packet)
-                            continue
-                        for frame in packet.decode():
-                            t = float((frame.pts - start) * vin.time_base) if frame.pts is not None else t
-                            rgb = frame.to_ndarray(format="rgb24")
-                            turns = upright_turns(frame.rotation)
-                            if turns:
-                                rgb = np.rot90(rgb, turns)
-                            rgb = np.ascontiguousarray(rgb[: vout.height, : vout.width])
-                            for points, seen, fill in tracks:
-                                region = cover_at(points, seen, t)
-                                if region is not None:
-                                    destroy(rgb, region, fill)
-                            clean = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-                            clean.pts = frame.pts  # the original timing, so the sound stays in step
-                            clean.time_base = vin.time_base
-                            for out_packet in vout.encode(clean):
-                                out.mux(out_packet)
-                            if progress is not None:
-                                progress(min(1.0, t / total))
-                except av.error.FFmpegError:
-                    raise ClipError(f"{Path(original).name} is cut short or damaged at {t:.1f} s") from None
-                if info.duration and t < info.duration - max(0.5, 3 / max(info.frame_rate, 1.0)):
-                    raise ClipError(f"{Path(original).name} is cut short or damaged at {t:.1f} s")
-                for out_packet in vout.encode():
-                    out.mux(out_packet)
-        if xmp:
-            _append_xmp(tmp, xmp_packet(xmp, xmp_ns))
-        digest = hashlib.sha256()
-        with tmp.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-            os.fsync(fh.fileno())
-        if target.exists():
-            raise ExportFailed(f"{target} appeared while exporting; nothing was overwritten. Try again.")
-        os.replace(tmp, target)
-        return digest.hexdigest()
+        with ClipReader(original) as reader, av.open(str(tmp), "w", format="mp4") as out:
+            job = _open_output(reader, out, encoder, crf, preset, tracks)
+            _copy_all(job, Path(original).name, progress, cancel)
+        return _seal(tmp, target, xmp, xmp_ns)
     except OSError as exc:
         raise ExportFailed(f"cannot write the approved copy to {target.parent}: {exc.strerror or exc}") from exc
     finally:

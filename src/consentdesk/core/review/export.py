@@ -277,13 +277,7 @@ def approve(
             f"{original} changed since it was checked (its content is different); "
             "import the new version and review it again"
         )
-    folder = Path(out_dir).expanduser()
-    if folder.exists() and not folder.is_dir():
-        raise ExportError(f"{folder} is a file, not a folder; choose a folder for the approved copies")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportError(f"cannot create the folder {folder} ({exc.strerror}); choose another one") from exc
+    folder = _output_folder(out_dir)
     forms = workflow.form_definitions(result.consents.values())
     status_uri = model_release_status(result.state, result.consents, forms)
     consent_ids = result.state.linked_consent_ids
@@ -305,6 +299,17 @@ def approve(
             )
     digest = write_jpeg(image, icc, target, xmp_fields(approval_id, status_uri, consent_ids, channels, on))
     return _record(catalogue, approval_id, image_id, on, channels, target, digest, consent_ids, status_uri)
+
+
+def _output_folder(out_dir: str | os.PathLike[str]) -> Path:
+    folder = Path(out_dir).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise ExportError(f"{folder} is a file, not a folder; choose a folder for the approved copies")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create the folder {folder} ({exc.strerror}); choose another one") from exc
+    return folder
 
 
 def _record(catalogue, approval_id, image_id, on, channels, target, digest, consent_ids, status_uri) -> ExportResult:

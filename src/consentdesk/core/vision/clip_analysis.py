@@ -115,9 +115,8 @@ class ClipAnalyser:
     # ------------------------------------------------------------------ the pass over the frames
 
     def _run(self, reader: ClipReader, progress, cancel):
-        cfg = self.config
         info = reader.info
-        flow_k = min(1.0, cfg.flow_side / max(info.width, info.height))
+        flow_k = min(1.0, self.config.flow_side / max(info.width, info.height))
         faces = MotionTracker(info.width, info.height, flow_k)
         marks = MotionTracker(info.width, info.height, flow_k, max_unseen=float("inf"))
         found: list[tuple[float, Finding]] = []  # every finding seen, with its time (to pick a track's text)
@@ -125,66 +124,16 @@ class ClipAnalyser:
         stop = threading.Event()
         failure: list[BaseException] = []
         timings = {"decode": 0.0, "faces": 0.0, "background": 0.0, "motion": 0.0}
-
-        def produce() -> None:
-            prev_tiny = key_tiny = None
-            next_sample = 0.0
-            last_key = -1e9
-            t_dec = time.perf_counter()
-            try:
-                for frame in reader.frames(cancel=stop.is_set):
-                    gray = frame.array(cfg.flow_side, "gray")
-                    tiny = _tiny(gray)
-                    cut = prev_tiny is not None and _change(tiny, prev_tiny) > cfg.cut_change
-                    prev_tiny = tiny
-                    first = frame.index == 0
-                    sample = first or cut or frame.t + 1e-6 >= next_sample
-                    key = first or cut
-                    if not key and cfg.background and frame.t - last_key >= cfg.key_min_gap:
-                        changed = key_tiny is not None and _change(tiny, key_tiny) > cfg.key_change
-                        key = changed or frame.t - last_key >= cfg.key_every
-                    key = key and cfg.background
-                    if sample:
-                        next_sample = frame.t + 1.0 / cfg.sample_rate
-                    if key:
-                        last_key, key_tiny = frame.t, tiny
-                    rgb = frame.array(max(cfg.face_side, 2000) if key else cfg.face_side) if (sample or key) else None
-                    timings["decode"] += time.perf_counter() - t_dec
-                    items.put(_Item(frame.index, frame.t, gray, rgb, cut, key))
-                    t_dec = time.perf_counter()
-            except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
-                failure.append(exc)
-            finally:
-                items.put(None)
-
-        worker = threading.Thread(target=produce, name="clip-decode", daemon=True)
+        worker = threading.Thread(
+            target=self._decode, args=(reader, items, stop, failure, timings), name="clip-decode", daemon=True
+        )
         worker.start()
         total = max(info.duration, 1e-6)
         try:
-            while True:
-                item = items.get()
-                if item is None:
-                    break
+            while (item := items.get()) is not None:
                 if cancel is not None and cancel():
                     raise Cancelled()
-                t = time.perf_counter()
-                if item.cut:
-                    faces.cut()
-                    marks.cut()
-                faces.follow(item.gray, item.t)
-                marks.follow(item.gray, item.t)
-                timings["motion"] += time.perf_counter() - t
-                if item.rgb is not None:
-                    t = time.perf_counter()
-                    dets = self._faces(item.rgb, info.width, info.height)
-                    timings["faces"] += time.perf_counter() - t
-                    faces.observe(item.gray, item.t, [(b, s, "face") for b, s in dets])
-                if item.key and item.rgb is not None:
-                    t = time.perf_counter()
-                    bg = self._background(item.rgb, info.width, info.height)
-                    timings["background"] += time.perf_counter() - t
-                    found.extend((item.t, f) for f in bg)
-                    marks.observe(item.gray, item.t, [(f.box, _SEVERITY_RANK[f.severity], str(f.kind)) for f in bg])
+                self._step(item, faces, marks, found, timings, info.width, info.height)
                 if progress is not None:
                     progress(min(1.0, item.t / total))
         finally:
@@ -198,6 +147,60 @@ class ClipAnalyser:
         person_tracks = [ClipTrack(r.points, r.shot) for r in faces.finish()]
         finding_tracks = [self._finding_track(r, found) for r in marks.finish()]
         return person_tracks, finding_tracks, timings
+
+    def _decode(self, reader: ClipReader, items: queue.Queue, stop, failure: list, timings: dict) -> None:
+        """The decoding thread: every frame's grey copy, and colour copies of samples and key frames."""
+        cfg = self.config
+        prev_tiny = key_tiny = None
+        next_sample, last_key = 0.0, -1e9
+        t_dec = time.perf_counter()
+        try:
+            for frame in reader.frames(cancel=stop.is_set):
+                gray = frame.array(cfg.flow_side, "gray")
+                tiny = _tiny(gray)
+                cut = prev_tiny is not None and _change(tiny, prev_tiny) > cfg.cut_change
+                prev_tiny = tiny
+                first = frame.index == 0
+                sample = first or cut or frame.t + 1e-6 >= next_sample
+                key = first or cut
+                if not key and frame.t - last_key >= cfg.key_min_gap:
+                    changed = key_tiny is not None and _change(tiny, key_tiny) > cfg.key_change
+                    key = changed or frame.t - last_key >= cfg.key_every
+                key = key and cfg.background
+                if sample:
+                    next_sample = frame.t + 1.0 / cfg.sample_rate
+                if key:
+                    last_key, key_tiny = frame.t, tiny
+                rgb = frame.array(max(cfg.face_side, 2000) if key else cfg.face_side) if (sample or key) else None
+                timings["decode"] += time.perf_counter() - t_dec
+                items.put(_Item(frame.index, frame.t, gray, rgb, cut, key))
+                t_dec = time.perf_counter()
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            failure.append(exc)
+        finally:
+            items.put(None)
+
+    def _step(self, item: _Item, faces, marks, found: list, timings: dict, width: int, height: int) -> None:
+        """One frame: boxes follow the motion; a sample's faces and a key frame's findings join tracks."""
+        t = time.perf_counter()
+        if item.cut:
+            faces.cut()
+            marks.cut()
+        faces.follow(item.gray, item.t)
+        marks.follow(item.gray, item.t)
+        timings["motion"] += time.perf_counter() - t
+        if item.rgb is None:
+            return
+        t = time.perf_counter()
+        dets = self._faces(item.rgb, width, height)
+        timings["faces"] += time.perf_counter() - t
+        faces.observe(item.gray, item.t, [(b, s, "face") for b, s in dets])
+        if item.key:
+            t = time.perf_counter()
+            bg = self._background(item.rgb, width, height)
+            timings["background"] += time.perf_counter() - t
+            found.extend((item.t, f) for f in bg)
+            marks.observe(item.gray, item.t, [(f.box, _SEVERITY_RANK[f.severity], str(f.kind)) for f in bg])
 
     def _faces(self, rgb: np.ndarray, width: int, height: int) -> list[tuple[Box, float]]:
         k = rgb.shape[1] / width
