@@ -92,17 +92,20 @@ def _long_copy(src: Path, dst: Path, times: int) -> None:
 
     with av.open(str(src)) as inp, av.open(str(dst), "w") as out:
         streams = {s.index: out.add_stream_from_template(s) for s in (inp.streams.video[0], *inp.streams.audio[:1])}
-        span = {s.index: int((inp.duration / 1e6 + 0.05) / s.time_base) for s in inp.streams if s.index in streams}
-        for i in range(times):
+        offset = dict.fromkeys(streams, 0)
+        end = dict.fromkeys(streams, 0)
+        for _ in range(times):
             inp.seek(0)
             for packet in inp.demux(*[s for s in inp.streams if s.index in streams]):
                 if packet.dts is None:
                     continue
                 index = packet.stream.index
-                packet.pts += i * span[index]
-                packet.dts += i * span[index]
+                packet.pts += offset[index]
+                packet.dts += offset[index]
+                end[index] = max(end[index], packet.pts + (packet.duration or 0))
                 packet.stream = streams[index]
                 out.mux(packet)
+            offset = dict(end)  # the next copy starts where this one ended, stream by stream
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -253,12 +253,16 @@ def _copy_all(job: _Job, name: str, progress, cancel) -> None:
     total = max(info.duration, 1e-6)
     start = vin.start_time or 0
     t = 0.0
+    last_audio = None
     try:
         for packet in src.demux(*[s for s in (vin, ain) if s is not None]):
             if cancel is not None and cancel():
                 raise Cancelled()
             if packet.stream is ain:
-                if packet.dts is not None:
+                # sound packets are copied as they are; one whose time runs backwards (a badly joined
+                # clip) is left out rather than failing the export: a few milliseconds of sound
+                if packet.dts is not None and (last_audio is None or packet.dts > last_audio):
+                    last_audio = packet.dts
                     packet.stream = job.aout
                     job.out.mux(packet)
                 continue
