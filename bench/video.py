@@ -94,18 +94,21 @@ def _long_copy(src: Path, dst: Path, times: int) -> None:
         streams = {s.index: out.add_stream_from_template(s) for s in (inp.streams.video[0], *inp.streams.audio[:1])}
         offset = dict.fromkeys(streams, 0)
         end = dict.fromkeys(streams, 0)
+        lead = dict.fromkeys(streams, 0)  # how far a copy's first dts lies before its first pts (B-frames)
         for _ in range(times):
             inp.seek(0)
             for packet in inp.demux(*[s for s in inp.streams if s.index in streams]):
                 if packet.dts is None:
                     continue
                 index = packet.stream.index
+                lead[index] = max(lead[index], -packet.dts)
                 packet.pts += offset[index]
                 packet.dts += offset[index]
-                end[index] = max(end[index], packet.pts + (packet.duration or 0))
+                end[index] = max(end[index], packet.pts + (packet.duration or 0), packet.dts + (packet.duration or 0))
                 packet.stream = streams[index]
                 out.mux(packet)
-            offset = dict(end)  # the next copy starts where this one ended, stream by stream
+            # the next copy starts where this one ended, stream by stream
+            offset = {i: end[i] + lead[i] for i in streams}
 
 
 def main(argv: list[str] | None = None) -> int:
