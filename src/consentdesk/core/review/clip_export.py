@@ -203,6 +203,7 @@ class _Job:
     vout: object  # its video stream
     aout: object | None  # its sound stream (a copy of the original's), if any
     tracks: list[tuple[Sequence, Sequence, bool]]  # (points, sightings, fill)
+    last_pts: int | None = None
 
 
 def _open_output(reader: ClipReader, out, encoder: str, crf: int, preset: str, tracks) -> _Job:
@@ -214,6 +215,9 @@ def _open_output(reader: ClipReader, out, encoder: str, crf: int, preset: str, t
     vout.width, vout.height = info.width // 2 * 2, info.height // 2 * 2
     vout.pix_fmt = "yuv420p"
     vout.time_base = vin.time_base
+    # the encoder counts in the original's time base too, not in 1/rate: with a rate that is not a whole
+    # number (variable-rate phone clips average 29.7) 1/rate ticks would give two frames one time
+    vout.codec_context.time_base = vin.time_base
     if encoder == "libx264":
         vout.options = {"crf": str(crf), "preset": preset}
     aout = None
@@ -237,7 +241,12 @@ def _clean(job: _Job, frame, t: float):
         if region is not None:
             destroy(rgb, region, fill)
     clean = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-    clean.pts = frame.pts  # the original timing, so the sound stays in step
+    # the original timing, so the sound stays in step; a frame stamped at or before the previous one (a
+    # badly joined or damaged file) goes one tick later, since an encoder needs times that move forward
+    pts = frame.pts if frame.pts is not None else (job.last_pts or 0) + 1
+    if job.last_pts is not None and pts <= job.last_pts:
+        pts = job.last_pts + 1
+    job.last_pts = clean.pts = pts
     clean.time_base = frame.time_base
     return clean
 
