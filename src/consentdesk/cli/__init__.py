@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from consentdesk import __version__
 from consentdesk.cli.common import UserError
+from consentdesk.core.store.errors import CatalogueError
 
 #: Subcommand modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
@@ -88,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"consentdesk: {exc}", file=sys.stderr)
         return exc.exit_code
+    except CatalogueError as exc:  # a command that let one through: still one sentence, no traceback
+        print(f"consentdesk: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("consentdesk: interrupted", file=sys.stderr)
         return 130

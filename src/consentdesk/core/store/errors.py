@@ -53,7 +53,11 @@ def explain(locator: Locator, error: BaseException, needs: str | None = None) ->
     text = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
     lowered = str(original).lower()
     if locator.is_server:
-        if needs and ("permission denied" in lowered or "row-level security" in lowered):
+        if needs and (
+            "permission denied" in lowered
+            or "row-level security" in lowered
+            or getattr(original, "sqlstate", None) == "42501"
+        ):
             return refused(needs)
         return _explain_server(where, lowered, text, error)
     if "readonly" in lowered or "read-only" in lowered:
@@ -80,6 +84,11 @@ def explain(locator: Locator, error: BaseException, needs: str | None = None) ->
 def _explain_server(where: str, lowered: str, text: str, error: BaseException) -> CatalogueError:
     if "no password supplied" in lowered:
         return PasswordRequired(f"the team register at {where} needs your password.")
+    if "not permitted to log in" in lowered:
+        return CatalogueError(
+            f"the team register at {where} does not let this user sign in (their access was removed or "
+            "suspended); ask your administrator."
+        )
     if "password authentication failed" in lowered:
         return PasswordRequired(
             f"the team register at {where} refused the user name or password; check them and sign in again."

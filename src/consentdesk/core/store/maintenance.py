@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy import exc as sa_exc
 
 from consentdesk.core.store import schema as t
@@ -131,11 +131,24 @@ class MaintenanceStore(ReviewStore):
 
     def record_sar_export(self, consent_id: str, details: dict[str, Any], write: Callable[[], Any]) -> None:
         """Record a subject access bundle as exported ('sar.exported': ids and counts only) and `write` it,
-        as one action: the entry is kept only if the bundle was written. On a team register the server
-        appends this entry for a data-protection officer or an administrator only (team.DPO_ONLY_ACTIONS),
-        so anyone else is refused before the bundle is written."""
-        with self.transaction(needs="dpo"):
-            self.append_audit("sar.exported", consent_id, details)
+        as one action: the entry is kept only if the bundle was written. On a team register the server's
+        `cd_record_sar_export` appends this entry for a data-protection officer only, so anyone else is
+        refused before the bundle is written."""
+        with self.transaction(needs="dpo") as conn:
+            if self._server_rules:
+                conn.execute(
+                    text("SELECT cd_record_sar_export(:id, :photos, :left_out, :files, :scans, :entries)"),
+                    {
+                        "id": consent_id,
+                        "photos": list(details.get("photos", [])),
+                        "left_out": list(details.get("photos_left_out", [])),
+                        "files": int(details.get("files", 0)),
+                        "scans": int(details.get("scans", 0)),
+                        "entries": int(details.get("audit_entries", 0)),
+                    },
+                )
+            else:
+                self.append_audit("sar.exported", consent_id, details)
             write()
 
     def compact(self) -> bool:
