@@ -341,7 +341,7 @@ MIGRATION_7 = r"""
            OR jsonb_typeof(analysis -> 'faces') IS DISTINCT FROM 'array'
            OR jsonb_typeof(analysis -> 'findings') IS DISTINCT FROM 'array'
            OR jsonb_typeof(analysis -> 'analyser_version') IS DISTINCT FROM 'string'
-           OR length(analysis ->> 'analyser_version') NOT BETWEEN 1 AND 500
+           OR length(analysis ->> 'analyser_version') > 500
            OR jsonb_typeof(coalesce(analysis -> 'error', 'null')) NOT IN ('null', 'string') THEN
             PERFORM cd_fail('an analysis names its analyser and lists its faces and findings');
         END IF;
@@ -498,8 +498,8 @@ MIGRATION_7 = r"""
         END IF;
         IF signature_boxes IS NOT NULL AND (jsonb_typeof(signature_boxes) <> 'object' OR EXISTS (
                 SELECT FROM jsonb_each(signature_boxes) AS b
-                WHERE b.key !~ '^[a-z_]{1,64}$' OR b.value NOT IN ('"ink"'::jsonb, '"empty"'::jsonb))) THEN
-            PERFORM cd_fail('the signature check of a scan says "ink" or "empty" for each box');
+                WHERE b.key !~ '^[a-z_]{0,55}signature$' OR b.value NOT IN ('"ink"'::jsonb, '"empty"'::jsonb))) THEN
+            PERFORM cd_fail('the signature check of a scan says "ink" or "empty" for each signature box');
         END IF;
         digest := encode(sha256(data), 'hex');
         SELECT s.id INTO found_id FROM paper_scans s WHERE s.form_id = cd_attach_scan.form_id AND s.sha256 = digest;
@@ -687,7 +687,7 @@ MIGRATION_7 = r"""
         missing text;
     BEGIN
         PERFORM cd_require('reviewer');
-        IF approval_id IS NULL OR approval_id !~ '^AP-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$' THEN
+        IF approval_id IS NULL OR approval_id !~ '^AP-[A-Za-z0-9_-]{1,40}$' THEN
             PERFORM cd_fail('an approval id looks like AP-XXXX-XXXX');
         END IF;
         IF NOT EXISTS (SELECT FROM images i WHERE i.id = image) THEN

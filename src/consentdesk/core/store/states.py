@@ -167,3 +167,13 @@ def _children(
 
 def item(kind: str, row_id: Any, before: str | None, after: str | None) -> State:
     return [kind, str(row_id), before, after]
+
+
+def merged(items: Iterable[State]) -> list[State]:
+    """One item per record: a record removed and another made with the same id in one action (SQLite
+    reuses the highest integer id once it is free) is that id going from the first state to the last."""
+    by_record: dict[tuple[str, str], State] = {}
+    for kind, row_id, before, after in items:
+        first = by_record.get((kind, row_id))
+        by_record[(kind, row_id)] = [kind, row_id, first[2] if first else before, after]
+    return list(by_record.values())
