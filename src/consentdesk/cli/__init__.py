@@ -76,6 +76,15 @@ def _leaf_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentPars
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    broken = [a for a in (sys.argv[1:] if argv is None else argv) if any("\udc80" <= c <= "\udcff" for c in a)]
+    if broken:  # bytes the terminal sent that are not UTF-8 text: Python keeps them as lone surrogates
+        shown = broken[0].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        print(
+            f"consentdesk: the command line holds bytes that are not UTF-8 text ({shown!r}); check the "
+            "terminal's character set or type them again",
+            file=sys.stderr,
+        )
+        return 2
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if args.command is None:

@@ -72,7 +72,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     progress = _Progress()
     with open_catalogue(args, create=False) as catalogue:
         key = checkpoints.key_for(catalogue)
-        since = None if args.full else checkpoints.load(key)
+        since = None if args.full else checkpoints.load(key, max_age=checkpoints.FULL_EVERY)
         try:
             report = catalogue.verify_audit(since=since, progress=progress)
         except CatalogueError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from consentdesk import paths
@@ -44,19 +45,29 @@ def _write(data: dict[str, dict]) -> None:
     atomic_write(_file(), lambda tmp: tmp.write_text(json.dumps(data, indent=1), encoding="utf-8"))
 
 
-def load(key: str) -> Checkpoint | None:
-    """The checkpoint kept for `key`, or None (none yet, or an unreadable file: then everything is checked)."""
+#: How old a checkpoint may be before `audit verify` checks everything again: an edit made in place to an
+#: entry or record from before the checkpoint (its guard lifted and put back) shows in a full check only.
+FULL_EVERY = timedelta(days=7)
+
+
+def load(key: str, *, max_age: timedelta | None = None) -> Checkpoint | None:
+    """The checkpoint kept for `key`, or None (none yet, older than `max_age`, or an unreadable file: then
+    everything is checked)."""
     raw = _read().get(key)
     try:
-        return Checkpoint(
+        checkpoint = Checkpoint(
             chain=str(raw["chain"]),
             seq=int(raw["seq"]),
             hash=str(raw["hash"]),
             counts={str(k): int(v) for k, v in raw["counts"].items()},
             at=str(raw.get("at", "")),
         )
+        taken = datetime.fromisoformat(checkpoint.at)
     except (TypeError, KeyError, ValueError, AttributeError):
         return None
+    if max_age is not None and datetime.now(UTC) - taken > max_age:
+        return None
+    return checkpoint
 
 
 def save(key: str, checkpoint: Checkpoint) -> None:

@@ -48,6 +48,7 @@ WORDS = {
     "image_review": "photo decision",
     "approval": "approval",
 }
+PLURALS = {kind: ("analyses" if kind == "analysis" else WORDS[kind] + "s") for kind in WORDS}
 _CHUNK = 500
 
 State = list  # [kind, id, before, after] as written into an audit entry's "states"

@@ -292,7 +292,7 @@ def _check_kind(
             else:
                 report.problems.append(f"{word} {row_id} is not in the audit trail (it was added behind ConsentDesk)")
         after = page[-1][0]
-        progress(f"{word}s", report.records, None)
+        progress(st.PLURALS[kind], report.records, None)
     # Every record the trail describes: its changes follow one another, and it is there unless removed.
     to_find: list[tuple[str, int]] = []
     previous: tuple[str, int, Any, Any] | None = None
@@ -334,7 +334,7 @@ def _check_kind(
     expected = sealed or {"rows": 0, "groups": {}}
     if groups.rows != expected.get("rows", 0):
         report.problems.append(
-            f"{expected.get('rows', 0)} {word}s were sealed when the catalogue was upgraded (entry "
+            f"{expected.get('rows', 0)} {st.PLURALS[kind]} were sealed when the catalogue was upgraded (entry "
             f"{chain.seal_seq}), {groups.rows} are accounted for now: records made before the upgrade were "
             "added or removed behind ConsentDesk"
         )
@@ -342,7 +342,8 @@ def _check_kind(
     for group in sorted(set(want) | set(groups.sums)):
         if want.get(group, 0) != groups.sums.get(group, 0):
             report.problems.append(
-                f"a {word} made before the upgrade (entry {chain.seal_seq}) was changed behind ConsentDesk "
+                f"{'an' if word[0] in 'aeiou' else 'a'} {word} made before the upgrade (entry {chain.seal_seq}) "
+                "was changed behind ConsentDesk "
                 f"(group {group} of 64 differs)"
             )
 
@@ -362,11 +363,7 @@ def _check_since(conn: Connection, records: Records, since: Checkpoint, report: 
         ):
             groups.setdefault(row_id, []).append((seq, before, after))
         if not groups:
-            if counts.get(kind, 0) != since.counts.get(kind, 0):
-                report.problems.append(
-                    f"there were {since.counts.get(kind, 0)} {word}s at entry {since.seq} and there are "
-                    f"{counts.get(kind, 0)} now, but no audit entry since made or removed one"
-                )
+            _check_count(report, kind, since, 0, counts)
             continue
         ids = sorted(groups)
         earlier = _latest(conn, kind, ids, up_to=since.seq)
@@ -393,12 +390,17 @@ def _check_since(conn: Connection, records: Records, since: Checkpoint, report: 
                 what = "is gone" if row_id not in present else "differs from its last audited state"
                 report.problems.append(f"{word} {row_id} {what} (entry {last_seq} describes it)")
             net += (last_after is not None) - (first_before is not None)
-        if counts.get(kind, 0) != since.counts.get(kind, 0) + net:
-            report.problems.append(
-                f"there were {since.counts.get(kind, 0)} {word}s at entry {since.seq}; the entries since account for "
-                f"{since.counts.get(kind, 0) + net}, but there are {counts.get(kind, 0)}: records were added or "
-                "removed behind ConsentDesk"
-            )
+        _check_count(report, kind, since, net, counts)
+
+
+def _check_count(report: AuditReport, kind: str, since: Checkpoint, net: int, counts: dict[str, int]) -> None:
+    """The number of records of a kind moved only as the entries since the checkpoint say."""
+    was, now = since.counts.get(kind, 0), counts.get(kind, 0)
+    if now != was + net:
+        report.problems.append(
+            f"there were {was} {st.PLURALS[kind]} at entry {since.seq} and there are {now} now, but the entries "
+            f"since account for {was + net}: records were added or removed behind ConsentDesk"
+        )
 
 
 # --- the whole check ---------------------------------------------------------------------------------------------
