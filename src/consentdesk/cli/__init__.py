@@ -31,7 +31,25 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Commands whose module is loaded alone, without the others: a quick check run often (`audit verify`) does
+#: not pay for importing the PDF, form and vision code it never uses. `--help` still lists every command.
+_ALONE = {"audit": "consentdesk.cli.audit_cmds"}
+
+
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The command word in `argv` (the first argument that is neither an option nor --catalog's value)."""
+    value_follows = False
+    for arg in argv:
+        if value_follows:
+            value_follows = False
+        elif arg in ("--catalog", "--catalogue"):
+            value_follows = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="consentdesk",
         description="Consent register and pre-posting image checks. Run without a command to open the app.",
@@ -39,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ConsentDesk {__version__}")
     _add_catalog_option(parser, default=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -85,7 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    parser = build_parser()
+    alone = _ALONE.get(_command_named(sys.argv[1:] if argv is None else argv) or "")
+    parser = build_parser((alone,) if alone else COMMAND_MODULES)
     args, extra = parser.parse_known_args(argv)
     if args.command is None:
         from consentdesk.app import run  # Qt is only imported when the GUI is wanted

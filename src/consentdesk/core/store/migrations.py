@@ -15,7 +15,6 @@ import json
 import sqlite3
 from collections.abc import Callable
 
-import psycopg
 from sqlalchemy import Connection, select, text, update
 
 from consentdesk.core.store import schema, server_rules, text_search
@@ -785,6 +784,8 @@ def _migrate_sqlite(conn: Connection, target: int) -> list[int]:
 
 
 def _migrate_postgresql(conn: Connection, target: int) -> list[int]:
+    import psycopg  # only a team register needs it (a desk catalogue opens without loading the driver)
+
     applied = []
     current = postgresql_version(conn)
     for number in sorted(POSTGRESQL_SCRIPTS):
