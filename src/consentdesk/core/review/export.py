@@ -285,6 +285,34 @@ def faces_unaccounted(
     return [f.box for f in found if not any(_same_face(f.box, s) for s in stored)]
 
 
+def _checked_original(catalogue: Catalogue, result: workflow.ReviewStatus) -> Path:
+    """The photo to export from, once it is the file that was checked (same SHA-256) and the face check of
+    it finds no face the stored analysis leaves out."""
+    try:
+        original = cache.local_photo(catalogue, result.image)
+        current_sha = imaging.sha256_file(original)
+    except cache.PhotoUnavailable as exc:
+        raise ExportError(str(exc)) from exc
+    except imaging.ImageError as exc:
+        raise ExportError(f"cannot read the original photo: {exc}") from exc
+    if current_sha != result.image.sha256:
+        raise ExportError(
+            f"{original} changed since it was checked (its content is different); "
+            "import the new version and review it again"
+        )
+    missed = faces_unaccounted(original, result.state)
+    if missed:
+        image_id = result.image.id
+        where = ", ".join(f"{b.w}x{b.h} at ({b.x}, {b.y})" for b in missed[:5])
+        raise ExportError(
+            f"the face check of the copy about to be exported found {len(missed)} face(s) that the stored "
+            f"analysis of image {image_id} does not account for ({where}); nothing was exported. Check the "
+            f"photo again (`consentdesk recheck {image_id}`, or Re-check in the Library) and decide about "
+            "every face before approving it."
+        )
+    return original
+
+
 def approve(
     catalogue: Catalogue,
     image_id: int,
@@ -304,27 +332,7 @@ def approve(
     result = workflow.status(catalogue, image_id, on, channels)
     if any(not c.cleared for c in result.clearances.values()):
         raise NotCleared(result.clearances)
-    try:
-        original = cache.local_photo(catalogue, result.image)
-        current_sha = imaging.sha256_file(original)
-    except cache.PhotoUnavailable as exc:
-        raise ExportError(str(exc)) from exc
-    except imaging.ImageError as exc:
-        raise ExportError(f"cannot read the original photo: {exc}") from exc
-    if current_sha != result.image.sha256:
-        raise ExportError(
-            f"{original} changed since it was checked (its content is different); "
-            "import the new version and review it again"
-        )
-    missed = faces_unaccounted(original, result.state)
-    if missed:
-        where = ", ".join(f"{b.w}x{b.h} at ({b.x}, {b.y})" for b in missed[:5])
-        raise ExportError(
-            f"the face check of the copy about to be exported found {len(missed)} face(s) that the stored "
-            f"analysis of image {image_id} does not account for ({where}); nothing was exported. Check the "
-            f"photo again (`consentdesk recheck {image_id}`, or Re-check in the Library) and decide about "
-            "every face before approving it."
-        )
+    original = _checked_original(catalogue, result)
     folder = Path(out_dir).expanduser()
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder} is a file, not a folder; choose a folder for the approved copies")

@@ -378,6 +378,7 @@ class ConsentStore(AuditStore):
         s = t.paper_scans.c
         with self.transaction(needs="photographer") as conn:
             if self._server_rules:
+                boxes = (details or {}).get("signature_boxes")
                 scan_id, added = conn.execute(
                     text(
                         "SELECT scan_id, added FROM cd_attach_scan(:form, :page, :name, :mime, :data, "
@@ -389,28 +390,16 @@ class ConsentStore(AuditStore):
                         "name": source_name,
                         "mime": mime,
                         "data": data,
-                        "boxes": json.dumps((details or {}).get("signature_boxes"))
-                        if (details or {}).get("signature_boxes") is not None
-                        else None,
+                        "boxes": None if boxes is None else json.dumps(boxes),
                     },
                 ).one()
                 return self._paper_scan(int(scan_id)), bool(added)
             existing = conn.execute(select(s.id).where(s.form_id == form_id, s.sha256 == digest)).scalar()
             if existing is not None:
                 return self._paper_scan(int(existing)), False
+            scan = dict(form_id=form_id, page=page, source_name=source_name, mime=mime, sha256=digest, data=data)
             scan_id = conn.execute(
-                insert(t.paper_scans)
-                .values(
-                    form_id=form_id,
-                    page=page,
-                    source_name=source_name,
-                    mime=mime,
-                    sha256=digest,
-                    data=data,
-                    scanned_at=utc_now(),
-                    scanned_by=self.actor,
-                )
-                .returning(s.id)
+                insert(t.paper_scans).values(**scan, scanned_at=utc_now(), scanned_by=self.actor).returning(s.id)
             ).scalar_one()
             self.append_audit(
                 "paper_scan.attached",

@@ -81,7 +81,8 @@ def explain(locator: Locator, error: BaseException, needs: str | None = None) ->
     return CatalogueError(f"{where}: {text}")
 
 
-def _explain_server(where: str, lowered: str, text: str, error: BaseException) -> CatalogueError:
+def _sign_in_problem(where: str, lowered: str) -> CatalogueError | None:
+    """Why the server would not let this person in, if that is what it said."""
     if "no password supplied" in lowered:
         return PasswordRequired(f"the team register at {where} needs your password.")
     if "not permitted to log in" in lowered:
@@ -93,6 +94,13 @@ def _explain_server(where: str, lowered: str, text: str, error: BaseException) -
         return PasswordRequired(
             f"the team register at {where} refused the user name or password; check them and sign in again."
         )
+    return None
+
+
+def _explain_server(where: str, lowered: str, text: str, error: BaseException) -> CatalogueError:
+    refused_sign_in = _sign_in_problem(where, lowered)
+    if refused_sign_in is not None:
+        return refused_sign_in
     if "does not exist" in lowered and "database" in lowered:
         return CatalogueError(
             f"there is no database named in {where}; check the address with your administrator."

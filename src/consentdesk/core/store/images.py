@@ -144,62 +144,72 @@ class ImageStore(AuditStore):
             if existing:
                 return existing, False
             if self._server_rules:
-                image_id, added = conn.execute(
-                    text(
-                        "SELECT image_id, added FROM cd_import_photo(:sha, :path, :size, :width, :height, "
-                        ":captured, :camera, :shoot, CAST(:analysis AS jsonb), :data)"
-                    ),
-                    {
-                        "sha": new.sha256,
-                        "path": new.path,
-                        "size": new.file_size,
-                        "width": new.width,
-                        "height": new.height,
-                        "captured": new.captured_at,
-                        "camera": new.camera,
-                        "shoot": shoot_id,
-                        "analysis": json.dumps(analysis_payload(analysis), ensure_ascii=False),
-                        "data": data,
-                    },
-                ).one()
+                image_id, added = self._import_on_server(conn, new, analysis, shoot_id, data)
                 if not added:
-                    return self.get_image(int(image_id)), False
+                    return self.get_image(image_id), False
             else:
-                image_id = conn.execute(
-                    insert(t.images)
-                    .values(
-                        sha256=new.sha256,
-                        path=new.path,
-                        file_size=new.file_size,
-                        width=new.width,
-                        height=new.height,
-                        captured_at=new.captured_at,
-                        camera=new.camera,
-                        shoot_id=shoot_id,
-                        imported_at=utc_now(),
-                        imported_by=self.actor,
-                    )
-                    .returning(t.images.c.id)
-                ).scalar_one()
-                analysis_id = self._insert_analysis(int(image_id), analysis)
-                if data is not None:
-                    self._store_photo_file(new.sha256, data)
-                self.append_audit(
-                    "image.imported",
-                    f"image:{image_id}",
-                    {
-                        "sha256": new.sha256,
-                        "faces": len(analysis.faces),
-                        "findings": len(analysis.findings),
-                        "analyser": analysis.analyser_version,
-                        "error": bool(analysis.error),
-                    },
-                    states=[
-                        self._made("image", image_id),
-                        self._made("analysis", analysis_id),
-                    ],
-                )
-        return self.get_image(int(image_id)), True
+                image_id = self._import_here(conn, new, analysis, shoot_id, data)
+        return self.get_image(image_id), True
+
+    def _import_on_server(
+        self, conn: Connection, new: NewImage, analysis: Analysis, shoot_id: int | None, data: bytes | None
+    ) -> tuple[int, bool]:
+        """The server's `cd_import_photo`: the photo, its first analysis and working copy, and the entry."""
+        image_id, added = conn.execute(
+            text(
+                "SELECT image_id, added FROM cd_import_photo(:sha, :path, :size, :width, :height, "
+                ":captured, :camera, :shoot, CAST(:analysis AS jsonb), :data)"
+            ),
+            {
+                "sha": new.sha256,
+                "path": new.path,
+                "size": new.file_size,
+                "width": new.width,
+                "height": new.height,
+                "captured": new.captured_at,
+                "camera": new.camera,
+                "shoot": shoot_id,
+                "analysis": json.dumps(analysis_payload(analysis), ensure_ascii=False),
+                "data": data,
+            },
+        ).one()
+        return int(image_id), bool(added)
+
+    def _import_here(
+        self, conn: Connection, new: NewImage, analysis: Analysis, shoot_id: int | None, data: bytes | None
+    ) -> int:
+        image_id = conn.execute(
+            insert(t.images)
+            .values(
+                sha256=new.sha256,
+                path=new.path,
+                file_size=new.file_size,
+                width=new.width,
+                height=new.height,
+                captured_at=new.captured_at,
+                camera=new.camera,
+                shoot_id=shoot_id,
+                imported_at=utc_now(),
+                imported_by=self.actor,
+            )
+            .returning(t.images.c.id)
+        ).scalar_one()
+        analysis_id = self._insert_analysis(int(image_id), analysis)
+        if data is not None:
+            self._store_photo_file(new.sha256, data)
+        self.append_audit(
+            "image.imported",
+            f"image:{image_id}",
+            {
+                "sha256": new.sha256,
+                "faces": len(analysis.faces),
+                "findings": len(analysis.findings),
+                "analyser": analysis.analyser_version,
+                "error": bool(analysis.error),
+            },
+            states=[self._made("image", image_id), self._made("analysis", analysis_id)],
+        )
+        return int(image_id)
 
     def save_analysis(self, image_id: int, analysis: Analysis) -> StoredAnalysis:
         """Store a re-check as a new analysis; earlier ones stay as they were."""

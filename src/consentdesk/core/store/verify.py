@@ -273,10 +273,25 @@ class _Groups:
 def _check_kind(
     conn: Connection, records: Records, kind: str, chain: _Chain, report: AuditReport, progress: Progress
 ) -> None:
-    word = st.WORDS[kind]
-    sealed = (chain.seal or {}).get(kind) if chain.seal is not None else None
+    """Every record of one kind against the trail, both ways, and the seal of those made before it."""
     groups = _Groups()
-    # Every current record against its newest audited state.
+    _compare_current(conn, records, kind, chain, report, groups, progress)
+    _follow_described(conn, records, kind, chain, report, groups)
+    if chain.seal is not None:
+        _compare_seal(kind, chain, report, groups)
+
+
+def _compare_current(
+    conn: Connection,
+    records: Records,
+    kind: str,
+    chain: _Chain,
+    report: AuditReport,
+    groups: _Groups,
+    progress: Progress,
+) -> None:
+    """Every current record against its newest audited state (records never described count in the seal)."""
+    word = st.WORDS[kind]
     after: str | None = None
     while page := records.page(kind, after):
         latest = _latest(conn, kind, [row_id for row_id, _ in page])
@@ -293,7 +308,14 @@ def _check_kind(
                 report.problems.append(f"{word} {row_id} is not in the audit trail (it was added behind ConsentDesk)")
         after = page[-1][0]
         progress(st.PLURALS[kind], report.records, None)
-    # Every record the trail describes: its changes follow one another, and it is there unless removed.
+
+
+def _follow_described(
+    conn: Connection, records: Records, kind: str, chain: _Chain, report: AuditReport, groups: _Groups
+) -> None:
+    """Every record the trail describes: its changes follow one another (each entry's "before" is the
+    previous one's "after"), and it is there unless its removal was recorded."""
+    word = st.WORDS[kind]
     to_find: list[tuple[str, int]] = []
     previous: tuple[str, int, Any, Any] | None = None
 
@@ -306,17 +328,16 @@ def _check_kind(
                 )
 
     for item in _items(conn, kind, None):
-        row_id, seq, before, after_state = item
+        row_id, seq, before, _after = item
         if previous is None or previous[0] != row_id:
             if previous is not None and previous[3] is not None:
                 to_find.append((previous[0], previous[1]))
-            if before is not None:
-                if chain.seal is not None:
-                    groups.add(kind, row_id, before)
-                else:
-                    report.problems.append(
-                        f"{word} {row_id} is described as changed in entry {seq} but was never recorded as made"
-                    )
+            if before is not None and chain.seal is not None:
+                groups.add(kind, row_id, before)  # it existed when sealed: as it was then
+            elif before is not None:
+                report.problems.append(
+                    f"{word} {row_id} is described as changed in entry {seq} but was never recorded as made"
+                )
         elif before != previous[3]:
             report.problems.append(
                 f"{word} {row_id} was changed between entries {previous[1]} and {seq} without an audit entry"
@@ -329,9 +350,12 @@ def _check_kind(
         to_find.append((previous[0], previous[1]))
     if to_find:
         look_for(to_find)
-    if chain.seal is None:
-        return
-    expected = sealed or {"rows": 0, "groups": {}}
+
+
+def _compare_seal(kind: str, chain: _Chain, report: AuditReport, groups: _Groups) -> None:
+    """The records made before the upgrade, as they were when sealed, add up to the seal group by group."""
+    word = st.WORDS[kind]
+    expected = (chain.seal or {}).get(kind) or {"rows": 0, "groups": {}}
     if groups.rows != expected.get("rows", 0):
         report.problems.append(
             f"{expected.get('rows', 0)} {st.PLURALS[kind]} were sealed when the catalogue was upgraded (entry "
@@ -343,8 +367,7 @@ def _check_kind(
         if want.get(group, 0) != groups.sums.get(group, 0):
             report.problems.append(
                 f"{'an' if word[0] in 'aeiou' else 'a'} {word} made before the upgrade (entry {chain.seal_seq}) "
-                "was changed behind ConsentDesk "
-                f"(group {group} of 64 differs)"
+                f"was changed behind ConsentDesk (group {group} of 64 differs)"
             )
 
 
