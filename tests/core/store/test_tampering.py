@@ -179,6 +179,30 @@ def test_a_rewritten_chain_passes_alone_but_not_against_a_checkpoint(tmp_path: P
     assert main(["--catalog", str(path), "audit", "verify", "--full"]) == 0  # alone, it is consistent
 
 
+def test_a_trail_rewritten_from_its_first_entry_does_not_pass_as_another_catalogue(tmp_path: Path, capsys):
+    path = tmp_path / "desk.sqlite"
+    with Catalogue.open(path) as cat:
+        filled(cat, tmp_path)
+    assert main(["--catalog", str(path), "audit", "verify"]) == 0
+    conn = sqlite3.connect(path, isolation_level=None)
+    guard = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'audit_append_only_update'").fetchone()[0]
+    conn.execute("DROP TRIGGER audit_append_only_update")
+    prev = "0" * 64
+    for seq, at, actor, action, subject, details in conn.execute(
+        "SELECT seq, at, actor, action, subject, details FROM audit ORDER BY seq"
+    ).fetchall():
+        actor = "someone-else" if seq == 1 else actor
+        digest = entry_hash(prev, seq, at, actor, action, subject, details)
+        conn.execute("UPDATE audit SET actor = ?, prev_hash = ?, hash = ? WHERE seq = ?", (actor, prev, digest, seq))
+        prev = digest
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'audit_head_hash'", (prev,))
+    conn.execute(guard)
+    conn.close()
+    capsys.readouterr()
+    assert main(["--catalog", str(path), "audit", "verify"]) == 1
+    assert "the first entry is not the one verified" in capsys.readouterr().out
+
+
 def test_check_and_restore_refuse_a_tampered_desk_catalogue(tmp_path: Path, capsys):
     path = tmp_path / "desk.sqlite"
     with Catalogue.open(path) as cat:

@@ -152,16 +152,15 @@ class AuditStore(StoreBase):
         self,
         *,
         since: audit_chain.Checkpoint | None = None,
-        records: bool = True,
         progress: verify.Progress | None = None,
     ) -> audit_chain.AuditReport:
         """Check the chain against its head and every record against its last audited state, all read from
         one snapshot (others may be appending); with `since`, only what is new after that checkpoint (see
-        verify.py). `records=False` checks the chain alone."""
+        verify.py)."""
         with self._snapshot() as conn:
             if self.is_team_register:
                 self._require_verifier(conn)
-            return verify.verify(conn, since=since, records=records, progress=progress, now=utc_now())
+            return verify.verify(conn, since=since, progress=progress, now=utc_now())
 
     def _require_verifier(self, conn: Connection) -> None:
         """On a team register a photographer reads only their own entries, so cannot check the chain."""

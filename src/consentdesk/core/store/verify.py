@@ -437,20 +437,25 @@ def verify(
     conn: Connection,
     *,
     since: Checkpoint | None = None,
-    records: bool = True,
     progress: Progress | None = None,
     now: str = "",
 ) -> AuditReport:
     """Verify on `conn` (one snapshot). With `since`, only what is new after that checkpoint (falling back
-    to a full check when the checkpoint belongs to another chain). `records=False` checks the chain alone
-    (a copy checking the catalogue it writes into)."""
+    to a full check when the checkpoint belongs to another chain)."""
     tick = progress or _nothing
     head = _head(conn)
     report = AuditReport(entries=max(head[0], 0))
     total = max(head[0], 0)
     first = _hash_at(conn, 1)
-    if since is not None and (first is None or first != since.chain):
-        since = None  # another catalogue's checkpoint (or none of this one's)
+    if since is not None and first != since.chain:
+        # The same place holds another trail: a catalogue replaced by hand, or a trail rewritten from its
+        # first entry. Either way this is not what was verified; `--full` checks it as a new catalogue.
+        report.problems.append(
+            f"the first entry is not the one verified on {since.at or 'an earlier day'}: this is another "
+            "catalogue now, or its whole trail was rewritten. If it was replaced on purpose, check it with "
+            "`audit verify --full`."
+        )
+        return report
     if since is not None:
         report.incremental = True
         report.since = since.seq
@@ -464,8 +469,6 @@ def verify(
         chain = _walk_chain(conn, report, since.seq, since.hash, head, tick, total - since.seq)
     else:
         chain = _walk_chain(conn, report, 0, GENESIS, head, tick, total)
-    if not records:
-        return report
     report.problems.extend(guards.problems(conn))
     reader = Records(conn)
     counts = reader.counts()
