@@ -240,3 +240,27 @@ def test_the_owner_changing_the_servers_rules_shows(pg_server, tmp_path: Path):
         found = problems(cat)
         assert any("approvals_immutable on approvals is disabled" in p for p in found), found
         assert any("rule cd_require was replaced" in p for p in found), found
+
+
+def test_a_full_check_at_least_weekly(tmp_path: Path, monkeypatch):
+    """Incremental checks keep the time of the last full one; a week after it, everything is checked again."""
+    from datetime import UTC, datetime, timedelta
+
+    from consentdesk.core.safekeeping import checkpoints
+
+    path = tmp_path / "desk.sqlite"
+    with Catalogue.open(path) as cat:
+        filled(cat, tmp_path)
+    assert main(["--catalog", str(path), "audit", "verify"]) == 0  # full: nothing to start from
+    key = str(path.resolve())
+    first = checkpoints.load(key)
+    assert first is not None and first.full_at == first.at
+    with Catalogue.open(path, create=False) as cat:
+        cat.reserve_form_ids(1)
+    assert main(["--catalog", str(path), "audit", "verify"]) == 0  # incremental
+    second = checkpoints.load(key)
+    assert second.seq == first.seq + 1 and second.full_at == first.full_at
+    assert checkpoints.load(key, max_age=checkpoints.FULL_EVERY) is not None
+    week_later = datetime.fromisoformat(second.full_at) + timedelta(days=8)
+    monkeypatch.setattr(checkpoints, "datetime", type("Later", (datetime,), {"now": staticmethod(lambda tz=UTC: week_later)}))
+    assert checkpoints.load(key, max_age=checkpoints.FULL_EVERY) is None

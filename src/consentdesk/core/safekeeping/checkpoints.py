@@ -51,8 +51,8 @@ FULL_EVERY = timedelta(days=7)
 
 
 def load(key: str, *, max_age: timedelta | None = None) -> Checkpoint | None:
-    """The checkpoint kept for `key`, or None (none yet, older than `max_age`, or an unreadable file: then
-    everything is checked)."""
+    """The checkpoint kept for `key`, or None (none yet, its last full check older than `max_age`, or an
+    unreadable file: then everything is checked)."""
     raw = _read().get(key)
     try:
         checkpoint = Checkpoint(
@@ -61,11 +61,12 @@ def load(key: str, *, max_age: timedelta | None = None) -> Checkpoint | None:
             hash=str(raw["hash"]),
             counts={str(k): int(v) for k, v in raw["counts"].items()},
             at=str(raw.get("at", "")),
+            full_at=str(raw.get("full_at", "")),
         )
-        taken = datetime.fromisoformat(checkpoint.at)
+        checked_all = datetime.fromisoformat(checkpoint.full_at)
     except (TypeError, KeyError, ValueError, AttributeError):
         return None
-    if max_age is not None and datetime.now(UTC) - taken > max_age:
+    if max_age is not None and datetime.now(UTC) - checked_all > max_age:
         return None
     return checkpoint
 

@@ -41,6 +41,7 @@ class Checkpoint:
     hash: str
     counts: dict[str, int]
     at: str = ""  # when it was verified (UTC, ISO 8601)
+    full_at: str = ""  # when everything was last verified (the checkpoint of an incremental run keeps it)
 
 
 @dataclass(slots=True)

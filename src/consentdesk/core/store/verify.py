@@ -479,7 +479,12 @@ def verify(
             _check_kind(conn, reader, kind, chain, report, tick)
     if report.ok and head[0] > 0:
         report.checkpoint = Checkpoint(
-            chain=chain.first_hash or first or "", seq=head[0], hash=head[1], counts=counts, at=now
+            chain=chain.first_hash or first or "",
+            seq=head[0],
+            hash=head[1],
+            counts=counts,
+            at=now,
+            full_at=since.full_at if since is not None else now,
         )
     return report
 
