@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from consentdesk.cli.common import UserError, open_catalogue, print_json
+from consentdesk.cli.common import UserError, catalogue_locator, open_catalogue, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,20 +67,34 @@ class _Progress:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from consentdesk.core.safekeeping import checkpoints
-    from consentdesk.core.store import CatalogueError
+    from consentdesk.core.store import CatalogueError, LocatorError, parse
+    from consentdesk.core.store.audit_chain import utc_now
+    from consentdesk.core.store.verify import verify_file
 
     progress = _Progress()
-    with open_catalogue(args, create=False) as catalogue:
-        key = checkpoints.key_for(catalogue)
-        since = None if args.full else checkpoints.load(key, max_age=checkpoints.FULL_EVERY)
-        try:
-            report = catalogue.verify_audit(since=since, progress=progress)
-        except CatalogueError as exc:
-            raise UserError(str(exc)) from exc
-        finally:
-            progress.finish()
-        if report.ok and report.checkpoint is not None:
-            checkpoints.save(key, report.checkpoint)
+    try:
+        where = parse(catalogue_locator(args))
+    except LocatorError as exc:
+        raise UserError(str(exc)) from exc
+    key = checkpoints.key_for(where)
+    since = None if args.full else checkpoints.load(key, max_age=checkpoints.FULL_EVERY)
+    try:
+        # A desk catalogue of this version is read directly (a quick start: no SQLAlchemy); anything else is
+        # opened as usual (a register, or an older file that opening upgrades).
+        report = verify_file(where.path, since=since, progress=progress, now=utc_now()) if where.path else None
+        if report is None:
+            with open_catalogue(args, create=False) as catalogue:
+                report = catalogue.verify_audit(since=since, progress=progress)
+    except CatalogueError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        progress.finish()
+    if report.ok and report.checkpoint is not None:
+        checkpoints.save(key, report.checkpoint)
+    return _print_verification(report, since)
+
+
+def _print_verification(report, since) -> int:  # noqa: ANN001 - an AuditReport and a Checkpoint or None
     if report.ok:
         if report.incremental:
             print(

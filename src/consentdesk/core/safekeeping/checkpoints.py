@@ -14,19 +14,27 @@ import json
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from consentdesk import paths
 from consentdesk.core.files import atomic_write
-from consentdesk.core.store import Catalogue
 from consentdesk.core.store.audit_chain import Checkpoint
+from consentdesk.core.store.locator import Locator
+
+if TYPE_CHECKING:
+    from consentdesk.core.store import Catalogue
 
 FILE_NAME = "audit-checkpoints.json"
 _KEEP = 200  # catalogues remembered; the least recently verified are forgotten first
 
 
-def key_for(catalogue: Catalogue) -> str:
-    """Which catalogue a checkpoint belongs to: a file by its full path, a register by its address."""
-    return str(catalogue.path.resolve()) if catalogue.path is not None else catalogue.safe_locator
+def key_for(where: Catalogue | Locator) -> str:
+    """Which catalogue a checkpoint belongs to: a file by its full path, a register by its address (no
+    password)."""
+    path = where.path
+    if path is not None:
+        return str(path.expanduser().resolve())
+    return where.safe_text if isinstance(where, Locator) else where.safe_locator
 
 
 def _file() -> Path:

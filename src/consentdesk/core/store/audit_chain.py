@@ -14,6 +14,7 @@ import getpass
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 GENESIS = "0" * 64
@@ -57,6 +58,11 @@ class AuditReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def utc_now() -> str:
+    """Now, as every time in the catalogue is written (UTC, to the second, ISO 8601)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def current_actor() -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Row, insert, or_, select, text, update
 from consentdesk.core.store import audit_chain, verify
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import StoreBase, utc_now
+from consentdesk.core.store.dbapi import Db
 from consentdesk.core.store.errors import RefusedError
 from consentdesk.core.store.states import State
 from consentdesk.core.store.states import item as state_item
@@ -93,7 +94,7 @@ class AuditStore(StoreBase):
 
     def _states_now(self, kind: str, ids: Sequence[Any]) -> dict[str, str]:
         """The current state digest of each of these records (the server's own on a team register)."""
-        return verify.Records(self._require_action()).current(kind, [str(i) for i in ids])
+        return verify.Records(Db.of(self._require_action())).current(kind, [str(i) for i in ids])
 
     def _state(self, kind: str, row_id: Any) -> str | None:
         return self._states_now(kind, [row_id]).get(str(row_id))
@@ -160,7 +161,7 @@ class AuditStore(StoreBase):
         with self._snapshot() as conn:
             if self.is_team_register:
                 self._require_verifier(conn)
-            return verify.verify(conn, since=since, progress=progress, now=utc_now())
+            return verify.verify(Db.of(conn), since=since, progress=progress, now=utc_now())
 
     def _require_verifier(self, conn: Connection) -> None:
         """On a team register a photographer reads only their own entries, so cannot check the chain."""

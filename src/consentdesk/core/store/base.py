@@ -15,12 +15,12 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
 
 from consentdesk.core.store import audit_chain
+from consentdesk.core.store.audit_chain import utc_now  # noqa: F401 - the store's one clock, imported from here
 from consentdesk.core.store.engine import WRITE_INTENT
 from consentdesk.core.store.errors import CatalogueError, explain
 from consentdesk.core.store.locator import Locator
@@ -33,8 +33,6 @@ BROKEN_TEXT = (
 )
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class StoreBase:

@@ -19,6 +19,7 @@ from consentdesk.core.store import locator as locators
 from consentdesk.core.store import schema as t
 from consentdesk.core.store import verify
 from consentdesk.core.store.consents import ConsentStore
+from consentdesk.core.store.dbapi import Db
 from consentdesk.core.store.engine import connection_warning, make_engine
 from consentdesk.core.store.errors import CatalogueError, explain
 from consentdesk.core.store.locator import Locator, LocatorError
@@ -149,7 +150,7 @@ class Catalogue(MaintenanceStore, ConsentStore):
                 # Records made before entries described their states: their state now, per kind in groups, so
                 # a later change to any of them shows (verify.py).
                 self.append_audit(
-                    verify.SEAL_ACTION, None, {"seal": verify.seal(conn), "schema": STATES_FROM}
+                    verify.SEAL_ACTION, None, {"seal": verify.seal(Db.of(conn)), "schema": STATES_FROM}
                 )
             self.append_audit(
                 "catalogue.upgraded", None, {"from": version, "to": LATEST_VERSION, "applied": applied}

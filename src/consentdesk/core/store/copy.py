@@ -51,6 +51,7 @@ from consentdesk.core.store.copy_rows import (
     pages,
     stream,
 )
+from consentdesk.core.store.dbapi import Db
 from consentdesk.core.store.engine import make_engine
 from consentdesk.core.store.errors import CatalogueError
 from consentdesk.core.store.locator import Locator, LocatorError, parse
@@ -154,7 +155,7 @@ def copy_catalogue(source: Catalogue, dest: Catalogue, progress: Progress | None
         # records are checked against their audited states too: a tampered catalogue is not handed in.
         if source.is_team_register:
             source._require_verifier(sconn)
-        src_chain = verify.verify(sconn)
+        src_chain = verify.verify(Db.of(sconn))
         report.source_chain_entries, report.source_chain_ok = src_chain.entries, src_chain.ok
         if not src_chain.ok:
             raise CopyError(

@@ -6,8 +6,6 @@ so the rest of the app sees `CatalogueError` with a message that says what happe
 
 from __future__ import annotations
 
-from sqlalchemy import exc as sa_exc
-
 from consentdesk.core.store.locator import Locator
 
 
@@ -76,7 +74,7 @@ def explain(locator: Locator, error: BaseException, needs: str | None = None) ->
         )
     if "unable to open" in lowered:
         return CatalogueError(f"cannot open {where}: check that the folder exists and you may write to it.")
-    if isinstance(error, sa_exc.IntegrityError):
+    if _integrity(error):
         return RefusedError(f"the catalogue refused this change: {text}")
     return CatalogueError(f"{where}: {text}")
 
@@ -147,8 +145,14 @@ def _explain_server(where: str, lowered: str, text: str, error: BaseException) -
             "this photo is already in the team register (imported by someone else, so it is not among your "
             "photos); a reviewer can find it there. Nothing was added."
         )
-    if isinstance(error, sa_exc.IntegrityError) or "raise_exception" in lowered:
+    if _integrity(error) or "raise_exception" in lowered:
         return RefusedError(f"the team register refused this change: {text}")
     if "invalid dsn" in lowered or "invalid connection option" in lowered or "missing" in lowered:
         return CatalogueError(f"{where} is not a usable postgresql:// address ({text}).")
     return CatalogueError(f"the team register at {where} reported a problem: {text}")
+
+
+def _integrity(error: BaseException) -> bool:
+    from sqlalchemy import exc as sa_exc  # loaded by then: the error came through SQLAlchemy
+
+    return isinstance(error, sa_exc.IntegrityError)

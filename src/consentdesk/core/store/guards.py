@@ -13,7 +13,7 @@ import functools
 import hashlib
 import re
 
-from sqlalchemy import Connection
+from consentdesk.core.store.dbapi import Db
 
 _PG_TRIGGER = re.compile(r"CREATE TRIGGER (\w+)\s+(?:BEFORE|AFTER)[^;]*?\bON (\w+)", re.S)
 _PG_FUNCTION = re.compile(
@@ -21,19 +21,27 @@ _PG_FUNCTION = re.compile(
 )
 
 
+_SQLITE_TRIGGER = re.compile(r"CREATE TRIGGER (\w+)")
+_SQLITE_DROP = re.compile(r"DROP TRIGGER (\w+)")
+_LEADING_COMMENTS = re.compile(r"\A(?:\s*--[^\n]*\n)*\s*")
+
+
 @functools.cache
 def _sqlite_expected() -> dict[str, str]:
-    from sqlalchemy import create_engine
+    """Each trigger the SQLite scripts leave in place, with the text SQLite keeps of it (the statement as
+    written, without its ';'), found by replaying the scripts' statements in order."""
+    from consentdesk.core.store.migrations import SQLITE_AFTER, SQLITE_SCRIPTS, sqlite_statements
 
-    from consentdesk.core.store.migrations import migrate
-
-    engine = create_engine("sqlite://")
-    try:
-        with engine.begin() as memory:
-            migrate(memory)
-            return dict(memory.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all())
-    finally:
-        engine.dispose()
+    triggers: dict[str, str] = {}
+    for number in sorted(SQLITE_SCRIPTS):
+        for script in (SQLITE_SCRIPTS[number], SQLITE_AFTER.get(number, "")):
+            for statement in sqlite_statements(script):
+                statement = _LEADING_COMMENTS.sub("", statement)  # SQLite keeps the text from CREATE on
+                if created := _SQLITE_TRIGGER.match(statement):
+                    triggers[created.group(1)] = statement.removesuffix(";").rstrip()
+                elif dropped := _SQLITE_DROP.match(statement):
+                    triggers.pop(dropped.group(1), None)
+    return triggers
 
 
 @functools.cache
@@ -51,15 +59,13 @@ def _pg_expected() -> tuple[dict[str, str], dict[str, str]]:
     return triggers, functions
 
 
-def problems(conn: Connection) -> list[str]:
+def problems(db: Db) -> list[str]:
     """What is missing, disabled or replaced among the guards; empty when every one is in place."""
-    if conn.dialect.name == "sqlite":
-        return _sqlite_problems(conn)
-    return _postgresql_problems(conn)
+    return _postgresql_problems(db) if db.server else _sqlite_problems(db)
 
 
-def _sqlite_problems(conn: Connection) -> list[str]:
-    found = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all())
+def _sqlite_problems(db: Db) -> list[str]:
+    found = dict(db.all("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
     found_problems = []
     for name, sql in sorted(_sqlite_expected().items()):
         if name not in found:
@@ -71,11 +77,11 @@ def _sqlite_problems(conn: Connection) -> list[str]:
     return found_problems
 
 
-def _postgresql_problems(conn: Connection) -> list[str]:
+def _postgresql_problems(db: Db) -> list[str]:
     triggers, functions = _pg_expected()
     found = {
         name: (table, enabled)
-        for name, table, enabled in conn.exec_driver_sql(
+        for name, table, enabled in db.all(
             "SELECT t.tgname, c.relname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
             "WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
         )
@@ -88,9 +94,9 @@ def _postgresql_problems(conn: Connection) -> list[str]:
             found_problems.append(f"the server's guard trigger {name} on {table} is disabled")
     bodies = {
         name: body
-        for name, body in conn.exec_driver_sql(
+        for name, body in db.all(
             "SELECT p.proname, p.prosrc FROM pg_proc p "
-            "WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE 'cd\\_%%'"
+            "WHERE p.pronamespace = current_schema()::regnamespace AND left(p.proname, 3) = 'cd_'"
         )
     }
     for name, body in sorted(functions.items()):

@@ -30,6 +30,7 @@ from consentdesk.core.store.copy_rows import (
     pages,
     stream,
 )
+from consentdesk.core.store.dbapi import Db
 from consentdesk.core.store.states import item as state_item
 from consentdesk.core.store.verify import Records
 
@@ -247,7 +248,7 @@ class _Merge:
         added = set(self.made.get("consent", ()))
         wanted = sorted(consent_ids - added - set(self.changed))
         if wanted:
-            before = Records(self.d).current("consent", wanted)
+            before = Records(Db.of(self.d)).current("consent", wanted)
             self.changed.update({cid: before.get(cid) for cid in wanted})
 
     def paper_scans(self) -> None:
@@ -347,7 +348,7 @@ class _Merge:
     def describe_records(self) -> None:
         """One `records.copied` entry per few hundred records this run added or changed, each with its state
         here (ids re-mapped, so the source's own entries cannot describe them)."""
-        records = Records(self.d)
+        records = Records(Db.of(self.d))
         items: list[list[Any]] = []
         for kind, ids in self.made.items():
             digests = records.current(kind, [str(i) for i in ids])

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select, text, update
+from consentdesk.core.store import server_rules, text_search
 
-from consentdesk.core.store import schema, server_rules, text_search
-from consentdesk.core.store.errors import CatalogueError
+if TYPE_CHECKING:  # SQLAlchemy is loaded by whoever migrates; reading the scripts (guards.py) needs none of it
+    from sqlalchemy import Connection
 
 #: 'CDSK' — marks an SQLite file as a ConsentDesk catalogue.
 APPLICATION_ID = 0x4344534B
@@ -748,7 +749,7 @@ def postgresql_version(conn: Connection) -> int:
     exists = conn.exec_driver_sql("SELECT to_regclass('meta') IS NOT NULL").scalar()
     if not exists:
         return 0
-    value = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar()
+    value = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'schema_version'").scalar()
     return int(value or 0)
 
 
@@ -771,10 +772,10 @@ def _migrate_sqlite(conn: Connection, target: int) -> list[int]:
     current = sqlite_version(conn)
     for number in sorted(SQLITE_SCRIPTS):
         if current < number <= target:
-            for statement in _sqlite_statements(SQLITE_SCRIPTS[number]):
+            for statement in sqlite_statements(SQLITE_SCRIPTS[number]):
                 conn.exec_driver_sql(statement)
             _AFTER_SCRIPT.get(number, lambda _c: None)(conn)
-            for statement in _sqlite_statements(SQLITE_AFTER.get(number, "")):
+            for statement in sqlite_statements(SQLITE_AFTER.get(number, "")):
                 conn.exec_driver_sql(statement)
             conn.exec_driver_sql(f"PRAGMA user_version = {number}")
             applied.append(number)
@@ -785,6 +786,9 @@ def _migrate_sqlite(conn: Connection, target: int) -> list[int]:
 
 def _migrate_postgresql(conn: Connection, target: int) -> list[int]:
     import psycopg  # only a team register needs it (a desk catalogue opens without loading the driver)
+    from sqlalchemy import text
+
+    from consentdesk.core.store.errors import CatalogueError
 
     applied = []
     current = postgresql_version(conn)
@@ -826,6 +830,10 @@ def _enable_trigram_search(conn: Connection) -> None:
 
 
 def _backfill_search_keys(conn: Connection) -> None:
+    from sqlalchemy import select, update
+
+    from consentdesk.core.store import schema
+
     rows = conn.execute(select(schema.consents.c.id, schema.consents.c.answers)).all()
     for consent_id, answers in rows:
         conn.execute(
@@ -845,7 +853,7 @@ def consent_search_key(consent_id: str, answers: dict) -> str:
 _AFTER_SCRIPT: dict[int, Callable[[Connection], None]] = {5: _backfill_search_keys}
 
 
-def _sqlite_statements(script: str) -> list[str]:
+def sqlite_statements(script: str) -> list[str]:
     """Split a script into statements (triggers contain ';', so split on complete statements)."""
     statements, buffer = [], ""
     for line in script.splitlines(keepends=True):

@@ -19,20 +19,18 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
-
-from consentdesk.core.store import schema as t
+from consentdesk.core.store.dbapi import Db, marks
 
 #: Every kind of record whose state the trail describes, with its table.
 TABLES = {
-    "consent": t.consents,
-    "scan": t.paper_scans,
-    "image": t.images,
-    "analysis": t.analyses,
-    "face_decision": t.face_decisions,
-    "finding_decision": t.finding_decisions,
-    "image_review": t.image_reviews,
-    "approval": t.approvals,
+    "consent": "consents",
+    "scan": "paper_scans",
+    "image": "images",
+    "analysis": "analyses",
+    "face_decision": "face_decisions",
+    "finding_decision": "finding_decisions",
+    "image_review": "image_reviews",
+    "approval": "approvals",
 }
 KINDS = tuple(TABLES)
 #: Kinds whose ids are text (the rest are integers, ordered as numbers).
@@ -63,10 +61,6 @@ def _s(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _row(kind: str, row: Any, columns: Sequence[str]) -> list[Any]:
-    return [kind, *(_s(row[c]) for c in columns)]
-
-
 _COLUMNS = {
     "consent": (
         "id", "form_name", "form_version", "answers", "signed_at", "expires_on", "created_at", "created_by",
@@ -93,75 +87,68 @@ def key(kind: str, row_id: Any) -> Any:
     return str(row_id) if kind in TEXT_IDS else int(row_id)
 
 
-def current(conn: Connection, kind: str, ids: Iterable[Any]) -> dict[str, str]:
+def _select(kind: str) -> str:
+    return f"SELECT {', '.join(_COLUMNS[kind])} FROM {TABLES[kind]}"
+
+
+def current(db: Db, kind: str, ids: Iterable[Any]) -> dict[str, str]:
     """Digest of each existing record among `ids` (as text id -> digest); missing ids are left out."""
     wanted = sorted({key(kind, i) for i in ids})
     found: dict[str, str] = {}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        table = TABLES[kind]
-        rows = [dict(r._mapping) for r in conn.execute(select(table).where(table.c.id.in_(chunk)))]
-        found.update(_digests(conn, kind, rows))
+        rows = db.all(f"{_select(kind)} WHERE id IN ({marks(len(chunk))})", chunk)
+        found.update(_digests(db, kind, rows))
     return found
 
 
-def page(conn: Connection, kind: str, after: Any, limit: int) -> list[tuple[str, str]]:
+def page(db: Db, kind: str, after: Any, limit: int) -> list[tuple[str, str]]:
     """Up to `limit` records of `kind` with an id after `after` (None: from the start), in id order, with
     their digests: how a full verification walks every record with flat memory."""
-    table = TABLES[kind]
-    query = select(table).order_by(table.c.id).limit(limit)
-    if after is not None:
-        query = query.where(table.c.id > key(kind, after))
-    rows = [dict(r._mapping) for r in conn.execute(query)]
-    digests = _digests(conn, kind, rows)
-    return [(str(r["id"]), digests[str(r["id"])]) for r in rows]
+    where, params = ("", []) if after is None else (" WHERE id > ?", [key(kind, after)])
+    rows = db.all(f"{_select(kind)}{where} ORDER BY id LIMIT ?", [*params, limit])
+    digests = _digests(db, kind, rows)
+    return [(str(r[0]), digests[str(r[0])]) for r in rows]
 
 
-def _digests(conn: Connection, kind: str, rows: list[dict[str, Any]]) -> dict[str, str]:
+#: The parts of a record kept in other tables: (table, the column naming the record, columns, order).
+_PARTS = {
+    "consent": (
+        ("consent_files", "consent_id", ("field", "mime", "sha256"), "field"),
+        ("consent_events", "consent_id", ("id", "kind", "effective_on", "reason", "recorded_at", "recorded_by"), "id"),
+    ),
+    "analysis": (
+        ("faces", "analysis_id", ("n", "x", "y", "w", "h"), "n"),
+        ("findings", "analysis_id", ("n", "kind", "severity", "x", "y", "w", "h", "text"), "n"),
+    ),
+    "approval": (("approval_channels", "approval_id", ("channel",), "channel"),),
+}
+
+
+def _digests(db: Db, kind: str, rows: list[tuple]) -> dict[str, str]:
+    """Rows as `_select(kind)` returns them (id first) -> their digests, with their parts."""
     if not rows:
         return {}
-    ids = [r["id"] for r in rows]
-    extra: dict[Any, list[list[Any]]] = {}
-    if kind == "consent":
-        files = _children(
-            conn, t.consent_files, "consent_id", ids, ("field", "mime", "sha256"), order=("field",)
-        )
-        events = _children(
-            conn,
-            t.consent_events,
-            "consent_id",
-            ids,
-            ("id", "kind", "effective_on", "reason", "recorded_at", "recorded_by"),
-            order=("id",),
-        )
-        extra = {i: [sorted(files.get(i, [])), events.get(i, [])] for i in ids}
-    elif kind == "analysis":
-        faces = _children(conn, t.faces, "analysis_id", ids, ("n", "x", "y", "w", "h"), order=("n",))
-        findings = _children(
-            conn,
-            t.findings,
-            "analysis_id",
-            ids,
-            ("n", "kind", "severity", "x", "y", "w", "h", "text"),
-            order=("n",),
-        )
-        extra = {i: [faces.get(i, []), findings.get(i, [])] for i in ids}
-    elif kind == "approval":
-        channels = _children(conn, t.approval_channels, "approval_id", ids, ("channel",), order=("channel",))
-        extra = {i: [sorted(c[0] for c in channels.get(i, []))] for i in ids}
-    return {str(r["id"]): digest(_row(kind, r, _COLUMNS[kind]) + extra.get(r["id"], [])) for r in rows}
+    ids = [r[0] for r in rows]
+    parts = [_children(db, table, parent, ids, columns, order) for table, parent, columns, order in _PARTS.get(kind, ())]
+    digests = {}
+    for row in rows:
+        extra = [found.get(row[0], []) for found in parts]
+        if kind == "approval":
+            extra = [sorted(c[0] for c in extra[0])]
+        digests[str(row[0])] = digest([kind, *(_s(v) for v in row), *extra])
+    return digests
 
 
 def _children(
-    conn: Connection, table: Any, parent: str, ids: list[Any], columns: Sequence[str], order: Sequence[str]
+    db: Db, table: str, parent: str, ids: list[Any], columns: Sequence[str], order: str
 ) -> dict[Any, list[list[Any]]]:
     found: dict[Any, list[list[Any]]] = {}
     query = (
-        select(table.c[parent], *(table.c[c] for c in columns))
-        .where(table.c[parent].in_(ids))
-        .order_by(table.c[parent], *(table.c[c] for c in order))
+        f"SELECT {parent}, {', '.join(columns)} FROM {table} WHERE {parent} IN ({marks(len(ids))}) "
+        f"ORDER BY {parent}, {order}"
     )
-    for row in conn.execute(query):
+    for row in db.all(query, ids):
         found.setdefault(row[0], []).append([_s(v) for v in row[1:]])
     return found
 

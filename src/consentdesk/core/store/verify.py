@@ -26,14 +26,13 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select, text
-
 from consentdesk.core.store import guards
-from consentdesk.core.store import schema as t
 from consentdesk.core.store import states as st
 from consentdesk.core.store.audit_chain import GENESIS, AuditReport, Checkpoint, entry_hash
+from consentdesk.core.store.dbapi import Db, marks
 
 #: Progress callback: (what is being checked, done, total or None when unknown).
 Progress = Callable[[str, int, int | None], None]
@@ -51,38 +50,29 @@ SEAL_ACTION = "audit.sealed"
 class Records:
     """Digests of current records, page by page or by id."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.server = conn.dialect.name == "postgresql"
+    def __init__(self, db: Db) -> None:
+        self.db = db
+        self.server = db.server
 
     def page(self, kind: str, after: str | None, limit: int = _PAGE) -> list[tuple[str, str]]:
         if self.server:
-            rows = self.conn.execute(
-                text("SELECT row_id, digest FROM cd_record_page(:k, :a, :n)"), {"k": kind, "a": after, "n": limit}
-            )
-            return [(r[0], r[1]) for r in rows]
-        return st.page(self.conn, kind, after, limit)
+            return self.db.all("SELECT row_id, digest FROM cd_record_page(?, ?, ?)", (kind, after, limit))
+        return st.page(self.db, kind, after, limit)
 
     def current(self, kind: str, ids: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for start in range(0, len(ids), _PAGE):
             chunk = ids[start : start + _PAGE]
             if self.server:
-                rows = self.conn.execute(
-                    text("SELECT row_id, digest FROM cd_record_states(:k, :ids)"), {"k": kind, "ids": chunk}
-                )
-                found.update({r[0]: r[1] for r in rows})
+                found.update(dict(self.db.all("SELECT row_id, digest FROM cd_record_states(?, ?)", (kind, chunk))))
             else:
-                found.update(st.current(self.conn, kind, chunk))
+                found.update(st.current(self.db, kind, chunk))
         return found
 
     def counts(self) -> dict[str, int]:
         if self.server:
-            return {k: int(n) for k, n in self.conn.execute(text("SELECT kind, n FROM cd_record_counts()"))}
-        return {
-            kind: int(self.conn.execute(select(func.count()).select_from(table)).scalar_one())
-            for kind, table in st.TABLES.items()
-        }
+            return {k: int(n) for k, n in self.db.all("SELECT kind, n FROM cd_record_counts()")}
+        return {kind: int(self.db.scalar(f"SELECT count(*) FROM {table}")) for kind, table in st.TABLES.items()}
 
 
 def group_of(kind: str, row_id: str) -> int:
@@ -93,9 +83,9 @@ def _add(total: int, digest: str) -> int:
     return (total + int(digest, 16)) % _MODULUS
 
 
-def seal(conn: Connection) -> dict[str, Any]:
+def seal(db: Db) -> dict[str, Any]:
     """The states of every record there is now, per kind in groups (for the upgrade's `audit.sealed` entry)."""
-    records = Records(conn)
+    records = Records(db)
     sealed: dict[str, Any] = {}
     for kind in st.KINDS:
         sums: dict[int, int] = {}
@@ -121,10 +111,13 @@ class _Chain:
     first_hash: str | None = None
 
 
-def _entries(conn: Connection, after: int) -> Iterator[list[dict[str, Any]]]:
+_ENTRY = ("seq", "at", "actor", "action", "subject", "details", "prev_hash", "hash")
+
+
+def _entries(db: Db, after: int) -> Iterator[list[dict[str, Any]]]:
+    query = f"SELECT {', '.join(_ENTRY)} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"
     while True:
-        query = select(t.audit).where(t.audit.c.seq > after).order_by(t.audit.c.seq).limit(_BATCH)
-        rows = [dict(r._mapping) for r in conn.execute(query)]
+        rows = [dict(zip(_ENTRY, r, strict=True)) for r in db.all(query, (after, _BATCH))]
         if rows:
             yield rows
         if len(rows) < _BATCH:
@@ -152,7 +145,7 @@ def _states_of(row: dict[str, Any], report: AuditReport) -> list[tuple[Any, ...]
 
 
 def _walk_chain(
-    conn: Connection,
+    db: Db,
     report: AuditReport,
     start_seq: int,
     start_hash: str,
@@ -162,8 +155,7 @@ def _walk_chain(
 ) -> _Chain:
     chain = _Chain()
     expected, prev, last = start_seq + 1, start_hash, start_seq
-    s = t.audit_states
-    for batch in _entries(conn, start_seq):
+    for batch in _entries(db, start_seq):
         described: dict[int, list[tuple[Any, ...]]] = {}
         for row in batch:
             report.checked += 1
@@ -190,9 +182,7 @@ def _walk_chain(
             prev, expected, last = row["hash"], seq + 1, seq
         lo, hi = batch[0]["seq"], batch[-1]["seq"]
         indexed: dict[int, list[tuple[Any, ...]]] = {}
-        for row in conn.execute(
-            select(s.c.seq, s.c.kind, s.c.row_id, s.c.before, s.c.after).where(s.c.seq.between(lo, hi))
-        ):
+        for row in db.all("SELECT seq, kind, row_id, before, after FROM audit_states WHERE seq BETWEEN ? AND ?", (lo, hi)):
             indexed.setdefault(row[0], []).append(tuple(row[1:]))
         for seq in sorted(set(described) | set(indexed)):
             if sorted(indexed.get(seq, [])) != described.get(seq, []):
@@ -207,54 +197,45 @@ def _walk_chain(
     return chain
 
 
-def _head(conn: Connection) -> tuple[int, str]:
-    head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value).where(t.meta.c.key.in_(_HEAD_KEYS))).all())
+def _head(db: Db) -> tuple[int, str]:
+    head = dict(db.all(f"SELECT key, value FROM meta WHERE key IN ({marks(len(_HEAD_KEYS))})", _HEAD_KEYS))
     return int(head.get("audit_head_seq", -1)), head.get("audit_head_hash", "")
 
 
-def _hash_at(conn: Connection, seq: int) -> str | None:
-    return conn.execute(select(t.audit.c.hash).where(t.audit.c.seq == seq)).scalar()
+def _hash_at(db: Db, seq: int) -> str | None:
+    return db.scalar("SELECT hash FROM audit WHERE seq = ?", (seq,))
 
 
 # --- records against their audited states -------------------------------------------------------------------
 
 
-def _latest(conn: Connection, kind: str, ids: list[str], *, up_to: int | None = None) -> dict[str, tuple[int, Any]]:
+def _latest(db: Db, kind: str, ids: list[str], *, up_to: int | None = None) -> dict[str, tuple[int, Any]]:
     """Row id -> (seq, after) of the newest state item of each record (at or before `up_to`)."""
-    s, s2 = t.audit_states, t.audit_states.alias("s2")
-    newest = select(func.max(s2.c.seq)).where(s2.c.kind == s.c.kind, s2.c.row_id == s.c.row_id)
-    if up_to is not None:
-        newest = newest.where(s2.c.seq <= up_to)
     found: dict[str, tuple[int, Any]] = {}
+    bound = "" if up_to is None else " AND s2.seq <= ?"
     for start in range(0, len(ids), _PAGE):
         chunk = ids[start : start + _PAGE]
-        query = select(s.c.row_id, s.c.seq, s.c.after).where(
-            s.c.kind == kind, s.c.row_id.in_(chunk), s.c.seq == newest.scalar_subquery()
+        query = (
+            f"SELECT s.row_id, s.seq, s.after FROM audit_states s WHERE s.kind = ? AND s.row_id IN "
+            f"({marks(len(chunk))}) AND s.seq = (SELECT max(s2.seq) FROM audit_states s2 WHERE s2.kind = s.kind "
+            f"AND s2.row_id = s.row_id{bound})"
         )
-        found.update({r[0]: (r[1], r[2]) for r in conn.execute(query)})
+        params = [kind, *chunk, *([] if up_to is None else [up_to])]
+        found.update({r[0]: (r[1], r[2]) for r in db.all(query, params)})
     return found
 
 
-def _items(conn: Connection, kind: str, since: int | None) -> Iterator[tuple[str, int, Any, Any]]:
+def _items(db: Db, kind: str) -> Iterator[tuple[str, int, Any, Any]]:
     """State items of one kind ordered by record then entry (keyset pages)."""
-    s = t.audit_states
-    last: tuple[str, int] | None = None
+    columns = "SELECT row_id, seq, before, after FROM audit_states WHERE kind = ?"
+    order = " ORDER BY row_id, seq LIMIT ?"
+    rows = db.all(columns + order, (kind, _BATCH))
     while True:
-        query = (
-            select(s.c.row_id, s.c.seq, s.c.before, s.c.after)
-            .where(s.c.kind == kind)
-            .order_by(s.c.row_id, s.c.seq)
-            .limit(_BATCH)
-        )
-        if since is not None:
-            query = query.where(s.c.seq > since)
-        if last is not None:
-            query = query.where(or_(s.c.row_id > last[0], and_(s.c.row_id == last[0], s.c.seq > last[1])))
-        rows = [tuple(r) for r in conn.execute(query)]
         yield from rows
         if len(rows) < _BATCH:
             return
-        last = (rows[-1][0], rows[-1][1])
+        row_id, seq = rows[-1][0], rows[-1][1]
+        rows = db.all(columns + " AND (row_id > ? OR (row_id = ? AND seq > ?))" + order, (kind, row_id, row_id, seq, _BATCH))
 
 
 @dataclass
@@ -271,18 +252,18 @@ class _Groups:
 
 
 def _check_kind(
-    conn: Connection, records: Records, kind: str, chain: _Chain, report: AuditReport, progress: Progress
+    db: Db, records: Records, kind: str, chain: _Chain, report: AuditReport, progress: Progress
 ) -> None:
     """Every record of one kind against the trail, both ways, and the seal of those made before it."""
     groups = _Groups()
-    _compare_current(conn, records, kind, chain, report, groups, progress)
-    _follow_described(conn, records, kind, chain, report, groups)
+    _compare_current(db, records, kind, chain, report, groups, progress)
+    _follow_described(db, records, kind, chain, report, groups)
     if chain.seal is not None:
         _compare_seal(kind, chain, report, groups)
 
 
 def _compare_current(
-    conn: Connection,
+    db: Db,
     records: Records,
     kind: str,
     chain: _Chain,
@@ -294,7 +275,7 @@ def _compare_current(
     word = st.WORDS[kind]
     after: str | None = None
     while page := records.page(kind, after):
-        latest = _latest(conn, kind, [row_id for row_id, _ in page])
+        latest = _latest(db, kind, [row_id for row_id, _ in page])
         for row_id, digest in page:
             report.records += 1
             if row_id in latest:
@@ -311,7 +292,7 @@ def _compare_current(
 
 
 def _follow_described(
-    conn: Connection, records: Records, kind: str, chain: _Chain, report: AuditReport, groups: _Groups
+    db: Db, records: Records, kind: str, chain: _Chain, report: AuditReport, groups: _Groups
 ) -> None:
     """Every record the trail describes: its changes follow one another (each entry's "before" is the
     previous one's "after"), and it is there unless its removal was recorded."""
@@ -327,7 +308,7 @@ def _follow_described(
                     f"{word} {row_id} is gone, but the trail does not record its removal (entry {seq} describes it)"
                 )
 
-    for item in _items(conn, kind, None):
+    for item in _items(db, kind):
         row_id, seq, before, _after = item
         if previous is None or previous[0] != row_id:
             if previous is not None and previous[3] is not None:
@@ -374,22 +355,20 @@ def _compare_seal(kind: str, chain: _Chain, report: AuditReport, groups: _Groups
 # --- incremental ---------------------------------------------------------------------------------------------
 
 
-def _check_since(conn: Connection, records: Records, since: Checkpoint, report: AuditReport, counts: dict[str, int]) -> None:
-    s = t.audit_states
+def _check_since(db: Db, records: Records, since: Checkpoint, report: AuditReport, counts: dict[str, int]) -> None:
+    new: dict[str, dict[str, list[tuple[int, Any, Any]]]] = {kind: {} for kind in st.KINDS}
+    for kind, row_id, seq, before, after in db.all(
+        "SELECT kind, row_id, seq, before, after FROM audit_states WHERE seq > ? ORDER BY seq", (since.seq,)
+    ):
+        new[kind].setdefault(row_id, []).append((seq, before, after))  # the index on seq: only what is new
     for kind in st.KINDS:
         word = st.WORDS[kind]
-        groups: dict[str, list[tuple[int, Any, Any]]] = {}
-        for row_id, seq, before, after in conn.execute(
-            select(s.c.row_id, s.c.seq, s.c.before, s.c.after)
-            .where(s.c.kind == kind, s.c.seq > since.seq)
-            .order_by(s.c.row_id, s.c.seq)
-        ):
-            groups.setdefault(row_id, []).append((seq, before, after))
+        groups = new[kind]
         if not groups:
             _check_count(report, kind, since, 0, counts)
             continue
         ids = sorted(groups)
-        earlier = _latest(conn, kind, ids, up_to=since.seq)
+        earlier = _latest(db, kind, ids, up_to=since.seq)
         present = records.current(kind, ids)
         net = 0
         for row_id in ids:
@@ -434,19 +413,19 @@ def _nothing(_what: str, _done: int, _total: int | None) -> None:
 
 
 def verify(
-    conn: Connection,
+    db: Db,
     *,
     since: Checkpoint | None = None,
     progress: Progress | None = None,
     now: str = "",
 ) -> AuditReport:
-    """Verify on `conn` (one snapshot). With `since`, only what is new after that checkpoint (falling back
+    """Verify on `db` (one snapshot). With `since`, only what is new after that checkpoint (falling back
     to a full check when the checkpoint belongs to another chain)."""
     tick = progress or _nothing
-    head = _head(conn)
+    head = _head(db)
     report = AuditReport(entries=max(head[0], 0))
     total = max(head[0], 0)
-    first = _hash_at(conn, 1)
+    first = _hash_at(db, 1)
     if since is not None and first != since.chain:
         # The same place holds another trail: a catalogue replaced by hand, or a trail rewritten from its
         # first entry. Either way this is not what was verified; `--full` checks it as a new catalogue.
@@ -459,24 +438,24 @@ def verify(
     if since is not None:
         report.incremental = True
         report.since = since.seq
-        at = _hash_at(conn, since.seq)
+        at = _hash_at(db, since.seq)
         if at != since.hash:
             report.problems.append(
                 f"entry {since.seq} is not the entry verified on {since.at or 'an earlier day'}: "
                 + ("it was removed" if at is None else "the trail was rewritten")
             )
             return report
-        chain = _walk_chain(conn, report, since.seq, since.hash, head, tick, total - since.seq)
+        chain = _walk_chain(db, report, since.seq, since.hash, head, tick, total - since.seq)
     else:
-        chain = _walk_chain(conn, report, 0, GENESIS, head, tick, total)
-    report.problems.extend(guards.problems(conn))
-    reader = Records(conn)
+        chain = _walk_chain(db, report, 0, GENESIS, head, tick, total)
+    report.problems.extend(guards.problems(db))
+    reader = Records(db)
     counts = reader.counts()
     if since is not None:
-        _check_since(conn, reader, since, report, counts)
+        _check_since(db, reader, since, report, counts)
     else:
         for kind in st.KINDS:
-            _check_kind(conn, reader, kind, chain, report, tick)
+            _check_kind(db, reader, kind, chain, report, tick)
     if report.ok and head[0] > 0:
         report.checkpoint = Checkpoint(
             chain=chain.first_hash or first or "",
@@ -489,3 +468,38 @@ def verify(
     return report
 
 
+
+
+def verify_file(
+    path: Path, *, since: Checkpoint | None = None, progress: Progress | None = None, now: str = ""
+) -> AuditReport | None:
+    """`verify` on a desk catalogue file read with the sqlite3 module alone, for a quick check from the
+    command line; None when the file is not a catalogue of this version (then open it the usual way, which
+    upgrades it or says what is wrong)."""
+    import sqlite3
+
+    from consentdesk.core.store.migrations import APPLICATION_ID, LATEST_VERSION
+
+    try:
+        with path.open("rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                return None
+        raw = sqlite3.connect(path, isolation_level=None)
+    except (OSError, sqlite3.Error):
+        return None
+    try:
+        raw.execute("PRAGMA busy_timeout = 10000")
+        if (raw.execute("PRAGMA application_id").fetchone()[0], raw.execute("PRAGMA user_version").fetchone()[0]) != (
+            APPLICATION_ID,
+            LATEST_VERSION,
+        ):
+            return None
+        raw.execute("BEGIN")  # one snapshot for the whole check, however long others keep writing
+        try:
+            return verify(Db(raw, server=False), since=since, progress=progress, now=now)
+        finally:
+            raw.execute("ROLLBACK")
+    except sqlite3.Error:
+        return None
+    finally:
+        raw.close()
