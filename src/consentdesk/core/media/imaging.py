@@ -68,12 +68,15 @@ class LoadedImage:
 
 
 def _register_heif() -> None:
-    """HEIC/HEIF support is a plug-in; registering it is cheap but only needed once."""
+    """HEIC/HEIF support is a plug-in; registering it is cheap but only needed once.
+
+    pi-heif, not pillow-heif: the same decoder (libheif, libde265; LGPL) without pillow-heif's HEVC
+    encoder (x265, GPLv2, 20 MB), which would make the distributed app bundle GPL; we only read HEIC."""
     global _heif_registered
     if _heif_registered:
         return
     try:
-        from pillow_heif import register_heif_opener
+        from pi_heif import register_heif_opener
 
         register_heif_opener()
     except ImportError:  # pragma: no cover - dependency is declared, but stay usable without it
