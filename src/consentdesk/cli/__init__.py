@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from consentdesk import __version__
-from consentdesk.cli.common import UserError
+from consentdesk.cli.common import ExitCode, UserError
 
 #: Subcommand modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("consentdesk: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly, like other tools
         sys.stdout = None  # type: ignore[assignment]  # no flush of a closed pipe at exit
         return 0

@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from consentdesk.cli.common import UserError
+from consentdesk.cli.common import ExitCode, UserError
 from consentdesk.core.media.discovery import Skipped, find_images
 from consentdesk.core.review.policy import kind_words
 from consentdesk.core.values import FindingKind
@@ -85,4 +85,4 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("no images found")
     passed_over = sum(not s.is_unreadable_photo for s in skipped)
     print(f"{n_ok} image(s) analysed, {n_err} error(s), {passed_over} skipped", file=sys.stderr)
-    return 1 if n_err else 0
+    return ExitCode.PROBLEMS if n_err else ExitCode.OK

@@ -7,7 +7,7 @@ import os
 import sys
 from collections import Counter
 
-from consentdesk.cli.common import UserError, open_catalogue, print_json
+from consentdesk.cli.common import ExitCode, UserError, open_catalogue, print_json
 from consentdesk.core.photos.importer import ImportProgress, import_paths
 
 
@@ -78,7 +78,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if report.stopped:
             print(f"consentdesk: {report.stopped}", file=sys.stderr)
     folder_problems = any(s.is_problem for s in report.skipped)
-    return 1 if report.errors or folder_problems or report.stopped else 0
+    return ExitCode.PROBLEMS if report.errors or folder_problems or report.stopped else ExitCode.OK
 
 
 def cmd_images(args: argparse.Namespace) -> int:

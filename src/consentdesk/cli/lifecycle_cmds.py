@@ -10,7 +10,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from consentdesk.cli.common import UserError, catalogue_file, open_catalogue, print_json
+from consentdesk.cli.common import ExitCode, UserError, catalogue_file, open_catalogue, print_json
 from consentdesk.core.store import CatalogueError
 
 
@@ -134,7 +134,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     for path in written:
         print(f"Wrote {path}")
     if report_error:
-        raise UserError(report_error, exit_code=1)
+        raise UserError(report_error, exit_code=ExitCode.PROBLEMS)
     return 0
 
 
@@ -233,7 +233,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     else:
         for r in results:
             print(r.message)
-    return 1 if any(r.outcome.needs_attention for r in results) else 0
+    return ExitCode.PROBLEMS if any(r.outcome.needs_attention for r in results) else ExitCode.OK
 
 
 def cmd_scans(args: argparse.Namespace) -> int:
@@ -336,5 +336,5 @@ def cmd_check(args: argparse.Namespace) -> int:
         if not report.ok:
             print("The catalogue is damaged: restore the latest backup with `consentdesk restore FILE`.")
     if not report.ok:
-        return 1
-    return 3 if report.files else 0
+        return ExitCode.PROBLEMS
+    return ExitCode.FILES_MISSING if report.files else ExitCode.OK

@@ -11,10 +11,11 @@ does not repeat itself; `--json` keeps the reasons per channel for scripts.
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from pathlib import Path
 
-from consentdesk.cli.common import UserError, open_catalogue, print_json
+from consentdesk.cli.common import ExitCode, UserError, open_catalogue, print_json
 from consentdesk.core.store import Catalogue, CatalogueError
 
 
@@ -232,13 +233,30 @@ def cmd_approve(args: argparse.Namespace) -> int:
         image_id = resolve_image(catalogue, args.image)
         try:
             result = export.approve(catalogue, image_id, args.channel, args.out, args.on)
+        except export.AlreadyApproved as exc:
+            # nothing to do is not an error: the copy made then is named, as a first approval names its own
+            print(f"consentdesk: {exc}", file=sys.stderr)
+            earlier = exc.approval
+            if args.json:
+                print_json(
+                    {
+                        "approval": earlier.id,
+                        "path": earlier.export_path,
+                        "sha256": earlier.export_sha256,
+                        "channels": list(earlier.channels),
+                        "already_approved": True,
+                    }
+                )
+            else:
+                print(earlier.export_path)
+            return ExitCode.OK
         except export.NotCleared as exc:
             on = (args.on or date.today()).isoformat()
             lines = "\n".join(f"  - {r}" for r in exc.reasons)
             raise UserError(
                 f"image {image_id} was not approved: it is not cleared for "
                 f"{', '.join(c for c, cl in exc.clearances.items() if not cl.cleared)} on {on}:\n{lines}",
-                exit_code=1,
+                exit_code=ExitCode.PROBLEMS,
             ) from exc
         except (export.ExportError, policy.UnknownChannel, CatalogueError) as exc:
             raise UserError(str(exc)) from exc
