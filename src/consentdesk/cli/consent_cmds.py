@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from consentdesk.cli.common import UserError, open_catalogue, print_json
+from consentdesk.cli.listing import add_limit_option, pages, rows, stream
 from consentdesk.core.consent.releases import ConsentInvalid, parse_consent_json, record_consent
 from consentdesk.core.forms import FormDefinitionError, load_form, one_line
 from consentdesk.core.store import CatalogueError, ConsentQuery
@@ -32,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--role", help="only this role (donor, staff, volunteer, patient, visitor)")
     ls.add_argument("--location", help="only this location")
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_limit_option(ls)
     ls.set_defaults(func=cmd_list)
 
     show = commands.add_parser("show", help="show one record")
@@ -94,20 +96,23 @@ def cmd_list(args: argparse.Namespace) -> int:
         role=args.role,
         location=args.location,
     )
-    with open_catalogue(args) as catalogue:
-        consents = catalogue.list_consents(query)
     today = date.today()
-    if args.json:
-        print_json([c.to_json() | {"effective_status": str(c.effective_status(today))} for c in consents])
-        return 0
-    if not consents:
-        print("No consent records match.")
-        return 0
-    for c in consents:
+
+    def line(c: Consent) -> str:
         expires = c.expires_on.isoformat() if c.expires_on else "until withdrawn"
-        print(
+        return (
             f"{c.id}  {c.effective_status(today).value:<9}  {c.signed_at.date()}  {expires:<15}  "
             f"{one_line(c.answers.get('role', '')):<9}  {_who(c)}"
+        )
+
+    with open_catalogue(args) as catalogue:  # a page at a time: the first lines print at once
+        fetch = lambda offset, count: catalogue.list_consents(query, limit=count, offset=offset)  # noqa: E731
+        stream(
+            rows(pages(fetch, args.limit)),
+            as_json=args.json,
+            to_json=lambda c: c.to_json() | {"effective_status": str(c.effective_status(today))},
+            to_line=line,
+            empty="No consent records match.",
         )
     return 0
 

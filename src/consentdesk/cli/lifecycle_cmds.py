@@ -7,10 +7,12 @@ call `register_consent_actions` / `register_forms_actions`); the rest are top-le
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from datetime import date
 from pathlib import Path
 
 from consentdesk.cli.common import ExitCode, UserError, catalogue_file, open_catalogue, print_json
+from consentdesk.cli.listing import add_limit_option, limited, stream
 from consentdesk.core.store import CatalogueError
 
 
@@ -18,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     exp = sub.add_parser("expiring", help="consents ending soon and images that lost clearance")
     exp.add_argument("--days", type=int, default=30, help="look this many days ahead (default 30)")
     exp.add_argument("--json", action="store_true")
+    add_limit_option(exp)
     exp.set_defaults(func=cmd_expiring)
 
     sar = sub.add_parser("sar", help="write a subject access request bundle (zip) for one person")
@@ -72,6 +75,7 @@ def register_forms_actions(commands: argparse._SubParsersAction) -> None:
     scans = commands.add_parser("scans", help="list scanned paper forms awaiting data entry")
     scans.add_argument("--all", action="store_true", help="list every stored scan, entered or not")
     scans.add_argument("--json", action="store_true")
+    add_limit_option(scans)
     scans.set_defaults(func=cmd_scans)
 
 
@@ -173,16 +177,20 @@ def cmd_expiring(args: argparse.Namespace) -> int:
         raise UserError("--days must be 0 or more")
     with open_catalogue(args) as catalogue:
         dash = expiry_dashboard(catalogue, args.days)
+    if args.limit is not None:  # each list cut to N rows; the counts stay whole
+        shown = dataclasses.replace(dash, expiring=dash.expiring[: args.limit], blocked=dash.blocked[: args.limit])
+    else:
+        shown = dash
     if args.json:
-        print_json(dash.to_json())
+        print_json(shown.to_json())
         return 0
     print(f"Consents ending within {args.days} days: {len(dash.expiring)}")
-    for e in dash.expiring:
+    for e in shown.expiring:
         print(
             f"  {e.consent.id}  ends {e.consent.expires_on}  ({e.days_left} days)  {e.linked_images} image(s)"
         )
     print(f"Images that lost clearance: {len(dash.blocked)}")
-    for b in dash.blocked:
+    for b in shown.blocked:
         reasons = ", ".join(f"{cid} {status}" for cid, status in b.reasons)
         print(f"  image {b.image.id}  {b.image.path}  ({reasons})")
     return 0
@@ -241,26 +249,25 @@ def cmd_scans(args: argparse.Namespace) -> int:
 
     with open_catalogue(args) as catalogue:
         scans = catalogue.paper_scans() if args.all else scans_awaiting_entry(catalogue)
-    if args.json:
-        print_json(
-            [
-                {
-                    "scan_id": s.id,
-                    "form_id": s.form_id,
-                    "page": s.page,
-                    "file": s.source_name,
-                    "scanned_at": s.scanned_at,
-                    "record": s.consent_id,
-                }
-                for s in scans
-            ]
-        )
-        return 0
-    if not scans:
-        print("No scanned forms are awaiting data entry." if not args.all else "No scans are stored.")
-    for s in scans:
+
+    def line(s) -> str:  # noqa: ANN001 - a PaperScan
         state = f"record {s.consent_id}" if s.consent_id else "awaiting entry"
-        print(f"{s.form_id}  page {s.page}  {s.source_name}  scanned {s.scanned_at}  {state}")
+        return f"{s.form_id}  page {s.page}  {s.source_name}  scanned {s.scanned_at}  {state}"
+
+    stream(
+        limited(scans, args.limit),
+        as_json=args.json,
+        to_json=lambda s: {
+            "scan_id": s.id,
+            "form_id": s.form_id,
+            "page": s.page,
+            "file": s.source_name,
+            "scanned_at": s.scanned_at,
+            "record": s.consent_id,
+        },
+        to_line=line,
+        empty="No scanned forms are awaiting data entry." if not args.all else "No scans are stored.",
+    )
     return 0
 
 

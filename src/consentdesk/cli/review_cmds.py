@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from consentdesk.cli.common import ExitCode, UserError, open_catalogue, print_json
+from consentdesk.cli.listing import add_limit_option, pages, rows, stream
 from consentdesk.core.store import Catalogue, CatalogueError
 
 
@@ -69,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--on", type=_date, metavar="YYYY-MM-DD", help="date to judge consents on (default: today)"
     )
     q.add_argument("--json", action="store_true")
+    add_limit_option(q)
     q.set_defaults(func=cmd_queue)
 
 
@@ -276,41 +278,45 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
+    """Streams the list a page at a time: the first lines print at once however long it is."""
     from consentdesk.core.review import workflow
 
+    on = args.on or date.today()
     with open_catalogue(args) as catalogue:
-        items = workflow.queue(catalogue, args.on)
-    if args.json:
-        print_json(
-            [
-                {
-                    "image": i.image.id,
-                    "path": i.image.path,
-                    "shoot": i.image.shoot_id,
-                    "captured_at": i.image.captured_at,
-                    "summary": i.summary,
-                    "badge": i.badge.value,
-                    "badge_words": i.badge.words,
-                    "unresolved_faces": i.blockers.unresolved_faces,
-                    "unresolved_findings": i.blockers.unresolved_findings,
-                    "consent_problems": i.blockers.consent_problems,
-                    "analysis_error": i.blockers.analysis_error,
-                    "ready": i.blockers.total == 0,
-                }
-                for i in items
-            ]
+        fetch = lambda offset, count: workflow.queue(catalogue, on, limit=count, offset=offset)  # noqa: E731
+        stream(
+            rows(pages(fetch, args.limit)),
+            as_json=args.json,
+            to_json=_queue_json,
+            to_line=_queue_line,
+            empty="Nothing to verify: every imported photo is approved or rejected.",
         )
-        return 0
-    if not items:
-        print("Nothing to verify: every imported photo is approved or rejected.")
-        return 0
-    for i in items:
-        b = i.blockers
-        state = (
-            "ready to approve"
-            if b.total == 0
-            else f"{b.unresolved_faces} face(s), {b.unresolved_findings} finding(s) unresolved, "
-            f"{b.consent_problems} consent problem(s)" + (", analysis failed" if b.analysis_error else "")
-        )
-        print(f"{i.image.id:>6}  {i.badge.words:<17}  shoot {i.image.shoot_id}  {state}  {i.image.path}")
-    return 0
+    return ExitCode.OK
+
+
+def _queue_json(i) -> dict:  # noqa: ANN001 - a workflow.QueueItem
+    return {
+        "image": i.image.id,
+        "path": i.image.path,
+        "shoot": i.image.shoot_id,
+        "captured_at": i.image.captured_at,
+        "summary": i.summary,
+        "badge": i.badge.value,
+        "badge_words": i.badge.words,
+        "unresolved_faces": i.blockers.unresolved_faces,
+        "unresolved_findings": i.blockers.unresolved_findings,
+        "consent_problems": i.blockers.consent_problems,
+        "analysis_error": i.blockers.analysis_error,
+        "ready": i.blockers.total == 0,
+    }
+
+
+def _queue_line(i) -> str:  # noqa: ANN001 - a workflow.QueueItem
+    b = i.blockers
+    state = (
+        "ready to approve"
+        if b.total == 0
+        else f"{b.unresolved_faces} face(s), {b.unresolved_findings} finding(s) unresolved, "
+        f"{b.consent_problems} consent problem(s)" + (", analysis failed" if b.analysis_error else "")
+    )
+    return f"{i.image.id:>6}  {i.badge.words:<17}  shoot {i.image.shoot_id}  {state}  {i.image.path}"
