@@ -268,3 +268,9 @@ def test_team_register_on_postgresql(work: Path, server: pg_server.PgServer):
     assert [r["id"] for r in listed] == [release]
     log = [json.loads(line) for line in ok(run(work, "--catalog", admin, "audit", "log", "--json")).splitlines()]
     assert any(e["actor"] == "ann.smith" and release in json.dumps(e) for e in log), log
+
+
+def test_support_log_is_written_without_personal_data(work: Path, accented_release: str):
+    log = (work / "data" / "logs" / "consentdesk.log").read_text(encoding="utf-8")
+    assert "consent add: exit 0 after" in log and "analyse: exit 0 after" in log
+    assert ACCENTED not in log and "Oyku" not in log and "Hughes" not in log
