@@ -34,6 +34,7 @@ FILE_NAME = "consentdesk.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 5
 WITHHELD = "[withheld]"
+_STARTED = time.perf_counter()  # about when the program started: the command line imports this first
 
 # Until `setup()` runs (library use, tests), nothing is written anywhere, not even warnings to stderr.
 logging.getLogger(LOGGER).addHandler(logging.NullHandler())
@@ -160,6 +161,10 @@ def setup(verbose: bool = False) -> Path | None:
             _terminal_handler = None
     _install_exception_hooks()
     return Path(_file_handler.baseFilename) if _file_handler is not None else None
+
+
+def since_start() -> float:
+    return time.perf_counter() - _STARTED
 
 
 def get(name: str) -> logging.Logger:
