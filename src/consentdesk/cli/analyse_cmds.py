@@ -14,8 +14,6 @@ from collections import Counter
 from pathlib import Path
 
 from consentdesk.cli.common import ExitCode, UserError
-from consentdesk.core.media.discovery import Skipped, find_images
-from consentdesk.core.review.policy import kind_words
 from consentdesk.core.values import FindingKind
 
 
@@ -34,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def summary_line(data: dict) -> str:
     """'IMG_1.jpg: 3 faces; 2 confidential items: NHS number, barcode'."""
+    from consentdesk.core.review.policy import kind_words
+
     name = Path(data["path"]).name
     if data.get("error"):
         return f"{name}: ERROR - {data['error']}"
@@ -47,7 +47,7 @@ def summary_line(data: dict) -> str:
     return f"{name}: {faces}; {len(items)} confidential item{'s' if len(items) != 1 else ''}: {kinds}"
 
 
-def _report_skipped(skipped: list[Skipped], limit: int = 20) -> int:
+def _report_skipped(skipped: list, limit: int = 20) -> int:
     """Print why files were passed over: folder problems and photos that cannot be read always (as
     errors, the way `import` reports them), other files up to `limit`. Returns the number of errors."""
     errors = [s for s in skipped if s.is_problem or s.is_unreadable_photo]
@@ -62,6 +62,8 @@ def _report_skipped(skipped: list[Skipped], limit: int = 20) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from consentdesk.core.media.discovery import Skipped, find_images  # Pillow and numpy: only when used
+
     skipped: list[Skipped] = []
     analyser = None
     n_ok = n_err = 0

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from consentdesk.cli.common import UserError, open_catalogue, print_json
 from consentdesk.cli.listing import add_limit_option, pages, rows, stream
-from consentdesk.core.consent.releases import ConsentInvalid, parse_consent_json, record_consent
 from consentdesk.core.forms import FormDefinitionError, load_form, one_line
-from consentdesk.core.store import CatalogueError, ConsentQuery
 from consentdesk.core.values import Consent, ConsentStatus
+
+# The store and the release rules are imported by the commands that use them, not here: every command
+# builds this module's parser, and `consentdesk queue | head` should not wait for what `consent add` needs.
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -66,6 +67,9 @@ def _read_json_arg(value: str) -> tuple[str, Path]:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from consentdesk.core.consent.releases import ConsentInvalid, parse_consent_json, record_consent
+    from consentdesk.core.store import CatalogueError
+
     text, base = _read_json_arg(args.json)
     try:
         doc = parse_consent_json(text, base)
@@ -84,12 +88,14 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _invalid_message(exc: ConsentInvalid) -> str:
+def _invalid_message(exc) -> str:  # noqa: ANN001 - a releases.ConsentInvalid
     lines = "\n".join(f"  - {e.field}: {e.message}" for e in exc.errors)
     return f"the consent record was not saved; fix these fields:\n{lines}"
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from consentdesk.core.store import ConsentQuery
+
     query = ConsentQuery(
         text=args.search,
         status=ConsentStatus(args.status) if args.status else None,

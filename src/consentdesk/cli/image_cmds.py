@@ -10,7 +10,6 @@ from datetime import date
 
 from consentdesk.cli.common import ExitCode, UserError, open_catalogue, print_json
 from consentdesk.cli.listing import add_limit_option, pages, rows, stream
-from consentdesk.core.photos.importer import ImportProgress, import_paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,13 +32,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     images.set_defaults(func=cmd_images)
 
 
-def _progress(p: ImportProgress) -> None:
+def _progress(p) -> None:  # noqa: ANN001 - an importer.ImportProgress
     eta = p.eta_seconds
     eta_text = f", about {eta:.0f} s left" if eta is not None else ""
     print(f"\r{p.done}/{p.total} checked{eta_text}   ", end="", file=sys.stderr, flush=True)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from consentdesk.core.photos.importer import import_paths  # heavy: only to import
+
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
     with open_catalogue(args) as catalogue:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from consentdesk.cli.common import ExitCode, UserError, catalogue_file, open_catalogue, print_json
 from consentdesk.cli.listing import add_limit_option, limited, stream
-from consentdesk.core.store import CatalogueError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -97,6 +96,7 @@ def _date(text: str | None) -> date | None:
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
     from consentdesk.core.protection.withdrawal import csv_rows, withdraw, write_takedown_report
+    from consentdesk.core.store import CatalogueError
 
     on = _date(args.on)
     with open_catalogue(args) as catalogue:
@@ -144,6 +144,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
 
 def cmd_erase(args: argparse.Namespace) -> int:
     from consentdesk.core.protection.erasure import erase
+    from consentdesk.core.store import CatalogueError
 
     if not args.yes:
         raise UserError(
@@ -198,6 +199,7 @@ def cmd_expiring(args: argparse.Namespace) -> int:
 
 def cmd_sar(args: argparse.Namespace) -> int:
     from consentdesk.core.protection.sar import SarError, build_sar_bundle
+    from consentdesk.core.store import CatalogueError
 
     out = Path(args.out).expanduser()
     if out.exists() and not args.force:
@@ -287,6 +289,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from consentdesk.core.safekeeping.backups import SafetyError, restore
+    from consentdesk.core.store import CatalogueError
 
     try:
         report = restore(catalogue_file(args), Path(args.file))

@@ -14,10 +14,13 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from consentdesk.cli.common import ExitCode, UserError, open_catalogue, print_json
 from consentdesk.cli.listing import add_limit_option, pages, rows, stream
-from consentdesk.core.store import Catalogue, CatalogueError
+
+if TYPE_CHECKING:
+    from consentdesk.core.store import Catalogue
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -163,6 +166,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_link(args: argparse.Namespace) -> int:
     from consentdesk.core.review import workflow
+    from consentdesk.core.store import CatalogueError
 
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
@@ -178,6 +182,7 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 def cmd_face(args: argparse.Namespace) -> int:
     from consentdesk.core.review import workflow
+    from consentdesk.core.store import CatalogueError
     from consentdesk.core.values import FaceState
 
     with open_catalogue(args) as catalogue:
@@ -197,6 +202,7 @@ def cmd_face(args: argparse.Namespace) -> int:
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     from consentdesk.core.review import workflow
+    from consentdesk.core.store import CatalogueError
     from consentdesk.core.values import FindingState
 
     if args.redact:
@@ -217,6 +223,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 def cmd_reject(args: argparse.Namespace) -> int:
     from consentdesk.core.review import workflow
+    from consentdesk.core.store import CatalogueError
 
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
@@ -230,6 +237,7 @@ def cmd_reject(args: argparse.Namespace) -> int:
 
 def cmd_approve(args: argparse.Namespace) -> int:
     from consentdesk.core.review import export, policy
+    from consentdesk.core.store import CatalogueError
 
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
