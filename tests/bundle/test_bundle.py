@@ -56,6 +56,8 @@ def work(tmp_path_factory) -> Path:
 def bare_environment(work: Path, **extra: str) -> dict[str, str]:
     """What a desktop launcher at least gives a program, and nothing else: HOME and an empty PATH."""
     env = {"HOME": str(work / "home"), "PATH": str(work / "no-programs"), "CONSENTDESK_HOME": str(work / "data")}
+    if os.name == "nt":  # what Windows itself gives every program
+        env |= {k: os.environ[k] for k in ("SYSTEMROOT", "WINDIR", "TEMP", "TMP", "USERPROFILE") if k in os.environ}
     env.update(extra)
     return env
 
