@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,8 +47,15 @@ def _env(home: str) -> dict[str, str]:
     return dict(os.environ, PYTHONPATH=SRC, CONSENTDESK_HOME=home, QT_QPA_PLATFORM="offscreen")
 
 
-def first_line(catalogue: Path, command: list[str], home: str) -> float:
-    """Seconds from starting the process to its first line of output (then it is stopped, as by head)."""
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def first_line(catalogue: Path, command: list[str], home: str) -> tuple[float, float]:
+    """Seconds from starting the process to its first line of output (then it is stopped, as by head),
+    and the CPU seconds it used until then: what the wait would be on an idle machine (one thread)."""
+    cpu = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "consentdesk", "--catalog", str(catalogue), *command],
@@ -62,7 +70,7 @@ def first_line(catalogue: Path, command: list[str], home: str) -> float:
     proc.wait()
     if not line:
         raise RuntimeError(f"{' '.join(command)} printed nothing")
-    return took
+    return took, _children_cpu() - cpu
 
 
 def whole(catalogue: Path, command: list[str], home: str) -> tuple[float, int]:
@@ -76,10 +84,11 @@ def whole(catalogue: Path, command: list[str], home: str) -> tuple[float, int]:
     return time.perf_counter() - started, done.stdout.count(b"\n")
 
 
-def process_start(home: str) -> float:
+def process_start(home: str) -> tuple[float, float]:
+    cpu = _children_cpu()
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "consentdesk", "--version"], capture_output=True, env=_env(home), check=True)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _children_cpu() - cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,14 +100,17 @@ def main(argv: list[str] | None = None) -> int:
     catalogue = catalogue_path(args.size)
     home = tempfile.mkdtemp(prefix="bench-cli-lists-")
     first_line(catalogue, ["queue"], home)  # warm the file cache once, as a desk in use would be
-    start = statistics.median(process_start(home) for _ in range(args.runs))
+    starts = [process_start(home) for _ in range(args.runs)]
+    start, start_cpu = statistics.median(r[0] for r in starts), statistics.median(r[1] for r in starts)
     print(f"\n{args.size} catalogue {catalogue.name} ({catalogue.stat().st_size / 1e6:.0f} MB), code {SRC}")
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; median of {args.runs} runs")
-    print(f"{'command':<16} {'first line s':>13} {'x --version':>12}" + (f" {'whole s':>9} {'lines':>8}" if args.whole else ""))
-    print(f"{'--version':<16} {start:>13.3f} {1.0:>12.1f}")
+    head = f"{'command':<16} {'first line s':>13} {'its CPU s':>10} {'x --version':>12}"
+    print(head + (f" {'whole s':>9} {'lines':>8}" if args.whole else ""))
+    print(f"{'--version':<16} {start:>13.3f} {start_cpu:>10.3f} {1.0:>12.1f}")
     for command in COMMANDS:
         firsts = [first_line(catalogue, command, home) for _ in range(args.runs)]
-        row = f"{' '.join(command):<16} {statistics.median(firsts):>13.3f} {statistics.median(firsts) / start:>12.1f}"
+        wall, cpu = statistics.median(r[0] for r in firsts), statistics.median(r[1] for r in firsts)
+        row = f"{' '.join(command):<16} {wall:>13.3f} {cpu:>10.3f} {wall / start:>12.1f}"
         if args.whole:
             runs = [whole(catalogue, command, home) for _ in range(max(1, args.runs // 2))]
             row += f" {statistics.median(r[0] for r in runs):>9.2f} {runs[0][1]:>8}"
