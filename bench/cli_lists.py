@@ -5,7 +5,7 @@ imports included) to its first line on stdout, as `consentdesk queue | head -1` 
 of runs times the whole list to its end. The catalogue is bench/catalogue.py's (100,000 photos, 20,000
 releases: `--size full`), filled first if it is not cached in bench/out/.
 
-    PYTHONPATH=src .venv/bin/python bench/cli_lists.py [--size small|full] [--runs 5] [--whole]
+    PYTHONPATH=src .venv/bin/python bench/cli_lists.py [--size small|full] [--runs 5] [--whole] [--only queue]
     BENCH_SRC=/path/to/other/checkout/src ...    # the same figures for other code (before/after)
 
 Goal (issue 20): at 100,000 photos the first line of `queue` within 0.5 s, process start included. The
@@ -96,7 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=("small", "full"), default="full")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--whole", action="store_true", help="also time each whole list (slow at full size)")
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="COMMAND", help="only this command, e.g. queue (repeatable)"
+    )
     args = parser.parse_args(argv)
+    commands = [c for c in COMMANDS if not args.only or " ".join(c) in args.only]
     catalogue = catalogue_path(args.size)
     home = tempfile.mkdtemp(prefix="bench-cli-lists-")
     first_line(catalogue, ["queue"], home)  # warm the file cache once, as a desk in use would be
@@ -107,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     head = f"{'command':<16} {'first line s':>13} {'its CPU s':>10} {'x --version':>12}"
     print(head + (f" {'whole s':>9} {'lines':>8}" if args.whole else ""))
     print(f"{'--version':<16} {start:>13.3f} {start_cpu:>10.3f} {1.0:>12.1f}")
-    for command in COMMANDS:
+    for command in commands:
         firsts = [first_line(catalogue, command, home) for _ in range(args.runs)]
         wall, cpu = statistics.median(r[0] for r in firsts), statistics.median(r[1] for r in firsts)
         row = f"{' '.join(command):<16} {wall:>13.3f} {cpu:>10.3f} {wall / start:>12.1f}"
