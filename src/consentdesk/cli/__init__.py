@@ -33,7 +33,25 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Commands whose module is loaded alone, without the others: a quick check run often (`audit verify`) does
+#: not pay for importing the PDF, form and vision code it never uses. `--help` still lists every command.
+_ALONE = {"audit": "consentdesk.cli.audit_cmds"}
+
+
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The command word in `argv` (the first argument that is neither an option nor --catalog's value)."""
+    value_follows = False
+    for arg in argv:
+        if value_follows:
+            value_follows = False
+        elif arg in ("--catalog", "--catalogue"):
+            value_follows = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="consentdesk",
         description="Consent register and pre-posting image checks. Run without a command to open the app.",
@@ -42,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_catalog_option(parser, default=None)
     _add_verbose_option(parser, default=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -90,7 +108,17 @@ def _leaf_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentPars
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    broken = [a for a in (sys.argv[1:] if argv is None else argv) if any("\udc80" <= c <= "\udcff" for c in a)]
+    if broken:  # bytes the terminal sent that are not UTF-8 text: Python keeps them as lone surrogates
+        shown = broken[0].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        print(
+            f"consentdesk: the command line holds bytes that are not UTF-8 text ({shown!r}); check the "
+            "terminal's character set or type them again",
+            file=sys.stderr,
+        )
+        return ExitCode.USAGE
+    alone = _ALONE.get(_command_named(sys.argv[1:] if argv is None else argv) or "")
+    parser = build_parser((alone,) if alone else COMMAND_MODULES)
     args, extra = parser.parse_known_args(argv)
     log_file = support_log.setup(verbose=bool(getattr(args, "verbose", False)))
     log = support_log.get("cli")
@@ -99,6 +127,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = _run(parser, args, extra, name, log_file)
     log.info("%s: exit %d after %.3f s", name, int(code), time.perf_counter() - started)
     return code
+
+
+def _catalogue_error() -> type[Exception]:
+    """The store's error class, looked up only when something went wrong: importing the store (and
+    SQLAlchemy) up front would slow every command's start, `--version` and `--help` included."""
+    from consentdesk.core.store.errors import CatalogueError
+
+    return CatalogueError
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str], name, log_file) -> int:  # noqa: ANN001
@@ -113,6 +149,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[
     except UserError as exc:
         print(f"consentdesk: {exc}", file=sys.stderr)
         return exc.exit_code
+    except _catalogue_error() as exc:  # a command that let one through: still one sentence, no traceback
+        print(f"consentdesk: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
     except KeyboardInterrupt:
         print("consentdesk: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
