@@ -78,6 +78,23 @@ class ExportError(Exception):
     """The copy could not be made or recorded; nothing was approved. The message says what to do."""
 
 
+class AlreadyApproved(ExportError):
+    """Approving again with nothing changed: the copy made then is the one to post; none is written."""
+
+    def __init__(self, message: str, approval: ApprovalRecord) -> None:
+        super().__init__(message)
+        self.approval = approval
+
+    @classmethod
+    def of(cls, image_id: int, earlier: ApprovalRecord, on: date) -> AlreadyApproved:
+        return cls(
+            f"image {image_id} was already approved for {', '.join(earlier.channels)} on {on.isoformat()} "
+            f"({earlier.id}) and {earlier.export_path} is exactly the copy that would be made now, so no "
+            "second copy was written. Post that copy.",
+            earlier,
+        )
+
+
 class NotCleared(Exception):
     """The image is not cleared for every channel asked for on the posting date."""
 
@@ -354,11 +371,7 @@ def approve(
     image, icc = render_clean(original, result.state)
     for earlier in catalogue.review_approvals(image_id):
         if _same_copy(earlier, image, icc, channels, on, consent_ids, status_uri):
-            raise ExportError(
-                f"image {image_id} was already approved for {', '.join(earlier.channels)} on "
-                f"{on.isoformat()} ({earlier.id}) and {earlier.export_path} is exactly the copy that would "
-                "be made now, so no second copy was written. Post that copy."
-            )
+            raise AlreadyApproved.of(image_id, earlier, on)
     digest = write_jpeg(image, icc, target, xmp_fields(approval_id, status_uri, consent_ids, channels, on))
     return _record(catalogue, approval_id, image_id, on, channels, target, digest, consent_ids, status_uri)
 
