@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from consentdesk.cli.common import ExitCode, UserError
+from consentdesk.core.media.video import is_clip_path
 from consentdesk.core.values import FindingKind
 
 
@@ -72,7 +73,12 @@ def run(args: argparse.Namespace) -> int:
             from consentdesk.core.vision.analyse import Analyser  # heavy: only when there is work
 
             analyser = Analyser()
-        result = analyser.analyse_path(path).to_json()
+        if is_clip_path(path):
+            from consentdesk.core.vision.clip_analysis import ClipAnalyser
+
+            result = ClipAnalyser(analyser=analyser).analyse(path).to_json()
+        else:
+            result = analyser.analyse_path(path).to_json()
         if result["error"]:
             n_err += 1
         else:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from consentdesk.cli.common import ExitCode, UserError, open_catalogue, print_json
 from consentdesk.cli.listing import add_limit_option, pages, rows, stream
+from consentdesk.core.values import STATE_WORDS
 
 if TYPE_CHECKING:
     from consentdesk.core.store import Catalogue
@@ -117,38 +118,18 @@ def cmd_status(args: argparse.Namespace) -> int:
             result = workflow.status(catalogue, image_id, args.on, [args.channel] if args.channel else None)
         except policy.UnknownChannel as exc:
             raise UserError(str(exc)) from exc
+        clip = catalogue.stored_clip(image_id)
     common = result.common_reasons()
     per_channel = {c: [r for r in cl.reasons if r not in common] for c, cl in result.clearances.items()}
     if args.json:
-        print_json(
-            {
-                "image": result.image.id,
-                "path": result.image.path,
-                "on": result.on.isoformat(),
-                "summary": result.summary,
-                "channels": result.channels,
-                "cleared": {c: cl.cleared for c, cl in result.clearances.items()},
-                "reasons": common,
-                "channel_reasons": {c: r for c, r in per_channel.items() if r},
-                "faces": [
-                    {"n": f.n, "box": f.box.as_list(), "state": str(f.state), "consent": f.consent_id}
-                    for f in result.state.faces
-                ],
-                "findings": [
-                    {
-                        "n": f.n,
-                        "kind": str(f.kind),
-                        "severity": str(f.severity),
-                        "text": f.text,
-                        "box": f.box.as_list(),
-                        "state": str(f.state),
-                    }
-                    for f in result.state.findings
-                ],
-            }
-        )
+        print_json(_status_json(result, common, per_channel, clip))
         return 0
-    print(f"Image {result.image.id} ({result.image.path}) on {result.on.isoformat()}: {result.summary}")
+    what = "Clip" if clip else "Image"
+    print(f"{what} {result.image.id} ({result.image.path}) on {result.on.isoformat()}: {result.summary}")
+    if clip:
+        for f in result.state.faces:
+            track = clip.face_tracks[f.n - 1]
+            print(f"  person {f.n}: {track.first:.1f}-{track.last:.1f} s, {STATE_WORDS[str(f.state)]}")
     cleared = result.cleared_channels
     if cleared:
         print(f"Cleared for: {', '.join(cleared)}")
@@ -162,6 +143,47 @@ def cmd_status(args: argparse.Namespace) -> int:
         prefix = "" if group.names_channels else f"[{', '.join(group.channels)}] "
         print(f"  - {prefix}{group.text}")
     return 0
+
+
+def _status_json(result, common: list[str], per_channel: dict, clip) -> dict:
+    """`status --json`: a clip's faces and findings (its tracks) also give their first and last second."""
+    return (
+        {
+            "image": result.image.id,
+            "path": result.image.path,
+            "on": result.on.isoformat(),
+            "summary": result.summary,
+            "channels": result.channels,
+            "cleared": {c: cl.cleared for c, cl in result.clearances.items()},
+            "reasons": common,
+            "channel_reasons": {c: r for c, r in per_channel.items() if r},
+            "faces": [
+                {"n": f.n, "box": f.box.as_list(), "state": str(f.state), "consent": f.consent_id}
+                | _seconds(clip.face_tracks if clip else (), f.n)
+                for f in result.state.faces
+            ],
+            "findings": [
+                {
+                    "n": f.n,
+                    "kind": str(f.kind),
+                    "severity": str(f.severity),
+                    "text": f.text,
+                    "box": f.box.as_list(),
+                    "state": str(f.state),
+                }
+                | _seconds(clip.finding_tracks if clip else (), f.n)
+                for f in result.state.findings
+            ],
+        }
+        | ({"clip": clip.info.to_json()} if clip else {})
+    )
+
+
+def _seconds(tracks, n: int) -> dict:
+    """A clip's face or finding: its first and last second on screen (the track's sightings)."""
+    if not tracks or n > len(tracks):
+        return {}
+    return {"first_s": round(tracks[n - 1].first, 2), "last_s": round(tracks[n - 1].last, 2)}
 
 
 def cmd_link(args: argparse.Namespace) -> int:

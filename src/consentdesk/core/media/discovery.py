@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from consentdesk.core.media.imaging import FORMATS_IN_WORDS, has_image_extension, is_image_file
+from consentdesk.core.media.video import is_clip_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,7 @@ class Skipped:
         """A file named like a photo that cannot be used (empty, other bytes, no permission). It is an
         error, like a photo the decoder refuses, never a quiet "skipped": someone meant it to be checked.
         So is any file named on its own that is not a supported photo."""
-        return not self.is_problem and (self.named or has_image_extension(self.path))
+        return not self.is_problem and (self.named or has_image_extension(self.path) or is_clip_path(self.path))
 
 
 def _walk(root: Path, skipped: list[Skipped]) -> Iterator[Path]:
@@ -61,12 +62,12 @@ def find_images(paths: Iterable[str | os.PathLike[str]], skipped: list[Skipped])
                 continue
             for f in _walk(p, skipped):
                 ok, reason = is_image_file(f)
-                if ok:
+                if ok or is_clip_path(f):  # a clip's decoder says itself what is wrong with a bad one
                     yield f
                 else:
                     skipped.append(Skipped(str(f), reason))
         elif p.exists():
-            if has_image_extension(p):
+            if has_image_extension(p) or is_clip_path(p):
                 yield p
             else:
                 reason = f"not a supported photo format ({p.suffix or 'no extension'}): ConsentDesk checks {FORMATS_IN_WORDS}"
