@@ -8,7 +8,14 @@ from datetime import date
 from pathlib import Path
 
 from consentdesk.cli.common import UserError, open_catalogue, print_json
-from consentdesk.core.consent.releases import ConsentInvalid, parse_consent_json, record_consent
+from consentdesk.core.consent.releases import (
+    STATE_WORDS,
+    ConsentInvalid,
+    parse_consent_json,
+    record_consent,
+    release_state,
+    with_paper_signatures,
+)
 from consentdesk.core.forms import FormDefinitionError, load_form, one_line
 from consentdesk.core.store import CatalogueError, ConsentQuery
 from consentdesk.core.values import Consent, ConsentStatus
@@ -95,18 +102,24 @@ def cmd_list(args: argparse.Namespace) -> int:
         location=args.location,
     )
     with open_catalogue(args) as catalogue:
-        consents = catalogue.list_consents(query)
+        consents = [with_paper_signatures(catalogue, c) for c in catalogue.list_consents(query)]
     today = date.today()
     if args.json:
-        print_json([c.to_json() | {"effective_status": str(c.effective_status(today))} for c in consents])
+        print_json(
+            [
+                c.to_json() | {"effective_status": str(c.effective_status(today)), "state": release_state(c, today)}
+                for c in consents
+            ]
+        )
         return 0
     if not consents:
         print("No consent records match.")
         return 0
     for c in consents:
         expires = c.expires_on.isoformat() if c.expires_on else "until withdrawn"
+        state = STATE_WORDS[release_state(c, today)]
         print(
-            f"{c.id}  {c.effective_status(today).value:<9}  {c.signed_at.date()}  {expires:<15}  "
+            f"{c.id}  {state:<27}  {c.signed_at.date()}  {expires:<15}  "
             f"{one_line(c.answers.get('role', '')):<9}  {_who(c)}"
         )
     return 0

@@ -157,7 +157,8 @@ def test_expiry_page_lists_consents_within_n_days_and_lost_clearance(qtbot, cata
     assert listed() == set() and page.expiring_empty.isVisibleTo(page)
     assert blocked.rowCount() == 1
     assert blocked.index(0, 0).data() == "group.jpg"
-    assert blocked.index(0, 1).data() == f"{linked[0].id} withdrawn"
+    # the photo was approved relying on that release: its copy must come down, and the row says so
+    assert blocked.index(0, 1).data() == f"{linked[0].id} withdrawn · Take down approval AP-1"
 
     # Enter on the blocked photo opens the record that blocks it (read in a worker).
 

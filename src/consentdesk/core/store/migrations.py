@@ -651,6 +651,78 @@ POSTGRESQL_SERVER_HEAD = 6
 SQLITE_SCRIPTS[6] += _STATUS_EXPIRY_INDEX
 POSTGRESQL_SCRIPTS[6] += _STATUS_EXPIRY_INDEX
 
+# 7: take-downs. Which releases each approved copy relied on, kept by the database itself from the
+# approval's own list (so an approval whose release lapses is found from the release, even after an erasure
+# removed the face links), and who recorded that an approved copy's exports and posts were removed. Both
+# are append-only: a take-down is never un-recorded, and an approval never forgets what it relied on.
+SQLITE_SCRIPTS[7] = """
+    CREATE TABLE approval_consents (
+        approval_id TEXT NOT NULL REFERENCES approvals(id),
+        consent_id TEXT NOT NULL,
+        PRIMARY KEY (approval_id, consent_id)
+    );
+    CREATE INDEX approval_consents_consent ON approval_consents(consent_id);
+    INSERT OR IGNORE INTO approval_consents (approval_id, consent_id)
+        SELECT a.id, j.value FROM approvals a, json_each(a.consent_ids) j;
+    CREATE TRIGGER approvals_relied_on AFTER INSERT ON approvals
+    BEGIN
+        INSERT OR IGNORE INTO approval_consents (approval_id, consent_id)
+        SELECT NEW.id, value FROM json_each(NEW.consent_ids);
+    END;
+    CREATE TRIGGER approval_consents_append_only_update BEFORE UPDATE ON approval_consents
+    BEGIN SELECT RAISE(ABORT, 'what an approval relied on is never changed'); END;
+    CREATE TRIGGER approval_consents_append_only_delete BEFORE DELETE ON approval_consents
+    BEGIN SELECT RAISE(ABORT, 'what an approval relied on is never changed'); END;
+
+    CREATE TABLE takedowns (
+        approval_id TEXT PRIMARY KEY REFERENCES approvals(id),
+        recorded_at TEXT NOT NULL,
+        recorded_by TEXT NOT NULL
+    );
+    CREATE TRIGGER takedowns_append_only_update BEFORE UPDATE ON takedowns
+    BEGIN SELECT RAISE(ABORT, 'a recorded take-down is never changed'); END;
+    CREATE TRIGGER takedowns_append_only_delete BEFORE DELETE ON takedowns
+    BEGIN SELECT RAISE(ABORT, 'a recorded take-down is never changed'); END;
+    """
+
+POSTGRESQL_SCRIPTS[7] = r"""
+    CREATE TABLE approval_consents (
+        approval_id text NOT NULL REFERENCES approvals(id),
+        consent_id text NOT NULL,
+        PRIMARY KEY (approval_id, consent_id)
+    );
+    CREATE INDEX approval_consents_consent ON approval_consents(consent_id);
+    INSERT INTO approval_consents (approval_id, consent_id)
+        SELECT DISTINCT a.id, j.value FROM approvals a, jsonb_array_elements_text(a.consent_ids::jsonb) j(value);
+    -- Filled by the database, as the tables' owner: nobody writes these rows, so nobody can forge them.
+    CREATE FUNCTION cd_approval_relied_on() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path FROM CURRENT AS $$
+    BEGIN
+        INSERT INTO approval_consents (approval_id, consent_id)
+            SELECT DISTINCT NEW.id, j.value FROM jsonb_array_elements_text(NEW.consent_ids::jsonb) j(value)
+            ON CONFLICT DO NOTHING;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER approvals_relied_on AFTER INSERT ON approvals
+        FOR EACH ROW EXECUTE FUNCTION cd_approval_relied_on();
+    CREATE TRIGGER approval_consents_append_only BEFORE UPDATE OR DELETE ON approval_consents
+        FOR EACH ROW EXECUTE FUNCTION cd_refuse('what an approval relied on is never changed');
+    CREATE TRIGGER approval_consents_no_truncate BEFORE TRUNCATE ON approval_consents
+        FOR EACH STATEMENT EXECUTE FUNCTION cd_refuse('what an approval relied on is never changed');
+
+    CREATE TABLE takedowns (
+        approval_id text PRIMARY KEY REFERENCES approvals(id),
+        recorded_at text NOT NULL,
+        recorded_by text NOT NULL DEFAULT session_user
+    );
+    CREATE TRIGGER takedowns_actor BEFORE INSERT ON takedowns
+        FOR EACH ROW EXECUTE FUNCTION cd_fill_actor('recorded_by');
+    CREATE TRIGGER takedowns_append_only BEFORE UPDATE OR DELETE ON takedowns
+        FOR EACH ROW EXECUTE FUNCTION cd_refuse('a recorded take-down is never changed');
+    CREATE TRIGGER takedowns_no_truncate BEFORE TRUNCATE ON takedowns
+        FOR EACH STATEMENT EXECUTE FUNCTION cd_refuse('a recorded take-down is never changed');
+    """
+
 LATEST_VERSION = max(max(SQLITE_SCRIPTS), max(POSTGRESQL_SCRIPTS))
 
 

@@ -39,6 +39,8 @@ _ALL_TABLES = (
     "image_reviews",
     "approvals",
     "approval_channels",
+    "approval_consents",
+    "takedowns",
     "paper_scans",
     "photo_files",
 )
@@ -51,11 +53,11 @@ _WRITES: dict[str, tuple[str, ...]] = {
     ),
     "reviewer": (
         "INSERT ON face_decisions, finding_decisions, image_reviews, approvals, approval_channels, consent_events, "
-        "analyses, faces, findings, photo_files, audit",
+        "analyses, faces, findings, photo_files, takedowns, audit",
         "UPDATE (status) ON consents",
     ),
     "dpo": (
-        "INSERT ON consent_events, face_decisions, image_reviews, audit",
+        "INSERT ON consent_events, face_decisions, image_reviews, takedowns, audit",
         "UPDATE (status, answers, search_key) ON consents",
         "UPDATE (reason) ON consent_events",
         "UPDATE (path) ON images",
@@ -75,6 +77,8 @@ _PHOTO_SCOPED = {
     "image_reviews": "image_id IN (SELECT id FROM images)",
     "approvals": "image_id IN (SELECT id FROM images)",
     "approval_channels": "approval_id IN (SELECT id FROM approvals)",
+    "approval_consents": "approval_id IN (SELECT id FROM approvals)",
+    "takedowns": "approval_id IN (SELECT id FROM approvals)",
     "photo_files": "sha256 IN (SELECT sha256 FROM images)",
 }
 
@@ -90,6 +94,7 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
     "import": ("photographer",),
     "review": ("reviewer",),  # decisions, re-check, approve and export, reject
     "withdraw": ("reviewer", "dpo"),
+    "takedown": ("reviewer", "dpo"),  # record that an approved copy's exports and posts were removed
     "protect": ("dpo",),  # SAR, erasure, backup, restore, check
 }
 

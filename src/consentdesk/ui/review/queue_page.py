@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core.review import policy, workflow
-from consentdesk.core.store import Catalogue
+from consentdesk.core.store import Catalogue, team
 from consentdesk.core.values import FindingState, ImageState
 from consentdesk.ui.kit.item_mirror import ItemMirror
+from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.lazy_model import Loaded, Loader, PagedModel
 from consentdesk.ui.kit.page import Page
 
@@ -184,8 +185,11 @@ class QueuePage(Page):
         self.show_action.setShortcut(QKeySequence("Ctrl+T"))
         self.show_action.setProperty("menu", "Review")
         self.show_action.triggered.connect(self._show_from_menu)
+        self.role_note = text_label("", "hint", name="queueRoleNote")
+        self.role_note.hide()
         layout = self.page_layout()
         layout.addLayout(self.page_header())
+        layout.addWidget(self.role_note)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)
         self.setFocusProxy(self.table)
@@ -211,6 +215,16 @@ class QueuePage(Page):
 
     def select_image(self, image_id: int) -> bool:
         return self.select_id(image_id)
+
+    def roles_changed(self, roles: set[str]) -> None:
+        may_review = team.allowed(roles, "review")
+        self.role_note.setText(
+            ""
+            if may_review
+            else "What still blocks each photo, for you to see: deciding, approving and rejecting are for "
+            "reviewers (the social media team). Enter opens a photo to look at."
+        )
+        self.role_note.setVisible(not may_review)
 
     def page_actions(self) -> list[QAction]:
         return [self.show_action]

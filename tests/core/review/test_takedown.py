@@ -1,0 +1,123 @@
+"""Badges that tell the truth: an approved photo whose release lapsed says "Take down" until someone records
+that its copies came down, through the public functions the app and the command line call, on both engines.
+
+A copy out there shows the people it showed when it was approved, so withdrawal, expiry and erasure of a
+release it relied on each make it due; an erasure (which removes the person's face links and rejects the
+photo) must not hide it. Recording the take-down is audited and append-only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import DBAPIError
+from tests.data.lifecycle_fixtures import add_person, add_photo, approve, decide_face
+
+from consentdesk.core.protection import erasure
+from consentdesk.core.protection.expiry import expiry_dashboard
+from consentdesk.core.protection.withdrawal import takedown_list, withdraw
+from consentdesk.core.review import policy, workflow
+from consentdesk.core.store import Catalogue, CatalogueError
+
+A, B = [100, 100, 80, 100], [600, 100, 80, 100]
+
+
+@pytest.fixture
+def cat(catalogue_locator: str):
+    with Catalogue.open(catalogue_locator) as c:
+        yield c
+
+
+def approved_photo(cat: Catalogue, tmp_path: Path, *, duration: str = "2y", signed_days_ago: int = 0):
+    """A photo with Alice linked and Bob blurred, approved and exported for Instagram relying on Alice."""
+    alice = add_person(cat, "Alice Example", duration=duration, signed_days_ago=signed_days_ago)
+    image = add_photo(cat, tmp_path / "group.jpg", [A, B], sha="a" * 64)
+    decide_face(cat, image, A, "linked", alice.id)
+    decide_face(cat, image, B, "blur")
+    approve(cat, image, "AP-1", ["instagram"], "/exports/group-instagram.jpg", [alice.id])
+    return alice, image
+
+
+def test_an_approved_photo_is_approved_until_its_release_lapses(cat, tmp_path):
+    alice, image = approved_photo(cat, tmp_path)
+    status = workflow.status(cat, image)
+    assert status.takedown == () and status.badge() is policy.Badge.APPROVED
+    assert workflow.image_badge(cat, image) is policy.Badge.APPROVED
+    assert image not in cat.image_ids_to_verify()  # a live approval keeps it off the list
+
+    withdraw(cat, alice.id, "asked by phone")
+    status = workflow.status(cat, image)
+    assert status.badge() is policy.Badge.TAKE_DOWN and status.badge().words == "Take down"
+    assert [a.id for a in status.to_take_down] == ["AP-1"]
+    (reason,) = status.takedown
+    assert reason.startswith("Approval AP-1 (instagram, approved ") and f"{alice.id} (withdrawn)" in reason
+    assert "Alice" not in reason  # ids, never names
+    items = workflow.queue(cat)
+    assert [(i.image.id, i.badge) for i in items] == [(image, policy.Badge.TAKE_DOWN)]  # back on the list
+
+
+def test_recording_the_take_down_ends_it_and_is_audited_once(cat, tmp_path):
+    alice, image = approved_photo(cat, tmp_path)
+    withdraw(cat, alice.id, "asked by phone")
+    (done,) = workflow.record_takedown(cat, image)
+    assert done.approval_id == "AP-1" and done.recorded_by == cat.actor
+    status = workflow.status(cat, image)
+    assert status.takedown == () and not status.approvals[0].live
+    assert status.badge() is policy.Badge.ATTENTION  # linked to a withdrawn release: not "Approved" either
+    entry = cat.audit_entries(f"image:{image}")[-1]
+    assert entry.action == "approval.taken_down" and entry.details == {"approval": "AP-1"}
+    with pytest.raises(workflow.ReviewError, match="no approved copy of image"):
+        workflow.record_takedown(cat, image)  # nothing left to take down
+    with pytest.raises(workflow.ReviewError, match="not a live approval"):
+        workflow.record_takedown(cat, image, ["AP-1"])
+    with pytest.raises(CatalogueError, match="already recorded"):
+        cat.record_takedown("AP-1")
+    assert len([e for e in cat.audit_entries(f"image:{image}") if e.action == "approval.taken_down"]) == 1
+
+
+def test_erasure_keeps_the_take_down_item_without_the_person(cat, tmp_path):
+    alice, image = approved_photo(cat, tmp_path)
+    withdraw(cat, alice.id, "asked by phone")
+    erasure.erase(cat, alice.id)
+    status = workflow.status(cat, image)
+    assert status.state.rejected  # erasure blocks the photo for review, as before ...
+    assert status.badge() is policy.Badge.TAKE_DOWN  # ... but the copy out there still says so first
+    assert f"{alice.id} (erased)" in status.takedown[0]
+    assert [i.image.id for i in workflow.queue(cat)] == [image]
+    (blocked,) = expiry_dashboard(cat).blocked
+    assert blocked.image.id == image and blocked.reasons == ((alice.id, "erased"),)
+    assert blocked.take_down == ("AP-1",)
+    listing = takedown_list(cat, alice.id)
+    assert [(i.image.id, i.face_numbers, [a.id for a in i.approvals]) for i in listing.items] == [
+        (image, (), ["AP-1"])
+    ]
+    assert listing.consent.answers == {}  # the item is kept, the person's data is not
+
+    workflow.record_takedown(cat, image)
+    assert workflow.status(cat, image).badge() is policy.Badge.REJECTED
+    assert expiry_dashboard(cat).blocked == ()  # nothing is out there any more
+    assert workflow.queue(cat) == []
+
+
+def test_an_expired_release_makes_its_copies_due_on_the_day_after_it_ends(cat, tmp_path):
+    alice, image = approved_photo(cat, tmp_path, duration="1y", signed_days_ago=300)
+    end = alice.expires_on
+    assert workflow.status(cat, image, on=end).badge() is policy.Badge.APPROVED
+    later = end + timedelta(days=1)
+    assert workflow.status(cat, image, on=later).badge() is policy.Badge.TAKE_DOWN
+    assert image in cat.image_ids_to_verify(later) and image not in cat.image_ids_to_verify(end)
+    assert [a.approval_id for a in cat.lapsed_approvals(later)] == ["AP-1"]
+    assert cat.lapsed_approvals(date.today()) == []
+
+
+def test_a_copy_taken_down_by_hand_cannot_be_changed_or_removed(cat, tmp_path):
+    alice, image = approved_photo(cat, tmp_path)
+    withdraw(cat, alice.id, "asked")
+    workflow.record_takedown(cat, image)
+    for statement in ("UPDATE takedowns SET recorded_by = 'someone'", "DELETE FROM takedowns",
+                      "DELETE FROM approval_consents"):
+        with pytest.raises(DBAPIError), cat._engine.begin() as conn:
+            conn.exec_driver_sql(statement)
+    assert not workflow.status(cat, image).approvals[0].live

@@ -1,0 +1,97 @@
+"""Take-downs in the real window: an approved photo whose release was withdrawn (or erased) says "Take down"
+in words in the Library, the To verify list and the review, until its take-down is recorded there; the
+Expiry page keeps listing it after an erasure."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from tests.data.lifecycle_fixtures import add_person, add_photo, approve, decide_face, write_group_photo
+from tests.ui.conftest import press, window_on_copy
+
+from consentdesk.core.protection import erasure
+from consentdesk.core.protection.withdrawal import withdraw
+from consentdesk.core.review import workflow
+from consentdesk.core.store import Catalogue
+from consentdesk.ui.expiry.expiry_page import ExpiryPage
+from consentdesk.ui.library.library_page import LibraryPage
+from consentdesk.ui.releases.takedown_dialog import RecordTakedownDialog
+from consentdesk.ui.review.queue_page import QueuePage
+
+
+@pytest.fixture(scope="module")
+def withdrawn(tmp_path_factory):
+    """A photo approved for Instagram relying on Hannah's release, which she then withdrew."""
+    folder = tmp_path_factory.mktemp("takedown")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CONSENTDESK_HOME", str(folder / "home"))
+        path = folder / "catalogue.sqlite"
+        photo, faces = write_group_photo(folder / "shoot")
+        with Catalogue.open(path) as cat:
+            hannah = add_person(cat, "Hannah Lewis")
+            image_id = add_photo(cat, photo, faces)
+            decide_face(cat, image_id, faces[0], "linked", hannah.id)
+            for box in faces[1:]:
+                decide_face(cat, image_id, box, "blur")
+            approve(cat, image_id, "AP-7K2Q", ["instagram"], str(folder / "group-instagram.jpg"), [hannah.id])
+            withdraw(cat, hannah.id, "asked by email")
+    return path, image_id, hannah.id
+
+
+def show(win, page_class):
+    page = win.page(page_class)
+    win.show_page(page)
+    return page
+
+
+def test_library_queue_and_review_say_take_down_until_it_is_recorded(withdrawn, tmp_path, qtbot):
+    path, image_id, _hannah = withdrawn
+    with window_on_copy(path, tmp_path, qtbot) as win:
+        library = show(win, LibraryPage)
+        qtbot.waitUntil(lambda: bool(library.visible_rows()), timeout=20_000)
+        (row,) = library.visible_rows()
+        assert row.state == "take_down" and row.needs_attention
+        library.select_image(image_id)
+        qtbot.waitUntil(lambda: library.takedown_button.isVisible(), timeout=20_000)
+        assert library.preview_state.text() == "Take down"  # in words, on its badge
+        assert "Approval AP-7K2Q" in library.preview_reasons.text()
+
+        queue = show(win, QueuePage)
+        qtbot.waitUntil(queue.is_loaded, timeout=20_000)
+        assert queue.image_ids() == [image_id]  # back on the list although it was approved
+
+        win.open_review(image_id, [image_id])
+        view = win.review_view
+        qtbot.waitUntil(lambda: view.status is not None, timeout=20_000)
+        assert view.badge.text() == "Take down" and view.badge.isVisible()
+        assert view.panel.takedown.isVisible() and "AP-7K2Q" in view.panel.takedown.text()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is view.panel.items, timeout=3000)
+        press(qtbot, Qt.Key.Key_T)
+        dialog = view.dialog
+        assert isinstance(dialog, RecordTakedownDialog)
+        assert dialog.boxes["AP-7K2Q"].isChecked()  # the copy that must come down is ticked
+        dialog.record_button.setFocus()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.record_button, timeout=3000)
+        press(qtbot, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: view.dialog is None, timeout=20_000)
+        qtbot.waitUntil(lambda: view.status is not None and not view.status.takedown, timeout=20_000)
+        assert view.badge.text() == "Needs attention" and not view.panel.takedown.isVisible()
+        assert "Take-down recorded for 1 approved copy." in view.message.text()
+        (approval,) = win.catalogue.review_approvals(image_id)
+        assert not approval.live and approval.taken_down.recorded_by == win.catalogue.actor
+
+
+def test_after_an_erasure_the_expiry_page_still_lists_the_photo_to_take_down(withdrawn, tmp_path, qtbot):
+    path, image_id, hannah = withdrawn
+    with window_on_copy(path, tmp_path, qtbot) as win:
+        erasure.erase(win.catalogue, hannah)
+        expiry = show(win, ExpiryPage)
+        qtbot.waitUntil(expiry.is_loaded, timeout=20_000)
+        assert expiry.blocked_model.total == 1
+        why = expiry.blocked_model.index(0, 1).data()
+        assert f"{hannah} erased" in why and "Take down approval AP-7K2Q" in why
+        assert workflow.status(win.catalogue, image_id).badge().words == "Take down"
+        library = show(win, LibraryPage)
+        qtbot.waitUntil(lambda: bool(library.visible_rows()), timeout=20_000)
+        assert library.visible_rows()[0].state == "take_down"  # not "Rejected": the post is still out there
