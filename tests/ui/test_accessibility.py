@@ -634,13 +634,13 @@ def test_enter_after_typing_the_id_erases_and_never_cancels_silently(qtbot, wind
 def select_first_row(root) -> None:
     """What a user does first on a list page: pick a row (row actions become enabled)."""
     for view in root.findChildren(QAbstractItemView):
-        if view.isVisible() and view.model() is not None and view.model().rowCount() > 0:
-            if view.selectionModel() is not None and not view.selectionModel().hasSelection():
-                view.setCurrentIndex(view.model().index(0, 0))
-                view.selectionModel().select(
-                    view.model().index(0, 0),
-                    view.selectionModel().SelectionFlag.ClearAndSelect | view.selectionModel().SelectionFlag.Rows,
-                )
+        model, selection = view.model(), view.selectionModel()
+        if not view.isVisible() or model is None or selection is None or model.rowCount() == 0:
+            continue
+        if not selection.hasSelection():
+            view.setCurrentIndex(model.index(0, 0))
+            flags = selection.SelectionFlag.ClearAndSelect | selection.SelectionFlag.Rows
+            selection.select(model.index(0, 0), flags)
 
 
 def tab_stop(widget) -> list:
@@ -659,14 +659,16 @@ def tab_stop(widget) -> list:
 
 def test_tab_reaches_every_enabled_control_of_every_page_and_dialog(window, template, qtbot):
     """Walk each page and dialog with Tab alone, after selecting a row, and list what Tab never reached."""
+    from consentdesk.ui.kit.workers import idle
+
     _path, image_id, _ids = template
     never = []
     for title, root in screens(window, qtbot, image_id):
         root.activateWindow()
         qtbot.waitUntil(root.isActiveWindow, timeout=2000)
-        qtbot.waitUntil(lambda: __import__("consentdesk.ui.kit.workers", fromlist=["idle"]).idle(), timeout=10_000)
+        qtbot.waitUntil(idle, timeout=10_000)
         select_first_row(root if root is not window else window.stack.currentWidget())
-        qtbot.waitUntil(lambda: __import__("consentdesk.ui.kit.workers", fromlist=["idle"]).idle(), timeout=10_000)
+        qtbot.waitUntil(idle, timeout=10_000)
         wanted = [
             w
             for w in focusable_controls(root)
