@@ -10,24 +10,23 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from tests.data.lifecycle_fixtures import add_person, add_photo, decide_face, write_crowd_photo
-from tests.ui.conftest import press, window_on_copy
+from tests.ui.conftest import module_catalogue, press, window_on_copy
 
-from consentdesk.core.store import Catalogue
 from consentdesk.core.values import FaceState
+
+
+def two_signed_in_front_of_a_crowd(cat, folder):
+    photo, boxes = write_crowd_photo(folder / "shoot")
+    ada, ben = add_person(cat, "Ada Front"), add_person(cat, "Ben Front")
+    image_id = add_photo(cat, photo, boxes)
+    decide_face(cat, image_id, boxes[0], "linked", ada.id)
+    decide_face(cat, image_id, boxes[1], "linked", ben.id)
+    return image_id, boxes
 
 
 @pytest.fixture(scope="module")
 def crowd(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("crowd")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CONSENTDESK_HOME", str(folder / "home"))
-        path = folder / "catalogue.sqlite"
-        photo, boxes = write_crowd_photo(folder / "shoot")
-        with Catalogue.open(path) as cat:
-            ada, ben = add_person(cat, "Ada Front"), add_person(cat, "Ben Front")
-            image_id = add_photo(cat, photo, boxes)
-            decide_face(cat, image_id, boxes[0], "linked", ada.id)
-            decide_face(cat, image_id, boxes[1], "linked", ben.id)
+    path, (image_id, boxes) = module_catalogue(tmp_path_factory, "crowd", two_signed_in_front_of_a_crowd)
     return path, image_id, boxes
 
 

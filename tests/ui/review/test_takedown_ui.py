@@ -8,35 +8,34 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from tests.data.lifecycle_fixtures import add_person, add_photo, approve, decide_face, write_group_photo
-from tests.ui.conftest import press, window_on_copy
+from tests.ui.conftest import module_catalogue, press, window_on_copy
 
 from consentdesk.core.protection import erasure
 from consentdesk.core.protection.withdrawal import withdraw
 from consentdesk.core.review import workflow
-from consentdesk.core.store import Catalogue
 from consentdesk.ui.expiry.expiry_page import ExpiryPage
 from consentdesk.ui.library.library_page import LibraryPage
 from consentdesk.ui.releases.takedown_dialog import RecordTakedownDialog
 from consentdesk.ui.review.queue_page import QueuePage
 
 
+def approved_then_withdrawn(cat, folder):
+    photo, faces = write_group_photo(folder / "shoot")
+    hannah = add_person(cat, "Hannah Lewis")
+    image_id = add_photo(cat, photo, faces)
+    decide_face(cat, image_id, faces[0], "linked", hannah.id)
+    for box in faces[1:]:
+        decide_face(cat, image_id, box, "blur")
+    approve(cat, image_id, "AP-7K2Q", ["instagram"], str(folder / "group-instagram.jpg"), [hannah.id])
+    withdraw(cat, hannah.id, "asked by email")
+    return image_id, hannah.id
+
+
 @pytest.fixture(scope="module")
 def withdrawn(tmp_path_factory):
     """A photo approved for Instagram relying on Hannah's release, which she then withdrew."""
-    folder = tmp_path_factory.mktemp("takedown")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CONSENTDESK_HOME", str(folder / "home"))
-        path = folder / "catalogue.sqlite"
-        photo, faces = write_group_photo(folder / "shoot")
-        with Catalogue.open(path) as cat:
-            hannah = add_person(cat, "Hannah Lewis")
-            image_id = add_photo(cat, photo, faces)
-            decide_face(cat, image_id, faces[0], "linked", hannah.id)
-            for box in faces[1:]:
-                decide_face(cat, image_id, box, "blur")
-            approve(cat, image_id, "AP-7K2Q", ["instagram"], str(folder / "group-instagram.jpg"), [hannah.id])
-            withdraw(cat, hannah.id, "asked by email")
-    return path, image_id, hannah.id
+    path, (image_id, hannah) = module_catalogue(tmp_path_factory, "takedown", approved_then_withdrawn)
+    return path, image_id, hannah
 
 
 def show(win, page_class):
@@ -60,6 +59,7 @@ def test_library_queue_and_review_say_take_down_until_it_is_recorded(withdrawn, 
         queue = show(win, QueuePage)
         qtbot.waitUntil(queue.is_loaded, timeout=20_000)
         assert queue.image_ids() == [image_id]  # back on the list although it was approved
+        assert queue.model.index(0, 3).data().startswith("Take down: 1 approved copy")  # in words
 
         win.open_review(image_id, [image_id])
         view = win.review_view

@@ -135,6 +135,7 @@ def test_a_decision_refused_for_the_role_says_so_without_blaming_the_connection(
     blur = view.actions_by_name["blur"]
     assert not blur.isEnabled() and not view.findChild(QToolButton, "button_blur").isVisible()
     assert view.role_note.isVisible() and "reviewers" in view.role_note.text()
+    assert "blur face on export" not in view.help.text() and "next image" in view.help.text()
     press(qtbot, Qt.Key.Key_B)
     assert view.status.state.faces[0].state is FaceState.UNRESOLVED and "role" not in view.message.text()
     # A decision sent all the same (a client that does not mirror roles) is refused by the server, in words.

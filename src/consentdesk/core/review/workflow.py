@@ -72,6 +72,18 @@ class ReviewStatus:
     def cleared_channels(self) -> list[str]:
         return [c for c in self.channels if self.clearances[c].cleared]
 
+    def link_holds(self, face: FaceReview) -> bool:
+        """A linked face whose release can clear it on `on` (not withdrawn, expired, erased, unsigned…):
+        a link that no longer holds is not shown as settled, on the photo or in any list."""
+        consent = self.consents.get(face.consent_id or "")
+        return consent is not None and consent_warning(consent, self.on) is None
+
+    def face_state(self, face: FaceReview) -> str:
+        """The state a face is drawn in: its decision, or "linked_invalid" for a link that does not hold."""
+        if face.state is FaceState.LINKED and not self.link_holds(face):
+            return "linked_invalid"
+        return str(face.state)
+
     def badge(self, approved: bool | None = None) -> policy.Badge:
         """The image's badge on `on`. `approved` (default: a copy is on record and not taken down) is
         only for callers that know better."""

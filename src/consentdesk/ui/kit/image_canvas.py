@@ -53,6 +53,14 @@ def tag_text(overlay: Overlay) -> str:
     return f"{overlay.label} {mark}".strip()
 
 
+def _place(room: float, size: float, centre: float) -> float:
+    """Where a photo `size` long starts in `room`: centred when it fits, else with `centre` (0..1 of the
+    photo) in the middle but never leaving an empty margin at either end."""
+    if size <= room:
+        return (room - size) / 2
+    return min(0.0, max(room - size, room / 2 - centre * size))
+
+
 @dataclass(frozen=True, slots=True)
 class Overlay:
     """One box to draw. `key` identifies it in clicks and selection, e.g. ("face", 3)."""
@@ -89,9 +97,9 @@ class ImageCanvas(QWidget):
       the selection, Shift+click adds it, and a drag over empty photo draws a rubber band that selects
       every face inside it (`picked(keys, mode)`, mode "replace", "add" or "toggle").
     - Zoom (`zoom_in`, `zoom_out`, `zoom_to_fit`, `zoom_to`, Ctrl+wheel) and pan (wheel, Shift+wheel).
-    - Tags never pile up: each is drawn only where it overlaps no tag already drawn (selected boxes and
-      boxes that need a decision first); `hidden_tags` counts the rest, which zooming in brings back. Every
-      tag is always in the accessible description and in the list beside the photo.
+    - Tags never pile up: each is drawn only where it overlaps no tag already drawn (selected boxes'
+      first, then boxes that need a decision); `hidden_tags` counts the rest, which zooming in brings
+      back. Every tag is always in the accessible description and in the list beside the photo.
     """
 
     overlay_clicked = Signal(object)  # the Overlay.key
@@ -230,9 +238,9 @@ class ImageCanvas(QWidget):
             return QRectF()
         scale = self._fit_scale() * self._zoom
         w, h = self._original.width() * scale, self._original.height() * scale
-        if self._zoom <= 1.0:
-            return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
-        return QRectF(self.width() / 2 - self._centre.x() * w, self.height() / 2 - self._centre.y() * h, w, h)
+        return QRectF(
+            _place(self.width(), w, self._centre.x()), _place(self.height(), h, self._centre.y()), w, h
+        )
 
     def overlay_rect(self, overlay: Overlay) -> QRectF:
         """Where an overlay's box is drawn in widget coordinates."""
@@ -300,7 +308,7 @@ class ImageCanvas(QWidget):
             tag_rect = QRectF(rect.x(), max(0.0, rect.y() - tag_h), tag_w, tag_h)
             if not self.rect().toRectF().intersects(tag_rect):
                 continue  # off screen while zoomed: not hidden, just elsewhere
-            if overlay.key not in self._selected and any(tag_rect.intersects(r) for r in drawn):
+            if any(tag_rect.intersects(r) for r in drawn):  # selected ones come first: theirs win
                 hidden += 1
                 continue
             drawn.append(tag_rect)

@@ -216,7 +216,7 @@ def preview_for(catalogue_path: str, image_id: int, max_side: int = 1600) -> Pre
         status = workflow.status(catalogue, image_id)
     state = status.state
     boxes = [
-        PreviewBox("face", f.n, f.box.x, f.box.y, f.box.w, f.box.h, str(f.n), str(f.state))
+        PreviewBox("face", f.n, f.box.x, f.box.y, f.box.w, f.box.h, str(f.n), status.face_state(f))
         for f in state.faces
     ] + [
         PreviewBox(

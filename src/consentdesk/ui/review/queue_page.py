@@ -45,6 +45,9 @@ def blocker_text(item: workflow.QueueItem, state: ImageState | None) -> str:
     """ "2 faces without consent · 1 NHS number" — the counts from core, in plain words."""
     b = item.blockers
     parts = []
+    if item.takedown:  # first: a copy that may be posted now must come down
+        n = len(item.takedown)
+        parts.append(f"{policy.Badge.TAKE_DOWN.words}: {n} approved cop{'y' if n == 1 else 'ies'}")
     if b.analysis_error:
         parts.append("not checked")
     if b.unresolved_faces:
@@ -84,12 +87,13 @@ def queue_rows(
     read a page at a time (a few queries), not one image after another."""
     images = catalogue.images_by_id(image_ids)
     states = catalogue.review_states([i for i in image_ids if i in images])
+    approvals = catalogue.approvals_of(list(states))
     rows = []
     for image_id in image_ids:
         image, state = images.get(image_id), states.get(image_id)
         if image is None or state is None:
             continue  # deleted since the ids were read
-        entry = workflow.queue_item(catalogue, image, on, state=state)
+        entry = workflow.queue_item(catalogue, image, on, state=state, approvals=approvals[image_id])
         rows.append(
             QueueRow(
                 image_id=image.id,
@@ -98,7 +102,7 @@ def queue_rows(
                 shoot=shoots.get(image.shoot_id, "—") if image.shoot_id is not None else "—",
                 taken=(image.captured_at or "")[:16].replace("T", " "),
                 blockers=blocker_text(entry, state),
-                blocked=entry.blockers.total > 0,
+                blocked=entry.blockers.total > 0 or bool(entry.takedown),
                 summary=entry.summary,
             )
         )
@@ -112,7 +116,7 @@ def queue_loader(locator: str) -> Loader:
     def load(want: int) -> Loaded:
         on = date.today()
         with Catalogue.open(locator, create=False) as catalogue:
-            ids = catalogue.image_ids_to_verify()
+            ids = catalogue.image_ids_to_verify(on)
             shoots = {s["id"]: s["name"] for s in catalogue.shoots()}
             first = queue_rows(catalogue, ids[:want], shoots, on)
 

@@ -12,12 +12,10 @@ from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFrame,
-    QLabel,
     QLayout,
+    QListView,
     QListWidget,
     QListWidgetItem,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +23,10 @@ from PySide6.QtWidgets import (
 from consentdesk.core.forms import load_form
 from consentdesk.core.review import policy, workflow
 from consentdesk.core.values import FaceReview, FaceState, FindingReview, FindingState
+from consentdesk.ui.kit import spacing
+from consentdesk.ui.kit.dialog import scroll_area
 from consentdesk.ui.kit.image_canvas import STATE_COLOURS, Overlay
+from consentdesk.ui.kit.labels import text_label
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # ("face", n) or ("finding", n)
 NEEDS_ROLE = Qt.ItemDataRole.UserRole + 2  # True when the row still needs the reviewer
@@ -59,11 +60,9 @@ def face_row(face: FaceReview, status: workflow.ReviewStatus) -> tuple[str, bool
 
 
 def face_state(face: FaceReview, status: workflow.ReviewStatus) -> str:
-    """The state a face is drawn in: a link whose release no longer clears the photo (withdrawn, expired,
-    unsigned…) is not shown as settled, in the list or on the photo."""
-    if face.state is FaceState.LINKED and face_row(face, status)[1]:
-        return "linked_invalid"
-    return str(face.state)
+    """The state a face is drawn in (`ReviewStatus.face_state`: a link that no longer holds is not shown
+    as settled, in the list or on the photo)."""
+    return status.face_state(face)
 
 
 def finding_row(finding: FindingReview) -> tuple[str, bool]:
@@ -188,15 +187,33 @@ class ReviewPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("reviewPanel")
         self.labels = channel_labels()
-        self.summary = QLabel("")
-        self.summary.setObjectName("reviewSummary")
-        self.summary.setWordWrap(True)
+        self.summary = text_label("", name="reviewSummary")
         self.summary.setAccessibleName("Summary")
-        self.takedown = QLabel("")  # what must come down, above everything else while it must
-        self.takedown.setObjectName("takedownBanner")
-        self.takedown.setWordWrap(True)
+        self.takedown = text_label("", name="takedownBanner")  # above everything else while it must
         self.takedown.setAccessibleName("Take down")
         self.takedown.hide()
+        self.groups = text_label("", "hint", name="faceGroups")
+        self.groups.setAccessibleName("Faces by state")
+        self._build_items()
+        self.clearance = text_label("", name="clearance")
+        self.clearance.setTextFormat(Qt.TextFormat.RichText)
+        self.clearance.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.clearance.setAccessibleName("Clearance per channel")
+        self.layout_ = spacing.vbox(self, spacing.NONE, 8)
+        for widget in (self.takedown, self.summary, self.groups, text_label("Faces and findings", "sectionTitle")):
+            self.layout_.addWidget(widget)
+        self.layout_.addWidget(self.items, 3)
+        self.actions_row = QVBoxLayout()
+        if actions is not None:
+            self.actions_row.addLayout(actions)
+        self.layout_.addLayout(self.actions_row)
+        self.layout_.addWidget(text_label("Clearance", "sectionTitle"))
+        self.clearance_scroll = scroll_area(self.clearance, "Clearance per channel")
+        self.clearance_scroll.setObjectName("clearanceScroll")
+        self.layout_.addWidget(self.clearance_scroll, 2)
+
+    def _build_items(self) -> None:
+        """One row per face and finding; several rows may be selected (a crowd's bulk decisions)."""
         self.items = QListWidget()
         self.items.setObjectName("reviewItems")
         self.items.setAccessibleName("Faces and findings")
@@ -204,44 +221,12 @@ class ReviewPanel(QWidget):
         self.items.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.items.setWordWrap(True)
         self.items.setTextElideMode(Qt.TextElideMode.ElideNone)
+        # rows wrap to the list's width, whatever width the splitter gives it: never a sideways scroll
+        self.items.setResizeMode(QListView.ResizeMode.Adjust)
+        self.items.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.items.setMinimumHeight((self.fontMetrics().height() + 18) * 5)
         self.items.currentItemChanged.connect(self._current_changed)
         self.items.itemSelectionChanged.connect(lambda: self.selection_changed.emit(self.selected_keys()))
-        self.groups = QLabel("")
-        self.groups.setObjectName("faceGroups")
-        self.groups.setWordWrap(True)
-        self.groups.setAccessibleName("Faces by state")
-        self.groups.setProperty("role", "hint")
-        self.clearance = QLabel("")
-        self.clearance.setObjectName("clearance")
-        self.clearance.setWordWrap(True)
-        self.clearance.setTextFormat(Qt.TextFormat.RichText)
-        self.clearance.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.clearance.setAccessibleName("Clearance per channel")
-        items_title = QLabel("Faces and findings")
-        items_title.setProperty("role", "sectionTitle")
-        clearance_title = QLabel("Clearance")
-        clearance_title.setProperty("role", "sectionTitle")
-        self.layout_ = QVBoxLayout(self)
-        self.layout_.setContentsMargins(0, 0, 0, 0)
-        self.layout_.setSpacing(8)
-        self.layout_.addWidget(self.takedown)
-        self.layout_.addWidget(self.summary)
-        self.layout_.addWidget(self.groups)
-        self.layout_.addWidget(items_title)
-        self.items.setMinimumHeight((self.fontMetrics().height() + 18) * 5)
-        self.layout_.addWidget(self.items, 3)
-        self.actions_row = QVBoxLayout()
-        if actions is not None:
-            self.actions_row.addLayout(actions)
-        self.layout_.addLayout(self.actions_row)
-        self.layout_.addWidget(clearance_title)
-        scroll = self.clearance_scroll = QScrollArea()
-        scroll.setObjectName("clearanceScroll")
-        scroll.setAccessibleName("Clearance per channel")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.clearance)
-        self.layout_.addWidget(scroll, 2)
 
     # --- showing ----------------------------------------------------------------------------------
 

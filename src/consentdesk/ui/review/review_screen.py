@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QToolButton,
@@ -177,10 +178,10 @@ class ReviewScreen(QWidget):
             "link": self.link,
             "blur": lambda: self.set_face(FaceState.BLUR),
             "blur_others": self.blur_others,
-            "zoom_in": self.canvas_zoom_in,
-            "zoom_out": self.canvas_zoom_out,
+            "zoom_in": lambda: self.canvas.zoom_in(),
+            "zoom_out": lambda: self.canvas.zoom_out(),
             "zoom_selection": self.zoom_to_selection,
-            "zoom_fit": self.canvas_zoom_fit,
+            "zoom_fit": lambda: self.canvas.zoom_to_fit(),
             "not_person": lambda: self.set_face(FaceState.NOT_A_PERSON),
             "redact": self.redact,
             "dismiss": self.dismiss,
@@ -295,10 +296,20 @@ class ReviewScreen(QWidget):
         return left
 
     def _build_panel_side(self) -> QFrame:
+        """The panel, scrolling as a whole when the window is too low for all of it (a take-down, a crowd's
+        groups and the buttons on a small screen), so nothing is ever drawn over anything else."""
+        scroll = QScrollArea()
+        scroll.setObjectName("reviewSideScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its contents take the focus, not the frame
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.panel)
         side = QFrame()
         side.setObjectName("reviewSide")
-        spacing.vbox(side, (16, 14, 16, 14)).addWidget(self.panel)
-        side.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 36)
+        spacing.vbox(side, (16, 14, 16, 14)).addWidget(scroll)
+        bar = scroll.style().pixelMetric(scroll.style().PixelMetric.PM_ScrollBarExtent) + 6
+        side.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 36 + bar)  # room for its scroll bar
         return side
 
     # --- who is looking, and what others do meanwhile -------------------------------------------------
@@ -307,6 +318,13 @@ class ReviewScreen(QWidget):
         """A person who may not decide sees the photo, its boxes and what blocks it, and why the buttons
         are not there (the window hides the decisions their role lacks; the server would refuse them)."""
         may_review = team.allowed(roles, "review")
+        allowed = {
+            name
+            for name, *_rest in ACTIONS
+            if name not in REVIEW_DECISIONS
+            or team.allowed(roles, "takedown" if name == "takedown" else "review")
+        }
+        self.help.setText(help_html([(" / ".join(keys), h) for name, _, keys, h in ACTIONS if name in allowed]))
         self.role_note.setText(
             ""
             if may_review
@@ -562,15 +580,6 @@ class ReviewScreen(QWidget):
             else ""
         )
         self.crowd_hint.setVisible(bool(hidden))
-
-    def canvas_zoom_in(self) -> None:
-        self.canvas.zoom_in()
-
-    def canvas_zoom_out(self) -> None:
-        self.canvas.zoom_out()
-
-    def canvas_zoom_fit(self) -> None:
-        self.canvas.zoom_to_fit()
 
     def zoom_to_selection(self) -> None:
         keys = self.panel.selected_keys()

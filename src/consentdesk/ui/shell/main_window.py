@@ -169,13 +169,27 @@ class MainWindow(QMainWindow):
         self.check_action.triggered.connect(lambda: catalogue_menu.check_catalogue(self))
 
     def _build_ui(self) -> None:
-        announce_status_bar(self.statusBar())  # status messages are spoken, not only shown
-        self.connection_label = QLabel("")  # a team register's connection, in words (never colour alone)
+        self._build_status_bar()
+        self._build_toolbar()
+        self._build_pages()
+        central = QWidget()
+        layout = spacing.hbox(central, spacing.NONE, 0)
+        layout.addWidget(self._build_sidebar())
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.setTabOrder(self.nav, self.stack)
+
+    def _build_status_bar(self) -> None:
+        """Messages (spoken, not only shown), the team register's connection in words, the page's count."""
+        announce_status_bar(self.statusBar())
+        self.connection_label = QLabel("")
         self.connection_label.setObjectName("connectionState")
         self.connection_label.setAccessibleName("Connection to the team register")
         self.statusBar().addPermanentWidget(self.connection_label)
         self.count_label = QLabel("")
         self.statusBar().addPermanentWidget(self.count_label)
+
+    def _build_toolbar(self) -> None:
         toolbar = QToolBar("Main toolbar")
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
@@ -196,6 +210,8 @@ class MainWindow(QMainWindow):
         new_button.setObjectName("newReleaseButton")
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
+    def _build_pages(self) -> None:
+        """The navigation list and the stack of pages (one entry per page of PAGES)."""
         self.nav = NavList()  # focus moves never change the page; activation does
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Sections")
@@ -209,6 +225,8 @@ class MainWindow(QMainWindow):
         self.stack.currentChanged.connect(self._page_changed)
         self.nav.setCurrentRow(0)
 
+    def _build_sidebar(self) -> QFrame:
+        """The navigation, the catalogue open, and on a team register who you are and what you may do."""
         side = QFrame()
         side.setObjectName("sidebar")
         side_layout = spacing.vbox(side, (12, 18, 12, 12), 8)
@@ -224,14 +242,7 @@ class MainWindow(QMainWindow):
         self.role_label.hide()
         side_layout.addWidget(self.role_label)
         side.setFixedWidth(max(220, self.fontMetrics().horizontalAdvance("Consent register") + 90))
-
-        central = QWidget()
-        layout = spacing.hbox(central, spacing.NONE, 0)
-        layout.addWidget(side)
-        layout.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
-
-        self.setTabOrder(self.nav, self.stack)
+        return side
 
     def add_page(self, page: Page) -> None:
         """Add a navigation page. Nothing is loaded here: the page loads when it is first shown."""
