@@ -126,15 +126,20 @@ def test_tabbing_out_of_the_review_does_not_switch_page(window, template, qtbot)
 
 def screens(win: MainWindow, qtbot, image_id: int):
     """(what, widget) for every page and every dialog, each shown for real."""
+    from datetime import date
+
     from consentdesk.core.consent.paper import ScanOutcome, ScanResult
+    from consentdesk.core.photos.importer import ImportReport
     from consentdesk.core.protection import withdrawal
     from consentdesk.core.safekeeping import health
+    from consentdesk.core.values import ApprovalRecord
     from consentdesk.ui.kit.busy import BusyDialog
+    from consentdesk.ui.library.import_panel import ImportDetailsDialog
     from consentdesk.ui.paper.paper_page import ScanResultsDialog, scan_canvas
     from consentdesk.ui.releases.erase_dialog import EraseDialog
     from consentdesk.ui.releases.record_dialog import RecordDialog
     from consentdesk.ui.releases.release_dialog import ReleaseDialog
-    from consentdesk.ui.releases.takedown_dialog import TakedownDialog
+    from consentdesk.ui.releases.takedown_dialog import RecordTakedownDialog, TakedownDialog
     from consentdesk.ui.releases.withdraw_dialog import WithdrawDialog
     from consentdesk.ui.review.approve_dialog import ApproveDialog
     from consentdesk.ui.review.consent_picker import ConsentPicker
@@ -150,6 +155,10 @@ def screens(win: MainWindow, qtbot, image_id: int):
     win.close_review()
     catalogue = win.catalogue
     consent = catalogue.list_consents()[0]
+    copy = ApprovalRecord(
+        "AP-TEST", image_id, "2026-01-02T10:00:00+00:00", "ann", date(2026, 1, 2), "/exports/x.jpg", "e" * 64,
+        (consent.id,), ("instagram", "facebook"),
+    )
     (form_id,) = catalogue.reserve_form_ids(1)
     dialogs = [
         ("New release", lambda: ReleaseDialog(catalogue, parent=win)),
@@ -177,6 +186,8 @@ def screens(win: MainWindow, qtbot, image_id: int):
         ("Catalogue check", lambda: CheckReportDialog(win, health.check(catalogue))),
         ("Busy", lambda: BusyDialog(win, "Working", "Copying the catalogue…")),
         ("Open team register", lambda: TeamRegisterDialog(None, win)),
+        ("Record take-down", lambda: RecordTakedownDialog(catalogue, image_id, [copy], {copy.id}, win)),
+        ("Import details", lambda: ImportDetailsDialog(ImportReport(added=[image_id], duplicates=["a.jpg"]), win)),
     ]
     for title, make in dialogs:
         dialog = make()

@@ -121,3 +121,28 @@ def test_a_copy_taken_down_by_hand_cannot_be_changed_or_removed(cat, tmp_path):
         with pytest.raises(DBAPIError), cat._engine.begin() as conn:
             conn.exec_driver_sql(statement)
     assert not workflow.status(cat, image).approvals[0].live
+
+
+def test_a_catalogue_copy_carries_recorded_take_downs_both_ways(cat, tmp_path):
+    """A laptop's day handed in (merge) or a desk joining the register (verbatim): a take-down recorded on
+    one side is recorded on the other, and what the approval relied on is kept by the destination itself."""
+    from consentdesk.core.store.copy import copy_between
+
+    alice, image = approved_photo(cat, tmp_path)
+    withdraw(cat, alice.id, "asked")
+    workflow.record_takedown(cat, image)
+    fresh = tmp_path / "copy.sqlite"
+    report = copy_between(cat.locator, fresh)
+    assert report.mode == "new" and report.tables["takedowns"].added == 1
+    merged = tmp_path / "merged.sqlite"
+    with Catalogue.open(merged):
+        pass  # an existing, empty catalogue with its own chain: the copy merges into it
+    again = copy_between(cat.locator, merged)
+    assert again.mode == "merge" and again.tables["takedowns"].added == 1
+    for copy in (fresh, merged):
+        with Catalogue.open(copy) as other:
+            (copied,) = [i for i in other.list_images() if i.sha256 == "a" * 64]
+            status = workflow.status(other, copied.id)
+            assert status.badge() is not policy.Badge.TAKE_DOWN and not status.approvals[0].live
+            assert [a.approval_id for a in other.lapsed_approvals(date.today())] == []
+    assert copy_between(cat.locator, merged).tables["takedowns"].present == 1  # twice adds nothing

@@ -120,6 +120,31 @@ def test_withdraw_shows_takedown_list_and_saves_report(qtbot, monkeypatch, tmp_p
     assert "Take-down report saved" in titles(boxes)
 
 
+def test_the_takedown_list_records_a_take_down_and_shows_it(qtbot, monkeypatch, register, linked):
+    person, image_id = linked
+
+    def fill_withdrawal(dialog):
+        dialog.reason.setPlainText("asked")
+        return ACCEPTED
+
+    shown: list[TakedownDialog] = []
+    monkeypatch.setattr(withdraw_dialog.WithdrawDialog, "exec", fill_withdrawal)
+    monkeypatch.setattr(TakedownDialog, "exec", lambda d: shown.append(d) or ACCEPTED)
+    register.withdraw_selected()
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    dialog = shown[0]
+    qtbot.addWidget(dialog)
+    assert dialog.table.item(0, 5).text() == "AP-1: to do"
+    assert dialog.record_button.isVisibleTo(dialog) and dialog.record_button.isEnabled()
+    confirm = dialog.record_selected()
+    assert confirm.boxes["AP-1"].isChecked()
+    confirm.record_button.click()
+    qtbot.waitUntil(lambda: dialog.table.item(0, 5).text().startswith("AP-1: recorded "), timeout=10_000)
+    assert not dialog.record_button.isEnabled()  # nothing left to take down for that photo
+    (approval,) = register.catalogue.review_approvals(image_id)
+    assert not approval.live
+
+
 def test_takedown_list_says_when_no_photos_are_linked(qtbot, catalogue):
     from consentdesk.core.protection.withdrawal import withdraw
 

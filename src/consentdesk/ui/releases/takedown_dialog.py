@@ -125,11 +125,11 @@ class TakedownDialog(Dialog):
         item = self.selected_item()
         self.record_button.setEnabled(item is not None and any(a.live for a in item.approvals))
 
-    def record_selected(self) -> None:
+    def record_selected(self) -> RecordTakedownDialog | None:
         """Record the take-down of the selected photo's live copies, then show the list as it is now."""
         item, catalogue = self.selected_item(), self.catalogue
         if item is None or catalogue is None:
-            return
+            return None
         consent_id = self.takedown.consent.id
 
         def recorded() -> None:
@@ -139,7 +139,7 @@ class TakedownDialog(Dialog):
                 owner=self,
             )
 
-        record_takedown(self, catalogue, item.image.id, list(item.approvals), recorded)
+        return record_takedown(self, catalogue, item.image.id, list(item.approvals), recorded)
 
     def _show_list(self, takedown: TakedownList) -> None:
         selected = self.table.currentRow()
