@@ -67,7 +67,9 @@ def test_recording_the_take_down_ends_it_and_is_audited_once(cat, tmp_path):
     assert status.takedown == () and not status.approvals[0].live
     assert status.badge() is policy.Badge.ATTENTION  # linked to a withdrawn release: not "Approved" either
     entry = cat.audit_entries(f"image:{image}")[-1]
-    assert entry.action == "approval.taken_down" and entry.details == {"approval": "AP-1"}
+    assert entry.action == "approval.taken_down" and entry.details["approval"] == "AP-1"
+    assert [s[:2] for s in entry.details["states"]] == [["approval", "AP-1"]]  # its new state, audited
+    assert cat.verify_audit().ok
     with pytest.raises(workflow.ReviewError, match="no approved copy of image"):
         workflow.record_takedown(cat, image)  # nothing left to take down
     with pytest.raises(workflow.ReviewError, match="not a live approval"):
@@ -145,4 +147,5 @@ def test_a_catalogue_copy_carries_recorded_take_downs_both_ways(cat, tmp_path):
             status = workflow.status(other, copied.id)
             assert status.badge() is not policy.Badge.TAKE_DOWN and not status.approvals[0].live
             assert [a.approval_id for a in other.lapsed_approvals(date.today())] == []
+            assert other.verify_audit().ok, other.verify_audit().problems  # the copy says what it holds
     assert copy_between(cat.locator, merged).tables["takedowns"].present == 1  # twice adds nothing

@@ -85,11 +85,11 @@ def settle(qtbot, page) -> None:
     qtbot.waitUntil(page.is_loaded, timeout=10_000)
 
 
-def test_withdraw_shows_takedown_list_and_saves_report(qtbot, monkeypatch, tmp_path, register, linked, boxes):
-    person, _image_id = linked
+def withdraw_and_show_takedowns(qtbot, monkeypatch, register, reason: str) -> list[TakedownDialog]:
+    """Withdraw the selected release through its dialog; the take-down list it then shows."""
 
     def fill_withdrawal(dialog):
-        dialog.reason.setPlainText("Emailed the team asking to withdraw")
+        dialog.reason.setPlainText(reason)
         return ACCEPTED
 
     shown: list[TakedownDialog] = []
@@ -97,6 +97,12 @@ def test_withdraw_shows_takedown_list_and_saves_report(qtbot, monkeypatch, tmp_p
     monkeypatch.setattr(TakedownDialog, "exec", lambda d: shown.append(d) or ACCEPTED)
     register.withdraw_selected()
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)  # recorded in a worker, then the list is shown
+    return shown
+
+
+def test_withdraw_shows_takedown_list_and_saves_report(qtbot, monkeypatch, tmp_path, register, linked, boxes):
+    person, _image_id = linked
+    shown = withdraw_and_show_takedowns(qtbot, monkeypatch, register, "Emailed the team asking to withdraw")
 
     assert register.catalogue.get_consent(person.id).status is ConsentStatus.WITHDRAWN
     dialog = shown[0]
@@ -121,18 +127,8 @@ def test_withdraw_shows_takedown_list_and_saves_report(qtbot, monkeypatch, tmp_p
 
 
 def test_the_takedown_list_records_a_take_down_and_shows_it(qtbot, monkeypatch, register, linked):
-    person, image_id = linked
-
-    def fill_withdrawal(dialog):
-        dialog.reason.setPlainText("asked")
-        return ACCEPTED
-
-    shown: list[TakedownDialog] = []
-    monkeypatch.setattr(withdraw_dialog.WithdrawDialog, "exec", fill_withdrawal)
-    monkeypatch.setattr(TakedownDialog, "exec", lambda d: shown.append(d) or ACCEPTED)
-    register.withdraw_selected()
-    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
-    dialog = shown[0]
+    _person, image_id = linked
+    dialog = withdraw_and_show_takedowns(qtbot, monkeypatch, register, "asked")[0]
     qtbot.addWidget(dialog)
     assert dialog.table.item(0, 5).text() == "AP-1: to do"
     assert dialog.record_button.isVisibleTo(dialog) and dialog.record_button.isEnabled()

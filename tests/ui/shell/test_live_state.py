@@ -6,12 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from tests.data.lifecycle_fixtures import add_photo
-from tests.data.team_people import url_for
 from tests.ui.conftest import press
 from tests.ui.shell.test_team_window import close, open_window
 
 from consentdesk.core.review import workflow
-from consentdesk.core.store import Catalogue
+from consentdesk.core.store import Catalogue, team
 from consentdesk.core.values import FaceState
 from consentdesk.ui.kit.announce import announcer
 from consentdesk.ui.shell import change_watcher
@@ -75,6 +74,9 @@ def test_the_connection_is_said_in_words_and_stale_errors_go_when_the_register_i
 
 def test_a_decision_overridden_by_another_person_is_said_with_their_name(qtbot, team_register, tmp_path):
     image = photo_on_register(team_register, tmp_path)
+    server, database, admin_url = team_register
+    with Catalogue.open(admin_url) as admin:  # a second reviewer, elsewhere
+        team.add_user(admin, "sam", "reviewer", "sam-secret-123")
     win = open_window(qtbot, team_register, "rita")
     try:
         win.open_review(image, [image])
@@ -85,10 +87,10 @@ def test_a_decision_overridden_by_another_person_is_said_with_their_name(qtbot, 
         press(qtbot, Qt.Key.Key_B)
         assert view.message.text() == "Face 1 will be blurred on export."
         qtbot.waitUntil(lambda: win.change_watcher._seen is not None, timeout=5000)
-        with Catalogue.open(url_for(team_register, "dora")) as officer:  # another person, elsewhere
-            workflow.set_face(officer, image, 1, FaceState.NOT_A_PERSON)
+        with Catalogue.open(server.url(database, user="sam", password="sam-secret-123"), create=False) as sam:
+            workflow.set_face(sam, image, 1, FaceState.NOT_A_PERSON)
         win.change_watcher.poll()  # what its timer does every few seconds
-        qtbot.waitUntil(lambda: "dora changed face 1" in view.message.text(), timeout=10_000)
+        qtbot.waitUntil(lambda: "sam changed face 1" in view.message.text(), timeout=10_000)
         assert "marked not a person" in view.message.text() and "will be blurred" not in view.message.text()
         assert view.status.state.faces[0].state is FaceState.NOT_A_PERSON
         assert view.message.property("kind") == "info"

@@ -13,7 +13,20 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, distinct, exists, func, insert, literal, or_, select, union
+from sqlalchemy import (
+    Connection,
+    and_,
+    case,
+    distinct,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    union,
+)
 
 from consentdesk.core import values
 from consentdesk.core.store import schema as t
@@ -201,20 +214,18 @@ class ReviewStore(ImageStore):
             self._lock_image(conn, image_id)
             if seen is not None:
                 self._check_not_stale(conn, image_id, seen)
-            conn.execute(
-                insert(t.face_decisions).values(
-                    image_id=image_id,
-                    face_id=face.face_id,
-                    state=str(state),
-                    consent_id=consent_id,
-                    decided_at=utc_now(),
-                    decided_by=self.actor,
+            if self._server_rules:
+                conn.execute(
+                    text("SELECT cd_decide_face(:image, :face, :state, :consent)"),
+                    {"image": image_id, "face": face.face_id, "state": str(state), "consent": consent_id},
                 )
-            )
+                return
+            decision = self._insert_face_decision(conn, image_id, face, state, consent_id, utc_now())
             self.append_audit(
                 "review.face",
                 f"image:{image_id}",
                 {"face": face.n, "face_id": face.face_id, "state": str(state), "consent": consent_id},
+                states=[self._made("face_decision", decision)],
             )
 
     def add_face_decisions(
@@ -237,26 +248,47 @@ class ReviewStore(ImageStore):
             self._lock_image(conn, image_id)
             if check_seen:
                 self._check_faces_not_stale(conn, image_id, faces)
+            if self._server_rules:  # the server checks and writes them, and its own audit entry
+                conn.execute(
+                    text("SELECT cd_decide_faces(:image, :faces, :state)"),
+                    {"image": image_id, "faces": [f.face_id for f in faces], "state": str(state)},
+                )
+                return
             now = utc_now()
-            conn.execute(
-                insert(t.face_decisions),
-                [
-                    {
-                        "image_id": image_id,
-                        "face_id": face.face_id,
-                        "state": str(state),
-                        "consent_id": None,
-                        "decided_at": now,
-                        "decided_by": self.actor,
-                    }
-                    for face in faces
-                ],
-            )
+            made = [self._insert_face_decision(conn, image_id, face, state, None, now) for face in faces]
             self.append_audit(
                 "review.faces",
                 f"image:{image_id}",
-                {"faces": [f.n for f in faces], "face_ids": [f.face_id for f in faces], "state": str(state)},
+                {
+                    "faces": sorted(f.n for f in faces),
+                    "face_ids": [f.face_id for f in faces],
+                    "state": str(state),
+                },
+                states=[self._made("face_decision", decision) for decision in made],
             )
+
+    def _insert_face_decision(
+        self,
+        conn: Connection,
+        image_id: int,
+        face: values.FaceReview,
+        state: values.FaceState,
+        consent_id: str | None,
+        at: str,
+    ) -> int:
+        """One face decision row in this person's name (the SQLite path; the server writes its own)."""
+        return conn.execute(
+            insert(t.face_decisions)
+            .values(
+                image_id=image_id,
+                face_id=face.face_id,
+                state=str(state),
+                consent_id=consent_id,
+                decided_at=at,
+                decided_by=self.actor,
+            )
+            .returning(t.face_decisions.c.id)
+        ).scalar_one()
 
     def _check_faces_not_stale(
         self, conn: Connection, image_id: int, seen: Sequence[values.FaceReview]
@@ -304,8 +336,15 @@ class ReviewStore(ImageStore):
             self._lock_image(conn, image_id)
             if seen is not None:
                 self._check_not_stale(conn, image_id, seen)
-            conn.execute(
-                insert(t.finding_decisions).values(
+            if self._server_rules:
+                conn.execute(
+                    text("SELECT cd_decide_finding(:image, :finding, :state, :reason)"),
+                    {"image": image_id, "finding": finding.finding_id, "state": str(state), "reason": reason},
+                )
+                return
+            decision = conn.execute(
+                insert(t.finding_decisions)
+                .values(
                     image_id=image_id,
                     finding_id=finding.finding_id,
                     state=str(state),
@@ -313,7 +352,8 @@ class ReviewStore(ImageStore):
                     decided_at=utc_now(),
                     decided_by=self.actor,
                 )
-            )
+                .returning(t.finding_decisions.c.id)
+            ).scalar_one()
             self.append_audit(
                 "review.finding",
                 f"image:{image_id}",
@@ -324,18 +364,30 @@ class ReviewStore(ImageStore):
                     "state": str(state),
                     "reason_given": bool(reason),
                 },
+                states=[self._made("finding_decision", decision)],
             )
 
     def add_image_review(self, image_id: int, state: str, reason: str | None) -> None:
         """Reject an image ('rejected') or undo a rejection ('open')."""
         with self.transaction(needs="reviewer") as conn:
-            conn.execute(
-                insert(t.image_reviews).values(
+            if self._server_rules:
+                conn.execute(
+                    text("SELECT cd_review_photo(:image, :state, :reason)"),
+                    {"image": image_id, "state": state, "reason": reason},
+                )
+                return
+            decision = conn.execute(
+                insert(t.image_reviews)
+                .values(
                     image_id=image_id, state=state, reason=reason, decided_at=utc_now(), decided_by=self.actor
                 )
-            )
+                .returning(t.image_reviews.c.id)
+            ).scalar_one()
             self.append_audit(
-                "review.image", f"image:{image_id}", {"state": state, "reason_given": bool(reason)}
+                "review.image",
+                f"image:{image_id}",
+                {"state": state, "reason_given": bool(reason)},
+                states=[self._made("image_review", decision)],
             )
 
     def record_approval(
@@ -350,6 +402,22 @@ class ReviewStore(ImageStore):
     ) -> values.ApprovalRecord:
         """Store an approval and its channels with one audit entry (who, when, channels, file and hash)."""
         with self.transaction(needs="reviewer") as conn:
+            if self._server_rules:
+                conn.execute(
+                    text(
+                        "SELECT cd_record_approval(:id, :image, :posting, :channels, :path, :sha, :consents)"
+                    ),
+                    {
+                        "id": approval_id,
+                        "image": image_id,
+                        "posting": posting_date.isoformat(),
+                        "channels": list(channels),
+                        "path": export_path,
+                        "sha": export_sha256,
+                        "consents": list(consent_ids),
+                    },
+                )
+                return next(a for a in self.review_approvals(image_id) if a.id == approval_id)
             conn.execute(
                 insert(t.approvals).values(
                     id=approval_id,
@@ -378,6 +446,7 @@ class ReviewStore(ImageStore):
                     "export_sha256": export_sha256,
                     "consents": consent_ids,
                 },
+                states=[self._made("approval", approval_id)],
             )
             return next(a for a in self.review_approvals(image_id) if a.id == approval_id)
 
@@ -455,8 +524,19 @@ class ReviewStore(ImageStore):
                     f"the take-down of approval {approval_id} was already recorded by {done.recorded_by} "
                     f"at {done.recorded_at[:16].replace('T', ' ')}"
                 )
-            conn.execute(insert(k).values(approval_id=approval_id, recorded_at=utc_now(), recorded_by=self.actor))
-            self.append_audit("approval.taken_down", f"image:{approval.image_id}", {"approval": approval_id})
+            if self._server_rules:  # the server checks the role, writes who and when, and audits it
+                conn.execute(text("SELECT cd_record_takedown(:approval)"), {"approval": approval_id})
+            else:
+                before = self._state("approval", approval_id)
+                conn.execute(
+                    insert(k).values(approval_id=approval_id, recorded_at=utc_now(), recorded_by=self.actor)
+                )
+                self.append_audit(
+                    "approval.taken_down",
+                    f"image:{approval.image_id}",
+                    {"approval": approval_id},
+                    states=[self._changed("approval", approval_id, before)],
+                )
             row = conn.execute(select(k).where(k.c.approval_id == approval_id)).one()
         return values.TakenDown(row.approval_id, row.recorded_at, row.recorded_by)
 

@@ -99,21 +99,30 @@ class Analyser:
         result.timings["total"] = time.perf_counter() - t0
         return result
 
+    def find_faces(self, path: str | Path) -> list[Face]:
+        """The face stage alone, on a file, exactly as `analyse_path` runs it (same decode, same scales):
+        the export checks its copy with it before letting it out (review/export.py). Raises ImageError."""
+        loaded = imaging.load(path, max_side=self.config.work_side)
+        return self._faces(loaded.rgb, loaded.scale, loaded.info.width, loaded.info.height)
+
     # ------------------------------------------------------------------ stages
 
-    def _run(self, work: np.ndarray, scale: float, path: str, width: int, height: int) -> Analysis:
-        timings: dict[str, float] = {}
-
-        t = time.perf_counter()
+    def _faces(self, work: np.ndarray, scale: float, width: int, height: int) -> list[Face]:
         # a small photo is enlarged (up to 2x) to the face working size: on real web-sized photos this
         # found background faces of 8-20 px (a driver, a profile at a door) and no false ones
         ff = min(MAX_FACE_UPSCALE, self.config.face_side / max(work.shape[:2]))
         ff = 1.0 if 1.0 <= ff < 1.05 else ff
         face_scale = scale * ff
-        faces = [
+        return [
             Face(_to_original(f.box.x, f.box.y, f.box.w, f.box.h, face_scale, width, height), f.score)
             for f in self.faces.detect(_resize(work, ff))
         ]
+
+    def _run(self, work: np.ndarray, scale: float, path: str, width: int, height: int) -> Analysis:
+        timings: dict[str, float] = {}
+
+        t = time.perf_counter()
+        faces = self._faces(work, scale, width, height)
         timings["faces"] = time.perf_counter() - t
 
         t = time.perf_counter()

@@ -27,6 +27,7 @@ CAPABILITY_WORDS = {  # (what you may do, what it is called)
         "export subject access bundles, erase people and back up the catalogue",
         "subject access bundles, erasure and backups",
     ),
+    "people": ("add people and set their roles and passwords", "people and their roles"),
 }
 ROLE_NAMES = {
     "photographer": "photographers",
@@ -43,7 +44,7 @@ def _and(items: list[str]) -> str:
 def role_summary(roles: set[str]) -> str:
     """What these roles may do, and who the rest is for, in words (the server decides; this only tells
     the person before they try, so nobody is offered what the register would refuse)."""
-    if "admin" in roles or set(team.ROLES) <= roles:
+    if set(team.ROLES) <= roles:  # a desk catalogue, or the register's owner
         return "You may do everything here."
     if not roles:
         return "You have no ConsentDesk role yet: ask your administrator."
