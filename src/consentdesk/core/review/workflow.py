@@ -226,6 +226,34 @@ def image_badge(catalogue: Catalogue, image_id: int, on: date | None = None) -> 
     return status(catalogue, image_id, on).badge()
 
 
+@dataclass(frozen=True, slots=True)
+class ImageRow:
+    """One photo of the `images` list: its badge, as the library shows it, and what was found in it."""
+
+    image: ImageRecord
+    badge: policy.Badge
+    faces: int
+    confidential: tuple[str, ...]  # kinds of the findings above "low", in reading order
+
+
+def image_rows(catalogue: Catalogue, images: Sequence[ImageRecord], on: date | None = None) -> list[ImageRow]:
+    """The rows of a page of photos in a few queries (the badge as `image_badge` gives it, without its
+    per-photo lookups); photos removed meanwhile are left out."""
+    on = on or date.today()
+    ids = [image.id for image in images]
+    states = catalogue.review_states(ids)
+    approvals = catalogue.approvals_of(ids)
+    rows = []
+    for image in images:
+        state = states.get(image.id)
+        if state is None:
+            continue
+        judged = _judge(catalogue, state, approvals[image.id], on)
+        confidential = tuple(f.kind.value for f in state.findings if f.severity.value != "low")
+        rows.append(ImageRow(image, judged.badge, len(state.faces), confidential))
+    return rows
+
+
 def queue(
     catalogue: Catalogue, on: date | None = None, *, limit: int | None = None, offset: int = 0
 ) -> list[QueueItem]:
@@ -259,24 +287,41 @@ def queue_item(
     on = on or date.today()
     state = state or catalogue.review_state(image.id)
     approvals = catalogue.review_approvals(image.id) if approvals is None else approvals
+    judged = _judge(catalogue, state, approvals, on)
+    return QueueItem(
+        image=image,
+        blockers=judged.blockers,
+        summary=policy.summary(state, judged.consents, judged.forms, on),
+        badge=judged.badge,
+        takedown=judged.takedown,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    """What a list row of one photo shows, judged as `status` judges it."""
+
+    consents: dict[str, Consent]
+    forms: dict[policy.FormKey, FormDefinition]
+    blockers: policy.Blockers
+    badge: policy.Badge
+    takedown: tuple[str, ...]
+
+
+def _judge(catalogue: Catalogue, state: ImageState, approvals: Sequence[ApprovalRecord], on: date) -> _Judged:
+    """A list row's badge without `status`'s per-photo lookups: the clearances are only asked for when
+    nothing blocks (otherwise the badge cannot be "cleared"), and a copy that must come down says so
+    whatever else is true (`policy.badge`)."""
     consents = _linked_consents(catalogue, state, approvals)
     forms = form_definitions(consents.values())
     blockers = policy.blockers(state, consents, forms, on)
-    cleared = []  # only asked for when nothing blocks: otherwise the badge cannot be "cleared"
+    cleared = []
     if blockers.total == 0:
         channels = policy.known_channels(forms.values())
-        cleared = [
-            c for c, cl in policy.clearances(state, consents, forms, channels, on).items() if cl.cleared
-        ]
+        cleared = [c for c, cl in policy.clearances(state, consents, forms, channels, on).items() if cl.cleared]
     takedown = tuple(policy.takedown_reasons(approvals, consents, on))
     live = any(a.live for a in approvals)
-    return QueueItem(
-        image=image,
-        blockers=blockers,
-        summary=policy.summary(state, consents, forms, on),
-        badge=policy.badge(blockers, cleared, live, bool(takedown)),
-        takedown=takedown,
-    )
+    return _Judged(consents, forms, blockers, policy.badge(blockers, cleared, live, bool(takedown)), takedown)
 
 
 # --- deciding -----------------------------------------------------------------------------------------

@@ -125,6 +125,27 @@ class Analyser:
         faces = self._faces(work, scale, width, height)
         timings["faces"] = time.perf_counter() - t
 
+        findings = self._background(work, scale, width, height, timings)
+
+        return Analysis(
+            path=path,
+            width=width,
+            height=height,
+            faces=tuple(faces),
+            findings=tuple(findings),
+            analyser_version=ANALYSER_VERSION,
+            timings=timings,
+        )
+
+    def background_findings(self, rgb: np.ndarray, width: int, height: int) -> list[Finding]:
+        """The background check alone (text, plates, codes, screens, documents) on pixels in memory, with
+        boxes in a `width` x `height` picture that `rgb` is a reduced copy of: a clip's key frames."""
+        f = min(1.0, self.config.work_side / max(rgb.shape[:2]))
+        return self._background(_resize(rgb, f), f * rgb.shape[1] / width, width, height, {})
+
+    def _background(
+        self, work: np.ndarray, scale: float, width: int, height: int, timings: dict[str, float]
+    ) -> list[Finding]:
         t = time.perf_counter()
         lines = self.text.read(work)
         findings = self._text_findings(lines, scale, width, height)
@@ -150,15 +171,7 @@ class Analyser:
             )
         timings["regions"] = time.perf_counter() - t
 
-        return Analysis(
-            path=path,
-            width=width,
-            height=height,
-            faces=tuple(faces),
-            findings=tuple(findings),
-            analyser_version=ANALYSER_VERSION,
-            timings=timings,
-        )
+        return findings
 
     def _text_findings(self, lines: list[TextLine], scale: float, width: int, height: int) -> list[Finding]:
         """Personal data per block of text (a label, a screen, a receipt), then harmless lines as boxes.
