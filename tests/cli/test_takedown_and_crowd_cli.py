@@ -40,6 +40,10 @@ def test_a_withdrawn_approved_photo_says_take_down_until_it_is_recorded(tmp_path
     assert "take down 1 approved copy" in run(*c, "queue").stdout
     expiring = run(*c, "expiring")
     assert "take down AP-3" in expiring.stdout
+    status = run(*c, "status", str(image))
+    assert "\nTake down: Approval AP-3" in status.stdout, status.stdout
+    as_json = json.loads(run(*c, "status", str(image), "--json").stdout)
+    assert as_json["badge"] == "take_down" and as_json["take_down"][0].startswith("Approval AP-3")
 
     done = run(*c, "takedown", str(image))
     assert done.returncode == 0, done.stderr
@@ -47,6 +51,31 @@ def test_a_withdrawn_approved_photo_says_take_down_until_it_is_recorded(tmp_path
     assert "Take down" not in run(*c, "images").stdout
     again = run(*c, "takedown", str(image))
     assert again.returncode != 0 and "no approved copy" in again.stderr
+
+
+def test_after_withdrawal_and_erasure_every_list_still_says_take_down(tmp_path: Path, catalogue_locator: str):
+    with Catalogue.open(catalogue_locator) as cat:
+        person = add_person(cat, "Erased Person")
+        image = add_photo(cat, tmp_path / "e.jpg", [A], sha="9" * 64)
+        decide_face(cat, image, A, "linked", person.id)
+        approve(cat, image, "AP-5", ["instagram"], "/exports/e-approved.jpg", [person.id])
+    c = ("--catalog", catalogue_locator)
+    assert run(*c, "consent", "withdraw", person.id, "--reason", "asked").returncode == 0
+    erased = run(*c, "consent", "erase", person.id, "--yes")
+    assert erased.returncode == 0, erased.stderr
+    said = {
+        "images": run(*c, "images").stdout,
+        "queue": run(*c, "queue").stdout,
+        "status": run(*c, "status", str(image)).stdout,
+        "expiring": run(*c, "expiring").stdout,
+    }
+    assert f"{image:>6}  Take down" in said["images"] and f"{image:>6}  Take down" in said["queue"]
+    assert "Take down: Approval AP-5 (instagram, approved " in said["status"]
+    assert f"relied on {person.id} (erased)" in said["status"]
+    assert "Images that lost clearance: 1" in said["expiring"] and "take down AP-5" in said["expiring"]
+    assert not any("Erased Person" in text for text in said.values())  # without the person's data
+    assert run(*c, "takedown", str(image)).returncode == 0
+    assert "Take down" not in run(*c, "images").stdout and "Take down" not in run(*c, "status", str(image)).stdout
 
 
 def test_face_others_blur_blurs_everyone_not_linked(tmp_path: Path, catalogue_locator: str):

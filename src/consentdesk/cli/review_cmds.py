@@ -152,6 +152,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     what = "Clip" if clip else "Image"
     print(f"{what} {result.image.id} ({result.image.path}) on {result.on.isoformat()}: {result.summary}")
+    for reason in result.takedown:  # a copy that may be posted now comes first: it must come down
+        print(f"Take down: {reason}")
     if clip:
         for f in result.state.faces:
             track = clip.face_tracks[f.n - 1]
@@ -179,6 +181,8 @@ def _status_json(result, common: list[str], per_channel: dict, clip) -> dict:
             "path": result.image.path,
             "on": result.on.isoformat(),
             "summary": result.summary,
+            "badge": result.badge().value,
+            "take_down": list(result.takedown),
             "channels": result.channels,
             "cleared": {c: cl.cleared for c, cl in result.clearances.items()},
             "reasons": common,

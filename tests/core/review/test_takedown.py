@@ -149,3 +149,35 @@ def test_a_catalogue_copy_carries_recorded_take_downs_both_ways(cat, tmp_path):
             assert [a.approval_id for a in other.lapsed_approvals(date.today())] == []
             assert other.verify_audit().ok, other.verify_audit().problems  # the copy says what it holds
     assert copy_between(cat.locator, merged).tables["takedowns"].present == 1  # twice adds nothing
+
+
+def test_a_clip_approved_then_withdrawn_says_take_down_like_a_photo(cat, tmp_path):
+    """Clips are image records: the same rule, the same lists (`images` rows, `queue`, `expiring`)."""
+    from tests.core.store.test_catalogue_clips import clip_analysis
+
+    from consentdesk.core.store import NewImage
+    from consentdesk.core.values import FaceState, FindingState
+
+    alice = add_person(cat, "Alice Example")
+    record, _ = cat.add_image(
+        NewImage(sha256="d" * 64, path=str(tmp_path / "reel.mp4"), file_size=1000, width=1280, height=720),
+        clip_analysis(),
+    )
+    clip = record.id
+    assert cat.clip_ids([clip]) == {clip}
+    workflow.link_face(cat, clip, 1, alice.id)
+    workflow.set_face(cat, clip, 2, FaceState.BLUR)
+    workflow.set_finding(cat, clip, 1, FindingState.REDACT)
+    approve(cat, clip, "AP-9", ["website"], str(tmp_path / "reel-approved-AP-9.mp4"), [alice.id])
+    assert workflow.image_badge(cat, clip) is policy.Badge.APPROVED
+
+    withdraw(cat, alice.id, "asked in person")
+    (row,) = workflow.image_rows(cat, [cat.get_image(clip)])
+    assert row.badge is policy.Badge.TAKE_DOWN
+    assert [(i.image.id, i.badge) for i in workflow.queue(cat)] == [(clip, policy.Badge.TAKE_DOWN)]
+    (blocked,) = expiry_dashboard(cat).blocked
+    assert blocked.image.id == clip and blocked.take_down == ("AP-9",)
+
+    workflow.record_takedown(cat, clip)  # then it is a clip like any other whose release was withdrawn
+    assert workflow.image_badge(cat, clip) is policy.Badge.ATTENTION
+    assert [(i.image.id, i.badge) for i in workflow.queue(cat)] == [(clip, policy.Badge.ATTENTION)]

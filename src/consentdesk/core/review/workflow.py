@@ -84,6 +84,13 @@ class ReviewStatus:
             return "linked_invalid"
         return str(face.state)
 
+    def finding_state(self, finding: FindingReview) -> str:
+        """The state a finding is drawn in: its decision, or "info" for legible but harmless text still
+        undecided (a severity the rules do not block on): it needs no decision, and is not "dismissed"."""
+        if finding.state is FindingState.UNRESOLVED and finding.severity not in policy.BLOCKING_SEVERITIES:
+            return "info"
+        return str(finding.state)
+
     def badge(self, approved: bool | None = None) -> policy.Badge:
         """The image's badge on `on`. `approved` (default: a copy is on record and not taken down) is
         only for callers that know better."""

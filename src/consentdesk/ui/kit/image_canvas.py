@@ -24,6 +24,7 @@ STATE_COLOURS = {
     "not_a_person": QColor("#4C6272"),  # NHS dark grey
     "redact": QColor("#005EB8"),
     "dismissed": QColor("#4C6272"),
+    "info": QColor("#4C6272"),  # harmless text nobody has to decide on: calm, so red means "decide"
 }
 TAG_TEXT = QColor("white")
 BACKDROP = QColor("#1F2933")  # behind the photo, and behind "Loading…" or why a photo cannot be shown
@@ -38,11 +39,12 @@ STATE_MARKS = {
     "not_a_person": "✗",
     "redact": "redact",
     "dismissed": "dismissed",
+    "info": "info",
 }
 LEGEND = (
     "Box tags: number, then state. ? needs a decision · ✓ linked to a release · ! linked, but the release "
     "does not clear it (withdrawn, expired, unsigned…) · blur: blurred on export · "
-    "✗ not a person · redact: hidden on export · dismissed. Solid boxes are faces, dashed boxes are "
+    "✗ not a person · redact: hidden on export · dismissed · info: for information, does not block. Solid boxes are faces, dashed boxes are "
     "findings (F1, F2…)."
 )
 

@@ -16,7 +16,7 @@ from typing import Any
 from consentdesk.core.photos import cache
 from consentdesk.core.review import policy, workflow
 from consentdesk.core.store import Catalogue
-from consentdesk.core.values import ApprovalRecord, FindingReview, FindingState, ImageRecord
+from consentdesk.core.values import ApprovalRecord, ImageRecord
 from consentdesk.core.vision.analyse import ANALYSER_VERSION
 from consentdesk.ui.kit.lazy_rows import Loaded, Loader, shrink
 
@@ -198,14 +198,6 @@ def library_loader(catalogue_path: str, shoot_id: int | None, attention_only: bo
     return load
 
 
-def _finding_colour_state(finding: FindingReview) -> str:
-    """The overlay colour key: legible but harmless-looking text (a severity the rules do not block on)
-    is drawn calm grey while unresolved, so the red boxes are the ones that need a decision."""
-    if finding.state is FindingState.UNRESOLVED and finding.severity not in policy.BLOCKING_SEVERITIES:
-        return "dismissed"
-    return str(finding.state)
-
-
 def preview_for(catalogue_path: str, image_id: int, max_side: int = 1600) -> PreviewData:
     """The image's boxes and summary, and its pixels decoded at screen size. Runs in a worker."""
     from consentdesk.core.media import imaging
@@ -227,7 +219,7 @@ def preview_for(catalogue_path: str, image_id: int, max_side: int = 1600) -> Pre
             f.box.w,
             f.box.h,
             f"F{f.n}",  # numbered like the review; the kinds are in the summary below the photo
-            _finding_colour_state(f),
+            status.finding_state(f),
         )
         for f in state.findings
     ]

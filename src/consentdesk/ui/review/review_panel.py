@@ -84,7 +84,7 @@ def overlays(status: workflow.ReviewStatus) -> list[Overlay]:
         for f in status.state.faces
     ]
     boxes += [
-        Overlay(("finding", f.n), f.box.x, f.box.y, f.box.w, f.box.h, f"F{f.n}", str(f.state))
+        Overlay(("finding", f.n), f.box.x, f.box.y, f.box.w, f.box.h, f"F{f.n}", status.finding_state(f))
         for f in status.state.findings
     ]
     return boxes
