@@ -95,3 +95,67 @@ def test_after_an_erasure_the_expiry_page_still_lists_the_photo_to_take_down(wit
         library = show(win, LibraryPage)
         qtbot.waitUntil(lambda: bool(library.visible_rows()), timeout=20_000)
         assert library.visible_rows()[0].state == "take_down"  # not "Rejected": the post is still out there
+
+
+def approved_only(cat, folder):
+    photo, faces = write_group_photo(folder / "shoot")
+    hannah = add_person(cat, "Hannah Lewis")
+    image_id = add_photo(cat, photo, faces)
+    decide_face(cat, image_id, faces[0], "linked", hannah.id)
+    for box in faces[1:]:
+        decide_face(cat, image_id, box, "blur")
+    approve(cat, image_id, "AP-7K2Q", ["instagram"], str(folder / "group-instagram.jpg"), [hannah.id])
+    return image_id, hannah.id
+
+
+def test_a_release_withdrawn_elsewhere_turns_the_selected_preview_to_take_down(tmp_path_factory, tmp_path, qtbot):
+    """The photo selected in the Library is read again when its row changed elsewhere: its badge, reasons
+    and Record take-down… follow, not only its thumbnail."""
+    from consentdesk.core.store import Catalogue
+
+    path, (image_id, hannah) = module_catalogue(tmp_path_factory, "approved", approved_only)
+    with window_on_copy(path, tmp_path, qtbot) as win:
+        library = show(win, LibraryPage)
+        qtbot.waitUntil(lambda: bool(library.visible_rows()), timeout=20_000)
+        library.select_image(image_id)
+        qtbot.waitUntil(lambda: library.preview_state.text() == "Approved", timeout=20_000)
+        with Catalogue.open(win.catalogue.locator) as elsewhere:  # another window, another connection
+            withdraw(elsewhere, hannah, "asked by email")
+        win.change_watcher.poll()  # what its timer does every few seconds
+        qtbot.waitUntil(lambda: "Approval AP-7K2Q" in library.preview_reasons.text(), timeout=20_000)
+        assert library.preview_state.text() == "Take down" and library.takedown_button.isVisible()
+        assert library.selected_image_id() == image_id  # the selection stays where it was
+
+
+def test_a_preview_read_before_a_change_elsewhere_is_read_again(tmp_path_factory, tmp_path, qtbot, monkeypatch):
+    """The race two windows showed: the preview of the photo just selected was read before the release was
+    withdrawn elsewhere and arrives after the grid was read again; it must not stay saying "Approved"."""
+    import threading
+
+    from consentdesk.core.store import Catalogue
+    from consentdesk.ui.library import library_page
+
+    path, (image_id, hannah) = module_catalogue(tmp_path_factory, "approved-race", approved_only)
+    read, go = threading.Event(), threading.Event()
+    real = library_page.preview_for
+
+    def slow_first_preview(*args):
+        data = real(*args)
+        if not read.is_set():  # the first preview: read now, arrives only once the test says so
+            read.set()
+            go.wait(30)
+        return data
+
+    with window_on_copy(path, tmp_path, qtbot) as win:
+        library = show(win, LibraryPage)
+        qtbot.waitUntil(lambda: bool(library.visible_rows()), timeout=20_000)
+        monkeypatch.setattr(library_page, "preview_for", slow_first_preview)
+        library.select_image(image_id)
+        qtbot.waitUntil(read.is_set, timeout=20_000)
+        with Catalogue.open(win.catalogue.locator) as elsewhere:
+            withdraw(elsewhere, hannah, "asked by email")
+        win.change_watcher.poll()
+        qtbot.waitUntil(lambda: library.visible_rows()[0].state == "take_down", timeout=20_000)
+        go.set()
+        qtbot.waitUntil(lambda: "Approval AP-7K2Q" in library.preview_reasons.text(), timeout=20_000)
+        assert library.preview_state.text() == "Take down" and library.takedown_button.isVisible()

@@ -85,6 +85,8 @@ class LibraryPage(Page):
         self._select: int | None = None  # to select when the rows arrive
         self._previews = Latest()  # only the photo selected last is shown
         self._preview_id: int | None = None
+        self._rows_read = 0  # how many times the rows were read: a preview made before the last read is stale
+        self._preview_from = 0
         self._close_when_done = False
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -289,12 +291,15 @@ class LibraryPage(Page):
 
     def _rows_ready(self, listing: LibraryListing) -> None:
         self._reading = False
+        self._rows_read += 1
         grew = self.listing is not None and listing.total > self.listing.total
         self.listing = listing
         self._set_shoots(listing.shoots)
         self._show_counts()
         if self._select is not None and self.select_image(self._select):
             self._select = None
+        elif self._preview_is_stale():  # e.g. a release withdrawn elsewhere: the preview says so too
+            self._preview_timer.start()
         self.finish_loading()
         if grew:
             self.images_changed.emit()
@@ -397,6 +402,14 @@ class LibraryPage(Page):
         self.grid.scrollTo(index)
         return True
 
+    def _preview_is_stale(self) -> bool:
+        """The selected photo's row, read again, differs from the one its preview was made from."""
+        image_id = self.selected_image_id()
+        if image_id is None or self._preview_data is None or self._preview_data.row.image_id != image_id:
+            return False
+        row = self.model.row_at(self.model.row_of(image_id))
+        return row is not None and row != self._preview_data.row
+
     def _clear_preview(self) -> None:
         self._previews.drop()  # a preview still on its way is for a photo no longer selected
         self._preview_id = None
@@ -423,6 +436,7 @@ class LibraryPage(Page):
         if row is not None:
             self._show_row_text(row)
         path = self.catalogue.locator
+        self._preview_from = self._rows_read
 
         def job(_: TaskControl) -> PreviewData | BaseException:
             try:
@@ -452,6 +466,8 @@ class LibraryPage(Page):
             return
         self._show_row_text(data.row)
         self._preview_data = data
+        if self._preview_from != self._rows_read:  # the rows were read again while it was on its way:
+            self._preview_timer.start()  # it may be from before a change made elsewhere; once more
         # shown only when a copy must come down, and to the roles that may record it
         self.takedown_button.setVisible(bool(data.to_take_down) and self._may_record_takedown())
         self.preview_channels.setText(data.channels_text)
