@@ -22,12 +22,18 @@ def run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_a_withdrawn_approved_photo_says_take_down_until_it_is_recorded(tmp_path: Path, catalogue_locator: str):
-    with Catalogue.open(catalogue_locator) as cat:
-        person = add_person(cat, "Cli Person")
-        image = add_photo(cat, tmp_path / "x.jpg", [A], sha="7" * 64)
+def approved_photo(locator: str, path: Path, name: str, approval: str, channels: list[str]):
+    """A photo of one person linked to their release, approved and exported for `channels`."""
+    with Catalogue.open(locator) as cat:
+        person = add_person(cat, name)
+        image = add_photo(cat, path, [A], sha=approval.encode().hex().ljust(64, "0")[:64])
         decide_face(cat, image, A, "linked", person.id)
-        approve(cat, image, "AP-3", ["website"], "/exports/x-approved.jpg", [person.id])
+        approve(cat, image, approval, channels, f"/exports/{path.stem}-approved.jpg", [person.id])
+    return person, image
+
+
+def test_a_withdrawn_approved_photo_says_take_down_until_it_is_recorded(tmp_path: Path, catalogue_locator: str):
+    person, image = approved_photo(catalogue_locator, tmp_path / "x.jpg", "Cli Person", "AP-3", ["website"])
     c = ("--catalog", catalogue_locator)
     assert "Approved" in run(*c, "images").stdout
     assert run(*c, "consent", "withdraw", person.id, "--reason", "asked").returncode == 0
@@ -54,11 +60,7 @@ def test_a_withdrawn_approved_photo_says_take_down_until_it_is_recorded(tmp_path
 
 
 def test_after_withdrawal_and_erasure_every_list_still_says_take_down(tmp_path: Path, catalogue_locator: str):
-    with Catalogue.open(catalogue_locator) as cat:
-        person = add_person(cat, "Erased Person")
-        image = add_photo(cat, tmp_path / "e.jpg", [A], sha="9" * 64)
-        decide_face(cat, image, A, "linked", person.id)
-        approve(cat, image, "AP-5", ["instagram"], "/exports/e-approved.jpg", [person.id])
+    person, image = approved_photo(catalogue_locator, tmp_path / "e.jpg", "Erased Person", "AP-5", ["instagram"])
     c = ("--catalog", catalogue_locator)
     assert run(*c, "consent", "withdraw", person.id, "--reason", "asked").returncode == 0
     erased = run(*c, "consent", "erase", person.id, "--yes")

@@ -19,7 +19,7 @@ from consentdesk.ui.releases.takedown_dialog import RecordTakedownDialog
 from consentdesk.ui.review.queue_page import QueuePage
 
 
-def approved_then_withdrawn(cat, folder):
+def approved_only(cat, folder):
     photo, faces = write_group_photo(folder / "shoot")
     hannah = add_person(cat, "Hannah Lewis")
     image_id = add_photo(cat, photo, faces)
@@ -27,8 +27,13 @@ def approved_then_withdrawn(cat, folder):
     for box in faces[1:]:
         decide_face(cat, image_id, box, "blur")
     approve(cat, image_id, "AP-7K2Q", ["instagram"], str(folder / "group-instagram.jpg"), [hannah.id])
-    withdraw(cat, hannah.id, "asked by email")
     return image_id, hannah.id
+
+
+def approved_then_withdrawn(cat, folder):
+    image_id, hannah = approved_only(cat, folder)
+    withdraw(cat, hannah, "asked by email")
+    return image_id, hannah
 
 
 @pytest.fixture(scope="module")
@@ -95,17 +100,6 @@ def test_after_an_erasure_the_expiry_page_still_lists_the_photo_to_take_down(wit
         library = show(win, LibraryPage)
         qtbot.waitUntil(lambda: bool(library.visible_rows()), timeout=20_000)
         assert library.visible_rows()[0].state == "take_down"  # not "Rejected": the post is still out there
-
-
-def approved_only(cat, folder):
-    photo, faces = write_group_photo(folder / "shoot")
-    hannah = add_person(cat, "Hannah Lewis")
-    image_id = add_photo(cat, photo, faces)
-    decide_face(cat, image_id, faces[0], "linked", hannah.id)
-    for box in faces[1:]:
-        decide_face(cat, image_id, box, "blur")
-    approve(cat, image_id, "AP-7K2Q", ["instagram"], str(folder / "group-instagram.jpg"), [hannah.id])
-    return image_id, hannah.id
 
 
 def test_a_release_withdrawn_elsewhere_turns_the_selected_preview_to_take_down(tmp_path_factory, tmp_path, qtbot):
