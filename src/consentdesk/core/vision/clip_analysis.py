@@ -46,6 +46,8 @@ class ClipConfig:
     """Measured on a 2-core machine with bench/video.py."""
 
     sample_rate: float = 3.0  # face detection samples per second
+    motion_change: float = 1e9  # mean grey difference (0-255) from the last sample that brings the next one forward
+    motion_min_gap: float = 0.15  # ... but samples stay at least this far apart
     face_side: int = 1920  # long side of the frame given to the face detector (faces >= 40 px at 1080p)
     flow_side: int = 960  # long side of the grey copy used for motion and cuts
     key_every: float = 4.0  # background check at most this many seconds apart while the view changes
@@ -67,6 +69,41 @@ class _Item:
     rgb: np.ndarray | None
     cut: bool
     key: bool
+
+
+class _Schedule:
+    """Which frames are looked at: a cut ends every track; faces are detected `sample_rate` times a second,
+    on the first frame after a cut, and sooner when the picture has changed a lot since the last sample
+    (a fast pan or someone rushing past: the motion between samples would be too much to carry a box
+    through); the background check runs on key frames (first of a shot, a changed view, or `key_every`)."""
+
+    def __init__(self, cfg: ClipConfig) -> None:
+        self.cfg = cfg
+        self.prev_tiny: np.ndarray | None = None
+        self.key_tiny: np.ndarray | None = None
+        self.sample_tiny: np.ndarray | None = None
+        self.last_sample, self.last_key = -1e9, -1e9
+
+    def next(self, index: int, t: float, gray: np.ndarray) -> tuple[bool, bool, bool]:
+        """(cut, sample, key) for this frame."""
+        cfg = self.cfg
+        tiny = _tiny(gray)
+        cut = self.prev_tiny is not None and _change(tiny, self.prev_tiny) > cfg.cut_change
+        self.prev_tiny = tiny
+        start = index == 0 or cut
+        sample = start or t + 1e-6 >= self.last_sample + 1.0 / cfg.sample_rate
+        if not sample and t - self.last_sample >= cfg.motion_min_gap and self.sample_tiny is not None:
+            sample = _change(tiny, self.sample_tiny) > cfg.motion_change
+        key = start
+        if not key and t - self.last_key >= cfg.key_min_gap:
+            changed = self.key_tiny is not None and _change(tiny, self.key_tiny) > cfg.key_change
+            key = changed or t - self.last_key >= cfg.key_every
+        key = key and cfg.background
+        if sample:
+            self.last_sample, self.sample_tiny = t, tiny
+        if key:
+            self.last_key, self.key_tiny = t, tiny
+        return cut, sample, key
 
 
 class ClipAnalyser:
@@ -118,7 +155,7 @@ class ClipAnalyser:
         info = reader.info
         flow_k = min(1.0, self.config.flow_side / max(info.width, info.height))
         faces = MotionTracker(info.width, info.height, flow_k)
-        marks = MotionTracker(info.width, info.height, flow_k, max_unseen=float("inf"))
+        marks = MotionTracker(info.width, info.height, flow_k, max_unseen=float("inf"), faces=False)
         found: list[tuple[float, Finding]] = []  # every finding seen, with its time (to pick a track's text)
         items: queue.Queue = queue.Queue(maxsize=8)
         stop = threading.Event()
@@ -149,28 +186,15 @@ class ClipAnalyser:
         return person_tracks, finding_tracks, timings
 
     def _decode(self, reader: ClipReader, items: queue.Queue, stop, failure: list, timings: dict) -> None:
-        """The decoding thread: every frame's grey copy, and colour copies of samples and key frames."""
+        """The decoding thread: every frame's grey copy, and colour copies of samples and key frames (each
+        converted straight from the decoder's frame at the size it is needed, nothing else)."""
         cfg = self.config
-        prev_tiny = key_tiny = None
-        next_sample, last_key = 0.0, -1e9
+        plan = _Schedule(cfg)
         t_dec = time.perf_counter()
         try:
             for frame in reader.frames(cancel=stop.is_set):
                 gray = frame.array(cfg.flow_side, "gray")
-                tiny = _tiny(gray)
-                cut = prev_tiny is not None and _change(tiny, prev_tiny) > cfg.cut_change
-                prev_tiny = tiny
-                first = frame.index == 0
-                sample = first or cut or frame.t + 1e-6 >= next_sample
-                key = first or cut
-                if not key and frame.t - last_key >= cfg.key_min_gap:
-                    changed = key_tiny is not None and _change(tiny, key_tiny) > cfg.key_change
-                    key = changed or frame.t - last_key >= cfg.key_every
-                key = key and cfg.background
-                if sample:
-                    next_sample = frame.t + 1.0 / cfg.sample_rate
-                if key:
-                    last_key, key_tiny = frame.t, tiny
+                cut, sample, key = plan.next(frame.index, frame.t, gray)
                 rgb = frame.array(max(cfg.face_side, 2000) if key else cfg.face_side) if (sample or key) else None
                 timings["decode"] += time.perf_counter() - t_dec
                 items.put(_Item(frame.index, frame.t, gray, rgb, cut, key))
