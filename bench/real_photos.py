@@ -5,7 +5,8 @@
 DIR holds the photos and `labels.json`: for each file name, `faces: [min, max]` (visible human faces,
 paintings and posters included; a range where small background faces are uncertain) and, per kind,
 `text`, `plate`, `code`, `screen`, `document`: true (present and legible), false (absent) or null (no
-opinion). Prints, per kind, recall on the photos that show it and false alarms on the photos that do
+opinion), `names` (a person's name is legible) and `clean` (true: nothing that must be resolved, so
+every blocking finding on it is a false alarm). `faces` may be null (counted apart, see --face-boxes). Prints, per kind, recall on the photos that show it and false alarms on the photos that do
 not; face counts in range and the face-count error; personal-data findings (the kinds that block a post)
 on photos labelled with no text; and the median time per photo. Figures are printed, never asserted.
 
@@ -34,10 +35,13 @@ KINDS = {
     "code": {"barcode", "qr_code"},
     "screen": {"screen"},
     "document": {"document"},
+    "names": {"person_name"},
 }
 _NOT_TEXT = {"barcode", "qr_code", "screen", "document"}
 #: kinds that block a post (personal data); a plate is judged by its own label
 PERSONAL = {str(kind) for kind in PERSONAL_KINDS} - {"vehicle_plate"}  # a plate is judged apart
+#: severities that stop a photo being cleared (what a reviewer must resolve by hand)
+BLOCKING = {"high", "medium"}
 
 
 def _kinds_found(result: dict, key: str) -> bool:
@@ -54,10 +58,18 @@ def score(labels: dict[str, dict], results: dict[str, dict]) -> dict:
     no_face_photos = false_face_photos = 0
     personal_on_textless: list[str] = []
     face_off: list[str] = []
+    blocking_on_clean: list[str] = []
+    clean_photos = 0
     for name, lab in labels.items():
         r = results[name]
+        if lab.get("clean"):
+            clean_photos += 1
+            blocking_on_clean += [f"{name}:{f['kind']}" for f in r["findings"] if f["severity"] in BLOCKING]
         n = len(r["faces"])
-        lo, hi = lab["faces"]
+        if lab.get("faces") is None:
+            lo, hi = n, n
+        else:
+            lo, hi = lab["faces"]
         face_truth += lo
         if lo <= n <= hi:
             face_in_range += 1
@@ -98,6 +110,8 @@ def score(labels: dict[str, dict], results: dict[str, dict]) -> dict:
         "no_face_photos": no_face_photos,
         "false_face_photos": false_face_photos,
         "personal_on_textless": personal_on_textless,
+        "clean_photos": clean_photos,
+        "blocking_on_clean": blocking_on_clean,
     }
 
 
@@ -123,10 +137,46 @@ def report(s: dict, times: list[float]) -> None:
         f"personal-data findings on photos with no text: {len(s['personal_on_textless'])} "
         f"{', '.join(s['personal_on_textless'])}"
     )
+    nc = s["clean_photos"]
+    if nc:
+        nb = len(s["blocking_on_clean"])
+        print(
+            f"blocking false alarms on clean photos: {nb} on {nc} photos ({20 * nb / nc:.2f} per 20 clean photos) "
+            f"{', '.join(s['blocking_on_clean'])}"
+        )
     if times:
         print(
             f"time per photo: median {statistics.median(times):.3f} s, max {max(times):.3f} s ({len(times)} photos)"
         )
+
+
+def face_recall(truth: dict[str, list[list[int]]], results: dict[str, dict], min_px: int) -> None:
+    """Share of labelled faces (>= min_px wide) whose centre lies in a detected face box, per photo."""
+    found = total = 0
+    for name, boxes in truth.items():
+        if name not in results:
+            continue
+        dets = [f["box"] for f in results[name]["faces"]]
+        big = [b for b in boxes if b[2] >= min_px]
+        hit = sum(
+            any(x <= b[0] + b[2] / 2 <= x + w and y <= b[1] + b[3] / 2 <= y + h for x, y, w, h in _xywh(dets))
+            for b in big
+        )
+        found += hit
+        total += len(big)
+        print(f"   {name}: {hit}/{len(big)} faces >= {min_px} px")
+    if total:
+        print(f"faces >= {min_px} px found on crowd photos: {found}/{total} ({found / total:.1%})")
+
+
+def _xywh(boxes) -> list[tuple[float, float, float, float]]:
+    out = []
+    for b in boxes:
+        if isinstance(b, dict):
+            out.append((b["x"], b["y"], b["w"], b["h"]))
+        else:
+            out.append(tuple(b))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,6 +185,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--save", help="write per-photo results (JSON), for --compare later")
     p.add_argument("--compare", help="a saved run: also print its figures, then the photos that changed")
     p.add_argument("--thorough", action="store_true", help="use AnalyserConfig.thorough()")
+    p.add_argument(
+        "--face-boxes",
+        help="JSON {file: [[x, y, w, h], ...]}: every face checked by eye on crowd photos; prints the share "
+        "of faces at least --min-face px wide that a detected face covers",
+    )
+    p.add_argument("--min-face", type=int, default=12)
     a = p.parse_args(argv)
 
     d = Path(a.dir)
@@ -145,12 +201,16 @@ def main(argv: list[str] | None = None) -> int:
     analyser.analyse_path(d / next(iter(labels)))  # load the models outside the timings
     results: dict[str, dict] = {}
     times: list[float] = []
+    stages: dict[str, list[float]] = {}
     for name in labels:
         r = analyser.analyse_path(d / name)
         if r.error:
             print(f"{name}: {r.error}")
         results[name] = r.to_json()
         times.append(r.timings.get("total", 0.0))
+        for k, v in r.timings.items():
+            stages.setdefault(k, []).append(v)
+    print("median per stage: " + ", ".join(f"{k} {statistics.median(v):.3f} s" for k, v in stages.items()))
     if a.save:
         Path(a.save).write_text(json.dumps(results))
     if a.compare:
@@ -159,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
         report(score(labels, before), [])
         print("== after")
     report(score(labels, results), times)
+    if a.face_boxes:
+        face_recall(json.loads(Path(a.face_boxes).read_text()), results, a.min_face)
     if a.compare:
         for name in labels:
             b, r = before[name], results[name]
