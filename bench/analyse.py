@@ -127,7 +127,7 @@ def _clean_real(analyser, folder: Path, personal) -> None:
         img = getattr(data, name)()
         img = np.stack([img] * 3, axis=-1) if img.ndim == 2 else img[:, :, :3]
         photos.append((f"skimage:{name}", np.ascontiguousarray(img)))
-    from consentdesk.core import imaging
+    from consentdesk.core.media import imaging
 
     for f in sorted(folder.glob("*.jp*g")) + sorted(folder.glob("*.png")):
         photos.append((f.name, imaging.load(f).rgb))

@@ -49,21 +49,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.data.pg_server; consentdesk itself comes from PYTHONPATH
 
 from consentdesk import paths  # noqa: E402
-from consentdesk.core import review  # noqa: E402
-from consentdesk.core.consents import record_consent  # noqa: E402
-from consentdesk.core.decisions import FaceState, FindingState  # noqa: E402
+from consentdesk.core.consent.releases import record_consent  # noqa: E402
 from consentdesk.core.forms import Submission, load_form  # noqa: E402
-from consentdesk.core.lifecycle.expiry import expiry_dashboard  # noqa: E402
-from consentdesk.core.model import (  # noqa: E402
+from consentdesk.core.protection.expiry import expiry_dashboard  # noqa: E402
+from consentdesk.core.review import workflow  # noqa: E402
+from consentdesk.core.store import Catalogue, ConsentQuery, NewImage  # noqa: E402
+from consentdesk.core.values import (  # noqa: E402
     Analysis,
     Box,
     ConsentStatus,
     Face,
+    FaceState,
     Finding,
     FindingKind,
+    FindingState,
     Severity,
 )
-from consentdesk.core.store import Catalogue, ConsentQuery, NewImage  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 
@@ -418,7 +419,7 @@ def timed_ms(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
 def queue_first_page(cat: Catalogue, today: date) -> Any:
     """The To-verify page's first 50 rows with their states (review.queue has no paging yet)."""
     try:
-        return review.queue(cat, today, limit=50)  # type: ignore[call-arg]
+        return workflow.queue(cat, today, limit=50)  # type: ignore[call-arg]
     except TypeError:
         return [cat.review_state(i.id) for i in cat.images_to_verify(limit=50)]
 
@@ -463,7 +464,7 @@ def measure(cat: Catalogue, today: date, repeat: int) -> dict[str, float]:
         "images_to_verify(50, last)": lambda: cat.images_to_verify(limit=50, offset=max(0, to_verify - 50)),
         "count_images_to_verify": lambda: cat.count_images_to_verify(),
         "queue page 1 (+states)": lambda: queue_first_page(cat, today),
-        "review.status(image)": lambda: review.status(cat, image_id, today),
+        "review.status(image)": lambda: workflow.status(cat, image_id, today),
         "review_states(queue page)": lambda: review_states_page(cat),
         "review_state(image)": lambda: cat.review_state(image_id),
         "images_linked_to(consent)": lambda: cat.images_linked_to(consent_id),

@@ -36,11 +36,10 @@ FACES = ([100, 100, 80, 100], [400, 120, 80, 100], [700, 140, 80, 100])
 def build_desk(path: Path, images: int) -> None:
     from tests.data.lifecycle_fixtures import EXAMPLES
 
-    from consentdesk.core.consents import record_consent
-    from consentdesk.core.decisions import FaceState
+    from consentdesk.core.consent.releases import record_consent
     from consentdesk.core.forms import Submission, load_form
-    from consentdesk.core.model import Analysis, Box, Face
     from consentdesk.core.store import Catalogue, NewImage
+    from consentdesk.core.values import Analysis, Box, Face, FaceState
 
     form = load_form("model_release", 1)
     raw = json.loads((EXAMPLES / "adult.json").read_text(encoding="utf-8"))

@@ -43,7 +43,8 @@ def main() -> int:
     import psycopg
     from tests.data.pg_server import start_server
 
-    from consentdesk.core import imaging, photos
+    from consentdesk.core.media import imaging
+    from consentdesk.core.photos import cache
     from consentdesk.core.store import Catalogue
 
     work = Path(tempfile.mkdtemp(prefix="cd-prune-"))
@@ -57,7 +58,7 @@ def main() -> int:
                 "INSERT INTO photo_files(sha256, data, stored_at, stored_by) VALUES (%s, %s, 'now', 'bench')",
                 [(_sha(n), b"x") for n in range(args.held)],
             )
-        copies = photos.thumbnail_folder().parent / "photos"
+        copies = cache.thumbnail_folder().parent / "photos"
         copies.mkdir(parents=True, exist_ok=True)
         print(f"register holds {args.held} photo copies; {args.runs} runs per cache size")
         previous = None
@@ -70,12 +71,12 @@ def main() -> int:
                 times = []
                 for _ in range(args.runs):
                     for sha in shas:
-                        thumb = imaging.thumbnail_path(photos.thumbnail_folder(), sha, 256)
+                        thumb = imaging.thumbnail_path(cache.thumbnail_folder(), sha, 256)
                         thumb.parent.mkdir(parents=True, exist_ok=True)
                         thumb.write_bytes(b"t")
                         (copies / f"{sha}.jpg").write_bytes(b"c")
                     started = time.perf_counter()
-                    gone = photos.prune_cache(register)
+                    gone = cache.prune_cache(register)
                     times.append((time.perf_counter() - started) * 1000)
                     assert len(gone) == size - gone_from
                 median = statistics.median(times)
@@ -90,7 +91,7 @@ def main() -> int:
                 )
                 previous = (size, median)
                 for sha in shas:
-                    photos.forget_cached({sha})
+                    cache.forget_cached({sha})
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -69,7 +69,8 @@ def install_tracing(t0: list[float]) -> list[tuple[float, str, float]]:
     import gc
     import threading
 
-    from consentdesk.ui import image_canvas, library_view, thumbnail_model
+    from consentdesk.ui.kit import image_canvas
+    from consentdesk.ui.library import library_page, thumbnail_model
 
     slow: list[tuple[float, str, float]] = []
     main = threading.main_thread()
@@ -89,7 +90,7 @@ def install_tracing(t0: list[float]) -> list[tuple[float, str, float]]:
         setattr(cls, name, timed)
 
     for name in ("_rows_ready", "_apply_filter", "_preview_ready", "_import_progress", "_load_preview"):
-        wrap(library_view.LibraryView, name)
+        wrap(library_page.LibraryPage, name)
     wrap(thumbnail_model.LibraryModel, "_thumbnail_ready")
     wrap(thumbnail_model.LibraryModel, "_apply")
     wrap(thumbnail_model.LibraryModel, "_more")
@@ -124,9 +125,9 @@ def run(images: Path, home: Path, trace: bool = False) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from consentdesk.core.store import Catalogue
-    from consentdesk.ui import library_view
-    from consentdesk.ui.main_window import MainWindow
-    from consentdesk.ui.style import apply_style
+    from consentdesk.ui.kit.style import apply_style
+    from consentdesk.ui.library import library_page
+    from consentdesk.ui.shell.main_window import MainWindow
 
     t0 = [time.perf_counter()]
     slow = install_tracing(t0) if trace else []
@@ -136,7 +137,7 @@ def run(images: Path, home: Path, trace: bool = False) -> dict[str, float]:
     window = MainWindow(catalogue)
     window.resize(1400, 900)
     window.show()
-    library = window.page(library_view.LibraryView)
+    library = window.page(library_page.LibraryPage)
     window.show_page(library)
 
     lateness: list[float] = []

@@ -26,8 +26,8 @@ from timing import median_ms  # noqa: E402  (bench/ is on the path when a script
 
 
 def _fill(locator: str, photos: int) -> list[int]:
-    from consentdesk.core.model import Analysis, Box, Face, Finding, FindingKind, Severity
     from consentdesk.core.store import Catalogue, NewImage
+    from consentdesk.core.values import Analysis, Box, Face, Finding, FindingKind, Severity
 
     with Catalogue.open(locator) as catalogue:
         shoot = catalogue.create_shoot("bench", "bench")
@@ -49,9 +49,9 @@ def _fill(locator: str, photos: int) -> list[int]:
 
 
 def measure(locator: str, ids: list[int], runs: int) -> dict[str, float]:
-    from consentdesk.core import review
-    from consentdesk.core.decisions import FaceState
+    from consentdesk.core.review import workflow
     from consentdesk.core.store import Catalogue
+    from consentdesk.core.values import FaceState
 
     image = ids[len(ids) // 2]
     states = [FaceState.BLUR, FaceState.UNRESOLVED]
@@ -61,13 +61,13 @@ def measure(locator: str, ids: list[int], runs: int) -> dict[str, float]:
         Catalogue.open(locator, create=False).close()
 
     def decide(catalogue: Catalogue) -> None:
-        seen = review.status(catalogue, image).state
-        review.set_face(catalogue, image, 1, states[next(turn) % 2], seen=seen)
-        review.status(catalogue, image)
+        seen = workflow.status(catalogue, image).state
+        workflow.set_face(catalogue, image, 1, states[next(turn) % 2], seen=seen)
+        workflow.status(catalogue, image)
 
     def key_task(catalogue: Catalogue) -> None:  # what a review key's worker task does
-        review.set_face(catalogue, image, 2, states[next(turn) % 2])
-        review.status(catalogue, image)
+        workflow.set_face(catalogue, image, 2, states[next(turn) % 2])
+        workflow.status(catalogue, image)
 
     def key_task_own_connection() -> None:  # before: a connection of its own for each key
         with Catalogue.open(locator, create=False) as catalogue:
@@ -76,7 +76,7 @@ def measure(locator: str, ids: list[int], runs: int) -> dict[str, float]:
     with Catalogue.open(locator, create=False) as catalogue:
         return {
             "open + close a connection": median_ms(open_close, runs),
-            "read a photo's status": median_ms(lambda: review.status(catalogue, image), runs),
+            "read a photo's status": median_ms(lambda: workflow.status(catalogue, image), runs),
             "decision (on the view) + read back": median_ms(lambda: decide(catalogue), runs),
             "key task, own connection (before)": median_ms(key_task_own_connection, runs),
             "key task, shared catalogue (now)": median_ms(lambda: key_task(catalogue), runs),

@@ -3,7 +3,7 @@
 Prints medians (ms) of repeated runs:
 - `picture_check` on the example signature (600×200 PNG), a 12 MP JPEG reference photo and a
   2480×3508 (A4 at 300 dpi) PNG scan: the price of decoding and checking before saving;
-- `review.queue` and `review.image_badge` over a catalogue of N images with two faces each (one
+- `workflow.queue` and `workflow.image_badge` over a catalogue of N images with two faces each (one
   linked to a release), i.e. what `consentdesk queue` and `consentdesk images` now compute per photo.
 
     .venv/bin/python bench/rules.py [--images 200] [--repeat 5]
@@ -27,10 +27,11 @@ sys.path.insert(0, str(ROOT / "src"))
 from timing import median_ms  # noqa: E402  (bench/ is on the path when a script runs)
 
 from consentdesk import paths  # noqa: E402
-from consentdesk.core import picture_check, review  # noqa: E402
-from consentdesk.core.consents import parse_consent_json, record_consent  # noqa: E402
-from consentdesk.core.model import Analysis, Box, Face  # noqa: E402
+from consentdesk.core.consent.releases import parse_consent_json, record_consent  # noqa: E402
+from consentdesk.core.media import picture_check  # noqa: E402
+from consentdesk.core.review import workflow  # noqa: E402
 from consentdesk.core.store import Catalogue, NewImage  # noqa: E402
+from consentdesk.core.values import Analysis, Box, Face  # noqa: E402
 
 
 def encoded(image: Image.Image, fmt: str) -> bytes:
@@ -74,12 +75,12 @@ def queue(n: int, repeat: int) -> dict[str, float]:
             )  # fmt: skip
             new = NewImage(sha256=f"{i:064x}", path=f"/b/{i}.jpg", file_size=1, width=4000, height=3000)
             image_id = catalogue.add_image(new, analysis, shoot)[0].id
-            review.link_face(catalogue, image_id, 1, consent.id)
+            workflow.link_face(catalogue, image_id, 1, consent.id)
             ids.append(image_id)
         return {
-            f"queue of {n} images": median_ms(lambda: review.queue(catalogue), repeat),
+            f"queue of {n} images": median_ms(lambda: workflow.queue(catalogue), repeat),
             f"badges of {n} images": median_ms(
-                lambda: [review.image_badge(catalogue, i) for i in ids], repeat
+                lambda: [workflow.image_badge(catalogue, i) for i in ids], repeat
             ),
         }
 

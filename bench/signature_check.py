@@ -17,8 +17,8 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.timing import median_ms  # noqa: E402
 
+from consentdesk.core.consent.signature_check import check_signatures, qr_codes  # noqa: E402
 from consentdesk.core.forms import Submission, load_form  # noqa: E402
-from consentdesk.core.lifecycle.signature_check import check_signatures, qr_codes  # noqa: E402
 from consentdesk.core.pdf.form_to_sign import write_form_to_sign  # noqa: E402
 from consentdesk.core.store import Catalogue  # noqa: E402
 

@@ -46,12 +46,11 @@ def _client(args: tuple[str, str, str, float, int]) -> dict:
     import hashlib
     from datetime import datetime
 
-    from consentdesk.core import review
-    from consentdesk.core.consents import record_consent
-    from consentdesk.core.decisions import FaceState
+    from consentdesk.core.consent.releases import record_consent
     from consentdesk.core.forms import Submission, load_form
-    from consentdesk.core.model import Analysis, Box, Face
+    from consentdesk.core.review import workflow
     from consentdesk.core.store import Catalogue, ConflictError, NewImage
+    from consentdesk.core.values import Analysis, Box, Face, FaceState
 
     url, name, role, seconds, seed = args
     rng = random.Random(seed)
@@ -102,7 +101,7 @@ def _client(args: tuple[str, str, str, float, int]) -> dict:
                         time.sleep(0.05)
                         continue
                     image = queue[rng.randrange(min(len(queue), 4))]  # the same few photos: conflicts happen
-                    view = review.image_state(cat, image.id)
+                    view = workflow.image_state(cat, image.id)
                     timings.setdefault("open photo to review", []).append(
                         (time.perf_counter() - started) * 1000
                     )
@@ -110,7 +109,7 @@ def _client(args: tuple[str, str, str, float, int]) -> dict:
                     face = rng.choice(view.faces)
                     action = "review decision"
                     try:
-                        review.set_face(
+                        workflow.set_face(
                             cat,
                             image.id,
                             face.n,

@@ -66,8 +66,8 @@ def main() -> int:
     from tests.data.pg_server import start_server
     from tests.data.photo_files import one_face
 
-    from consentdesk.core import photos
-    from consentdesk.core.importer import import_paths
+    from consentdesk.core.photos import cache
+    from consentdesk.core.photos.importer import import_paths
     from consentdesk.core.store import Catalogue
 
     work = Path(tempfile.mkdtemp(prefix="cd-thumbs-"))
@@ -87,30 +87,30 @@ def main() -> int:
             f"{len(images)} photos of {size[0]}x{size[1]}, {megabytes / len(images):.1f} MB each, thumbnails 256 px"
         )
 
-        folder = photos.thumbnail_folder()
+        folder = cache.thumbnail_folder()
 
         def fresh() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
         register = Catalogue.open(url, create=False)  # the window's catalogue
-        shared = photos.StoredCopies.of(register)
+        shared = cache.StoredCopies.of(register)
 
         def with_shared() -> list[Callable[[], Path]]:
             fresh()
-            return [lambda image=image: photos.thumbnail(image, 256, shared) for image in images]
+            return [lambda image=image: cache.thumbnail(image, 256, shared) for image in images]
 
         def one_open_each() -> list[Callable[[], Path]]:
             fresh()
 
             def job(image) -> Path:  # noqa: ANN001 - an ImageRecord
                 with Catalogue.open(url, create=False) as own:
-                    return photos.thumbnail(image, 256, photos.StoredCopies.of(own))
+                    return cache.thumbnail(image, 256, cache.StoredCopies.of(own))
 
             return [lambda image=image: job(image) for image in images]
 
         results: dict[str, list[float]] = {}
         results["originals"] = [_batch(with_shared()) for _ in range(args.runs)]
-        warm = [lambda image=image: photos.thumbnail(image, 256, shared) for image in images]
+        warm = [lambda image=image: cache.thumbnail(image, 256, shared) for image in images]
         results["cached, originals here"] = [
             _batch(warm) for _ in range(args.runs)
         ]  # each original re-hashed

@@ -71,12 +71,11 @@ def build_catalogue(path: Path, photos: int, releases: int, decisions: int, seed
         stale.unlink(missing_ok=True)
     sys.path.insert(0, str(ROOT / "src"))
     from consentdesk import paths as app_paths
-    from consentdesk.core import review
-    from consentdesk.core.consents import record_consent
-    from consentdesk.core.decisions import FaceState
+    from consentdesk.core.consent.releases import record_consent
     from consentdesk.core.forms import Submission, load_form
-    from consentdesk.core.model import Analysis, Box, Face, Finding, FindingKind, Severity
+    from consentdesk.core.review import workflow
     from consentdesk.core.store import Catalogue, NewImage
+    from consentdesk.core.values import Analysis, Box, Face, FaceState, Finding, FindingKind, Severity
 
     rng = random.Random(seed)
     started = time.monotonic()
@@ -141,12 +140,12 @@ def build_catalogue(path: Path, photos: int, releases: int, decisions: int, seed
             state = cat.review_state(image_id)
             roll = rng.random()
             if roll < 0.1:
-                review.reject(cat, image_id, "bench: not for posting")
+                workflow.reject(cat, image_id, "bench: not for posting")
             elif state.faces and consent_ids:
                 if roll < 0.8:
-                    review.link_face(cat, image_id, 1, rng.choice(consent_ids))
+                    workflow.link_face(cat, image_id, 1, rng.choice(consent_ids))
                 else:
-                    review.set_face(cat, image_id, 1, FaceState.BLUR)
+                    workflow.set_face(cat, image_id, 1, FaceState.BLUR)
             done += 1
         for consent_id in rng.sample(consent_ids, len(consent_ids) // 40):
             cat.withdraw_consent(consent_id, now.date(), "bench: withdrawn")
@@ -172,8 +171,8 @@ def measure(catalogue_path: Path, pages: list[str] | None = None) -> dict[str, f
     from PySide6.QtWidgets import QApplication
 
     from consentdesk.core.store import Catalogue
-    from consentdesk.ui import workers
-    from consentdesk.ui.style import apply_style
+    from consentdesk.ui.kit import workers
+    from consentdesk.ui.kit.style import apply_style
 
     app = QApplication.instance() or QApplication([])
     apply_style(app)
@@ -204,7 +203,7 @@ def measure(catalogue_path: Path, pages: list[str] | None = None) -> dict[str, f
         return True
 
     start = time.perf_counter()
-    from consentdesk.ui.main_window import MainWindow
+    from consentdesk.ui.shell.main_window import MainWindow
 
     results["python imports (not the window's)"] = (time.perf_counter() - start) * 1000
     start = time.perf_counter()

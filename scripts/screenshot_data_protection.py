@@ -33,7 +33,7 @@ PEOPLE = [
 def demo(folder: Path) -> tuple[Path, object]:
     from tests.data.lifecycle_fixtures import add_person, add_photo, approve, decide_face, write_group_photo
 
-    from consentdesk.core.lifecycle.withdrawal import withdraw
+    from consentdesk.core.protection.withdrawal import withdraw
     from consentdesk.core.store import Catalogue
 
     path = folder / "demo-register.sqlite"
@@ -64,10 +64,10 @@ def take(folder: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     from consentdesk.core.store import Catalogue
-    from consentdesk.ui.expiry_view import ExpiryView
-    from consentdesk.ui.main_window import MainWindow
-    from consentdesk.ui.style import apply_style
-    from consentdesk.ui.takedown_dialog import TakedownDialog
+    from consentdesk.ui.expiry.expiry_page import ExpiryPage
+    from consentdesk.ui.kit.style import apply_style
+    from consentdesk.ui.releases.takedown_dialog import TakedownDialog
+    from consentdesk.ui.shell.main_window import MainWindow
 
     app = QApplication([sys.argv[0]])
     app.setApplicationName("ConsentDesk")
@@ -78,7 +78,7 @@ def take(folder: Path) -> None:
     window.resize(1200, 720)
     window.show()
     QTest.qWaitForWindowExposed(window)
-    page = next(p for p in window.pages if isinstance(p, ExpiryView))
+    page = next(p for p in window.pages if isinstance(p, ExpiryPage))
     window.nav.setCurrentRow(window.pages.index(page))
     for _ in range(100):  # the page reads its rows in a worker: wait until they are on screen
         QTest.qWait(100)

@@ -29,10 +29,10 @@ def demo_catalogue(folder: Path) -> tuple[Path, int]:
     """Import generated photos; returns the catalogue path and the id of the photo to select."""
     from tests.data.builders import build_image
 
-    from consentdesk.core import review
-    from consentdesk.core.decisions import FaceState, FindingState
-    from consentdesk.core.importer import import_paths
+    from consentdesk.core.photos.importer import import_paths
+    from consentdesk.core.review import workflow
     from consentdesk.core.store import Catalogue
+    from consentdesk.core.values import FaceState, FindingState
 
     shoot = folder / "Leeds donor centre 2026-05-14"
     shoot.mkdir()
@@ -44,12 +44,12 @@ def demo_catalogue(folder: Path) -> tuple[Path, int]:
         report = import_paths(catalogue, [str(shoot)], workers=2)
         ids = sorted(report.added)
         cleared, rejected = ids[3], ids[4]
-        state = review.image_state(catalogue, cleared)
+        state = workflow.image_state(catalogue, cleared)
         for face in state.faces:
-            review.set_face(catalogue, cleared, face.n, FaceState.BLUR)
+            workflow.set_face(catalogue, cleared, face.n, FaceState.BLUR)
         for finding in state.findings:
-            review.set_finding(catalogue, cleared, finding.n, FindingState.REDACT)
-        review.reject(catalogue, rejected, "Donor's child in the background")
+            workflow.set_finding(catalogue, cleared, finding.n, FindingState.REDACT)
+        workflow.reject(catalogue, rejected, "Donor's child in the background")
         # the photo to show: the one with the most findings, so the overlays say the most
         selected = max(ids[:3], key=lambda i: len(catalogue.current_analysis(i).findings))
     return path, selected
@@ -67,8 +67,8 @@ def inner() -> int:
         from PySide6.QtWidgets import QApplication
 
         from consentdesk.core.store import Catalogue
-        from consentdesk.ui.main_window import MainWindow
-        from consentdesk.ui.style import apply_style
+        from consentdesk.ui.kit.style import apply_style
+        from consentdesk.ui.shell.main_window import MainWindow
 
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication([sys.argv[0]])
@@ -77,9 +77,9 @@ def inner() -> int:
         window = MainWindow(catalogue)
         window.resize(1440, 900)
         window.show()
-        from consentdesk.ui.library_view import LibraryView
+        from consentdesk.ui.library.library_page import LibraryPage
 
-        library = window.page(LibraryView)
+        library = window.page(LibraryPage)
         window.show_page(library)
         steps = {"n": 0}
 

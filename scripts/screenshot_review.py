@@ -35,10 +35,11 @@ def under_xvfb() -> int:
 
 def demo(folder: Path) -> tuple[Path, int, list[str]]:
     sys.path.insert(0, str(ROOT))
-    from tests.e2e.test_verify_workflow import build_photo
+    from tests.cli.test_verify_workflow import build_photo
 
     from consentdesk.cli import main as cli
-    from consentdesk.core import importer, review
+    from consentdesk.core.photos import importer
+    from consentdesk.core.review import workflow
     from consentdesk.core.store import Catalogue
 
     shoot = folder / "leeds-donor-day"
@@ -56,8 +57,8 @@ def demo(folder: Path) -> tuple[Path, int, list[str]]:
         by_name = {c.full_name: c.id for c in catalogue.list_consents()}
         ids = [by_name[name] for name, _ in PEOPLE]
         image_id = importer.import_paths(catalogue, [str(shoot)], workers=1).added[0]
-        review.link_face(catalogue, image_id, 1, ids[0])
-        review.link_face(catalogue, image_id, 2, ids[1])
+        workflow.link_face(catalogue, image_id, 1, ids[0])
+        workflow.link_face(catalogue, image_id, 2, ids[1])
     return path, image_id, ids
 
 
@@ -69,8 +70,8 @@ def take(folder: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     from consentdesk.core.store import Catalogue
-    from consentdesk.ui.main_window import MainWindow
-    from consentdesk.ui.style import apply_style
+    from consentdesk.ui.kit.style import apply_style
+    from consentdesk.ui.shell.main_window import MainWindow
 
     path, image_id, _ids = demo(folder)
     app = QApplication([sys.argv[0]])
@@ -94,7 +95,7 @@ def take(folder: Path) -> None:
     keep = os.environ.get("CONSENTDESK_SHOTS_KEEP")
     if keep:
         view.link()
-        from consentdesk.ui.workers import idle
+        from consentdesk.ui.kit.workers import idle
 
         while not (view.dialog.is_loaded() and idle()) and time.monotonic() < deadline + 20:
             QTest.qWait(20)  # the suggestions, then the reference photo of the first

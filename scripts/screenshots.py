@@ -37,7 +37,7 @@ def under_xvfb() -> int:
 
 def demo_catalogue(folder: Path) -> Path:
     from consentdesk.cli import main as cli
-    from consentdesk.core.consents import parse_consent_json, record_consent
+    from consentdesk.core.consent.releases import parse_consent_json, record_consent
     from consentdesk.core.store import Catalogue
 
     path = folder / "demo-register.sqlite"
@@ -72,9 +72,9 @@ def take(folder: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     from consentdesk.core.store import Catalogue
-    from consentdesk.ui.consent_dialog import ConsentDialog
-    from consentdesk.ui.main_window import MainWindow
-    from consentdesk.ui.style import apply_style
+    from consentdesk.ui.kit.style import apply_style
+    from consentdesk.ui.releases.release_dialog import ReleaseDialog
+    from consentdesk.ui.shell.main_window import MainWindow
 
     app = QApplication([sys.argv[0]])
     app.setApplicationName("ConsentDesk")
@@ -94,7 +94,7 @@ def take(folder: Path) -> None:
     DOCS.mkdir(exist_ok=True)
     window.grab().save(str(DOCS / "main-window.png"))
 
-    dialog = ConsentDialog(catalogue, parent=window)
+    dialog = ReleaseDialog(catalogue, parent=window)
     dialog.resize(860, 960)
     dialog.show()
     QTest.qWaitForWindowExposed(dialog)
@@ -123,10 +123,10 @@ def take(folder: Path) -> None:
     dialog.scroll.verticalScrollBar().setValue(dialog.scroll.verticalScrollBar().maximum())
     QTest.qWait(200)
     dialog.grab().save(str(folder / "dialog-bottom.png"))
-    from consentdesk.ui.consent_view import ConsentView
+    from consentdesk.ui.releases.record_dialog import RecordDialog
 
     withdrawn = next(c for c in register.model.consents if c.withdrawal_reason)
-    view = ConsentView(catalogue, withdrawn, window)
+    view = RecordDialog(catalogue, withdrawn, window)
     view.show()
     QTest.qWaitForWindowExposed(view)
     while not view.is_loaded():  # its signature is read in a worker

@@ -35,8 +35,8 @@ def open_at_start(locator: str, named: bool):  # noqa: ANN201 - a Catalogue (Qt 
     """
     from consentdesk.core.store import Catalogue, CatalogueError
     from consentdesk.core.store.locator import without_password
-    from consentdesk.ui.busy import describe_error
-    from consentdesk.ui.sign_in import connect, sign_in
+    from consentdesk.ui.kit.busy import describe_error
+    from consentdesk.ui.shell.sign_in import connect, sign_in
 
     if not parse_locator(locator).is_server:
         return Catalogue.open(locator)
@@ -68,9 +68,9 @@ def run(catalog: str | None, qt_args: list[str]) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from consentdesk.core.store import CatalogueError
-    from consentdesk.ui.main_window import MainWindow
-    from consentdesk.ui.style import apply_style
-    from consentdesk.ui.workers import wait_for_all
+    from consentdesk.ui.kit.style import apply_style
+    from consentdesk.ui.kit.workers import wait_for_all
+    from consentdesk.ui.shell.main_window import MainWindow
 
     app = QApplication.instance()
     if app is None:
@@ -88,7 +88,7 @@ def run(catalog: str | None, qt_args: list[str]) -> int:
     apply_style(app)
     quit_after = _quit_after_ms()
 
-    from consentdesk.ui.settings import remembered_catalogue
+    from consentdesk.ui.kit.settings import remembered_catalogue
 
     asked_for = catalog or os.environ.get(paths.CATALOG_ENV)  # named this time, not just remembered
     locator = paths.catalogue_locator(catalog, remembered_catalogue())

@@ -10,12 +10,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from consentdesk import paths
-from consentdesk.core.consents import record_consent
-from consentdesk.core.decisions import FaceState
+from consentdesk.core.consent.releases import record_consent
 from consentdesk.core.forms import Submission, load_form
-from consentdesk.core.importer import file_sha256
-from consentdesk.core.model import Analysis, Box, Consent, Face, Finding, FindingKind, Severity
+from consentdesk.core.photos.importer import file_sha256
 from consentdesk.core.store import Catalogue, NewImage
+from consentdesk.core.values import Analysis, Box, Consent, Face, FaceState, Finding, FindingKind, Severity
 
 EXAMPLES = paths.forms_dir() / "examples"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from consentdesk.core import imaging
-from consentdesk.core.importer import CheckedFile
-from consentdesk.core.model import Analysis, Box, Face
+from consentdesk.core.media import imaging
+from consentdesk.core.photos.importer import CheckedFile
+from consentdesk.core.values import Analysis, Box, Face
 
 #: The one face `one_face` reports in every photo.
 FACE = [200, 150, 120, 160]

@@ -14,9 +14,9 @@ from collections import Counter
 from pathlib import Path
 
 from consentdesk.cli.common import UserError
-from consentdesk.core.discovery import Skipped, find_images
-from consentdesk.core.model import FindingKind
-from consentdesk.core.policy import kind_words
+from consentdesk.core.media.discovery import Skipped, find_images
+from consentdesk.core.review.policy import kind_words
+from consentdesk.core.values import FindingKind
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

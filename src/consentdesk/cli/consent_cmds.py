@@ -8,10 +8,10 @@ from datetime import date
 from pathlib import Path
 
 from consentdesk.cli.common import UserError, open_catalogue, print_json
-from consentdesk.core.consents import ConsentInvalid, parse_consent_json, record_consent
+from consentdesk.core.consent.releases import ConsentInvalid, parse_consent_json, record_consent
 from consentdesk.core.forms import FormDefinitionError, load_form, one_line
-from consentdesk.core.model import Consent, ConsentStatus
 from consentdesk.core.store import CatalogueError, ConsentQuery
+from consentdesk.core.values import Consent, ConsentStatus
 
 
 def register(sub: argparse._SubParsersAction) -> None:

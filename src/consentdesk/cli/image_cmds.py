@@ -8,7 +8,7 @@ import sys
 from collections import Counter
 
 from consentdesk.cli.common import UserError, open_catalogue, print_json
-from consentdesk.core.importer import ImportProgress, import_paths
+from consentdesk.core.photos.importer import ImportProgress, import_paths
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -82,13 +82,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_images(args: argparse.Namespace) -> int:
-    from consentdesk.core import review
+    from consentdesk.core.review import workflow
 
     with open_catalogue(args) as catalogue:
         rows = []
         for image in catalogue.list_images(args.shoot):
             analysis = catalogue.current_analysis(image.id)
-            badge = review.image_badge(catalogue, image.id)
+            badge = workflow.image_badge(catalogue, image.id)
             rows.append(
                 {
                     "id": image.id,

@@ -92,7 +92,7 @@ def _date(text: str | None) -> date | None:
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
-    from consentdesk.core.lifecycle.withdrawal import csv_rows, withdraw, write_takedown_report
+    from consentdesk.core.protection.withdrawal import csv_rows, withdraw, write_takedown_report
 
     on = _date(args.on)
     with open_catalogue(args) as catalogue:
@@ -139,7 +139,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
-    from consentdesk.core.lifecycle.erasure import erase
+    from consentdesk.core.protection.erasure import erase
 
     if not args.yes:
         raise UserError(
@@ -167,7 +167,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 
 def cmd_expiring(args: argparse.Namespace) -> int:
-    from consentdesk.core.lifecycle.expiry import expiry_dashboard
+    from consentdesk.core.protection.expiry import expiry_dashboard
 
     if args.days < 0:
         raise UserError("--days must be 0 or more")
@@ -189,7 +189,7 @@ def cmd_expiring(args: argparse.Namespace) -> int:
 
 
 def cmd_sar(args: argparse.Namespace) -> int:
-    from consentdesk.core.lifecycle.sar import SarError, build_sar_bundle
+    from consentdesk.core.protection.sar import SarError, build_sar_bundle
 
     out = Path(args.out).expanduser()
     if out.exists() and not args.force:
@@ -212,7 +212,7 @@ def cmd_sar(args: argparse.Namespace) -> int:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from consentdesk.core.lifecycle.paper import scan_forms
+    from consentdesk.core.consent.paper import scan_forms
 
     with open_catalogue(args) as catalogue:
         results = scan_forms(catalogue, args.files)
@@ -237,7 +237,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_scans(args: argparse.Namespace) -> int:
-    from consentdesk.core.lifecycle.paper import scans_awaiting_entry
+    from consentdesk.core.consent.paper import scans_awaiting_entry
 
     with open_catalogue(args) as catalogue:
         scans = catalogue.paper_scans() if args.all else scans_awaiting_entry(catalogue)
@@ -265,7 +265,7 @@ def cmd_scans(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from consentdesk.core.lifecycle.safety import SafetyError, backup
+    from consentdesk.core.safekeeping.backups import SafetyError, backup
 
     with open_catalogue(args, create=False) as catalogue:
         try:
@@ -279,7 +279,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from consentdesk.core.lifecycle.safety import SafetyError, restore
+    from consentdesk.core.safekeeping.backups import SafetyError, restore
 
     try:
         report = restore(catalogue_file(args), Path(args.file))
@@ -294,7 +294,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from consentdesk.core.lifecycle.safety import check
+    from consentdesk.core.safekeeping.health import check
 
     relink = Path(args.relink).expanduser() if args.relink else None
     if relink is not None and not relink.is_dir():

@@ -46,7 +46,7 @@ def _resolve(catalogue, given: list[str]) -> list[int]:
 
 
 def cmd_recheck(args: argparse.Namespace) -> int:
-    from consentdesk.core.recheck import images_to_recheck, recheck_image
+    from consentdesk.core.review.recheck import images_to_recheck, recheck_image
 
     if bool(args.images) == bool(args.all or args.outdated):
         raise UserError("name the photos to re-check, or use --all or --outdated (not both)")

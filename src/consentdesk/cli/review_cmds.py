@@ -87,7 +87,7 @@ def resolve_image(catalogue: Catalogue, text: str) -> int:
             raise UserError(f"there is no image {text}; `consentdesk images` lists them") from None
     path = Path(text).expanduser()
     if path.is_file():
-        from consentdesk.core.imaging import ImageError, sha256_file
+        from consentdesk.core.media.imaging import ImageError, sha256_file
 
         try:
             found = catalogue.find_image_by_sha(sha256_file(path))
@@ -103,12 +103,12 @@ def resolve_image(catalogue: Catalogue, text: str) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from consentdesk.core import policy, review
+    from consentdesk.core.review import policy, workflow
 
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
-        try:  # the channel list is the policy's own (`review.all_channels`), never a copy here
-            result = review.status(catalogue, image_id, args.on, [args.channel] if args.channel else None)
+        try:  # the channel list is the policy's own (`review.workflow.all_channels`), never a copy here
+            result = workflow.status(catalogue, image_id, args.on, [args.channel] if args.channel else None)
         except policy.UnknownChannel as exc:
             raise UserError(str(exc)) from exc
     common = result.common_reasons()
@@ -159,13 +159,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_link(args: argparse.Namespace) -> int:
-    from consentdesk.core import review
+    from consentdesk.core.review import workflow
 
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
         try:
-            warning = review.link_face(catalogue, image_id, args.n, args.consent_id)
-        except (review.ReviewError, CatalogueError) as exc:
+            warning = workflow.link_face(catalogue, image_id, args.n, args.consent_id)
+        except (workflow.ReviewError, CatalogueError) as exc:
             raise UserError(str(exc)) from exc
     print(f"Face {args.n} of image {image_id} linked to {args.consent_id.strip().upper()}.")
     if warning:
@@ -174,14 +174,14 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 
 def cmd_face(args: argparse.Namespace) -> int:
-    from consentdesk.core import review
-    from consentdesk.core.decisions import FaceState
+    from consentdesk.core.review import workflow
+    from consentdesk.core.values import FaceState
 
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
         try:
-            review.set_face(catalogue, image_id, args.n, FaceState(args.state))
-        except (review.ReviewError, CatalogueError) as exc:
+            workflow.set_face(catalogue, image_id, args.n, FaceState(args.state))
+        except (workflow.ReviewError, CatalogueError) as exc:
             raise UserError(str(exc)) from exc
     words = {
         "blur": "will be blurred on export",
@@ -193,8 +193,8 @@ def cmd_face(args: argparse.Namespace) -> int:
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
-    from consentdesk.core import review
-    from consentdesk.core.decisions import FindingState
+    from consentdesk.core.review import workflow
+    from consentdesk.core.values import FindingState
 
     if args.redact:
         state, reason, words = FindingState.REDACT, None, "will be redacted on export"
@@ -205,28 +205,28 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
         try:
-            review.set_finding(catalogue, image_id, args.n, state, reason)
-        except (review.ReviewError, CatalogueError) as exc:
+            workflow.set_finding(catalogue, image_id, args.n, state, reason)
+        except (workflow.ReviewError, CatalogueError) as exc:
             raise UserError(str(exc)) from exc
     print(f"Finding {args.n} of image {image_id} {words}.")
     return 0
 
 
 def cmd_reject(args: argparse.Namespace) -> int:
-    from consentdesk.core import review
+    from consentdesk.core.review import workflow
 
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
         try:
-            review.reject(catalogue, image_id, args.reason)
-        except (review.ReviewError, CatalogueError) as exc:
+            workflow.reject(catalogue, image_id, args.reason)
+        except (workflow.ReviewError, CatalogueError) as exc:
             raise UserError(str(exc)) from exc
     print(f"Image {image_id} rejected; it will not be offered for posting.")
     return 0
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    from consentdesk.core import export, policy
+    from consentdesk.core.review import export, policy
 
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
@@ -258,10 +258,10 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
-    from consentdesk.core import review
+    from consentdesk.core.review import workflow
 
     with open_catalogue(args) as catalogue:
-        items = review.queue(catalogue, args.on)
+        items = workflow.queue(catalogue, args.on)
     if args.json:
         print_json(
             [

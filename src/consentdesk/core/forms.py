@@ -332,7 +332,7 @@ def _check_value(f: Field, value: Any, form: FormDefinition) -> tuple[Any, str |
 
 def _check_file(f: Field, data: bytes) -> str | None:
     """Bytes first (cheap), then the picture itself: decoded, its size in pixels, and ink on a signature."""
-    from consentdesk.core import picture_check
+    from consentdesk.core.media import picture_check
 
     limit = MAX_SIGNATURE_BYTES if f.type == "signature" else MAX_PHOTO_BYTES
     if len(data) > limit:

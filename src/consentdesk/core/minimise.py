@@ -10,7 +10,7 @@ are stored (idempotent), so a raw value cannot reach the catalogue whichever pat
 
 from __future__ import annotations
 
-from consentdesk.core.model import FindingKind
+from consentdesk.core.values import FindingKind
 
 #: Kinds whose text is written by the analyser itself ("bright panel inside a dark bezel").
 _DESCRIPTIONS = {FindingKind.SCREEN, FindingKind.DOCUMENT}

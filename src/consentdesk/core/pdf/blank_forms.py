@@ -27,6 +27,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
+from consentdesk.core.files import atomic_write
 from consentdesk.core.forms import Field, FormDefinition, Option, Section, load_form
 from consentdesk.core.pdf import fonts, layout
 from consentdesk.core.pdf.layout import MARGIN, PAGE
@@ -517,7 +518,8 @@ def render_form_to_sign(
         _FormWriter(canvas, form, form_id, pages_total=total, answers=answers, minor=minor).write()
         canvas.save()
 
-    return layout.atomic_write(out, build)
+    atomic_write(out, build)
+    return out
 
 
 def render_blank_forms(form: FormDefinition, form_ids: list[str], out: Path) -> Path:
@@ -539,7 +541,8 @@ def render_blank_forms(form: FormDefinition, form_ids: list[str], out: Path) -> 
             _FormWriter(canvas, form, form_id, pages_total=total).write()
         canvas.save()
 
-    return layout.atomic_write(out, build)
+    atomic_write(out, build)
+    return out
 
 
 def check_output_folder(out: Path) -> None:

@@ -6,9 +6,6 @@ and the same safe way of writing a file, so they live here once.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +19,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 
+from consentdesk.core.files import atomic_write
 from consentdesk.core.pdf import fonts
 
 # NHS identity colours (NHS England brand guidelines).
@@ -175,27 +173,6 @@ def content_top() -> float:
     return PAGE[1] - MARGIN + 4 * mm - HEADER_H - 6 * mm
 
 
-def atomic_write(out: Path, build: Callable[[Path], None]) -> Path:
-    """Call `build(tmp)` for a temp file beside `out`, then move it into place in one step.
-
-    A failure part-way (disk full, a bug, an interrupted run) removes the temp file, so a half-written
-    PDF never appears under the real name and an existing file there is left untouched.
-    """
-    out = Path(out)
-    folder = out.parent if str(out.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        build(tmp)  # mkstemp made it readable by the user only, which suits forms holding personal data
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    return out
-
-
 def write_flowing_pdf(
     out: Path,
     story: list,
@@ -233,4 +210,5 @@ def write_flowing_pdf(
         doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=on_page)])
         doc.build(story)
 
-    return atomic_write(Path(out), build)
+    atomic_write(Path(out), build)
+    return Path(out)

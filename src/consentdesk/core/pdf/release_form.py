@@ -29,10 +29,10 @@ from reportlab.platypus import (
 )
 
 from consentdesk.core.forms import Field, FormDefinition, Option, Section, load_form
-from consentdesk.core.model import Consent, ConsentStatus
 from consentdesk.core.pdf import fonts, layout
 from consentdesk.core.pdf.layout import MARGIN, PAGE, Styles
 from consentdesk.core.store import Catalogue
+from consentdesk.core.values import Consent, ConsentStatus
 
 TICKED = "\u2611"  # ☑
 UNTICKED = "\u2610"  # ☐

@@ -25,8 +25,7 @@ from consentdesk.core.pdf.layout import MARGIN, PAGE
 from consentdesk.core.pdf.release_form import format_date, format_datetime
 
 if TYPE_CHECKING:
-    from consentdesk.core.lifecycle.sar import SarContents
-    from consentdesk.core.lifecycle.withdrawal import TakedownList
+    from consentdesk.core.values import SarContents, TakedownList
 
 CONTENT_W = PAGE[0] - 2 * MARGIN
 DEFAULT_ORGANISATION = "ConsentDesk"

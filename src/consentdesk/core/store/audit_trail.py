@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, or_, select, update
 
-from consentdesk.core import audit
+from consentdesk.core.store import audit_chain
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import StoreBase, utc_now
 
@@ -42,7 +42,10 @@ class AuditStore(StoreBase):
         conn = self._require_action()
         conn.execute(
             t.meta.insert(),
-            [{"key": "audit_head_seq", "value": "0"}, {"key": "audit_head_hash", "value": audit.GENESIS}],
+            [
+                {"key": "audit_head_seq", "value": "0"},
+                {"key": "audit_head_hash", "value": audit_chain.GENESIS},
+            ],
         )
 
     def append_audit(
@@ -54,8 +57,8 @@ class AuditStore(StoreBase):
         seq += 1
         at = utc_now()
         actor = actor or self.actor
-        details_json = audit.canonical_details(details)
-        digest = audit.entry_hash(prev, seq, at, actor, action, subject, details_json)
+        details_json = audit_chain.canonical_details(details)
+        digest = audit_chain.entry_hash(prev, seq, at, actor, action, subject, details_json)
         self._write_audit_row(seq, at, actor, action, subject, details_json, prev, digest)
         if not self._server_moves_head(conn):
             conn.execute(update(t.meta).where(t.meta.c.key == "audit_head_seq").values(value=str(seq)))
@@ -104,10 +107,10 @@ class AuditStore(StoreBase):
         with self._snapshot() as conn:
             yield from _batched_rows(conn, subject)
 
-    def audit_entries(self, subject: str | None = None) -> list[audit.AuditEntry]:
+    def audit_entries(self, subject: str | None = None) -> list[audit_chain.AuditEntry]:
         return [_entry(r) for r in self.iter_audit_rows(subject)]
 
-    def audit_page(self, after: int = 0, limit: int = 200) -> list[audit.AuditEntry]:
+    def audit_page(self, after: int = 0, limit: int = 200) -> list[audit_chain.AuditEntry]:
         """Up to `limit` entries after sequence number `after` (for `audit log` and paged views)."""
         query = select(t.audit).where(t.audit.c.seq > after).order_by(t.audit.c.seq).limit(limit)
         with self._connection() as conn:
@@ -118,19 +121,19 @@ class AuditStore(StoreBase):
         tell cheaply whether anyone (another window, another person) changed anything since."""
         return self._audit_head(lock=False)[0]
 
-    def verify_audit(self) -> audit.AuditReport:
+    def verify_audit(self) -> audit_chain.AuditReport:
         """Check the whole chain against its head, both read from one snapshot (others may be appending)."""
         with self._snapshot() as conn:
             head = dict(
                 conn.execute(select(t.meta.c.key, t.meta.c.value).where(t.meta.c.key.in_(_HEAD_KEYS))).all()
             )
-            return audit.verify_chain(
+            return audit_chain.verify_chain(
                 _batched_rows(conn, None),
                 int(head.get("audit_head_seq", -1)),
                 head.get("audit_head_hash", ""),
             )
 
-    def audit_entries_mentioning(self, text: str) -> list[audit.AuditEntry]:
+    def audit_entries_mentioning(self, text: str) -> list[audit_chain.AuditEntry]:
         """Entries whose subject is `text` or whose details contain it (e.g. an image entry naming a consent)."""
         query = (
             select(t.audit)
@@ -154,8 +157,8 @@ def _batched_rows(conn: Connection, subject: str | None) -> Iterator[dict[str, A
         after = rows[-1]["seq"]
 
 
-def _entry(row: Row | dict[str, Any] | Any) -> audit.AuditEntry:
-    return audit.AuditEntry(
+def _entry(row: Row | dict[str, Any] | Any) -> audit_chain.AuditEntry:
+    return audit_chain.AuditEntry(
         row["seq"],
         row["at"],
         row["actor"],

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
 
-from consentdesk.core import audit
+from consentdesk.core.store import audit_chain
 from consentdesk.core.store.engine import WRITE_INTENT
 from consentdesk.core.store.errors import CatalogueError, explain
 from consentdesk.core.store.locator import Locator
@@ -61,7 +61,7 @@ class StoreBase:
                 with self._connection() as conn:
                     self._actor = str(conn.exec_driver_sql("SELECT session_user").scalar())
             else:
-                self._actor = audit.current_actor()
+                self._actor = audit_chain.current_actor()
         return self._actor
 
     @contextmanager

@@ -16,14 +16,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
 
-from consentdesk.core import ids, text_search
-from consentdesk.core.lifecycle.records import PaperScan
-from consentdesk.core.model import Consent, ConsentStatus
+from consentdesk.core import ids
 from consentdesk.core.store import schema as t
+from consentdesk.core.store import text_search
 from consentdesk.core.store.audit_trail import AuditStore
 from consentdesk.core.store.base import utc_now
 from consentdesk.core.store.errors import CatalogueError
 from consentdesk.core.store.migrations import consent_search_key
+from consentdesk.core.values import Consent, ConsentStatus, PaperScan
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ class ConsentQuery:
 
 @dataclass(frozen=True, slots=True)
 class NewConsent:
-    """A validated submission ready to store (see `consents.record_consent`)."""
+    """A validated submission ready to store (see `consent.releases.record_consent`)."""
 
     form_name: str
     form_version: int

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Integer, insert, inspect, select
 
-from consentdesk.core import audit
+from consentdesk.core.store import audit_chain
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.audit_trail import _batched_rows
 from consentdesk.core.store.catalogue import Catalogue, _prepare_file
@@ -174,10 +174,10 @@ def copy_catalogue(source: Catalogue, dest: Catalogue, progress: Progress | None
     return report
 
 
-def _verify_chain(conn: Connection) -> audit.AuditReport:
+def _verify_chain(conn: Connection) -> audit_chain.AuditReport:
     """`verify_audit` on an open connection (the source's snapshot)."""
     head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value).where(t.meta.c.key.in_(_HEAD_KEYS))).all())
-    return audit.verify_chain(
+    return audit_chain.verify_chain(
         _batched_rows(conn, None), int(head.get("audit_head_seq", -1)), head.get("audit_head_hash", "")
     )
 

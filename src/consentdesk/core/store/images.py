@@ -14,7 +14,10 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from consentdesk.core.minimise import mask_finding_text
-from consentdesk.core.model import (
+from consentdesk.core.store import schema as t
+from consentdesk.core.store.audit_trail import AuditStore
+from consentdesk.core.store.base import utc_now
+from consentdesk.core.values import (
     Analysis,
     Box,
     FindingKind,
@@ -25,9 +28,6 @@ from consentdesk.core.model import (
     StoredFinding,
     reading_order,
 )
-from consentdesk.core.store import schema as t
-from consentdesk.core.store.audit_trail import AuditStore
-from consentdesk.core.store.base import utc_now
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,12 +18,11 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy import exc as sa_exc
 
-from consentdesk.core.lifecycle.records import ErasureCounts
-from consentdesk.core.model import ConsentStatus
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import utc_now
 from consentdesk.core.store.errors import CatalogueError
 from consentdesk.core.store.review import ReviewStore
+from consentdesk.core.values import ConsentStatus, ErasureCounts
 
 #: Tables that can hold a person's data; rewritten after an erasure on PostgreSQL.
 PERSONAL_TABLES = (

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, insert, select, tuple_, update
 
-from consentdesk.core import audit
+from consentdesk.core.store import audit_chain
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import utc_now
 from consentdesk.core.store.catalogue import Catalogue
@@ -314,7 +314,7 @@ class _Merge:
                     count.present += 1
                     continue
                 seq += 1
-                details = audit.canonical_details(
+                details = audit_chain.canonical_details(
                     {
                         "from": self.report.source,
                         "source": {
@@ -329,7 +329,7 @@ class _Merge:
                     }
                 )
                 subject = self._subject_here(row["subject"])
-                digest = audit.entry_hash(prev, seq, now, actor, "audit.copied", subject, details)
+                digest = audit_chain.entry_hash(prev, seq, now, actor, "audit.copied", subject, details)
                 entries.append(
                     {
                         "seq": seq,

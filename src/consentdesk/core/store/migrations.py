@@ -17,8 +17,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, select, text, update
 
-from consentdesk.core import text_search
-from consentdesk.core.store import schema
+from consentdesk.core.store import schema, text_search
 
 #: 'CDSK' — marks an SQLite file as a ConsentDesk catalogue.
 APPLICATION_ID = 0x4344534B

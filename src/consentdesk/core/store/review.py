@@ -1,7 +1,7 @@
 """Review decisions and approvals: what people decided about each face, finding and photo.
 
 Decisions are only ever added; which one counts is the domain's rule ("the newest wins",
-`decisions.newest_by`), applied in Python for one photo and, for questions across the whole register, by
+`values.newest_by`), applied in Python for one photo and, for questions across the whole register, by
 the one SQL form of it below (`_newest_face_decisions`), so both read the same way.
 """
 
@@ -15,9 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, distinct, exists, func, insert, literal, or_, select, union
 
-from consentdesk.core import decisions
-from consentdesk.core.lifecycle.records import LapsedLink
-from consentdesk.core.model import ImageRecord, StoredAnalysis
+from consentdesk.core import values
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import utc_now
 from consentdesk.core.store.errors import ConflictError
@@ -29,6 +27,7 @@ from consentdesk.core.store.images import (
     current_analysis_id,
     read_current_analyses,
 )
+from consentdesk.core.values import ImageRecord, LapsedLink, StoredAnalysis
 
 _IMAGE_LOCK_CLASS = 0x4344  # advisory-lock namespace for "decisions about photo N"
 
@@ -76,7 +75,7 @@ def _to_verify_filter() -> list[Any]:
 
 
 class ReviewStore(ImageStore):
-    def review_state(self, image_id: int) -> decisions.ImageState:
+    def review_state(self, image_id: int) -> values.ImageState:
         """The image's current analysis with the newest decision for each face and finding.
 
         Decisions belong to the face/finding rows of one analysis, so a re-analysis starts unresolved.
@@ -86,7 +85,7 @@ class ReviewStore(ImageStore):
             raise KeyError(image_id)
         return states[image_id]
 
-    def review_states(self, image_ids: Sequence[int]) -> dict[int, decisions.ImageState]:
+    def review_states(self, image_ids: Sequence[int]) -> dict[int, values.ImageState]:
         """`review_state` of many images (a page of the queue) in one snapshot and seven queries per 500
         images, instead of seven per image; ids of images not in the catalogue are left out."""
         r, fd, nd = t.image_reviews, t.face_decisions, t.finding_decisions
@@ -109,10 +108,10 @@ class ReviewStore(ImageStore):
                     select(nd.c.id, nd.c.finding_id, nd.c.state, nd.c.reason).where(nd.c.image_id.in_(chunk))
                 ).all()
             analyses = read_current_analyses(conn, known)
-        review_now = decisions.newest_by(reviews, key=lambda row: row.image_id)
+        review_now = values.newest_by(reviews, key=lambda row: row.image_id)
         # Face and finding ids are unique across images, so one pass finds every image's current decisions.
-        face_now = decisions.newest_by(face_rows, key=lambda row: row.face_id)
-        finding_now = decisions.newest_by(finding_rows, key=lambda row: row.finding_id)
+        face_now = values.newest_by(face_rows, key=lambda row: row.face_id)
+        finding_now = values.newest_by(finding_rows, key=lambda row: row.finding_id)
         return {
             image_id: _image_state(
                 image_id, analyses.get(image_id), review_now.get(image_id), face_now, finding_now
@@ -126,11 +125,11 @@ class ReviewStore(ImageStore):
             conn.execute(select(func.pg_advisory_xact_lock(_IMAGE_LOCK_CLASS, image_id)))
 
     def _check_not_stale(
-        self, conn: Connection, image_id: int, seen: decisions.FaceReview | decisions.FindingReview
+        self, conn: Connection, image_id: int, seen: values.FaceReview | values.FindingReview
     ) -> None:
         """Refuse a decision made on a view that someone else has changed since (the newest decision, or the
         analysis it belongs to, is not what the person saw)."""
-        is_face = isinstance(seen, decisions.FaceReview)
+        is_face = isinstance(seen, values.FaceReview)
         table = t.face_decisions if is_face else t.finding_decisions
         target = table.c.face_id if is_face else table.c.finding_id
         target_id = seen.face_id if is_face else seen.finding_id
@@ -156,7 +155,7 @@ class ReviewStore(ImageStore):
         now_extra = newest[1] if newest else None
         seen_extra = seen.consent_id if is_face else seen.reason
         if (now_state, now_extra if is_face else None) != (str(seen.state), seen_extra if is_face else None):
-            now = decisions.STATE_WORDS.get(now_state, now_state)
+            now = values.STATE_WORDS.get(now_state, now_state)
             if is_face and now_extra:
                 now = f"{now} to {now_extra}"
             raise ConflictError(
@@ -168,11 +167,11 @@ class ReviewStore(ImageStore):
     def add_face_decision(
         self,
         image_id: int,
-        face: decisions.FaceReview,
-        state: decisions.FaceState,
+        face: values.FaceReview,
+        state: values.FaceState,
         consent_id: str | None,
         *,
-        seen: decisions.FaceReview | None = None,
+        seen: values.FaceReview | None = None,
     ) -> None:
         """Append a decision for one face (the newest wins); audited with ids only, never names. With `seen`
         (the face as the person's screen showed it), a decision on a stale view is refused."""
@@ -199,11 +198,11 @@ class ReviewStore(ImageStore):
     def add_finding_decision(
         self,
         image_id: int,
-        finding: decisions.FindingReview,
-        state: decisions.FindingState,
+        finding: values.FindingReview,
+        state: values.FindingState,
         reason: str | None,
         *,
-        seen: decisions.FindingReview | None = None,
+        seen: values.FindingReview | None = None,
     ) -> None:
         """Append a decision for one finding. The reason stays in the catalogue, not in the audit details,
         because reviewers may quote the personal data they dismissed. `seen` as for faces."""
@@ -254,7 +253,7 @@ class ReviewStore(ImageStore):
         export_path: str,
         export_sha256: str,
         consent_ids: list[str],
-    ) -> decisions.ApprovalRecord:
+    ) -> values.ApprovalRecord:
         """Store an approval and its channels with one audit entry (who, when, channels, file and hash)."""
         with self.transaction(needs="reviewer") as conn:
             conn.execute(
@@ -288,7 +287,7 @@ class ReviewStore(ImageStore):
             )
             return next(a for a in self.review_approvals(image_id) if a.id == approval_id)
 
-    def review_approvals(self, image_id: int | None = None) -> list[decisions.ApprovalRecord]:
+    def review_approvals(self, image_id: int | None = None) -> list[values.ApprovalRecord]:
         """Approvals of one image (or all), oldest first, with their channels."""
         a, c = t.approvals, t.approval_channels
         channels = (
@@ -302,7 +301,7 @@ class ReviewStore(ImageStore):
         with self._connection() as conn:
             rows = conn.execute(sql).all()
         return [
-            decisions.ApprovalRecord(
+            values.ApprovalRecord(
                 id=r.id,
                 image_id=r.image_id,
                 approved_at=r.approved_at,
@@ -407,36 +406,36 @@ def _image_state(
     review: Any,
     face_now: dict[int, Any],
     finding_now: dict[int, Any],
-) -> decisions.ImageState:
+) -> values.ImageState:
     """One image's state from its current analysis, newest review and the current decisions."""
     rejected = review is not None and review.state == "rejected"
     reason = review.reason if rejected else None
     if analysis is None:
-        return decisions.ImageState(image_id, None, None, rejected=rejected, rejection_reason=reason)
+        return values.ImageState(image_id, None, None, rejected=rejected, rejection_reason=reason)
     faces = tuple(
-        decisions.FaceReview(
+        values.FaceReview(
             f.id,
             f.n,
             f.box,
             f.score,
-            decisions.FaceState(face_now[f.id].state) if f.id in face_now else decisions.FaceState.UNRESOLVED,
+            values.FaceState(face_now[f.id].state) if f.id in face_now else values.FaceState.UNRESOLVED,
             face_now[f.id].consent_id if f.id in face_now else None,
         )
         for f in analysis.faces
     )
     findings = tuple(
-        decisions.FindingReview(
+        values.FindingReview(
             f.id,
             f.n,
             f.kind,
             f.severity,
             f.box,
             f.text,
-            decisions.FindingState(finding_now[f.id].state)
+            values.FindingState(finding_now[f.id].state)
             if f.id in finding_now
-            else decisions.FindingState.UNRESOLVED,
+            else values.FindingState.UNRESOLVED,
             finding_now[f.id].reason if f.id in finding_now else None,
         )
         for f in analysis.findings
     )
-    return decisions.ImageState(image_id, analysis.id, analysis.error, faces, findings, rejected, reason)
+    return values.ImageState(image_id, analysis.id, analysis.error, faces, findings, rejected, reason)

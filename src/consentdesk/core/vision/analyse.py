@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from consentdesk.core import imaging
+from consentdesk.core.media import imaging
 from consentdesk.core.minimise import CONFIDENTIAL_MARKING, mask_finding_text
-from consentdesk.core.model import Analysis, Box, Face, Finding, FindingKind, Severity
+from consentdesk.core.values import Analysis, Box, Face, Finding, FindingKind, Severity
 from consentdesk.core.vision import pii, plates
 from consentdesk.core.vision.codes import Code, read_codes
 from consentdesk.core.vision.faces import FaceDetector

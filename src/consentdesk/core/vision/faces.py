@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from consentdesk.core.model import Box, Face
+from consentdesk.core.values import Box, Face
 
 #: Tuned on the generated test set (40 images, 127 faces, bench/analyse.py): 0.25 -> 0.075 false faces
 #: per image, 0.30 -> 0.05, 0.35 -> 0 with recall still 1.0, 0.60 loses small blurred faces (0.984).

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from consentdesk.core.model import FindingKind, Severity
+from consentdesk.core.values import FindingKind, Severity
 from consentdesk.core.vision import names, plates
 
 #: Kinds that are personal data (what a clean photo must never produce).

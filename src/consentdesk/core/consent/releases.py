@@ -1,0 +1,169 @@
+"""Recording a signed release: the one path from a filled-in form to a stored record.
+
+The dialog, the command line and the paper-form flow all call `record_consent`, so a record made any
+way is validated by the same rules and stored the same way.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar
+import json
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from consentdesk.core.consent.signature_check import required_signatures, signed_boxes
+from consentdesk.core.forms import FieldError, FormDefinition, Submission, load_form, validate
+from consentdesk.core.store import Catalogue, NewConsent
+from consentdesk.core.values import Consent
+
+MAX_JSON_BYTES = 20_000_000
+
+
+class ConsentInvalid(Exception):
+    """The submission breaks the form's rules; nothing was written."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors))
+
+
+def add_months(start: date, months: int) -> date:
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def expiry_date(form: FormDefinition, answers: dict[str, Any], signed_on: date) -> date | None:
+    months = form.duration_months(answers)
+    return add_months(signed_on, months) if months else None
+
+
+def _mime(data: bytes) -> str:
+    return "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+
+
+def signed_on_paper(catalogue: Catalogue, form_id: str | None) -> bool:
+    """A record entered under a printed form's id was signed on that paper form, so it needs no signature
+    drawn on screen: the signed page is matched back by its QR form id when its scan is imported (or was
+    imported already and waits for these answers). Only an id this catalogue issued and that has no record
+    yet counts; any other id is refused by the catalogue anyway."""
+    return form_id is not None and catalogue.form_id_state(form_id) == "reserved"
+
+
+def _is_signature(form: FormDefinition, field_id: str) -> bool:
+    return any(f.id == field_id and f.type == "signature" for f in form.fields)
+
+
+def with_paper_signatures(catalogue: Catalogue, consent: Consent) -> Consent:
+    """A record signed on paper counts as signed once a scan of its form shows ink in the person's
+    signature box (and, for a minor, the guardian's); a scan of an unsigned printout signs nothing.
+    Until then it is unsigned and clears nothing."""
+    if consent.source != "paper" or (consent.has_signature and consent.has_guardian_signature):
+        return consent
+    scans = catalogue.paper_scans(consent.id)
+    if not scans:
+        return consent
+    form = load_form(consent.form_name, consent.form_version)
+    signed = signed_boxes(catalogue, scans, form)
+    needed = required_signatures(form, consent)
+    person = {f.id for f in form.fields if f.type == "signature" and not f.minor_only} & needed
+    guardian = needed - person
+    return replace(
+        consent,
+        has_signature=consent.has_signature or person <= signed,
+        has_guardian_signature=consent.has_guardian_signature or guardian <= signed,
+    )
+
+
+def record_consent(
+    catalogue: Catalogue,
+    form: FormDefinition,
+    submission: Submission,
+    *,
+    source: str,
+    signed_at: datetime | None = None,
+    form_id: str | None = None,
+) -> Consent:
+    signed_at = signed_at or datetime.now().astimezone()
+    answers, errors = validate(form, submission, signed_at.date())
+    if signed_on_paper(catalogue, form_id):
+        # The signatures are on the printed form: a signature field left empty on screen is not an error
+        # (one drawn anyway is still checked, and every other rule still applies).
+        errors = [
+            e for e in errors if not (_is_signature(form, e.field) and not submission.files.get(e.field))
+        ]
+    if errors:
+        raise ConsentInvalid(errors)
+    new = NewConsent(
+        form_name=form.name,
+        form_version=form.version,
+        answers=answers,
+        files={k: (_mime(v), v) for k, v in submission.files.items() if v},
+        signed_at=signed_at,
+        expires_on=expiry_date(form, answers, signed_at.date()),
+        source=source,
+        form_id=form_id,
+    )
+    return catalogue.add_consent(new)
+
+
+# --- the JSON exchange format used by `consentdesk consent add --json` and forms/examples/ ------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentDocument:
+    form: FormDefinition
+    submission: Submission
+    form_id: str | None
+
+
+def _read_file_value(field_id: str, value: Any, base: Path) -> bytes:
+    """A file field is a path (relative to the JSON file) or a `data:` URI with base64 content."""
+    if not isinstance(value, str) or not value:
+        raise ConsentInvalid([FieldError(field_id, "must be a file path or a data: URI")])
+    if value.startswith("data:"):
+        try:
+            return base64.b64decode(value.split(",", 1)[1], validate=True)
+        except (IndexError, binascii.Error):
+            raise ConsentInvalid([FieldError(field_id, "the data: URI is not valid base64")]) from None
+    path = (base / value).expanduser()
+    try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise ConsentInvalid([FieldError(field_id, f"{value} is too large")])
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConsentInvalid([FieldError(field_id, f"cannot read {value}: {exc.strerror}")]) from None
+
+
+def parse_consent_json(text: str, base: Path) -> ConsentDocument:
+    """Read the JSON format: {"form": name, "version": n, "form_id": id?, "answers": {...}, "files": {...}}."""
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConsentInvalid(
+            [FieldError("(file)", f"not valid JSON: {exc.msg} at line {exc.lineno}")]
+        ) from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("answers"), dict):
+        raise ConsentInvalid([FieldError("answers", "the JSON must be an object with an 'answers' object")])
+    unknown = set(raw) - {"form", "version", "form_id", "answers", "files"}
+    if unknown:
+        raise ConsentInvalid([FieldError(k, "is not a known top-level key") for k in sorted(unknown)])
+    version = raw.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise ConsentInvalid(
+            [
+                FieldError(
+                    "version", f"must be a whole number such as 1, without quotes (not {json.dumps(version)})"
+                )
+            ]
+        )
+    form = load_form(str(raw.get("form", "model_release")), version)
+    files_raw = raw.get("files") or {}
+    if not isinstance(files_raw, dict):
+        raise ConsentInvalid([FieldError("files", "must be an object of field id to file path")])
+    files = {k: _read_file_value(k, v, base) for k, v in files_raw.items()}
+    return ConsentDocument(form, Submission(dict(raw["answers"]), files), raw.get("form_id"))

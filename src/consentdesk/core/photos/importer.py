@@ -1,0 +1,274 @@
+"""Importing a shoot: find images, skip ones already catalogued, analyse the rest, store each at once.
+
+Why this shape:
+- Analysis runs in worker processes (both cores; the models are not thread-safe to share and the GIL
+  would serialise the Python parts), while this process is the catalogue's only writer.
+- Each image is committed with its analysis as soon as it is done, so a crash or power cut loses only
+  the images still in flight, and a re-run skips what is already in (SHA-256 de-duplication).
+- Progress and cancellation are plain callables/events, so the CLI, the GUI worker and tests drive it
+  the same way without Qt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from consentdesk.core.media import imaging
+from consentdesk.core.media.discovery import Skipped, find_images
+from consentdesk.core.store import Catalogue, CatalogueError, NewImage
+from consentdesk.core.values import Analysis
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedFile:
+    """What a worker sends back for one file: its facts (None if unreadable) and its analysis."""
+
+    path: str
+    info: imaging.ImageInfo | None
+    analysis: Analysis
+
+
+@dataclass(slots=True)
+class ImportProgress:
+    done: int
+    total: int
+    added: int
+    duplicates: int
+    errors: int
+    current: str
+    elapsed: float
+
+    @property
+    def eta_seconds(self) -> float | None:
+        if self.done == 0:
+            return None
+        return self.elapsed / self.done * (self.total - self.done)
+
+
+@dataclass(slots=True)
+class ImportReport:
+    added: list[int] = field(default_factory=list)  # image ids
+    duplicates: list[str] = field(default_factory=list)  # paths already in the catalogue
+    errors: list[Skipped] = field(default_factory=list)  # images that could not be read or analysed
+    skipped: list[Skipped] = field(default_factory=list)  # not images by name, unreadable folders
+    cancelled: bool = False
+    shoot_id: int | None = None
+    #: Why the import stopped before the end (the catalogue could not be written, e.g. a full disk),
+    #: in words that say what to do; None when it ran to the end or was cancelled.
+    stopped: str | None = None
+
+
+ProgressCallback = Callable[[ImportProgress], None]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_file(path: str) -> CheckedFile:
+    """Worker entry point (runs in a child process): read the file's facts and analyse it."""
+    from consentdesk.core.vision.analyse import analyse_path
+
+    try:
+        info = imaging.read_info(path)
+    except imaging.ImageError as exc:
+        return CheckedFile(path, None, Analysis(path=path, error=str(exc)))
+    return CheckedFile(path, info, analyse_path(path))
+
+
+def _checked_safely(checker: Callable[[str], CheckedFile], path: str) -> CheckedFile:
+    """A decoder or model crash on one file becomes that file's error; the batch goes on."""
+    try:
+        return checker(path)
+    except Exception as exc:
+        return CheckedFile(path, None, Analysis(path=path, error=f"analysis failed ({exc})"))
+
+
+def _init_worker(threads: int) -> None:
+    """One model set per process and one thread each, so two workers use two cores without contention."""
+    import contextlib
+    import os
+
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    with contextlib.suppress(AttributeError, OSError):
+        os.nice(
+            5
+        )  # analysis yields to the window and the user's other work; throughput is unchanged when idle
+    from consentdesk.core.vision import analyse
+
+    analyse._default = analyse.Analyser(analyse.AnalyserConfig(threads=threads))
+
+
+def _shoot_name(paths: list[str]) -> str:
+    first = Path(paths[0]).expanduser()
+    return first.name if first.is_dir() else first.parent.name or str(first)
+
+
+def _working_copy(catalogue: Catalogue, path: str, sha256: str) -> bytes | None:
+    """The file's bytes for a register that keeps working copies (None for a desk catalogue). A file that
+    changed since it was checked is not stored: its analysis would describe other pixels."""
+    if not catalogue.keeps_photo_copies or catalogue.find_image_by_sha(sha256) is not None:
+        return None
+    data = Path(path).read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise OSError(f"{path} changed while it was being imported; import it again")
+    return data
+
+
+def _new_image(info: imaging.ImageInfo) -> NewImage:
+    """The catalogue row for a checked file (raises OSError if the file went away meanwhile)."""
+    return NewImage(
+        sha256=info.sha256,
+        path=str(Path(info.path).resolve()),
+        file_size=Path(info.path).stat().st_size,
+        width=info.width,
+        height=info.height,
+        captured_at=info.captured_at.isoformat() if info.captured_at else None,
+        camera=info.camera_model,
+    )
+
+
+def _stop_message(path: str | None, exc: Exception) -> str:
+    """What stopped the import and what to do; each photo is saved whole or not at all, so a re-run
+    after freeing space simply carries on (photos already added are recognised and skipped)."""
+    what = f"{Path(path).name} could not be saved" if path else "the import could not start"
+    cause = str(exc) if isinstance(exc, (CatalogueError, OSError)) else f"{type(exc).__name__}: {exc}"
+    return (
+        f"{what}: the catalogue could not be written ({cause}). The import stopped; photos added "
+        "before it are kept whole. Free some disk space (or check the disk), then import the same "
+        "folder again: photos already in the catalogue are skipped."
+    )
+
+
+def import_paths(
+    catalogue: Catalogue,
+    paths: Iterable[str],
+    *,
+    workers: int = 2,
+    shoot_name: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    checker: Callable[[str], CheckedFile] = check_file,
+) -> ImportReport:
+    paths = [str(p) for p in paths]
+    report = ImportReport()
+    cancel = cancel or threading.Event()
+    found: list[Skipped] = []
+    files = list(find_images(paths, found))
+    report.errors.extend(s for s in found if s.is_unreadable_photo)
+    report.skipped.extend(s for s in found if not s.is_unreadable_photo)
+    known = catalogue.known_hashes()
+    todo: list[str] = []
+    seen: set[str] = set()
+    for f in files:
+        try:
+            digest = file_sha256(f)
+        except OSError as exc:
+            report.errors.append(Skipped(str(f), f"cannot read the file ({exc.strerror})"))
+            continue
+        if digest in known or digest in seen:
+            report.duplicates.append(str(f))
+        else:
+            seen.add(digest)
+            todo.append(str(f))
+    if todo and paths:
+        try:
+            report.shoot_id = catalogue.create_shoot(shoot_name or _shoot_name(paths), paths[0])
+        except Exception as exc:  # noqa: BLE001 - as for add_image below
+            report.stopped = _stop_message(None, exc)
+            return report
+
+    started = time.monotonic()
+    total = len(todo)
+    done = 0
+
+    def store(checked: CheckedFile) -> None:
+        nonlocal done
+        done += 1
+        if report.stopped:
+            return
+        if checked.info is None or checked.analysis.error:
+            report.errors.append(Skipped(checked.path, checked.analysis.error or "could not be read"))
+        else:
+            try:
+                new = _new_image(checked.info)
+                copy = _working_copy(catalogue, checked.info.path, checked.info.sha256)
+            except OSError as exc:
+                report.errors.append(
+                    Skipped(
+                        checked.path, f"the file could not be read again to store it ({exc.strerror or exc})"
+                    )
+                )
+            else:
+                try:
+                    record, added = catalogue.add_image(new, checked.analysis, report.shoot_id, data=copy)
+                except Exception as exc:  # noqa: BLE001 - CatalogueError, or an engine error the store let through
+                    report.stopped = _stop_message(checked.path, exc)
+                    return
+                if added:
+                    report.added.append(record.id)
+                else:
+                    report.duplicates.append(checked.path)
+        if progress:
+            progress(
+                ImportProgress(
+                    done,
+                    total,
+                    len(report.added),
+                    len(report.duplicates),
+                    len(report.errors),
+                    checked.path,
+                    time.monotonic() - started,
+                )
+            )
+
+    if workers <= 1 or total <= 1:
+        for path in todo:
+            if report.stopped:
+                break
+            if cancel.is_set():
+                report.cancelled = True
+                break
+            store(_checked_safely(checker, path))
+        return report
+
+    context = multiprocessing.get_context("spawn")  # fork + onnxruntime threads can deadlock
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(1,)) as pool:
+        pending: dict[Future[CheckedFile], str] = {}
+        queue = iter(todo)
+        exhausted = False
+        while True:
+            while not exhausted and not cancel.is_set() and not report.stopped and len(pending) < workers * 2:
+                nxt = next(queue, None)
+                if nxt is None:
+                    exhausted = True
+                else:
+                    pending[pool.submit(checker, nxt)] = nxt
+            if not pending:
+                break
+            finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in finished:
+                path = pending.pop(future)
+                try:
+                    checked = future.result()
+                except Exception as exc:  # a crashed worker: report the file, keep going
+                    checked = CheckedFile(path, None, Analysis(path=path, error=f"analysis failed ({exc})"))
+                store(checked)
+            if report.stopped:
+                pool.shutdown(wait=True, cancel_futures=True)  # the catalogue cannot take more: stop now
+                break
+            if cancel.is_set() and not exhausted:
+                report.cancelled = True
+                exhausted = True  # let in-flight images finish and be stored; submit nothing more
+    return report

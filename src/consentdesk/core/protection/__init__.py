@@ -1,0 +1,1 @@
+"""The data-protection lifecycle: withdrawal and take-down lists, expiry, subject access bundles, erasure."""

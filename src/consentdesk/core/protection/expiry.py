@@ -1,0 +1,88 @@
+"""Expiry: consents running out soon and images that have lost clearance, for the dashboard.
+
+Expiry is derived from each record's end date on the day asked about (never stored), so this is a
+read-only view that is right on any day without a nightly job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from consentdesk.core.store import Catalogue, ConsentQuery
+from consentdesk.core.values import Consent, ImageRecord
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiringConsent:
+    consent: Consent
+    days_left: int
+    linked_images: int
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedImage:
+    """An image linked to at least one consent that no longer covers it, and why."""
+
+    image: ImageRecord
+    reasons: tuple[tuple[str, str], ...]  # (consent id, withdrawn | erased | expired)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiryDashboard:
+    today: date
+    days: int
+    expiring: tuple[ExpiringConsent, ...]
+    blocked: tuple[BlockedImage, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Ids, dates and statuses only: the dashboard JSON is meant for scripts, not for sharing names."""
+        return {
+            "today": self.today.isoformat(),
+            "days": self.days,
+            "expiring": [
+                {
+                    "consent_id": e.consent.id,
+                    "expires_on": e.consent.expires_on.isoformat() if e.consent.expires_on else None,
+                    "days_left": e.days_left,
+                    "linked_images": e.linked_images,
+                }
+                for e in self.expiring
+            ],
+            "lost_clearance": [
+                {
+                    "image_id": b.image.id,
+                    "path": b.image.path,
+                    "consents": [{"consent_id": c, "status": s} for c, s in b.reasons],
+                }
+                for b in self.blocked
+            ],
+        }
+
+
+def expiry_dashboard(catalogue: Catalogue, days: int = 30, today: date | None = None) -> ExpiryDashboard:
+    """Active consents ending within `days` of `today`, and images linked to lapsed consents."""
+    if days < 0:
+        raise ValueError("days must be 0 or more")
+    today = today or date.today()
+    soon = [
+        c
+        for c in catalogue.list_consents(
+            ConsentQuery(expiring_before=today + timedelta(days=days), today=today)
+        )
+        if c.expires_on is not None
+    ]
+    linked = catalogue.linked_image_counts([c.id for c in soon])  # one query, not one per consent
+    expiring = tuple(
+        sorted(
+            (ExpiringConsent(c, (c.expires_on - today).days, linked[c.id]) for c in soon),
+            key=lambda e: (e.days_left, e.consent.id),
+        )
+    )
+    by_image: dict[int, list[tuple[str, str]]] = {}
+    for lapsed in catalogue.lapsed_links(today):
+        by_image.setdefault(lapsed.image_id, []).append((lapsed.consent_id, lapsed.status))
+    images = catalogue.images_by_id(list(by_image))
+    blocked = tuple(BlockedImage(images[i], tuple(r)) for i, r in sorted(by_image.items()))
+    return ExpiryDashboard(today, days, expiring, blocked)

@@ -1,0 +1,180 @@
+"""Subject access request (SAR): one zip with everything held about one person and nothing about others.
+
+Contents: the consent record as JSON, its stored files (signatures, reference photo), the completed
+release form PDF, scans of their paper form, a readable summary PDF, every photo they are linked to with
+every *other* face pixelated (linked to someone else, unresolved, blurred or marked not a person, all
+alike) and every finding blanked, and the audit entries about them with other people's record ids
+replaced. Photos are re-encoded from pixels, so no camera metadata travels with them.
+
+Exporting a bundle is a data-protection officer's action: it is recorded in the audit trail ('sar.exported',
+ids and counts only) in the same transaction that puts the bundle in place, and on a team register the
+server refuses that entry (and so the bundle) to other roles. The app asks for the role first, so a
+photographer is told before any personal data is gathered.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tempfile
+import zipfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from consentdesk.core.files import atomic_write
+from consentdesk.core.ids import PREFIX
+from consentdesk.core.media import imaging
+from consentdesk.core.photos import cache
+from consentdesk.core.review.redaction import Method, destroy_regions
+from consentdesk.core.store import Catalogue, team
+from consentdesk.core.store.errors import refused
+from consentdesk.core.values import Box, ConsentStatus, SarContents, SarImage
+
+OTHER_PERSON = "[another person]"
+_ID_PATTERN = re.compile(rf"{PREFIX}-[0-9A-Z]{{4}}-[0-9A-Z]{{4}}")
+
+
+class SarError(Exception):
+    """The bundle cannot be made; the message says why and what to do."""
+
+
+def redact_other_ids(value: Any, keep: str) -> Any:
+    """Replace every record id except `keep` in strings anywhere inside a JSON-like value."""
+    if isinstance(value, str):
+        return _ID_PATTERN.sub(lambda m: m.group(0) if m.group(0) == keep else OTHER_PERSON, value)
+    if isinstance(value, list):
+        return [redact_other_ids(v, keep) for v in value]
+    if isinstance(value, dict):
+        return {k: redact_other_ids(v, keep) for k, v in value.items()}
+    return value
+
+
+def redacted_photo(catalogue: Catalogue, image_id: int, consent_id: str) -> bytes:
+    """The photo as JPEG with all faces not linked to `consent_id` pixelated and all findings filled.
+
+    Raises SarError when the file is missing or no longer the file that was checked (the stored face
+    boxes would then not match its pixels, so redaction could miss someone).
+    """
+    record = catalogue.get_image(image_id)
+    try:
+        loaded = imaging.load(cache.local_photo(catalogue, record))
+    except cache.PhotoUnavailable as exc:
+        raise SarError(str(exc)) from exc
+    except imaging.ImageError as exc:
+        raise SarError(f"the photo file cannot be read ({exc})") from exc
+    if loaded.info.sha256 != record.sha256:
+        raise SarError("the photo file changed since it was checked; run `consentdesk check --relink`")
+    others: list[Box] = [
+        f.box
+        for f in catalogue.review_state(image_id).faces
+        if not (f.state == "linked" and f.consent_id == consent_id)
+    ]
+    analysis = catalogue.current_analysis(image_id)
+    findings = [f.box for f in analysis.findings] if analysis else []
+    picture = Image.fromarray(loaded.rgb)
+    picture = destroy_regions(picture, others, Method.PIXELATE)
+    picture = destroy_regions(picture, findings, Method.FILL, pad=0.05)
+    buf = io.BytesIO()
+    picture.save(buf, "JPEG", quality=90)  # a fresh file: no EXIF, GPS or XMP from the original
+    return buf.getvalue()
+
+
+def _suffix(mime: str) -> str:
+    return {"image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf"}.get(mime, ".bin")
+
+
+def build_sar_bundle(
+    catalogue: Catalogue, consent_id: str, out: Path, today: date | None = None
+) -> SarContents:
+    """Write the SAR zip for one consent record to `out` (atomically, readable by the owner only)."""
+    from consentdesk.core.pdf.release_form import write_completed_form
+    from consentdesk.core.pdf.reports import write_sar_summary_pdf
+
+    if catalogue.is_team_register and not team.allowed(team.my_roles(catalogue), "protect"):
+        raise refused("dpo")  # the server would refuse the bundle's audit entry: say so before gathering
+    consent = catalogue.get_consent(consent_id)
+    if consent.status is ConsentStatus.ERASED:
+        raise SarError(
+            f"record {consent_id} was erased: nothing is held about the person apart from the record id and "
+            "the dates in the audit trail. Say so in the reply to the request."
+        )
+    contents = SarContents(consent)
+    members: dict[str, bytes] = {}
+    cid = consent.id
+    members[f"consent/{cid}.json"] = json.dumps(consent.to_json(), ensure_ascii=False, indent=2).encode()
+    for field_id in ("signature", "guardian_signature", "reference_photo"):
+        stored = catalogue.consent_file(cid, field_id)
+        if stored:
+            mime, data = stored
+            members[f"consent/{cid}-{field_id}{_suffix(mime)}"] = data
+            contents.files.append(field_id)
+    for scan in catalogue.paper_scans(cid):
+        members[f"paper-form/{cid}-scan-{scan.id}-page-{scan.page}{_suffix(scan.mime)}"] = (
+            catalogue.paper_scan_data(scan.id)
+        )
+        contents.scans.append(scan)
+    for image_id in catalogue.images_linked_to(cid):
+        record = catalogue.get_image(image_id)
+        approvals = tuple(catalogue.review_approvals(image_id))
+        name = f"photos/photo-{image_id}.jpg"
+        try:
+            members[name] = redacted_photo(catalogue, image_id, cid)
+            contents.images.append(SarImage(image_id, record.captured_at, approvals, name))
+        except SarError as exc:
+            contents.images.append(SarImage(image_id, record.captured_at, approvals, None, str(exc)))
+    entries = catalogue.audit_entries_mentioning(cid)
+    contents.audit_entries = len(entries)
+    audit_json = [
+        redact_other_ids(
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "actor": e.actor,
+                "action": e.action,
+                "subject": e.subject,
+                "details": e.details,
+            },
+            cid,
+        )
+        for e in entries
+    ]
+    members["audit.json"] = json.dumps(audit_json, ensure_ascii=False, indent=2).encode()
+
+    with tempfile.TemporaryDirectory(prefix="consentdesk-sar-") as tmp:
+        form_pdf = write_completed_form(catalogue, consent, Path(tmp) / "form.pdf")
+        members[f"consent/{cid}-release-form.pdf"] = form_pdf.read_bytes()
+        contents.names = sorted([*members, "summary.pdf"])
+        summary = write_sar_summary_pdf(contents, Path(tmp) / "summary.pdf", today)
+        members["summary.pdf"] = summary.read_bytes()
+
+    def build(tmp_zip: Path) -> None:
+        with zipfile.ZipFile(tmp_zip, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name in sorted(members):
+                zf.writestr(name, members[name])
+
+    written = False
+
+    def write() -> None:
+        nonlocal written
+        atomic_write(Path(out), build)
+        written = True
+
+    included = [i.image_id for i in contents.images if i.bundle_name]
+    details = {
+        "photos": included,
+        "photos_left_out": [i.image_id for i in contents.images if not i.bundle_name],
+        "files": len(contents.files),
+        "scans": len(contents.scans),
+        "audit_entries": contents.audit_entries,
+    }
+    try:
+        catalogue.record_sar_export(cid, details, write)
+    except BaseException:
+        if written:  # the export was not recorded, so the bundle does not stay either
+            Path(out).unlink(missing_ok=True)
+        raise
+    return contents

@@ -1,0 +1,1 @@
+"""The Expiry & withdrawals page: releases ending soon and photos that lost their clearance."""

@@ -1,0 +1,363 @@
+"""The "Expiry & withdrawals" page: consents ending soon, and photos that have lost clearance and why.
+
+It presents what `core.protection.expiry.expiry_dashboard` computes (a read-only view for today), a page
+at a time: both tables are paged models filled by workers when the page is first shown, and refreshed
+(the rows loaded so far) whenever it is shown again, so it is right on any day without a nightly job.
+The "Linked photos" count is the slow part (it follows the face links), so it is filled in afterwards,
+for the rows loaded, in one grouped query. The tables paint from C++ copies of the loaded rows
+(`ItemMirror`), so a repaint never waits for a worker's hold on the interpreter lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from consentdesk.core.protection.expiry import BlockedImage, ExpiringConsent
+from consentdesk.core.store import Catalogue, ConsentQuery
+from consentdesk.core.values import Consent
+from consentdesk.ui.kit.busy import in_catalogue
+from consentdesk.ui.kit.item_mirror import ItemMirror
+from consentdesk.ui.kit.lazy_model import Loaded, Loader, PagedModel
+from consentdesk.ui.kit.page import Page
+from consentdesk.ui.kit.tables import data_view
+from consentdesk.ui.kit.workers import TaskControl, run_task
+from consentdesk.ui.releases.record_dialog import RecordDialog, format_date
+
+DEFAULT_DAYS = 30
+CONSENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+WHY_TEXT = {"withdrawn": "withdrawn", "expired": "expired", "erased": "erased"}
+PAGE_SIZE = 50
+LINKED_UNKNOWN = -1  # "Linked photos" not counted yet
+
+
+def days_text(days: int) -> str:
+    if days <= 0:
+        return "Ends today"
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def why_text(reasons: tuple[tuple[str, str], ...]) -> str:
+    return "; ".join(f"{cid} {WHY_TEXT.get(status, status)}" for cid, status in reasons)
+
+
+def expiring_loader(locator: str, days: int, today: date) -> Loader:
+    """Worker side: active consents ending within `days` of `today`, soonest first, as in
+    `expiry_dashboard`, with the linked-photo count left for later (LINKED_UNKNOWN).
+
+    A store method that would make this flat: `list_consents(query, limit, offset, order="expires_on")`."""
+
+    def load(want: int) -> Loaded:
+        with Catalogue.open(locator, create=False) as catalogue:
+            soon = catalogue.list_consents(
+                ConsentQuery(expiring_before=today + timedelta(days=days), today=today)
+            )
+        rows = sorted(
+            (
+                ExpiringConsent(c, (c.expires_on - today).days, LINKED_UNKNOWN)
+                for c in soon
+                if c.expires_on is not None
+            ),
+            key=lambda e: (e.days_left, e.consent.id),
+        )
+        return Loaded(len(rows), rows[:want], lambda offset, limit: rows[offset : offset + limit])
+
+    return load
+
+
+def count_linked(locator: str, rows: list[ExpiringConsent]) -> list[ExpiringConsent]:
+    """Worker side: the rows with their linked-photo counts (one grouped query for all of them)."""
+    with Catalogue.open(locator, create=False) as catalogue:
+        counts = catalogue.linked_image_counts([e.consent.id for e in rows])
+    return [replace(e, linked_images=counts.get(e.consent.id, 0)) for e in rows]
+
+
+def blocked_loader(locator: str, today: date) -> Loader:
+    """Worker side: images linked to lapsed consents, by image id, with the image records read a page at
+    a time. Store methods that would make this flat: `lapsed_links(today, limit, offset)` grouped by
+    image, and `count_images_with_lapsed_links(today)`."""
+
+    def load(want: int) -> Loaded:
+        by_image: dict[int, list[tuple[str, str]]] = {}
+        with Catalogue.open(locator, create=False) as catalogue:
+            for lapsed in catalogue.lapsed_links(today):
+                by_image.setdefault(lapsed.image_id, []).append((lapsed.consent_id, lapsed.status))
+            reasons = sorted(by_image.items())
+            first = _blocked_rows(catalogue, reasons[:want])
+
+        def fetch(offset: int, limit: int) -> list[BlockedImage]:
+            with Catalogue.open(locator, create=False) as catalogue:
+                return _blocked_rows(catalogue, reasons[offset : offset + limit])
+
+        return Loaded(len(reasons), first, fetch)
+
+    return load
+
+
+def _blocked_rows(
+    catalogue: Catalogue, reasons: list[tuple[int, list[tuple[str, str]]]]
+) -> list[BlockedImage]:
+    """A page of rows: its image records in one query; an image deleted meanwhile is left out."""
+    images = catalogue.images_by_id([i for i, _r in reasons])
+    return [BlockedImage(images[i], tuple(r)) for i, r in reasons if i in images]
+
+
+class ExpiringModel(PagedModel):
+    COLUMNS = ("ID", "Name", "Ends", "Days left", "Linked photos")
+
+    def cell(self, e: ExpiringConsent, column: int, role: int) -> Any:
+        c = e.consent
+        if role == CONSENT_ID_ROLE:
+            return c.id
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            linked = "counting…" if e.linked_images == LINKED_UNKNOWN else str(e.linked_images)
+            return (c.id, c.full_name, format_date(c.expires_on), days_text(e.days_left), linked)[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column == 3:
+            if e.days_left <= 7:
+                return QColor("#A81F14")
+            if e.days_left <= 30:
+                return QColor("#7A4100")
+        return None
+
+
+class BlockedModel(PagedModel):
+    COLUMNS = ("Photo", "Why it is blocked", "Folder")
+
+    def cell(self, b: BlockedImage, column: int, role: int) -> Any:
+        path = Path(b.image.path)
+        if role == CONSENT_ID_ROLE:
+            return b.reasons[0][0] if b.reasons else None
+        texts = (path.name, why_text(b.reasons), str(path.parent))
+        if role == Qt.ItemDataRole.DisplayRole:
+            return texts[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return b.image.path if column == 0 else texts[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
+            return QColor("#A81F14")
+        return None
+
+
+class ExpiryPage(Page):
+    """Two lists: consents ending within N days (double-click opens the record) and blocked photos."""
+
+    TITLE = "Expiry & withdrawals"
+
+    def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
+        super().__init__(catalogue, parent)
+        self.today = date.today()
+        self._waiting: set[str] = set()  # tables whose load or refresh has not arrived yet
+        self._counting = False
+        self.expiring_model = ExpiringModel(key=lambda e: e.consent.id, page_size=PAGE_SIZE, parent=self)
+        self.blocked_model = BlockedModel(key=lambda b: b.image.id, page_size=PAGE_SIZE, parent=self)
+        self.expiring_model.loaded.connect(lambda _x: self._expiring_loaded())
+        self.expiring_model.fetched.connect(self._count_linked)
+        self.blocked_model.loaded.connect(lambda _x: self._blocked_loaded())
+        self.expiring_model.failed.connect(lambda exc: self._failed("expiring", exc))
+        self.blocked_model.failed.connect(lambda exc: self._failed("blocked", exc))
+        self._build()
+
+    def _build(self) -> None:
+        title = QLabel(self.TITLE)
+        title.setProperty("role", "pageTitle")
+        hint = QLabel(
+            "Consents that are about to end, and photos that can no longer be posted because a person's "
+            "consent has expired, was withdrawn or was erased."
+        )
+        hint.setProperty("role", "hint")
+        hint.setWordWrap(True)
+
+        self.days = QSpinBox()
+        self.days.setRange(0, 3650)
+        self.days.setValue(DEFAULT_DAYS)
+        self.days.setSuffix(" days")
+        self.days.setMinimumWidth(self.days.fontMetrics().horizontalAdvance("0000 days") + 40)
+        self.days.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.days.setAccessibleName("Look ahead this many days")
+        self.days.valueChanged.connect(lambda _v: self._reload_expiring())
+        days_label = QLabel("Show consents ending within")
+        days_label.setBuddy(self.days)
+
+        self.expiring_title = QLabel("")
+        self.expiring_title.setProperty("role", "sectionTitle")
+        self.expiring_table = data_view(
+            ItemMirror(self.expiring_model, roles=(CONSENT_ID_ROLE,), parent=self), "expiringTable"
+        )
+        self._widths(self.expiring_table, (14, 20, 12, 11))
+        self.expiring_table.setAccessibleName("Consents ending soon")
+        self.expiring_table.activated.connect(lambda index: self._open_row(self.expiring_table, index.row()))
+        self.expiring_empty = QLabel("")
+        self.expiring_empty.setObjectName("emptyState")
+        self.expiring_empty.setProperty("compact", True)
+
+        self.blocked_title = QLabel("")
+        self.blocked_title.setProperty("role", "sectionTitle")
+        self.blocked_table = data_view(
+            ItemMirror(self.blocked_model, roles=(CONSENT_ID_ROLE,), parent=self), "blockedTable"
+        )
+        self._widths(self.blocked_table, (16, 30))
+        self.blocked_table.setAccessibleName("Photos that lost clearance")
+        self.blocked_table.activated.connect(lambda index: self._open_row(self.blocked_table, index.row()))
+        self.blocked_empty = QLabel("")
+        self.blocked_empty.setObjectName("emptyState")
+        self.blocked_empty.setProperty("compact", True)
+
+        heading = QVBoxLayout()
+        heading.setSpacing(2)
+        heading.addWidget(title)
+        heading.addWidget(hint)
+
+        controls = QFrame()
+        controls.setObjectName("filterBar")
+        bar = QHBoxLayout(controls)
+        bar.setContentsMargins(12, 8, 12, 8)
+        bar.addWidget(days_label)
+        bar.addWidget(self.days)
+        bar.addStretch(1)
+        self.today_label = QLabel("")
+        self.today_label.setProperty("role", "hint")
+        bar.addWidget(self.today_label)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 22, 28, 16)
+        layout.setSpacing(10)
+        layout.addLayout(heading)
+        layout.addSpacing(4)
+        layout.addWidget(controls)
+        layout.addSpacing(6)
+        layout.addWidget(self.expiring_title)
+        layout.addWidget(self.expiring_table, 3)
+        layout.addWidget(self.expiring_empty)
+        layout.addSpacing(6)
+        layout.addWidget(self.blocked_title)
+        layout.addWidget(self.blocked_table, 2)
+        layout.addWidget(self.blocked_empty)
+        layout.addStretch(0)
+
+    @staticmethod
+    def _widths(table: QTableView, ems: tuple[int, ...]) -> None:
+        """Starting column widths in letter widths (the user can drag them; the last column stretches)."""
+        em = table.fontMetrics().horizontalAdvance("M")
+        for column, n in enumerate(ems):
+            table.horizontalHeader().resizeSection(column, n * em)
+
+    # --- data --------------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        self._load(incremental=False)
+
+    def refresh(self) -> None:
+        """Shown again (or records changed): re-read the rows loaded so far, for today."""
+        self._load(incremental=True)
+
+    def clear(self) -> None:
+        self.expiring_model.clear()
+        self.blocked_model.clear()
+
+    def _load(self, incremental: bool) -> None:
+        self.today = date.today()
+        self.today_label.setText(f"As of {format_date(self.today)}")
+        self.start_loading()
+        self._waiting = {"expiring", "blocked"}
+        locator = self.catalogue.locator
+        self.expiring_model.load(expiring_loader(locator, self.days.value(), self.today), incremental)
+        self.blocked_model.load(blocked_loader(locator, self.today), incremental)
+
+    def _reload_expiring(self) -> None:
+        self.start_loading()
+        self._waiting.add("expiring")
+        self.expiring_model.load(expiring_loader(self.catalogue.locator, self.days.value(), self.today))
+
+    def _one_loaded(self, table: str) -> None:
+        self._waiting.discard(table)
+        if not self._waiting:
+            self.finish_loading()
+
+    def _expiring_loaded(self) -> None:
+        n = self.expiring_model.total
+        days = self.days.value()
+        self.expiring_title.setText(
+            f"Consents ending within {days} days ({n})" if n else f"Consents ending within {days} days"
+        )
+        self.expiring_table.setVisible(bool(n))
+        self.expiring_empty.setVisible(not n)
+        self.expiring_empty.setText(f"No consents end in the next {days} days.")
+        self._count_linked()
+        self._one_loaded("expiring")
+
+    def _count_linked(self) -> None:
+        """Fill in "Linked photos" for the loaded rows that lack it (one query for them all)."""
+        if self._counting:
+            return
+        missing = [e for e in self.expiring_model.rows if e.linked_images == LINKED_UNKNOWN]
+        if not missing:
+            return
+        self._counting = True
+        locator = self.catalogue.locator
+
+        def job(_control: TaskControl) -> list[ExpiringConsent] | BaseException:
+            try:
+                return count_linked(locator, missing)
+            except Exception as exc:  # the count stays "…"; the list itself is fine
+                return exc
+
+        run_task(job, self._linked_counted)  # a bound method: dropped if the page is gone
+
+    def _linked_counted(self, rows: list[ExpiringConsent] | BaseException) -> None:
+        self._counting = False
+        if isinstance(rows, BaseException):
+            return
+        self.expiring_model.update_rows(rows)  # rows of an older load have other keys or are equal
+        self._count_linked()
+
+    def _blocked_loaded(self) -> None:
+        n = self.blocked_model.total
+        self.blocked_title.setText(f"Photos that lost clearance ({n})" if n else "Photos that lost clearance")
+        self.blocked_table.setVisible(bool(n))
+        self.blocked_empty.setVisible(not n)
+        self.blocked_empty.setText("No photos have lost clearance.")
+        self._one_loaded("blocked")
+
+    def _failed(self, table: str, exc: BaseException) -> None:
+        self.today_label.setText(f"Could not be read ({exc}). Check the catalogue is reachable.")
+        self._one_loaded(table)
+
+    # --- actions -----------------------------------------------------------------------------------
+
+    def _open_row(self, table: QTableView, row: int) -> None:
+        consent_id = table.model().index(row, 0).data(CONSENT_ID_ROLE)
+        if consent_id:
+            self.open_consent(consent_id)
+
+    def open_consent(self, consent_id: str) -> None:
+        """Read the record in a worker, then show it (the blocked-photos table holds only its id)."""
+        run_task(
+            in_catalogue(self.catalogue, lambda cat, _c: cat.find_consent(consent_id)),
+            self._show_consent,
+            lambda exc: self._failed("blocked", exc),
+            owner=self,
+        )
+
+    def _show_consent(self, consent: Consent | None) -> None:
+        if consent is None:
+            return
+        view = RecordDialog(self.catalogue, consent, self)
+        view.changed.connect(lambda _c: self._changed())
+        view.exec()
+
+    def _changed(self) -> None:
+        self.refresh()
+        self.records_changed.emit()

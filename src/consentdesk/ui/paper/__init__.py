@@ -1,0 +1,1 @@
+"""The Paper forms page: scans waiting for their answers."""

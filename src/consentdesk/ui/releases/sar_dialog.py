@@ -1,0 +1,97 @@
+"""Export a subject access request (SAR) bundle for one record: choose a .zip, build it off-thread, summarise.
+
+All the rules about what goes in (and what is redacted) are in `core.protection.sar`; this only asks where,
+shows that work is happening and reports what the bundle holds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from consentdesk.core.protection.sar import SarError, build_sar_bundle
+from consentdesk.core.store import Catalogue, CatalogueError
+from consentdesk.core.values import Consent, SarContents
+from consentdesk.ui.kit.busy import describe_error, in_catalogue, run_busy, show_message, show_problem
+from consentdesk.ui.kit.workers import TaskControl
+
+FILE_LABELS = {
+    "signature": "signature",
+    "guardian_signature": "guardian's signature",
+    "reference_photo": "reference photo",
+}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_lines(contents: SarContents) -> list[str]:
+    """What is inside the bundle, one line per kind of content, in plain words."""
+    included = [i for i in contents.images if i.bundle_name]
+    lines = [
+        "1 consent record (as data, and the completed release form as PDF)",
+        _plural(len(contents.files), "stored file")
+        + (f" ({', '.join(FILE_LABELS.get(f, f) for f in contents.files)})" if contents.files else ""),
+        _plural(len(contents.scans), "paper form scan"),
+        _plural(len(included), "photo") + " (other people's faces pixelated, background text blanked)",
+        f"{contents.audit_entries} audit {'entry' if contents.audit_entries == 1 else 'entries'}",
+        "a summary PDF listing all of the above",
+    ]
+    return lines
+
+
+def export_sar(parent: QWidget, catalogue: Catalogue, consent: Consent) -> TaskControl | None:
+    """Ask for a .zip path and write the SAR bundle for `consent` there (off the GUI thread)."""
+    suggested = str(Path.home() / f"sar-{consent.id}.zip")
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "Save subject access bundle", suggested, "Zip archive (*.zip)"
+    )
+    if not path:
+        return None
+    out = Path(path) if path.lower().endswith(".zip") else Path(path + ".zip")
+    consent_id = consent.id
+
+    def done(contents: SarContents) -> None:
+        missing = [i for i in contents.images if not i.bundle_name]
+        details = "Inside:\n" + "\n".join(f"• {line}" for line in summary_lines(contents))
+        if missing:
+            details += "\n\nNot included (say so in the reply):\n" + "\n".join(
+                f"• photo {i.image_id}: {i.problem}" for i in missing
+            )
+        show_message(
+            parent,
+            "Subject access bundle saved",
+            f"The bundle for {consent_id} is saved as {out.name} in {out.parent}.",
+            details=details,
+            folder=out.parent,
+        )
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, SarError | CatalogueError):  # e.g. a role that may not export: it names the role
+            show_problem(parent, "Bundle not made", f"No bundle was written: {exc}")
+        elif isinstance(exc, OSError):
+            show_problem(
+                parent,
+                "Bundle not saved",
+                f"{out.name} could not be written: {describe_error(exc)}.",
+                "Choose another folder (check the disk has free space) and export again.",
+            )
+        else:
+            show_problem(
+                parent,
+                "Bundle not made",
+                f"Something went wrong while making the bundle: {describe_error(exc)}.",
+                "Nothing was written. Try again; if it keeps failing, run File ▸ Check catalogue….",
+            )
+
+    return run_busy(
+        parent,
+        "Exporting subject access bundle",
+        f"Gathering everything held about {consent_id}: the record, its files, scans, photos "
+        "(redacting other people) and audit entries…",
+        in_catalogue(catalogue, lambda cat, _c: build_sar_bundle(cat, consent_id, out)),
+        done,
+        failed,
+    )

@@ -1,0 +1,689 @@
+"""The review view: one photo large with numbered boxes, the faces and findings beside it, and keyboard
+actions for every decision. Each decision calls `core.review`, then the view re-reads the status from
+core; no rule is decided here.
+
+The view walks through a list of image ids (the "To verify" queue or the library's order) with
+Page Down / Page Up (or J / K).
+
+Nothing here touches the catalogue on the GUI thread: reading a photo's status, each decision (with the
+status read back in the same worker) and decoding the photo at screen size all run through `run_task`, each
+on its own connection (`in_catalogue`), so a distant team server never freezes the window. A key pressed
+while a decision is still being saved waits for it (`_when_settled`): the next key then acts on what the
+screen shows after that decision, as it would if the save were instant.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QImage, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from consentdesk.core.media import imaging
+from consentdesk.core.photos.cache import PhotoUnavailable, local_photo
+from consentdesk.core.review import workflow
+from consentdesk.core.store import Catalogue, ConflictError
+from consentdesk.core.values import FaceState, FindingState, ImageState
+from consentdesk.ui.kit.announce import announce
+from consentdesk.ui.kit.busy import describe_error, in_catalogue, try_again_advice
+from consentdesk.ui.kit.image_canvas import ImageCanvas, legend_label, rgb_to_qimage
+from consentdesk.ui.kit.workers import run_task
+from consentdesk.ui.review.approve_dialog import ApproveDialog
+from consentdesk.ui.review.consent_picker import ConsentPicker
+from consentdesk.ui.review.reason_dialog import ReasonDialog
+from consentdesk.ui.review.review_panel import ReviewPanel, capitalise, help_html, overlays
+
+#: (name, menu text, shortcuts, what the help box says). The first shortcut is shown in menus.
+ACTIONS: list[tuple[str, str, list[str], str]] = [
+    ("next_image", "Next image", ["PgDown", "J"], "next image"),
+    ("previous_image", "Previous image", ["PgUp", "K"], "previous image"),
+    ("next_item", "Next item that needs a decision", ["N"], "next to decide"),
+    ("link", "Link face to a release…", ["L"], "link face to a release"),
+    ("blur", "Blur face on export", ["B"], "blur face on export"),
+    ("not_person", "Not a person", ["P"], "not a person"),
+    ("redact", "Redact finding on export", ["R"], "redact finding"),
+    ("dismiss", "Dismiss finding…", ["D"], "dismiss finding (reason)"),
+    ("undo", "Undo decision", ["U"], "undo decision"),
+    ("reject", "Reject image…", ["X"], "reject image (reason)"),
+    ("reopen", "Reopen rejected image", ["Shift+X"], "reopen rejected image"),
+    ("approve", "Approve and export…", ["A"], "approve and export"),
+    ("back", "Back to the list", ["Esc"], "back to the list"),
+]
+
+#: Buttons under the list, for mouse users (the keyboard does the same).
+BUTTONS = [
+    [("link", "Link…"), ("blur", "Blur"), ("not_person", "Not a person")],
+    [("redact", "Redact"), ("dismiss", "Dismiss…"), ("undo", "Undo")],
+    [("reject", "Reject…"), ("approve", "Approve…")],
+]
+
+
+#: After this long a decision still being saved is said, so a reviewer knows why keys wait.
+SLOW_SAVE_MS = 400
+#: How often a photo whose review could not be read (a lost connection) is read again.
+RETRY_MS = 5000
+
+
+def load_preview(path: str, max_side: int) -> tuple[QImage, QSize]:
+    """Decode the photo reduced to screen size (worker thread) as a QImage and its full oriented size."""
+    loaded = imaging.load(path, max_side=max_side)
+    return rgb_to_qimage(loaded.rgb), QSize(loaded.info.width, loaded.info.height)
+
+
+def _decision_words(outcome: object, done: str) -> tuple[str, bool]:
+    """What the view says after a decision came back, and whether it is an error (said assertively)."""
+    if isinstance(outcome, workflow.ReviewError):
+        return f"{capitalise(str(outcome))}.", True
+    if isinstance(outcome, ConflictError):  # someone else decided meanwhile: their decision is shown
+        return capitalise(str(outcome)), True
+    if isinstance(outcome, str) and outcome:  # a link that cannot clear the photo
+        return f"{done} Warning: {capitalise(outcome)}.", True
+    return done, False
+
+
+class ReviewScreen(QWidget):
+    back_requested = Signal()
+    decision_made = Signal(int)  # image id: lists showing it should refresh
+
+    def __init__(self, catalogue: Catalogue, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reviewView")
+        self.catalogue = catalogue
+        self.image_ids: list[int] = []
+        self.image_id: int | None = None
+        self.status: workflow.ReviewStatus | None = None
+        self.preview = QImage()
+        self.original_size = QSize()
+        self.dialog: QWidget | None = None  # the open picker / approve / reason dialog
+        self._load_token = 0  # the photo being decoded; older results are dropped
+        self._status_token = 0  # the newest status read or decision; older results are dropped
+        self._in_flight = 0  # status reads and decisions not yet back from their worker
+        self._waiting: deque[Callable[[], object]] = deque()  # keys pressed meanwhile, in order
+        self._refresh_waiting = False
+        self._slow_save = QTimer(self)  # a save that takes long (a busy or distant server) is said
+        self._slow_save.setSingleShot(True)
+        self._slow_save.setInterval(SLOW_SAVE_MS)
+        self._slow_save.timeout.connect(self._say_still_saving)
+        self.unreadable = ""  # why the photo's review could not be read, said again by any key that needs it
+        self._retry = QTimer(self)  # a lost connection: read again until it comes back
+        self._retry.setSingleShot(True)
+        self._retry.setInterval(RETRY_MS)
+        self._retry.timeout.connect(self._try_again)
+        self.actions_by_name: dict[str, QAction] = {}
+        self._build_actions()
+        self._build()
+
+    # --- building ---------------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        handlers: dict[str, Callable[[], object]] = {
+            "next_image": lambda: self.step(1),
+            "previous_image": lambda: self.step(-1),
+            "next_item": self.next_item,
+            "link": self.link,
+            "blur": lambda: self.set_face(FaceState.BLUR),
+            "not_person": lambda: self.set_face(FaceState.NOT_A_PERSON),
+            "redact": self.redact,
+            "dismiss": self.dismiss,
+            "undo": self.undo,
+            "reject": self.reject,
+            "reopen": self.reopen,
+            "approve": self.approve,
+            "back": self.back_requested.emit,
+        }
+        for name, text, keys, _help in ACTIONS:
+            action = QAction(text, self)
+            action.setObjectName(f"review_{name}")
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shown = " or ".join(
+                QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText) for k in keys
+            )
+            action.setToolTip(f"{text.rstrip('…')} ({shown})")
+            handler = handlers[name]
+            if name != "back":  # leaving never waits
+                handler = self._when_settled_handler(handler)
+            action.triggered.connect(handler)
+            self.addAction(action)
+            self.actions_by_name[name] = action
+
+    def _build(self) -> None:
+        self.back_button = QPushButton("← Back")
+        self.back_button.setProperty("flat", True)
+        self.back_button.setToolTip("Back to the list (Esc)")
+        self.back_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.back_button.clicked.connect(self.back_requested.emit)
+        self.title = QLabel("")
+        self.title.setProperty("role", "pageTitle")
+        self.position = QLabel("")
+        self.position.setProperty("role", "hint")
+        self.message = QLabel("")
+        self.message.setObjectName("reviewMessage")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        header = QGridLayout()
+        header.setHorizontalSpacing(12)
+        header.addWidget(self.back_button, 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.title, 0, 1)
+        header.addWidget(self.position, 1, 1)
+        header.setColumnStretch(1, 1)
+
+        self.canvas = ImageCanvas()
+        self.canvas.setObjectName("reviewCanvas")
+        self.canvas.overlay_clicked.connect(self._canvas_clicked)
+        self.panel = ReviewPanel()
+        self.panel.selected.connect(self.canvas.set_selected)
+        buttons = QGridLayout()
+        buttons.setSpacing(6)
+        for row, group in enumerate(BUTTONS):
+            for col, (name, label) in enumerate(group):
+                button = QToolButton()
+                self.actions_by_name[name].setIconText(label)  # short text on the button, full in menus
+                button.setDefaultAction(self.actions_by_name[name])
+                button.setObjectName(f"button_{name}")
+                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays in the list: keys keep working
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+                button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                if name == "approve":
+                    button.setProperty("primary", True)
+                span = 2 if len(group) == 2 and col == 1 else 1
+                buttons.addWidget(button, row, col, 1, span)
+        self.panel.actions_row.addLayout(buttons)
+        self.help = QLabel(help_html([(" / ".join(keys), h) for _, _, keys, h in ACTIONS]))
+        self.help.setObjectName("keyboardHelp")
+        self.help.setWordWrap(True)
+        self.help.setTextFormat(Qt.TextFormat.RichText)
+        self.help.setAccessibleName("Keyboard shortcuts")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(8)
+        left_layout.addWidget(self.canvas, 1)
+        self.legend = legend_label()
+        left_layout.addWidget(self.legend)
+        left_layout.addWidget(self.help)
+        side = QFrame()
+        side.setObjectName("reviewSide")
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(16, 14, 16, 14)
+        side_layout.addWidget(self.panel)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        side.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 36)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 14, 20, 14)
+        layout.setSpacing(10)
+        layout.addLayout(header)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+        self.setFocusProxy(self.panel.items)
+
+    # --- which image --------------------------------------------------------------------------------
+
+    def set_catalogue(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.image_ids, self.image_id, self.status = [], None, None
+        self._waiting.clear()
+        self._refresh_waiting = False
+        self._status_token += 1
+        self._load_token += 1
+
+    def open_images(self, image_ids: list[int], current: int) -> None:
+        """Show `current`, with next/previous walking `image_ids` (the list it was opened from)."""
+        ids = list(dict.fromkeys(image_ids))
+        self.image_ids = ids if current in ids else [current]
+        self._waiting.clear()  # keys still waiting were meant for the photo shown before
+        self._refresh_waiting = False
+        self.show_image(current)
+
+    def show_image(self, image_id: int) -> None:
+        """Switch to `image_id` at once (nothing of the last photo stays on screen), then fill it in as its
+        status and its pixels arrive from workers."""
+        self.image_id = image_id
+        self.status = None
+        self.panel.items.clearSelection()
+        self.panel.items.setCurrentRow(-1)
+        self.panel.clear("Reading this photo's review…")
+        self.canvas.set_overlays([])
+        self.preview = QImage()
+        self._load_token += 1
+        self.canvas.set_message("Loading the photo…")
+        self.title.setText("Loading…")
+        self.title.setToolTip("")
+        self.position.setText("")
+        self._say("")
+        self._read_status(image_id, then=self._load_preview)
+        self.panel.items.setFocus()
+
+    def _load_preview(self, status: workflow.ReviewStatus) -> None:
+        image = status.image
+        self._load_token += 1
+        token = self._load_token
+        side = self._preview_side()
+        run_task(
+            in_catalogue(self.catalogue, lambda cat, _c: load_preview(str(local_photo(cat, image)), side)),
+            lambda result: self._preview_ready(token, result),
+            lambda exc: self._preview_failed(token, exc),
+            owner=self,
+        )
+
+    def _preview_side(self) -> int:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return 2048
+        size = screen.size() * screen.devicePixelRatio()
+        return max(800, min(4096, max(size.width(), size.height())))
+
+    def _preview_ready(self, token: int, result: tuple[QImage, QSize]) -> None:
+        if token != self._load_token:
+            return  # the reviewer has moved on to another photo
+        self.preview, self.original_size = result
+        self.canvas.set_image(self.preview, self.original_size)
+
+    def _preview_failed(self, token: int, exc: BaseException) -> None:
+        if token != self._load_token:
+            return
+        if isinstance(exc, PhotoUnavailable):  # says where it was looked for and how to reconnect it
+            self.canvas.set_message(f"{capitalise(str(exc))}\nThe decisions beside it still apply.")
+        else:
+            self.canvas.set_message(
+                f"The photo cannot be shown: {describe_error(exc)}.\nIf it was moved, put it back or run "
+                "`consentdesk check --relink FOLDER`; the decisions beside it still apply."
+            )
+
+    def _update_position(self) -> None:
+        if self.status is None:
+            return
+        image = self.status.image
+        where = []
+        if self.image_id in self.image_ids and len(self.image_ids) > 1:
+            where.append(f"Image {self.image_ids.index(self.image_id) + 1} of {len(self.image_ids)}")
+        if image.captured_at:
+            where.append(f"taken {image.captured_at[:16].replace('T', ' ')}")
+        where.append(f"{image.width} × {image.height}")
+        self.position.setText(" · ".join(where))
+
+    def step(self, delta: int) -> None:
+        if self.image_id is None or self.image_id not in self.image_ids:
+            return
+        index = self.image_ids.index(self.image_id) + delta
+        if not 0 <= index < len(self.image_ids):
+            edge = "last" if delta > 0 else "first"
+            self._say(f"This is the {edge} image in the list. Esc goes back to the list.")
+            return
+        self.show_image(self.image_ids[index])
+
+    # --- reading from core --------------------------------------------------------------------------
+
+    def is_settled(self) -> bool:
+        """True when no status read or decision is on its way and no key waits for one."""
+        return self._in_flight == 0 and not self._waiting
+
+    def refresh(self) -> None:
+        """Re-read the status from core (in a worker) and redraw the panel and the boxes.
+
+        While a read or a decision is on its way, the re-read waits for it (once, however often it was
+        asked for): starting it now would drop that answer, and with it the photo's preview or what was
+        said about the decision."""
+        if self.image_id is None or self._refresh_waiting:
+            return
+        if self._in_flight:
+            self._refresh_waiting = True
+            self._waiting.append(self._refresh_now)
+        else:
+            self._read_status(self.image_id)
+
+    def _refresh_now(self) -> None:
+        self._refresh_waiting = False
+        if self.image_id is not None:
+            self._read_status(self.image_id)
+
+    def _read_status(
+        self, image_id: int, then: Callable[[workflow.ReviewStatus], None] | None = None
+    ) -> None:
+        token = self._begin()
+        run_task(
+            in_catalogue(self.catalogue, lambda cat, _c: workflow.status(cat, image_id)),
+            lambda status: self._status_read(token, status, then),
+            lambda exc: self._status_failed(token, exc),
+            owner=self,
+        )
+
+    def _begin(self) -> int:
+        self._in_flight += 1
+        self._status_token += 1
+        return self._status_token
+
+    def _end(self) -> None:
+        self._in_flight -= 1
+        if self._in_flight == 0:
+            self._slow_save.stop()
+        while self._in_flight == 0 and self._waiting:
+            self._waiting.popleft()()  # may start a read or decision: then the rest waits again
+
+    def _status_read(
+        self, token: int, status: workflow.ReviewStatus, then: Callable[[workflow.ReviewStatus], None] | None
+    ) -> None:
+        if token == self._status_token:
+            self._show_status(status)
+            if then is not None:
+                then(status)
+        self._end()
+
+    def _status_failed(self, token: int, exc: BaseException) -> None:
+        if token == self._status_token:
+            self._show_unreadable(exc)
+        self._end()
+
+    def _show_status(self, status: workflow.ReviewStatus) -> None:
+        if self.status is None and self.unreadable:  # back after a lost connection
+            self._say("The photo's review is read again.")
+        self.status, self.unreadable = status, ""
+        image = status.image
+        self.title.setText(Path(image.path).name)
+        self.title.setToolTip(image.path)
+        self._update_position()
+        self.panel.show_status(status)
+        self.canvas.set_overlays(overlays(status))
+        self.canvas.set_selected(self.panel.current_key())
+
+    def _show_unreadable(self, exc: BaseException) -> None:
+        """Nothing is shown as decided or cleared; a lost connection is tried again every few seconds."""
+        self.status = None
+        self.canvas.set_overlays([])
+        self.title.setText("This photo cannot be reviewed")
+        if isinstance(exc, workflow.ReviewError):
+            self.unreadable = f"{capitalise(str(exc))}."
+        else:
+            self.unreadable = (
+                f"The photo's review could not be read: {describe_error(exc)}. Check the connection to "
+                "the catalogue; ConsentDesk tries again every few seconds."
+            )
+            self._retry.start()
+        self.panel.clear("Not known: nothing can be decided or approved until this photo's review is read.")
+        self._say(self.unreadable, error=True)
+
+    def _try_again(self) -> None:
+        if self.status is None and self.image_id is not None and self.isVisible():
+            self.refresh()
+
+    def _when_settled(self, do: Callable[[], object]) -> None:
+        if self.is_settled():
+            do()
+        else:
+            self._waiting.append(do)
+
+    def _when_settled_handler(self, do: Callable[[], object]) -> Callable[..., None]:
+        return lambda *_args: self._when_settled(do)
+
+    def _canvas_clicked(self, key: tuple[str, int]) -> None:
+        self.panel.select_key(key)
+        self.panel.items.setFocus()
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setProperty("kind", "error" if error else "info")
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+        self.message.setVisible(bool(text))
+        announce(self.message, text, assertive=error)  # shown beside the photo; focus stays in the list
+
+    # --- deciding -----------------------------------------------------------------------------------
+
+    def _selected(self, kind: str) -> int | None:
+        if self.status is None and self.unreadable:
+            self._say(self.unreadable, error=True)  # the reason, not "select a face first"
+            return None
+        key = self.panel.current_key()
+        if key is None or key[0] != kind:
+            hint = "N jumps to the next one that needs a decision, or use ↑/↓"
+            self._say(f"Select a {kind} first: {hint}.", error=True)
+            return None
+        return key[1]
+
+    def _seen(self) -> ImageState | None:
+        """What this screen shows now: a decision made on it is refused if someone changed it since."""
+        return self.status.state if self.status is not None else None
+
+    def _decide(self, do: Callable[[Catalogue, ImageState | None], object], done: str) -> None:
+        """Save one decision in a worker and read the status back on the same connection."""
+        if self.image_id is None or self.status is None:
+            return
+        image_id, seen = self.image_id, self._seen()
+
+        def work(catalogue: Catalogue, _control: object) -> tuple[Any, workflow.ReviewStatus]:
+            try:
+                outcome = do(catalogue, seen)
+            except (workflow.ReviewError, ConflictError) as exc:
+                outcome = exc  # refused: still read what the photo's review is now
+            return outcome, workflow.status(catalogue, image_id)
+
+        token = self._begin()
+        self._slow_save.start()
+        run_task(
+            in_catalogue(self.catalogue, work),
+            lambda result: self._decided(token, image_id, done, *result),
+            lambda exc: self._decision_failed(token, exc),
+            owner=self,
+        )
+
+    def _decided(
+        self, token: int, image_id: int, done: str, outcome: object, status: workflow.ReviewStatus
+    ) -> None:
+        if not isinstance(outcome, workflow.ReviewError):  # saved, or refused for someone else's change
+            self.decision_made.emit(image_id)  # lists showing the photo refresh, wherever the view is now
+        if token == self._status_token:  # else the reviewer has moved on: nothing is said over that
+            self._show_status(status)
+            self._say(*_decision_words(outcome, done))
+        self._end()
+
+    def _say_still_saving(self) -> None:
+        if self._in_flight:
+            self._say("Saving the decision… Keys pressed meanwhile act once it is saved.")
+
+    def _decision_failed(self, token: int, exc: BaseException) -> None:
+        if token == self._status_token:
+            self._say(
+                f"The decision was not saved: {describe_error(exc)}. {try_again_advice(exc)}", error=True
+            )
+        self._end()
+
+    def next_item(self) -> None:
+        key = self.panel.next_needing()
+        if key is None:
+            self._say(
+                "Nothing left to decide on this photo. Press A to approve it, or Page Down for the next."
+            )
+            return
+        self.panel.select_key(key)
+        self.panel.items.setFocus()
+
+    def set_face(self, state: FaceState) -> None:
+        n = self._selected("face")
+        if n is not None and self.image_id is not None:
+            image_id = self.image_id
+            words = {
+                FaceState.BLUR: "will be blurred on export",
+                FaceState.NOT_A_PERSON: "is marked not a person",
+            }
+            self._decide(
+                lambda cat, seen: workflow.set_face(cat, image_id, n, state, seen=seen),
+                f"Face {n} {words[state]}.",
+            )
+
+    def _face_crop(self, n: int) -> QImage | None:
+        if self.status is None or self.preview.isNull() or self.original_size.isEmpty():
+            return None
+        face = next((f for f in self.status.state.faces if f.n == n), None)
+        if face is None:
+            return None
+        scale = self.preview.width() / self.original_size.width()
+        pad_w, pad_h = face.box.w * 0.35, face.box.h * 0.35
+        rect = QRect(
+            int((face.box.x - pad_w) * scale),
+            int((face.box.y - pad_h) * scale),
+            int((face.box.w + 2 * pad_w) * scale),
+            int((face.box.h + 2 * pad_h) * scale),
+        ).intersected(self.preview.rect())
+        return self.preview.copy(rect)
+
+    def link(self) -> None:
+        n = self._selected("face")
+        if n is None or self.image_id is None:
+            return
+        image_id = self.image_id
+        picker = ConsentPicker(self.catalogue, image_id, n, self._face_crop(n), parent=self)
+
+        def picked() -> None:
+            consent_id = picker.chosen
+            if consent_id:
+                self._decide(
+                    lambda cat, seen: workflow.link_face(cat, image_id, n, consent_id, seen=seen),
+                    f"Face {n} is linked to {consent_id}.",
+                )
+
+        self._open_dialog(picker, picked)
+
+    def redact(self) -> None:
+        n = self._selected("finding")
+        if n is not None and self.image_id is not None:
+            image_id = self.image_id
+            self._decide(
+                lambda cat, seen: workflow.set_finding(cat, image_id, n, FindingState.REDACT, seen=seen),
+                f"Finding {n} will be redacted on export.",
+            )
+
+    def dismiss(self) -> None:
+        n = self._selected("finding")
+        if n is None or self.image_id is None:
+            return
+        image_id, seen, catalogue = self.image_id, self._seen(), self.catalogue
+
+        def submit(reason: str) -> None:  # on a worker thread
+            workflow.set_finding(catalogue, image_id, n, FindingState.DISMISSED, reason, seen=seen)
+
+        dialog = ReasonDialog(
+            f"Dismiss finding {n}",
+            f"Why is finding {n} harmless? The reason is kept in the audit trail.",
+            "Dismiss finding",
+            submit,
+            "e.g. a made-up number on a training poster",
+            parent=self,
+        )
+        self._open_dialog(dialog, lambda: self._after(f"Finding {n} is dismissed."))
+
+    def undo(self) -> None:
+        key = self.panel.current_key()
+        if key is None or self.image_id is None:
+            self._selected("face")
+            return
+        kind, n = key
+        image_id = self.image_id
+        if kind == "face":
+            self._decide(
+                lambda cat, seen: workflow.set_face(cat, image_id, n, FaceState.UNRESOLVED, seen=seen),
+                f"Face {n} needs a decision again.",
+            )
+        else:
+            self._decide(
+                lambda cat, seen: workflow.set_finding(cat, image_id, n, FindingState.UNRESOLVED, seen=seen),
+                f"Finding {n} is unresolved again.",
+            )
+
+    def _readable(self) -> bool:
+        """True when this photo's review is on screen; otherwise says why nothing can be done yet."""
+        if self.image_id is None:
+            return False
+        if self.status is None:
+            self._say(
+                self.unreadable or "The photo's review is still being read.", error=bool(self.unreadable)
+            )
+            return False
+        return True
+
+    def reject(self) -> None:
+        if not self._readable():
+            return
+        image_id, catalogue = self.image_id, self.catalogue
+
+        def submit(reason: str) -> None:  # on a worker thread
+            workflow.reject(catalogue, image_id, reason)
+
+        dialog = ReasonDialog(
+            "Reject this image",
+            "Why must this image never be posted? It leaves the To verify list (Shift+X reopens it).",
+            "Reject image",
+            submit,
+            "e.g. patient's wristband legible in several places",
+            parent=self,
+        )
+        self._open_dialog(dialog, lambda: self._after("The image is rejected and will not be posted."))
+
+    def reopen(self) -> None:
+        if self.image_id is not None and self.status is not None and self.status.state.rejected:
+            image_id = self.image_id
+            self._decide(
+                lambda cat, _seen: workflow.reopen(cat, image_id), "The image is open for review again."
+            )
+        else:
+            self._say("This image is not rejected; there is nothing to reopen.")
+
+    def approve(self) -> None:
+        if not self._readable():
+            return
+        assert self.status is not None
+        if self.status.state.rejected:
+            why = f" ({self.status.state.rejection_reason})" if self.status.state.rejection_reason else ""
+            self._say(
+                f"This photo is rejected{why}. Press Shift+X to reopen it before approving.", error=True
+            )
+            return
+        dialog = ApproveDialog(self.catalogue, self.image_id, status=self.status, parent=self)
+
+        def done() -> None:
+            if dialog.result_ is not None:
+                self._after(f"Approved. The cleaned copy is at {dialog.result_.path}")
+
+        self._open_dialog(dialog, done)
+
+    def _after(self, text: str) -> None:
+        """A dialog saved a decision: read the status back, then say what was done."""
+        if self.image_id is None:
+            return
+        image_id = self.image_id
+        self.decision_made.emit(image_id)
+        self._read_status(image_id, then=lambda _status: self._say(text))
+
+    def _open_dialog(self, dialog: QWidget, on_accept: Callable[[], None]) -> None:
+        """Window-modal and non-blocking (`open`), so the event loop and tests keep running."""
+        self.dialog = dialog
+        dialog.accepted.connect(on_accept)  # type: ignore[attr-defined]
+        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))  # type: ignore[attr-defined]
+        dialog.open()  # type: ignore[attr-defined]
+
+    def _dialog_closed(self, dialog: QWidget) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()
+        self.window().activateWindow()  # the keys go straight back to the review
+        self.panel.items.setFocus()
+        self.refresh()  # a dialog refused for someone else's change: show that change now
