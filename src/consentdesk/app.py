@@ -63,14 +63,38 @@ def parse_locator(locator: str):  # noqa: ANN201 - a Locator
 def run(catalog: str | None, qt_args: list[str]) -> int:
     prepare_qt_environment()  # must precede QApplication: see qt_env for the OpenCV plugin trap
 
-    from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-    from PySide6.QtGui import QGuiApplication, QIcon
-    from PySide6.QtWidgets import QApplication, QMessageBox
-
-    from consentdesk.core.store import CatalogueError
-    from consentdesk.ui.kit.style import apply_style
     from consentdesk.ui.kit.workers import wait_for_all
     from consentdesk.ui.shell.main_window import MainWindow
+
+    app = _application(qt_args)
+    quit_after = _quit_after_ms()
+    locator = _locator(catalog)
+    catalogue = _catalogue_or_explain(catalog, locator, quit_after)
+    if catalogue is None:
+        return 2
+    window = MainWindow(catalogue)
+    if not catalogue.is_team_register and parse_locator(locator).is_server:
+        window.statusBar().showMessage(
+            "The team register was not opened: this is the catalogue on this computer. "
+            "File → Open team register… signs in again.",
+            15000,
+        )
+    watcher = _announce_when_shown(window, app, quit_after)  # noqa: F841 - kept alive while the app runs
+    try:
+        code = app.exec()
+    finally:
+        wait_for_all()  # no worker may still be writing when the catalogue closes or Python exits
+        window.catalogue.close()
+    return int(code)
+
+
+def _application(qt_args: list[str]):  # noqa: ANN202 - a QApplication (Qt is imported late)
+    """The one QApplication, named, with the icon and style, at the scale the desktop asks for."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication, QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from consentdesk.ui.kit.style import apply_style
 
     app = QApplication.instance()
     if app is None:
@@ -86,14 +110,25 @@ def run(catalog: str | None, qt_args: list[str]) -> int:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     apply_style(app)
-    quit_after = _quit_after_ms()
+    return app
 
+
+def _locator(catalog: str | None) -> str:
     from consentdesk.ui.kit.settings import remembered_catalogue
 
+    return paths.catalogue_locator(catalog, remembered_catalogue())
+
+
+def _catalogue_or_explain(catalog: str | None, locator: str, quit_after: int | None):  # noqa: ANN202 - a Catalogue or None
+    """The catalogue to start on, or None after a message box saying why it cannot be opened."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from consentdesk.core.store import CatalogueError
+
     asked_for = catalog or os.environ.get(paths.CATALOG_ENV)  # named this time, not just remembered
-    locator = paths.catalogue_locator(catalog, remembered_catalogue())
     try:
-        catalogue = open_at_start(locator, bool(asked_for and asked_for.strip()))
+        return open_at_start(locator, bool(asked_for and asked_for.strip()))
     except CatalogueError as exc:
         print(f"consentdesk: {exc}", file=sys.stderr)
         box = QMessageBox(QMessageBox.Icon.Critical, "Catalogue cannot be opened", str(exc))
@@ -104,15 +139,13 @@ def run(catalog: str | None, qt_args: list[str]) -> int:
         if quit_after is not None:
             QTimer.singleShot(quit_after, box.close)
         box.exec()
-        return 2
+        return None
 
-    window = MainWindow(catalogue)
-    if not catalogue.is_team_register and parse_locator(locator).is_server:
-        window.statusBar().showMessage(
-            "The team register was not opened: this is the catalogue on this computer. "
-            "File → Open team register… signs in again.",
-            15000,
-        )
+
+def _announce_when_shown(window, app, quit_after: int | None):  # noqa: ANN001, ANN202 - Qt objects
+    """Show the window; print SHOWN_LINE once it is really on screen (exposed), and quit `quit_after` ms
+    later when asked to (tests and screenshots). Returns the event filter, which must stay alive."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
 
     class _ExposeWatcher(QObject):
         def __init__(self) -> None:
@@ -134,9 +167,4 @@ def run(catalog: str | None, qt_args: list[str]) -> int:
         handle.installEventFilter(watcher)
         if handle.isExposed():
             watcher.eventFilter(handle, QEvent(QEvent.Type.Expose))
-    try:
-        code = app.exec()
-    finally:
-        wait_for_all()  # no worker may still be writing when the catalogue closes or Python exits
-        window.catalogue.close()
-    return int(code)
+    return watcher

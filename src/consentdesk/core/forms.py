@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -370,23 +371,44 @@ def validate(
     All problems are reported at once (not just the first) so the dialog can mark every field and a
     script gets one complete error message.
     """
-    errors: list[FieldError] = []
+    errors = _unknown_fields(form, submission)
+    answers = _normalised_answers(form, submission, errors)
+
+    def present(field_id: str) -> bool:
+        return field_id in answers or bool(submission.files.get(field_id))
+
+    errors.extend(_missing(form, present, errors))
+    dob = answers.get("date_of_birth")
+    if dob and date.fromisoformat(dob) > today:
+        errors.append(FieldError("date_of_birth", "is in the future"))
+    errors.extend(_date_range_errors(form, answers, today))
+    errors.extend(_age_rules(form, answers, present, today))
+    errors.extend(_channels_without_their_use(form, answers))
+    return answers, errors
+
+
+def _unknown_fields(form: FormDefinition, submission: Submission) -> list[FieldError]:
     known = {f.id for f in form.fields}
-    for key in submission.answers:
-        if key not in known:
-            errors.append(FieldError(key, f"is not a field of {form.key}"))
+    errors = [
+        FieldError(key, f"is not a field of {form.key}") for key in submission.answers if key not in known
+    ]
     for key in submission.files:
         if key not in known or not form.field(key).is_file:
             errors.append(FieldError(key, f"is not a file field of {form.key}"))
+    return errors
 
+
+def _normalised_answers(
+    form: FormDefinition, submission: Submission, errors: list[FieldError]
+) -> dict[str, Any]:
+    """Each answer checked and normalised by its field's type; problems are added to `errors`."""
     answers: dict[str, Any] = {}
     for f in form.fields:
         if f.is_file:
             data = submission.files.get(f.id)
-            if data:
-                problem = _check_file(f, data)
-                if problem:
-                    errors.append(FieldError(f.id, problem))
+            problem = _check_file(f, data) if data else None
+            if problem:
+                errors.append(FieldError(f.id, problem))
             continue
         value = submission.answers.get(f.id)
         if _is_empty(value):
@@ -396,40 +418,53 @@ def validate(
             errors.append(FieldError(f.id, problem))
         elif not _is_empty(normalised):
             answers[f.id] = normalised
+    return answers
 
-    def present(field_id: str) -> bool:
-        return field_id in answers or bool(submission.files.get(field_id))
 
-    for f in form.fields:
-        if f.required and not present(f.id) and not any(e.field == f.id for e in errors):
-            errors.append(FieldError(f.id, "is required"))
+def _missing(
+    form: FormDefinition, present: Callable[[str], bool], errors: list[FieldError]
+) -> list[FieldError]:
+    """Required fields left empty, and "one of" groups with no member given."""
+    missing = [
+        FieldError(f.id, "is required")
+        for f in form.fields
+        if f.required and not present(f.id) and not any(e.field == f.id for e in errors)
+    ]
     groups: dict[str, list[Field]] = {}
     for f in form.fields:
         if f.one_of_group:
             groups.setdefault(f.one_of_group, []).append(f)
     for members in groups.values():
-        already_reported = any(e.field == m.id for e in errors for m in members)
+        already_reported = any(e.field == m.id for e in [*errors, *missing] for m in members)
         if not already_reported and not any(present(m.id) for m in members):
             names = " or ".join(m.label.lower() for m in members)
-            errors.append(FieldError(members[0].id, f"give a {names}"))
+            missing.append(FieldError(members[0].id, f"give a {names}"))
+    return missing
 
-    dob = answers.get("date_of_birth")
-    if dob and date.fromisoformat(dob) > today:
-        errors.append(FieldError("date_of_birth", "is in the future"))
-    errors.extend(_date_range_errors(form, answers, today))
+
+def _age_rules(
+    form: FormDefinition, answers: dict[str, Any], present: Callable[[str], bool], today: date
+) -> list[FieldError]:
+    """An under-18 needs the guardian's fields; an adult's record carries no guardian files."""
     if form.is_minor(answers, today):
-        for field_id in form.minors.requires:
-            if not present(field_id):
-                errors.append(FieldError(field_id, "is required because the person is under 18"))
-    else:
-        for f in form.fields:
-            if f.minor_only and present(f.id) and f.is_file:
-                errors.append(FieldError(f.id, "is only for under-18s; remove it or correct the age"))
+        return [
+            FieldError(field_id, "is required because the person is under 18")
+            for field_id in form.minors.requires
+            if not present(field_id)
+        ]
+    return [
+        FieldError(f.id, "is only for under-18s; remove it or correct the age")
+        for f in form.fields
+        if f.minor_only and present(f.id) and f.is_file
+    ]
 
+
+def _channels_without_their_use(form: FormDefinition, answers: dict[str, Any]) -> list[FieldError]:
     uses = set(answers.get("uses", []))
+    errors = []
     for channel_id in answers.get("channels", []):
         channel = form.channel(channel_id)
         if channel and channel.use not in uses:
             use_label = next((u.label for u in form.uses if u.id == channel.use), channel.use)
             errors.append(FieldError("channels", f"{channel.label} needs the use '{use_label}' to be ticked"))
-    return answers, errors
+    return errors

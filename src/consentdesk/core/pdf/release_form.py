@@ -222,8 +222,12 @@ def _wording(ctx: _Context) -> list[Flowable]:
 
 def _status_block(ctx: _Context, today: date) -> list[Flowable]:
     """Status first: whoever opens the PDF must see at once if the consent is no longer valid."""
+    status = ctx.consent.effective_status(today)
+    return [*_status_banner(ctx, status, today), _status_table(ctx, status), Spacer(1, 10)]
+
+
+def _status_table(ctx: _Context, status: ConsentStatus) -> Table:
     st, c = ctx.styles, ctx.consent
-    status = c.effective_status(today)
     expiry = format_date(c.expires_on) if c.expires_on else "until withdrawn"
     cells = [
         [
@@ -251,37 +255,35 @@ def _status_block(ctx: _Context, today: date) -> list[Flowable]:
             ]
         )
     )
-    out: list[Flowable] = []
-    banner = None
+    return table
+
+
+def _status_banner(ctx: _Context, status: ConsentStatus, today: date) -> list[Flowable]:
+    """A coloured band in words for a record that no longer clears anything; nothing for an active one."""
+    c = ctx.consent
     if status is ConsentStatus.WITHDRAWN:
         when = format_date(c.withdrawn_on) if c.withdrawn_on else "date not recorded"
         reason = f" Reason: {c.withdrawal_reason}." if c.withdrawal_reason else ""
-        banner = (
-            layout.NHS_RED,
-            f"CONSENT WITHDRAWN on {when}. Do not use these images.{reason}",
-        )
+        colour, text = layout.NHS_RED, f"CONSENT WITHDRAWN on {when}. Do not use these images.{reason}"
     elif status is ConsentStatus.EXPIRED:
-        banner = (
-            layout.NHS_RED,
-            f"CONSENT EXPIRED on {format_date(c.expires_on or today)}. Do not use these images.",
-        )
+        colour = layout.NHS_RED
+        text = f"CONSENT EXPIRED on {format_date(c.expires_on or today)}. Do not use these images."
     elif status is ConsentStatus.ERASED:
-        banner = (layout.NHS_DARK_GREY, "PERSONAL DATA ERASED. This record is kept as a tombstone only.")
-    if banner:
-        colour, text = banner
-        box = Table([[_p(fonts.markup(text), st.banner)]], colWidths=[CONTENT_W])
-        box.setStyle(
-            _style(
-                [
-                    ("BACKGROUND", (0, 0), (-1, -1), colour),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 8),
-                    ("TOPPADDING", (0, 0), (-1, -1), 6),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
-                ]
-            )
+        colour, text = layout.NHS_DARK_GREY, "PERSONAL DATA ERASED. This record is kept as a tombstone only."
+    else:
+        return []
+    box = Table([[_p(fonts.markup(text), ctx.styles.banner)]], colWidths=[CONTENT_W])
+    box.setStyle(
+        _style(
+            [
+                ("BACKGROUND", (0, 0), (-1, -1), colour),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+            ]
         )
-        out += [box, Spacer(1, 6)]
-    return [*out, table, Spacer(1, 10)]
+    )
+    return [box, Spacer(1, 6)]
 
 
 def build_story(ctx: _Context, today: date) -> list[Flowable]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
 from reportlab.platypus import (
@@ -23,9 +22,7 @@ from consentdesk.core.forms import FormDefinitionError, load_form
 from consentdesk.core.pdf import fonts, layout
 from consentdesk.core.pdf.layout import MARGIN, PAGE
 from consentdesk.core.pdf.release_form import format_date, format_datetime
-
-if TYPE_CHECKING:
-    from consentdesk.core.values import SarContents, TakedownList
+from consentdesk.core.values import SarContents, TakedownItem, TakedownList
 
 CONTENT_W = PAGE[0] - 2 * MARGIN
 DEFAULT_ORGANISATION = "ConsentDesk"
@@ -97,6 +94,40 @@ def _when(value: str) -> str:
     return format_datetime(parsed) if "T" in value else format_date(parsed.date())
 
 
+def _image_cells(item: TakedownItem, st: layout.Styles) -> list[Flowable]:
+    return [_p(str(item.image.id), st.value), _p(item.image.path, st.small)]
+
+
+def _takedown_table(takedown: TakedownList, st: layout.Styles) -> Flowable:
+    """One row per export of each image (or one row for an image never exported)."""
+    if not takedown.items:
+        return _p("No images are linked to this consent record.", st.body)
+    widths = [14 * mm, 56 * mm, 30 * mm, 30 * mm, CONTENT_W - 130 * mm]
+    rows: list[list[Flowable]] = [
+        [_p(h, st.label) for h in ("Image", "Original file", "Channels", "Approved", "Exported file")]
+    ]
+    for item in takedown.items:
+        if not item.approvals:
+            rows.append(
+                [
+                    *_image_cells(item, st),
+                    _p("not approved", st.small),
+                    _p("–", st.small),
+                    _p("no export", st.small),
+                ]
+            )
+        for a in item.approvals:
+            rows.append(
+                [
+                    *_image_cells(item, st),
+                    _p(", ".join(a.channels) or "–", st.value),
+                    _p(f"{_when(a.approved_at)} (post {format_date(a.posting_date)})", st.small),
+                    _p(f"{a.export_path}\napproval {a.id}", st.small),
+                ]
+            )
+    return _table(rows, widths)
+
+
 def write_takedown_pdf(takedown: TakedownList, out: Path) -> Path:
     """The take-down list: what to remove from which channel. Record id only, no name (data minimisation)."""
     st = layout.styles()
@@ -120,35 +151,7 @@ def write_takedown_pdf(takedown: TakedownList, out: Path) -> Path:
         )
     )
     story.append(_heading("Take-down list"))
-    if not takedown.items:
-        story.append(_p("No images are linked to this consent record.", st.body))
-    else:
-        widths = [14 * mm, 56 * mm, 30 * mm, 30 * mm, CONTENT_W - 130 * mm]
-        rows: list[list[Flowable]] = [
-            [_p(h, st.label) for h in ("Image", "Original file", "Channels", "Approved", "Exported file")]
-        ]
-        for item in takedown.items:
-            if not item.approvals:
-                rows.append(
-                    [
-                        _p(str(item.image.id), st.value),
-                        _p(item.image.path, st.small),
-                        _p("not approved", st.small),
-                        _p("–", st.small),
-                        _p("no export", st.small),
-                    ]
-                )
-            for a in item.approvals:
-                rows.append(
-                    [
-                        _p(str(item.image.id), st.value),
-                        _p(item.image.path, st.small),
-                        _p(", ".join(a.channels) or "–", st.value),
-                        _p(f"{_when(a.approved_at)} (post {format_date(a.posting_date)})", st.small),
-                        _p(f"{a.export_path}\napproval {a.id}", st.small),
-                    ]
-                )
-        story.append(_table(rows, widths))
+    story.append(_takedown_table(takedown, st))
     story += [
         Spacer(1, 8),
         _p("The same list is written as CSV beside this file for spreadsheets.", st.small),
@@ -168,91 +171,37 @@ def write_sar_summary_pdf(contents: SarContents, out: Path, today: date | None =
     st = layout.styles()
     c = contents.consent
     today = today or date.today()
-    story: list[Flowable] = []
-    story.append(
+    expiry = format_date(c.expires_on) if c.expires_on else "until you withdraw it"
+    story: list[Flowable] = [
         _p(
             f"Prepared for {c.full_name or 'the person named in record ' + c.id} on {format_date(today)}.",
             st.body,
-        )
-    )
-    story.append(
+        ),
         _p(
             "This summary lists the personal data ConsentDesk holds about you, where it came from, how it "
             "is used and how long it is kept. The other files in this bundle are the data itself.",
             st.body,
-        )
-    )
-    story.append(_heading("Your consent record"))
-    expiry = format_date(c.expires_on) if c.expires_on else "until you withdraw it"
-    source = {
-        "screen": "entered on screen with you",
-        "cli": "entered by staff from a file",
-        "paper": "from a signed paper form",
-    }
-    facts = [
-        ("Record ID", c.id),
-        ("Status", c.effective_status(today).value),
-        ("Signed", format_datetime(c.signed_at)),
-        ("Valid until", expiry),
-        ("Where it came from", source.get(c.source, c.source)),
-        ("Form", f"{c.form_name} version {c.form_version}"),
-        ("Fields held", ", ".join(sorted(c.answers)) or "none"),
-        ("Files held", ", ".join(contents.files) or "none"),
-        ("Paper scans held", str(len(contents.scans))),
-    ]
-    if c.withdrawn_on:
-        facts.append(("Withdrawn", format_date(c.withdrawn_on)))
-    story.append(
-        _table(
-            [[_p(k, st.label), _p(v, st.value)] for k, v in facts],
-            [45 * mm, CONTENT_W - 45 * mm],
-            header=False,
-        )
-    )
-    story.append(_heading("Photos you appear in"))
-    if not contents.images:
-        story.append(_p("You are not linked to any photo in the catalogue.", st.body))
-    else:
-        story.append(
-            _p(
-                "Each photo is included in this bundle with every other person's face pixelated and any "
-                "other personal information (labels, screens, codes) blanked out.",
-                st.body,
-            )
-        )
-        rows: list[list[Flowable]] = [
-            [_p(h, st.label) for h in ("Photo", "Taken", "Approved for", "In bundle as")]
-        ]
-        for img in contents.images:
-            approvals = "; ".join(f"{', '.join(a.channels)} ({_when(a.approved_at)})" for a in img.approvals)
-            rows.append(
-                [
-                    _p(str(img.image_id), st.value),
-                    _p(_when(img.captured_at) if img.captured_at else "unknown", st.small),
-                    _p(approvals or "not approved for posting", st.small),
-                    _p(img.bundle_name or f"not included: {img.problem}", st.small),
-                ]
-            )
-        story.append(_table(rows, [18 * mm, 40 * mm, 70 * mm, CONTENT_W - 128 * mm]))
-    story.append(_heading("Audit trail"))
-    story.append(
+        ),
+        _heading("Your consent record"),
+        _record_facts(contents, today, expiry, st),
+        _heading("Photos you appear in"),
+        *_photos_listed(contents, st),
+        _heading("Audit trail"),
         _p(
             f"{contents.audit_entries} entries in the catalogue's audit trail concern your record or photos "
             "of you; they are in audit.json. References to other people in them are replaced by "
             "“[another person]”.",
             st.body,
-        )
-    )
-    story.append(_heading("How long we keep it"))
-    story.append(
+        ),
+        _heading("How long we keep it"),
         _p(
             f"Your consent is valid until {expiry}. After it ends or you withdraw it, photos of you are no "
             "longer cleared for new posts. You can ask for your record to be erased: the answers, "
             "signatures, scans and links to photos are then deleted and only the record ID is kept, so the "
             "audit trail stays complete.",
             st.body,
-        )
-    )
+        ),
+    ]
     return _build(
         out,
         _organisation(c.form_name, c.form_version),
@@ -261,6 +210,59 @@ def write_sar_summary_pdf(contents: SarContents, out: Path, today: date | None =
         c.id,
         story,
     )
+
+
+_SOURCE_WORDS = {
+    "screen": "entered on screen with you",
+    "cli": "entered by staff from a file",
+    "paper": "from a signed paper form",
+}
+
+
+def _record_facts(contents: SarContents, today: date, expiry: str, st: layout.Styles) -> Flowable:
+    c = contents.consent
+    facts = [
+        ("Record ID", c.id),
+        ("Status", c.effective_status(today).value),
+        ("Signed", format_datetime(c.signed_at)),
+        ("Valid until", expiry),
+        ("Where it came from", _SOURCE_WORDS.get(c.source, c.source)),
+        ("Form", f"{c.form_name} version {c.form_version}"),
+        ("Fields held", ", ".join(sorted(c.answers)) or "none"),
+        ("Files held", ", ".join(contents.files) or "none"),
+        ("Paper scans held", str(len(contents.scans))),
+    ]
+    if c.withdrawn_on:
+        facts.append(("Withdrawn", format_date(c.withdrawn_on)))
+    return _table(
+        [[_p(k, st.label), _p(v, st.value)] for k, v in facts], [45 * mm, CONTENT_W - 45 * mm], header=False
+    )
+
+
+def _photos_listed(contents: SarContents, st: layout.Styles) -> list[Flowable]:
+    if not contents.images:
+        return [_p("You are not linked to any photo in the catalogue.", st.body)]
+    rows: list[list[Flowable]] = [
+        [_p(h, st.label) for h in ("Photo", "Taken", "Approved for", "In bundle as")]
+    ]
+    for img in contents.images:
+        approvals = "; ".join(f"{', '.join(a.channels)} ({_when(a.approved_at)})" for a in img.approvals)
+        rows.append(
+            [
+                _p(str(img.image_id), st.value),
+                _p(_when(img.captured_at) if img.captured_at else "unknown", st.small),
+                _p(approvals or "not approved for posting", st.small),
+                _p(img.bundle_name or f"not included: {img.problem}", st.small),
+            ]
+        )
+    return [
+        _p(
+            "Each photo is included in this bundle with every other person's face pixelated and any "
+            "other personal information (labels, screens, codes) blanked out.",
+            st.body,
+        ),
+        _table(rows, [18 * mm, 40 * mm, 70 * mm, CONTENT_W - 128 * mm]),
+    ]
 
 
 __all__: list[str] = ["write_sar_summary_pdf", "write_takedown_pdf"]

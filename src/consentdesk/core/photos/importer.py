@@ -161,9 +161,28 @@ def import_paths(
     cancel: threading.Event | None = None,
     checker: Callable[[str], CheckedFile] = check_file,
 ) -> ImportReport:
+    """Import every photo under `paths`: find them, skip known ones, check the rest, store each at once."""
     paths = [str(p) for p in paths]
     report = ImportReport()
     cancel = cancel or threading.Event()
+    todo = _new_files(catalogue, paths, report)
+    if todo:
+        try:
+            report.shoot_id = catalogue.create_shoot(shoot_name or _shoot_name(paths), paths[0])
+        except Exception as exc:  # noqa: BLE001 - as for add_image in _Storer
+            report.stopped = _stop_message(None, exc)
+            return report
+    store = _Storer(catalogue, report, len(todo), progress)
+    if workers <= 1 or len(todo) <= 1:
+        _check_here(todo, checker, store, cancel)
+    else:
+        _check_in_workers(todo, checker, store, cancel, workers)
+    return report
+
+
+def _new_files(catalogue: Catalogue, paths: list[str], report: ImportReport) -> list[str]:
+    """The photos under `paths` not yet in the catalogue (by SHA-256, also within this batch); what is
+    not a photo, unreadable or already known goes into the report."""
     found: list[Skipped] = []
     files = list(find_images(paths, found))
     report.errors.extend(s for s in found if s.is_unreadable_photo)
@@ -182,67 +201,86 @@ def import_paths(
         else:
             seen.add(digest)
             todo.append(str(f))
-    if todo and paths:
-        try:
-            report.shoot_id = catalogue.create_shoot(shoot_name or _shoot_name(paths), paths[0])
-        except Exception as exc:  # noqa: BLE001 - as for add_image below
-            report.stopped = _stop_message(None, exc)
-            return report
+    return todo
 
-    started = time.monotonic()
-    total = len(todo)
-    done = 0
 
-    def store(checked: CheckedFile) -> None:
-        nonlocal done
-        done += 1
-        if report.stopped:
+class _Storer:
+    """Stores each checked file as it arrives (this process is the catalogue's only writer) and reports
+    progress; a catalogue that cannot be written stops the import (`report.stopped`)."""
+
+    def __init__(
+        self, catalogue: Catalogue, report: ImportReport, total: int, progress: ProgressCallback | None
+    ) -> None:
+        self.catalogue, self.report, self.total, self.progress = catalogue, report, total, progress
+        self.done = 0
+        self.started = time.monotonic()
+
+    def __call__(self, checked: CheckedFile) -> None:
+        self.done += 1
+        if self.report.stopped:
             return
         if checked.info is None or checked.analysis.error:
-            report.errors.append(Skipped(checked.path, checked.analysis.error or "could not be read"))
-        else:
-            try:
-                new = _new_image(checked.info)
-                copy = _working_copy(catalogue, checked.info.path, checked.info.sha256)
-            except OSError as exc:
-                report.errors.append(
-                    Skipped(
-                        checked.path, f"the file could not be read again to store it ({exc.strerror or exc})"
-                    )
-                )
-            else:
-                try:
-                    record, added = catalogue.add_image(new, checked.analysis, report.shoot_id, data=copy)
-                except Exception as exc:  # noqa: BLE001 - CatalogueError, or an engine error the store let through
-                    report.stopped = _stop_message(checked.path, exc)
-                    return
-                if added:
-                    report.added.append(record.id)
-                else:
-                    report.duplicates.append(checked.path)
-        if progress:
-            progress(
+            self.report.errors.append(Skipped(checked.path, checked.analysis.error or "could not be read"))
+        elif not self._add(checked):
+            return
+        if self.progress:
+            r = self.report
+            self.progress(
                 ImportProgress(
-                    done,
-                    total,
-                    len(report.added),
-                    len(report.duplicates),
-                    len(report.errors),
+                    self.done,
+                    self.total,
+                    len(r.added),
+                    len(r.duplicates),
+                    len(r.errors),
                     checked.path,
-                    time.monotonic() - started,
+                    time.monotonic() - self.started,
                 )
             )
 
-    if workers <= 1 or total <= 1:
-        for path in todo:
-            if report.stopped:
-                break
-            if cancel.is_set():
-                report.cancelled = True
-                break
-            store(_checked_safely(checker, path))
-        return report
+    def _add(self, checked: CheckedFile) -> bool:
+        """Add one photo with its analysis; False when the catalogue could not be written (import stops)."""
+        assert checked.info is not None
+        try:
+            new = _new_image(checked.info)
+            copy = _working_copy(self.catalogue, checked.info.path, checked.info.sha256)
+        except OSError as exc:
+            why = f"the file could not be read again to store it ({exc.strerror or exc})"
+            self.report.errors.append(Skipped(checked.path, why))
+            return True
+        try:
+            record, added = self.catalogue.add_image(new, checked.analysis, self.report.shoot_id, data=copy)
+        except Exception as exc:  # noqa: BLE001 - CatalogueError, or an engine error the store let through
+            self.report.stopped = _stop_message(checked.path, exc)
+            return False
+        if added:
+            self.report.added.append(record.id)
+        else:
+            self.report.duplicates.append(checked.path)
+        return True
 
+
+def _check_here(
+    todo: list[str], checker: Callable[[str], CheckedFile], store: _Storer, cancel: threading.Event
+) -> None:
+    """One photo (or one worker asked for): check in this process, one file after another."""
+    for path in todo:
+        if store.report.stopped:
+            break
+        if cancel.is_set():
+            store.report.cancelled = True
+            break
+        store(_checked_safely(checker, path))
+
+
+def _check_in_workers(
+    todo: list[str],
+    checker: Callable[[str], CheckedFile],
+    store: _Storer,
+    cancel: threading.Event,
+    workers: int,
+) -> None:
+    """Check in a pool of worker processes, a few files ahead of the writer, storing each as it finishes."""
+    report = store.report
     context = multiprocessing.get_context("spawn")  # fork + onnxruntime threads can deadlock
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(1,)) as pool:
         pending: dict[Future[CheckedFile], str] = {}
@@ -259,16 +297,18 @@ def import_paths(
                 break
             finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             for future in finished:
-                path = pending.pop(future)
-                try:
-                    checked = future.result()
-                except Exception as exc:  # a crashed worker: report the file, keep going
-                    checked = CheckedFile(path, None, Analysis(path=path, error=f"analysis failed ({exc})"))
-                store(checked)
+                store(_result_of(future, pending.pop(future)))
             if report.stopped:
                 pool.shutdown(wait=True, cancel_futures=True)  # the catalogue cannot take more: stop now
                 break
             if cancel.is_set() and not exhausted:
                 report.cancelled = True
                 exhausted = True  # let in-flight images finish and be stored; submit nothing more
-    return report
+
+
+def _result_of(future: Future[CheckedFile], path: str) -> CheckedFile:
+    """A crashed worker becomes that file's error; the batch goes on."""
+    try:
+        return future.result()
+    except Exception as exc:
+        return CheckedFile(path, None, Analysis(path=path, error=f"analysis failed ({exc})"))

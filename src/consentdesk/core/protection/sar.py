@@ -28,11 +28,13 @@ from PIL import Image
 from consentdesk.core.files import atomic_write
 from consentdesk.core.ids import PREFIX
 from consentdesk.core.media import imaging
+from consentdesk.core.pdf.release_form import write_completed_form
+from consentdesk.core.pdf.reports import write_sar_summary_pdf
 from consentdesk.core.photos import cache
 from consentdesk.core.review.redaction import Method, destroy_regions
 from consentdesk.core.store import Catalogue, team
 from consentdesk.core.store.errors import refused
-from consentdesk.core.values import Box, ConsentStatus, SarContents, SarImage
+from consentdesk.core.values import Box, Consent, ConsentStatus, SarContents, SarImage
 
 OTHER_PERSON = "[another person]"
 _ID_PATTERN = re.compile(rf"{PREFIX}-[0-9A-Z]{{4}}-[0-9A-Z]{{4}}")
@@ -91,9 +93,20 @@ def build_sar_bundle(
     catalogue: Catalogue, consent_id: str, out: Path, today: date | None = None
 ) -> SarContents:
     """Write the SAR zip for one consent record to `out` (atomically, readable by the owner only)."""
-    from consentdesk.core.pdf.release_form import write_completed_form
-    from consentdesk.core.pdf.reports import write_sar_summary_pdf
+    consent = _record_to_export(catalogue, consent_id)
+    contents = SarContents(consent)
+    members: dict[str, bytes] = {}
+    _add_record(catalogue, contents, members)
+    _add_photos(catalogue, contents, members)
+    _add_audit_entries(catalogue, contents, members)
+    _add_documents(catalogue, contents, members, today)
+    _write_recorded(catalogue, contents, members, Path(out))
+    return contents
 
+
+def _record_to_export(catalogue: Catalogue, consent_id: str) -> Consent:
+    """The record, once it is clear a bundle may be made: by a data-protection officer, of a record that
+    still holds personal data."""
     if catalogue.is_team_register and not team.allowed(team.my_roles(catalogue), "protect"):
         raise refused("dpo")  # the server would refuse the bundle's audit entry: say so before gathering
     consent = catalogue.get_consent(consent_id)
@@ -102,10 +115,15 @@ def build_sar_bundle(
             f"record {consent_id} was erased: nothing is held about the person apart from the record id and "
             "the dates in the audit trail. Say so in the reply to the request."
         )
-    contents = SarContents(consent)
-    members: dict[str, bytes] = {}
-    cid = consent.id
-    members[f"consent/{cid}.json"] = json.dumps(consent.to_json(), ensure_ascii=False, indent=2).encode()
+    return consent
+
+
+def _add_record(catalogue: Catalogue, contents: SarContents, members: dict[str, bytes]) -> None:
+    """The record as JSON, its stored files (signatures, reference photo) and its paper form's scans."""
+    cid = contents.consent.id
+    members[f"consent/{cid}.json"] = json.dumps(
+        contents.consent.to_json(), ensure_ascii=False, indent=2
+    ).encode()
     for field_id in ("signature", "guardian_signature", "reference_photo"):
         stored = catalogue.consent_file(cid, field_id)
         if stored:
@@ -117,6 +135,12 @@ def build_sar_bundle(
             catalogue.paper_scan_data(scan.id)
         )
         contents.scans.append(scan)
+
+
+def _add_photos(catalogue: Catalogue, contents: SarContents, members: dict[str, bytes]) -> None:
+    """Every photo the person is linked to, with everyone else pixelated; one that cannot be read is
+    listed with the reason instead."""
+    cid = contents.consent.id
     for image_id in catalogue.images_linked_to(cid):
         record = catalogue.get_image(image_id)
         approvals = tuple(catalogue.review_approvals(image_id))
@@ -126,6 +150,11 @@ def build_sar_bundle(
             contents.images.append(SarImage(image_id, record.captured_at, approvals, name))
         except SarError as exc:
             contents.images.append(SarImage(image_id, record.captured_at, approvals, None, str(exc)))
+
+
+def _add_audit_entries(catalogue: Catalogue, contents: SarContents, members: dict[str, bytes]) -> None:
+    """The audit entries about the person, with other people's record ids replaced."""
+    cid = contents.consent.id
     entries = catalogue.audit_entries_mentioning(cid)
     contents.audit_entries = len(entries)
     audit_json = [
@@ -144,12 +173,25 @@ def build_sar_bundle(
     ]
     members["audit.json"] = json.dumps(audit_json, ensure_ascii=False, indent=2).encode()
 
+
+def _add_documents(
+    catalogue: Catalogue, contents: SarContents, members: dict[str, bytes], today: date | None
+) -> None:
+    """The completed release form and the readable summary (which lists every file in the bundle)."""
+    cid = contents.consent.id
     with tempfile.TemporaryDirectory(prefix="consentdesk-sar-") as tmp:
-        form_pdf = write_completed_form(catalogue, consent, Path(tmp) / "form.pdf")
+        form_pdf = write_completed_form(catalogue, contents.consent, Path(tmp) / "form.pdf")
         members[f"consent/{cid}-release-form.pdf"] = form_pdf.read_bytes()
         contents.names = sorted([*members, "summary.pdf"])
         summary = write_sar_summary_pdf(contents, Path(tmp) / "summary.pdf", today)
         members["summary.pdf"] = summary.read_bytes()
+
+
+def _write_recorded(
+    catalogue: Catalogue, contents: SarContents, members: dict[str, bytes], out: Path
+) -> None:
+    """Put the zip in place in the same transaction as its audit entry ('sar.exported', ids and counts
+    only): if the entry is refused or fails, the bundle does not stay either."""
 
     def build(tmp_zip: Path) -> None:
         with zipfile.ZipFile(tmp_zip, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -160,21 +202,19 @@ def build_sar_bundle(
 
     def write() -> None:
         nonlocal written
-        atomic_write(Path(out), build)
+        atomic_write(out, build)
         written = True
 
-    included = [i.image_id for i in contents.images if i.bundle_name]
     details = {
-        "photos": included,
+        "photos": [i.image_id for i in contents.images if i.bundle_name],
         "photos_left_out": [i.image_id for i in contents.images if not i.bundle_name],
         "files": len(contents.files),
         "scans": len(contents.scans),
         "audit_entries": contents.audit_entries,
     }
     try:
-        catalogue.record_sar_export(cid, details, write)
+        catalogue.record_sar_export(contents.consent.id, details, write)
     except BaseException:
         if written:  # the export was not recorded, so the bundle does not stay either
-            Path(out).unlink(missing_ok=True)
+            out.unlink(missing_ok=True)
         raise
-    return contents

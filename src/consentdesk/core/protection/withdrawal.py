@@ -12,6 +12,7 @@ import csv
 from datetime import date
 from pathlib import Path
 
+from consentdesk.core.pdf.reports import write_takedown_pdf
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import TakedownItem, TakedownList
 
@@ -88,8 +89,6 @@ def write_takedown_csv(takedown: TakedownList, out: Path) -> Path:
 
 def write_takedown_report(takedown: TakedownList, folder: Path) -> tuple[Path, Path]:
     """Write `takedown-<id>.pdf` and `.csv` into `folder` (created if needed); return both paths."""
-    from consentdesk.core.pdf.reports import write_takedown_pdf
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     pdf = write_takedown_pdf(takedown, folder / f"takedown-{takedown.consent.id}.pdf")

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy import exc as sa_exc
 
 from consentdesk.core.store import schema as t
@@ -47,74 +47,14 @@ class MaintenanceStore(ReviewStore):
         on purpose. Free text of earlier status events is blanked too (a withdrawal reason can name
         people). Call `compact()` afterwards so nothing is left in the engine's files.
         """
-        fd = t.face_decisions
         with self.transaction(needs="dpo") as conn:
             consent = self.get_consent(consent_id)
             if consent.status is ConsentStatus.ERASED:
                 raise CatalogueError(f"consent {consent_id} was already erased")
             actor, now = self.actor, utc_now()
-            linked = conn.execute(
-                select(fd.c.face_id, fd.c.image_id).where(fd.c.consent_id == consent_id).distinct()
-            ).all()
-            removed = conn.execute(delete(fd).where(fd.c.consent_id == consent_id)).rowcount
-            if linked:
-                conn.execute(
-                    insert(fd),
-                    [
-                        {
-                            "image_id": image_id,
-                            "face_id": face_id,
-                            "state": "unresolved",
-                            "consent_id": None,
-                            "decided_at": now,
-                            "decided_by": actor,
-                        }
-                        for face_id, image_id in linked
-                    ],
-                )
-            images = tuple(sorted({image_id for _face, image_id in linked}))
-            if images:
-                conn.execute(
-                    insert(t.image_reviews),
-                    [
-                        {
-                            "image_id": image_id,
-                            "state": "rejected",
-                            "reason": ERASED_IMAGE_REASON,
-                            "decided_at": now,
-                            "decided_by": actor,
-                        }
-                        for image_id in images
-                    ],
-                )
-            copies = 0
-            if images:
-                shown = select(t.images.c.sha256).where(t.images.c.id.in_(images))
-                copies = conn.execute(delete(t.photo_files).where(t.photo_files.c.sha256.in_(shown))).rowcount
-            conn.execute(
-                update(t.consents)
-                .where(t.consents.c.id == consent_id)
-                .values(answers="{}", status="erased", search_key="")
-            )
-            files = conn.execute(
-                delete(t.consent_files).where(t.consent_files.c.consent_id == consent_id)
-            ).rowcount
-            scans = conn.execute(delete(t.paper_scans).where(t.paper_scans.c.form_id == consent_id)).rowcount
-            conn.execute(
-                update(t.consent_events)
-                .where(t.consent_events.c.consent_id == consent_id)
-                .values(reason=None)
-            )
-            conn.execute(
-                insert(t.consent_events).values(
-                    consent_id=consent_id,
-                    kind="erased",
-                    effective_on=today.isoformat(),
-                    reason=None,
-                    recorded_at=now,
-                    recorded_by=actor,
-                )
-            )
+            removed, images = _unlink_faces(conn, consent_id, actor, now)
+            copies = _block_images(conn, images, actor, now)
+            files, scans = _strip_record(conn, consent_id, today, actor, now)
             counts = ErasureCounts(consent_id, removed, images, files, scans)
             self.append_audit(
                 "consent.erased",
@@ -202,3 +142,77 @@ class MaintenanceStore(ReviewStore):
             for r in conn.exec_driver_sql("PRAGMA foreign_key_check"):
                 problems.append(f"{r[0]} row {r[1]} points to a missing {r[2]} row")
         return problems
+
+
+def _unlink_faces(conn: Connection, consent_id: str, actor: str, now: str) -> tuple[int, tuple[int, ...]]:
+    """Delete every link to the person (history too) and give each of those faces a fresh 'unresolved'
+    decision; returns the links removed and the photos they were in."""
+    fd = t.face_decisions
+    linked = conn.execute(
+        select(fd.c.face_id, fd.c.image_id).where(fd.c.consent_id == consent_id).distinct()
+    ).all()
+    removed = conn.execute(delete(fd).where(fd.c.consent_id == consent_id)).rowcount
+    if linked:
+        conn.execute(
+            insert(fd),
+            [
+                {
+                    "image_id": image_id,
+                    "face_id": face_id,
+                    "state": "unresolved",
+                    "consent_id": None,
+                    "decided_at": now,
+                    "decided_by": actor,
+                }
+                for face_id, image_id in linked
+            ],
+        )
+    return removed, tuple(sorted({image_id for _face, image_id in linked}))
+
+
+def _block_images(conn: Connection, images: tuple[int, ...], actor: str, now: str) -> int:
+    """Mark each photo rejected until reviewed again on purpose, and drop the register's working copies
+    of it; returns the copies removed."""
+    if not images:
+        return 0
+    conn.execute(
+        insert(t.image_reviews),
+        [
+            {
+                "image_id": image_id,
+                "state": "rejected",
+                "reason": ERASED_IMAGE_REASON,
+                "decided_at": now,
+                "decided_by": actor,
+            }
+            for image_id in images
+        ],
+    )
+    shown = select(t.images.c.sha256).where(t.images.c.id.in_(images))
+    return conn.execute(delete(t.photo_files).where(t.photo_files.c.sha256.in_(shown))).rowcount
+
+
+def _strip_record(conn: Connection, consent_id: str, today: date, actor: str, now: str) -> tuple[int, int]:
+    """Leave an id-only tombstone: answers, files, scans and the free text of earlier status events go;
+    an 'erased' event is added. Returns the files and scans removed."""
+    conn.execute(
+        update(t.consents)
+        .where(t.consents.c.id == consent_id)
+        .values(answers="{}", status="erased", search_key="")
+    )
+    files = conn.execute(delete(t.consent_files).where(t.consent_files.c.consent_id == consent_id)).rowcount
+    scans = conn.execute(delete(t.paper_scans).where(t.paper_scans.c.form_id == consent_id)).rowcount
+    conn.execute(
+        update(t.consent_events).where(t.consent_events.c.consent_id == consent_id).values(reason=None)
+    )
+    conn.execute(
+        insert(t.consent_events).values(
+            consent_id=consent_id,
+            kind="erased",
+            effective_on=today.isoformat(),
+            reason=None,
+            recorded_at=now,
+            recorded_by=actor,
+        )
+    )
+    return files, scans

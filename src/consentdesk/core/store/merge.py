@@ -293,20 +293,10 @@ class _Merge:
         """Append each source entry not yet carried here as an `audit.copied` entry (see module doc)."""
         count = self.report.count("audit")
         copies = self.report.count("audit_copies")
-        a, ac = t.audit, t.audit_copies
         seq, prev = self.dest._audit_head(lock=True)
         actor, now = self.dest.actor, utc_now()
-        for rows in pages(self.s, select(a), a.c.seq, BATCH):
-            carried: dict[int, set[str]] = {r["seq"]: {r["hash"]} for r in rows}
-            for s_seq, s_hash in self.s.execute(
-                select(ac.c.seq, ac.c.source_hash).where(ac.c.seq.in_(list(carried)))
-            ):
-                carried[s_seq].add(s_hash)
-            every = sorted(set().union(*carried.values()))
-            known = set(self.d.execute(select(a.c.hash).where(a.c.hash.in_(every))).scalars())
-            known |= set(
-                self.d.execute(select(ac.c.source_hash).where(ac.c.source_hash.in_(every))).scalars()
-            )
+        for rows in pages(self.s, select(t.audit), t.audit.c.seq, BATCH):
+            carried, known = self._carried_hashes(rows)
             entries, carries = [], []
             for row in rows:
                 hashes = carried[row["seq"]]
@@ -314,45 +304,61 @@ class _Merge:
                     count.present += 1
                     continue
                 seq += 1
-                details = audit_chain.canonical_details(
-                    {
-                        "from": self.report.source,
-                        "source": {
-                            "seq": row["seq"],
-                            "at": row["at"],
-                            "actor": row["actor"],
-                            "action": row["action"],
-                            "subject": row["subject"],
-                            "details": json.loads(row["details"]),
-                            "hash": row["hash"],
-                        },
-                    }
-                )
-                subject = self._subject_here(row["subject"])
-                digest = audit_chain.entry_hash(prev, seq, now, actor, "audit.copied", subject, details)
-                entries.append(
-                    {
-                        "seq": seq,
-                        "at": now,
-                        "actor": actor,
-                        "action": "audit.copied",
-                        "subject": subject,
-                        "details": details,
-                        "prev_hash": prev,
-                        "hash": digest,
-                    }
-                )
+                entry = self._copied_entry(row, seq, prev, now, actor)
+                entries.append(entry)
                 carries += [{"source_hash": h, "seq": seq} for h in sorted(hashes)]
                 known |= hashes
-                prev = digest
+                prev = entry["hash"]
             if entries:
-                self.d.execute(insert(a), entries)
-                self.d.execute(insert(ac), carries)
+                self.d.execute(insert(t.audit), entries)
+                self.d.execute(insert(t.audit_copies), carries)
                 self.d.execute(update(t.meta).where(t.meta.c.key == "audit_head_seq").values(value=str(seq)))
                 self.d.execute(update(t.meta).where(t.meta.c.key == "audit_head_hash").values(value=prev))
                 count.added += len(entries)
                 copies.added += len(carries)
             self.tick("audit", count.added + count.present)
+
+    def _carried_hashes(self, rows: list[Any]) -> tuple[dict[int, set[str]], set[str]]:
+        """For a page of source entries: each entry's own hash with the hashes it carries from earlier
+        copies, and which of all those the destination already holds (as entries or as carried copies)."""
+        a, ac = t.audit, t.audit_copies
+        carried: dict[int, set[str]] = {r["seq"]: {r["hash"]} for r in rows}
+        for s_seq, s_hash in self.s.execute(
+            select(ac.c.seq, ac.c.source_hash).where(ac.c.seq.in_(list(carried)))
+        ):
+            carried[s_seq].add(s_hash)
+        every = sorted(set().union(*carried.values()))
+        known = set(self.d.execute(select(a.c.hash).where(a.c.hash.in_(every))).scalars())
+        known |= set(self.d.execute(select(ac.c.source_hash).where(ac.c.source_hash.in_(every))).scalars())
+        return carried, known
+
+    def _copied_entry(self, row: Any, seq: int, prev: str, now: str, actor: str) -> dict[str, Any]:
+        """The `audit.copied` entry that carries one source entry whole, chained after `prev`."""
+        details = audit_chain.canonical_details(
+            {
+                "from": self.report.source,
+                "source": {
+                    "seq": row["seq"],
+                    "at": row["at"],
+                    "actor": row["actor"],
+                    "action": row["action"],
+                    "subject": row["subject"],
+                    "details": json.loads(row["details"]),
+                    "hash": row["hash"],
+                },
+            }
+        )
+        subject = self._subject_here(row["subject"])
+        return {
+            "seq": seq,
+            "at": now,
+            "actor": actor,
+            "action": "audit.copied",
+            "subject": subject,
+            "details": details,
+            "prev_hash": prev,
+            "hash": audit_chain.entry_hash(prev, seq, now, actor, "audit.copied", subject, details),
+        }
 
     def _subject_here(self, subject: str | None) -> str | None:
         """A source subject naming a photo or shoot by its integer id, re-mapped to the id it has here (the
