@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -201,9 +203,13 @@ def main(argv: list[str] | None = None) -> int:
     analyser.analyse_path(d / next(iter(labels)))  # load the models outside the timings
     results: dict[str, dict] = {}
     times: list[float] = []
+    cpu: list[float] = []
     stages: dict[str, list[float]] = {}
+    load = os.getloadavg()[0]
     for name in labels:
+        started = time.process_time()
         r = analyser.analyse_path(d / name)
+        cpu.append(time.process_time() - started)
         if r.error:
             print(f"{name}: {r.error}")
         results[name] = r.to_json()
@@ -211,6 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         for k, v in r.timings.items():
             stages.setdefault(k, []).append(v)
     print("median per stage: " + ", ".join(f"{k} {statistics.median(v):.3f} s" for k, v in stages.items()))
+    print(
+        f"CPU time per photo (all threads): median {statistics.median(cpu):.3f} s; "
+        f"load average {load:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     if a.save:
         Path(a.save).write_text(json.dumps(results))
     if a.compare:

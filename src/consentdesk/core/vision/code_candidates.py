@@ -43,7 +43,7 @@ def candidates(grey: np.ndarray, number_boxes: list[tuple[float, float, float, f
         found.append(Candidate(box, "number", _module_width(grey, box)))
     out: list[Candidate] = []
     for c in found:
-        if not any(_overlap(c.box, o.box) > 0.5 for o in out):
+        if not any(overlap(c.box, o.box) > 0.5 for o in out):
             out.append(c)
     return out[:MAX_CANDIDATES]
 
@@ -115,7 +115,7 @@ def _matrix_blocks(grey: np.ndarray) -> list[Candidate]:
         s = bw * 8.5
         x0, y0 = max(0.0, x + bw / 2 - s), max(0.0, y + bh / 2 - s)
         box = (x0 / f, y0 / f, min(w / f - x0 / f, 2 * s / f), min(h / f - y0 / f, 2 * s / f))
-        if not any(_overlap(box, o.box) > 0.3 for o in out):
+        if not any(overlap(box, o.box) > 0.3 for o in out):
             out.append(Candidate(box, "matrix", bw / 7.0 / f))
     return out[:3]
 
@@ -135,7 +135,7 @@ def _module_width(grey: np.ndarray, box: tuple[float, float, float, float], vert
     return row.size / max(1, changes + 1) / 1.6
 
 
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     """Intersection over the smaller box."""
     x0, y0 = max(a[0], b[0]), max(a[1], b[1])
     x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
