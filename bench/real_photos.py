@@ -55,66 +55,55 @@ def _kinds_found(result: dict, key: str) -> bool:
 def score(labels: dict[str, dict], results: dict[str, dict]) -> dict:
     """Per-kind recall and false alarms, face figures and personal-data findings, from labels and results."""
     per_kind = {k: {"hit": 0, "pos": 0, "false": 0, "neg": 0, "missed": [], "false_on": []} for k in KINDS}
-    face_in_range = face_err = face_missed = face_extra = 0
-    face_truth = 0
-    no_face_photos = false_face_photos = 0
-    personal_on_textless: list[str] = []
-    face_off: list[str] = []
-    blocking_on_clean: list[str] = []
-    clean_photos = 0
+    out = {
+        "per_kind": per_kind,
+        "photos": len(labels),
+        **dict.fromkeys(("face_in_range", "face_truth_min", "face_missed", "face_extra", "face_err"), 0),
+        **dict.fromkeys(("no_face_photos", "false_face_photos", "clean_photos"), 0),
+        "face_off": [],
+        "personal_on_textless": [],
+        "blocking_on_clean": [],
+    }
     for name, lab in labels.items():
         r = results[name]
         if lab.get("clean"):
-            clean_photos += 1
-            blocking_on_clean += [f"{name}:{f['kind']}" for f in r["findings"] if f["severity"] in BLOCKING]
-        n = len(r["faces"])
-        if lab.get("faces") is None:
-            lo, hi = n, n
-        else:
-            lo, hi = lab["faces"]
-        face_truth += lo
-        if lo <= n <= hi:
-            face_in_range += 1
-        else:
-            face_off.append(f"{name} ({n} for {lo}-{hi})")
-        face_missed += max(0, lo - n)
-        face_extra += max(0, n - hi)
-        face_err += max(0, lo - n) + max(0, n - hi)
-        if hi == 0:
-            no_face_photos += 1
-            false_face_photos += int(n > 0)
+            out["clean_photos"] += 1
+            out["blocking_on_clean"] += [f"{name}:{f['kind']}" for f in r["findings"] if f["severity"] in BLOCKING]
+        _score_faces(out, name, lab, len(r["faces"]))
         for key, s in per_kind.items():
-            truth = lab.get(key)
-            if truth is None:
-                continue
-            found = _kinds_found(r, key)
-            if truth:
-                s["pos"] += 1
-                s["hit"] += int(found)
-                if not found:
-                    s["missed"].append(name)
-            else:
-                s["neg"] += 1
-                s["false"] += int(found)
-                if found:
-                    s["false_on"].append(name)
+            if lab.get(key) is not None:
+                _score_kind(s, name, bool(lab[key]), _kinds_found(r, key))
         if lab.get("text") is False:
-            personal_on_textless += [f"{name}:{f['kind']}" for f in r["findings"] if f["kind"] in PERSONAL]
-    return {
-        "per_kind": per_kind,
-        "photos": len(labels),
-        "face_in_range": face_in_range,
-        "face_truth_min": face_truth,
-        "face_missed": face_missed,
-        "face_extra": face_extra,
-        "face_err": face_err,
-        "face_off": face_off,
-        "no_face_photos": no_face_photos,
-        "false_face_photos": false_face_photos,
-        "personal_on_textless": personal_on_textless,
-        "clean_photos": clean_photos,
-        "blocking_on_clean": blocking_on_clean,
-    }
+            out["personal_on_textless"] += [f"{name}:{f['kind']}" for f in r["findings"] if f["kind"] in PERSONAL]
+    return out
+
+
+def _score_faces(out: dict, name: str, lab: dict, n: int) -> None:
+    lo, hi = (n, n) if lab.get("faces") is None else lab["faces"]
+    out["face_truth_min"] += lo
+    if lo <= n <= hi:
+        out["face_in_range"] += 1
+    else:
+        out["face_off"].append(f"{name} ({n} for {lo}-{hi})")
+    out["face_missed"] += max(0, lo - n)
+    out["face_extra"] += max(0, n - hi)
+    out["face_err"] += max(0, lo - n) + max(0, n - hi)
+    if hi == 0:
+        out["no_face_photos"] += 1
+        out["false_face_photos"] += int(n > 0)
+
+
+def _score_kind(s: dict, name: str, truth: bool, found: bool) -> None:
+    if truth:
+        s["pos"] += 1
+        s["hit"] += int(found)
+        if not found:
+            s["missed"].append(name)
+    else:
+        s["neg"] += 1
+        s["false"] += int(found)
+        if found:
+            s["false_on"].append(name)
 
 
 def report(s: dict, times: list[float]) -> None:

@@ -181,6 +181,8 @@ class Analyser:
         covered: set[int] = set()
         for block in blocks:
             for m in pii.find_pii([trusted[i].text for i in block]):
+                if m.kind is FindingKind.VEHICLE_PLATE and len(block) >= plate_search.PAGE_LINES:
+                    continue  # a line on a page of text is never a plate
                 idx = [block[j] for j in m.lines]
                 covered.update(idx)
                 box = union(trusted[i].bbox() for i in idx)

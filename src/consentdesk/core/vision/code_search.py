@@ -21,23 +21,35 @@ from consentdesk.core.vision.text import TextLine
 _NUMBER_LIKE = re.compile(r"[A-Z=]\s?[0-9OIl]{4}\s?[0-9OIl]{2}\s?[0-9OIl]{6}")
 #: Finest stripe (working pixels) below which the original pixels are read for a place not yet read.
 FULL_SIZE_BELOW_PX = 2.0
+#: ... at most this many places per photo (each may cost a full decode of the file, once).
+MAX_FULL_SIZE_LOOKS = 2
 
 
 def find_codes(frame: Frame, lines: Sequence[TextLine] = ()) -> list[Code]:
     """Codes in the frame, boxes in working pixels."""
     codes = read_codes(frame.grey)
-    number_boxes = [ln.bbox() for ln in lines if _NUMBER_LIKE.search(ln.text.upper())]
-    places = [
-        p
-        for p in code_candidates.candidates(frame.grey, number_boxes)
-        if not any(code_candidates.overlap(p.box, c.bbox()) > 0.3 for c in codes)
-    ]
-    for place in places:
+    full_size_looks = MAX_FULL_SIZE_LOOKS
+    for place in _places(frame, lines):
+        if any(code_candidates.overlap(place.box, c.bbox()) > 0.3 for c in codes):
+            continue
         more = code_candidates.second_look(frame.grey, [place])
-        if not more and place.module_px < FULL_SIZE_BELOW_PX:
+        if not more and place.module_px < FULL_SIZE_BELOW_PX and full_size_looks and place.reason != "matrix":
+            full_size_looks -= 1
             more = _full_size_look(frame, place)
         codes += [c for c in more if not any(c.text == o.text for o in codes)]
     return codes
+
+
+def _places(frame: Frame, lines: Sequence[TextLine]) -> list[code_candidates.Candidate]:
+    """Code-like places found on the shared mid-size grey copy, in working pixels."""
+    f = frame.mid_factor
+    number_boxes = [
+        tuple(v * f for v in ln.bbox()) for ln in lines if _NUMBER_LIKE.search(ln.text.upper())
+    ]
+    return [
+        code_candidates.Candidate(tuple(v / f for v in p.box), p.reason, p.module_px / f)
+        for p in code_candidates.candidates(frame.mid_grey, number_boxes)
+    ]
 
 
 def _full_size_look(frame: Frame, place: code_candidates.Candidate) -> list[Code]:

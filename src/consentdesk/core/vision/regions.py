@@ -165,21 +165,50 @@ def _bright_quads(val: np.ndarray) -> list[np.ndarray]:
     area_img = float(h * w)
     out: list[np.ndarray] = []
     for thr in (150, 190):
-        mask = cv2.morphologyEx((val > thr).astype(np.uint8) * 255, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
-        for i in range(1, n):
-            x, y, bw, bh, area = (int(v) for v in stats[i])
+        _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for c in contours:
+            area = cv2.contourArea(c)
             if not _MIN_AREA * area_img <= area <= 0.5 * area_img:
                 continue
-            blob = (labels[y : y + bh, x : x + bw] == i).astype(np.uint8)
-            contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-            (cx, cy), (rw, rh), angle = cv2.minAreaRect(max(contours, key=cv2.contourArea))
-            if rw * rh <= 0 or area / (rw * rh) < 0.7:
-                continue
-            quad = (cv2.boxPoints(((cx, cy), (rw, rh), angle)) + (x, y)).astype(np.float32)
-            if not any(_same(quad, q) for q in out):
+            quad = _blob_quad(c, area)
+            if quad is not None and not any(_same(quad, q) for q in out):
                 out.append(quad)
     return out
+
+
+def _blob_quad(contour: np.ndarray, area: float) -> np.ndarray | None:
+    """The rectangle a bright blob fills: its rotated bounding rectangle when the blob fills that, else
+    the upright rectangle left after trimming the rows and columns it only partly fills (a hand or a lamp
+    of the same brightness joined to the panel's edge)."""
+    import cv2
+
+    rect = cv2.minAreaRect(contour)
+    rw, rh = rect[1]
+    fill = area / (rw * rh) if rw * rh > 0 else 0.0
+    if fill >= 0.93:
+        return cv2.boxPoints(rect).astype(np.float32)
+    trimmed = _trimmed_rect(contour, area)
+    if trimmed is not None:
+        return trimmed
+    return cv2.boxPoints(rect).astype(np.float32) if fill >= 0.7 else None
+
+
+def _trimmed_rect(contour: np.ndarray, area: float) -> np.ndarray | None:
+    import cv2
+
+    x, y, w, h = cv2.boundingRect(contour)
+    blob = np.zeros((h, w), np.uint8)
+    cv2.drawContours(blob, [contour - (x, y)], -1, 1, thickness=cv2.FILLED)
+    cols = np.flatnonzero(blob.sum(axis=0) >= 0.8 * blob.sum(axis=0).max())
+    rows = np.flatnonzero(blob.sum(axis=1) >= 0.8 * blob.sum(axis=1).max())
+    if len(cols) < 8 or len(rows) < 8:
+        return None
+    c0, c1, r0, r1 = int(cols[0]), int(cols[-1]), int(rows[0]), int(rows[-1])
+    if blob[r0 : r1 + 1, c0 : c1 + 1].mean() < 0.85 or (c1 - c0) * (r1 - r0) < 0.5 * area:
+        return None
+    return np.array([(x + c0, y + r0), (x + c1, y + r0), (x + c1, y + r1), (x + c0, y + r1)], np.float32)
 
 
 def _pages_of_text(

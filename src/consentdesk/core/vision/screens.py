@@ -46,18 +46,36 @@ def judge_panel(
     sat, val = hsv[:, :, 1], hsv[:, :, 2]
     quad = _order(quad.astype(np.float32))
     x, y, bw, bh = cv2.boundingRect(quad.astype(np.int32))
-    side = float(np.sqrt(max(1.0, cv2.contourArea(quad))))
     inside = np.zeros(val.shape, np.uint8)
     cv2.fillConvexPoly(inside, quad.astype(np.int32), 255)
     core = cv2.erode(inside, np.ones((5, 5), np.uint8))
     v_in = float(val[core > 0].mean()) if np.any(core) else 0.0
     s_in = float(sat[core > 0].mean()) if np.any(core) else 0.0
+    dark_sides, bezel_ends = _bezel(val, quad, v_in)
+    ui_bar = _ui_bar(val[y : y + bh, x : x + bw], sat[y : y + bh, x : x + bw], core[y : y + bh, x : x + bw])
+    rows = [(tx, ty, tw, th) for tx, ty, tw, th in text_boxes if _inside(quad, tx + tw / 2, ty + th / 2)]
+    facts = dict(
+        dark_sides=dark_sides,
+        bezel_ends=bezel_ends,
+        # how far the side edges lean from vertical (a standing screen's do not, much)
+        tilt_deg=max(_lean(quad[3] - quad[0]), _lean(quad[2] - quad[1])),
+        ui_bar=ui_bar,
+        small_text_rows=sum(th < 0.07 * max(1.0, bh) for _, _, _, th in rows),
+        big_text_rows=sum(th >= 0.07 * max(1.0, bh) for _, _, _, th in rows),
+        saturation=s_in,
+    )
+    verdict, reason = _verdict(v_in, bw / max(1.0, bh), **facts)
+    return PanelFacts(verdict, reason, **facts)
 
-    # bezel, per side: a band just outside each edge; then a band further out, where the bezel should end
+
+def _bezel(val: np.ndarray, quad: np.ndarray, v_in: float) -> tuple[int, bool]:
+    """(sides with a dark band just outside, whether that band ends further out on at least two)."""
+    import cv2
+
+    side = float(np.sqrt(max(1.0, cv2.contourArea(quad))))
     near = max(2, round(side * 0.02))
     far = max(6, round(side * 0.12))
-    dark_sides = 0
-    ended = 0
+    dark_sides = ended = 0
     for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True):
         normal = _outward(a, b, quad)
         ring = _band(val, a, b, normal, 1, near + 1)
@@ -66,51 +84,41 @@ def judge_panel(
             dark_sides += 1
             if beyond.size and (abs(float(np.median(beyond)) - float(np.median(ring))) > 25 or beyond.std() > 35):
                 ended += 1
-    bezel_ends = ended >= 2
+    return dark_sides, ended >= 2
 
-    # how far the side edges lean from vertical (a standing screen's do not, much)
-    left = quad[3] - quad[0]
-    right = quad[2] - quad[1]
-    tilt = max(_lean(left), _lean(right))
 
-    ui_bar = _ui_bar(val[y : y + bh, x : x + bw], sat[y : y + bh, x : x + bw], core[y : y + bh, x : x + bw])
-    inner_h = max(1.0, bh)
-    rows = [(tx, ty, tw, th) for tx, ty, tw, th in text_boxes if _inside(quad, tx + tw / 2, ty + th / 2)]
-    small_rows = sum(th < 0.07 * inner_h for _, _, _, th in rows)
-    big_rows = sum(th >= 0.07 * inner_h for _, _, _, th in rows)
-    aspect = bw / max(1.0, bh)
-
-    facts = dict(
-        dark_sides=dark_sides,
-        bezel_ends=bezel_ends,
-        tilt_deg=tilt,
-        ui_bar=ui_bar,
-        small_text_rows=small_rows,
-        big_text_rows=big_rows,
-        saturation=s_in,
-    )
-    page_like = v_in > 150 and s_in < 45 and small_rows >= 3 and not ui_bar
-    if dark_sides >= 3 and page_like and (tilt > 6 or not bezel_ends):
-        return PanelFacts("document", "white page on a dark surface", **facts)
+def _verdict(
+    v_in: float,
+    aspect: float,
+    *,
+    dark_sides: int,
+    bezel_ends: bool,
+    tilt_deg: float,
+    ui_bar: bool,
+    small_text_rows: int,
+    big_text_rows: int,
+    saturation: float,
+) -> tuple[str, str]:
+    """screen, document or none, and why, from what was measured on the panel."""
+    page_like = v_in > 150 and saturation < 45 and small_text_rows >= 3 and not ui_bar
+    if dark_sides >= 3 and page_like and (tilt_deg > 6 or not bezel_ends):
+        return "document", "white page on a dark surface"
     if dark_sides < 3:
-        return PanelFacts("none", "no bezel", **facts)
-    if tilt > 12:
-        return PanelFacts("none", "lying flat or tilted: not a standing screen", **facts)
-    if s_in > 110:
-        return PanelFacts("none", "saturated light box: an advert", **facts)
-    landscape = 1.15 <= aspect <= 2.1
-    phone = 0.4 <= aspect <= 0.62
-    if not (landscape or phone):
-        return PanelFacts("none", "not a screen's shape", **facts)
-    content = ui_bar or small_rows >= 2 or (v_in < 90 and small_rows >= 1)
-    if not content:
-        return PanelFacts("none", "no display content (bar, rows of small text)", **facts)
-    if big_rows > small_rows and not ui_bar:
-        return PanelFacts("none", "a few large words: a poster or sign", **facts)
+        return "none", "no bezel"
+    if tilt_deg > 12:
+        return "none", "lying flat or tilted: not a standing screen"
+    if saturation > 110:
+        return "none", "saturated light box: an advert"
+    if not (1.15 <= aspect <= 2.1 or 0.4 <= aspect <= 0.62):  # landscape screens, or phones
+        return "none", "not a screen's shape"
+    if not (ui_bar or small_text_rows >= 2 or (v_in < 90 and small_text_rows >= 1)):
+        return "none", "no display content (bar, rows of small text)"
+    if big_text_rows > small_text_rows and not ui_bar:
+        return "none", "a few large words: a poster or sign"
     if not bezel_ends and not ui_bar:
-        return PanelFacts("none", "dark surround runs on: a page on a table", **facts)
-    why = "title or menu bar" if ui_bar else f"{small_rows} rows of small text"
-    return PanelFacts("screen", f"lit panel in a bezel with a display's layout ({why})", **facts)
+        return "none", "dark surround runs on: a page on a table"
+    why = "title or menu bar" if ui_bar else f"{small_text_rows} rows of small text"
+    return "screen", f"lit panel in a bezel with a display's layout ({why})"
 
 
 def _order(q: np.ndarray) -> np.ndarray:
