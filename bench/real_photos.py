@@ -1,6 +1,6 @@
 """Measure the check on a folder of REAL photographs labelled by eye (the set itself is never committed).
 
-    .venv/bin/python bench/real_photos.py DIR [--save out.json] [--compare before.json] [--thorough]
+    .venv/bin/python bench/real_photos.py DIR [--save out.json] [--compare before.json] [--thorough] [--config NAME=VALUE]
 
 DIR holds the photos and `labels.json`: for each file name, `faces: [min, max]` (visible human faces,
 paintings and posters included; a range where small background faces are uncertain) and, per kind,
@@ -170,12 +170,32 @@ def _xywh(boxes) -> list[tuple[float, float, float, float]]:
     return out
 
 
+def config_with(config, overrides: list[str]):
+    """`config` with NAME=VALUE overrides (ints, floats and booleans as written)."""
+    import dataclasses
+
+    changes = {}
+    for item in overrides:
+        name, _, raw = item.partition("=")
+        current = getattr(config, name)
+        kind = int if current is None else type(current)
+        changes[name] = raw.lower() in {"1", "true", "yes"} if kind is bool else kind(raw)
+    return dataclasses.replace(config, **changes)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("dir")
     p.add_argument("--save", help="write per-photo results (JSON), for --compare later")
     p.add_argument("--compare", help="a saved run: also print its figures, then the photos that changed")
     p.add_argument("--thorough", action="store_true", help="use AnalyserConfig.thorough()")
+    p.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override one AnalyserConfig field (e.g. ocr_det_side=736), to measure a setting before changing it",
+    )
     p.add_argument(
         "--face-boxes",
         help="JSON {file: [[x, y, w, h], ...]}: every face checked by eye on crowd photos; prints the share "
@@ -188,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     labels = {k: v for k, v in json.loads((d / "labels.json").read_text()).items() if not k.startswith("_")}
     from consentdesk.core.vision.analyse import Analyser, AnalyserConfig
 
-    analyser = Analyser(AnalyserConfig.thorough() if a.thorough else None)
+    config = AnalyserConfig.thorough() if a.thorough else AnalyserConfig()
+    analyser = Analyser(config_with(config, a.config))
     analyser.analyse_path(d / next(iter(labels)))  # load the models outside the timings
     results: dict[str, dict] = {}
     times: list[float] = []

@@ -204,12 +204,12 @@ class Analyser:
         """Plates the strict formats missed: loose formats and layouts in the text with a plate in the
         pixels, then plate-shaped rectangles too small for text detection, read directly (rectangles
         where text was already detected, and so already read, are skipped)."""
-        found = plate_search.plates_in_lines(frame.work, trusted, blocks, covered)
+        found = plate_search.plates_in_lines(frame.work, trusted, blocks, covered, self.text.read_boxes)
         read = [ln.bbox() for ln in lines] + [b for b, _ in found]
         f = frame.mid_factor
         boxes = [
             (x / f, y / f, w / f, h / f)
-            for x, y, w, h in plates.plate_candidates(frame.mid, work_side=frame.mid_side)
+            for x, y, w, h in plates.plate_candidates(frame.mid, work_side=frame.mid_side, hsv=frame.mid_hsv)
             if not _covered((x / f, y / f, w / f, h / f), read)
         ]
         found += plate_search.plates_in_rectangles(frame.work, boxes, lines, self.text.read_boxes)

@@ -63,21 +63,39 @@ def loose_plate(line: str) -> str | None:
     return None
 
 
-def layout_plate(lines: list[str]) -> str | None:
+def could_be_vanity(line: str) -> bool:
+    """Whether a line could be a plate's number when the plate's name is seen beside it."""
+    compact = re.sub(r"[ \-·.]", "", line.strip())
+    return (
+        compact.isupper() or compact.isdigit() or not any(c.isalpha() for c in compact)
+    ) and bool(_VANITY.match(compact)) and (any(c.isdigit() for c in compact) or len(compact) >= 5)
+
+
+def layout_plate(lines: list[str], fuzzy_names: tuple[str, ...] = ()) -> str | None:
     """A plate read from the lines inside one plate-shaped rectangle: a US state's name (or a Gulf
-    emirate's, or Arabic script) beside a short run of capitals and digits, such as a vanity plate."""
+    emirate's, or Arabic script) beside a short run of capitals and digits, such as a vanity plate.
+    `fuzzy_names` are lines read from a plate's small print ("FLONDA"): a state's name one or two OCR
+    slips away counts there."""
     upper = [ln.strip().upper() for ln in lines]
-    named = any(u in US_STATES or u in GULF_NAMES or any(s in u for s in US_STATES if len(s) > 5) for u in upper)
-    arabic = any(_ARABIC.search(ln) for ln in lines)
+    names = US_STATES | GULF_NAMES
+    named = any(u in names or any(s in u for s in US_STATES if len(s) > 5) for u in upper)
+    named = named or any(_near_name(ln.strip().upper()) for ln in fuzzy_names)
+    arabic = any(_ARABIC.search(ln) for ln in [*lines, *fuzzy_names])
     if not (named or arabic):
         return None
     for raw, u in zip(lines, upper, strict=True):
         compact = re.sub(r"[ \-·.]", "", u)
-        if u in US_STATES or u in GULF_NAMES or any(c.islower() for c in raw):
+        if u in names or any(c.islower() for c in raw):
             continue
         if _VANITY.match(compact) and (any(c.isdigit() for c in compact) or len(compact) >= 5):
             return u
     return None
+
+
+def _near_name(text: str) -> bool:
+    import difflib
+
+    return len(text) >= 5 and bool(difflib.get_close_matches(text, [s for s in US_STATES if len(s) >= 5], 1, 0.75))
 
 
 def _framed(hsv: np.ndarray, box: tuple[float, float, float, float]) -> bool:

@@ -27,10 +27,16 @@ LOOSE_SCORE = 0.8
 
 
 def plates_in_lines(
-    rgb: np.ndarray, lines: Sequence[TextLine], blocks: Sequence[Sequence[int]], taken: set[int]
+    rgb: np.ndarray,
+    lines: Sequence[TextLine],
+    blocks: Sequence[Sequence[int]],
+    taken: set[int],
+    read_boxes: Callable[[np.ndarray, list[Box4]], list[TextLine]] | None = None,
 ) -> list[tuple[Box4, str]]:
     """(box, plate) for lines of `rgb` that fit a loose format inside a plate in the pixels, and for small
-    blocks that read as a plate with its layout. `taken`: lines already reported (strict plates, numbers)."""
+    blocks that read as a plate with its layout. `taken`: lines already reported (strict plates, numbers).
+    With `read_boxes`, a lone word on a plate is read with the plate's top and bottom lines (a vanity
+    plate's state name is often too small for text detection)."""
     out: list[tuple[Box4, str]] = []
     for block in blocks:
         if len(block) >= PAGE_LINES:  # a line on a page is never a plate
@@ -44,11 +50,30 @@ def plates_in_lines(
             if loose and plate_layouts.plate_in_pixels(rgb, ln.bbox()):
                 out.append((ln.bbox(), loose))
                 used = True
+        kept = [lines[i] for i in block if i not in taken]
+        found = None
         if not used and 2 <= len(block) <= 4:
-            found = _layout(rgb, [lines[i] for i in block if i not in taken])
-            if found:
-                out.append(found)
+            found = _layout(rgb, kept)
+        elif not used and len(kept) == 1 and read_boxes is not None:
+            found = _lone_word(rgb, kept[0], read_boxes)
+        if found:
+            out.append(found)
     return out
+
+
+def _lone_word(
+    rgb: np.ndarray, line: TextLine, read_boxes: Callable[[np.ndarray, list[Box4]], list[TextLine]]
+) -> tuple[Box4, str] | None:
+    """A lone word or number on a plate in the pixels, read with the thin lines just above and below it."""
+    if line.score < MIN_SCORE or not plate_layouts.could_be_vanity(line.text):
+        return None
+    if not plate_layouts.plate_in_pixels(rgb, line.bbox()):
+        return None
+    x, y, w, h = line.bbox()
+    around = [(x - 0.15 * w, y - 0.75 * h, 1.3 * w, 0.7 * h), (x - 0.15 * w, y + 1.05 * h, 1.3 * w, 0.7 * h)]
+    small_print = tuple(ln.text for ln in read_boxes(rgb, [b for b in around if b[1] >= 0]))
+    plate = plate_layouts.layout_plate([line.text], fuzzy_names=small_print)
+    return ((x, y, w, h), plate) if plate else None
 
 
 def _layout(rgb: np.ndarray, block: list[TextLine]) -> tuple[Box4, str] | None:
