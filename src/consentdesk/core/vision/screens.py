@@ -45,14 +45,18 @@ def judge_panel(
 
     sat, val = hsv[:, :, 1], hsv[:, :, 2]
     quad = _order(quad.astype(np.float32))
-    x, y, bw, bh = cv2.boundingRect(quad.astype(np.int32))
-    inside = np.zeros(val.shape, np.uint8)
-    cv2.fillConvexPoly(inside, quad.astype(np.int32), 255)
-    core = cv2.erode(inside, np.ones((5, 5), np.uint8))
-    v_in = float(val[core > 0].mean()) if np.any(core) else 0.0
-    s_in = float(sat[core > 0].mean()) if np.any(core) else 0.0
+    # masks over the quad's bounding box only: the cost follows the panel, not the picture
+    _, _, bw, bh = cv2.boundingRect(quad.astype(np.int32))
+    x0, y0, x1, y1 = _roi(quad, val.shape)
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(inside, (quad - (x0, y0)).astype(np.int32), 255)
+    core = cv2.erode(inside, np.ones((5, 5), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    v_roi, s_roi = val[y0:y1, x0:x1], sat[y0:y1, x0:x1]
+    v_in = float(v_roi[core > 0].mean()) if np.any(core) else 0.0
+    s_in = float(s_roi[core > 0].mean()) if np.any(core) else 0.0
     dark_sides, bezel_ends = _bezel(val, quad, v_in)
-    ui_bar = _ui_bar(val[y : y + bh, x : x + bw], sat[y : y + bh, x : x + bw], core[y : y + bh, x : x + bw])
+    # a panel with no bezel is nothing whatever its content (see _verdict): its layout is not measured
+    ui_bar = dark_sides >= 3 and _ui_bar(v_roi, s_roi, core)
     rows = [(tx, ty, tw, th) for tx, ty, tw, th in text_boxes if _inside(quad, tx + tw / 2, ty + th / 2)]
     facts = dict(
         dark_sides=dark_sides,
@@ -66,6 +70,14 @@ def judge_panel(
     )
     verdict, reason = _verdict(v_in, bw / max(1.0, bh), **facts)
     return PanelFacts(verdict, reason, **facts)
+
+
+def _roi(quad: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """The quad's bounding box with a pixel of margin (so an erosion bites at its edges), in the image."""
+    import cv2
+
+    x, y, w, h = cv2.boundingRect(quad.astype(np.int32))
+    return max(0, x - 1), max(0, y - 1), max(1, min(shape[1], x + w + 1)), max(1, min(shape[0], y + h + 1))
 
 
 def _bezel(val: np.ndarray, quad: np.ndarray, v_in: float) -> tuple[int, bool]:
@@ -167,11 +179,11 @@ def _ui_bar(val: np.ndarray, sat: np.ndarray, mask: np.ndarray) -> bool:
     if h < 12 or w < 12:
         return False
     inner = mask > 0
-    rows = [r for r in range(h) if inner[r].sum() > 0.6 * w]
-    cols = [c for c in range(w) if inner[:, c].sum() > 0.6 * h]
+    rows = np.flatnonzero(inner.sum(axis=1) > 0.6 * w)
+    cols = np.flatnonzero(inner.sum(axis=0) > 0.6 * h)
     if len(rows) < 10 or len(cols) < 10:
         return False
-    r0, r1, c0, c1 = rows[0], rows[-1], cols[0], cols[-1]
+    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
     v = val[r0 : r1 + 1, c0 : c1 + 1].astype(np.float32)
     s = sat[r0 : r1 + 1, c0 : c1 + 1].astype(np.float32)
     hh, ww = v.shape
