@@ -20,8 +20,15 @@ import shutil
 import statistics
 import sys
 import time
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QTimer
+
+    from consentdesk.ui.library.library_page import LibraryPage
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -111,7 +118,35 @@ def install_tracing(t0: list[float]) -> list[tuple[float, str, float]]:
     return slow
 
 
-def run(images: Path, home: Path, trace: bool = False) -> dict[str, float]:
+@dataclass
+class _ImportRun:
+    """What one measured import records: how late each probe tick fired, the worst delays, and when the
+    import started, first stored a photo and finished (perf_counter seconds)."""
+
+    lateness: list[float] = field(default_factory=list)
+    worst: list[tuple[float, float]] = field(default_factory=list)  # (lateness, seconds since start)
+    last: float = 0.0
+    start: float = 0.0
+    first_progress: float | None = None
+    report: object = None  # the importer's report
+    end: float = 0.0
+
+    def tick(self) -> None:
+        now = time.perf_counter()
+        if self.last:
+            late = max(0.0, now - self.last - 0.010)
+            self.lateness.append(late)
+            if late > 0.05:
+                self.worst.append((late, now - self.start))
+        self.last = now
+
+    def progress(self, _p: object) -> None:
+        if self.first_progress is None:
+            self.first_progress = time.perf_counter() - self.start
+
+
+def _fresh_home(home: Path) -> None:
+    """A fresh catalogue and thumbnail cache (nothing reused), and a Qt platform prepared for it."""
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     os.environ["CONSENTDESK_HOME"] = str(home)  # fresh catalogue and thumbnail cache: nothing reused
@@ -121,7 +156,10 @@ def run(images: Path, home: Path, trace: bool = False) -> dict[str, float]:
     from consentdesk.qt_env import prepare_qt_environment
 
     prepare_qt_environment()
-    from PySide6.QtCore import QModelIndex, QTimer
+
+
+def _open_library(home: Path) -> tuple:
+    """The real main window on a new catalogue, showing the Library page: (app, catalogue, window, page)."""
     from PySide6.QtWidgets import QApplication
 
     from consentdesk.core.store import Catalogue
@@ -129,8 +167,6 @@ def run(images: Path, home: Path, trace: bool = False) -> dict[str, float]:
     from consentdesk.ui.library import library_page
     from consentdesk.ui.shell.main_window import MainWindow
 
-    t0 = [time.perf_counter()]
-    slow = install_tracing(t0) if trace else []
     app = QApplication.instance() or QApplication([])
     apply_style(app)
     catalogue = Catalogue.open(home / "bench.sqlite")
@@ -139,25 +175,18 @@ def run(images: Path, home: Path, trace: bool = False) -> dict[str, float]:
     window.show()
     library = window.page(library_page.LibraryPage)
     window.show_page(library)
+    return app, catalogue, window, library
 
-    lateness: list[float] = []
-    worst: list[tuple[float, float]] = []  # (lateness, seconds since start)
-    state = {"last": 0.0, "start": 0.0, "first_progress": None, "report": None, "end": 0.0}
+
+def _timers(state: _ImportRun, library: LibraryPage) -> tuple[QTimer, QTimer]:
+    """The 10 ms probe whose lateness is measured, and a simulated user who selects a new photo every
+    1.5 s (so thumbnails and previews load during the import)."""
+    from PySide6.QtCore import QModelIndex, QTimer
+
     probe = QTimer()
     probe.setTimerType(probe.timerType().PreciseTimer)
     probe.setInterval(10)
-
-    def tick() -> None:
-        now = time.perf_counter()
-        if state["last"]:
-            late = max(0.0, now - state["last"] - 0.010)
-            lateness.append(late)
-            if late > 0.05:
-                worst.append((late, now - state["start"]))
-        state["last"] = now
-
-    probe.timeout.connect(tick)
-
+    probe.timeout.connect(state.tick)
     selected = {"i": 0}
 
     def act_like_a_user() -> None:
@@ -169,40 +198,20 @@ def run(images: Path, home: Path, trace: bool = False) -> dict[str, float]:
     user = QTimer()
     user.setInterval(1500)
     user.timeout.connect(act_like_a_user)
+    return probe, user
 
-    def progress(p) -> None:
-        if state["first_progress"] is None:
-            state["first_progress"] = time.perf_counter() - state["start"]
 
-    def finished(report) -> None:
-        state["end"] = time.perf_counter()
-        state["report"] = report
-        probe.stop()
-        user.stop()
-        QTimer.singleShot(500, app.quit)
-
-    def start() -> None:
-        state["start"] = t0[0] = time.perf_counter()
-        probe.start()
-        user.start()
-        library.import_paths([str(images)])
-        library.import_control.progress.connect(progress)
-
-    library.import_finished.connect(finished)
-    QTimer.singleShot(500, start)
-    app.exec()
-    window.close()
-    report = state["report"]
-    total = state["end"] - state["start"]
+def _summary(state: _ImportRun, slow: list[tuple[float, str, float]]) -> dict[str, float]:
+    report = state.report
+    total = state.end - state.start
     added = len(report.added)
-    catalogue.close()
-    ms = [v * 1000 for v in lateness]
-    worst.sort(reverse=True)
+    ms = [v * 1000 for v in state.lateness]
+    worst = sorted(state.worst, reverse=True)
     return {
         "photos": added,
         "errors": len(report.errors),
         "total_s": total,
-        "first_photo_s": state["first_progress"] or 0.0,
+        "first_photo_s": state.first_progress or 0.0,
         "per_min": added / total * 60 if total else 0.0,
         "median_ms": statistics.median(ms),
         "p99_ms": percentile(ms, 99),
@@ -212,6 +221,38 @@ def run(images: Path, home: Path, trace: bool = False) -> dict[str, float]:
         "worst": [(round(a * 1000), round(b, 1)) for a, b in worst[:8]],
         "slow_calls": [(round(at, 2), what, round(ms)) for at, what, ms in slow],
     }
+
+
+def run(images: Path, home: Path, trace: bool = False) -> dict[str, float]:
+    _fresh_home(home)
+    from PySide6.QtCore import QTimer
+
+    t0 = [time.perf_counter()]
+    slow = install_tracing(t0) if trace else []
+    app, catalogue, window, library = _open_library(home)
+    state = _ImportRun()
+    probe, user = _timers(state, library)
+
+    def finished(report) -> None:
+        state.end = time.perf_counter()
+        state.report = report
+        probe.stop()
+        user.stop()
+        QTimer.singleShot(500, app.quit)
+
+    def start() -> None:
+        state.start = t0[0] = time.perf_counter()
+        probe.start()
+        user.start()
+        library.import_paths([str(images)])
+        library.import_control.progress.connect(state.progress)
+
+    library.import_finished.connect(finished)
+    QTimer.singleShot(500, start)
+    app.exec()
+    window.close()
+    catalogue.close()
+    return _summary(state, slow)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,6 @@ import argparse
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from timing import scratch_home, throwaway_server  # noqa: E402  (bench/ is on the path when a script runs)
 
 
 def _camera_photo(path: Path, seed: int, size: tuple[int, int]) -> None:
@@ -51,95 +52,100 @@ def _batch(jobs: list[Callable[[], Path]]) -> float:
     return len(jobs) / (time.perf_counter() - start)
 
 
-def main() -> int:
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--photos", type=int, default=40)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--size", default="4000x3000", help="photo size WxH")
-    args = parser.parse_args()
-    size = tuple(int(v) for v in args.size.split("x"))
+    return parser.parse_args()
 
-    import os
 
-    from tests.data.pg_server import start_server
+def _import_card(url: str, card: Path, photos: int, size: tuple[int, int]) -> list:
+    """A memory card of camera-sized photos imported into the register; returns their records."""
     from tests.data.photo_files import one_face
 
-    from consentdesk.core.photos import cache
     from consentdesk.core.photos.importer import import_paths
     from consentdesk.core.store import Catalogue
 
-    work = Path(tempfile.mkdtemp(prefix="cd-thumbs-"))
-    os.environ["CONSENTDESK_HOME"] = str(work / "home")
-    server = start_server()
-    try:
+    card.mkdir()
+    for n in range(photos):
+        _camera_photo(card / f"photo_{n:03d}.jpg", n, size)
+    megabytes = sum(p.stat().st_size for p in card.iterdir()) / 1e6
+    with Catalogue.open(url) as register:
+        import_paths(register, [str(card)], checker=one_face, workers=2)
+        images = register.list_images()
+    print(
+        f"{len(images)} photos of {size[0]}x{size[1]}, {megabytes / len(images):.1f} MB each, thumbnails 256 px"
+    )
+    return images
+
+
+def _measure(url: str, images: list, card: Path, runs: int) -> tuple[dict[str, list[float]], int]:
+    """Thumbnails per second of each way, `runs` times; and how often the shared catalogue read the register."""
+    from consentdesk.core.photos import cache
+    from consentdesk.core.store import Catalogue
+
+    folder = cache.thumbnail_folder()
+
+    def fresh() -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    register = Catalogue.open(url, create=False)  # the window's catalogue
+    shared = cache.StoredCopies.of(register)
+
+    def with_shared() -> list[Callable[[], Path]]:
+        fresh()
+        return [lambda image=image: cache.thumbnail(image, 256, shared) for image in images]
+
+    def one_open_each() -> list[Callable[[], Path]]:
+        fresh()
+
+        def job(image) -> Path:  # noqa: ANN001 - an ImageRecord
+            with Catalogue.open(url, create=False) as own:
+                return cache.thumbnail(image, 256, cache.StoredCopies.of(own))
+
+        return [lambda image=image: job(image) for image in images]
+
+    results: dict[str, list[float]] = {}
+    results["originals"] = [_batch(with_shared()) for _ in range(runs)]
+    warm = [lambda image=image: cache.thumbnail(image, 256, shared) for image in images]
+    results["cached, originals here"] = [_batch(warm) for _ in range(runs)]  # each original re-hashed
+    assert shared.asked == 0, "the register was asked although every original was here"
+    shutil.rmtree(card)
+    results["stored copies"] = [_batch(with_shared()) for _ in range(runs)]
+    asked = shared.asked
+    results["one open per thumbnail"] = [_batch(one_open_each()) for _ in range(runs)]
+    results["cached, originals gone"] = [_batch(warm) for _ in range(runs)]  # found by the recorded hash
+    register.close()
+    return results, asked
+
+
+def _report(results: dict[str, list[float]], asked: int, runs: int, photos: int) -> None:
+    print(f"{'':<26} {'thumbnails/s (median)':>22}")
+    for name, rates in results.items():
+        print(f"{name:<26} {statistics.median(rates):>22.1f}")
+    base = statistics.median(results["originals"])
+    stored = statistics.median(results["stored copies"])
+    print(f"stored copies / originals: {stored / base:.2f}")
+    print(
+        f"stored copies / one open per thumbnail: {stored / statistics.median(results['one open per thumbnail']):.2f}"
+    )
+    print(
+        f"register read {asked} times for {runs} batches of {photos} thumbnails "
+        f"({asked / runs:.1f} per batch), on the shared catalogue's pool: no connection opened"
+    )
+
+
+def main() -> int:
+    args = _parse_args()
+    size = tuple(int(v) for v in args.size.split("x"))
+    with scratch_home("cd-thumbs-") as work, throwaway_server() as server:
         url = server.url(server.new_database("thumbbench"))
-        card = work / "card"
-        card.mkdir()
-        for n in range(args.photos):
-            _camera_photo(card / f"photo_{n:03d}.jpg", n, size)
-        megabytes = sum(p.stat().st_size for p in card.iterdir()) / 1e6
-        with Catalogue.open(url) as register:
-            import_paths(register, [str(card)], checker=one_face, workers=2)
-            images = register.list_images()
-        print(
-            f"{len(images)} photos of {size[0]}x{size[1]}, {megabytes / len(images):.1f} MB each, thumbnails 256 px"
-        )
-
-        folder = cache.thumbnail_folder()
-
-        def fresh() -> None:
-            shutil.rmtree(folder, ignore_errors=True)
-
-        register = Catalogue.open(url, create=False)  # the window's catalogue
-        shared = cache.StoredCopies.of(register)
-
-        def with_shared() -> list[Callable[[], Path]]:
-            fresh()
-            return [lambda image=image: cache.thumbnail(image, 256, shared) for image in images]
-
-        def one_open_each() -> list[Callable[[], Path]]:
-            fresh()
-
-            def job(image) -> Path:  # noqa: ANN001 - an ImageRecord
-                with Catalogue.open(url, create=False) as own:
-                    return cache.thumbnail(image, 256, cache.StoredCopies.of(own))
-
-            return [lambda image=image: job(image) for image in images]
-
-        results: dict[str, list[float]] = {}
-        results["originals"] = [_batch(with_shared()) for _ in range(args.runs)]
-        warm = [lambda image=image: cache.thumbnail(image, 256, shared) for image in images]
-        results["cached, originals here"] = [
-            _batch(warm) for _ in range(args.runs)
-        ]  # each original re-hashed
-        assert shared.asked == 0, "the register was asked although every original was here"
-        shutil.rmtree(card)
-        results["stored copies"] = [_batch(with_shared()) for _ in range(args.runs)]
-        asked = shared.asked
-        results["one open per thumbnail"] = [_batch(one_open_each()) for _ in range(args.runs)]
-        results["cached, originals gone"] = [
-            _batch(warm) for _ in range(args.runs)
-        ]  # found by the recorded hash
-
-        print(f"{'':<26} {'thumbnails/s (median)':>22}")
-        for name, rates in results.items():
-            print(f"{name:<26} {statistics.median(rates):>22.1f}")
-        base = statistics.median(results["originals"])
-        stored = statistics.median(results["stored copies"])
-        print(f"stored copies / originals: {stored / base:.2f}")
-        print(
-            f"stored copies / one open per thumbnail: {stored / statistics.median(results['one open per thumbnail']):.2f}"
-        )
-        print(
-            f"register read {asked} times for {args.runs} batches of {len(images)} thumbnails "
-            f"({asked / args.runs:.1f} per batch), on the shared catalogue's pool: no connection opened"
-        )
-        register.close()
-    finally:
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        images = _import_card(url, work / "card", args.photos, size)
+        results, asked = _measure(url, images, work / "card", args.runs)
+        _report(results, asked, args.runs, len(images))
     return 0
 
 

@@ -30,8 +30,17 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from consentdesk.core.store import Catalogue
+    from consentdesk.core.values import Analysis
+    from consentdesk.ui.shell.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -70,24 +79,34 @@ def build_catalogue(path: Path, photos: int, releases: int, decisions: int, seed
     for stale in (path, marker, Path(f"{path}-wal"), Path(f"{path}-shm")):
         stale.unlink(missing_ok=True)
     sys.path.insert(0, str(ROOT / "src"))
-    from consentdesk import paths as app_paths
-    from consentdesk.core.consent.releases import record_consent
-    from consentdesk.core.forms import Submission, load_form
-    from consentdesk.core.review import workflow
-    from consentdesk.core.store import Catalogue, NewImage
-    from consentdesk.core.values import Analysis, Box, Face, FaceState, Finding, FindingKind, Severity
+    from consentdesk.core.store import Catalogue
 
     rng = random.Random(seed)
     started = time.monotonic()
+    now = datetime.now().astimezone()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cat = Catalogue.open(path)
+    consent_ids = _add_releases(cat, releases, rng, now)
+    _add_photos(cat, photos, _tiny_jpegs(path.parent / "tiny"), rng, now)
+    done = _add_decisions(cat, decisions, consent_ids, rng, now)
+    cat.close()
+    marker.write_text(json.dumps(wanted))
+    print(f"built {path.name}: {photos} photos, {releases} releases, {done} decisions "
+          f"in {time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
+    return path
+
+
+def _add_releases(cat: Catalogue, releases: int, rng: random.Random, now: datetime) -> list[str]:
+    """Signed releases spread over three years, recorded through the public API; returns their ids."""
+    from consentdesk import paths as app_paths
+    from consentdesk.core.consent.releases import record_consent
+    from consentdesk.core.forms import Submission, load_form
+
     examples = app_paths.forms_dir() / "examples"
     raw = json.loads((examples / "adult.json").read_text(encoding="utf-8"))
     signature = (examples / "signature-adult.png").read_bytes()
     form = load_form("model_release", 1)
-    files = _tiny_jpegs(path.parent / "tiny")
     locations = [f"Donor Centre {n}" for n in range(1, 41)]
-    now = datetime.now().astimezone()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    cat = Catalogue.open(path)
     consent_ids: list[str] = []
     for start in range(0, releases, BATCH):
         with cat.transaction():
@@ -106,6 +125,28 @@ def build_catalogue(path: Path, photos: int, releases: int, decisions: int, seed
                 )
                 consent_ids.append(consent.id)
         print(f"  releases {min(releases, start + BATCH)}/{releases}", flush=True)
+    return consent_ids
+
+
+def _bench_analysis(file: Path, rng: random.Random) -> Analysis:
+    """A ready-made analysis (no detector runs): zero to three faces, a name found in one photo in five."""
+    from consentdesk.core.values import Analysis, Box, Face, Finding, FindingKind, Severity
+
+    faces = tuple(Face(Box(20 + 70 * k, 40, 50, 60), 0.9) for k in range(rng.choice([0, 1, 1, 2, 3])))
+    findings = (
+        (Finding(FindingKind.PERSON_NAME, Box(10, 180, 120, 20), "Name: ***", Severity.HIGH),)
+        if rng.random() < 0.2
+        else ()
+    )
+    return Analysis(
+        path=str(file), width=320, height=240, faces=faces, findings=findings, analyser_version="bench"
+    )
+
+
+def _add_photos(cat: Catalogue, photos: int, files: list[Path], rng: random.Random, now: datetime) -> None:
+    """Photos in shoots of a hundred, one a minute up to now, each pointing at one of the tiny JPEGs."""
+    from consentdesk.core.store import NewImage
+
     shoot = None
     for start in range(0, photos, BATCH):
         with cat.transaction():
@@ -113,26 +154,21 @@ def build_catalogue(path: Path, photos: int, releases: int, decisions: int, seed
                 if i % 100 == 0:
                     shoot = cat.create_shoot(f"Shoot {i // 100:04d}", "bench")
                 file = files[i % len(files)]
-                faces = tuple(
-                    Face(Box(20 + 70 * k, 40, 50, 60), 0.9) for k in range(rng.choice([0, 1, 1, 2, 3]))
-                )
-                findings = (
-                    (Finding(FindingKind.PERSON_NAME, Box(10, 180, 120, 20), "Name: ***", Severity.HIGH),)
-                    if rng.random() < 0.2
-                    else ()
-                )
-                analysis = Analysis(
-                    path=str(file),
-                    width=320,
-                    height=240,
-                    faces=faces,
-                    findings=findings,
-                    analyser_version="bench",
-                )
+                analysis = _bench_analysis(file, rng)
                 taken = (now - timedelta(minutes=photos - i)).isoformat(timespec="seconds")
                 new = NewImage(f"{i:064x}", str(file), 4000, 320, 240, captured_at=taken)
                 cat.add_image(new, analysis, shoot)
         print(f"  photos {min(photos, start + BATCH)}/{photos}", flush=True)
+
+
+def _add_decisions(
+    cat: Catalogue, decisions: int, consent_ids: list[str], rng: random.Random, now: datetime
+) -> int:
+    """Review decisions on random photos (rejections, links, blurs) and a few withdrawals; returns how many
+    photos were decided on."""
+    from consentdesk.core.review import workflow
+    from consentdesk.core.values import FaceState
+
     images = [im.id for im in cat.list_images()]
     done = 0
     with cat.transaction():
@@ -149,58 +185,56 @@ def build_catalogue(path: Path, photos: int, releases: int, decisions: int, seed
             done += 1
         for consent_id in rng.sample(consent_ids, len(consent_ids) // 40):
             cat.withdraw_consent(consent_id, now.date(), "bench: withdrawn")
-    cat.close()
-    marker.write_text(json.dumps(wanted))
-    print(f"built {path.name}: {photos} photos, {releases} releases, {done} decisions "
-          f"in {time.monotonic() - started:.0f} s", flush=True)  # fmt: skip
-    return path
+    return done
 
 
 # --- one measured run (in its own process, so nothing is warm) ------------------------------------------
 
 
-def measure(catalogue_path: Path, pages: list[str] | None = None) -> dict[str, float]:
-    """Start the real window on `catalogue_path`, show every page in turn (or only those whose title
-    contains one of `pages`, case-insensitive), return timings in ms."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    sys.path.insert(0, SRC)
-    from consentdesk.qt_env import prepare_qt_environment
+class _Heartbeat:
+    """A 5 ms QTimer whose lateness between two resets is the longest stall of the GUI event loop."""
 
-    prepare_qt_environment()
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
+    def __init__(self, app: QApplication) -> None:
+        from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from consentdesk.core.store import Catalogue
-    from consentdesk.ui.kit import workers
-    from consentdesk.ui.kit.style import apply_style
+        self.app = app
+        self.clock = QElapsedTimer()
+        self.clock.start()
+        self.last = 0.0
+        self.max = 0.0
+        self.timer = QTimer()
+        self.timer.setTimerType(self.timer.timerType().PreciseTimer)
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._beat)
 
-    app = QApplication.instance() or QApplication([])
-    apply_style(app)
-    results: dict[str, float] = {}
-    clock = QElapsedTimer()
-    clock.start()
-    stall = {"last": 0.0, "max": 0.0}
+    def _beat(self) -> None:
+        now = self.clock.nsecsElapsed() / 1e6
+        if self.last:
+            self.max = max(self.max, now - self.last - 5)
+        self.last = now
 
-    def beat() -> None:
-        now = clock.nsecsElapsed() / 1e6
-        if stall["last"]:
-            stall["max"] = max(stall["max"], now - stall["last"] - 5)
-        stall["last"] = now
+    def reset(self) -> None:
+        self.last, self.max = self.clock.nsecsElapsed() / 1e6, 0.0
 
-    heartbeat = QTimer()
-    heartbeat.setTimerType(heartbeat.timerType().PreciseTimer)
-    heartbeat.setInterval(5)
-    heartbeat.timeout.connect(beat)
-
-    def spin(done, timeout_s: float = PAGE_TIMEOUT_S) -> bool:
+    def spin(self, done: Callable[[], bool], timeout_s: float = PAGE_TIMEOUT_S) -> bool:
         """Run the event loop until `done()`; the heartbeat keeps measuring the stalls in between."""
+        from PySide6.QtCore import QEventLoop
+
         deadline = time.perf_counter() + timeout_s
         while not done():
             if time.perf_counter() > deadline:
                 return False
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            self.app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
             time.sleep(0.002)
         return True
+
+
+def _show_window(
+    app: QApplication, catalogue_path: Path, results: dict[str, float]
+) -> tuple[Catalogue, MainWindow]:
+    """Import the window's modules, then open the catalogue and show the window painted, timing both;
+    returns (catalogue, window)."""
+    from consentdesk.core.store import Catalogue
 
     start = time.perf_counter()
     from consentdesk.ui.shell.main_window import MainWindow
@@ -214,26 +248,54 @@ def measure(catalogue_path: Path, pages: list[str] | None = None) -> dict[str, f
     app.processEvents()
     window.repaint()
     results["window shown"] = (time.perf_counter() - start) * 1000
-    heartbeat.start()
-    spin(lambda: False, 0.3)
-    stall["last"], stall["max"] = clock.nsecsElapsed() / 1e6, 0.0
-    spin(lambda: False, 1.0)  # nothing to do: what the machine itself adds (other processes, timers)
-    results["idle 1 s (noise floor): longest stall"] = stall["max"]
+    return catalogue, window
+
+
+def _measure_pages(
+    window: MainWindow, heart: _Heartbeat, pages: list[str] | None, results: dict[str, float]
+) -> None:
+    """Each chosen page in turn: time to its first rows, and the longest stall while it loads."""
     for row in range(window.nav.count()):
         title = window.nav.item(row).text()
         if pages and not any(p.lower() in title.lower() for p in pages):
             continue
         page = window.stack.widget(row)
-        spin(lambda: False, 0.05)  # settle: stalls from earlier pages do not count here
-        stall["last"], stall["max"] = clock.nsecsElapsed() / 1e6, 0.0
+        heart.spin(lambda: False, 0.05)  # settle: stalls from earlier pages do not count here
+        heart.reset()
         t = time.perf_counter()
         window.nav.setCurrentRow(row)
-        ok = spin(_first_rows(page))
-        app.processEvents()
+        ok = heart.spin(_first_rows(page))
+        heart.app.processEvents()
         results[f"{title}: first rows"] = (time.perf_counter() - t) * 1000 if ok else float("nan")
-        spin(lambda: False, 0.2)  # what the page does just after (thumbnails, more rows)
-        results[f"{title}: longest stall"] = stall["max"]
-    heartbeat.stop()
+        heart.spin(lambda: False, 0.2)  # what the page does just after (thumbnails, more rows)
+        results[f"{title}: longest stall"] = heart.max
+
+
+def measure(catalogue_path: Path, pages: list[str] | None = None) -> dict[str, float]:
+    """Start the real window on `catalogue_path`, show every page in turn (or only those whose title
+    contains one of `pages`, case-insensitive), return timings in ms."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, SRC)
+    from consentdesk.qt_env import prepare_qt_environment
+
+    prepare_qt_environment()
+    from PySide6.QtWidgets import QApplication
+
+    from consentdesk.ui.kit import workers
+    from consentdesk.ui.kit.style import apply_style
+
+    app = QApplication.instance() or QApplication([])
+    apply_style(app)
+    results: dict[str, float] = {}
+    heart = _Heartbeat(app)
+    catalogue, window = _show_window(app, catalogue_path, results)
+    heart.timer.start()
+    heart.spin(lambda: False, 0.3)
+    heart.reset()
+    heart.spin(lambda: False, 1.0)  # nothing to do: what the machine itself adds (other processes, timers)
+    results["idle 1 s (noise floor): longest stall"] = heart.max
+    _measure_pages(window, heart, pages, results)
+    heart.timer.stop()
     results["peak memory, MB (not ms)"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     window.close()
     workers.wait_for_all()

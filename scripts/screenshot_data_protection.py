@@ -7,9 +7,7 @@ that person's consent withdrawn. Usage: .venv/bin/python scripts/screenshot_data
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from screenshots import DOCS  # noqa: E402
-from xvfb import rerun_under_xvfb  # noqa: E402
+from shots import open_main_window, run  # noqa: E402
 
 PEOPLE = [
     # name, days ago signed, duration
@@ -57,27 +55,13 @@ def demo(folder: Path) -> tuple[Path, object]:
 
 
 def take(folder: Path) -> None:
-    from consentdesk.qt_env import prepare_qt_environment
-
-    prepare_qt_environment()
-    from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
-
-    from consentdesk.core.store import Catalogue
-    from consentdesk.ui.expiry.expiry_page import ExpiryPage
-    from consentdesk.ui.kit.style import apply_style
-    from consentdesk.ui.releases.takedown_dialog import TakedownDialog
-    from consentdesk.ui.shell.main_window import MainWindow
-
-    app = QApplication([sys.argv[0]])
-    app.setApplicationName("ConsentDesk")
-    apply_style(app)
     path, takedown = demo(folder)
-    catalogue = Catalogue.open(path)
-    window = MainWindow(catalogue)
-    window.resize(1200, 720)
-    window.show()
-    QTest.qWaitForWindowExposed(window)
+    app, catalogue, window = open_main_window(path, (1200, 720))  # app: kept alive
+    from PySide6.QtTest import QTest
+
+    from consentdesk.ui.expiry.expiry_page import ExpiryPage
+    from consentdesk.ui.releases.takedown_dialog import TakedownDialog
+
     page = next(p for p in window.pages if isinstance(p, ExpiryPage))
     window.nav.setCurrentRow(window.pages.index(page))
     for _ in range(100):  # the page reads its rows in a worker: wait until they are on screen
@@ -100,16 +84,7 @@ def take(folder: Path) -> None:
 
 
 def main() -> int:
-    if not os.environ.get("CONSENTDESK_SHOTS_INNER"):
-        return under_xvfb_here()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["CONSENTDESK_HOME"] = tmp
-        take(Path(tmp))
-    return 0
-
-
-def under_xvfb_here() -> int:
-    return rerun_under_xvfb(__file__)
+    return run(__file__, take)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from xvfb import rerun_under_xvfb  # noqa: E402  (scripts/ is on sys.path when run)
+from shots import open_main_window  # scripts/ is on sys.path when run
+from xvfb import rerun_under_xvfb
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -63,25 +64,10 @@ def demo(folder: Path) -> tuple[Path, int, list[str]]:
 
 
 def take(folder: Path) -> None:
-    from consentdesk.qt_env import prepare_qt_environment
-
-    prepare_qt_environment()
-    from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
-
-    from consentdesk.core.store import Catalogue
-    from consentdesk.ui.kit.style import apply_style
-    from consentdesk.ui.shell.main_window import MainWindow
-
     path, image_id, _ids = demo(folder)
-    app = QApplication([sys.argv[0]])
-    app.setApplicationName("ConsentDesk")
-    apply_style(app)
-    catalogue = Catalogue.open(path)
-    window = MainWindow(catalogue)
-    window.resize(1440, 900)
-    window.show()
-    QTest.qWaitForWindowExposed(window)
+    app, catalogue, window = open_main_window(path, (1440, 900))  # app: kept alive
+    from PySide6.QtTest import QTest
+
     window.open_review(image_id)
     view = window.review_view
     deadline = time.monotonic() + 20

@@ -9,12 +9,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
-import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from xvfb import rerun_under_xvfb  # noqa: E402  (scripts/ is on sys.path when run)
+from shots import open_main_window, run  # scripts/ is on sys.path when run
+
+if TYPE_CHECKING:
+    from consentdesk.core.store import Catalogue
+    from consentdesk.ui.releases.register_page import RegisterPage
+    from consentdesk.ui.releases.release_dialog import ReleaseDialog
+    from consentdesk.ui.shell.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -29,10 +34,6 @@ VARIANTS = [
     ("Hannah Lewis", "donor", "Birmingham Donor Centre", "Jo Patel", "5y", 20, "Asked by email to withdraw"),
     ("Wei Zhang", "staff", "Newcastle Donor Centre", "Jo Patel", "2y", 9, None),
 ]
-
-
-def under_xvfb() -> int:
-    return rerun_under_xvfb(__file__, "1440x1000x24")
 
 
 def demo_catalogue(folder: Path) -> Path:
@@ -63,27 +64,10 @@ def demo_catalogue(folder: Path) -> Path:
     return path
 
 
-def take(folder: Path) -> None:
-    from consentdesk.qt_env import prepare_qt_environment
-
-    prepare_qt_environment()
-    from PySide6.QtCore import QPoint, Qt
+def _shoot_main_window(window: MainWindow) -> RegisterPage:
+    """docs/main-window.png: the register with its second release selected; returns the register page."""
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
 
-    from consentdesk.core.store import Catalogue
-    from consentdesk.ui.kit.style import apply_style
-    from consentdesk.ui.releases.release_dialog import ReleaseDialog
-    from consentdesk.ui.shell.main_window import MainWindow
-
-    app = QApplication([sys.argv[0]])
-    app.setApplicationName("ConsentDesk")
-    apply_style(app)
-    catalogue = Catalogue.open(demo_catalogue(folder))
-    window = MainWindow(catalogue)
-    window.resize(1200, 700)
-    window.show()
-    QTest.qWaitForWindowExposed(window)
     register = window.pages[0]  # the register loads its rows in a worker once shown
     for _ in range(200):
         if register.is_loaded():
@@ -93,6 +77,14 @@ def take(folder: Path) -> None:
     QTest.qWait(300)
     DOCS.mkdir(exist_ok=True)
     window.grab().save(str(DOCS / "main-window.png"))
+    return register
+
+
+def _shoot_release_dialog(catalogue: Catalogue, window: MainWindow) -> ReleaseDialog:
+    """docs/new-release-dialog.png: a new release with a few answers typed in; returns the open dialog."""
+    from PySide6.QtTest import QTest
+
+    from consentdesk.ui.releases.release_dialog import ReleaseDialog
 
     dialog = ReleaseDialog(catalogue, parent=window)
     dialog.resize(860, 960)
@@ -108,9 +100,15 @@ def take(folder: Path) -> None:
     w["channels"].boxes["facebook"].setChecked(True)
     QTest.qWait(200)
     dialog.grab().save(str(DOCS / "new-release-dialog.png"))
+    return dialog
 
-    # A second view further down (not committed): wording, signature and errors, for review.
-    canvas = w["signature"].pad.canvas
+
+def _shoot_dialog_errors(dialog: ReleaseDialog, folder: Path) -> None:
+    """A second view further down (not committed): wording, signature and errors, for review."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    canvas = dialog.widgets["signature"].pad.canvas
     QTest.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(60, 90))
     for x in range(60, 300, 12):
         QTest.mouseMove(canvas, QPoint(x, 90 - (x % 48)))
@@ -123,6 +121,14 @@ def take(folder: Path) -> None:
     dialog.scroll.verticalScrollBar().setValue(dialog.scroll.verticalScrollBar().maximum())
     QTest.qWait(200)
     dialog.grab().save(str(folder / "dialog-bottom.png"))
+
+
+def _shoot_record_view(
+    catalogue: Catalogue, register: RegisterPage, window: MainWindow, folder: Path
+) -> None:
+    """A withdrawn release's record (not committed), for review."""
+    from PySide6.QtTest import QTest
+
     from consentdesk.ui.releases.record_dialog import RecordDialog
 
     withdrawn = next(c for c in register.model.consents if c.withdrawal_reason)
@@ -134,6 +140,14 @@ def take(folder: Path) -> None:
     QTest.qWait(100)
     view.grab().save(str(folder / "record-view.png"))
     view.done(0)
+
+
+def take(folder: Path) -> None:
+    app, catalogue, window = open_main_window(demo_catalogue(folder), (1200, 700))  # app: kept alive
+    register = _shoot_main_window(window)
+    dialog = _shoot_release_dialog(catalogue, window)
+    _shoot_dialog_errors(dialog, folder)
+    _shoot_record_view(catalogue, register, window, folder)
     keep = os.environ.get("CONSENTDESK_SHOTS_KEEP")
     if keep:
         for name in ("dialog-errors.png", "dialog-bottom.png", "record-view.png"):
@@ -145,12 +159,7 @@ def take(folder: Path) -> None:
 
 
 def main() -> int:
-    if not os.environ.get("CONSENTDESK_SHOTS_INNER"):
-        return under_xvfb()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["CONSENTDESK_HOME"] = tmp
-        take(Path(tmp))
-    return 0
+    return run(__file__, take, "1440x1000x24")
 
 
 if __name__ == "__main__":

@@ -184,6 +184,9 @@ def screens(win: MainWindow, qtbot, image_id: int):
             dialog.confirm_discard = False
         dialog.show()
         qtbot.waitExposed(dialog)
+        if hasattr(dialog, "is_loaded"):  # what it reads in a worker is on screen, laid out
+            qtbot.waitUntil(dialog.is_loaded, timeout=10_000)
+            qtbot.wait(20)
         yield title, dialog
         dialog.hide()
         dialog.deleteLater()
@@ -530,7 +533,7 @@ def test_keyboard_only_release_on_paper_then_review_and_approve(
 
     # Review: link face 1 to the new release, blur face 2, not a person for face 3, redact the finding.
     win.activateWindow()  # the offscreen platform has no window manager to give it back
-    qtbot.waitUntil(lambda: focus_widget() is not None, timeout=3000)
+    qtbot.waitUntil(lambda: win.isActiveWindow() and focus_widget() is not None, timeout=3000)
     press(qtbot, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
     queue = win.stack.currentWidget()
     qtbot.waitUntil(lambda: focus_widget() is queue.table, timeout=3000)

@@ -74,3 +74,51 @@ def test_long_jobs_never_hold_up_a_quick_read(qtbot):
         release.set()
     qtbot.waitUntil(idle, timeout=10_000)
     assert len(long_started) == jobs
+
+
+def test_latest_delivers_only_the_newest_answer_and_always_settles(qtbot):
+    """Three requests of one stream answered out of order: only the newest is shown; each one settles."""
+    from consentdesk.ui.kit.workers import Latest, idle
+
+    stream = Latest()
+    gates = [threading.Event() for _ in range(3)]
+    shown, settled = [], []
+    for n, gate in enumerate(gates):
+        run_task(
+            lambda control, n=n, gate=gate: gate.wait(10) and n,
+            on_done=shown.append,
+            latest=stream,
+            on_settled=settled.append,
+        )
+    for gate in (gates[2], gates[0], gates[1]):  # the newest answers first, the older ones later
+        gate.set()
+    qtbot.waitUntil(idle, timeout=10_000)
+    assert shown == [2]
+    assert sorted(settled) == [0, 1, 2]
+
+    follow_up = []
+    run_task(lambda control: "page 2", on_done=follow_up.append, latest=stream.ticket())
+    qtbot.waitUntil(idle, timeout=10_000)
+    assert follow_up == ["page 2"]  # work for the current request is delivered
+    stream.drop()
+    run_task(lambda control: "late", on_done=follow_up.append, latest=stream.ticket())
+    stream.drop()  # superseded while on its way
+    qtbot.waitUntil(idle, timeout=10_000)
+    assert follow_up == ["page 2"]
+
+
+def test_a_deleted_owner_gets_no_callback(qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    from consentdesk.ui.kit.workers import Latest, idle
+
+    gate = threading.Event()
+    widget = QWidget()
+    calls = []
+    run_task(lambda control: gate.wait(10), on_done=lambda _v: calls.append(widget.objectName()), owner=widget,
+             latest=Latest())
+    widget.deleteLater()
+    qtbot.waitUntil(lambda: not __import__("shiboken6").isValid(widget), timeout=5000)
+    gate.set()
+    qtbot.waitUntil(idle, timeout=10_000)
+    assert calls == []

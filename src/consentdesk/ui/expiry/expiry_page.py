@@ -19,19 +19,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFrame,
-    QHBoxLayout,
     QLabel,
     QSpinBox,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
 from consentdesk.core.protection.expiry import BlockedImage, ExpiringConsent
 from consentdesk.core.store import Catalogue, ConsentQuery
 from consentdesk.core.values import Consent
+from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.busy import in_catalogue
 from consentdesk.ui.kit.item_mirror import ItemMirror
+from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.lazy_model import Loaded, Loader, PagedModel
 from consentdesk.ui.kit.page import Page
 from consentdesk.ui.kit.tables import data_view
@@ -171,15 +171,32 @@ class ExpiryPage(Page):
         self._build()
 
     def _build(self) -> None:
-        title = QLabel(self.TITLE)
-        title.setProperty("role", "pageTitle")
-        hint = QLabel(
+        hint = (
             "Consents that are about to end, and photos that can no longer be posted because a person's "
             "consent has expired, was withdrawn or was erased."
         )
-        hint.setProperty("role", "hint")
-        hint.setWordWrap(True)
+        self.expiring_title, self.expiring_table, self.expiring_empty = self._section(
+            self.expiring_model, "expiringTable", "Consents ending soon", (14, 20, 12, 11)
+        )
+        self.blocked_title, self.blocked_table, self.blocked_empty = self._section(
+            self.blocked_model, "blockedTable", "Photos that lost clearance", (16, 30)
+        )
+        layout = self.page_layout(gap=spacing.GAP)
+        layout.addLayout(self.page_header(hint, wrap=True))
+        layout.addSpacing(4)
+        layout.addWidget(self._build_controls())
+        for title, table, empty, stretch in (
+            (self.expiring_title, self.expiring_table, self.expiring_empty, 3),
+            (self.blocked_title, self.blocked_table, self.blocked_empty, 2),
+        ):
+            layout.addSpacing(6)
+            layout.addWidget(title)
+            layout.addWidget(table, stretch)
+            layout.addWidget(empty)
+        layout.addStretch(0)
 
+    def _build_controls(self) -> QFrame:
+        """How far ahead to look, and the day the lists are for."""
         self.days = QSpinBox()
         self.days.setRange(0, 3650)
         self.days.setValue(DEFAULT_DAYS)
@@ -188,64 +205,25 @@ class ExpiryPage(Page):
         self.days.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.days.setAccessibleName("Look ahead this many days")
         self.days.valueChanged.connect(lambda _v: self._reload_expiring())
-        days_label = QLabel("Show consents ending within")
-        days_label.setBuddy(self.days)
-
-        self.expiring_title = QLabel("")
-        self.expiring_title.setProperty("role", "sectionTitle")
-        self.expiring_table = data_view(
-            ItemMirror(self.expiring_model, roles=(CONSENT_ID_ROLE,), parent=self), "expiringTable"
-        )
-        self._widths(self.expiring_table, (14, 20, 12, 11))
-        self.expiring_table.setAccessibleName("Consents ending soon")
-        self.expiring_table.activated.connect(lambda index: self._open_row(self.expiring_table, index.row()))
-        self.expiring_empty = QLabel("")
-        self.expiring_empty.setObjectName("emptyState")
-        self.expiring_empty.setProperty("compact", True)
-
-        self.blocked_title = QLabel("")
-        self.blocked_title.setProperty("role", "sectionTitle")
-        self.blocked_table = data_view(
-            ItemMirror(self.blocked_model, roles=(CONSENT_ID_ROLE,), parent=self), "blockedTable"
-        )
-        self._widths(self.blocked_table, (16, 30))
-        self.blocked_table.setAccessibleName("Photos that lost clearance")
-        self.blocked_table.activated.connect(lambda index: self._open_row(self.blocked_table, index.row()))
-        self.blocked_empty = QLabel("")
-        self.blocked_empty.setObjectName("emptyState")
-        self.blocked_empty.setProperty("compact", True)
-
-        heading = QVBoxLayout()
-        heading.setSpacing(2)
-        heading.addWidget(title)
-        heading.addWidget(hint)
-
-        controls = QFrame()
-        controls.setObjectName("filterBar")
-        bar = QHBoxLayout(controls)
-        bar.setContentsMargins(12, 8, 12, 8)
-        bar.addWidget(days_label)
-        bar.addWidget(self.days)
+        controls, bar = self.filter_bar()
+        self.add_labelled(bar, "Show consents ending within", self.days)
         bar.addStretch(1)
-        self.today_label = QLabel("")
-        self.today_label.setProperty("role", "hint")
+        self.today_label = text_label("", "hint", wrap=False)
         bar.addWidget(self.today_label)
+        return controls
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 22, 28, 16)
-        layout.setSpacing(10)
-        layout.addLayout(heading)
-        layout.addSpacing(4)
-        layout.addWidget(controls)
-        layout.addSpacing(6)
-        layout.addWidget(self.expiring_title)
-        layout.addWidget(self.expiring_table, 3)
-        layout.addWidget(self.expiring_empty)
-        layout.addSpacing(6)
-        layout.addWidget(self.blocked_title)
-        layout.addWidget(self.blocked_table, 2)
-        layout.addWidget(self.blocked_empty)
-        layout.addStretch(0)
+    def _section(
+        self, model: PagedModel, name: str, accessible: str, widths: tuple[int, ...]
+    ) -> tuple[QLabel, QTableView, QLabel]:
+        """A titled table of a paged model (Enter or a double-click opens the record), and its empty text."""
+        title = text_label("", "sectionTitle", wrap=False)
+        table = data_view(ItemMirror(model, roles=(CONSENT_ID_ROLE,), parent=self), name)
+        self._widths(table, widths)
+        table.setAccessibleName(accessible)
+        table.activated.connect(lambda index: self._open_row(table, index.row()))
+        empty = text_label("", wrap=False, name="emptyState")
+        empty.setProperty("compact", True)
+        return title, table, empty
 
     @staticmethod
     def _widths(table: QTableView, ems: tuple[int, ...]) -> None:

@@ -16,33 +16,28 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QProgressBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMessageBox, QProgressBar, QWidget
 
 from consentdesk.core.store import Catalogue
 from consentdesk.core.store.errors import RefusedError
+from consentdesk.ui.kit.dialog import Dialog
+from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.workers import TaskControl, run_task
 
 
-class BusyDialog(QDialog):
+class BusyDialog(Dialog):
     """A window-modal "working…" note with an indeterminate bar; it closes itself when the job ends."""
 
     def __init__(self, parent: QWidget | None, title: str, text: str) -> None:
-        super().__init__(parent)
-        self.setObjectName("busyDialog")
-        self.setWindowTitle(title)
+        super().__init__(parent, title=title, name="busyDialog")
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
-        self.label = QLabel(text)
-        self.label.setWordWrap(True)
+        self.label = text_label(text)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)  # busy: the core jobs do not report a fraction
         self.bar.setTextVisible(False)
         self.bar.setAccessibleName(title)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 20)
-        layout.setSpacing(12)
-        layout.addWidget(self.label)
-        layout.addWidget(self.bar)
+        self.plain(self.label, self.bar, margins=(24, 20, 24, 20))
         self.setMinimumWidth(420)
         self._done = False
 

@@ -20,7 +20,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from consentdesk.ui.kit.lazy_rows import FetchPage, Loaded, Loader
-from consentdesk.ui.kit.workers import TaskControl, gc_paused, run_task
+from consentdesk.ui.kit.workers import Latest, TaskControl, Ticket, gc_paused, run_task
 
 __all__ = ["FetchPage", "Loaded", "Loader", "PagedModel"]
 
@@ -44,7 +44,7 @@ class PagedModel(QAbstractTableModel):
         self.rows: list[Any] = []
         self.total = 0
         self._fetch: FetchPage | None = None
-        self._generation = 0  # results of an older load, refresh or fetch are dropped
+        self._loads = Latest()  # results of an older load, refresh or fetch are dropped
         self._fetching = False
 
     # --- loading -----------------------------------------------------------------------------------
@@ -53,38 +53,35 @@ class PagedModel(QAbstractTableModel):
         """Read the first page (incremental: as many rows as are loaded now) and apply it when it arrives.
 
         Incremental loads keep the rows that did not change, so the view keeps its selection."""
-        self._generation += 1
-        generation = self._generation
         self._fetching = False
         want = max(self.page_size, len(self.rows)) if incremental else self.page_size
 
         def job(_control: TaskControl) -> tuple[Any, ...]:
             try:
                 with gc_paused():
-                    return (self._apply, generation, loader(want), incremental, want)
+                    return (self._apply, loader(want), incremental, want)
             except Exception as exc:  # reported through `failed`, never raised through Qt
-                return (self._failed, generation, exc)
+                return (self._failed, exc)
 
-        return self._run(job)
+        return self._run(job, self._loads)
 
-    def _run(self, job: Callable[[TaskControl], tuple[Any, ...]]) -> TaskControl:
-        # The result comes back to a bound method of this model, so Qt drops it if the model is gone.
-        return run_task(job, self._arrived)
+    def _run(self, job: Callable[[TaskControl], tuple[Any, ...]], latest: Latest | Ticket) -> TaskControl:
+        # The result comes back to a bound method of this model (dropped if the model is gone), and only
+        # while no newer load was started.
+        return run_task(job, self._arrived, latest=latest)
 
     def _arrived(self, result: tuple[Any, ...]) -> None:
         handler, *args = result
         handler(*args)
 
     def clear(self) -> None:
-        self._generation += 1
+        self._loads.drop()
         self._fetching = False
         self.beginResetModel()
         self.rows, self.total, self._fetch = [], 0, None
         self.endResetModel()
 
-    def _apply(self, generation: int, result: Loaded, incremental: bool, want: int) -> None:
-        if generation != self._generation:
-            return
+    def _apply(self, result: Loaded, incremental: bool, want: int) -> None:
         self._fetch = result.fetch
         self.total = result.total if len(result.rows) >= want else len(result.rows)
         if incremental and self.rows:
@@ -131,10 +128,9 @@ class PagedModel(QAbstractTableModel):
             last = len(self.COLUMNS) - 1
             self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], last))
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
-        if generation == self._generation:
-            self._fetching = False
-            self.failed.emit(exc)
+    def _failed(self, exc: BaseException) -> None:
+        self._fetching = False
+        self.failed.emit(exc)
 
     # --- more rows ---------------------------------------------------------------------------------
 
@@ -145,20 +141,20 @@ class PagedModel(QAbstractTableModel):
         if self._fetching or not self.canFetchMore(parent):
             return
         self._fetching = True
-        generation, offset, fetch, limit = self._generation, len(self.rows), self._fetch, self.page_size
+        offset, fetch, limit = len(self.rows), self._fetch, self.page_size
         assert fetch is not None
 
         def job(_control: TaskControl) -> tuple[Any, ...]:
             try:
                 with gc_paused():
-                    return (self._more, generation, offset, fetch(offset, limit))
+                    return (self._more, offset, fetch(offset, limit))
             except Exception as exc:
-                return (self._failed, generation, exc)
+                return (self._failed, exc)
 
-        self._run(job)
+        self._run(job, self._loads.ticket())  # a page of the current load, dropped by the next load
 
-    def _more(self, generation: int, offset: int, rows: list[Any]) -> None:
-        if generation != self._generation or offset != len(self.rows):
+    def _more(self, offset: int, rows: list[Any]) -> None:
+        if offset != len(self.rows):
             return
         self._fetching = False
         if rows:

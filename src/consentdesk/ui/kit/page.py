@@ -10,15 +10,23 @@ Loading: a page queries nothing when it is constructed. `page_shown()` runs each
 `load()`; afterwards `refresh()`, which must be incremental (re-read what is on screen, not everything).
 Both run their catalogue work through `workers.run_task`, each job on its own connection, call
 `start_loading()` when they start and `finish_loading()` when the rows are on screen.
+
+Building: `page_layout()` gives the page's column with the app's margins, `page_header(...)` its title (the
+page's `TITLE`, the same words as the navigation entry), the hint under it and the page's buttons, and
+`filter_bar()` the white bar of search boxes and filters under it, so every page reads the same way.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QShowEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from consentdesk.core.store import Catalogue
+from consentdesk.ui.kit import spacing
+from consentdesk.ui.kit.labels import text_label, title_and_hint
 
 
 class Page(QWidget):
@@ -114,6 +122,42 @@ class Page(QWidget):
 
     def clear(self) -> None:
         """Drop every row (another catalogue is being opened)."""
+
+    # --- building ---------------------------------------------------------------------------------
+
+    def page_layout(self, gap: int = spacing.BLOCK) -> QVBoxLayout:
+        """The page's column, with the app's page margins."""
+        return spacing.vbox(self, spacing.PAGE, gap)
+
+    def page_header(
+        self, hint: str = "", *, buttons: Sequence[QWidget] = (), wrap: bool = False
+    ) -> QHBoxLayout:
+        """The page's title (`TITLE`) with a hint under it (`self.subtitle`, which the page may change:
+        counts, errors) and the page's own buttons at the right."""
+        self.title_label = text_label(self.TITLE, "pageTitle", wrap=False)
+        self.subtitle = text_label(hint, "hint", wrap=wrap)
+        row = QHBoxLayout()
+        row.addLayout(title_and_hint(self.title_label, self.subtitle), 1)
+        for button in buttons:
+            row.addWidget(button, 0, Qt.AlignmentFlag.AlignBottom)
+        return row
+
+    @staticmethod
+    def filter_bar(margins: spacing.Margins = spacing.BAR) -> tuple[QFrame, QHBoxLayout]:
+        """The white bar of search boxes and filters under a page's header."""
+        bar = QFrame()
+        bar.setObjectName("filterBar")
+        return bar, spacing.hbox(bar, margins, spacing.GAP)
+
+    @staticmethod
+    def add_labelled(row: QHBoxLayout, text: str, control: QWidget) -> QLabel:
+        """A visible label for `control`, as its buddy: every platform's screen reader then names a combo
+        box or spin box by its purpose, not by its value."""
+        label = QLabel(text)
+        label.setBuddy(control)
+        row.addWidget(label)
+        row.addWidget(control)
+        return label
 
     # --- helpers for pages ------------------------------------------------------------------------
 

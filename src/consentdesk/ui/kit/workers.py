@@ -4,6 +4,9 @@
 its result (or exception) back on the GUI thread through a queued signal, so widgets are only ever
 touched from the GUI thread. Long jobs get a `TaskControl` for cooperative cancellation and progress:
 the core functions take a `progress` callable and a `threading.Event`, never a Qt object.
+
+`latest=` keeps only the newest answer of a stream of requests (the photo to preview while arrowing
+through a grid, the search typed so far, a photo's status after each decision): see `Latest`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import gc
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import shiboken6
@@ -70,6 +74,45 @@ class _Runnable(QRunnable):
             signal.emit(value)
 
 
+class Latest:
+    """A stream of requests of which only the newest answer counts.
+
+    Why: a person moves on faster than workers answer (arrows through a grid, types a search, makes a
+    second decision before the first is saved); an older answer arriving late must not overwrite the
+    newer one on screen. Pass the stream to `run_task(..., latest=stream)`: each task started that way
+    supersedes the ones before it, and their callbacks are dropped. `ticket()` is the current request's
+    ticket, for follow-up work that belongs to it (its next page); `drop()` supersedes everything on its
+    way (another catalogue was opened)."""
+
+    def __init__(self) -> None:
+        self._number = 0
+
+    def next(self) -> Ticket:
+        self._number += 1
+        return Ticket(self, self._number)
+
+    def ticket(self) -> Ticket:
+        return Ticket(self, self._number)
+
+    def drop(self) -> None:
+        self._number += 1
+
+    def is_current(self, ticket: Ticket) -> bool:
+        return ticket.stream is self and ticket.number == self._number
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Ticket:
+    """One request of a `Latest` stream; its answer counts while no newer request was made."""
+
+    stream: Latest
+    number: int
+
+    @property
+    def current(self) -> bool:
+        return self.stream.is_current(self)
+
+
 #: Tasks started and not yet finished, so their controls are not garbage-collected mid-flight.
 _running: set[TaskControl] = set()
 
@@ -82,6 +125,8 @@ def run_task(
     pool: QThreadPool | None = None,
     owner: QObject | None = None,
     long: bool = False,
+    latest: Latest | Ticket | None = None,
+    on_settled: Callable[[Any], None] | None = None,
 ) -> TaskControl:
     """Run `fn(control)` on a worker thread; callbacks run on the GUI thread.
 
@@ -91,29 +136,52 @@ def run_task(
 
     With `owner` (the dialog or widget the callbacks update), callbacks are dropped once it is deleted:
     a window closed while its read was on its way must not be touched afterwards.
+
+    With `latest` (a `Latest` stream, or a `Ticket` of one for follow-up work), progress, result and
+    error are delivered only while no newer request of that stream was made. `on_settled(result or
+    exception)` runs after them in any case (also for a superseded answer, never for a deleted owner):
+    the bookkeeping of work in flight.
     """
     control = TaskControl()
     _running.add(control)
-
-    def finish(_: Any = None) -> None:
-        _running.discard(control)
-
-    def guarded(callback: Callable[[Any], None]) -> Callable[[Any], None]:
-        if owner is None:
-            return callback
-        return lambda value: callback(value) if shiboken6.isValid(owner) else None
-
-    if on_progress:
-        control.progress.connect(guarded(on_progress))
-    if on_done:
-        control.finished.connect(guarded(on_done))
-    if on_error:
-        control.failed.connect(guarded(on_error))
-    control.finished.connect(finish)
-    control.failed.connect(finish)
+    ticket = latest.next() if isinstance(latest, Latest) else latest
+    for signal, callback in (
+        (control.progress, on_progress),
+        (control.finished, on_done),
+        (control.failed, on_error),
+    ):
+        if callback is not None:
+            signal.connect(_deliver(callback, owner, ticket))
+    if on_settled is not None:
+        settled = _deliver(on_settled, owner, None)
+        control.finished.connect(settled)
+        control.failed.connect(settled)
+    control.finished.connect(lambda _value: _running.discard(control))
+    control.failed.connect(lambda _value: _running.discard(control))
     pool = pool or (long_jobs_pool() if long else QThreadPool.globalInstance())
     pool.start(_Runnable(fn, control))
     return control
+
+
+def _deliver(
+    callback: Callable[[Any], None], owner: QObject | None, ticket: Ticket | None
+) -> Callable[[Any], None]:
+    """`callback`, or a wrapper that drops the call once `owner` is deleted or `ticket` superseded.
+
+    A bound method of a QObject is its own owner: Qt drops a signal's call to it once the object is
+    gone, and the wrapper (needed for the ticket) must not call into a deleted object either."""
+    if owner is None and isinstance(getattr(callback, "__self__", None), QObject):
+        owner = callback.__self__  # type: ignore[attr-defined]
+    if ticket is None and owner is None:
+        return callback
+    if ticket is None and owner is getattr(callback, "__self__", None):
+        return callback  # Qt itself drops calls to a deleted object's method
+
+    def deliver(value: Any) -> None:
+        if (owner is None or shiboken6.isValid(owner)) and (ticket is None or ticket.current):
+            callback(value)
+
+    return deliver
 
 
 _long_pool: QThreadPool | None = None

@@ -10,20 +10,20 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from consentdesk.core.media.imaging import has_image_extension
 from consentdesk.core.photos.importer import ImportProgress, ImportReport
+from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.announce import announce
+from consentdesk.ui.kit.dialog import Dialog
+from consentdesk.ui.kit.labels import text_label
 
 
 def time_left(seconds: float | None) -> str:
@@ -118,14 +118,11 @@ class ImportPanel(QFrame):
         self.close_button.setProperty("flat", True)
         self.close_button.clicked.connect(self.hide)
 
-        text = QVBoxLayout()
-        text.setSpacing(4)
+        text = spacing.vbox(spacing=4)
         text.addWidget(self.title)
         text.addWidget(self.status)
         text.addWidget(self.bar)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(14, 10, 14, 10)
-        layout.setSpacing(10)
+        layout = spacing.hbox(self, spacing.PANEL, spacing.GAP)
         layout.addLayout(text, 1)
         layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.cancel_button, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -201,22 +198,7 @@ class ImportPanel(QFrame):
     def show_details(self) -> QDialog | None:
         if self.report is None:
             return None
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Import details")
-        layout = QVBoxLayout(dialog)
-        heading = QLabel(summary_text(self.report))
-        heading.setWordWrap(True)
-        heading.setProperty("role", "fieldLabel")
-        text = QPlainTextEdit(details_text(self.report))
-        text.setObjectName("importDetails")
-        text.setReadOnly(True)
-        text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dialog.reject)
-        layout.addWidget(heading)
-        layout.addWidget(text, 1)
-        layout.addWidget(buttons)
-        dialog.resize(720, 420)
+        dialog = ImportDetailsDialog(self.report, self)
         dialog.setModal(True)
         dialog.show()
         self.details_dialog = dialog
@@ -225,3 +207,19 @@ class ImportPanel(QFrame):
     def _repolish(self) -> None:
         self.style().unpolish(self)
         self.style().polish(self)
+
+
+class ImportDetailsDialog(Dialog):
+    """What an import did with every file: what could not be read, what was already in, what was skipped."""
+
+    def __init__(self, report: ImportReport, parent: QWidget | None = None) -> None:
+        super().__init__(parent, title="Import details")
+        text = QPlainTextEdit(details_text(report))
+        text.setObjectName("importDetails")
+        text.setAccessibleName("Import details")
+        text.setReadOnly(True)
+        text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        footer = self.footer()
+        footer.primary("Close", self.reject)
+        self.plain(text_label(summary_text(report), "fieldLabel"), (text, 1), footer)
+        self.resize(720, 420)

@@ -36,16 +36,17 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from consentdesk.core.media.imaging import IMAGE_EXTENSIONS
 from consentdesk.core.photos.importer import ImportProgress, ImportReport, import_paths
 from consentdesk.core.store import Catalogue
+from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.image_canvas import ImageCanvas, Overlay, legend_label, rgb_to_qimage
+from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.page import Page
-from consentdesk.ui.kit.workers import TaskControl, run_task
+from consentdesk.ui.kit.workers import Latest, TaskControl, run_task
 from consentdesk.ui.library.import_panel import ImportPanel
 from consentdesk.ui.library.library_rows import (
     STATE_WORDS,
@@ -80,7 +81,7 @@ class LibraryPage(Page):
         self._reading = False  # a load or refresh of the rows is under way
         self._refresh_again = False  # another refresh was asked for meanwhile
         self._select: int | None = None  # to select when the rows arrive
-        self._preview_request = 0
+        self._previews = Latest()  # only the photo selected last is shown
         self._preview_id: int | None = None
         self._close_when_done = False
         self._refresh_timer = QTimer(self)
@@ -115,24 +116,30 @@ class LibraryPage(Page):
     # --- building ------------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        title = QLabel(self.TITLE)
-        title.setProperty("role", "pageTitle")
-        self.subtitle = QLabel("")
-        self.subtitle.setProperty("role", "hint")
         self.import_files_button = QPushButton("Import photos…")
         self.import_files_button.clicked.connect(self.choose_files)
         self.import_folder_button = QPushButton("Import folder…")
         self.import_folder_button.setProperty("primary", True)
         self.import_folder_button.clicked.connect(self.choose_folder)
-        header = QHBoxLayout()
-        heading = QVBoxLayout()
-        heading.setSpacing(2)
-        heading.addWidget(title)
-        heading.addWidget(self.subtitle)
-        header.addLayout(heading, 1)
-        header.addWidget(self.import_files_button, 0, Qt.AlignmentFlag.AlignBottom)
-        header.addWidget(self.import_folder_button, 0, Qt.AlignmentFlag.AlignBottom)
+        self.import_panel = ImportPanel()
+        self.import_panel.cancel_requested.connect(self.cancel_import)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self._build_grid())
+        self.splitter.addWidget(self._build_preview())
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        card = ThumbnailDelegate.CARD.width() + 4
+        self.splitter.setSizes([2 * card + 40, 620])  # two whole columns of cards; the photo gets the rest
+        layout = self.page_layout()
+        layout.addLayout(self.page_header(buttons=(self.import_files_button, self.import_folder_button)))
+        layout.addWidget(self._build_filters())
+        layout.addWidget(self.import_panel)
+        layout.addWidget(self.splitter, 1)
+        self._clear_preview()
 
+    def _build_filters(self) -> QFrame:
+        """The shoot filter, "Needs attention only", and how many photos the filters leave."""
         self.shoot_combo = QComboBox()
         self.shoot_combo.setObjectName("shootFilter")
         self.shoot_combo.setAccessibleName("Shoot")
@@ -142,24 +149,17 @@ class LibraryPage(Page):
         self.attention_only = QCheckBox("Needs attention only")
         self.attention_only.setObjectName("attentionFilter")
         self.attention_only.toggled.connect(self._apply_filter)
-        shoot_label = QLabel("Shoot")
-        shoot_label.setBuddy(self.shoot_combo)
-        filters = QFrame()
-        filters.setObjectName("filterBar")
-        filter_layout = QHBoxLayout(filters)
-        filter_layout.setContentsMargins(12, 8, 12, 8)
-        filter_layout.addWidget(shoot_label)
-        filter_layout.addWidget(self.shoot_combo)
-        filter_layout.addSpacing(16)
-        filter_layout.addWidget(self.attention_only)
-        filter_layout.addStretch(1)
-        self.shown_label = QLabel("")
-        self.shown_label.setProperty("role", "hint")
-        filter_layout.addWidget(self.shown_label)
+        filters, bar = self.filter_bar()
+        self.add_labelled(bar, "Shoot", self.shoot_combo)
+        bar.addSpacing(spacing.SECTION - spacing.GAP)
+        bar.addWidget(self.attention_only)
+        bar.addStretch(1)
+        self.shown_label = text_label("", "hint", wrap=False)
+        bar.addWidget(self.shown_label)
+        return filters
 
-        self.import_panel = ImportPanel()
-        self.import_panel.cancel_requested.connect(self.cancel_import)
-
+    def _build_grid(self) -> QStackedWidget:
+        """The grid of photo cards (paged), or what to do when there are none yet."""
         self.model = LibraryModel(self)
         self.model.loaded.connect(self._rows_ready)
         self.model.fetched.connect(self._rows_fetched)
@@ -184,7 +184,6 @@ class LibraryPage(Page):
         self.grid.setModel(self.model)
         self.grid.selectionModel().currentChanged.connect(lambda *_: self._preview_timer.start())
         self.grid.activated.connect(self._activated)
-
         self.empty = QLabel(
             "No photos yet.\n\nDrag photos or a folder here, or choose Import folder… (Ctrl+I imports photos).\n"
             "Each photo is checked for faces and for personal data in the background."
@@ -195,25 +194,27 @@ class LibraryPage(Page):
         self.grid_stack = QStackedWidget()
         self.grid_stack.addWidget(self.grid)
         self.grid_stack.addWidget(self.empty)
+        return self.grid_stack
 
-        # preview pane
+    def _build_preview(self) -> QFrame:
+        """The selected photo with its boxes, and under it its name, badge, summary and actions."""
         self.canvas = ImageCanvas()
         self.canvas.setObjectName("libraryPreview")
         self.canvas.set_message("Select a photo to see its faces and findings.")
-        self.preview_name = QLabel("")
-        self.preview_name.setProperty("role", "sectionTitle")
+        preview = QFrame()
+        preview.setObjectName("previewPane")
+        preview_layout = spacing.vbox(preview, spacing.NONE, 0)
+        preview_layout.addWidget(self.canvas, 1)
+        preview_layout.addWidget(self._build_preview_info())
+        return preview
+
+    def _build_preview_info(self) -> QFrame:
+        self.preview_name = text_label("", "sectionTitle", wrap=False)
         self.preview_name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.preview_state = QLabel("")
-        self.preview_state.setObjectName("previewState")
-        self.preview_summary = QLabel("")
-        self.preview_summary.setObjectName("previewSummary")
-        self.preview_summary.setWordWrap(True)
-        self.preview_channels = QLabel("")
-        self.preview_channels.setProperty("role", "hint")
-        self.preview_channels.setWordWrap(True)
-        self.preview_reasons = QLabel("")
-        self.preview_reasons.setProperty("role", "hint")
-        self.preview_reasons.setWordWrap(True)
+        self.preview_state = text_label("", wrap=False, name="previewState")
+        self.preview_summary = text_label("", name="previewSummary")
+        self.preview_channels = text_label("", "hint")
+        self.preview_reasons = text_label("", "hint")
         self.review_button = QPushButton("Review this photo")
         self.review_button.setProperty("primary", True)
         self.review_button.setToolTip("Open it in the review (Enter or double-click in the grid)")
@@ -229,16 +230,13 @@ class LibraryPage(Page):
         self.recheck_button.clicked.connect(self.recheck_selected)
         info = QFrame()
         info.setObjectName("previewInfo")
-        info_layout = QVBoxLayout(info)
-        info_layout.setContentsMargins(14, 12, 14, 12)
-        info_layout.setSpacing(6)
+        info_layout = spacing.vbox(info, spacing.PANEL, 6)
         top = QHBoxLayout()
         top.addWidget(self.preview_name, 1)
         top.addWidget(self.preview_state, 0, Qt.AlignmentFlag.AlignTop)
         info_layout.addLayout(top)
-        info_layout.addWidget(self.preview_summary)
-        info_layout.addWidget(self.preview_channels)
-        info_layout.addWidget(self.preview_reasons)
+        for label in (self.preview_summary, self.preview_channels, self.preview_reasons):
+            info_layout.addWidget(label)
         self.legend = legend_label()
         info_layout.addWidget(self.legend)
         buttons = QHBoxLayout()
@@ -246,31 +244,7 @@ class LibraryPage(Page):
         buttons.addWidget(self.recheck_button)
         buttons.addWidget(self.review_button)
         info_layout.addLayout(buttons)
-        preview = QFrame()
-        preview.setObjectName("previewPane")
-        preview_layout = QVBoxLayout(preview)
-        preview_layout.setContentsMargins(0, 0, 0, 0)
-        preview_layout.setSpacing(0)
-        preview_layout.addWidget(self.canvas, 1)
-        preview_layout.addWidget(info)
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self.grid_stack)
-        self.splitter.addWidget(preview)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
-        card = ThumbnailDelegate.CARD.width() + 4
-        self.splitter.setSizes([2 * card + 40, 620])  # two whole columns of cards; the photo gets the rest
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(12)
-        layout.addLayout(header)
-        layout.addWidget(filters)
-        layout.addWidget(self.import_panel)
-        layout.addWidget(self.splitter, 1)
-        self._clear_preview()
+        return info
 
     # --- rows, filters -------------------------------------------------------------------------------
 
@@ -416,6 +390,7 @@ class LibraryPage(Page):
         return True
 
     def _clear_preview(self) -> None:
+        self._previews.drop()  # a preview still on its way is for a photo no longer selected
         self._preview_id = None
         self.canvas.set_overlays([])
         self.canvas.set_message("Select a photo to see its faces and findings.")
@@ -432,8 +407,6 @@ class LibraryPage(Page):
         if image_id is None:
             self._clear_preview()
             return
-        self._preview_request += 1
-        request = self._preview_request
         row = self.model.row_at(self.model.row_of(image_id))
         self.canvas.set_overlays([])
         self.canvas.set_message("Loading…")
@@ -441,13 +414,14 @@ class LibraryPage(Page):
             self._show_row_text(row)
         path = self.catalogue.locator
 
-        def job(_: TaskControl) -> tuple[int, PreviewData | BaseException]:
+        def job(_: TaskControl) -> PreviewData | BaseException:
             try:
-                return request, preview_for(path, image_id, PREVIEW_MAX_SIDE)
+                return preview_for(path, image_id, PREVIEW_MAX_SIDE)
             except Exception as exc:  # shown in the preview, never raised through Qt
-                return request, exc
+                return exc
 
-        run_task(job, on_done=self._preview_ready)  # bound method: dropped if the page is gone
+        # a bound method: dropped if the page is gone; and if the user has moved on meanwhile
+        run_task(job, on_done=self._preview_ready, latest=self._previews)
 
     def _show_row_text(self, row: LibraryRow) -> None:
         self._preview_id = row.image_id
@@ -462,10 +436,7 @@ class LibraryPage(Page):
         self.review_button.setEnabled(True)
         self.recheck_button.setEnabled(True)
 
-    def _preview_ready(self, result: tuple[int, PreviewData | BaseException]) -> None:
-        request, data = result
-        if request != self._preview_request:
-            return  # the user has moved on
+    def _preview_ready(self, data: PreviewData | BaseException) -> None:
         if isinstance(data, BaseException):
             self._preview_failed(data)
             return

@@ -212,6 +212,28 @@ class ThumbnailDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        card = self._paint_card(painter, option)
+        pad, line = self.PAD, option.fontMetrics.height()
+        thumb_area = QRectF(
+            card.x() + pad, card.y() + pad, card.width() - 2 * pad, card.height() - 3 * pad - 2 * line - 8
+        )
+        self._paint_thumbnail(painter, model, row, thumb_area)
+        name_rect = QRect(
+            int(card.x() + pad), int(thumb_area.bottom() + 6), int(card.width() - 2 * pad), line
+        )
+        painter.setPen(QColor("#212B32"))
+        painter.drawText(
+            name_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            option.fontMetrics.elidedText(row.name, Qt.TextElideMode.ElideMiddle, name_rect.width()),
+        )
+        badge_row = QRectF(card.x() + pad, name_rect.bottom() + 6, card.width() - 2 * pad, 0)
+        self._paint_badge(painter, option, row, badge_row)
+        painter.restore()
+
+    @staticmethod
+    def _paint_card(painter: QPainter, option: QStyleOptionViewItem) -> QRectF:
+        """The card, outlined when selected, with the focus ring when it has the keyboard focus."""
         card = QRectF(option.rect).adjusted(4, 4, -4, -4)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         focused = bool(option.state & QStyle.StateFlag.State_HasFocus)
@@ -222,47 +244,37 @@ class ThumbnailDelegate(QStyledItemDelegate):
             painter.setPen(QPen(QColor(FOCUS_RING), 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(card.adjusted(1, 1, -1, -1), 8, 8)
+        return card
 
-        pad = self.PAD
-        metrics = option.fontMetrics
-        line = metrics.height()
-        thumb_area = QRectF(
-            card.x() + pad, card.y() + pad, card.width() - 2 * pad, card.height() - 3 * pad - 2 * line - 8
-        )
+    @staticmethod
+    def _paint_thumbnail(painter: QPainter, model: LibraryModel, row: LibraryRow, area: QRectF) -> None:
+        """The thumbnail fitted into `area`, or a placeholder saying it is loading or cannot be read."""
         pixmap = model.thumbnail(row)
         if pixmap is not None and not pixmap.isNull():
-            scaled = pixmap.size().scaled(thumb_area.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio)
+            scaled = pixmap.size().scaled(area.size().toSize(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRectF(
-                thumb_area.x() + (thumb_area.width() - scaled.width()) / 2,
-                thumb_area.y() + (thumb_area.height() - scaled.height()) / 2,
+                area.x() + (area.width() - scaled.width()) / 2,
+                area.y() + (area.height() - scaled.height()) / 2,
                 scaled.width(),
                 scaled.height(),
             )
             painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
-        else:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(PLACEHOLDER_FILL))
-            painter.drawRoundedRect(thumb_area, 6, 6)
-            error = model.thumbnail_error(row.image_id)
-            painter.setPen(QColor(PLACEHOLDER_TEXT))
-            painter.drawText(
-                thumb_area.toRect(),
-                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                "File not found or unreadable" if error else "Loading…",
-            )
-
-        # file name
-        name_rect = QRect(
-            int(card.x() + pad), int(thumb_area.bottom() + 6), int(card.width() - 2 * pad), line
-        )
-        painter.setPen(QColor("#212B32"))
+            return
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(PLACEHOLDER_FILL))
+        painter.drawRoundedRect(area, 6, 6)
+        error = model.thumbnail_error(row.image_id)
+        painter.setPen(QColor(PLACEHOLDER_TEXT))
         painter.drawText(
-            name_rect,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            metrics.elidedText(row.name, Qt.TextElideMode.ElideMiddle, name_rect.width()),
+            area.toRect(),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            "File not found or unreadable" if error else "Loading…",
         )
 
-        # badge: state in words on its colour, counts beside it
+    @staticmethod
+    def _paint_badge(painter: QPainter, option: QStyleOptionViewItem, row: LibraryRow, at: QRectF) -> None:
+        """The state in words on its colour (colour is never the only cue), the counts beside it, in the
+        row that starts at `at`'s top left and ends at its right edge."""
         fg, bg = BADGE_COLOURS.get(row.state, ("#212B32", "#E8EDEE"))
         font = QFont(option.font)
         font.setBold(True)
@@ -271,22 +283,19 @@ class ThumbnailDelegate(QStyledItemDelegate):
         bold = painter.fontMetrics()
         words = STATE_WORDS.get(row.state, row.state)
         pill_h = bold.height() + 4
-        pill_w = bold.horizontalAdvance(words) + 14
-        pill = QRectF(card.x() + pad, name_rect.bottom() + 6, pill_w, pill_h)
+        pill = QRectF(at.x(), at.y(), bold.horizontalAdvance(words) + 14, pill_h)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(bg))
         painter.drawRoundedRect(pill, pill_h / 2, pill_h / 2)
         painter.setPen(QColor(fg))
         painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, words)
-        if row.state != "unreadable":
-            painter.setFont(option.font)
-            painter.setPen(QColor("#4C6272"))
-            counts = QRectF(pill.right() + 6, pill.y(), card.right() - pad - pill.right() - 6, pill_h)
-            painter.drawText(
-                counts,
-                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                option.fontMetrics.elidedText(
-                    row.badge_text, Qt.TextElideMode.ElideRight, int(counts.width())
-                ),
-            )
-        painter.restore()
+        if row.state == "unreadable":
+            return
+        painter.setFont(option.font)
+        painter.setPen(QColor("#4C6272"))
+        counts = QRectF(pill.right() + 6, pill.y(), at.right() - pill.right() - 6, pill_h)
+        painter.drawText(
+            counts,
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            option.fontMetrics.elidedText(row.badge_text, Qt.TextElideMode.ElideRight, int(counts.width())),
+        )

@@ -17,23 +17,24 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QSplitter,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from consentdesk.core.consent.paper import ScanOutcome, ScanResult, scan_forms, scans_awaiting_entry
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import PaperScan
+from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.busy import describe_error, in_catalogue, run_busy, show_problem
+from consentdesk.ui.kit.dialog import Dialog
 from consentdesk.ui.kit.image_canvas import ImageCanvas
+from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.page import Page
 from consentdesk.ui.kit.tables import data_table
-from consentdesk.ui.kit.workers import TaskControl, run_task
+from consentdesk.ui.kit.workers import Latest, TaskControl, run_task
 from consentdesk.ui.releases.release_dialog import ReleaseDialog
 
 SCAN_FILTER = "Scans of paper forms (*.pdf *.jpg *.jpeg *.png);;All files (*)"
@@ -43,78 +44,71 @@ MAX_PREVIEW = 2000  # px on the long side: plenty to read handwriting on screen
 # --- importing scans -------------------------------------------------------------------------------------
 
 
-class ScanResultsDialog(QDialog):
+def results_headline(results: list[ScanResult]) -> str:
+    """How many pages were stored, attached or are waiting, and what needs attention, in one paragraph."""
+    stored = [r for r in results if r.outcome.stored]
+    problems = [r for r in results if not r.outcome.stored]
+    awaiting = sum(r.outcome is ScanOutcome.AWAITING_ENTRY for r in results)
+    attached = sum(r.outcome is ScanOutcome.ATTACHED for r in results)
+    unsigned = sum(r.outcome is ScanOutcome.SIGNATURE_EMPTY for r in results)
+    parts = [f"{len(stored)} page{'s' if len(stored) != 1 else ''} stored"]
+    if awaiting:
+        parts.append(f"{awaiting} awaiting data entry (see Paper forms)")
+    if attached:
+        parts.append(f"{attached} added to {'their records' if attached != 1 else 'its record'}")
+    headline = ", ".join(parts) + "."
+    if unsigned:
+        headline += (
+            f" {unsigned} page{'s' if unsigned != 1 else ''} with an empty signature box "
+            f"sign{'' if unsigned != 1 else 's'} nothing: check the paper and scan it again."
+        )
+    if problems:
+        many = len(problems) != 1
+        headline += (
+            f" {len(problems)} page{'s' if many else ''} could not be linked to a form and "
+            f"{'were' if many else 'was'} not stored: see below."
+        )
+    return headline
+
+
+def result_cells(r: ScanResult) -> tuple[str, str, str, str, str]:
+    """File, page, result (marked when it needs attention), form id and what to do."""
+    advice = r.message.split(" — ", 1)[1] if " — " in r.message else ""
+    if r.detail:
+        advice = f"{r.detail}. {advice}".strip()
+    if not advice and r.outcome is ScanOutcome.AWAITING_ENTRY:
+        advice = "Enter its answers on the Paper forms page"
+    return (
+        Path(r.source).name,
+        str(r.page) if r.page else "—",
+        ("⚠ " if r.outcome.needs_attention else "") + r.outcome.value.capitalize(),
+        r.form_id or "—",
+        advice,
+    )
+
+
+class ScanResultsDialog(Dialog):
     """One row per file page: what happened to it, with problems marked and explained."""
 
     COLUMNS = ("File", "Page", "Result", "Form ID", "What to do")
 
     def __init__(self, results: list[ScanResult], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, title="Paper form scans", name="scanResultsDialog")
         self.results = results
-        self.setObjectName("scanResultsDialog")
-        self.setWindowTitle("Paper form scans")
-        stored = [r for r in results if r.outcome.stored]
-        problems = [r for r in results if not r.outcome.stored]
-        awaiting = sum(r.outcome is ScanOutcome.AWAITING_ENTRY for r in results)
-        attached = sum(r.outcome is ScanOutcome.ATTACHED for r in results)
-        unsigned = sum(r.outcome is ScanOutcome.SIGNATURE_EMPTY for r in results)
-        parts = [f"{len(stored)} page{'s' if len(stored) != 1 else ''} stored"]
-        if awaiting:
-            parts.append(f"{awaiting} awaiting data entry (see Paper forms)")
-        if attached:
-            parts.append(f"{attached} added to {'their records' if attached != 1 else 'its record'}")
-        headline = ", ".join(parts) + "."
-        if unsigned:
-            headline += (
-                f" {unsigned} page{'s' if unsigned != 1 else ''} with an empty signature box "
-                f"sign{'' if unsigned != 1 else 's'} nothing: check the paper and scan it again."
-            )
-        if problems:
-            many = len(problems) != 1
-            headline += (
-                f" {len(problems)} page{'s' if many else ''} could not be linked to a form and "
-                f"{'were' if many else 'was'} not stored: see below."
-            )
-        self.headline = QLabel(headline)
-        self.headline.setWordWrap(True)
+        self.headline = text_label(results_headline(results))
         self.table = data_table(self.COLUMNS, "scanResultsTable")
         self.table.setAccessibleName("Result for each scanned page")
         self.table.setRowCount(len(results))
         for row, r in enumerate(results):
-            advice = r.message.split(" — ", 1)[1] if " — " in r.message else ""
-            if r.detail:
-                advice = f"{r.detail}. {advice}".strip()
-            cells = (
-                Path(r.source).name,
-                str(r.page) if r.page else "—",
-                ("⚠ " if r.outcome.needs_attention else "") + r.outcome.value.capitalize(),
-                r.form_id or "—",
-                advice
-                or (
-                    "Enter its answers on the Paper forms page"
-                    if r.outcome is ScanOutcome.AWAITING_ENTRY
-                    else ""
-                ),
-            )
-            for column, text in enumerate(cells):
+            for column, text in enumerate(result_cells(r)):
                 item = QTableWidgetItem(text)
                 item.setToolTip(r.message)
                 if r.outcome.needs_attention:
                     item.setForeground(QColor("#A81F14"))
                 self.table.setItem(row, column, item)
-        close = QPushButton("Close")
-        close.setProperty("primary", True)
-        close.setDefault(True)
-        close.clicked.connect(self.accept)
-        foot = QHBoxLayout()
-        foot.addStretch(1)
-        foot.addWidget(close)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(12)
-        layout.addWidget(self.headline)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(foot)
+        footer = self.footer()
+        footer.primary("Close")
+        self.plain(self.headline, (self.table, 1), footer)
         self.resize(900, 420)
 
 
@@ -195,25 +189,33 @@ class PaperPage(Page):
         self.scans: list[PaperScan] = []
         self._wanted: int | None = None
         self._image: tuple[QImage, QSize] | None = None
-        self._request = 0
+        self._reads = Latest()  # only the newest list of scans is shown
+        self._decodes = Latest()  # only the scan selected last is shown
         self._build()
 
     def _build(self) -> None:
-        title = QLabel(self.TITLE)
-        title.setProperty("role", "pageTitle")
-        hint = QLabel(
-            "Scanned paper forms whose answers have not been typed in yet. Select one to see the scan, "
-            "then press Enter answers…. The form id comes from the QR code, so it is never retyped."
-        )
-        hint.setProperty("role", "hint")
-        hint.setWordWrap(True)
         self.import_button = QPushButton("Import scans…")
         self.import_button.clicked.connect(self.import_scans)
         self.enter_button = QPushButton("Enter answers…")
         self.enter_button.setProperty("primary", True)
         self.enter_button.setEnabled(False)  # until a waiting scan is listed and selected
         self.enter_button.clicked.connect(self.enter_answers)
+        hint = (
+            "Scanned paper forms whose answers have not been typed in yet. Select one to see the scan, "
+            "then press Enter answers…. The form id comes from the QR code, so it is never retyped."
+        )
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self._build_list())
+        splitter.addWidget(self._build_preview())
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        layout = self.page_layout()
+        layout.addLayout(self.page_header(hint, buttons=(self.import_button, self.enter_button), wrap=True))
+        layout.addWidget(splitter, 1)
 
+    def _build_list(self) -> QWidget:
+        """The scans waiting for their answers (Enter or a double-click opens the form), or why none."""
         self.table = data_table(("Form ID", "Page", "File", "Scanned"), "awaitingTable")
         self.table.setAccessibleName("Scans awaiting data entry")
         self.table.itemSelectionChanged.connect(self._selection_changed)
@@ -222,39 +224,19 @@ class PaperPage(Page):
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        self.canvas = scan_canvas()
-        self.canvas.set_message("Select a scan to see it here")
-
         left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout = spacing.vbox(left)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.empty, 1)
+        return left
+
+    def _build_preview(self) -> QFrame:
+        self.canvas = scan_canvas()
+        self.canvas.set_message("Select a scan to see it here")
         preview = QFrame()
         preview.setObjectName("scanPreview")
-        preview_layout = QVBoxLayout(preview)
-        preview_layout.setContentsMargins(8, 8, 8, 8)
-        preview_layout.addWidget(self.canvas)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(left)
-        splitter.addWidget(preview)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-
-        heading = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.setSpacing(2)
-        titles.addWidget(title)
-        titles.addWidget(hint)
-        heading.addLayout(titles, 1)
-        heading.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignBottom)
-        heading.addWidget(self.enter_button, 0, Qt.AlignmentFlag.AlignBottom)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 22, 28, 16)
-        layout.setSpacing(14)
-        layout.addLayout(heading)
-        layout.addWidget(splitter, 1)
+        spacing.vbox(preview, (8, 8, 8, 8)).addWidget(self.canvas)
+        return preview
 
     # --- data --------------------------------------------------------------------------------------
 
@@ -264,29 +246,21 @@ class PaperPage(Page):
     def refresh(self) -> None:
         """Read the scans awaiting entry in a worker (a short list: forms are typed in within days)."""
         self.start_loading()
-        self._request += 1
-        request = self._request
 
-        def job(cat: Catalogue, _control: TaskControl) -> tuple[int, list[PaperScan] | BaseException]:
+        def job(cat: Catalogue, _control: TaskControl) -> list[PaperScan] | BaseException:
             try:
-                return request, scans_awaiting_entry(cat)
+                return scans_awaiting_entry(cat)
             except Exception as exc:  # shown on the page, never raised through Qt
-                return request, exc
+                return exc
 
         # bound methods: Qt drops the result if the page is gone
-        control = run_task(in_catalogue(self.catalogue, job), self._scans_ready)
-        control.failed.connect(self._open_failed)
-
-    def _open_failed(self, exc: BaseException) -> None:
-        self._scans_ready((self._request, exc))
+        run_task(in_catalogue(self.catalogue, job), self._scans_ready, self._scans_ready, latest=self._reads)
 
     def clear(self) -> None:
-        self._scans_ready((self._request, []))
+        self._reads.drop()
+        self._scans_ready([])
 
-    def _scans_ready(self, result: tuple[int, list[PaperScan] | BaseException]) -> None:
-        request, scans = result
-        if request != self._request:
-            return
+    def _scans_ready(self, scans: list[PaperScan] | BaseException) -> None:
         if isinstance(scans, BaseException):
             self.empty.setText(
                 f"The scans could not be listed ({describe_error(scans)}). Reopen the catalogue."
@@ -327,6 +301,7 @@ class PaperPage(Page):
         scan = self.selected_scan()
         self.enter_button.setEnabled(scan is not None)
         if scan is None:
+            self._decodes.drop()
             self._wanted, self._image = None, None
             self.canvas.set_message("Select a scan to see it here" if self.scans else "")
             return
@@ -334,12 +309,12 @@ class PaperPage(Page):
             return
         self._wanted, self._image = scan.id, None
         self.canvas.set_message("Loading the scan…")
-        run_task(decode_scan(self.catalogue.locator, scan.id), self._decoded, self._decode_failed)
+        run_task(
+            decode_scan(self.catalogue.locator, scan.id), self._decoded, self._decode_failed, latest=self._decodes
+        )
 
     def _decoded(self, result: tuple[int, QImage, QSize]) -> None:
         scan_id, image, size = result
-        if scan_id != self._wanted:
-            return  # the selection moved on while this one was decoding
         self._image = (image, size)
         self.canvas.set_image(image, size)
         self.image_loaded.emit(scan_id)

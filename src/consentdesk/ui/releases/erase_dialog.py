@@ -10,87 +10,68 @@ from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QWidget
 
 from consentdesk.core.protection.erasure import ErasureReport, erase, older_copies
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import Consent
+from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.busy import describe_error, in_catalogue, run_busy, show_message, show_problem
+from consentdesk.ui.kit.dialog import Dialog
 from consentdesk.ui.kit.fit import fit_to_width
+from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.workers import TaskControl
 
 
-class EraseDialog(QDialog):
+def _what_is_erased(consent: Consent, copies: tuple[Path, ...]) -> str:
+    """What an erasure removes and what it keeps, in words (rich text)."""
+    name = escape(consent.full_name or consent.id)
+    copies_html = (
+        "<p><b>Older copies beside the catalogue still hold this person's data</b> and are not changed:"
+        "<ul>" + "".join(f"<li>{escape(str(p))}</li>" for p in copies) + "</ul>"
+        "Delete them once you no longer need them.</p>"
+        if copies
+        else "<p>Backups you made yourself (File ▸ Back up catalogue…) still hold this person's data "
+        "until you delete them.</p>"
+    )
+    return (
+        f"<p>Erase everything held about <b>{name}</b> ({consent.id})? "
+        "<b>This cannot be undone.</b></p>"
+        "<p>Removed for good:</p><ul>"
+        "<li>their answers and personal details, signatures and reference photo</li>"
+        "<li>scans of their paper form</li>"
+        "<li>every link between them and faces in photos</li></ul>"
+        "<p>Photos they appear in are blocked on every channel until someone reviews them again. "
+        "The record id stays as an erased tombstone, and the audit trail keeps entries with ids and "
+        "counts only, so the erasure itself can be shown.</p>" + copies_html
+    )
+
+
+class EraseDialog(Dialog):
     """Explains the erasure and asks for the record id to be typed before Erase is enabled."""
 
     def __init__(
         self, consent: Consent, copies: tuple[Path, ...] = (), parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, title=f"Erase person — {consent.id}", name="eraseDialog")
         self.consent = consent
-        self.setObjectName("eraseDialog")
-        self.setWindowTitle(f"Erase person — {consent.id}")
-        name = escape(consent.full_name or consent.id)
-        copies_html = (
-            "<p><b>Older copies beside the catalogue still hold this person's data</b> and are not changed:"
-            "<ul>" + "".join(f"<li>{escape(str(p))}</li>" for p in copies) + "</ul>"
-            "Delete them once you no longer need them.</p>"
-            if copies
-            else "<p>Backups you made yourself (File ▸ Back up catalogue…) still hold this person's data "
-            "until you delete them.</p>"
-        )
-        text = QLabel(
-            f"<p>Erase everything held about <b>{name}</b> ({consent.id})? "
-            "<b>This cannot be undone.</b></p>"
-            "<p>Removed for good:</p><ul>"
-            "<li>their answers and personal details, signatures and reference photo</li>"
-            "<li>scans of their paper form</li>"
-            "<li>every link between them and faces in photos</li></ul>"
-            "<p>Photos they appear in are blocked on every channel until someone reviews them again. "
-            "The record id stays as an erased tombstone, and the audit trail keeps entries with ids and "
-            "counts only, so the erasure itself can be shown.</p>" + copies_html
-        )
-        text.setWordWrap(True)
         prompt = QLabel(f"Type the record id <b>{consent.id}</b> to confirm:")
         self.confirm_edit = QLineEdit()
         self.confirm_edit.setPlaceholderText(consent.id)
         self.confirm_edit.setAccessibleName("Record id to confirm erasure")
         prompt.setBuddy(self.confirm_edit)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.erase_button = QPushButton("Erase person")
-        self.erase_button.setProperty("danger", True)
+        self.hint = text_label("", "error")
+        self.hint.hide()
+        footer = self.footer()  # no default button: Enter in the id field must never press Cancel silently
+        footer.cancel()
+        self.erase_button = footer.destructive("Erase person")
         self.erase_button.setEnabled(False)
-        self.erase_button.setAutoDefault(False)
-        buttons.addButton(self.erase_button, QDialogButtonBox.ButtonRole.DestructiveRole)
-        self.erase_button.clicked.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         self.confirm_edit.textChanged.connect(self._update)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(10)
-        layout.addWidget(text)
-        layout.addWidget(prompt)
-        layout.addWidget(self.confirm_edit)
-        layout.addWidget(buttons)
+        self.confirm_edit.returnPressed.connect(self._enter)
+        explanation = text_label(_what_is_erased(consent, copies))
+        self.plain(explanation, prompt, self.confirm_edit, self.hint, footer, gap=spacing.GAP)
         fit_to_width(self, 560)
         self.confirm_edit.setFocus()
-        self.confirm_edit.returnPressed.connect(self._enter)
-        for button in buttons.buttons():  # Enter in the id field must never press Cancel silently
-            button.setAutoDefault(False)
-            button.setDefault(False)
-        self.hint = QLabel("")
-        self.hint.setProperty("role", "error")
-        self.hint.setWordWrap(True)
-        self.hint.hide()
-        layout.insertWidget(layout.indexOf(buttons), self.hint)
 
     def _enter(self) -> None:
         """Enter after typing the id erases, as the Erase button would; a wrong id says so."""

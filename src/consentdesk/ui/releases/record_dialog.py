@@ -14,25 +14,24 @@ from typing import Any
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QPixmap
 from PySide6.QtWidgets import (
-    QDialog,
     QFileDialog,
     QFormLayout,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPushButton,
     QScrollArea,
-    QVBoxLayout,
     QWidget,
 )
 
 from consentdesk.core.forms import Field, FormDefinition, FormDefinitionError, load_form
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import Consent, ConsentStatus
+from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.busy import describe_error, in_catalogue, run_busy
+from consentdesk.ui.kit.dialog import Dialog, Footer, scroll_area
+from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.roles import apply_window_roles, tag
-from consentdesk.ui.kit.workers import TaskControl, run_task
+from consentdesk.ui.kit.workers import Latest, TaskControl, run_task
 from consentdesk.ui.releases.erase_dialog import erase_person
 from consentdesk.ui.releases.sar_dialog import export_sar
 from consentdesk.ui.releases.withdraw_dialog import withdraw
@@ -171,21 +170,19 @@ def _show_image(label: QLabel, stored: tuple[str, bytes] | None, kind: str) -> N
     label.setPixmap(pixmap)
 
 
-class RecordDialog(QDialog):
+class RecordDialog(Dialog):
     """All of one record, read-only, with Save PDF…, Subject access bundle…, Withdraw… and Erase person…."""
 
     changed = Signal(object)  # the updated Consent after a withdrawal or erasure
 
     def __init__(self, catalogue: Catalogue, consent: Consent, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, name="consentView")
         self.catalogue = catalogue
         self.consent = consent
-        self.setObjectName("consentView")
         self.resize(720, 820)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(0)
+        self._layout = self.banded()
         self._stored: RecordFiles | None = None  # read in a worker; until then its places say "Loading…"
+        self._reads = Latest()  # the files of the record as shown last (it changes after an erasure)
         self._file_labels: dict[str, tuple[QLabel, str]] = {}
         self._scan_label: QLabel | None = None
         self._render()
@@ -201,11 +198,10 @@ class RecordDialog(QDialog):
             self._files_read,
             lambda exc: self._files_failed(describe_error(exc)),
             owner=self,
+            latest=self._reads,
         )
 
     def _files_read(self, stored: RecordFiles) -> None:
-        if stored.consent_id != self.consent.id:
-            return
         self._stored = stored
         self._fill_files()
 
@@ -230,38 +226,38 @@ class RecordDialog(QDialog):
             )
 
     def _render(self) -> None:
+        """(Re)build the whole view from `self.consent` (after a withdrawal or an erasure, too)."""
         while self._layout.count():
             item = self._layout.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
-        consent, today = self.consent, date.today()
-        form = form_for(consent)
+        consent = self.consent
         self.setWindowTitle(f"Release {consent.id} — {consent.full_name}")
+        self._layout.addWidget(self._build_header())
+        self._layout.addWidget(self._build_body(), 1)
+        footer = self._build_footer()
+        self._layout.addWidget(footer)
+        apply_window_roles(footer, self.catalogue)  # in the dialog now, so it finds the window's roles
 
-        header = QFrame()
-        header.setObjectName("dialogHeader")
-        head = QHBoxLayout(header)
-        head.setContentsMargins(28, 18, 28, 16)
-        titles = QVBoxLayout()
-        eyebrow = QLabel(f"Release {consent.id}  ·  form version {consent.form_version}")
-        eyebrow.setProperty("role", "eyebrow")
-        name = QLabel(consent.full_name)
-        name.setProperty("role", "title")
-        name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        key = status_key(consent, today)
+    def _build_header(self) -> QFrame:
+        consent = self.consent
+        key = status_key(consent, date.today())
         self.status_badge = QLabel(STATUS_TEXT.get(key, key))
         self.status_badge.setProperty("badge", key)
-        titles.addWidget(eyebrow)
-        titles.addWidget(name)
-        head.addLayout(titles, 1)
-        head.addWidget(self.status_badge, 0, Qt.AlignmentFlag.AlignTop)
+        name = text_label(consent.full_name, "title")
+        name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return self.header(
+            name, eyebrow=f"Release {consent.id}  ·  form version {consent.form_version}", badge=self.status_badge
+        )
 
+    def _build_body(self) -> QScrollArea:
+        """The status card, then one card per section of the form the record was signed on."""
+        consent = self.consent
+        form = form_for(consent)
         content = QWidget()
         content.setObjectName("formContent")
-        body = QVBoxLayout(content)
-        body.setContentsMargins(24, 20, 24, 24)
-        body.setSpacing(16)
-        body.addWidget(self._status_card(consent, today))
+        body = spacing.vbox(content, spacing.BODY, spacing.SECTION)
+        body.addWidget(self._status_card(consent, date.today()))
         if form is None:
             body.addWidget(
                 QLabel(
@@ -275,62 +271,37 @@ class RecordDialog(QDialog):
                 if card is not None:
                     body.addWidget(card)
         body.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setAccessibleName("Record details")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
+        return scroll_area(content, "Record details")
 
-        footer = QFrame()
-        footer.setObjectName("dialogFooter")
-        foot = QHBoxLayout(footer)
-        foot.setContentsMargins(24, 12, 24, 12)
-        self.pdf_button = QPushButton("Save PDF…")
-        self.withdraw_button = QPushButton("Withdraw…")
-        self.withdraw_button.setProperty("danger", True)
-        self.withdraw_button.setEnabled(consent.status is ConsentStatus.ACTIVE)
-        self.sar_button = QPushButton("Subject access bundle…")
+    def _build_footer(self) -> Footer:
+        """The record's actions; each shown only to the roles allowed it on a team register (the server
+        refuses the others anyway)."""
+        consent = self.consent
+        footer = self.footer(banded=True)
+        self.pdf_button = footer.add_left("Save PDF…", lambda: save_pdf(self, self.catalogue, self.consent))
+        self.sar_button = footer.add_left(
+            "Subject access bundle…", lambda: export_sar(self, self.catalogue, self.consent)
+        )
         self.sar_button.setToolTip("Export everything held about this person as a .zip (SAR)")
-        self.erase_button = QPushButton("Erase person…")
-        self.erase_button.setProperty("danger", True)
+        self.withdraw_button = footer.add_left("Withdraw…", self._withdraw, danger=True)
+        self.withdraw_button.setEnabled(consent.status is ConsentStatus.ACTIVE)
+        self.erase_button = footer.add_left(
+            "Erase person…", lambda: erase_person(self, self.catalogue, self.consent, self._updated), danger=True
+        )
         not_erased = consent.status is not ConsentStatus.ERASED
         self.sar_button.setEnabled(not_erased)
         self.erase_button.setEnabled(not_erased)
-        close = QPushButton("Close")
-        close.setProperty("primary", True)
-        close.setDefault(True)
-        self.pdf_button.clicked.connect(lambda: save_pdf(self, self.catalogue, self.consent))
-        self.withdraw_button.clicked.connect(self._withdraw)
-        self.sar_button.clicked.connect(lambda: export_sar(self, self.catalogue, self.consent))
-        self.erase_button.clicked.connect(
-            lambda: erase_person(self, self.catalogue, self.consent, self._updated)
-        )
-        close.clicked.connect(self.accept)
-        foot.addWidget(self.pdf_button)
-        foot.addWidget(self.sar_button)
-        foot.addWidget(self.withdraw_button)
-        foot.addWidget(self.erase_button)
-        foot.addStretch(1)
-        foot.addWidget(close)
-        # Shown only to the roles allowed them on a team register (the server refuses the others anyway).
+        footer.primary("Close")
         tag(self.withdraw_button, "withdraw")
         tag(self.sar_button, "protect")
         tag(self.erase_button, "protect")
-
-        self._layout.addWidget(header)
-        self._layout.addWidget(scroll, 1)
-        self._layout.addWidget(footer)
-        apply_window_roles(footer, self.catalogue)  # in the dialog now, so it finds the window's roles
+        return footer
 
     def _card(self, title: str) -> tuple[QFrame, QFormLayout]:
         frame = QFrame()
         frame.setObjectName("formSection")
-        box = QVBoxLayout(frame)
-        box.setContentsMargins(20, 16, 20, 18)
-        box.setSpacing(10)
-        heading = QLabel(title)
-        heading.setProperty("role", "sectionTitle")
-        box.addWidget(heading)
+        box = spacing.vbox(frame, spacing.CARD, spacing.GAP)
+        box.addWidget(text_label(title, "sectionTitle", wrap=False))
         grid = QFormLayout()
         grid.setHorizontalSpacing(20)
         grid.setVerticalSpacing(8)
@@ -404,6 +375,7 @@ class RecordDialog(QDialog):
     def _updated(self, updated: Consent) -> None:
         self.consent = updated
         self.changed.emit(updated)
+        self._reads.drop()  # the files read for the record as it was are not shown
         self._file_labels, self._scan_label, self._stored = {}, None, None
         self._render()
         self._read_files()  # an erasure removes the signatures: show what is left

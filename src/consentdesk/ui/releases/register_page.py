@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFrame,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
@@ -35,7 +34,6 @@ from PySide6.QtWidgets import (
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -209,11 +207,24 @@ class RegisterPage(Page):
     # --- building ----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        title = QLabel(self.TITLE)
-        title.setProperty("role", "pageTitle")
-        self.subtitle = QLabel("")
-        self.subtitle.setProperty("role", "hint")
+        self._build_filters()
+        self._build_table()
+        self._build_row_actions()
+        layout = self.page_layout()
+        layout.addLayout(
+            self.page_header(
+                buttons=(self.view_button, self.pdf_button, self.withdraw_button, self.more_button)
+            )
+        )
+        layout.addWidget(self._filter_bar())
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty, 1)
+        self.empty.hide()  # until the first rows arrive the table shows, empty
+        self._set_locations([])
+        self._update_actions()
 
+    def _build_filters(self) -> None:
+        """The search box (typing straight away searches), the status, role and location filters."""
         self.search = QLineEdit()
         self.search.setObjectName("searchBox")
         self.search.setPlaceholderText("Search name, ID, location or photographer")
@@ -221,7 +232,7 @@ class RegisterPage(Page):
         self.search.setAccessibleName("Search the register")
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self.search.returnPressed.connect(self._requery)
-
+        self.setFocusProxy(self.search)
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Status filter")
         self.status_filter.addItem("Any status", None)
@@ -240,6 +251,19 @@ class RegisterPage(Page):
             combo.currentIndexChanged.connect(self._requery)
         self.expiring.toggled.connect(self._requery)
 
+    def _filter_bar(self) -> QFrame:
+        filters, bar = self.filter_bar()
+        bar.addWidget(self.search, 3)
+        for text, combo in (
+            ("S&tatus", self.status_filter),
+            ("R&ole", self.role_filter),
+            ("Lo&cation", self.location_filter),
+        ):
+            self.add_labelled(bar, text, combo)
+        bar.addWidget(self.expiring)
+        return filters
+
+    def _build_table(self) -> None:
         self.table = QTableView()
         self.table.setObjectName("registerTable")
         self.table.setModel(self.model)
@@ -266,12 +290,13 @@ class RegisterPage(Page):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
-
         self.empty = QLabel("")
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
 
+    def _build_row_actions(self) -> None:
+        """What can be done to the selected record: menu actions (and their shortcuts) and buttons."""
         self.view_action = QAction("View", self)
         self.view_action.setShortcut(QKeySequence(Qt.Key.Key_Return))
         self.pdf_action = QAction("Save PDF…", self)
@@ -288,7 +313,6 @@ class RegisterPage(Page):
         self.withdraw_action.triggered.connect(self.withdraw_selected)
         self.pdf_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.addAction(self.pdf_action)
-
         self.view_button = QPushButton("View")
         self.pdf_button = QPushButton("Save PDF…")
         self.withdraw_button = QPushButton("Withdraw…")
@@ -306,52 +330,6 @@ class RegisterPage(Page):
             (self.withdraw_button, self.withdraw_action),
         ):
             button.clicked.connect(action.trigger)
-
-        heading = QHBoxLayout()
-        titles = QVBoxLayout()
-        titles.setSpacing(2)
-        titles.addWidget(title)
-        titles.addWidget(self.subtitle)
-        heading.addLayout(titles, 1)
-        heading.addWidget(self.view_button, 0, Qt.AlignmentFlag.AlignBottom)
-        heading.addWidget(self.pdf_button, 0, Qt.AlignmentFlag.AlignBottom)
-        heading.addWidget(self.withdraw_button, 0, Qt.AlignmentFlag.AlignBottom)
-        heading.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignBottom)
-
-        filters = QFrame()
-        filters.setObjectName("filterBar")
-        bar = QHBoxLayout(filters)
-        bar.setContentsMargins(12, 10, 12, 10)
-        bar.setSpacing(10)
-        bar.addWidget(self.search, 3)
-        # Visible labels with buddies: every platform's screen reader names a combo box by its purpose.
-        for text, combo in (
-            ("S&tatus", self.status_filter),
-            ("R&ole", self.role_filter),
-            ("Lo&cation", self.location_filter),
-        ):
-            label = QLabel(text)
-            label.setBuddy(combo)
-            bar.addWidget(label)
-            bar.addWidget(combo)
-        bar.addWidget(self.expiring)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 22, 28, 16)
-        layout.setSpacing(14)
-        layout.addLayout(heading)
-        layout.addWidget(filters)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.empty, 1)
-        self.setTabOrder(self.search, self.status_filter)
-        self.setTabOrder(self.status_filter, self.role_filter)
-        self.setTabOrder(self.role_filter, self.location_filter)
-        self.setTabOrder(self.location_filter, self.expiring)
-        self.setTabOrder(self.expiring, self.table)
-        self.setFocusProxy(self.search)  # typing straight away searches
-        self.empty.hide()  # until the first rows arrive the table shows, empty
-        self._set_locations([])
-        self._update_actions()
 
     def _set_locations(self, locations: list[str]) -> None:
         current = self.location_filter.currentData()

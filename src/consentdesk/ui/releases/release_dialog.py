@@ -13,15 +13,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFrame,
-    QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPushButton,
-    QScrollArea,
     QSplitter,
     QTextBrowser,
     QVBoxLayout,
@@ -29,11 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core.consent.releases import ConsentInvalid, record_consent
-from consentdesk.core.forms import Field, FieldError, FormDefinition, Submission, load_form
+from consentdesk.core.forms import Field, FieldError, FormDefinition, Section, Submission, load_form
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import Consent
+from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.announce import announce
 from consentdesk.ui.kit.busy import describe_error, in_catalogue
+from consentdesk.ui.kit.dialog import Dialog, Footer, scroll_area
+from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.workers import run_task
 from consentdesk.ui.releases.form_widgets import FieldWidget, SignatureFieldWidget, create_field_widget
 
@@ -103,7 +101,7 @@ class FieldRow(QWidget):
         self.style().polish(self)
 
 
-class ReleaseDialog(QDialog):
+class ReleaseDialog(Dialog):
     """Fill in and save one signed release. After `exec()` returns Accepted, `consent` is the record."""
 
     def __init__(
@@ -118,7 +116,7 @@ class ReleaseDialog(QDialog):
     ) -> None:
         """`form_id`: enter the answers of a printed paper form under its pre-printed id (source "paper");
         `aside`: a widget shown beside the form, such as the scan being typed from."""
-        super().__init__(parent)
+        super().__init__(parent, name="consentDialog")
         self.catalogue = catalogue
         self.form = form or load_form()
         self.today = today or date.today()
@@ -134,7 +132,6 @@ class ReleaseDialog(QDialog):
         self.busy = False  # a save or a print is on its way (in a worker)
         #: Ask before throwing away typed answers on Cancel/Escape/close (tests switch it off).
         self.confirm_discard = True
-        self.setObjectName("consentDialog")
         self.setWindowTitle(
             f"Paper form {form_id} — enter answers" if form_id else f"New release — {self.form.title}"
         )
@@ -147,96 +144,9 @@ class ReleaseDialog(QDialog):
     # --- building ----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        header = QFrame()
-        header.setObjectName("dialogHeader")
-        head = QVBoxLayout(header)
-        head.setContentsMargins(28, 18, 28, 16)
-        head.setSpacing(2)
-        organisation = QLabel(self.form.organisation)
-        organisation.setProperty("role", "eyebrow")
-        title = QLabel(self.form.title)
-        title.setProperty("role", "title")
-        version = QLabel(
-            (
-                f"Paper form {self.form_id}  ·  type the answers as written on the form  ·  "
-                if self.form_id
-                else ""
-            )
-            + f"Form version {self.form.version}  ·  Fields marked * are required"
-        )
-        version.setProperty("role", "hint")
-        head.addWidget(organisation)
-        head.addWidget(title)
-        head.addWidget(version)
-
-        content = QWidget()
-        content.setObjectName("formContent")
-        body = QVBoxLayout(content)
-        body.setContentsMargins(24, 20, 24, 24)
-        body.setSpacing(16)
-        wording_section = self._wording_section_id()
-        for section in self.form.sections:
-            frame = QFrame()
-            frame.setObjectName("formSection")
-            frame.setProperty("minorOnly", section.minor_only)
-            box = QVBoxLayout(frame)
-            box.setContentsMargins(20, 16, 20, 20)
-            box.setSpacing(14)
-            heading = QLabel(section.title)
-            heading.setProperty("role", "sectionTitle")
-            box.addWidget(heading)
-            if section.id == wording_section:
-                box.addWidget(self._wording_box())
-            for field in section.fields:
-                widget = create_field_widget(field, self.form)
-                row = FieldRow(widget)
-                self.widgets[field.id] = widget
-                self.rows[field.id] = row
-                widget.changed.connect(lambda f=field.id: self._field_changed(f))
-                box.addWidget(row)
-            self.sections[section.id] = frame
-            body.addWidget(frame)
-        body.addStretch(1)
-        for widget in self.widgets.values():
-            widget.link(self.widgets)
-            if isinstance(widget, SignatureFieldWidget):
-                widget.paper_requested.connect(self.sign_on_paper)
-        if self.form_id:
-            self._show_signed_on_paper()  # a printed form being typed in: it was signed by hand
-
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("formScroll")
-        self.scroll.setAccessibleName(f"{self.form.title} form")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(content)
-
-        self.summary = QLabel("")
-        self.summary.setProperty("role", "error")
-        self.summary.setWordWrap(True)
-        self.summary.hide()
-        buttons = QDialogButtonBox()
-        self.save_button = QPushButton("Save release")
-        self.save_button.setProperty("primary", True)
-        self.save_button.setDefault(True)
-        self.save_button.setAutoDefault(False)
-        cancel = QPushButton("Cancel")
-        cancel.setAutoDefault(False)
-        buttons.addButton(cancel, QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.clicked.connect(self.save)
-        cancel.clicked.connect(self.reject)
-        footer = QFrame()
-        footer.setObjectName("dialogFooter")
-        foot = QHBoxLayout(footer)
-        foot.setContentsMargins(24, 12, 24, 12)
-        foot.addWidget(self.summary, 1)
-        foot.addWidget(buttons)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(header)
+        layout = self.banded()
+        layout.addWidget(self._build_header())
+        self._build_form()
         if self.aside is not None:
             splitter = QSplitter(Qt.Orientation.Horizontal)
             splitter.setChildrenCollapsible(False)
@@ -247,8 +157,63 @@ class ReleaseDialog(QDialog):
             layout.addWidget(splitter, 1)
         else:
             layout.addWidget(self.scroll, 1)
-        layout.addWidget(footer)
+        layout.addWidget(self._build_footer())
         self.resize(1500 if self.aside is not None else 820, 860)
+
+    def _build_header(self) -> QFrame:
+        paper = (
+            f"Paper form {self.form_id}  ·  type the answers as written on the form  ·  " if self.form_id else ""
+        )
+        return self.header(
+            self.form.title,
+            eyebrow=self.form.organisation,
+            hint=f"{paper}Form version {self.form.version}  ·  Fields marked * are required",
+        )
+
+    def _build_form(self) -> None:
+        """One card per section of the form, one row per field, in a scroll area."""
+        content = QWidget()
+        content.setObjectName("formContent")
+        body = spacing.vbox(content, spacing.BODY, spacing.SECTION)
+        wording_section = self._wording_section_id()
+        for section in self.form.sections:
+            body.addWidget(self._section_card(section, with_wording=section.id == wording_section))
+        body.addStretch(1)
+        for widget in self.widgets.values():
+            widget.link(self.widgets)
+            if isinstance(widget, SignatureFieldWidget):
+                widget.paper_requested.connect(self.sign_on_paper)
+        if self.form_id:
+            self._show_signed_on_paper()  # a printed form being typed in: it was signed by hand
+        self.scroll = scroll_area(content, f"{self.form.title} form")
+        self.scroll.setObjectName("formScroll")
+
+    def _section_card(self, section: Section, *, with_wording: bool) -> QFrame:
+        frame = QFrame()
+        frame.setObjectName("formSection")
+        frame.setProperty("minorOnly", section.minor_only)
+        box = spacing.vbox(frame, (20, 16, 20, 20), 14)
+        box.addWidget(text_label(section.title, "sectionTitle", wrap=False))
+        if with_wording:
+            box.addWidget(self._wording_box())
+        for field in section.fields:
+            widget = create_field_widget(field, self.form)
+            row = FieldRow(widget)
+            self.widgets[field.id] = widget
+            self.rows[field.id] = row
+            widget.changed.connect(lambda f=field.id: self._field_changed(f))
+            box.addWidget(row)
+        self.sections[section.id] = frame
+        return frame
+
+    def _build_footer(self) -> Footer:
+        """Cancel and Save release, with the summary of errors (when there are any) on the left."""
+        footer = self.footer(banded=True)
+        self.summary = footer.message(text_label("", "error"))
+        self.summary.hide()
+        footer.cancel()
+        self.save_button = footer.primary("Save release", self.save)
+        return footer
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         """Once styled, make the form at least as wide as its widest row (the channel grid), so no field

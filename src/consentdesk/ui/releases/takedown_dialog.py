@@ -11,22 +11,20 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QFileDialog,
-    QFrame,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
-    QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from consentdesk.core.protection.withdrawal import write_takedown_report
 from consentdesk.core.values import TakedownItem, TakedownList
+from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.busy import describe_error, run_busy, show_message, show_problem
+from consentdesk.ui.kit.dialog import Dialog
+from consentdesk.ui.kit.labels import text_label
+from consentdesk.ui.kit.tables import data_table
 
 COLUMNS = ("Photo", "Faces", "Channels approved for", "Exported files", "Approved on")
 
@@ -44,100 +42,65 @@ def row_values(item: TakedownItem) -> tuple[str, str, str, str, str]:
     return Path(item.image.path).name, faces, channels, exports, dates
 
 
-class TakedownDialog(QDialog):
+def summary_text(takedown: TakedownList) -> str:
+    """What the list asks of the social media team, in one or two sentences."""
+    n, posted = len(takedown.items), len(takedown.exported)
+    if not n:
+        return "Nothing needs taking down."
+    return f"{n} photo{'s are' if n != 1 else ' is'} now blocked for every channel. " + (
+        f"{posted} {'were' if posted != 1 else 'was'} approved and exported: take down those posts "
+        "and delete the exported copies listed below."
+        if posted
+        else "None was ever approved, so nothing should have been posted."
+    )
+
+
+class TakedownDialog(Dialog):
     """Read-only take-down list with Save report… (PDF + CSV into a chosen folder)."""
 
     def __init__(self, takedown: TakedownList, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        consent = takedown.consent
+        super().__init__(parent, title=f"Take-down list — {consent.id}", name="takedownDialog")
         self.takedown = takedown
         self.written: tuple[Path, Path] | None = None
-        consent = takedown.consent
-        self.setObjectName("takedownDialog")
-        self.setWindowTitle(f"Take-down list — {consent.id}")
+        self.summary = text_label(summary_text(takedown), "hint")
+        footer = self.footer(banded=True)
+        self.save_button = footer.add_left("Save report…", self.save_report)
+        self.save_button.setToolTip("Write the take-down list as a PDF and a CSV into a folder")
+        footer.primary("Close")
+        layout = self.banded()
+        layout.addWidget(self.header("Take-down list", eyebrow=f"Consent {consent.id} withdrawn", hint=self.summary))
+        layout.addWidget(self._build_body(), 1)
+        layout.addWidget(footer)
+        self.resize(900, 480 if takedown.items else 340)
 
-        header = QFrame()
-        header.setObjectName("dialogHeader")
-        head = QVBoxLayout(header)
-        head.setContentsMargins(28, 18, 28, 16)
-        head.setSpacing(4)
-        eyebrow = QLabel(f"Consent {consent.id} withdrawn")
-        eyebrow.setProperty("role", "eyebrow")
-        title = QLabel("Take-down list")
-        title.setProperty("role", "title")
-        n, posted = len(takedown.items), len(takedown.exported)
-        if n:
-            summary = f"{n} photo{'s are' if n != 1 else ' is'} now blocked for every channel. " + (
-                f"{posted} {'were' if posted != 1 else 'was'} approved and exported: take down those posts "
-                "and delete the exported copies listed below."
-                if posted
-                else "None was ever approved, so nothing should have been posted."
-            )
-        else:
-            summary = "Nothing needs taking down."
-        self.summary = QLabel(summary)
-        self.summary.setWordWrap(True)
-        self.summary.setProperty("role", "hint")
-        head.addWidget(eyebrow)
-        head.addWidget(title)
-        head.addWidget(self.summary)
-
-        body = QWidget()
-        body.setObjectName("formContent")
-        inner = QVBoxLayout(body)
-        inner.setContentsMargins(24, 18, 24, 18)
-        self.table = QTableWidget(len(takedown.items), len(COLUMNS))
-        self.table.setObjectName("takedownTable")
-        self.table.setProperty("dataTable", True)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move between cells
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(True)
+    def _build_body(self) -> QWidget:
+        """The table of photos to take down (or why there are none)."""
+        self.table = data_table(COLUMNS, "takedownTable")
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAccessibleName("Photos to take down")
-        for row, item in enumerate(takedown.items):
+        self.table.setRowCount(len(self.takedown.items))
+        for row, item in enumerate(self.takedown.items):
             for column, text in enumerate(row_values(item)):
                 cell = QTableWidgetItem(text)
                 cell.setToolTip(item.image.path if column == 0 else text)
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
                 self.table.setItem(row, column, cell)
-        header_view = self.table.horizontalHeader()
-        header_view.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header_view.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header_view.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)  # the exported files take the spare room, not the dates
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.resizeRowsToContents()
         self.empty = QLabel("No photos are linked to this consent.")
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.table.setVisible(bool(takedown.items))
-        self.empty.setVisible(not takedown.items)
+        self.table.setVisible(bool(self.takedown.items))
+        self.empty.setVisible(not self.takedown.items)
+        body = QWidget()
+        body.setObjectName("formContent")
+        inner = spacing.vbox(body, (24, 18, 24, 18))
         inner.addWidget(self.table, 1)
         inner.addWidget(self.empty, 1)
-
-        footer = QFrame()
-        footer.setObjectName("dialogFooter")
-        foot = QHBoxLayout(footer)
-        foot.setContentsMargins(24, 12, 24, 12)
-        self.save_button = QPushButton("Save report…")
-        self.save_button.setToolTip("Write the take-down list as a PDF and a CSV into a folder")
-        self.save_button.clicked.connect(self.save_report)
-        close = QPushButton("Close")
-        close.setProperty("primary", True)
-        close.setDefault(True)
-        close.clicked.connect(self.accept)
-        foot.addWidget(self.save_button)
-        foot.addStretch(1)
-        foot.addWidget(close)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(header)
-        layout.addWidget(body, 1)
-        layout.addWidget(footer)
-        self.resize(900, 480 if takedown.items else 340)
+        return body
 
     def save_report(self) -> None:
         folder = QFileDialog.getExistingDirectory(

@@ -12,13 +12,9 @@ from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QMessageBox,
     QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -26,17 +22,18 @@ from consentdesk.core.protection import withdrawal
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import Consent, ConsentStatus, TakedownList
 from consentdesk.ui.kit.busy import describe_error, in_catalogue, run_busy
+from consentdesk.ui.kit.dialog import Dialog
 from consentdesk.ui.kit.fit import fit_to_width
+from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.workers import TaskControl
 from consentdesk.ui.releases.takedown_dialog import TakedownDialog
 
 
-class WithdrawDialog(QDialog):
+class WithdrawDialog(Dialog):
     """Date and a required reason; the destructive button is the confirmation."""
 
     def __init__(self, consent: Consent, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Withdraw consent — {consent.full_name}")
+        super().__init__(parent, title=f"Withdraw consent — {consent.full_name}")
         self.date_edit = QDateEdit(QDate.currentDate())
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("dd/MM/yyyy")
@@ -46,31 +43,20 @@ class WithdrawDialog(QDialog):
             "For example: emailed the Social Media Team on 3 March asking to withdraw"
         )
         self.reason.setFixedHeight(self.reason.fontMetrics().lineSpacing() * 4 + 16)
-        self.error = QLabel("")
-        self.error.setProperty("role", "error")
+        self.error = text_label("", "error", wrap=False)
         self.error.hide()
-        intro = QLabel(
+        intro = text_label(
             f"Withdraw the release of <b>{_escape(consent.full_name)}</b> ({consent.id})? Every image linked "
             "to it will be blocked from posting. The signed record is kept, with the withdrawal recorded in "
             "the audit trail. This cannot be undone."
         )
-        intro.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Effective from", self.date_edit)
         form.addRow("Reason *", self.reason)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.confirm = QPushButton("Withdraw consent")
-        self.confirm.setProperty("danger", True)
-        buttons.addButton(self.confirm, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.confirm.clicked.connect(self._confirm)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(12)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        footer = self.footer()
+        footer.cancel()
+        self.confirm = footer.destructive("Withdraw consent", self._confirm)
+        self.plain(intro, form, self.error, footer)
         fit_to_width(self, 520)
         self.reason.setFocus()
 

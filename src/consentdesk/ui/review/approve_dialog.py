@@ -15,7 +15,6 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
-    QDialog,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -23,16 +22,18 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QVBoxLayout,
     QWidget,
 )
 
 from consentdesk.core.review import export, policy, workflow
 from consentdesk.core.store import Catalogue, CatalogueError
+from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.announce import announce
 from consentdesk.ui.kit.busy import describe_error, in_catalogue
+from consentdesk.ui.kit.dialog import Dialog, Footer, scroll_area
+from consentdesk.ui.kit.labels import text_label, title_and_hint
 from consentdesk.ui.kit.settings import settings
-from consentdesk.ui.kit.workers import run_task
+from consentdesk.ui.kit.workers import Latest, run_task
 from consentdesk.ui.review.review_panel import channel_labels
 
 FOLDER_KEY = "review/export_folder"
@@ -55,7 +56,7 @@ def error_text(exc: BaseException) -> str:
     return f"The export failed ({exc}). Nothing was approved; check the output folder and try again."
 
 
-class ApproveDialog(QDialog):
+class ApproveDialog(Dialog):
     def __init__(
         self,
         catalogue: Catalogue,
@@ -66,11 +67,11 @@ class ApproveDialog(QDialog):
     ) -> None:
         """`status` is the review as the caller shows it today; without it (or for another posting date)
         the channels are read in a worker and stay unticked until then."""
-        super().__init__(parent)
+        super().__init__(parent, title="Approve and export")
         self.catalogue = catalogue
         self.image_id = image_id
         self.status = status
-        self._status_token = 0
+        self._reads = Latest()  # the channels for the posting date shown last
         self._checking = False  # a read of the channels for the posting date is on its way
         self.result_: export.ExportResult | None = None
         self.error: str | None = None
@@ -78,7 +79,6 @@ class ApproveDialog(QDialog):
         self.labels = channel_labels()
         self.boxes: dict[str, QCheckBox] = {}
         self.why: dict[str, QLabel] = {}
-        self.setWindowTitle("Approve and export")
         self.setMinimumSize(640, 560)
         self._build()
         if status is not None and status.on == self.posting_date:
@@ -90,15 +90,26 @@ class ApproveDialog(QDialog):
 
     def _build(self) -> None:
         name = Path(self.status.image.path).name if self.status is not None else "this photo"
-        title = self.title = QLabel(f"Approve {name}")
-        title.setProperty("role", "title")
-        intro = QLabel(
+        self.title = text_label(f"Approve {name}", "title")
+        intro = (
             "Tick the channels to post on. Only channels the image is cleared for on the posting date "
             "can be ticked. The copy has blurred faces and redacted findings destroyed, and location "
             "metadata removed."
         )
-        intro.setWordWrap(True)
-        intro.setProperty("role", "hint")
+        self.common = text_label("", "error")
+        self.message = text_label("")
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = self.plain(gap=spacing.GAP)
+        layout.addLayout(title_and_hint(self.title, intro))
+        layout.addLayout(self._build_where())
+        layout.addWidget(text_label("Channels", "sectionTitle", wrap=False))
+        layout.addWidget(self.common)
+        layout.addWidget(self._build_channels(), 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self._build_footer())
+
+    def _build_where(self) -> QGridLayout:
+        """The posting date (clearance is judged on it) and the folder the cleaned copy goes to."""
         self.date = QDateEdit(QDate.currentDate())
         self.date.setObjectName("postingDate")
         self.date.setCalendarPopup(True)
@@ -107,31 +118,6 @@ class ApproveDialog(QDialog):
         self.date.dateChanged.connect(lambda _d: self.update_channels())
         date_label = QLabel("&Posting date")
         date_label.setBuddy(self.date)
-        self.common = QLabel("")
-        self.common.setWordWrap(True)
-        self.common.setProperty("role", "error")
-        channels = QWidget()
-        channels.setObjectName("channelList")
-        grid = QGridLayout(channels)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setVerticalSpacing(6)
-        for row, channel in enumerate(self.labels):
-            box = QCheckBox(self.labels[channel])
-            box.setObjectName(f"channel_{channel}")
-            box.toggled.connect(lambda _on: self._update_buttons())
-            why = QLabel("")
-            why.setWordWrap(True)
-            why.setProperty("role", "hint")
-            grid.addWidget(box, row, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(why, row, 1)
-            self.boxes[channel], self.why[channel] = box, why
-        grid.setColumnStretch(1, 1)
-        scroll = QScrollArea()
-        scroll.setAccessibleName("Channels")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(channels)
-
         self.folder = QLineEdit(default_folder())
         self.folder.setObjectName("outputFolder")
         self.folder.setAccessibleName("Output folder")
@@ -142,45 +128,39 @@ class ApproveDialog(QDialog):
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(browse)
-
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.show_button = QPushButton("Show in folder")
-        self.show_button.hide()
-        self.show_button.clicked.connect(self.show_in_folder)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setAutoDefault(False)
-        self.cancel_button.clicked.connect(self.reject)
-        self.export_button = QPushButton("Export")
-        self.export_button.setObjectName("exportButton")
-        self.export_button.setProperty("primary", True)
-        self.export_button.clicked.connect(self.export)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.show_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.export_button)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(22, 18, 22, 16)
-        layout.setSpacing(10)
-        layout.addWidget(title)
-        layout.addWidget(intro)
         form = QGridLayout()
         form.addWidget(date_label, 0, 0)
         form.addWidget(self.date, 0, 1, Qt.AlignmentFlag.AlignLeft)
         form.addWidget(folder_label, 1, 0)
         form.addLayout(folder_row, 1, 1)
-        layout.addLayout(form)
-        channels_title = QLabel("Channels")
-        channels_title.setProperty("role", "sectionTitle")
-        layout.addWidget(channels_title)
-        layout.addWidget(self.common)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(self.message)
-        layout.addLayout(buttons)
-        self.export_button.setDefault(True)  # once the button is in the dialog, so Enter exports
+        return form
+
+    def _build_channels(self) -> QScrollArea:
+        """A box per channel, with why it cannot be ticked in words beside it."""
+        channels = QWidget()
+        channels.setObjectName("channelList")
+        grid = QGridLayout(channels)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(6)
+        for row, channel in enumerate(self.labels):
+            box = QCheckBox(self.labels[channel])
+            box.setObjectName(f"channel_{channel}")
+            box.toggled.connect(lambda _on: self._update_buttons())
+            why = text_label("", "hint")
+            grid.addWidget(box, row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(why, row, 1)
+            self.boxes[channel], self.why[channel] = box, why
+        grid.setColumnStretch(1, 1)
+        return scroll_area(channels, "Channels")
+
+    def _build_footer(self) -> Footer:
+        footer = self.footer()
+        self.show_button = footer.add_left("Show in folder", self.show_in_folder)
+        self.show_button.hide()
+        self.cancel_button = footer.cancel()
+        self.export_button = footer.primary("Export", self.export)
+        self.export_button.setObjectName("exportButton")
+        return footer
 
     # --- state ------------------------------------------------------------------------------------
 
@@ -204,8 +184,6 @@ class ApproveDialog(QDialog):
     def update_channels(self) -> None:
         """Ask core (in a worker) which channels are cleared on the posting date; enable only those."""
         image_id, on = self.image_id, self.posting_date
-        self._status_token += 1
-        token = self._status_token
         self._checking = True
         for box in self.boxes.values():  # nothing may be ticked against the last date's answer
             box.setEnabled(False)
@@ -215,30 +193,29 @@ class ApproveDialog(QDialog):
         self._update_buttons()
         run_task(
             in_catalogue(self.catalogue, lambda cat, _c: workflow.status(cat, image_id, on=on)),
-            lambda status: self._channels_read(token, status),
-            lambda exc: self._channels_failed(token, exc),
+            self._channels_read,
+            self._channels_failed,
             owner=self,
+            latest=self._reads,  # the posting date may change again before the answer arrives
         )
 
     def is_loaded(self) -> bool:
         """True once the channels shown are core's answer for the posting date shown."""
         return not self._checking and self.status is not None and self.status.on == self.posting_date
 
-    def _channels_read(self, token: int, status: workflow.ReviewStatus) -> None:
-        if token == self._status_token:
-            self._checking = False
-            self._show_channels(status)
+    def _channels_read(self, status: workflow.ReviewStatus) -> None:
+        self._checking = False
+        self._show_channels(status)
 
-    def _channels_failed(self, token: int, exc: BaseException) -> None:
-        if token == self._status_token:
-            self._checking = False
-            for why in self.why.values():
-                why.setText("")
-            self._say(
-                f"The channels could not be checked: {describe_error(exc)}. Close this window and try "
-                "again when the catalogue can be reached.",
-                error=True,
-            )
+    def _channels_failed(self, exc: BaseException) -> None:
+        self._checking = False
+        for why in self.why.values():
+            why.setText("")
+        self._say(
+            f"The channels could not be checked: {describe_error(exc)}. Close this window and try "
+            "again when the catalogue can be reached.",
+            error=True,
+        )
 
     def _show_channels(self, status: workflow.ReviewStatus) -> None:
         self.status = status

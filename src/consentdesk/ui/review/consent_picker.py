@@ -15,8 +15,6 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
-    QDialogButtonBox,
     QFrame,
     QGridLayout,
     QLabel,
@@ -30,8 +28,11 @@ from PySide6.QtWidgets import (
 from consentdesk.core.review import workflow
 from consentdesk.core.store import Catalogue, ConsentQuery
 from consentdesk.core.values import Consent
+from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.busy import describe_error, in_catalogue
-from consentdesk.ui.kit.workers import run_task
+from consentdesk.ui.kit.dialog import Dialog
+from consentdesk.ui.kit.labels import text_label
+from consentdesk.ui.kit.workers import Latest, run_task
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 PHOTO_SIDE = 200
@@ -47,7 +48,7 @@ def _photo_label(name: str) -> QLabel:
     return label
 
 
-class ConsentPicker(QDialog):
+class ConsentPicker(Dialog):
     def __init__(
         self,
         catalogue: Catalogue,
@@ -56,17 +57,16 @@ class ConsentPicker(QDialog):
         face_crop: QImage | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, title=f"Link face {face_n} to a release")
         self.catalogue = catalogue
         self.image_id = image_id
         self.face_n = face_n
         self.chosen: str | None = None
         self._consents: dict[str, Consent] = {}
-        self._search_token = 0
+        self._searches = Latest()  # only the results of the newest search are shown
         self._searching = False
         self._accept_when_found = False  # Enter came before the results of the text typed
-        self._photo_token = 0
-        self.setWindowTitle(f"Link face {face_n} to a release")
+        self._photos = Latest()  # only the reference photo of the release selected last
         self.setMinimumSize(860, 520)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -76,12 +76,26 @@ class ConsentPicker(QDialog):
         self.refresh()
 
     def _build(self, face_crop: QImage | None) -> None:
-        intro = QLabel(
+        intro = text_label(
             f"Who is face {self.face_n}? Compare the face with the reference photo yourself; "
-            "ConsentDesk never matches faces automatically."
+            "ConsentDesk never matches faces automatically.",
+            "hint",
         )
-        intro.setWordWrap(True)
-        intro.setProperty("role", "hint")
+        footer = self.footer()
+        footer.cancel()
+        self.link_button = footer.primary(f"Link face {self.face_n}")
+        body = QGridLayout()
+        body.addLayout(self._build_search(), 0, 0)
+        body.addWidget(self._build_photos(face_crop), 0, 1)
+        body.setColumnStretch(0, 1)
+        layout = self.plain(gap=spacing.GAP)
+        layout.addWidget(intro)
+        layout.addLayout(body, 1)
+        layout.addWidget(footer)
+        self.search.setFocus()
+
+    def _build_search(self) -> QVBoxLayout:
+        """The search box (arrow keys typed in it move in the list) and the suggested releases."""
         self.search = QLineEdit()
         self.search.setObjectName("searchBox")
         self.search.setPlaceholderText("Search name, ID or location · ↑↓ choose · Enter links")
@@ -94,19 +108,22 @@ class ConsentPicker(QDialog):
         self.list.setWordWrap(True)
         self.list.currentItemChanged.connect(self._show_selected)
         self.list.itemActivated.connect(lambda _i: self.accept())
-        self.empty = QLabel("")
-        self.empty.setProperty("role", "hint")
-        self.empty.setWordWrap(True)
+        self.empty = text_label("", "hint")
+        left = QVBoxLayout()
+        left.addWidget(self.search)
+        left.addWidget(self.list, 1)
+        left.addWidget(self.empty)
+        return left
 
+    def _build_photos(self, face_crop: QImage | None) -> QFrame:
+        """The face in this photo beside the selected release's reference photo, and its details."""
         self.face_photo = _photo_label("pickerFace")
         if face_crop is not None and not face_crop.isNull():
             self.face_photo.setPixmap(self._fit(face_crop))
         else:
             self.face_photo.setText("The photo is still loading")
         self.reference_photo = _photo_label("pickerReference")
-        self.details = QLabel("")
-        self.details.setWordWrap(True)
-        self.details.setObjectName("pickerDetails")
+        self.details = text_label("", name="pickerDetails")
         self.details.setTextFormat(Qt.TextFormat.RichText)
         photos = QFrame()
         photos.setObjectName("pickerPhotos")
@@ -118,36 +135,11 @@ class ConsentPicker(QDialog):
                 ("Reference photo", self.reference_photo),
             )
         ):
-            caption = QLabel(title)
-            caption.setProperty("role", "subheading")
-            grid.addWidget(caption, 0, col)
+            grid.addWidget(text_label(title, "subheading", wrap=False), 0, col)
             grid.addWidget(widget, 1, col)
         grid.addWidget(self.details, 2, 0, 1, 2)
         grid.setRowStretch(3, 1)
-
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.link_button = buttons.addButton(
-            f"Link face {self.face_n}", QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.link_button.setProperty("primary", True)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-
-        left = QVBoxLayout()
-        left.addWidget(self.search)
-        left.addWidget(self.list, 1)
-        left.addWidget(self.empty)
-        body = QGridLayout()
-        body.addLayout(left, 0, 0)
-        body.addWidget(photos, 0, 1)
-        body.setColumnStretch(0, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 16, 20, 16)
-        layout.addWidget(intro)
-        layout.addLayout(body, 1)
-        layout.addWidget(buttons)
-        self.link_button.setDefault(True)  # once the button is in the dialog, so Enter links
-        self.search.setFocus()
+        return photos
 
     @staticmethod
     def _fit(image: QImage) -> QPixmap:
@@ -171,21 +163,18 @@ class ConsentPicker(QDialog):
         self._timer.stop()
         text = self.search.text().strip()
         image_id = self.image_id
-        self._search_token += 1
-        token = self._search_token
         self._searching = True
         if self.list.count() == 0:
             self.empty.setText("Looking for releases…")
         run_task(
             in_catalogue(self.catalogue, lambda cat, _c: _suggestions(cat, image_id, text)),
-            lambda found: self._found(token, text, found),
-            lambda exc: self._search_failed(token, exc),
+            lambda found: self._found(text, found),
+            self._search_failed,
             owner=self,
+            latest=self._searches,  # a newer search may be on its way
         )
 
-    def _search_failed(self, token: int, exc: BaseException) -> None:
-        if token != self._search_token:
-            return
+    def _search_failed(self, exc: BaseException) -> None:
         self._searching = self._accept_when_found = False
         self.list.clear()
         self.link_button.setEnabled(False)
@@ -194,9 +183,7 @@ class ConsentPicker(QDialog):
             "to the catalogue and try again."
         )
 
-    def _found(self, token: int, text: str, suggestions: list[workflow.ConsentSuggestion]) -> None:
-        if token != self._search_token:
-            return  # a newer search is on its way
+    def _found(self, text: str, suggestions: list[workflow.ConsentSuggestion]) -> None:
         self._searching = False
         self.list.clear()
         self._consents = {}
@@ -229,6 +216,7 @@ class ConsentPicker(QDialog):
     def _show_selected(self, current: QListWidgetItem | None, _previous: object = None) -> None:
         consent = self._consents.get(current.data(ID_ROLE)) if current is not None else None
         if consent is None:
+            self._photos.drop()
             self.reference_photo.setPixmap(QPixmap())
             self.reference_photo.setText("")
             self.details.setText("")
@@ -243,18 +231,16 @@ class ConsentPicker(QDialog):
         self.details.setText("<br>".join(f for f in facts if f))
         self.reference_photo.setPixmap(QPixmap())
         self.reference_photo.setText("Loading the reference photo…")
-        self._photo_token += 1
-        token, consent_id = self._photo_token, consent.id
+        consent_id = consent.id
         run_task(
             in_catalogue(self.catalogue, lambda cat, _c: _reference_photo(cat, consent_id)),
-            lambda image: self._show_reference(token, image),
-            lambda exc: self._show_reference(token, None, describe_error(exc)),
+            self._show_reference,
+            lambda exc: self._show_reference(None, describe_error(exc)),
             owner=self,
+            latest=self._photos,
         )
 
-    def _show_reference(self, token: int, image: QImage | None, error: str = "") -> None:
-        if token != self._photo_token:
-            return
+    def _show_reference(self, image: QImage | None, error: str = "") -> None:
         if image is None or image.isNull():
             self.reference_photo.setPixmap(QPixmap())
             self.reference_photo.setText(

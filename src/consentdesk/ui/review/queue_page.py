@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QTreeView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -152,10 +151,6 @@ class QueuePage(Page):
         super().__init__(catalogue, parent)
         self._ids: list[int] = []
         self._select: int | None = None
-        title = QLabel(self.TITLE)
-        title.setProperty("role", "pageTitle")
-        self.subtitle = QLabel("")
-        self.subtitle.setProperty("role", "hint")
         self.model = QueueModel(key=lambda r: r.image_id, parent=self)
         self.model.loaded.connect(self._loaded)
         self.model.fetched.connect(self._apply_selection)
@@ -189,11 +184,8 @@ class QueuePage(Page):
         self.show_action.setShortcut(QKeySequence("Ctrl+T"))
         self.show_action.setProperty("menu", "Review")
         self.show_action.triggered.connect(self._show_from_menu)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(28, 22, 28, 18)
-        layout.setSpacing(10)
-        layout.addWidget(title)
-        layout.addWidget(self.subtitle)
+        layout = self.page_layout()
+        layout.addLayout(self.page_header())
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)
         self.setFocusProxy(self.table)

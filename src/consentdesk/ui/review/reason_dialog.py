@@ -10,24 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLineEdit, QWidget
 
 from consentdesk.core.review.workflow import ReviewError
 from consentdesk.core.store import ConflictError
+from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.announce import announce
 from consentdesk.ui.kit.busy import describe_error, try_again_advice
+from consentdesk.ui.kit.dialog import Dialog
 from consentdesk.ui.kit.fit import fit_to_width
+from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.workers import run_task
 
 
-class ReasonDialog(QDialog):
+class ReasonDialog(Dialog):
     def __init__(
         self,
         title: str,
@@ -37,35 +33,22 @@ class ReasonDialog(QDialog):
         placeholder: str = "",
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
+        super().__init__(parent, title=title)
         self.submit = submit
         self.busy = False
         self.setMinimumWidth(480)
-        label = QLabel(prompt)
-        label.setWordWrap(True)
+        label = text_label(prompt)
         self.reason = QLineEdit()
         self.reason.setObjectName("reasonEdit")
         self.reason.setPlaceholderText(placeholder)
         self.reason.setAccessibleName("Reason")
         label.setBuddy(self.reason)
-        self.error = QLabel("")
-        self.error.setProperty("role", "error")
-        self.error.setWordWrap(True)
+        self.error = text_label("", "error")
         self.error.hide()
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = buttons.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok_button.setProperty("primary", True)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 18, 20, 16)
-        layout.setSpacing(10)
-        layout.addWidget(label)
-        layout.addWidget(self.reason)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
-        self.ok_button.setDefault(True)  # once the button is in the dialog, so Enter submits
+        footer = self.footer()
+        footer.cancel()
+        self.ok_button = footer.primary(action)
+        self.plain(label, self.reason, self.error, footer, gap=spacing.GAP)
         self.reason.setFocus()
         fit_to_width(self, 480)
 

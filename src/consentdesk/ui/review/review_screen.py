@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -38,10 +37,12 @@ from consentdesk.core.photos.cache import PhotoUnavailable, local_photo
 from consentdesk.core.review import workflow
 from consentdesk.core.store import Catalogue, ConflictError
 from consentdesk.core.values import FaceState, FindingState, ImageState
+from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.announce import announce
 from consentdesk.ui.kit.busy import describe_error, in_catalogue, try_again_advice
 from consentdesk.ui.kit.image_canvas import ImageCanvas, legend_label, rgb_to_qimage
-from consentdesk.ui.kit.workers import run_task
+from consentdesk.ui.kit.labels import text_label
+from consentdesk.ui.kit.workers import Latest, run_task
 from consentdesk.ui.review.approve_dialog import ApproveDialog
 from consentdesk.ui.review.consent_picker import ConsentPicker
 from consentdesk.ui.review.reason_dialog import ReasonDialog
@@ -109,8 +110,8 @@ class ReviewScreen(QWidget):
         self.preview = QImage()
         self.original_size = QSize()
         self.dialog: QWidget | None = None  # the open picker / approve / reason dialog
-        self._load_token = 0  # the photo being decoded; older results are dropped
-        self._status_token = 0  # the newest status read or decision; older results are dropped
+        self._previews = Latest()  # the photo being decoded; older results are dropped
+        self._statuses = Latest()  # the newest status read or decision; older results are dropped
         self._in_flight = 0  # status reads and decisions not yet back from their worker
         self._waiting: deque[Callable[[], object]] = deque()  # keys pressed meanwhile, in order
         self._refresh_waiting = False
@@ -162,31 +163,45 @@ class ReviewScreen(QWidget):
             self.actions_by_name[name] = action
 
     def _build(self) -> None:
-        self.back_button = QPushButton("← Back")
-        self.back_button.setProperty("flat", True)
-        self.back_button.setToolTip("Back to the list (Esc)")
-        self.back_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.back_button.clicked.connect(self.back_requested.emit)
-        self.title = QLabel("")
-        self.title.setProperty("role", "pageTitle")
-        self.position = QLabel("")
-        self.position.setProperty("role", "hint")
-        self.message = QLabel("")
-        self.message.setObjectName("reviewMessage")
-        self.message.setWordWrap(True)
+        self.message = text_label("", name="reviewMessage")
         self.message.hide()
-        header = QGridLayout()
-        header.setHorizontalSpacing(12)
-        header.addWidget(self.back_button, 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
-        header.addWidget(self.title, 0, 1)
-        header.addWidget(self.position, 1, 1)
-        header.setColumnStretch(1, 1)
-
         self.canvas = ImageCanvas()
         self.canvas.setObjectName("reviewCanvas")
         self.canvas.overlay_clicked.connect(self._canvas_clicked)
         self.panel = ReviewPanel()
         self.panel.selected.connect(self.canvas.set_selected)
+        self.panel.actions_row.addLayout(self._build_buttons())
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self._build_photo_side())
+        splitter.addWidget(self._build_panel_side())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
+        layout = spacing.vbox(self, spacing.REVIEW, spacing.GAP)
+        layout.addLayout(self._build_header())
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+        self.setFocusProxy(self.panel.items)
+
+    def _build_header(self) -> QGridLayout:
+        """← Back, the photo's name, and where it sits in the list it was opened from."""
+        self.back_button = QPushButton("← Back")
+        self.back_button.setProperty("flat", True)
+        self.back_button.setToolTip("Back to the list (Esc)")
+        self.back_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.back_button.clicked.connect(self.back_requested.emit)
+        self.title = text_label("", "pageTitle", wrap=False)
+        self.position = text_label("", "hint", wrap=False)
+        header = QGridLayout()
+        header.setHorizontalSpacing(spacing.BLOCK)
+        header.addWidget(self.back_button, 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.title, 0, 1)
+        header.addWidget(self.position, 1, 1)
+        header.setColumnStretch(1, 1)
+        return header
+
+    def _build_buttons(self) -> QGridLayout:
+        """Buttons under the list for every decision, each the same action as its key."""
         buttons = QGridLayout()
         buttons.setSpacing(6)
         for row, group in enumerate(BUTTONS):
@@ -202,40 +217,29 @@ class ReviewScreen(QWidget):
                     button.setProperty("primary", True)
                 span = 2 if len(group) == 2 and col == 1 else 1
                 buttons.addWidget(button, row, col, 1, span)
-        self.panel.actions_row.addLayout(buttons)
+        return buttons
+
+    def _build_photo_side(self) -> QWidget:
+        """The photo with its boxes, the key to the box tags and the keyboard help."""
         self.help = QLabel(help_html([(" / ".join(keys), h) for _, _, keys, h in ACTIONS]))
         self.help.setObjectName("keyboardHelp")
         self.help.setWordWrap(True)
         self.help.setTextFormat(Qt.TextFormat.RichText)
         self.help.setAccessibleName("Keyboard shortcuts")
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.setSpacing(8)
-        left_layout.addWidget(self.canvas, 1)
         self.legend = legend_label()
+        left = QWidget()
+        left_layout = spacing.vbox(left, spacing.NONE, 8)
+        left_layout.addWidget(self.canvas, 1)
         left_layout.addWidget(self.legend)
         left_layout.addWidget(self.help)
+        return left
+
+    def _build_panel_side(self) -> QFrame:
         side = QFrame()
         side.setObjectName("reviewSide")
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(16, 14, 16, 14)
-        side_layout.addWidget(self.panel)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(side)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setChildrenCollapsible(False)
+        spacing.vbox(side, (16, 14, 16, 14)).addWidget(self.panel)
         side.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 36)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 14, 20, 14)
-        layout.setSpacing(10)
-        layout.addLayout(header)
-        layout.addWidget(self.message)
-        layout.addWidget(splitter, 1)
-        self.setFocusProxy(self.panel.items)
+        return side
 
     # --- which image --------------------------------------------------------------------------------
 
@@ -244,8 +248,8 @@ class ReviewScreen(QWidget):
         self.image_ids, self.image_id, self.status = [], None, None
         self._waiting.clear()
         self._refresh_waiting = False
-        self._status_token += 1
-        self._load_token += 1
+        self._statuses.drop()
+        self._previews.drop()
 
     def open_images(self, image_ids: list[int], current: int) -> None:
         """Show `current`, with next/previous walking `image_ids` (the list it was opened from)."""
@@ -265,7 +269,7 @@ class ReviewScreen(QWidget):
         self.panel.clear("Reading this photo's review…")
         self.canvas.set_overlays([])
         self.preview = QImage()
-        self._load_token += 1
+        self._previews.drop()
         self.canvas.set_message("Loading the photo…")
         self.title.setText("Loading…")
         self.title.setToolTip("")
@@ -276,14 +280,13 @@ class ReviewScreen(QWidget):
 
     def _load_preview(self, status: workflow.ReviewStatus) -> None:
         image = status.image
-        self._load_token += 1
-        token = self._load_token
         side = self._preview_side()
         run_task(
             in_catalogue(self.catalogue, lambda cat, _c: load_preview(str(local_photo(cat, image)), side)),
-            lambda result: self._preview_ready(token, result),
-            lambda exc: self._preview_failed(token, exc),
+            self._preview_ready,
+            self._preview_failed,
             owner=self,
+            latest=self._previews,  # the reviewer may have moved on to another photo
         )
 
     def _preview_side(self) -> int:
@@ -293,15 +296,11 @@ class ReviewScreen(QWidget):
         size = screen.size() * screen.devicePixelRatio()
         return max(800, min(4096, max(size.width(), size.height())))
 
-    def _preview_ready(self, token: int, result: tuple[QImage, QSize]) -> None:
-        if token != self._load_token:
-            return  # the reviewer has moved on to another photo
+    def _preview_ready(self, result: tuple[QImage, QSize]) -> None:
         self.preview, self.original_size = result
         self.canvas.set_image(self.preview, self.original_size)
 
-    def _preview_failed(self, token: int, exc: BaseException) -> None:
-        if token != self._load_token:
-            return
+    def _preview_failed(self, exc: BaseException) -> None:
         if isinstance(exc, PhotoUnavailable):  # says where it was looked for and how to reconnect it
             self.canvas.set_message(f"{capitalise(str(exc))}\nThe decisions beside it still apply.")
         else:
@@ -360,20 +359,19 @@ class ReviewScreen(QWidget):
     def _read_status(
         self, image_id: int, then: Callable[[workflow.ReviewStatus], None] | None = None
     ) -> None:
-        token = self._begin()
+        self._in_flight += 1
         run_task(
             in_catalogue(self.catalogue, lambda cat, _c: workflow.status(cat, image_id)),
-            lambda status: self._status_read(token, status, then),
-            lambda exc: self._status_failed(token, exc),
+            lambda status: self._status_read(status, then),
+            self._show_unreadable,
             owner=self,
+            latest=self._statuses,
+            on_settled=self._end,
         )
 
-    def _begin(self) -> int:
-        self._in_flight += 1
-        self._status_token += 1
-        return self._status_token
-
-    def _end(self) -> None:
+    def _end(self, _settled: object = None) -> None:
+        """A status read or a decision came back (shown, or dropped as out of date): keys waiting for it
+        act now."""
         self._in_flight -= 1
         if self._in_flight == 0:
             self._slow_save.stop()
@@ -381,18 +379,11 @@ class ReviewScreen(QWidget):
             self._waiting.popleft()()  # may start a read or decision: then the rest waits again
 
     def _status_read(
-        self, token: int, status: workflow.ReviewStatus, then: Callable[[workflow.ReviewStatus], None] | None
+        self, status: workflow.ReviewStatus, then: Callable[[workflow.ReviewStatus], None] | None
     ) -> None:
-        if token == self._status_token:
-            self._show_status(status)
-            if then is not None:
-                then(status)
-        self._end()
-
-    def _status_failed(self, token: int, exc: BaseException) -> None:
-        if token == self._status_token:
-            self._show_unreadable(exc)
-        self._end()
+        self._show_status(status)
+        if then is not None:
+            then(status)
 
     def _show_status(self, status: workflow.ReviewStatus) -> None:
         if self.status is None and self.unreadable:  # back after a lost connection
@@ -477,35 +468,34 @@ class ReviewScreen(QWidget):
                 outcome = exc  # refused: still read what the photo's review is now
             return outcome, workflow.status(catalogue, image_id)
 
-        token = self._begin()
+        self._in_flight += 1
         self._slow_save.start()
         run_task(
             in_catalogue(self.catalogue, work),
-            lambda result: self._decided(token, image_id, done, *result),
-            lambda exc: self._decision_failed(token, exc),
+            lambda result: self._decided(done, *result),
+            self._decision_failed,
             owner=self,
+            latest=self._statuses,  # the reviewer may have moved on: nothing is said over that
+            on_settled=lambda result: self._saved(image_id, result),
         )
 
-    def _decided(
-        self, token: int, image_id: int, done: str, outcome: object, status: workflow.ReviewStatus
-    ) -> None:
-        if not isinstance(outcome, workflow.ReviewError):  # saved, or refused for someone else's change
-            self.decision_made.emit(image_id)  # lists showing the photo refresh, wherever the view is now
-        if token == self._status_token:  # else the reviewer has moved on: nothing is said over that
-            self._show_status(status)
-            self._say(*_decision_words(outcome, done))
+    def _decided(self, done: str, outcome: object, status: workflow.ReviewStatus) -> None:
+        self._show_status(status)
+        self._say(*_decision_words(outcome, done))
+
+    def _saved(self, image_id: int, result: object) -> None:
+        """Whether shown or not: lists showing the photo refresh, wherever the view is now."""
+        outcome = result[0] if isinstance(result, tuple) else result
+        if isinstance(result, tuple) and not isinstance(outcome, workflow.ReviewError):
+            self.decision_made.emit(image_id)  # saved, or refused for someone else's change
         self._end()
 
     def _say_still_saving(self) -> None:
         if self._in_flight:
             self._say("Saving the decision… Keys pressed meanwhile act once it is saved.")
 
-    def _decision_failed(self, token: int, exc: BaseException) -> None:
-        if token == self._status_token:
-            self._say(
-                f"The decision was not saved: {describe_error(exc)}. {try_again_advice(exc)}", error=True
-            )
-        self._end()
+    def _decision_failed(self, exc: BaseException) -> None:
+        self._say(f"The decision was not saved: {describe_error(exc)}. {try_again_advice(exc)}", error=True)
 
     def next_item(self) -> None:
         key = self.panel.next_needing()

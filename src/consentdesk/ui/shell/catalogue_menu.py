@@ -13,15 +13,10 @@ from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QFileDialog,
-    QHBoxLayout,
-    QLabel,
     QMessageBox,
     QPlainTextEdit,
-    QPushButton,
     QStatusBar,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -30,6 +25,8 @@ from consentdesk.core.safekeeping.backups import RestoreReport, SafetyError, bac
 from consentdesk.core.safekeeping.health import CheckReport, check
 from consentdesk.core.store import Catalogue
 from consentdesk.ui.kit.busy import describe_error, in_catalogue, run_busy, show_message, show_problem
+from consentdesk.ui.kit.dialog import Dialog
+from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.workers import TaskControl
 
 BACKUP_FILTER = "ConsentDesk catalogue (*.sqlite *.db);;All files (*)"
@@ -228,34 +225,20 @@ def report_lines(report: CheckReport) -> tuple[str, list[str]]:
     return headline, lines
 
 
-class CheckReportDialog(QDialog):
+class CheckReportDialog(Dialog):
     def __init__(self, window: CatalogueWindow, report: CheckReport) -> None:
-        super().__init__(window if isinstance(window, QWidget) else None)
+        super().__init__(
+            window if isinstance(window, QWidget) else None, title="Catalogue check", name="checkReportDialog"
+        )
         self.window_ = window
-        self.setObjectName("checkReportDialog")
-        self.setWindowTitle("Catalogue check")
-        self.headline = QLabel("")
-        self.headline.setProperty("role", "sectionTitle")
-        self.headline.setWordWrap(True)
+        self.headline = text_label("", "sectionTitle")
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setAccessibleName("Check details")
-        self.relink_button = QPushButton("Find moved photos…")
-        self.relink_button.clicked.connect(self.find_moved)
-        close = QPushButton("Close")
-        close.setProperty("primary", True)
-        close.setDefault(True)
-        close.clicked.connect(self.accept)
-        foot = QHBoxLayout()
-        foot.addWidget(self.relink_button)
-        foot.addStretch(1)
-        foot.addWidget(close)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(12)
-        layout.addWidget(self.headline)
-        layout.addWidget(self.details, 1)
-        layout.addLayout(foot)
+        footer = self.footer()
+        self.relink_button = footer.add_left("Find moved photos…", self.find_moved)
+        footer.primary("Close")
+        self.plain(self.headline, (self.details, 1), footer)
         self.resize(720, 420)
         self.show_report(report)
 

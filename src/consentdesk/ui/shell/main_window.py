@@ -14,7 +14,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QListWidgetItem,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -30,6 +28,7 @@ from consentdesk import APP_NAME, paths
 from consentdesk.core.photos import cache
 from consentdesk.core.store import Catalogue, CatalogueError, team
 from consentdesk.ui.expiry.expiry_page import ExpiryPage
+from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.announce import announce_status_bar
 from consentdesk.ui.kit.busy import describe_error, in_catalogue, run_busy
 from consentdesk.ui.kit.page import Page
@@ -189,9 +188,7 @@ class MainWindow(QMainWindow):
 
         side = QFrame()
         side.setObjectName("sidebar")
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(12, 18, 12, 12)
-        side_layout.setSpacing(8)
+        side_layout = spacing.vbox(side, (12, 18, 12, 12), 8)
         side_layout.addWidget(self.nav, 1)
         self.catalogue_label = QLabel("")
         self.catalogue_label.setObjectName("catalogueLabel")
@@ -200,9 +197,7 @@ class MainWindow(QMainWindow):
         side.setFixedWidth(max(220, self.fontMetrics().horizontalAdvance("Consent register") + 90))
 
         central = QWidget()
-        layout = QHBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
+        layout = spacing.hbox(central, spacing.NONE, 0)
         layout.addWidget(side)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)

@@ -7,23 +7,17 @@ must not freeze the window.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
 
 from consentdesk.core.store.locator import LocatorError, parse, with_password
+from consentdesk.ui.kit.dialog import Dialog
 from consentdesk.ui.kit.fit import fit_to_width
+from consentdesk.ui.kit.labels import text_label
 
 EXAMPLE = "postgresql://your.name@register.example.nhs.uk/consentdesk"
 
 
-class TeamRegisterDialog(QDialog):
+class TeamRegisterDialog(Dialog):
     def __init__(
         self,
         remembered: str | None,
@@ -35,13 +29,11 @@ class TeamRegisterDialog(QDialog):
         """`problem`: why the last attempt failed (shown, and the field to fix gets the focus);
         `cancel_text`: what Cancel does when it does more than close (at start: use this computer's
         catalogue)."""
-        super().__init__(parent)
-        self.setWindowTitle("Open team register")
-        intro = QLabel(
+        super().__init__(parent, title="Open team register")
+        intro = text_label(
             "Enter the address your administrator gave you. ConsentDesk signs you in as yourself; "
             "what you may do is decided by the server."
         )
-        intro.setWordWrap(True)
         self.address = QLineEdit(remembered if remembered and "://" in remembered else "")
         self.address.setPlaceholderText(EXAMPLE)
         self.address.setAccessibleName("Team register address")
@@ -50,9 +42,7 @@ class TeamRegisterDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Password")
         self.password.setAccessibleDescription("Only if your server asks for one; it is never saved.")
-        self.error = QLabel("")
-        self.error.setObjectName("fieldError")
-        self.error.setWordWrap(True)
+        self.error = text_label("", name="fieldError")
         form = QFormLayout()
         address_label = QLabel("&Address")
         address_label.setBuddy(self.address)
@@ -60,18 +50,10 @@ class TeamRegisterDialog(QDialog):
         password_label.setBuddy(self.password)
         form.addRow(address_label, self.address)
         form.addRow(password_label, self.password)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._check_and_accept)
-        buttons.rejected.connect(self.reject)
-        if cancel_text:
-            buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(cancel_text)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        footer = self.footer()
+        footer.cancel(cancel_text or "Cancel")
+        self.open_button = footer.primary("Open", self._check_and_accept)
+        self.plain(intro, form, self.error, footer)
         fit_to_width(self, 520)
         if problem:
             self._show_error(problem, self.password if "password" in problem.lower() else self.address)
