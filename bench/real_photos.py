@@ -184,6 +184,29 @@ def config_with(config, overrides: list[str]):
 
 
 def main(argv: list[str] | None = None) -> int:
+    a = _arguments(argv)
+    d = Path(a.dir)
+    labels = {k: v for k, v in json.loads((d / "labels.json").read_text()).items() if not k.startswith("_")}
+    from consentdesk.core.vision.analyse import Analyser, AnalyserConfig
+
+    config = AnalyserConfig.thorough() if a.thorough else AnalyserConfig()
+    results, times = _check_all(Analyser(config_with(config, a.config)), d, labels)
+    if a.save:
+        Path(a.save).write_text(json.dumps(results))
+    before = json.loads(Path(a.compare).read_text()) if a.compare else None
+    if before is not None:
+        print("== before")
+        report(score(labels, before), [])
+        print("== after")
+    report(score(labels, results), times)
+    if a.face_boxes:
+        face_recall(json.loads(Path(a.face_boxes).read_text()), results, a.min_face)
+    if before is not None:
+        _changes(labels, before, results)
+    return 0
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("dir")
     p.add_argument("--save", help="write per-photo results (JSON), for --compare later")
@@ -202,15 +225,13 @@ def main(argv: list[str] | None = None) -> int:
         "of faces at least --min-face px wide that a detected face covers",
     )
     p.add_argument("--min-face", type=int, default=12)
-    a = p.parse_args(argv)
+    return p.parse_args(argv)
 
-    d = Path(a.dir)
-    labels = {k: v for k, v in json.loads((d / "labels.json").read_text()).items() if not k.startswith("_")}
-    from consentdesk.core.vision.analyse import Analyser, AnalyserConfig
 
-    config = AnalyserConfig.thorough() if a.thorough else AnalyserConfig()
-    analyser = Analyser(config_with(config, a.config))
-    analyser.analyse_path(d / next(iter(labels)))  # load the models outside the timings
+def _check_all(analyser, d: Path, labels: dict[str, dict]) -> tuple[dict[str, dict], list[float]]:
+    """Every labelled photo checked once (models loaded first, outside the timings); prints stage medians
+    and CPU time per photo with the machine's load."""
+    analyser.analyse_path(d / next(iter(labels)))
     results: dict[str, dict] = {}
     times: list[float] = []
     cpu: list[float] = []
@@ -231,24 +252,16 @@ def main(argv: list[str] | None = None) -> int:
         f"CPU time per photo (all threads): median {statistics.median(cpu):.3f} s; "
         f"load average {load:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    if a.save:
-        Path(a.save).write_text(json.dumps(results))
-    if a.compare:
-        before = json.loads(Path(a.compare).read_text())
-        print("== before")
-        report(score(labels, before), [])
-        print("== after")
-    report(score(labels, results), times)
-    if a.face_boxes:
-        face_recall(json.loads(Path(a.face_boxes).read_text()), results, a.min_face)
-    if a.compare:
-        for name in labels:
-            b, r = before[name], results[name]
-            kb = sorted(Counter(f["kind"] for f in b["findings"]).items())
-            ka = sorted(Counter(f["kind"] for f in r["findings"]).items())
-            if len(b["faces"]) != len(r["faces"]) or kb != ka:
-                print(f"  {name}: faces {len(b['faces'])} -> {len(r['faces'])}; {kb} -> {ka}")
-    return 0
+    return results, times
+
+
+def _changes(labels: dict[str, dict], before: dict[str, dict], results: dict[str, dict]) -> None:
+    for name in labels:
+        b, r = before[name], results[name]
+        kb = sorted(Counter(f["kind"] for f in b["findings"]).items())
+        ka = sorted(Counter(f["kind"] for f in r["findings"]).items())
+        if len(b["faces"]) != len(r["faces"]) or kb != ka:
+            print(f"  {name}: faces {len(b['faces'])} -> {len(r['faces'])}; {kb} -> {ka}")
 
 
 if __name__ == "__main__":
