@@ -177,23 +177,33 @@ def test_a_monitor_partly_covered_by_a_hand_is_still_a_screen():
     assert facts.dark_sides >= 3
 
 
-def test_a_backlit_advert_is_not_a_screen():
+def _advert() -> Image.Image:
+    """A backlit advert: a saturated orange light box in a black frame, one big word."""
     img = _wall()
     d = ImageDraw.Draw(img)
     d.rectangle((300, 200, 700, 460), fill=(15, 15, 15))
     d.rectangle((312, 212, 688, 448), fill=(255, 120, 20))
     d.text((340, 300), "SALE", font=_font(60, "DejaVuSans-Bold.ttf"), fill=(255, 255, 255))
-    facts = _judge(img, [(312, 212), (688, 212), (688, 448), (312, 448)], [(340, 300, 150, 60)])
-    assert facts.verdict == "none", facts
+    return img
 
 
-def test_a_poster_behind_glass_and_a_town_sign_are_not_screens():
+def _poster() -> Image.Image:
+    """A poster behind glass: a white sheet in a thin dark frame, two big words."""
     img = _wall()
     d = ImageDraw.Draw(img)
     d.rectangle((380, 120, 620, 470), fill=(25, 25, 25))  # thin frame
     d.rectangle((386, 126, 614, 464), fill=(250, 248, 240))
     d.text((400, 330), "Open Day", font=_font(40, "DejaVuSans-Bold.ttf"), fill=(180, 20, 40))
-    poster = _judge(img, [(386, 126), (614, 126), (614, 464), (386, 464)], [(400, 330, 190, 40)])
+    return img
+
+
+def test_a_backlit_advert_is_not_a_screen():
+    facts = _judge(_advert(), [(312, 212), (688, 212), (688, 448), (312, 448)], [(340, 300, 150, 60)])
+    assert facts.verdict == "none", facts
+
+
+def test_a_poster_behind_glass_and_a_town_sign_are_not_screens():
+    poster = _judge(_poster(), [(386, 126), (614, 126), (614, 464), (386, 464)], [(400, 330, 190, 40)])
     assert poster.verdict == "none", poster
 
     sign = _wall(colour=(90, 140, 200))
@@ -312,17 +322,7 @@ def test_a_plate_like_line_on_a_page_is_not_a_plate(analyser):
 def test_the_check_reports_a_monitor_and_not_a_poster_or_an_advert(analyser):
     monitor, _, _ = _monitor_scene()
     assert "screen" in _kinds(analyser.analyse_array(np.asarray(monitor)))
-    poster = _wall()
-    d = ImageDraw.Draw(poster)
-    d.rectangle((380, 120, 620, 470), fill=(25, 25, 25))
-    d.rectangle((386, 126, 614, 464), fill=(250, 248, 240))
-    d.text((400, 330), "Open Day", font=_font(40, "DejaVuSans-Bold.ttf"), fill=(180, 20, 40))
-    advert = _wall()
-    d = ImageDraw.Draw(advert)
-    d.rectangle((300, 200, 700, 460), fill=(15, 15, 15))
-    d.rectangle((312, 212, 688, 448), fill=(255, 120, 20))
-    d.text((340, 300), "SALE", font=_font(60, "DejaVuSans-Bold.ttf"), fill=(255, 255, 255))
-    for clean in (poster, advert):
+    for clean in (_poster(), _advert()):
         assert "screen" not in _kinds(analyser.analyse_array(np.asarray(clean)))
 
 
