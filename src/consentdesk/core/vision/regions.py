@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from consentdesk.core.vision.frame import MID_SIDE
 from consentdesk.core.vision.screens import judge_panel
 
-WORK_SIDE = 1280  # a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show
+#: a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show (the frame's shared copy)
+WORK_SIDE = MID_SIDE
 _MIN_AREA = 0.0012  # of the picture: a 16:10 monitor 1/20 of the photo wide, seen at an angle
 PAGE_LINES = 10  # text lines in one block that make a page (see _pages_of_text)
 PAGE_CHARS = 120  # ... holding at least this many letters and digits
