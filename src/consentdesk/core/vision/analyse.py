@@ -39,8 +39,8 @@ class AnalyserConfig:
     """Working sizes (long side, pixels) per stage; measured on a 2-core machine (see bench/analyse.py)."""
 
     work_side: int = 2000  # decoded size; OCR recognition crops and codes read from it
-    face_side: int = 1280  # first face pass: faces down to ~18 px here (~55 px in a 12 MP photo)
-    face_min_side: int = 960  # ... small photos enlarged to this (at most 2x); crowds get a second pass
+    face_side: int = 1280  # first face pass: faces down to ~18 px here (~55 px in a 12 MP photo); small
+    # photos are enlarged to it (at most 2x), and crowds of small faces get a second, enlarged pass
     ocr_det_side: int = 960  # text detection input (recognition still reads the 2000 px image)
     text_min_score: float = 0.6  # OCR lines below this are not trusted for personal data
     threads: int | None = None  # per-process threads for OpenCV/onnxruntime; None = every core
@@ -130,11 +130,10 @@ class Analyser:
         """One pass at the size the smallest face to find needs, then an enlarged pass over a crowd.
 
         CenterFace's cost follows the pixels it is given, so the first pass runs at `face_side` (small
-        photos enlarged to `face_min_side`, found to catch 8-20 px background faces on web-sized photos);
-        only where it finds a crowd of small faces is the crowd's band searched again, enlarged."""
+        photos enlarged to it, up to 2x, which found 8-20 px background faces on web-sized photos); only
+        where it finds a crowd of small faces is the crowd's band searched again, enlarged."""
         cfg = self.config
-        long_side = max(frame.work.shape[:2])
-        ff = min(cfg.face_side / long_side, max(1.0, min(MAX_FACE_UPSCALE, cfg.face_min_side / long_side)))
+        ff = min(MAX_FACE_UPSCALE, cfg.face_side / max(frame.work.shape[:2]))
         ff = 1.0 if 1.0 <= ff < 1.05 else ff
         img = frame.mid if abs(ff - frame.mid_factor) < 1e-6 else resize(frame.work, ff)
         first = [(f.box.as_list(), f.score) for f in self.faces.detect(img)]

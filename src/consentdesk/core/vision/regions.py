@@ -112,7 +112,18 @@ def find_regions(
         small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA) if f < 1 else rgb
         small_hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
     regions = _framed_regions(small_hsv, f, text_boxes)
-    return _nest(_pages_of_text(regions, text_boxes, text_blocks, text_chars))
+    return _nest(_screens_first(_pages_of_text(regions, text_boxes, text_blocks, text_chars)))
+
+
+def _screens_first(regions: list[Region]) -> list[Region]:
+    """A "page" that is the panel of a screen found around it (a list of lines on a monitor, its lit area
+    judged as a page on a dark surface) is the screen's content, not a document of its own."""
+    screens = [r for r in regions if r.kind == "screen"]
+    return [
+        r
+        for r in regions
+        if r.kind != "document" or not any(_inside(s, _centre(r)) and _area(r) <= 1.3 * _area(s) for s in screens)
+    ]
 
 
 def _framed_regions(

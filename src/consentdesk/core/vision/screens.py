@@ -121,11 +121,12 @@ def _verdict(
         return "none", "lying flat or tilted: not a standing screen"
     if saturation > 110:
         return "none", "saturated light box: an advert"
-    if not (1.15 <= aspect <= 2.1 or 0.4 <= aspect <= 0.62):  # landscape screens, or phones
+    if not (0.9 <= aspect <= 2.1 or 0.4 <= aspect <= 0.62):  # landscape (or 5:4) screens, or phones
         return "none", "not a screen's shape"
-    if not (ui_bar or small_text_rows >= 2 or (v_in < 90 and small_text_rows >= 1)):
-        return "none", "no display content (bar, rows of small text)"
-    if big_text_rows > small_text_rows and not ui_bar:
+    rows = small_text_rows + big_text_rows
+    if not (ui_bar or small_text_rows >= 2 or rows >= 4 or (v_in < 90 and small_text_rows >= 1)):
+        return "none", "no display content (bar, rows of text)"
+    if big_text_rows > small_text_rows and not ui_bar and rows < 4:
         return "none", "a few large words: a poster or sign"
     if not bezel_ends and not ui_bar:
         return "none", "dark surround runs on: a page on a table"
