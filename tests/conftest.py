@@ -75,5 +75,12 @@ def team_register(pg_server):
     yield pg_server, database, admin_url
     with pg_server.admin() as conn:
         conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
-        for name in ROLES:
+        # The people of the fixture, and anyone a test added (their roles are marked as ConsentDesk's).
+        added = [
+            row[0]
+            for row in conn.execute(
+                "SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') LIKE 'ConsentDesk user%%'"
+            )
+        ]
+        for name in {*ROLES, *added}:
             conn.execute(f'DROP ROLE IF EXISTS "{name}"')

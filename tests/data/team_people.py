@@ -1,4 +1,4 @@
-"""The people of the test team register: four sign-ins in three roles (see the `team_register` fixture)."""
+"""The people of the test team register: five sign-ins in the four roles (see the `team_register` fixture)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ PASSWORDS = {
     "paula": "paula-secret-12",
     "rita": "rita-secret-123",
     "dora": "dora-secret-123",
+    "adam": "adam-secret-123",
 }
-ROLES = {"pat": "photographer", "paula": "photographer", "rita": "reviewer", "dora": "dpo"}
+ROLES = {"pat": "photographer", "paula": "photographer", "rita": "reviewer", "dora": "dpo", "adam": "admin"}
 
 
 def url_for(register, name: str) -> str:

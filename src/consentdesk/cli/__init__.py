@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from consentdesk import __version__
 from consentdesk.cli.common import UserError
+from consentdesk.core.store.errors import CatalogueError
 
 #: Subcommand modules, in the order their commands appear in --help.
 COMMAND_MODULES = (
@@ -30,7 +31,25 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Commands whose module is loaded alone, without the others: a quick check run often (`audit verify`) does
+#: not pay for importing the PDF, form and vision code it never uses. `--help` still lists every command.
+_ALONE = {"audit": "consentdesk.cli.audit_cmds"}
+
+
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The command word in `argv` (the first argument that is neither an option nor --catalog's value)."""
+    value_follows = False
+    for arg in argv:
+        if value_follows:
+            value_follows = False
+        elif arg in ("--catalog", "--catalogue"):
+            value_follows = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="consentdesk",
         description="Consent register and pre-posting image checks. Run without a command to open the app.",
@@ -38,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ConsentDesk {__version__}")
     _add_catalog_option(parser, default=None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    for name in modules:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -75,7 +94,17 @@ def _leaf_parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentPars
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    broken = [a for a in (sys.argv[1:] if argv is None else argv) if any("\udc80" <= c <= "\udcff" for c in a)]
+    if broken:  # bytes the terminal sent that are not UTF-8 text: Python keeps them as lone surrogates
+        shown = broken[0].encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        print(
+            f"consentdesk: the command line holds bytes that are not UTF-8 text ({shown!r}); check the "
+            "terminal's character set or type them again",
+            file=sys.stderr,
+        )
+        return 2
+    alone = _ALONE.get(_command_named(sys.argv[1:] if argv is None else argv) or "")
+    parser = build_parser((alone,) if alone else COMMAND_MODULES)
     args, extra = parser.parse_known_args(argv)
     if args.command is None:
         from consentdesk.app import run  # Qt is only imported when the GUI is wanted
@@ -88,6 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"consentdesk: {exc}", file=sys.stderr)
         return exc.exit_code
+    except CatalogueError as exc:  # a command that let one through: still one sentence, no traceback
+        print(f"consentdesk: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("consentdesk: interrupted", file=sys.stderr)
         return 130

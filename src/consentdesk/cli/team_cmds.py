@@ -42,6 +42,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     remove = commands.add_parser("remove-user", help="stop a person signing in (their audit history stays)")
     remove.add_argument("name")
     remove.set_defaults(func=cmd_remove_user)
+    password = commands.add_parser(
+        "set-password", help="give a person a new password (one who forgot theirs); they are told it in person"
+    )
+    password.add_argument("name")
+    password.add_argument(
+        "--password-stdin", action="store_true", help="read the new password from standard input"
+    )
+    password.set_defaults(func=cmd_set_password, no_password=False)
     ls = commands.add_parser("users", help="list the people and their roles")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_users)
@@ -70,13 +78,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _password(args: argparse.Namespace) -> str | None:
+def _password(args: argparse.Namespace, what: str = "First password") -> str | None:
     if args.no_password:
         return None
     if args.password_stdin:
         value = sys.stdin.readline().rstrip("\n")
     elif sys.stdin.isatty():
-        value = getpass.getpass(f"First password for {args.name}: ")
+        value = getpass.getpass(f"{what} for {args.name}: ")
         if value != getpass.getpass("Again: "):
             raise UserError("the two passwords differ; nothing was changed")
     else:
@@ -101,7 +109,8 @@ def cmd_add_user(args: argparse.Namespace) -> int:
 
     password = _password(args)
     _as_administrator(args, lambda cat: team.add_user(cat, args.name, args.role, password))
-    print(f"{args.name} can now sign in as a {args.role}.")
+    article = "an" if args.role[0] in "aeiou" else "a"
+    print(f"{args.name} can now sign in as {article} {args.role}.")
     return 0
 
 
@@ -118,6 +127,16 @@ def cmd_remove_user(args: argparse.Namespace) -> int:
 
     _as_administrator(args, lambda cat: team.remove_user(cat, args.name))
     print(f"{args.name} can no longer sign in; their entries in the audit trail stay.")
+    return 0
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    from consentdesk.core.store import team
+
+    password = _password(args, "New password")
+    assert password is not None
+    _as_administrator(args, lambda cat: team.set_password(cat, args.name, password))
+    print(f"{args.name} has a new password; give it to them in person, not by email.")
     return 0
 
 

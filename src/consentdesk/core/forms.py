@@ -277,6 +277,18 @@ def _limit_stacked_marks(value: str) -> str:
     return "".join(out)
 
 
+#: Why text holding a lone surrogate is refused: it is not a character, no file or database can store it.
+BROKEN_CHARACTERS = (
+    "holds a broken character (half of a character pair, e.g. from a bad copy and paste or a file that is not "
+    "UTF-8); type it again"
+)
+
+
+def has_broken_characters(value: str) -> bool:
+    """Whether `value` holds a lone surrogate (U+D800-U+DFFF), which Python allows and UTF-8 does not."""
+    return any("\ud800" <= ch <= "\udfff" for ch in value)
+
+
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """Normalise user text: keep every script as typed, but drop control characters and bidirectional
     overrides, limit marks stacked on one letter, and (unless `multiline`) turn line breaks into single
@@ -300,6 +312,8 @@ def _check_value(f: Field, value: Any, form: FormDefinition) -> tuple[Any, str |
     if f.type in {"text", "multiline", "email", "phone"}:
         if not isinstance(value, str):
             return None, "must be text"
+        if has_broken_characters(value):
+            return None, BROKEN_CHARACTERS
         value = clean_text(value, multiline=f.type == "multiline")
         if f.max_length and len(value) > f.max_length:
             return None, f"is too long ({len(value)} characters; at most {f.max_length})"

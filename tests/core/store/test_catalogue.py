@@ -220,7 +220,7 @@ def test_older_catalogue_upgrades_and_keeps_data(tmp_path: Path):
     path = tmp_path / "old.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("BEGIN")
-    for statement in migrations._sqlite_statements(migrations.SQLITE_SCRIPTS[1]):
+    for statement in migrations.sqlite_statements(migrations.SQLITE_SCRIPTS[1]):
         conn.execute(statement)
     conn.execute("PRAGMA user_version = 1")
     conn.execute(f"PRAGMA application_id = {migrations.APPLICATION_ID}")

@@ -226,11 +226,12 @@ def test_offline_laptop_hands_in_only_its_new_work(tmp_path: Path, pg_url: str):
     assert again.ok and not any(c.added for c in again.tables.values())
 
     # The laptop is refreshed from the register. Handing in again brings only the laptop's record of that
-    # refresh (one audit entry, no summary of its own); after that, copying either way adds nothing.
+    # refresh (its summary and the states of the records it added: two audit entries, no summary of its
+    # own); after that, copying either way adds nothing.
     refresh = copy_between(pg_url, laptop_path)
     assert refresh.ok and refresh.tables["consents"].added == 1  # the office's record
     back = copy_between(laptop_path, pg_url)
-    assert {name: c.added for name, c in back.tables.items() if c.added} == {"audit": 1, "audit_copies": 1}
+    assert {name: c.added for name, c in back.tables.items() if c.added} == {"audit": 2, "audit_copies": 2}
     for source, dest in ((pg_url, laptop_path), (laptop_path, pg_url), (pg_url, laptop_path)):
         settled = copy_between(source, dest)
         assert settled.ok and not any(c.added for c in settled.tables.values()), (source, dest)

@@ -48,7 +48,10 @@ def test_photographer_cannot_review_approve_or_erase(register, tmp_path: Path):
         with pytest.raises(RefusedError, match="needs the data-protection officer"):
             erase(pat, person.id)
         assert pat.get_consent(person.id).full_name == "Someone"  # nothing half-done
-        assert pat.verify_audit().ok
+        with pytest.raises(RefusedError, match="photographer sees only their own entries"):
+            pat.verify_audit()
+    with Catalogue.open(url_for(register, "rita"), create=False) as rita:
+        assert rita.verify_audit().ok
 
 
 def test_plain_sql_as_a_photographer_is_refused_by_permissions(register, tmp_path: Path):
@@ -64,15 +67,12 @@ def test_plain_sql_as_a_photographer_is_refused_by_permissions(register, tmp_pat
             "DELETE FROM consent_files",
             "UPDATE consents SET status = 'withdrawn'",
             "DROP TRIGGER audit_append_only ON audit",
+            "INSERT INTO audit(seq, at, actor, action, subject, details, prev_hash, hash) "
+            "SELECT value::bigint + 1, 'now', 'rita', 'forged', NULL, '{}', 'x', 'y' FROM meta "
+            "WHERE key = 'audit_head_seq'",
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
-        with pytest.raises(psycopg.errors.RestrictViolation, match="name of the person signed in"):
-            conn.execute(
-                "INSERT INTO audit(seq, at, actor, action, subject, details, prev_hash, hash) "
-                "SELECT value::bigint + 1, 'now', 'rita', 'forged', NULL, '{}', 'x', 'y' FROM meta "
-                "WHERE key = 'audit_head_seq'"
-            )
 
 
 def test_photographers_see_only_their_own_shoots(register, tmp_path: Path):
@@ -103,41 +103,54 @@ def test_dpo_erases_and_the_administrator_finishes_compaction(register, tmp_path
         assert admin.compact()
 
 
-def test_team_commands_and_audit_log(register, capsys):
-    _, _, admin_url = register
-    assert main(["--catalog", admin_url, "team", "users", "--json"]) == 0
+def test_team_commands_and_audit_log(register, capsys, monkeypatch):
+    """The admin role (not the register's owner) adds, re-roles, re-passwords and removes people; nobody
+    else can; a removed person is told they may not sign in (not that the server is down)."""
+    import io
+
+    _, _, owner_url = register
+    adam = url_for(register, "adam")
+    assert main(["--catalog", adam, "team", "users", "--json"]) == 0
     people = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
     assert {n: p["roles"] for n, p in people.items() if n in ROLES} == {n: [r] for n, r in ROLES.items()}
-    assert main(["--catalog", admin_url, "team", "set-role", "paula", "reviewer"]) == 0
-    assert main(["--catalog", admin_url, "team", "remove-user", "dora"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("eve-first-pass-1\n"))
+    assert main(["--catalog", adam, "team", "add-user", "eve", "--role", "reviewer", "--password-stdin"]) == 0
+    assert "eve can now sign in as a reviewer" in capsys.readouterr().out
+    assert main(["--catalog", adam, "team", "set-role", "paula", "reviewer"]) == 0
+    assert main(["--catalog", adam, "team", "remove-user", "dora"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("pat-new-pass-1234\n"))
+    assert main(["--catalog", adam, "team", "set-password", "pat", "--password-stdin"]) == 0
     capsys.readouterr()
-    assert main(["--catalog", admin_url, "team", "users", "--json"]) == 0
+    assert main(["--catalog", adam, "team", "users", "--json"]) == 0
     people = {p["name"]: p for p in json.loads(capsys.readouterr().out)}
-    assert people["paula"]["roles"] == ["reviewer"]
+    assert people["paula"]["roles"] == ["reviewer"] and people["eve"]["roles"] == ["reviewer"]
     assert people["dora"]["can_sign_in"] is False
     assert main(["--catalog", url_for(register, "dora"), "consent", "list"]) == 2
+    assert "does not let this user sign in" in capsys.readouterr().err
+    server, database, _ = register
+    new_pat = server.url(database, user="pat", password="pat-new-pass-1234")
+    assert main(["--catalog", new_pat, "consent", "list"]) == 0
+    assert main(["--catalog", url_for(register, "pat"), "consent", "list"]) == 2  # the old password is gone
     capsys.readouterr()
-    assert (
-        main(
-            [
-                "--catalog",
-                url_for(register, "rita"),
-                "team",
-                "add-user",
-                "eve",
-                "--role",
-                "admin",
-                "--no-password",
-            ]
-        )
-        == 2
-    )
-    assert "administrator" in capsys.readouterr().err
-    assert main(["--catalog", admin_url, "audit", "log", "--json"]) == 0
+    for who, command in (
+        ("rita", ["add-user", "mallory", "--role", "admin", "--no-password"]),
+        ("pat", ["set-role", "pat", "reviewer"]),
+        ("adam", ["set-role", "adam", "dpo"]),  # not their own role
+        ("adam", ["remove-user", "adam"]),
+    ):
+        assert main(["--catalog", new_pat if who == "pat" else url_for(register, who), "team", *command]) == 2
+        err = capsys.readouterr().err
+        assert "administrator" in err, err
+    assert main(["--catalog", owner_url, "audit", "log", "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert {"time", "actor", "action"} <= set(lines[0])
-    assert [entry["action"] for entry in lines].count("team.user_added") == 4
-    assert lines[-1]["action"] == "team.user_removed" and lines[-1]["subject"] == "user:dora"
+    assert [entry["action"] for entry in lines].count("team.user_added") == len(ROLES) + 1
+    assert [(e["actor"], e["action"], e["subject"]) for e in lines[-4:]] == [
+        ("adam", "team.user_added", "user:eve"),
+        ("adam", "team.role_changed", "user:paula"),
+        ("adam", "team.user_removed", "user:dora"),
+        ("adam", "team.password_set", "user:pat"),
+    ]
 
 
 def test_team_commands_refuse_a_catalogue_file(tmp_path: Path, capsys):

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from consentdesk.core.consent.signature_check import required_signatures, signed_boxes
-from consentdesk.core.forms import FieldError, FormDefinition, Submission, load_form, validate
+from consentdesk.core.forms import (
+    BROKEN_CHARACTERS,
+    FieldError,
+    FormDefinition,
+    Submission,
+    has_broken_characters,
+    load_form,
+    validate,
+)
 from consentdesk.core.store import Catalogue, NewConsent
 from consentdesk.core.values import Consent
 
@@ -139,6 +147,22 @@ def _read_file_value(field_id: str, value: Any, base: Path) -> bytes:
         raise ConsentInvalid([FieldError(field_id, f"cannot read {value}: {exc.strerror}")]) from None
 
 
+def _broken_text(value: object, where: str = "") -> list[str]:
+    """Where in parsed JSON a text holds a lone surrogate (JSON may spell one, "\\ud800"; UTF-8 cannot)."""
+    if isinstance(value, str):
+        return [where or "(file)"] if has_broken_characters(value) else []
+    if isinstance(value, dict):
+        found: list[str] = []
+        for key, item in value.items():
+            name = key.encode("utf-8", "backslashreplace").decode("utf-8") if has_broken_characters(key) else key
+            path = f"{where}.{name}" if where else name
+            found += [path] if name != key else _broken_text(item, path)
+        return found
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _broken_text(item, f"{where}[{i}]")]
+    return []
+
+
 def parse_consent_json(text: str, base: Path) -> ConsentDocument:
     """Read the JSON format: {"form": name, "version": n, "form_id": id?, "answers": {...}, "files": {...}}."""
     try:
@@ -147,6 +171,9 @@ def parse_consent_json(text: str, base: Path) -> ConsentDocument:
         raise ConsentInvalid(
             [FieldError("(file)", f"not valid JSON: {exc.msg} at line {exc.lineno}")]
         ) from None
+    broken = _broken_text(raw)
+    if broken:
+        raise ConsentInvalid([FieldError(where, BROKEN_CHARACTERS) for where in broken])
     if not isinstance(raw, dict) or not isinstance(raw.get("answers"), dict):
         raise ConsentInvalid([FieldError("answers", "the JSON must be an object with an 'answers' object")])
     unknown = set(raw) - {"form", "version", "form_id", "answers", "files"}

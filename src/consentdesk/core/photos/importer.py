@@ -95,11 +95,37 @@ def _checked_safely(checker: Callable[[str], CheckedFile], path: str) -> Checked
         return CheckedFile(path, None, Analysis(path=path, error=f"analysis failed ({exc})"))
 
 
+def _end_with_parent() -> None:
+    """A worker never outlives the import that started it (the import killed with `kill -9`, or crashed):
+    on Linux the kernel kills it when its parent dies (PR_SET_PDEATHSIG); everywhere a watchdog thread
+    ends it once the parent is gone, within a second."""
+    import contextlib
+    import os
+    import signal
+
+    started_by = multiprocessing.parent_process()
+    parent = started_by.pid if started_by is not None and started_by.pid else os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
 def _init_worker(threads: int) -> None:
     """One model set per process and one thread each, so two workers use two cores without contention."""
     import contextlib
     import os
 
+    _end_with_parent()
     os.environ["OMP_NUM_THREADS"] = str(threads)
     with contextlib.suppress(AttributeError, OSError):
         os.nice(
@@ -141,13 +167,15 @@ def _new_image(info: imaging.ImageInfo) -> NewImage:
 
 def _stop_message(path: str | None, exc: Exception) -> str:
     """What stopped the import and what to do; each photo is saved whole or not at all, so a re-run
-    after freeing space simply carries on (photos already added are recognised and skipped)."""
+    after freeing space (or once the register answers again) simply carries on (photos already added are
+    recognised and skipped)."""
     what = f"{Path(path).name} could not be saved" if path else "the import could not start"
     cause = str(exc) if isinstance(exc, (CatalogueError, OSError)) else f"{type(exc).__name__}: {exc}"
+    lost = isinstance(exc, CatalogueError) and ("team register" in str(exc) or "server" in str(exc))
+    fix = "When the team register answers again, import" if lost else "Free some disk space (or check the disk), then import"
     return (
         f"{what}: the catalogue could not be written ({cause}). The import stopped; photos added "
-        "before it are kept whole. Free some disk space (or check the disk), then import the same "
-        "folder again: photos already in the catalogue are skipped."
+        f"before it are kept whole. {fix} the same folder again: photos already in the catalogue are skipped."
     )
 
 
@@ -165,7 +193,11 @@ def import_paths(
     paths = [str(p) for p in paths]
     report = ImportReport()
     cancel = cancel or threading.Event()
-    todo = _new_files(catalogue, paths, report)
+    try:
+        todo = _new_files(catalogue, paths, report)
+    except CatalogueError as exc:  # the register went away (or the file cannot be read) before the start
+        report.stopped = _stop_message(None, exc)
+        return report
     if todo:
         try:
             report.shoot_id = catalogue.create_shoot(shoot_name or _shoot_name(paths), paths[0])
@@ -247,6 +279,9 @@ class _Storer:
             why = f"the file could not be read again to store it ({exc.strerror or exc})"
             self.report.errors.append(Skipped(checked.path, why))
             return True
+        except CatalogueError as exc:  # asking the register whether it has the photo: it went away
+            self.report.stopped = _stop_message(checked.path, exc)
+            return False
         try:
             record, added = self.catalogue.add_image(new, checked.analysis, self.report.shoot_id, data=copy)
         except Exception as exc:  # noqa: BLE001 - CatalogueError, or an engine error the store let through

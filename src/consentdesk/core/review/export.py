@@ -36,7 +36,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -52,7 +52,15 @@ from consentdesk.core.photos import cache
 from consentdesk.core.review import policy, workflow
 from consentdesk.core.review.redaction import Method, destroy_regions
 from consentdesk.core.store import Catalogue
-from consentdesk.core.values import ApprovalRecord, Consent, FaceState, FindingState, ImageState
+from consentdesk.core.values import (
+    ApprovalRecord,
+    Box,
+    Consent,
+    Face,
+    FaceState,
+    FindingState,
+    ImageState,
+)
 
 PLUS_VOCAB = "http://ns.useplus.org/ldf/vocab/"
 MR_UNLIMITED = PLUS_VOCAB + "MR-UMR"
@@ -244,6 +252,67 @@ def _same_copy(
         return new.convert("RGB").tobytes() == old_pixels
 
 
+#: How much a face found at export must overlap a stored face to be that face (intersection over union),
+#: unless one's centre lies inside the other.
+SAME_FACE_IOU = 0.3
+
+
+def _same_face(a: Box, b: Box) -> bool:
+    if a.iou(b) >= SAME_FACE_IOU:
+        return True
+    return any(
+        big.x <= small.x + small.w / 2 <= big.x + big.w and big.y <= small.y + small.h / 2 <= big.y + big.h
+        for small, big in ((a, b), (b, a))
+    )
+
+
+def faces_unaccounted(
+    original: Path, state: ImageState, find: Callable[[Path], Sequence[Face]] | None = None
+) -> list[Box]:
+    """Faces the face check finds in the file about to be exported that no face of the stored analysis
+    covers (whatever was decided about it). Defence in depth: the stored analysis was made on another
+    computer, perhaps by an older analyser, and its author could have left faces out; the copy that goes
+    public is checked here, on the approving computer, with the same face stage as an import."""
+    if find is None:
+        from consentdesk.core.vision.analyse import default_analyser
+
+        find = default_analyser().find_faces
+    try:
+        found = find(original)
+    except imaging.ImageError as exc:
+        raise ExportError(f"cannot read the original photo to check its faces: {exc}") from exc
+    stored = [f.box for f in state.faces]
+    return [f.box for f in found if not any(_same_face(f.box, s) for s in stored)]
+
+
+def _checked_original(catalogue: Catalogue, result: workflow.ReviewStatus) -> Path:
+    """The photo to export from, once it is the file that was checked (same SHA-256) and the face check of
+    it finds no face the stored analysis leaves out."""
+    try:
+        original = cache.local_photo(catalogue, result.image)
+        current_sha = imaging.sha256_file(original)
+    except cache.PhotoUnavailable as exc:
+        raise ExportError(str(exc)) from exc
+    except imaging.ImageError as exc:
+        raise ExportError(f"cannot read the original photo: {exc}") from exc
+    if current_sha != result.image.sha256:
+        raise ExportError(
+            f"{original} changed since it was checked (its content is different); "
+            "import the new version and review it again"
+        )
+    missed = faces_unaccounted(original, result.state)
+    if missed:
+        image_id = result.image.id
+        where = ", ".join(f"{b.w}x{b.h} at ({b.x}, {b.y})" for b in missed[:5])
+        raise ExportError(
+            f"the face check of the copy about to be exported found {len(missed)} face(s) that the stored "
+            f"analysis of image {image_id} does not account for ({where}); nothing was exported. Check the "
+            f"photo again (`consentdesk recheck {image_id}`, or Re-check in the Library) and decide about "
+            "every face before approving it."
+        )
+    return original
+
+
 def approve(
     catalogue: Catalogue,
     image_id: int,
@@ -263,18 +332,7 @@ def approve(
     result = workflow.status(catalogue, image_id, on, channels)
     if any(not c.cleared for c in result.clearances.values()):
         raise NotCleared(result.clearances)
-    try:
-        original = cache.local_photo(catalogue, result.image)
-        current_sha = imaging.sha256_file(original)
-    except cache.PhotoUnavailable as exc:
-        raise ExportError(str(exc)) from exc
-    except imaging.ImageError as exc:
-        raise ExportError(f"cannot read the original photo: {exc}") from exc
-    if current_sha != result.image.sha256:
-        raise ExportError(
-            f"{original} changed since it was checked (its content is different); "
-            "import the new version and review it again"
-        )
+    original = _checked_original(catalogue, result)
     folder = Path(out_dir).expanduser()
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder} is a file, not a folder; choose a folder for the approved copies")

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from consentdesk.core.files import atomic_write
+from consentdesk.core.safekeeping import checkpoints
 from consentdesk.core.safekeeping.health import CheckReport, check_catalogue
 from consentdesk.core.store import Catalogue, CatalogueError
 from consentdesk.core.store.migrations import APPLICATION_ID
@@ -106,6 +107,8 @@ def restore(catalogue_path: Path, source: Path) -> RestoreReport:
             with contextlib.suppress(FileNotFoundError):
                 catalogue_path.with_name(catalogue_path.name + suffix).unlink()
         os.replace(candidate, catalogue_path)
+        # What was verified here before is another trail now: the next verification checks the whole file.
+        checkpoints.forget(str(catalogue_path.resolve()))
     finally:
         for leftover in (candidate, *(candidate.with_name(candidate.name + s) for s in ("-wal", "-shm"))):
             with contextlib.suppress(FileNotFoundError):

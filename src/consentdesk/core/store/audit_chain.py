@@ -4,6 +4,8 @@ Each entry's hash covers its own fields and the previous entry's hash, so editin
 deleting any row breaks every hash after it. The newest hash and sequence number are also kept apart
 from the table (the catalogue's `meta`), which is how a deleted last row shows. The database enforces
 append-only with triggers as well, but someone with the file can drop them: the chain is the evidence.
+On a team register the server computes each entry's time, actor and hash (`server_rules.py`); the same
+`entry_hash` checks them. Verification lives in `verify.py`.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 GENESIS = "0" * 64
@@ -30,14 +32,37 @@ class AuditEntry:
     hash: str
 
 
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """The last entry a verification passed, and how many records of each kind there were then: the next
+    verification need only check what came after (see store/verify.py)."""
+
+    chain: str  # the hash of entry 1: which chain this is
+    seq: int
+    hash: str
+    counts: dict[str, int]
+    at: str = ""  # when it was verified (UTC, ISO 8601)
+    full_at: str = ""  # when everything was last verified (the checkpoint of an incremental run keeps it)
+
+
 @dataclass(slots=True)
 class AuditReport:
-    entries: int
+    entries: int  # entries in the trail
     problems: list[str] = field(default_factory=list)
+    checked: int = 0  # entries this verification looked at
+    records: int = 0  # records compared with their audited state
+    incremental: bool = False  # only what is new since `since` was checked
+    since: int | None = None
+    checkpoint: Checkpoint | None = None  # what the next verification may start from (when ok)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+def utc_now() -> str:
+    """Now, as every time in the catalogue is written (UTC, to the second, ISO 8601)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def current_actor() -> str:
@@ -59,36 +84,3 @@ def entry_hash(
         [prev_hash, seq, at, actor, action, subject, details_json], ensure_ascii=False, separators=(",", ":")
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def verify_chain(rows: Iterable[dict[str, Any]], head_seq: int, head_hash: str) -> AuditReport:
-    """Check rows (ordered by seq) against each other and against the recorded head.
-
-    `rows` may be a stream: each row is looked at once and dropped, so memory does not grow with the trail.
-    """
-    report = AuditReport(entries=0)
-    prev = GENESIS
-    expected_seq = 1
-    last_seq = 0
-    for row in rows:
-        report.entries += 1
-        seq = row["seq"]
-        if seq != expected_seq:
-            report.problems.append(f"entry {expected_seq} is missing (next entry found is {seq})")
-        if row["prev_hash"] != prev:
-            report.problems.append(
-                f"entry {seq} does not follow the entry before it (a row was changed or removed)"
-            )
-        recomputed = entry_hash(
-            row["prev_hash"], seq, row["at"], row["actor"], row["action"], row["subject"], row["details"]
-        )
-        if recomputed != row["hash"]:
-            report.problems.append(f"entry {seq} ({row['action']}) was edited after it was written")
-        prev = row["hash"]
-        expected_seq = seq + 1
-        last_seq = seq
-    if last_seq != head_seq or prev != head_hash:
-        report.problems.append(
-            f"the trail ends at entry {last_seq} but {head_seq} entries were written (entries were removed)"
-        )
-    return report

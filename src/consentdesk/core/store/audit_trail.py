@@ -1,36 +1,43 @@
 """The audit trail's storage: appending to the hash chain and reading it back, streamed.
 
 Appends are serialised by locking the chain head (the `meta` rows holding the last sequence number and
-hash): SQLite's write lock does it for a desk catalogue, `SELECT … FOR UPDATE` for several people on a
-team register, so two writers can never both extend the same entry. Reading streams rows, so checking a
-trail of millions of entries needs the memory of one batch.
+hash): SQLite's write lock does it for a desk catalogue; on a team register the `audit` table's insert
+trigger takes the head rows `FOR UPDATE` and computes the entry's number, time, actor and hash itself
+(server_rules.py), so the store only says what happened. Reading streams rows, so checking a trail of
+millions of entries needs the memory of one batch.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, or_, select, update
+from sqlalchemy import Connection, Row, insert, or_, select, text, update
 
-from consentdesk.core.store import audit_chain
+from consentdesk.core.store import audit_chain, verify
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import StoreBase, utc_now
+from consentdesk.core.store.dbapi import Db
+from consentdesk.core.store.errors import RefusedError
+from consentdesk.core.store.states import State
+from consentdesk.core.store.states import item as state_item
 
 _HEAD_KEYS = ("audit_head_seq", "audit_head_hash")
-_CHAIN_LOCK = 0x43445355  # 'CDSU': the advisory lock key that serialises appends to the chain
 _BATCH = 2000
 
 
 class AuditStore(StoreBase):
+    @property
+    def _server_rules(self) -> bool:
+        """A team register: every change is one of the server's functions (server_rules.py)."""
+        return self._locator.is_server
+
     def _audit_head(self, *, lock: bool) -> tuple[int, str]:
         conn = self._require_action() if lock else None
         query = select(t.meta.c.key, t.meta.c.value).where(t.meta.c.key.in_(_HEAD_KEYS))
         if conn is not None and self.engine_name == "postgresql":
-            # One appender at a time across the register; an advisory lock needs no write right on `meta`
-            # (the server-side trigger, running as the owner, moves the head and re-checks it).
-            conn.execute(select(func.pg_advisory_xact_lock(_CHAIN_LOCK)))
+            query = query.with_for_update()  # the owner's copy: one at a time, nobody appends meanwhile
         if conn is not None:
             head = dict(conn.execute(query).all())
         else:
@@ -49,34 +56,55 @@ class AuditStore(StoreBase):
         )
 
     def append_audit(
-        self, action: str, subject: str | None, details: dict[str, Any], actor: str | None = None
+        self,
+        action: str,
+        subject: str | None,
+        details: dict[str, Any],
+        actor: str | None = None,
+        states: Sequence[State] = (),
     ) -> str:
-        """Add an entry to the chain. Must run inside a transaction so it commits with its action."""
+        """Add an entry to the chain; returns its hash. Must run inside a transaction so it commits with its
+        action. `states` describe the records the action created, changed or removed (states.item).
+
+        On a team register the server sets the number, time, actor and hash (`actor` is ignored there)."""
         conn = self._require_action()
+        if states:
+            details = {**details, "states": list(states)}
+        details_json = audit_chain.canonical_details(details)
+        if self._server_rules:
+            return str(
+                conn.execute(
+                    insert(t.audit)
+                    .values(
+                        seq=0, at="", actor="", action=action, subject=subject, details=details_json,
+                        prev_hash="", hash="",
+                    )
+                    .returning(t.audit.c.hash)
+                ).scalar_one()
+            )
         seq, prev = self._audit_head(lock=True)
         seq += 1
         at = utc_now()
         actor = actor or self.actor
-        details_json = audit_chain.canonical_details(details)
         digest = audit_chain.entry_hash(prev, seq, at, actor, action, subject, details_json)
         self._write_audit_row(seq, at, actor, action, subject, details_json, prev, digest)
-        if not self._server_moves_head(conn):
-            conn.execute(update(t.meta).where(t.meta.c.key == "audit_head_seq").values(value=str(seq)))
-            conn.execute(update(t.meta).where(t.meta.c.key == "audit_head_hash").values(value=digest))
+        conn.execute(update(t.meta).where(t.meta.c.key == "audit_head_seq").values(value=str(seq)))
+        conn.execute(update(t.meta).where(t.meta.c.key == "audit_head_hash").values(value=digest))
         return digest
 
-    def _server_moves_head(self, conn: Connection) -> bool:
-        if self.engine_name != "postgresql":
-            return False
-        cached = getattr(self, "_head_by_server", None)
-        if cached is None:
-            cached = (
-                conn.exec_driver_sql("SELECT 1 FROM pg_trigger WHERE tgname = 'audit_append'").first()
-                is not None
-            )
-            if cached:  # once the trigger exists it stays (an upgrade in this session may still add it)
-                self._head_by_server = True
-        return cached
+    def _states_now(self, kind: str, ids: Sequence[Any]) -> dict[str, str]:
+        """The current state digest of each of these records (the server's own on a team register)."""
+        return verify.Records(Db.of(self._require_action())).current(kind, [str(i) for i in ids])
+
+    def _state(self, kind: str, row_id: Any) -> str | None:
+        return self._states_now(kind, [row_id]).get(str(row_id))
+
+    def _made(self, kind: str, row_id: Any) -> State:
+        """The state item of a record this action created (for `append_audit(states=...)`)."""
+        return state_item(kind, row_id, None, self._state(kind, row_id))
+
+    def _changed(self, kind: str, row_id: Any, before: str | None) -> State:
+        return state_item(kind, row_id, before, self._state(kind, row_id))
 
     def _write_audit_row(
         self,
@@ -121,16 +149,32 @@ class AuditStore(StoreBase):
         tell cheaply whether anyone (another window, another person) changed anything since."""
         return self._audit_head(lock=False)[0]
 
-    def verify_audit(self) -> audit_chain.AuditReport:
-        """Check the whole chain against its head, both read from one snapshot (others may be appending)."""
+    def verify_audit(
+        self,
+        *,
+        since: audit_chain.Checkpoint | None = None,
+        progress: verify.Progress | None = None,
+    ) -> audit_chain.AuditReport:
+        """Check the chain against its head and every record against its last audited state, all read from
+        one snapshot (others may be appending); with `since`, only what is new after that checkpoint (see
+        verify.py)."""
         with self._snapshot() as conn:
-            head = dict(
-                conn.execute(select(t.meta.c.key, t.meta.c.value).where(t.meta.c.key.in_(_HEAD_KEYS))).all()
-            )
-            return audit_chain.verify_chain(
-                _batched_rows(conn, None),
-                int(head.get("audit_head_seq", -1)),
-                head.get("audit_head_hash", ""),
+            if self.is_team_register:
+                self._require_verifier(conn)
+            return verify.verify(Db.of(conn), since=since, progress=progress, now=utc_now())
+
+    def _require_verifier(self, conn: Connection) -> None:
+        """On a team register a photographer reads only their own entries, so cannot check the chain."""
+        query = text(
+            "SELECT pg_has_role(session_user, (SELECT tableowner FROM pg_tables WHERE tablename = 'audit' "
+            "AND schemaname = current_schema()), 'USAGE') OR EXISTS (SELECT FROM pg_roles r "
+            "WHERE r.rolname IN ('consentdesk_reviewer', 'consentdesk_dpo', 'consentdesk_admin') "
+            "AND pg_has_role(session_user, r.oid, 'USAGE'))"
+        )
+        if not conn.execute(query).scalar():
+            raise RefusedError(
+                "checking the audit trail needs the reviewer, data-protection officer or administrator role: "
+                "a photographer sees only their own entries. Ask one of them to run `consentdesk audit verify`."
             )
 
     def audit_entries_mentioning(self, text: str) -> list[audit_chain.AuditEntry]:

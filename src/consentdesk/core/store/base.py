@@ -15,19 +15,24 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
 
 from consentdesk.core.store import audit_chain
+from consentdesk.core.store.audit_chain import utc_now  # noqa: F401 - the store's one clock, imported from here
 from consentdesk.core.store.engine import WRITE_INTENT
 from consentdesk.core.store.errors import CatalogueError, explain
 from consentdesk.core.store.locator import Locator
 
+#: Text with a lone surrogate (half of a UTF-16 pair: a bad paste, bytes that were not UTF-8) cannot be stored
+#: or searched for by either engine.
+BROKEN_TEXT = (
+    "the text given holds a broken character (half of a character pair, from a bad copy and paste or bytes "
+    "that are not UTF-8 text); type it again."
+)
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+
 
 
 class StoreBase:
@@ -87,6 +92,9 @@ class StoreBase:
         except sa_exc.DBAPIError as exc:
             _quietly_rollback(conn)
             raise explain(self._locator, exc, needs=needs) from exc
+        except UnicodeEncodeError as exc:
+            _quietly_rollback(conn)
+            raise CatalogueError(BROKEN_TEXT + " Nothing was saved.") from exc
         except BaseException:
             _quietly_rollback(conn)
             raise
@@ -107,6 +115,8 @@ class StoreBase:
                 conn.rollback()
         except sa_exc.DBAPIError as exc:
             raise explain(self._locator, exc) from exc
+        except UnicodeEncodeError as exc:
+            raise CatalogueError(BROKEN_TEXT) from exc
 
     @contextmanager
     def _snapshot(self) -> Iterator[Connection]:

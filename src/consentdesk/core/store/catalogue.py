@@ -13,15 +13,25 @@ import stat
 from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from consentdesk.core.store import locator as locators
+from consentdesk.core.store import schema as t
+from consentdesk.core.store import verify
 from consentdesk.core.store.consents import ConsentStore
+from consentdesk.core.store.dbapi import Db
 from consentdesk.core.store.engine import connection_warning, make_engine
 from consentdesk.core.store.errors import CatalogueError, explain
 from consentdesk.core.store.locator import Locator, LocatorError
 from consentdesk.core.store.maintenance import MaintenanceStore
-from consentdesk.core.store.migrations import APPLICATION_ID, LATEST_VERSION, migrate, schema_version
+from consentdesk.core.store.migrations import (
+    APPLICATION_ID,
+    LATEST_VERSION,
+    STATES_FROM,
+    TEAM_RULES_KEY,
+    migrate,
+    schema_version,
+)
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -99,6 +109,7 @@ class Catalogue(MaintenanceStore, ConsentStore):
         with self._connection() as conn:
             version = schema_version(conn)
             foreign = self._holds_other_data(conn, version)
+            owner = self._is_owner(conn) if self.is_team_register and version > 0 else True
         where = self._locator.safe_text
         if foreign:
             kind = "an SQLite database" if self.engine_name == "sqlite" else "a database"
@@ -112,9 +123,17 @@ class Catalogue(MaintenanceStore, ConsentStore):
                 f"to {LATEST_VERSION}). Update ConsentDesk to open it; nothing was changed."
             )
         if version == LATEST_VERSION:
+            if not owner:
+                self._require_current_team_rules()
             return
         if version == 0 and not create:
             raise CatalogueError(f"there is no ConsentDesk catalogue at {where}")
+        if not owner:
+            raise CatalogueError(
+                f"the team register at {where} was made by an earlier ConsentDesk (version {version}) and must "
+                "be upgraded by its administrator first: `consentdesk team init` run as the register's owner "
+                "upgrades it and applies the new rules. Nothing was changed."
+            )
         if version > 0 and self.path is not None:
             self._backup_before_upgrade(version)
         with self.transaction() as conn:
@@ -126,10 +145,36 @@ class Catalogue(MaintenanceStore, ConsentStore):
                 self.append_audit(
                     "catalogue.created", None, {"schema": LATEST_VERSION, "chain": secrets.token_hex(16)}
                 )
-            else:
+                return
+            if version < STATES_FROM <= LATEST_VERSION:
+                # Records made before entries described their states: their state now, per kind in groups, so
+                # a later change to any of them shows (verify.py).
                 self.append_audit(
-                    "catalogue.upgraded", None, {"from": version, "to": LATEST_VERSION, "applied": applied}
+                    verify.SEAL_ACTION, None, {"seal": verify.seal(Db.of(conn)), "schema": STATES_FROM}
                 )
+            self.append_audit(
+                "catalogue.upgraded", None, {"from": version, "to": LATEST_VERSION, "applied": applied}
+            )
+
+    def _is_owner(self, conn) -> bool:  # noqa: ANN001 - a SQLAlchemy Connection
+        """Whether the person signed in owns the register's tables (only they may change its structure)."""
+        return bool(
+            conn.exec_driver_sql(
+                "SELECT pg_has_role(session_user, tableowner, 'USAGE') FROM pg_tables "
+                "WHERE tablename = 'audit' AND schemaname = current_schema()"
+            ).scalar()
+        )
+
+    def _require_current_team_rules(self) -> None:
+        """After an upgrade the register's grants are the old ones until the owner runs `team init` again."""
+        with self._connection() as conn:
+            rules = conn.execute(select(t.meta.c.value).where(t.meta.c.key == TEAM_RULES_KEY)).scalar()
+        if rules is None or int(rules) < LATEST_VERSION:
+            raise CatalogueError(
+                f"the team register at {self._locator.safe_text} was upgraded to this version of ConsentDesk, "
+                "but its administrator has not yet applied the new rules: ask them to run `consentdesk team "
+                "init` as the register's owner. Nothing was changed."
+            )
 
     def _holds_other_data(self, conn, version: int) -> bool:  # noqa: ANN001 - a SQLAlchemy Connection
         if self.engine_name == "sqlite":

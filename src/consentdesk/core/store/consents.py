@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, text, update
 
 from consentdesk.core import ids
 from consentdesk.core.store import schema as t
@@ -139,8 +139,14 @@ class ConsentStore(AuditStore):
         """Pre-allocate ids for printed blank forms so each paper form can be matched back by its QR code."""
         if not 1 <= count <= 10_000:
             raise ValueError("between 1 and 10,000 form ids can be reserved at once")
-        with self.transaction(needs="photographer"):
+        with self.transaction(needs="photographer") as conn:
             batch = ids.new_id()
+            if self._server_rules:
+                issued = list(dict.fromkeys(ids.new_id() for _ in range(count)))
+                while len(issued) < count:  # astronomically rare: two equal random ids in one batch
+                    issued = list(dict.fromkeys([*issued, ids.new_id()]))
+                conn.execute(text("SELECT cd_reserve_form_ids(:ids, :batch)"), {"ids": issued, "batch": batch})
+                return issued
             issued = self._issue_form_ids(count, batch)
             self.append_audit(
                 "form_ids.reserved",
@@ -166,6 +172,8 @@ class ConsentStore(AuditStore):
 
     def add_consent(self, new: NewConsent) -> Consent:
         with self.transaction(needs="photographer") as conn:
+            if self._server_rules:
+                return self._sign_on_server(conn, new)
             if new.form_id:
                 state = self.form_id_state(new.form_id)
                 if state == "unknown":
@@ -215,7 +223,35 @@ class ConsentStore(AuditStore):
                     "expires_on": new.expires_on.isoformat() if new.expires_on else None,
                     "files": sorted(new.files),
                 },
+                states=[self._made("consent", consent_id)],
             )
+        return self.get_consent(consent_id)
+
+    def _sign_on_server(self, conn: Any, new: NewConsent) -> Consent:
+        """A new release through the server's `cd_sign_consent`, which checks the form id, fills in who and
+        when, hashes the files and writes the audit entry."""
+        consent_id = new.form_id or ids.new_id()
+        fields = sorted(new.files)
+        conn.execute(
+            text(
+                "SELECT cd_sign_consent(:id, :paper, :form, :version, :answers, :signed_at, :expires_on, "
+                ":source, :search_key, :fields, :mimes, :data)"
+            ),
+            {
+                "id": consent_id,
+                "paper": bool(new.form_id),
+                "form": new.form_name,
+                "version": new.form_version,
+                "answers": json.dumps(new.answers, ensure_ascii=False, sort_keys=True),
+                "signed_at": new.signed_at.isoformat(timespec="seconds"),
+                "expires_on": new.expires_on.isoformat() if new.expires_on else None,
+                "source": new.source,
+                "search_key": consent_search_key(consent_id, new.answers),
+                "fields": fields,
+                "mimes": [new.files[f][0] for f in fields],
+                "data": [new.files[f][1] for f in fields],
+            },
+        )
         return self.get_consent(consent_id)
 
     def get_consent(self, consent_id: str) -> Consent:
@@ -284,9 +320,16 @@ class ConsentStore(AuditStore):
         if not reason:
             raise ValueError("a reason for the withdrawal is required")
         with self.transaction(needs="reviewer") as conn:
+            if self._server_rules:
+                conn.execute(
+                    text("SELECT cd_withdraw_consent(:id, :on, :reason)"),
+                    {"id": consent_id, "on": effective_on.isoformat(), "reason": reason},
+                )
+                return self.get_consent(consent_id)
             consent = self.get_consent(consent_id)
             if consent.status is not ConsentStatus.ACTIVE:
                 raise CatalogueError(f"consent {consent_id} is already {consent.status}")
+            before = self._state("consent", consent_id)
             conn.execute(
                 insert(t.consent_events).values(
                     consent_id=consent_id,
@@ -298,7 +341,12 @@ class ConsentStore(AuditStore):
                 )
             )
             conn.execute(update(t.consents).where(t.consents.c.id == consent_id).values(status="withdrawn"))
-            self.append_audit("consent.withdrawn", consent_id, {"effective_on": effective_on.isoformat()})
+            self.append_audit(
+                "consent.withdrawn",
+                consent_id,
+                {"effective_on": effective_on.isoformat()},
+                states=[self._changed("consent", consent_id, before)],
+            )
         return self.get_consent(consent_id)
 
     def consents_of_day(self, day: date) -> list[Consent]:
@@ -329,22 +377,29 @@ class ConsentStore(AuditStore):
         digest = hashlib.sha256(data).hexdigest()
         s = t.paper_scans.c
         with self.transaction(needs="photographer") as conn:
+            if self._server_rules:
+                boxes = (details or {}).get("signature_boxes")
+                scan_id, added = conn.execute(
+                    text(
+                        "SELECT scan_id, added FROM cd_attach_scan(:form, :page, :name, :mime, :data, "
+                        "CAST(:boxes AS jsonb))"
+                    ),
+                    {
+                        "form": form_id,
+                        "page": page,
+                        "name": source_name,
+                        "mime": mime,
+                        "data": data,
+                        "boxes": None if boxes is None else json.dumps(boxes),
+                    },
+                ).one()
+                return self._paper_scan(int(scan_id)), bool(added)
             existing = conn.execute(select(s.id).where(s.form_id == form_id, s.sha256 == digest)).scalar()
             if existing is not None:
                 return self._paper_scan(int(existing)), False
+            scan = dict(form_id=form_id, page=page, source_name=source_name, mime=mime, sha256=digest, data=data)
             scan_id = conn.execute(
-                insert(t.paper_scans)
-                .values(
-                    form_id=form_id,
-                    page=page,
-                    source_name=source_name,
-                    mime=mime,
-                    sha256=digest,
-                    data=data,
-                    scanned_at=utc_now(),
-                    scanned_by=self.actor,
-                )
-                .returning(s.id)
+                insert(t.paper_scans).values(**scan, scanned_at=utc_now(), scanned_by=self.actor).returning(s.id)
             ).scalar_one()
             self.append_audit(
                 "paper_scan.attached",
@@ -356,6 +411,7 @@ class ConsentStore(AuditStore):
                     "state": self.form_id_state(form_id),
                     **(details or {}),
                 },
+                states=[self._made("scan", scan_id)],
             )
         return self._paper_scan(int(scan_id)), True
 

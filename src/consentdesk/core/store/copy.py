@@ -34,9 +34,8 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Integer, insert, inspect, select
 
-from consentdesk.core.store import audit_chain
 from consentdesk.core.store import schema as t
-from consentdesk.core.store.audit_trail import _batched_rows
+from consentdesk.core.store import verify
 from consentdesk.core.store.catalogue import Catalogue, _prepare_file
 from consentdesk.core.store.copy_photos import carry_photo_files
 from consentdesk.core.store.copy_rows import (
@@ -52,6 +51,7 @@ from consentdesk.core.store.copy_rows import (
     pages,
     stream,
 )
+from consentdesk.core.store.dbapi import Db
 from consentdesk.core.store.engine import make_engine
 from consentdesk.core.store.errors import CatalogueError
 from consentdesk.core.store.locator import Locator, LocatorError, parse
@@ -140,10 +140,22 @@ def copy_catalogue(source: Catalogue, dest: Catalogue, progress: Progress | None
     report = CopyReport(source.display_name, dest.display_name, "new" if _is_empty(dest) else "merge")
     report.tables = {table.name: TableCount() for table in ALL_TABLES}  # one fixed order in every report
     tick = progress or (lambda _what, _n: None)
+    if report.mode == "merge" and dest.is_team_register:
+        with dest._connection() as conn:
+            owner = dest._is_owner(conn)
+        if not owner:
+            raise CopyError(
+                f"only the owner of the team register at {dest.display_name} can copy a catalogue into it: a "
+                "copy writes other people's records in their names. Ask the administrator who runs "
+                "`consentdesk team init` to copy it; nothing was copied."
+            )
     with source._snapshot() as sconn, dest.transaction() as dconn:
         # Both chains are checked in the same snapshot / transaction the copy reads and writes, so what is
-        # copied is exactly what was verified; raising here leaves the destination untouched.
-        src_chain = _verify_chain(sconn)
+        # copied is exactly what was verified; raising here leaves the destination untouched. The source's
+        # records are checked against their audited states too: a tampered catalogue is not handed in.
+        if source.is_team_register:
+            source._require_verifier(sconn)
+        src_chain = verify.verify(Db.of(sconn))
         report.source_chain_entries, report.source_chain_ok = src_chain.entries, src_chain.ok
         if not src_chain.ok:
             raise CopyError(
@@ -172,14 +184,6 @@ def copy_catalogue(source: Catalogue, dest: Catalogue, progress: Progress | None
                 "nothing was saved."
             )
     return report
-
-
-def _verify_chain(conn: Connection) -> audit_chain.AuditReport:
-    """`verify_audit` on an open connection (the source's snapshot)."""
-    head = dict(conn.execute(select(t.meta.c.key, t.meta.c.value).where(t.meta.c.key.in_(_HEAD_KEYS))).all())
-    return audit_chain.verify_chain(
-        _batched_rows(conn, None), int(head.get("audit_head_seq", -1)), head.get("audit_head_hash", "")
-    )
 
 
 def _records_added(report: CopyReport) -> bool:
@@ -225,7 +229,9 @@ def _copy_verbatim(
             done += len(rows)
             tick(table.name, done)
         report.count(table.name).added = done
-    meta = sconn.execute(select(t.meta).where(t.meta.c.key != "schema_version")).all()
+    # On a register the audit trigger already moved the head along the copied entries.
+    skip = ("schema_version", *(_HEAD_KEYS if dest.engine_name == "postgresql" else ()))
+    meta = sconn.execute(select(t.meta).where(t.meta.c.key.not_in(skip))).all()
     if meta:
         dconn.execute(insert(t.meta), [dict(r._mapping) for r in meta])
     if dest.engine_name == "postgresql":

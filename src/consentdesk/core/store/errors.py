@@ -6,8 +6,6 @@ so the rest of the app sees `CatalogueError` with a message that says what happe
 
 from __future__ import annotations
 
-from sqlalchemy import exc as sa_exc
-
 from consentdesk.core.store.locator import Locator
 
 
@@ -53,7 +51,11 @@ def explain(locator: Locator, error: BaseException, needs: str | None = None) ->
     text = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
     lowered = str(original).lower()
     if locator.is_server:
-        if needs and ("permission denied" in lowered or "row-level security" in lowered):
+        if needs and (
+            "permission denied" in lowered
+            or "row-level security" in lowered
+            or getattr(original, "sqlstate", None) == "42501"
+        ):
             return refused(needs)
         return _explain_server(where, lowered, text, error)
     if "readonly" in lowered or "read-only" in lowered:
@@ -72,18 +74,31 @@ def explain(locator: Locator, error: BaseException, needs: str | None = None) ->
         )
     if "unable to open" in lowered:
         return CatalogueError(f"cannot open {where}: check that the folder exists and you may write to it.")
-    if isinstance(error, sa_exc.IntegrityError):
+    if _integrity(error):
         return RefusedError(f"the catalogue refused this change: {text}")
     return CatalogueError(f"{where}: {text}")
 
 
-def _explain_server(where: str, lowered: str, text: str, error: BaseException) -> CatalogueError:
+def _sign_in_problem(where: str, lowered: str) -> CatalogueError | None:
+    """Why the server would not let this person in, if that is what it said."""
     if "no password supplied" in lowered:
         return PasswordRequired(f"the team register at {where} needs your password.")
+    if "not permitted to log in" in lowered:
+        return CatalogueError(
+            f"the team register at {where} does not let this user sign in (their access was removed or "
+            "suspended); ask your administrator."
+        )
     if "password authentication failed" in lowered:
         return PasswordRequired(
             f"the team register at {where} refused the user name or password; check them and sign in again."
         )
+    return None
+
+
+def _explain_server(where: str, lowered: str, text: str, error: BaseException) -> CatalogueError:
+    refused_sign_in = _sign_in_problem(where, lowered)
+    if refused_sign_in is not None:
+        return refused_sign_in
     if "does not exist" in lowered and "database" in lowered:
         return CatalogueError(
             f"there is no database named in {where}; check the address with your administrator."
@@ -130,8 +145,14 @@ def _explain_server(where: str, lowered: str, text: str, error: BaseException) -
             "this photo is already in the team register (imported by someone else, so it is not among your "
             "photos); a reviewer can find it there. Nothing was added."
         )
-    if isinstance(error, sa_exc.IntegrityError) or "raise_exception" in lowered:
+    if _integrity(error) or "raise_exception" in lowered:
         return RefusedError(f"the team register refused this change: {text}")
     if "invalid dsn" in lowered or "invalid connection option" in lowered or "missing" in lowered:
         return CatalogueError(f"{where} is not a usable postgresql:// address ({text}).")
     return CatalogueError(f"the team register at {where} reported a problem: {text}")
+
+
+def _integrity(error: BaseException) -> bool:
+    from sqlalchemy import exc as sa_exc  # loaded by then: the error came through SQLAlchemy
+
+    return isinstance(error, sa_exc.IntegrityError)

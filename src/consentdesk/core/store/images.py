@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, text, update
 
 from consentdesk.core.minimise import mask_finding_text
 from consentdesk.core.store import schema as t
@@ -60,6 +60,10 @@ IMAGE_ORDER = (
 class ImageStore(AuditStore):
     def create_shoot(self, name: str, source: str) -> int:
         with self.transaction(needs="photographer") as conn:
+            if self._server_rules:
+                return int(
+                    conn.execute(text("SELECT cd_create_shoot(:n, :s)"), {"n": name, "s": source}).scalar_one()
+                )
             shoot_id = conn.execute(
                 insert(t.shoots)
                 .values(name=name, source=source, created_at=utc_now())
@@ -139,51 +143,94 @@ class ImageStore(AuditStore):
             existing = self.find_image_by_sha(new.sha256)
             if existing:
                 return existing, False
-            image_id = conn.execute(
-                insert(t.images)
-                .values(
-                    sha256=new.sha256,
-                    path=new.path,
-                    file_size=new.file_size,
-                    width=new.width,
-                    height=new.height,
-                    captured_at=new.captured_at,
-                    camera=new.camera,
-                    shoot_id=shoot_id,
-                    imported_at=utc_now(),
-                    imported_by=self.actor,
-                )
-                .returning(t.images.c.id)
-            ).scalar_one()
-            self._insert_analysis(int(image_id), analysis)
-            if data is not None:
-                self._store_photo_file(new.sha256, data)
-            self.append_audit(
-                "image.imported",
-                f"image:{image_id}",
-                {
-                    "sha256": new.sha256,
-                    "faces": len(analysis.faces),
-                    "findings": len(analysis.findings),
-                    "analyser": analysis.analyser_version,
-                    "error": bool(analysis.error),
-                },
+            if self._server_rules:
+                image_id, added = self._import_on_server(conn, new, analysis, shoot_id, data)
+                if not added:
+                    return self.get_image(image_id), False
+            else:
+                image_id = self._import_here(conn, new, analysis, shoot_id, data)
+        return self.get_image(image_id), True
+
+    def _import_on_server(
+        self, conn: Connection, new: NewImage, analysis: Analysis, shoot_id: int | None, data: bytes | None
+    ) -> tuple[int, bool]:
+        """The server's `cd_import_photo`: the photo, its first analysis and working copy, and the entry."""
+        image_id, added = conn.execute(
+            text(
+                "SELECT image_id, added FROM cd_import_photo(:sha, :path, :size, :width, :height, "
+                ":captured, :camera, :shoot, CAST(:analysis AS jsonb), :data)"
+            ),
+            {
+                "sha": new.sha256,
+                "path": new.path,
+                "size": new.file_size,
+                "width": new.width,
+                "height": new.height,
+                "captured": new.captured_at,
+                "camera": new.camera,
+                "shoot": shoot_id,
+                "analysis": json.dumps(analysis_payload(analysis), ensure_ascii=False),
+                "data": data,
+            },
+        ).one()
+        return int(image_id), bool(added)
+
+    def _import_here(
+        self, conn: Connection, new: NewImage, analysis: Analysis, shoot_id: int | None, data: bytes | None
+    ) -> int:
+        image_id = conn.execute(
+            insert(t.images)
+            .values(
+                sha256=new.sha256,
+                path=new.path,
+                file_size=new.file_size,
+                width=new.width,
+                height=new.height,
+                captured_at=new.captured_at,
+                camera=new.camera,
+                shoot_id=shoot_id,
+                imported_at=utc_now(),
+                imported_by=self.actor,
             )
-        return self.get_image(int(image_id)), True
+            .returning(t.images.c.id)
+        ).scalar_one()
+        analysis_id = self._insert_analysis(int(image_id), analysis)
+        if data is not None:
+            self._store_photo_file(new.sha256, data)
+        self.append_audit(
+            "image.imported",
+            f"image:{image_id}",
+            {
+                "sha256": new.sha256,
+                "faces": len(analysis.faces),
+                "findings": len(analysis.findings),
+                "analyser": analysis.analyser_version,
+                "error": bool(analysis.error),
+            },
+            states=[self._made("image", image_id), self._made("analysis", analysis_id)],
+        )
+        return int(image_id)
 
     def save_analysis(self, image_id: int, analysis: Analysis) -> StoredAnalysis:
         """Store a re-check as a new analysis; earlier ones stay as they were."""
-        with self.transaction(needs="reviewer"):
-            self._insert_analysis(image_id, analysis)
-            self.append_audit(
-                "image.reanalysed",
-                f"image:{image_id}",
-                {
-                    "faces": len(analysis.faces),
-                    "findings": len(analysis.findings),
-                    "analyser": analysis.analyser_version,
-                },
-            )
+        with self.transaction(needs="reviewer") as conn:
+            if self._server_rules:
+                conn.execute(
+                    text("SELECT cd_recheck_photo(:image, CAST(:analysis AS jsonb))"),
+                    {"image": image_id, "analysis": json.dumps(analysis_payload(analysis), ensure_ascii=False)},
+                )
+            else:
+                analysis_id = self._insert_analysis(image_id, analysis)
+                self.append_audit(
+                    "image.reanalysed",
+                    f"image:{image_id}",
+                    {
+                        "faces": len(analysis.faces),
+                        "findings": len(analysis.findings),
+                        "analyser": analysis.analyser_version,
+                    },
+                    states=[self._made("analysis", analysis_id)],
+                )
             stored = self.current_analysis(image_id)
         assert stored is not None
         return stored
@@ -281,9 +328,37 @@ class ImageStore(AuditStore):
     def update_image_path(self, image_id: int, new_path: str) -> None:
         """Record where an image's file is now (found by its SHA-256 after it was moved)."""
         with self.transaction(needs="dpo") as conn:
+            if self._server_rules:
+                conn.execute(text("SELECT cd_relink_photo(:image, :path)"), {"image": image_id, "path": new_path})
+                return
             old = self.get_image(image_id)
             conn.execute(update(t.images).where(t.images.c.id == image_id).values(path=new_path))
             self.append_audit("image.relinked", f"image:{image_id}", {"sha256": old.sha256})
+
+
+def analysis_payload(analysis: Analysis) -> dict[str, Any]:
+    """An analysis as the server's import and re-check functions take it: faces and findings in reading
+    order (the server numbers them in the order given), finding text already masked."""
+    faces = list(analysis.faces)
+    findings = list(analysis.findings)
+    return {
+        "analyser_version": analysis.analyser_version,
+        "error": analysis.error,
+        "timings": analysis.timings,
+        "faces": [
+            {**dict(zip("xywh", faces[i].box.as_list(), strict=True)), "score": float(faces[i].score)}
+            for i in reading_order([f.box for f in faces])
+        ],
+        "findings": [
+            {
+                **dict(zip("xywh", findings[i].box.as_list(), strict=True)),
+                "kind": str(findings[i].kind),
+                "severity": str(findings[i].severity),
+                "text": mask_finding_text(findings[i].kind, findings[i].text),
+            }
+            for i in reading_order([f.box for f in findings])
+        ],
+    }
 
 
 #: Ids per IN (...) list when reading many photos at once (well under every engine's parameter limit).

@@ -15,13 +15,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, text, update
 from sqlalchemy import exc as sa_exc
 
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import utc_now
 from consentdesk.core.store.errors import CatalogueError
 from consentdesk.core.store.review import ReviewStore
+from consentdesk.core.store.states import State
+from consentdesk.core.store.states import item as state_item
+from consentdesk.core.store.states import merged as merged_states
 from consentdesk.core.values import ConsentStatus, ErasureCounts
 
 #: Tables that can hold a person's data; rewritten after an erasure on PostgreSQL.
@@ -48,13 +51,26 @@ class MaintenanceStore(ReviewStore):
         people). Call `compact()` afterwards so nothing is left in the engine's files.
         """
         with self.transaction(needs="dpo") as conn:
+            if self._server_rules:
+                done = conn.execute(
+                    text("SELECT cd_erase_consent(:id, :today)"), {"id": consent_id, "today": today.isoformat()}
+                ).scalar_one()
+                return ErasureCounts(
+                    consent_id,
+                    int(done["face_links_removed"]),
+                    tuple(int(i) for i in done["images_blocked"]),
+                    int(done["files_removed"]),
+                    int(done["scans_removed"]),
+                )
             consent = self.get_consent(consent_id)
             if consent.status is ConsentStatus.ERASED:
                 raise CatalogueError(f"consent {consent_id} was already erased")
             actor, now = self.actor, utc_now()
-            removed, images = _unlink_faces(conn, consent_id, actor, now)
-            copies = _block_images(conn, images, actor, now)
-            files, scans = _strip_record(conn, consent_id, today, actor, now)
+            before = self._state("consent", consent_id)
+            gone = self._erased_rows(conn, consent_id)
+            files, scans = _strip_record(conn, consent_id, today, actor, now)  # first: the guards allow the rest
+            removed, images, decisions = _unlink_faces(conn, consent_id, actor, now)
+            copies, reviews = _block_images(conn, images, actor, now)
             counts = ErasureCounts(consent_id, removed, images, files, scans)
             self.append_audit(
                 "consent.erased",
@@ -66,16 +82,48 @@ class MaintenanceStore(ReviewStore):
                     "scans_removed": scans,
                     "photo_copies_removed": copies,
                 },
+                states=merged_states(
+                    [
+                        self._changed("consent", consent_id, before),
+                        *gone,
+                        *(self._made("face_decision", i) for i in decisions),
+                        *(self._made("image_review", i) for i in reviews),
+                    ]
+                ),
             )
         return counts
 
+    def _erased_rows(self, conn: Connection, consent_id: str) -> list[State]:
+        """The face links and scans an erasure removes, with the state each had (recorded as removed)."""
+        fd, ps = t.face_decisions, t.paper_scans
+        links = list(conn.execute(select(fd.c.id).where(fd.c.consent_id == consent_id).order_by(fd.c.id)).scalars())
+        scans = list(conn.execute(select(ps.c.id).where(ps.c.form_id == consent_id).order_by(ps.c.id)).scalars())
+        link_states = self._states_now("face_decision", links)
+        scan_states = self._states_now("scan", scans)
+        return [state_item("face_decision", i, link_states[str(i)], None) for i in links] + [
+            state_item("scan", i, scan_states[str(i)], None) for i in scans
+        ]
+
     def record_sar_export(self, consent_id: str, details: dict[str, Any], write: Callable[[], Any]) -> None:
         """Record a subject access bundle as exported ('sar.exported': ids and counts only) and `write` it,
-        as one action: the entry is kept only if the bundle was written. On a team register the server
-        appends this entry for a data-protection officer or an administrator only (team.DPO_ONLY_ACTIONS),
-        so anyone else is refused before the bundle is written."""
-        with self.transaction(needs="dpo"):
-            self.append_audit("sar.exported", consent_id, details)
+        as one action: the entry is kept only if the bundle was written. On a team register the server's
+        `cd_record_sar_export` appends this entry for a data-protection officer only, so anyone else is
+        refused before the bundle is written."""
+        with self.transaction(needs="dpo") as conn:
+            if self._server_rules:
+                conn.execute(
+                    text("SELECT cd_record_sar_export(:id, :photos, :left_out, :files, :scans, :entries)"),
+                    {
+                        "id": consent_id,
+                        "photos": list(details.get("photos", [])),
+                        "left_out": list(details.get("photos_left_out", [])),
+                        "files": int(details.get("files", 0)),
+                        "scans": int(details.get("scans", 0)),
+                        "entries": int(details.get("audit_entries", 0)),
+                    },
+                )
+            else:
+                self.append_audit("sar.exported", consent_id, details)
             write()
 
     def compact(self) -> bool:
@@ -144,52 +192,59 @@ class MaintenanceStore(ReviewStore):
         return problems
 
 
-def _unlink_faces(conn: Connection, consent_id: str, actor: str, now: str) -> tuple[int, tuple[int, ...]]:
+def _unlink_faces(
+    conn: Connection, consent_id: str, actor: str, now: str
+) -> tuple[int, tuple[int, ...], list[int]]:
     """Delete every link to the person (history too) and give each of those faces a fresh 'unresolved'
-    decision; returns the links removed and the photos they were in."""
+    decision; returns the links removed, the photos they were in and the new decisions' ids."""
     fd = t.face_decisions
     linked = conn.execute(
         select(fd.c.face_id, fd.c.image_id).where(fd.c.consent_id == consent_id).distinct()
     ).all()
     removed = conn.execute(delete(fd).where(fd.c.consent_id == consent_id)).rowcount
+    made: list[int] = []
     if linked:
+        made = list(
+            conn.execute(
+                insert(fd).returning(fd.c.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "image_id": image_id,
+                        "face_id": face_id,
+                        "state": "unresolved",
+                        "consent_id": None,
+                        "decided_at": now,
+                        "decided_by": actor,
+                    }
+                    for face_id, image_id in sorted(linked)
+                ],
+            ).scalars()
+        )
+    return removed, tuple(sorted({image_id for _face, image_id in linked})), made
+
+
+def _block_images(conn: Connection, images: tuple[int, ...], actor: str, now: str) -> tuple[int, list[int]]:
+    """Mark each photo rejected until reviewed again on purpose, and drop the register's working copies
+    of it; returns the copies removed and the new decisions' ids."""
+    if not images:
+        return 0, []
+    reviews = list(
         conn.execute(
-            insert(fd),
+            insert(t.image_reviews).returning(t.image_reviews.c.id, sort_by_parameter_order=True),
             [
                 {
                     "image_id": image_id,
-                    "face_id": face_id,
-                    "state": "unresolved",
-                    "consent_id": None,
+                    "state": "rejected",
+                    "reason": ERASED_IMAGE_REASON,
                     "decided_at": now,
                     "decided_by": actor,
                 }
-                for face_id, image_id in linked
+                for image_id in images
             ],
-        )
-    return removed, tuple(sorted({image_id for _face, image_id in linked}))
-
-
-def _block_images(conn: Connection, images: tuple[int, ...], actor: str, now: str) -> int:
-    """Mark each photo rejected until reviewed again on purpose, and drop the register's working copies
-    of it; returns the copies removed."""
-    if not images:
-        return 0
-    conn.execute(
-        insert(t.image_reviews),
-        [
-            {
-                "image_id": image_id,
-                "state": "rejected",
-                "reason": ERASED_IMAGE_REASON,
-                "decided_at": now,
-                "decided_by": actor,
-            }
-            for image_id in images
-        ],
+        ).scalars()
     )
     shown = select(t.images.c.sha256).where(t.images.c.id.in_(images))
-    return conn.execute(delete(t.photo_files).where(t.photo_files.c.sha256.in_(shown))).rowcount
+    return conn.execute(delete(t.photo_files).where(t.photo_files.c.sha256.in_(shown))).rowcount, reviews
 
 
 def _strip_record(conn: Connection, consent_id: str, today: date, actor: str, now: str) -> tuple[int, int]:

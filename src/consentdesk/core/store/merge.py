@@ -30,6 +30,9 @@ from consentdesk.core.store.copy_rows import (
     pages,
     stream,
 )
+from consentdesk.core.store.dbapi import Db
+from consentdesk.core.store.states import item as state_item
+from consentdesk.core.store.verify import Records
 
 _IMAGE_BATCH = 200
 #: Stands for the id of a row this run inserts (newer than every row already there).
@@ -91,6 +94,13 @@ class _Merge:
         self.erased_here: set[str] = set()  # erased in the destination, not in the source
         self.shoot_map: dict[int, int] = {}
         self.image_map: dict[int, int] = {}
+        #: Records this run added (kind -> ids here) and releases it changed (id -> state before): each gets
+        #: its state in a `records.copied` entry, so a verification finds them described (verify.py).
+        self.made: dict[str, list[Any]] = {}
+        self.changed: dict[str, str | None] = {}
+
+    def record(self, kind: str, ids: Iterable[Any]) -> None:
+        self.made.setdefault(kind, []).extend(ids)
 
     def conflict(self, sentence: str) -> None:
         self.report.conflicts.append(sentence)
@@ -115,6 +125,7 @@ class _Merge:
             expected = before[table.name] + self.report.count(table.name).added
             if count_rows(self.d, table) != expected:
                 raise CopyError(f"table {table.name} does not hold what the copy wrote; nothing was saved")
+        self.describe_records()
 
     # consents and their files, events and scans: keyed by text ids -------------------------------------
 
@@ -176,6 +187,7 @@ class _Merge:
                 self.d.execute(insert(c), new)
                 count.added += len(new)
                 self._copy_files([r["id"] for r in new], files_count)
+                self.record("consent", [r["id"] for r in new])
             self.tick("consents", count.added + count.present + count.skipped)
 
     def _copy_files(self, consent_ids: list[str], count: TableCount) -> None:
@@ -219,6 +231,7 @@ class _Merge:
                 else:
                     count.present += 1
             if new:
+                self._remember_before({r["consent_id"] for r in new})
                 self.d.execute(insert(e), new)
                 count.added += len(new)
         if withdrawn:
@@ -229,6 +242,14 @@ class _Merge:
                 .where(t.consents.c.id.in_(sorted(withdrawn)), t.consents.c.status == "active")
                 .values(status="withdrawn")
             )
+
+    def _remember_before(self, consent_ids: set[str]) -> None:
+        """The state of releases already here that this run is about to change (a withdrawal carried in)."""
+        added = set(self.made.get("consent", ()))
+        wanted = sorted(consent_ids - added - set(self.changed))
+        if wanted:
+            before = Records(Db.of(self.d)).current("consent", wanted)
+            self.changed.update({cid: before.get(cid) for cid in wanted})
 
     def paper_scans(self) -> None:
         count = self.report.count("paper_scans")
@@ -255,7 +276,7 @@ class _Merge:
                 {k: v for k, v in r._mapping.items() if k != "id"}
                 for r in self.s.execute(select(p).where(p.c.id.in_(ids)).order_by(p.c.id))
             ]
-            self.d.execute(insert(p), rows)
+            self.record("scan", _insert_returning_ids(self.d, p, rows))
             count.added += len(rows)
 
     # photos and everything decided about them: integer ids, re-mapped -----------------------------------
@@ -295,6 +316,7 @@ class _Merge:
         copies = self.report.count("audit_copies")
         seq, prev = self.dest._audit_head(lock=True)
         actor, now = self.dest.actor, utc_now()
+        server = self.dest.engine_name == "postgresql"
         for rows in pages(self.s, select(t.audit), t.audit.c.seq, BATCH):
             carried, known = self._carried_hashes(rows)
             entries, carries = [], []
@@ -303,20 +325,41 @@ class _Merge:
                 if hashes & known:
                     count.present += 1
                     continue
-                seq += 1
-                entry = self._copied_entry(row, seq, prev, now, actor)
-                entries.append(entry)
+                if server:  # the server numbers, times, names and hashes each entry itself
+                    entry = self._copied_entry(row, 0, "", "", "")
+                    seq = self.d.execute(insert(t.audit).values(**entry).returning(t.audit.c.seq)).scalar_one()
+                else:
+                    seq += 1
+                    entry = self._copied_entry(row, seq, prev, now, actor)
+                    entries.append(entry)
+                    prev = entry["hash"]
                 carries += [{"source_hash": h, "seq": seq} for h in sorted(hashes)]
                 known |= hashes
-                prev = entry["hash"]
+                count.added += 1
             if entries:
                 self.d.execute(insert(t.audit), entries)
-                self.d.execute(insert(t.audit_copies), carries)
                 self.d.execute(update(t.meta).where(t.meta.c.key == "audit_head_seq").values(value=str(seq)))
                 self.d.execute(update(t.meta).where(t.meta.c.key == "audit_head_hash").values(value=prev))
-                count.added += len(entries)
+            if carries:
+                self.d.execute(insert(t.audit_copies), carries)
                 copies.added += len(carries)
             self.tick("audit", count.added + count.present)
+
+    def describe_records(self) -> None:
+        """One `records.copied` entry per few hundred records this run added or changed, each with its state
+        here (ids re-mapped, so the source's own entries cannot describe them)."""
+        records = Records(Db.of(self.d))
+        items: list[list[Any]] = []
+        for kind, ids in self.made.items():
+            digests = records.current(kind, [str(i) for i in ids])
+            items += [state_item(kind, i, None, digests.get(str(i))) for i in ids]
+        if self.changed:
+            after = records.current("consent", sorted(self.changed))
+            items += [state_item("consent", cid, before, after.get(cid)) for cid, before in self.changed.items()]
+        for chunk in _chunks(items, 400):
+            self.dest.append_audit(
+                "records.copied", None, {"from": self.report.source, "records": len(chunk)}, states=list(chunk)
+            )
 
     def _carried_hashes(self, rows: list[Any]) -> tuple[dict[int, set[str]], set[str]]:
         """For a page of source entries: each entry's own hash with the hashes it carries from earlier
@@ -481,6 +524,7 @@ class _ImageBatch:
         for row, new_id in zip(new, _insert_returning_ids(m.d, i, values), strict=True):
             m.image_map[row["id"]] = new_id
             self.added.append((row, new_id))
+            m.record("image", [new_id])
         count.added += len(new)
 
     def analyses(self) -> None:
@@ -519,6 +563,7 @@ class _ImageBatch:
             pending.append((row.id, {**values, "image_id": here}))
             newest[here] = (_INSERTED, row.analysed_at)  # inserted after all that is here: the current one
         ids = _insert_returning_ids(m.d, a, [values for _, values in pending])
+        m.record("analysis", ids)
         for (source_id, _), new_id in zip(pending, ids, strict=True):
             self.analysis_map[source_id] = new_id
         count.added += len(pending)
@@ -605,7 +650,8 @@ class _ImageBatch:
             theirs.add(key)
             newest[here_target] = (_INSERTED, row.decided_at)
         if pending:
-            m.d.execute(insert(table), pending)  # in source order: their ids keep the order they were made in
+            # in source order: their ids keep the order they were made in
+            m.record(table.name[:-1], _insert_returning_ids(m.d, table, pending))
         count.added += len(pending)
 
     def image_reviews(self) -> None:
@@ -641,7 +687,7 @@ class _ImageBatch:
             theirs.add(key)
             newest[here] = (_INSERTED, row.decided_at)
         if pending:
-            m.d.execute(insert(r), pending)
+            m.record("image_review", _insert_returning_ids(m.d, r, pending))
         count.added += len(pending)
 
     def approvals(self) -> None:
@@ -696,6 +742,7 @@ class _ImageBatch:
                 )
                 continue
             m.d.execute(insert(a).values(**comparable))
+            m.record("approval", [aid])
             if my_channels:
                 m.d.execute(insert(ch), [{"approval_id": aid, "channel": c} for c in sorted(my_channels)])
             count.added += 1

@@ -14,10 +14,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, select, text, update
+from consentdesk.core.store import server_rules, text_search
 
-from consentdesk.core.store import schema, text_search
+if TYPE_CHECKING:  # SQLAlchemy is loaded by whoever migrates; reading the scripts (guards.py) needs none of it
+    from sqlalchemy import Connection
 
 #: 'CDSK' — marks an SQLite file as a ConsentDesk catalogue.
 APPLICATION_ID = 0x4344534B
@@ -644,12 +646,97 @@ POSTGRESQL_SCRIPTS[6] = r"""
     CREATE TRIGGER audit_append BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION cd_audit_append();
     """
 
-#: On PostgreSQL from this version on the server moves the audit head (trigger cd_audit_append).
-POSTGRESQL_SERVER_HEAD = 6
-
 # and the register's status filters' index (see `_STATUS_EXPIRY_INDEX` above), on both engines.
 SQLITE_SCRIPTS[6] += _STATUS_EXPIRY_INDEX
 POSTGRESQL_SCRIPTS[6] += _STATUS_EXPIRY_INDEX
+
+# 7: tamper evidence and the server as the only judge (docs/threat-model.md). Audit entries carry the state
+# digests of the records they describe, indexed in `audit_states` by a trigger on both engines; guard
+# triggers refuse editing or deleting decisions, approvals, issued form ids, analyses and photos, and a
+# release's status only moves forward. On PostgreSQL every write is a SECURITY DEFINER function and the
+# audit trigger computes each entry's number, time, actor and hash (server_rules.py). The catalogue's
+# records as they are at the upgrade are sealed by an `audit.sealed` entry (catalogue.py).
+SQLITE_SCRIPTS[7] = """
+    -- The index of record states carried by audit entries (kept by the trigger below; see store/states.py).
+    CREATE TABLE audit_states (
+        seq INTEGER NOT NULL REFERENCES audit(seq),
+        kind TEXT NOT NULL CHECK (kind IN ('consent', 'scan', 'image', 'analysis', 'face_decision',
+                                           'finding_decision', 'image_review', 'approval')),
+        row_id TEXT NOT NULL,
+        before TEXT CHECK (before IS NULL OR (length(before) = 64 AND before NOT GLOB '*[^0-9a-f]*')),
+        after TEXT CHECK (after IS NULL OR (length(after) = 64 AND after NOT GLOB '*[^0-9a-f]*')),
+        PRIMARY KEY (kind, row_id, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX audit_states_seq ON audit_states(seq);
+    CREATE TRIGGER audit_states_append_only_update BEFORE UPDATE ON audit_states
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TRIGGER audit_states_append_only_delete BEFORE DELETE ON audit_states
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TRIGGER audit_project AFTER INSERT ON audit WHEN json_type(NEW.details, '$.states') = 'array'
+    BEGIN
+        INSERT INTO audit_states(seq, kind, row_id, before, after)
+        SELECT NEW.seq, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+               json_extract(value, '$[3]')
+        FROM json_each(NEW.details, '$.states');
+    END;
+
+    -- Decisions, approvals and issued form ids are never edited or deleted (erasure removes the face links
+    -- of an erased release only); of a photo's record only where its file is may change.
+    CREATE TRIGGER face_decisions_immutable BEFORE UPDATE ON face_decisions
+    BEGIN SELECT RAISE(ABORT, 'decisions are never edited; add a new one instead'); END;
+    CREATE TRIGGER face_decisions_delete_only_when_erased BEFORE DELETE ON face_decisions
+    WHEN OLD.consent_id IS NULL OR (SELECT status FROM consents WHERE id = OLD.consent_id) IS NOT 'erased'
+    BEGIN SELECT RAISE(ABORT, 'face decisions are removed only by erasure of the release they link to'); END;
+    CREATE TRIGGER finding_decisions_immutable BEFORE UPDATE ON finding_decisions
+    BEGIN SELECT RAISE(ABORT, 'decisions are never edited; add a new one instead'); END;
+    CREATE TRIGGER finding_decisions_no_delete BEFORE DELETE ON finding_decisions
+    BEGIN SELECT RAISE(ABORT, 'decisions are never deleted'); END;
+    CREATE TRIGGER image_reviews_immutable BEFORE UPDATE ON image_reviews
+    BEGIN SELECT RAISE(ABORT, 'decisions are never edited; add a new one instead'); END;
+    CREATE TRIGGER image_reviews_no_delete BEFORE DELETE ON image_reviews
+    BEGIN SELECT RAISE(ABORT, 'decisions are never deleted'); END;
+    CREATE TRIGGER approvals_immutable BEFORE UPDATE ON approvals
+    BEGIN SELECT RAISE(ABORT, 'approvals are never edited or deleted'); END;
+    CREATE TRIGGER approvals_no_delete BEFORE DELETE ON approvals
+    BEGIN SELECT RAISE(ABORT, 'approvals are never edited or deleted'); END;
+    CREATE TRIGGER approval_channels_immutable BEFORE UPDATE ON approval_channels
+    BEGIN SELECT RAISE(ABORT, 'approvals are never edited or deleted'); END;
+    CREATE TRIGGER approval_channels_no_delete BEFORE DELETE ON approval_channels
+    BEGIN SELECT RAISE(ABORT, 'approvals are never edited or deleted'); END;
+    CREATE TRIGGER form_ids_immutable BEFORE UPDATE ON form_ids
+    BEGIN SELECT RAISE(ABORT, 'issued form ids are never changed or withdrawn'); END;
+    CREATE TRIGGER form_ids_no_delete BEFORE DELETE ON form_ids
+    BEGIN SELECT RAISE(ABORT, 'issued form ids are never changed or withdrawn'); END;
+    CREATE TRIGGER analyses_no_delete BEFORE DELETE ON analyses
+    BEGIN SELECT RAISE(ABORT, 'analyses are never deleted; run a new analysis instead'); END;
+    CREATE TRIGGER faces_no_delete BEFORE DELETE ON faces
+    BEGIN SELECT RAISE(ABORT, 'analyses are never deleted; run a new analysis instead'); END;
+    CREATE TRIGGER findings_no_delete BEFORE DELETE ON findings
+    BEGIN SELECT RAISE(ABORT, 'analyses are never deleted; run a new analysis instead'); END;
+    CREATE TRIGGER images_only_path_changes
+    BEFORE UPDATE OF id, sha256, file_size, width, height, captured_at, camera, shoot_id, imported_at, imported_by
+    ON images
+    BEGIN SELECT RAISE(ABORT, 'a photo''s record is never edited (only where its file is)'); END;
+    CREATE TRIGGER images_no_delete BEFORE DELETE ON images
+    BEGIN SELECT RAISE(ABORT, 'photos are never removed from the catalogue'); END;
+    CREATE TRIGGER consent_events_immutable BEFORE UPDATE ON consent_events
+    WHEN NEW.id IS NOT OLD.id OR NEW.consent_id IS NOT OLD.consent_id OR NEW.kind IS NOT OLD.kind
+        OR NEW.effective_on IS NOT OLD.effective_on OR NEW.recorded_at IS NOT OLD.recorded_at
+        OR NEW.recorded_by IS NOT OLD.recorded_by OR NEW.reason IS NOT NULL
+        OR (SELECT status FROM consents WHERE id = OLD.consent_id) IS NOT 'erased'
+    BEGIN SELECT RAISE(ABORT, 'status events are never edited (erasure only blanks their reason)'); END;
+    CREATE TRIGGER consent_events_no_delete BEFORE DELETE ON consent_events
+    BEGIN SELECT RAISE(ABORT, 'status events are never deleted'); END;
+    CREATE TRIGGER consents_status_moves_forward BEFORE UPDATE OF status ON consents
+    WHEN NOT (OLD.status = NEW.status OR (OLD.status = 'active' AND NEW.status IN ('withdrawn', 'erased'))
+              OR (OLD.status = 'withdrawn' AND NEW.status = 'erased'))
+    BEGIN SELECT RAISE(ABORT, 'a release''s status only moves forward: active, withdrawn, erased'); END;
+    """
+POSTGRESQL_SCRIPTS[7] = server_rules.MIGRATION_7
+#: The first version whose entries describe record states (older records are covered by the seal).
+STATES_FROM = 7
+#: `meta` key: the version whose grants and policies `team init` last applied to a team register.
+TEAM_RULES_KEY = "team_rules"
 
 LATEST_VERSION = max(max(SQLITE_SCRIPTS), max(POSTGRESQL_SCRIPTS))
 
@@ -662,7 +749,7 @@ def postgresql_version(conn: Connection) -> int:
     exists = conn.exec_driver_sql("SELECT to_regclass('meta') IS NOT NULL").scalar()
     if not exists:
         return 0
-    value = conn.execute(select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")).scalar()
+    value = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'schema_version'").scalar()
     return int(value or 0)
 
 
@@ -685,10 +772,10 @@ def _migrate_sqlite(conn: Connection, target: int) -> list[int]:
     current = sqlite_version(conn)
     for number in sorted(SQLITE_SCRIPTS):
         if current < number <= target:
-            for statement in _sqlite_statements(SQLITE_SCRIPTS[number]):
+            for statement in sqlite_statements(SQLITE_SCRIPTS[number]):
                 conn.exec_driver_sql(statement)
             _AFTER_SCRIPT.get(number, lambda _c: None)(conn)
-            for statement in _sqlite_statements(SQLITE_AFTER.get(number, "")):
+            for statement in sqlite_statements(SQLITE_AFTER.get(number, "")):
                 conn.exec_driver_sql(statement)
             conn.exec_driver_sql(f"PRAGMA user_version = {number}")
             applied.append(number)
@@ -698,12 +785,23 @@ def _migrate_sqlite(conn: Connection, target: int) -> list[int]:
 
 
 def _migrate_postgresql(conn: Connection, target: int) -> list[int]:
+    import psycopg  # only a team register needs it (a desk catalogue opens without loading the driver)
+    from sqlalchemy import text
+
+    from consentdesk.core.store.errors import CatalogueError
+
     applied = []
     current = postgresql_version(conn)
     for number in sorted(POSTGRESQL_SCRIPTS):
         if current < number <= target:
-            for statement in _postgresql_statements(POSTGRESQL_SCRIPTS[number]):
-                conn.exec_driver_sql(statement)
+            with conn.connection.driver_connection.cursor() as cursor:
+                for statement in _postgresql_statements(POSTGRESQL_SCRIPTS[number]):
+                    try:
+                        cursor.execute(statement)  # no parameters: '%' in a function body stays as written
+                    except psycopg.Error as exc:
+                        raise CatalogueError(
+                            f"the register could not be upgraded to version {number} ({exc}); nothing was changed"
+                        ) from exc
             applied.append(number)
     if applied:
         _enable_trigram_search(conn)
@@ -732,6 +830,10 @@ def _enable_trigram_search(conn: Connection) -> None:
 
 
 def _backfill_search_keys(conn: Connection) -> None:
+    from sqlalchemy import select, update
+
+    from consentdesk.core.store import schema
+
     rows = conn.execute(select(schema.consents.c.id, schema.consents.c.answers)).all()
     for consent_id, answers in rows:
         conn.execute(
@@ -751,7 +853,7 @@ def consent_search_key(consent_id: str, answers: dict) -> str:
 _AFTER_SCRIPT: dict[int, Callable[[Connection], None]] = {5: _backfill_search_keys}
 
 
-def _sqlite_statements(script: str) -> list[str]:
+def sqlite_statements(script: str) -> list[str]:
     """Split a script into statements (triggers contain ';', so split on complete statements)."""
     statements, buffer = [], ""
     for line in script.splitlines(keepends=True):

@@ -13,7 +13,20 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, distinct, exists, func, insert, literal, or_, select, union
+from sqlalchemy import (
+    Connection,
+    and_,
+    case,
+    distinct,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    union,
+)
 
 from consentdesk.core import values
 from consentdesk.core.store import schema as t
@@ -179,8 +192,15 @@ class ReviewStore(ImageStore):
             self._lock_image(conn, image_id)
             if seen is not None:
                 self._check_not_stale(conn, image_id, seen)
-            conn.execute(
-                insert(t.face_decisions).values(
+            if self._server_rules:
+                conn.execute(
+                    text("SELECT cd_decide_face(:image, :face, :state, :consent)"),
+                    {"image": image_id, "face": face.face_id, "state": str(state), "consent": consent_id},
+                )
+                return
+            decision = conn.execute(
+                insert(t.face_decisions)
+                .values(
                     image_id=image_id,
                     face_id=face.face_id,
                     state=str(state),
@@ -188,11 +208,13 @@ class ReviewStore(ImageStore):
                     decided_at=utc_now(),
                     decided_by=self.actor,
                 )
-            )
+                .returning(t.face_decisions.c.id)
+            ).scalar_one()
             self.append_audit(
                 "review.face",
                 f"image:{image_id}",
                 {"face": face.n, "face_id": face.face_id, "state": str(state), "consent": consent_id},
+                states=[self._made("face_decision", decision)],
             )
 
     def add_finding_decision(
@@ -210,8 +232,15 @@ class ReviewStore(ImageStore):
             self._lock_image(conn, image_id)
             if seen is not None:
                 self._check_not_stale(conn, image_id, seen)
-            conn.execute(
-                insert(t.finding_decisions).values(
+            if self._server_rules:
+                conn.execute(
+                    text("SELECT cd_decide_finding(:image, :finding, :state, :reason)"),
+                    {"image": image_id, "finding": finding.finding_id, "state": str(state), "reason": reason},
+                )
+                return
+            decision = conn.execute(
+                insert(t.finding_decisions)
+                .values(
                     image_id=image_id,
                     finding_id=finding.finding_id,
                     state=str(state),
@@ -219,7 +248,8 @@ class ReviewStore(ImageStore):
                     decided_at=utc_now(),
                     decided_by=self.actor,
                 )
-            )
+                .returning(t.finding_decisions.c.id)
+            ).scalar_one()
             self.append_audit(
                 "review.finding",
                 f"image:{image_id}",
@@ -230,18 +260,30 @@ class ReviewStore(ImageStore):
                     "state": str(state),
                     "reason_given": bool(reason),
                 },
+                states=[self._made("finding_decision", decision)],
             )
 
     def add_image_review(self, image_id: int, state: str, reason: str | None) -> None:
         """Reject an image ('rejected') or undo a rejection ('open')."""
         with self.transaction(needs="reviewer") as conn:
-            conn.execute(
-                insert(t.image_reviews).values(
+            if self._server_rules:
+                conn.execute(
+                    text("SELECT cd_review_photo(:image, :state, :reason)"),
+                    {"image": image_id, "state": state, "reason": reason},
+                )
+                return
+            decision = conn.execute(
+                insert(t.image_reviews)
+                .values(
                     image_id=image_id, state=state, reason=reason, decided_at=utc_now(), decided_by=self.actor
                 )
-            )
+                .returning(t.image_reviews.c.id)
+            ).scalar_one()
             self.append_audit(
-                "review.image", f"image:{image_id}", {"state": state, "reason_given": bool(reason)}
+                "review.image",
+                f"image:{image_id}",
+                {"state": state, "reason_given": bool(reason)},
+                states=[self._made("image_review", decision)],
             )
 
     def record_approval(
@@ -256,6 +298,22 @@ class ReviewStore(ImageStore):
     ) -> values.ApprovalRecord:
         """Store an approval and its channels with one audit entry (who, when, channels, file and hash)."""
         with self.transaction(needs="reviewer") as conn:
+            if self._server_rules:
+                conn.execute(
+                    text(
+                        "SELECT cd_record_approval(:id, :image, :posting, :channels, :path, :sha, :consents)"
+                    ),
+                    {
+                        "id": approval_id,
+                        "image": image_id,
+                        "posting": posting_date.isoformat(),
+                        "channels": list(channels),
+                        "path": export_path,
+                        "sha": export_sha256,
+                        "consents": list(consent_ids),
+                    },
+                )
+                return next(a for a in self.review_approvals(image_id) if a.id == approval_id)
             conn.execute(
                 insert(t.approvals).values(
                     id=approval_id,
@@ -284,6 +342,7 @@ class ReviewStore(ImageStore):
                     "export_sha256": export_sha256,
                     "consents": consent_ids,
                 },
+                states=[self._made("approval", approval_id)],
             )
             return next(a for a in self.review_approvals(image_id) if a.id == approval_id)
 

@@ -94,6 +94,18 @@ audit = Table(
     Column("hash", Text, nullable=False),
 )
 
+#: The record states each audit entry describes ([kind, id, before, after] in its details), indexed by a
+#: trigger on `audit` (never written by the store): how a verification finds a record's last audited state.
+audit_states = Table(
+    "audit_states",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("kind", Text, primary_key=True),
+    Column("row_id", Text, primary_key=True),
+    Column("before", Text),
+    Column("after", Text),
+)
+
 #: Audit entries of another catalogue that a copy appended here: source entry hash -> the entry carrying it.
 audit_copies = Table(
     "audit_copies",

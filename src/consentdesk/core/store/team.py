@@ -1,12 +1,16 @@
-"""The team register's people and roles, enforced by PostgreSQL itself.
+"""The team register's people and roles, enforced by PostgreSQL itself (see docs/threat-model.md).
 
 Four group roles (`consentdesk_photographer`, `_reviewer`, `_dpo`, `_admin`); each person signs in as their
-own login role that is a member of one of them. What each may do is granted table by table, and a
-photographer sees only the photos of their own shoots (row-level security). The app only mirrors this:
-a modified client gets the same refusals, because they come from the server.
+own login role that is a member of one of them. Nobody but the register's owner holds any write privilege
+on any table: every change is a call to one of the server's functions (`server_rules.py`), which checks the
+role, ownership and state and writes the audit entry itself; `init` grants each role EXECUTE on its
+functions only. Reads are filtered by row-level security: a photographer sees the releases, scans and photos
+they recorded and their own audit entries; reviewers and data-protection officers see everything; an
+administrator sees the audit trail and the people, no records. The app only mirrors this: a modified client
+gets the same refusals, because they come from the server.
 
-`init` is run once by an administrator (a superuser, or a role that owns the database and may create
-roles) and is safe to run again after an upgrade: it re-applies the grants and policies.
+`init` is run by the register's owner (a superuser, or a role that owns the database and may create roles)
+once, and again after every upgrade: it re-applies the grants and policies.
 """
 
 from __future__ import annotations
@@ -15,58 +19,28 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
+from consentdesk.core.store import schema as t
 from consentdesk.core.store.catalogue import Catalogue
 from consentdesk.core.store.errors import CatalogueError
+from consentdesk.core.store.migrations import LATEST_VERSION, TEAM_RULES_KEY
+from consentdesk.core.store.server_rules import GRANTS
 
 ROLES = ("photographer", "reviewer", "dpo", "admin")
 _MARK = "ConsentDesk user"  # the comment on a person's login role, so a removed person is still listed
 PREFIX = "consentdesk_"
 
-_ALL_TABLES = (
-    "meta",
-    "form_ids",
-    "consents",
-    "consent_files",
-    "consent_events",
-    "audit",
-    "shoots",
-    "images",
-    "analyses",
-    "faces",
-    "findings",
-    "face_decisions",
-    "finding_decisions",
-    "image_reviews",
-    "approvals",
-    "approval_channels",
-    "paper_scans",
-    "photo_files",
-)
+#: Every table of the register (all readable; what a role sees of each is filtered below).
+_ALL_TABLES = tuple(table.name for table in t.metadata.sorted_tables)
 
-#: What each role may change, beyond reading. The owner (who ran `team init`) keeps every right.
-_WRITES: dict[str, tuple[str, ...]] = {
-    "photographer": (
-        "INSERT ON form_ids, consents, consent_files, paper_scans, shoots, images, analyses, faces, findings, "
-        "photo_files, audit",
-    ),
-    "reviewer": (
-        "INSERT ON face_decisions, finding_decisions, image_reviews, approvals, approval_channels, consent_events, "
-        "analyses, faces, findings, photo_files, audit",
-        "UPDATE (status) ON consents",
-    ),
-    "dpo": (
-        "INSERT ON consent_events, face_decisions, image_reviews, audit",
-        "UPDATE (status, answers, search_key) ON consents",
-        "UPDATE (reason) ON consent_events",
-        "UPDATE (path) ON images",
-        "DELETE ON face_decisions, consent_files, paper_scans, photo_files",
-    ),
-    "admin": ("ALL ON " + ", ".join(_ALL_TABLES),),
-}
-
-#: Tables whose rows belong to one photo, and how a row finds it; a photographer sees only their shoots'.
-_PHOTO_SCOPED = {
-    "images": "imported_by = session_user OR shoot_id IN (SELECT id FROM shoots WHERE created_by = session_user)",
+#: What a photographer sees of each table: what they recorded, and what hangs off it.
+_PHOTOGRAPHER_SEES = {
+    "consents": "created_by = session_user",
+    "consent_files": "consent_id IN (SELECT id FROM consents)",
+    "consent_events": "consent_id IN (SELECT id FROM consents)",
+    "form_ids": "reserved_by = session_user OR id IN (SELECT id FROM consents)",
+    "paper_scans": "scanned_by = session_user OR form_id IN (SELECT id FROM consents)",
+    "shoots": "created_by = session_user",
+    "images": "imported_by = session_user OR shoot_id IN (SELECT id FROM shoots)",
     "analyses": "image_id IN (SELECT id FROM images)",
     "faces": "analysis_id IN (SELECT id FROM analyses)",
     "findings": "analysis_id IN (SELECT id FROM analyses)",
@@ -76,26 +50,28 @@ _PHOTO_SCOPED = {
     "approvals": "image_id IN (SELECT id FROM images)",
     "approval_channels": "approval_id IN (SELECT id FROM approvals)",
     "photo_files": "sha256 IN (SELECT sha256 FROM images)",
+    "audit": "actor = session_user",
 }
+#: What an administrator sees: the trail (ids only) and its index; never a release or a photo.
+_ADMIN_SEES = ("audit", "audit_states", "audit_copies")
+#: Policies of earlier versions, dropped when `init` runs again.
+_OLD_POLICIES = ("staff_all", "photographer_read", "photographer_add", "read", "add", "protect")
 
-
-#: Audit actions only a data-protection officer (or an administrator) may append: the server refuses the
-#: entry, and with it the action it records, for anyone else (a row-level policy on `audit`, set by `init`).
-DPO_ONLY_ACTIONS = ("sar.exported",)
-
-#: What the app offers to whom: it mirrors the grants above so nobody is shown an action the server would
-#: refuse them (the server still decides). An administrator may do everything.
+#: What the app offers to whom: it mirrors the server's grants so nobody is shown an action the server
+#: would refuse them (the server still decides). The register's owner, and anyone on a desk catalogue, has
+#: every role.
 CAPABILITIES: dict[str, tuple[str, ...]] = {
     "record": ("photographer",),  # releases on screen or paper, blank forms, scans
     "import": ("photographer",),
     "review": ("reviewer",),  # decisions, re-check, approve and export, reject
     "withdraw": ("reviewer", "dpo"),
     "protect": ("dpo",),  # SAR, erasure, backup, restore, check
+    "people": ("admin",),  # add, remove, role, password
 }
 
 
 def allowed(roles: set[str], capability: str) -> bool:
-    return "admin" in roles or any(role in roles for role in CAPABILITIES[capability])
+    return any(role in roles for role in CAPABILITIES[capability])
 
 
 def group(role: str) -> str:
@@ -118,22 +94,18 @@ def _require_team(catalogue: Catalogue) -> None:
         )
 
 
-def _run_admin(
-    catalogue: Catalogue, statements: list[sql.Composable], audit: tuple[str, str | None, dict]
-) -> None:
-    """Run role statements and their audit entry as one action: both happen, or neither."""
-    _require_team(catalogue)
-    with catalogue.transaction(needs="admin") as conn:
-        raw = conn.connection.driver_connection
-        for statement in statements:
-            conn.exec_driver_sql(statement.as_string(raw))
-        catalogue.append_audit(*audit)
-
-
 def _query(catalogue: Catalogue, text: str, params: tuple = ()) -> list[tuple]:
     _require_team(catalogue)
     with catalogue._connection() as conn:
         return [tuple(r) for r in conn.exec_driver_sql(text, params)]
+
+
+def _call(catalogue: Catalogue, function: str, *args: object) -> None:
+    """One of the server's people functions, as one action (it writes its own audit entry)."""
+    _require_team(catalogue)
+    placeholders = ", ".join(["%s"] * len(args))
+    with catalogue.transaction(needs="admin") as conn:
+        conn.exec_driver_sql(f"SELECT {function}({placeholders})", args)
 
 
 def init(catalogue: Catalogue) -> list[str]:
@@ -150,101 +122,113 @@ def init(catalogue: Catalogue) -> list[str]:
             statements.append(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
             done.append(f"created role {name}")
     groups = sql.SQL(", ").join(sql.Identifier(group(r)) for r in ROLES)
-    tables = sql.SQL(", ").join(sql.Identifier(t) for t in _ALL_TABLES)
+    tables = sql.SQL(", ").join(sql.Identifier(name) for name in _ALL_TABLES)
     statements += [
         sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database)),
         sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), groups),
+        sql.SQL("REVOKE CREATE ON SCHEMA public FROM PUBLIC"),
         sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(groups),
+        # No one but the owner writes any table: every change is one of the server's functions.
         sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(tables),
         sql.SQL("REVOKE ALL ON {} FROM {}").format(tables, groups),
         sql.SQL("GRANT SELECT ON {} TO {}").format(tables, groups),
+        sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM PUBLIC"),
+        # Each role calls its own functions only (the migration revoked them all from PUBLIC).
+        sql.SQL(
+            "DO $$ DECLARE f regprocedure; BEGIN FOR f IN SELECT p.oid::regprocedure FROM pg_proc p "
+            "WHERE p.pronamespace = current_schema()::regnamespace AND left(p.proname, 3) = 'cd_' LOOP "
+            "EXECUTE 'REVOKE ALL ON FUNCTION ' || f::text || ' FROM PUBLIC, {}'; END LOOP; END $$"
+        ).format(groups),
     ]
-    for role, grants in _WRITES.items():
-        for grant in grants:
-            statements.append(sql.SQL("GRANT " + grant + " TO {}").format(sql.Identifier(group(role))))
-    staff = sql.SQL(", ").join(sql.Identifier(group(r)) for r in ("reviewer", "dpo", "admin"))
-    photographer = sql.Identifier(group("photographer"))
-    for table, visible in _PHOTO_SCOPED.items():
-        name = sql.Identifier(table)
-        statements.append(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(name))
-        for policy in ("staff_all", "photographer_read", "photographer_add"):
+    for role, functions in GRANTS.items():
+        for function in functions:
             statements.append(
-                sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(sql.Identifier(f"{table}_{policy}"), name)
+                sql.SQL("GRANT EXECUTE ON FUNCTION " + function + " TO {}").format(sql.Identifier(group(role)))
             )
-        statements += [
-            sql.SQL("CREATE POLICY {} ON {} FOR ALL TO {} USING (true) WITH CHECK (true)").format(
-                sql.Identifier(f"{table}_staff_all"), name, staff
-            ),
-            sql.SQL("CREATE POLICY {} ON {} FOR SELECT TO {} USING (" + visible + ")").format(
-                sql.Identifier(f"{table}_photographer_read"), name, photographer
-            ),
-            sql.SQL("CREATE POLICY {} ON {} FOR INSERT TO {} WITH CHECK (true)").format(
-                sql.Identifier(f"{table}_photographer_add"), name, photographer
-            ),
-        ]
-    statements += _audit_policies()
-    done.append("granted each role its rights; photographers see their own shoots' photos only")
-    _run_admin(catalogue, statements, ("team.initialised", None, {"roles": list(ROLES)}))
+    statements += _read_policies()
+    done.append(
+        "granted each role its functions and nothing else; photographers see what they recorded, "
+        "administrators the audit trail and the people"
+    )
+    _require_team(catalogue)
+    with catalogue.transaction(needs="admin") as conn:
+        raw = conn.connection.driver_connection
+        for statement in statements:
+            conn.exec_driver_sql(statement.as_string(raw))
+        conn.exec_driver_sql(
+            "INSERT INTO meta(key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+            (TEAM_RULES_KEY, str(LATEST_VERSION)),
+        )
+        catalogue.append_audit("team.initialised", None, {"roles": list(ROLES), "rules": LATEST_VERSION})
     return done
 
 
-def _audit_policies() -> list[sql.Composable]:
-    """Everyone reads the trail and appends their own entries, except the entries of data-protection
-    actions (`DPO_ONLY_ACTIONS`, e.g. a subject access bundle exported), which only a DPO or an
-    administrator may append; the app writes such an entry in the same transaction as its action, so the
-    server's refusal stops the action itself."""
-    name = sql.Identifier("audit")
-    everyone = sql.SQL(", ").join(sql.Identifier(group(r)) for r in ROLES)
-    protectors = sql.SQL(", ").join(sql.Identifier(group(r)) for r in ("dpo", "admin"))
-    reserved = sql.SQL(", ").join(sql.Literal(a) for a in DPO_ONLY_ACTIONS)
-    statements: list[sql.Composable] = [sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(name)]
-    for policy in ("audit_read", "audit_add", "audit_protect"):
-        statements.append(sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(sql.Identifier(policy), name))
-    statements += [
-        sql.SQL("CREATE POLICY audit_read ON {} FOR SELECT TO {} USING (true)").format(name, everyone),
-        sql.SQL("CREATE POLICY audit_add ON {} FOR INSERT TO {} WITH CHECK (action NOT IN ({}))").format(
-            name, everyone, reserved
-        ),
-        sql.SQL("CREATE POLICY audit_protect ON {} FOR INSERT TO {} WITH CHECK (true)").format(
-            name, protectors
-        ),
-    ]
+def _read_policies() -> list[sql.Composable]:
+    """Row-level security on every table a person reads (meta, the chain's head, is everyone's)."""
+    staff = sql.SQL(", ").join(sql.Identifier(group(r)) for r in ("reviewer", "dpo"))
+    photographer = sql.Identifier(group("photographer"))
+    admin = sql.Identifier(group("admin"))
+    statements: list[sql.Composable] = []
+    for table in _ALL_TABLES:
+        if table == "meta":
+            continue
+        name = sql.Identifier(table)
+        statements.append(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(name))
+        for policy in (*_OLD_POLICIES, "staff_read", "photographer_read", "admin_read"):
+            for prefix in (f"{table}_", ""):
+                statements.append(
+                    sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(sql.Identifier(f"{prefix}{policy}"), name)
+                )
+        statements.append(
+            sql.SQL("CREATE POLICY {} ON {} FOR SELECT TO {} USING (true)").format(
+                sql.Identifier(f"{table}_staff_read"), name, staff
+            )
+        )
+        if table in _PHOTOGRAPHER_SEES:
+            statements.append(
+                sql.SQL("CREATE POLICY {} ON {} FOR SELECT TO {} USING (" + _PHOTOGRAPHER_SEES[table] + ")").format(
+                    sql.Identifier(f"{table}_photographer_read"), name, photographer
+                )
+            )
+        if table in _ADMIN_SEES:
+            statements.append(
+                sql.SQL("CREATE POLICY {} ON {} FOR SELECT TO {} USING (true)").format(
+                    sql.Identifier(f"{table}_admin_read"), name, admin
+                )
+            )
     return statements
+
+
+def _verifier(catalogue: Catalogue, name: str, password: str) -> str:
+    """The SCRAM-SHA-256 verifier of `password`, made here: the password itself never leaves this computer
+    (nor reaches the server's logs)."""
+    with catalogue._connection() as conn:
+        pgconn = conn.connection.driver_connection.pgconn
+        return pgconn.encrypt_password(password.encode("utf-8"), name.encode("utf-8"), b"scram-sha-256").decode()
 
 
 def add_user(catalogue: Catalogue, name: str, role: str, password: str | None = None) -> None:
     """A new person who signs in as `name` (with `password`, or as the server's authentication decides)."""
-    statement = sql.SQL("CREATE ROLE {} LOGIN IN ROLE {}").format(
-        sql.Identifier(name), sql.Identifier(group(role))
-    )
-    if password:
-        statement = sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
-            sql.Identifier(name), sql.Literal(password), sql.Identifier(group(role))
-        )
-    mark = sql.SQL("COMMENT ON ROLE {} IS {}").format(sql.Identifier(name), sql.Literal(_MARK))
-    _run_admin(catalogue, [statement, mark], ("team.user_added", f"user:{name}", {"role": role}))
+    group(role)
+    _require_team(catalogue)
+    verifier = _verifier(catalogue, name, password) if password else None
+    _call(catalogue, "cd_add_user", name, role, verifier)
 
 
 def set_role(catalogue: Catalogue, name: str, role: str) -> None:
-    statements: list[sql.Composable] = [
-        sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group(r)), sql.Identifier(name))
-        for r in ROLES
-        if r != role
-    ]
-    statements.append(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group(role)), sql.Identifier(name)))
-    _run_admin(catalogue, statements, ("team.role_changed", f"user:{name}", {"role": role}))
+    group(role)
+    _call(catalogue, "cd_set_role", name, role)
 
 
 def remove_user(catalogue: Catalogue, name: str) -> None:
     """Stop a person signing in and take their roles; their name stays in the audit trail as history."""
-    statements: list[sql.Composable] = [
-        sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(name)),
-        sql.SQL("COMMENT ON ROLE {} IS {}").format(sql.Identifier(name), sql.Literal(_MARK + " (removed)")),
-    ]
-    statements += [
-        sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group(r)), sql.Identifier(name)) for r in ROLES
-    ]
-    _run_admin(catalogue, statements, ("team.user_removed", f"user:{name}", {}))
+    _call(catalogue, "cd_remove_user", name)
+
+
+def set_password(catalogue: Catalogue, name: str, password: str) -> None:
+    """Give a person a new password (someone who forgot theirs); audited as `team.password_set`."""
+    _require_team(catalogue)
+    _call(catalogue, "cd_set_password", name, _verifier(catalogue, name, password))
 
 
 def users(catalogue: Catalogue) -> list[Person]:

@@ -102,6 +102,13 @@ class Analyser:
         result.timings["total"] = time.perf_counter() - t0
         return result
 
+    def find_faces(self, path: str | Path) -> list[Face]:
+        """The face stage alone, on a file, exactly as `analyse_path` runs it (same decode, same scales):
+        the export checks its copy with it before letting it out (review/export.py). Raises ImageError."""
+        loaded = imaging.load(path, max_side=self.config.work_side)
+        info = loaded.info
+        return self._faces(Frame(loaded.rgb, loaded.scale, info.width, info.height, source=str(path)))
+
     def background_findings(self, rgb: np.ndarray, width: int, height: int) -> list[Finding]:
         """The background check alone (text, plates, codes, screens, documents) on pixels in memory, with
         boxes in a `width` x `height` picture that `rgb` is a reduced copy of: a clip's key frames."""
