@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from consentdesk import APP_NAME, __version__, paths
+from consentdesk import APP_NAME, __version__, paths, support_log
 from consentdesk.qt_env import prepare_qt_environment
 
 QUIT_AFTER_ENV = "CONSENTDESK_QUIT_AFTER_MS"
@@ -156,6 +156,7 @@ def _announce_when_shown(window, app, quit_after: int | None):  # noqa: ANN001, 
             if not self.done and event.type() == QEvent.Type.Expose and obj.isExposed():
                 self.done = True
                 print(SHOWN_LINE, flush=True)
+                support_log.get("app").info("window shown %.3f s after start", support_log.since_start())
                 if quit_after is not None:
                     QTimer.singleShot(quit_after, app.quit)
             return False

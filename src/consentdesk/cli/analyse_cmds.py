@@ -13,9 +13,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from consentdesk.cli.common import UserError
-from consentdesk.core.media.discovery import Skipped, find_images
-from consentdesk.core.review.policy import kind_words
+from consentdesk.cli.common import ExitCode, UserError
+from consentdesk.core.media.video import is_clip_path
 from consentdesk.core.values import FindingKind
 
 
@@ -34,6 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def summary_line(data: dict) -> str:
     """'IMG_1.jpg: 3 faces; 2 confidential items: NHS number, barcode'."""
+    from consentdesk.core.review.policy import kind_words
+
     name = Path(data["path"]).name
     if data.get("error"):
         return f"{name}: ERROR - {data['error']}"
@@ -47,7 +48,7 @@ def summary_line(data: dict) -> str:
     return f"{name}: {faces}; {len(items)} confidential item{'s' if len(items) != 1 else ''}: {kinds}"
 
 
-def _report_skipped(skipped: list[Skipped], limit: int = 20) -> int:
+def _report_skipped(skipped: list, limit: int = 20) -> int:
     """Print why files were passed over: folder problems and photos that cannot be read always (as
     errors, the way `import` reports them), other files up to `limit`. Returns the number of errors."""
     errors = [s for s in skipped if s.is_problem or s.is_unreadable_photo]
@@ -62,6 +63,8 @@ def _report_skipped(skipped: list[Skipped], limit: int = 20) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from consentdesk.core.media.discovery import Skipped, find_images  # Pillow and numpy: only when used
+
     skipped: list[Skipped] = []
     analyser = None
     n_ok = n_err = 0
@@ -70,7 +73,12 @@ def run(args: argparse.Namespace) -> int:
             from consentdesk.core.vision.analyse import Analyser  # heavy: only when there is work
 
             analyser = Analyser()
-        result = analyser.analyse_path(path).to_json()
+        if is_clip_path(path):
+            from consentdesk.core.vision.clip_analysis import ClipAnalyser
+
+            result = ClipAnalyser(analyser=analyser).analyse(path).to_json()
+        else:
+            result = analyser.analyse_path(path).to_json()
         if result["error"]:
             n_err += 1
         else:
@@ -85,4 +93,4 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("no images found")
     passed_over = sum(not s.is_unreadable_photo for s in skipped)
     print(f"{n_ok} image(s) analysed, {n_err} error(s), {passed_over} skipped", file=sys.stderr)
-    return 1 if n_err else 0
+    return ExitCode.PROBLEMS if n_err else ExitCode.OK

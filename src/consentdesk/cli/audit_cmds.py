@@ -6,7 +6,8 @@ import argparse
 import sys
 import time
 
-from consentdesk.cli.common import UserError, catalogue_locator, open_catalogue, print_json
+from consentdesk.cli.common import UserError, catalogue_locator, open_catalogue
+from consentdesk.cli.listing import FIRST_PAGE, PAGE, add_limit_option, limited, rows, stream
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls = commands.add_parser("list", help="print audit entries")
     ls.add_argument("--subject", help="only entries about this record id")
     ls.add_argument("--json", action="store_true")
+    add_limit_option(ls)
     ls.set_defaults(func=cmd_list)
     log = commands.add_parser(
         "log", help="the trail as a log: time, who, what (ids only); --json gives one JSON object a line"
@@ -117,14 +119,31 @@ def _print_verification(report, since) -> int:  # noqa: ANN001 - an AuditReport 
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """The whole trail streams in pages (first lines at once, flat memory); one subject's is read whole."""
     with open_catalogue(args, create=False) as catalogue:
-        entries = catalogue.audit_entries(args.subject)
-    if args.json:
-        print_json([e.__dict__ if hasattr(e, "__dict__") else _entry(e) for e in entries])
-        return 0
-    for e in entries:
-        print(f"{e.seq:>6}  {e.at}  {e.actor:<12}  {e.action:<22}  {e.subject or '':<14}  {e.details}")
+        if args.subject:
+            entries = limited(catalogue.audit_entries(args.subject), args.limit)
+        else:
+            entries = rows(_trail_pages(catalogue, args.limit))
+        stream(
+            entries,
+            as_json=args.json,
+            to_json=lambda e: e.__dict__ if hasattr(e, "__dict__") else _entry(e),
+            to_line=lambda e: f"{e.seq:>6}  {e.at}  {e.actor:<12}  {e.action:<22}  {e.subject or '':<14}  {e.details}",
+        )
     return 0
+
+
+def _trail_pages(catalogue, limit: int | None):  # noqa: ANN001, ANN202 - a Catalogue; pages of entries
+    after, shown, size = 0, 0, FIRST_PAGE
+    while limit is None or shown < limit:
+        page = catalogue.audit_page(after, size if limit is None else min(size, limit - shown))
+        if not page:
+            return
+        yield page
+        shown += len(page)
+        after = page[-1].seq
+        size = PAGE
 
 
 def cmd_log(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from consentdesk.cli.common import UserError, print_json
+from consentdesk.cli.common import ExitCode, UserError, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,7 +55,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
         print_json({**report.as_dict(), "source": source.safe_text, "destination": destination.safe_text})
     else:
         _print_report(report, source.safe_text, destination.safe_text)
-    return 0 if report.ok else 1
+    return ExitCode.OK if report.ok else ExitCode.PROBLEMS
 
 
 #: Row labels for the tables whose names do not say what they hold.

@@ -5,14 +5,28 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
+
+
+class ExitCode(IntEnum):
+    """The one table of exit codes, the same for every command (README: "Exit codes")."""
+
+    OK = 0  # done, or there was nothing to do (approving again with nothing changed, an empty list)
+    PROBLEMS = 1  # done in part, or refused by a rule: a file that could not be read (the rest were done),
+    #               a photo not cleared, an empty signature box, a damaged catalogue or audit trail
+    USAGE = 2  # nothing was done: a wrong command, option or input, an unknown id, a catalogue that
+    #            cannot be opened, or something your role may not do
+    FILES_MISSING = 3  # `check`: the catalogue is sound but photo files are missing or changed
+    UNEXPECTED = 4  # a fault in ConsentDesk itself: the support log has the details
+    INTERRUPTED = 130  # stopped with Ctrl+C
 
 
 class UserError(Exception):
     """A problem the user can fix; printed as one plain sentence, no traceback."""
 
-    def __init__(self, message: str, exit_code: int = 2) -> None:
+    def __init__(self, message: str, exit_code: int = ExitCode.USAGE) -> None:
         super().__init__(message)
         self.exit_code = exit_code
 

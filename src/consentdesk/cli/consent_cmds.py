@@ -8,10 +8,12 @@ from datetime import date
 from pathlib import Path
 
 from consentdesk.cli.common import UserError, open_catalogue, print_json
-from consentdesk.core.consent.releases import ConsentInvalid, parse_consent_json, record_consent
+from consentdesk.cli.listing import add_limit_option, pages, rows, stream
 from consentdesk.core.forms import FormDefinitionError, load_form, one_line
-from consentdesk.core.store import CatalogueError, ConsentQuery
 from consentdesk.core.values import Consent, ConsentStatus
+
+# The store and the release rules are imported by the commands that use them, not here: every command
+# builds this module's parser, and `consentdesk queue | head` should not wait for what `consent add` needs.
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,6 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--role", help="only this role (donor, staff, volunteer, patient, visitor)")
     ls.add_argument("--location", help="only this location")
     ls.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_limit_option(ls)
     ls.set_defaults(func=cmd_list)
 
     show = commands.add_parser("show", help="show one record")
@@ -64,6 +67,9 @@ def _read_json_arg(value: str) -> tuple[str, Path]:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from consentdesk.core.consent.releases import ConsentInvalid, parse_consent_json, record_consent
+    from consentdesk.core.store import CatalogueError
+
     text, base = _read_json_arg(args.json)
     try:
         doc = parse_consent_json(text, base)
@@ -82,32 +88,37 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _invalid_message(exc: ConsentInvalid) -> str:
+def _invalid_message(exc) -> str:  # noqa: ANN001 - a releases.ConsentInvalid
     lines = "\n".join(f"  - {e.field}: {e.message}" for e in exc.errors)
     return f"the consent record was not saved; fix these fields:\n{lines}"
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from consentdesk.core.store import ConsentQuery
+
     query = ConsentQuery(
         text=args.search,
         status=ConsentStatus(args.status) if args.status else None,
         role=args.role,
         location=args.location,
     )
-    with open_catalogue(args) as catalogue:
-        consents = catalogue.list_consents(query)
     today = date.today()
-    if args.json:
-        print_json([c.to_json() | {"effective_status": str(c.effective_status(today))} for c in consents])
-        return 0
-    if not consents:
-        print("No consent records match.")
-        return 0
-    for c in consents:
+
+    def line(c: Consent) -> str:
         expires = c.expires_on.isoformat() if c.expires_on else "until withdrawn"
-        print(
+        return (
             f"{c.id}  {c.effective_status(today).value:<9}  {c.signed_at.date()}  {expires:<15}  "
             f"{one_line(c.answers.get('role', '')):<9}  {_who(c)}"
+        )
+
+    with open_catalogue(args) as catalogue:  # a page at a time: the first lines print at once
+        fetch = lambda offset, count: catalogue.list_consents(query, limit=count, offset=offset)  # noqa: E731
+        stream(
+            rows(pages(fetch, args.limit)),
+            as_json=args.json,
+            to_json=lambda c: c.to_json() | {"effective_status": str(c.effective_status(today))},
+            to_line=line,
+            empty="No consent records match.",
         )
     return 0
 

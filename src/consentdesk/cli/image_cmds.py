@@ -6,9 +6,10 @@ import argparse
 import os
 import sys
 from collections import Counter
+from datetime import date
 
-from consentdesk.cli.common import UserError, open_catalogue, print_json
-from consentdesk.core.photos.importer import ImportProgress, import_paths
+from consentdesk.cli.common import ExitCode, UserError, open_catalogue, print_json
+from consentdesk.cli.listing import add_limit_option, pages, rows, stream
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,16 +28,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     images = sub.add_parser("images", help="list imported photos")
     images.add_argument("--shoot", type=int, help="only this shoot id")
     images.add_argument("--json", action="store_true")
+    add_limit_option(images)
     images.set_defaults(func=cmd_images)
 
 
-def _progress(p: ImportProgress) -> None:
+def _progress(p) -> None:  # noqa: ANN001 - an importer.ImportProgress
     eta = p.eta_seconds
     eta_text = f", about {eta:.0f} s left" if eta is not None else ""
     print(f"\r{p.done}/{p.total} checked{eta_text}   ", end="", file=sys.stderr, flush=True)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from consentdesk.core.photos.importer import import_paths  # heavy: only to import
+
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
     with open_catalogue(args) as catalogue:
@@ -78,38 +82,44 @@ def cmd_import(args: argparse.Namespace) -> int:
         if report.stopped:
             print(f"consentdesk: {report.stopped}", file=sys.stderr)
     folder_problems = any(s.is_problem for s in report.skipped)
-    return 1 if report.errors or folder_problems or report.stopped else 0
+    return ExitCode.PROBLEMS if report.errors or folder_problems or report.stopped else ExitCode.OK
 
 
 def cmd_images(args: argparse.Namespace) -> int:
+    """Streams the list a page at a time: the first lines print at once however many photos there are."""
     from consentdesk.core.review import workflow
 
+    today = date.today()
     with open_catalogue(args) as catalogue:
-        rows = []
-        for image in catalogue.list_images(args.shoot):
-            analysis = catalogue.current_analysis(image.id)
-            badge = workflow.image_badge(catalogue, image.id)
-            rows.append(
-                {
-                    "id": image.id,
-                    "badge": badge.value,
-                    "badge_words": badge.words,
-                    "path": image.path,
-                    "shoot": image.shoot_id,
-                    "width": image.width,
-                    "height": image.height,
-                    "faces": len(analysis.faces) if analysis else 0,
-                    "findings": [f.kind.value for f in analysis.findings if f.severity.value != "low"]
-                    if analysis
-                    else [],
-                }
-            )
-    if args.json:
-        print_json(rows)
-    elif not rows:
-        print("No photos imported yet. Use `consentdesk import FOLDER`.")
-    else:
-        for r in rows:
-            items = ", ".join(r["findings"]) or "no confidential items"
-            print(f"{r['id']:>6}  {r['badge_words']:<17}  {r['faces']} face(s); {items}  {r['path']}")
-    return 0
+
+        def fetch(offset: int, count: int) -> list:
+            page = catalogue.list_images(args.shoot, limit=count, offset=offset)
+            return workflow.image_rows(catalogue, page, today)
+
+        stream(
+            rows(pages(fetch, args.limit)),
+            as_json=args.json,
+            to_json=_image_json,
+            to_line=_image_line,
+            empty="No photos imported yet. Use `consentdesk import FOLDER`.",
+        )
+    return ExitCode.OK
+
+
+def _image_json(r) -> dict:  # noqa: ANN001 - a workflow.ImageRow
+    return {
+        "id": r.image.id,
+        "badge": r.badge.value,
+        "badge_words": r.badge.words,
+        "path": r.image.path,
+        "shoot": r.image.shoot_id,
+        "width": r.image.width,
+        "height": r.image.height,
+        "faces": r.faces,
+        "findings": list(r.confidential),
+    }
+
+
+def _image_line(r) -> str:  # noqa: ANN001 - a workflow.ImageRow
+    items = ", ".join(r.confidential) or "no confidential items"
+    return f"{r.image.id:>6}  {r.badge.words:<17}  {r.faces} face(s); {items}  {r.image.path}"

@@ -7,17 +7,19 @@ call `register_consent_actions` / `register_forms_actions`); the rest are top-le
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from datetime import date
 from pathlib import Path
 
-from consentdesk.cli.common import UserError, catalogue_file, open_catalogue, print_json
-from consentdesk.core.store import CatalogueError
+from consentdesk.cli.common import ExitCode, UserError, catalogue_file, open_catalogue, print_json
+from consentdesk.cli.listing import add_limit_option, limited, stream
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     exp = sub.add_parser("expiring", help="consents ending soon and images that lost clearance")
     exp.add_argument("--days", type=int, default=30, help="look this many days ahead (default 30)")
     exp.add_argument("--json", action="store_true")
+    add_limit_option(exp)
     exp.set_defaults(func=cmd_expiring)
 
     sar = sub.add_parser("sar", help="write a subject access request bundle (zip) for one person")
@@ -72,6 +74,7 @@ def register_forms_actions(commands: argparse._SubParsersAction) -> None:
     scans = commands.add_parser("scans", help="list scanned paper forms awaiting data entry")
     scans.add_argument("--all", action="store_true", help="list every stored scan, entered or not")
     scans.add_argument("--json", action="store_true")
+    add_limit_option(scans)
     scans.set_defaults(func=cmd_scans)
 
 
@@ -93,6 +96,7 @@ def _date(text: str | None) -> date | None:
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
     from consentdesk.core.protection.withdrawal import csv_rows, withdraw, write_takedown_report
+    from consentdesk.core.store import CatalogueError
 
     on = _date(args.on)
     with open_catalogue(args) as catalogue:
@@ -134,12 +138,13 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     for path in written:
         print(f"Wrote {path}")
     if report_error:
-        raise UserError(report_error, exit_code=1)
+        raise UserError(report_error, exit_code=ExitCode.PROBLEMS)
     return 0
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
     from consentdesk.core.protection.erasure import erase
+    from consentdesk.core.store import CatalogueError
 
     if not args.yes:
         raise UserError(
@@ -173,16 +178,20 @@ def cmd_expiring(args: argparse.Namespace) -> int:
         raise UserError("--days must be 0 or more")
     with open_catalogue(args) as catalogue:
         dash = expiry_dashboard(catalogue, args.days)
+    if args.limit is not None:  # each list cut to N rows; the counts stay whole
+        shown = dataclasses.replace(dash, expiring=dash.expiring[: args.limit], blocked=dash.blocked[: args.limit])
+    else:
+        shown = dash
     if args.json:
-        print_json(dash.to_json())
+        print_json(shown.to_json())
         return 0
     print(f"Consents ending within {args.days} days: {len(dash.expiring)}")
-    for e in dash.expiring:
+    for e in shown.expiring:
         print(
             f"  {e.consent.id}  ends {e.consent.expires_on}  ({e.days_left} days)  {e.linked_images} image(s)"
         )
     print(f"Images that lost clearance: {len(dash.blocked)}")
-    for b in dash.blocked:
+    for b in shown.blocked:
         reasons = ", ".join(f"{cid} {status}" for cid, status in b.reasons)
         print(f"  image {b.image.id}  {b.image.path}  ({reasons})")
     return 0
@@ -190,6 +199,7 @@ def cmd_expiring(args: argparse.Namespace) -> int:
 
 def cmd_sar(args: argparse.Namespace) -> int:
     from consentdesk.core.protection.sar import SarError, build_sar_bundle
+    from consentdesk.core.store import CatalogueError
 
     out = Path(args.out).expanduser()
     if out.exists() and not args.force:
@@ -233,7 +243,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     else:
         for r in results:
             print(r.message)
-    return 1 if any(r.outcome.needs_attention for r in results) else 0
+    return ExitCode.PROBLEMS if any(r.outcome.needs_attention for r in results) else ExitCode.OK
 
 
 def cmd_scans(args: argparse.Namespace) -> int:
@@ -241,26 +251,25 @@ def cmd_scans(args: argparse.Namespace) -> int:
 
     with open_catalogue(args) as catalogue:
         scans = catalogue.paper_scans() if args.all else scans_awaiting_entry(catalogue)
-    if args.json:
-        print_json(
-            [
-                {
-                    "scan_id": s.id,
-                    "form_id": s.form_id,
-                    "page": s.page,
-                    "file": s.source_name,
-                    "scanned_at": s.scanned_at,
-                    "record": s.consent_id,
-                }
-                for s in scans
-            ]
-        )
-        return 0
-    if not scans:
-        print("No scanned forms are awaiting data entry." if not args.all else "No scans are stored.")
-    for s in scans:
+
+    def line(s) -> str:  # noqa: ANN001 - a PaperScan
         state = f"record {s.consent_id}" if s.consent_id else "awaiting entry"
-        print(f"{s.form_id}  page {s.page}  {s.source_name}  scanned {s.scanned_at}  {state}")
+        return f"{s.form_id}  page {s.page}  {s.source_name}  scanned {s.scanned_at}  {state}"
+
+    stream(
+        limited(scans, args.limit),
+        as_json=args.json,
+        to_json=lambda s: {
+            "scan_id": s.id,
+            "form_id": s.form_id,
+            "page": s.page,
+            "file": s.source_name,
+            "scanned_at": s.scanned_at,
+            "record": s.consent_id,
+        },
+        to_line=line,
+        empty="No scanned forms are awaiting data entry." if not args.all else "No scans are stored.",
+    )
     return 0
 
 
@@ -280,6 +289,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from consentdesk.core.safekeeping.backups import SafetyError, restore
+    from consentdesk.core.store import CatalogueError
 
     try:
         report = restore(catalogue_file(args), Path(args.file))
@@ -336,5 +346,5 @@ def cmd_check(args: argparse.Namespace) -> int:
         if not report.ok:
             print("The catalogue is damaged: restore the latest backup with `consentdesk restore FILE`.")
     if not report.ok:
-        return 1
-    return 3 if report.files else 0
+        return ExitCode.PROBLEMS
+    return ExitCode.FILES_MISSING if report.files else ExitCode.OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from consentdesk.cli.common import UserError, open_catalogue, print_json
+from consentdesk.cli.common import ExitCode, UserError, open_catalogue, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -87,4 +87,4 @@ def cmd_recheck(args: argparse.Namespace) -> int:
             print("Nothing to re-check: every photo was checked by the current analyser.")
         for r in results:
             print("\n".join(r.lines()))
-    return 1 if any(r.error for r in results) else 0
+    return ExitCode.PROBLEMS if any(r.error for r in results) else ExitCode.OK

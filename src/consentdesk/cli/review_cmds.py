@@ -11,11 +11,17 @@ does not repeat itself; `--json` keeps the reasons per channel for scripts.
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from consentdesk.cli.common import UserError, open_catalogue, print_json
-from consentdesk.core.store import Catalogue, CatalogueError
+from consentdesk.cli.common import ExitCode, UserError, open_catalogue, print_json
+from consentdesk.cli.listing import add_limit_option, pages, rows, stream
+from consentdesk.core.values import STATE_WORDS
+
+if TYPE_CHECKING:
+    from consentdesk.core.store import Catalogue
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,6 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--on", type=_date, metavar="YYYY-MM-DD", help="date to judge consents on (default: today)"
     )
     q.add_argument("--json", action="store_true")
+    add_limit_option(q)
     q.set_defaults(func=cmd_queue)
 
 
@@ -111,38 +118,18 @@ def cmd_status(args: argparse.Namespace) -> int:
             result = workflow.status(catalogue, image_id, args.on, [args.channel] if args.channel else None)
         except policy.UnknownChannel as exc:
             raise UserError(str(exc)) from exc
+        clip = catalogue.stored_clip(image_id)
     common = result.common_reasons()
     per_channel = {c: [r for r in cl.reasons if r not in common] for c, cl in result.clearances.items()}
     if args.json:
-        print_json(
-            {
-                "image": result.image.id,
-                "path": result.image.path,
-                "on": result.on.isoformat(),
-                "summary": result.summary,
-                "channels": result.channels,
-                "cleared": {c: cl.cleared for c, cl in result.clearances.items()},
-                "reasons": common,
-                "channel_reasons": {c: r for c, r in per_channel.items() if r},
-                "faces": [
-                    {"n": f.n, "box": f.box.as_list(), "state": str(f.state), "consent": f.consent_id}
-                    for f in result.state.faces
-                ],
-                "findings": [
-                    {
-                        "n": f.n,
-                        "kind": str(f.kind),
-                        "severity": str(f.severity),
-                        "text": f.text,
-                        "box": f.box.as_list(),
-                        "state": str(f.state),
-                    }
-                    for f in result.state.findings
-                ],
-            }
-        )
+        print_json(_status_json(result, common, per_channel, clip))
         return 0
-    print(f"Image {result.image.id} ({result.image.path}) on {result.on.isoformat()}: {result.summary}")
+    what = "Clip" if clip else "Image"
+    print(f"{what} {result.image.id} ({result.image.path}) on {result.on.isoformat()}: {result.summary}")
+    if clip:
+        for f in result.state.faces:
+            track = clip.face_tracks[f.n - 1]
+            print(f"  person {f.n}: {track.first:.1f}-{track.last:.1f} s, {STATE_WORDS[str(f.state)]}")
     cleared = result.cleared_channels
     if cleared:
         print(f"Cleared for: {', '.join(cleared)}")
@@ -158,8 +145,50 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _status_json(result, common: list[str], per_channel: dict, clip) -> dict:
+    """`status --json`: a clip's faces and findings (its tracks) also give their first and last second."""
+    return (
+        {
+            "image": result.image.id,
+            "path": result.image.path,
+            "on": result.on.isoformat(),
+            "summary": result.summary,
+            "channels": result.channels,
+            "cleared": {c: cl.cleared for c, cl in result.clearances.items()},
+            "reasons": common,
+            "channel_reasons": {c: r for c, r in per_channel.items() if r},
+            "faces": [
+                {"n": f.n, "box": f.box.as_list(), "state": str(f.state), "consent": f.consent_id}
+                | _seconds(clip.face_tracks if clip else (), f.n)
+                for f in result.state.faces
+            ],
+            "findings": [
+                {
+                    "n": f.n,
+                    "kind": str(f.kind),
+                    "severity": str(f.severity),
+                    "text": f.text,
+                    "box": f.box.as_list(),
+                    "state": str(f.state),
+                }
+                | _seconds(clip.finding_tracks if clip else (), f.n)
+                for f in result.state.findings
+            ],
+        }
+        | ({"clip": clip.info.to_json()} if clip else {})
+    )
+
+
+def _seconds(tracks, n: int) -> dict:
+    """A clip's face or finding: its first and last second on screen (the track's sightings)."""
+    if not tracks or n > len(tracks):
+        return {}
+    return {"first_s": round(tracks[n - 1].first, 2), "last_s": round(tracks[n - 1].last, 2)}
+
+
 def cmd_link(args: argparse.Namespace) -> int:
     from consentdesk.core.review import workflow
+    from consentdesk.core.store import CatalogueError
 
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
@@ -175,6 +204,7 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 def cmd_face(args: argparse.Namespace) -> int:
     from consentdesk.core.review import workflow
+    from consentdesk.core.store import CatalogueError
     from consentdesk.core.values import FaceState
 
     with open_catalogue(args) as catalogue:
@@ -194,6 +224,7 @@ def cmd_face(args: argparse.Namespace) -> int:
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     from consentdesk.core.review import workflow
+    from consentdesk.core.store import CatalogueError
     from consentdesk.core.values import FindingState
 
     if args.redact:
@@ -214,6 +245,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 def cmd_reject(args: argparse.Namespace) -> int:
     from consentdesk.core.review import workflow
+    from consentdesk.core.store import CatalogueError
 
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
@@ -227,18 +259,36 @@ def cmd_reject(args: argparse.Namespace) -> int:
 
 def cmd_approve(args: argparse.Namespace) -> int:
     from consentdesk.core.review import export, policy
+    from consentdesk.core.store import CatalogueError
 
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
         try:
             result = export.approve(catalogue, image_id, args.channel, args.out, args.on)
+        except export.AlreadyApproved as exc:
+            # nothing to do is not an error: the copy made then is named, as a first approval names its own
+            print(f"consentdesk: {exc}", file=sys.stderr)
+            earlier = exc.approval
+            if args.json:
+                print_json(
+                    {
+                        "approval": earlier.id,
+                        "path": earlier.export_path,
+                        "sha256": earlier.export_sha256,
+                        "channels": list(earlier.channels),
+                        "already_approved": True,
+                    }
+                )
+            else:
+                print(earlier.export_path)
+            return ExitCode.OK
         except export.NotCleared as exc:
             on = (args.on or date.today()).isoformat()
             lines = "\n".join(f"  - {r}" for r in exc.reasons)
             raise UserError(
                 f"image {image_id} was not approved: it is not cleared for "
                 f"{', '.join(c for c, cl in exc.clearances.items() if not cl.cleared)} on {on}:\n{lines}",
-                exit_code=1,
+                exit_code=ExitCode.PROBLEMS,
             ) from exc
         except (export.ExportError, policy.UnknownChannel, CatalogueError) as exc:
             raise UserError(str(exc)) from exc
@@ -258,41 +308,45 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
+    """Streams the list a page at a time: the first lines print at once however long it is."""
     from consentdesk.core.review import workflow
 
+    on = args.on or date.today()
     with open_catalogue(args) as catalogue:
-        items = workflow.queue(catalogue, args.on)
-    if args.json:
-        print_json(
-            [
-                {
-                    "image": i.image.id,
-                    "path": i.image.path,
-                    "shoot": i.image.shoot_id,
-                    "captured_at": i.image.captured_at,
-                    "summary": i.summary,
-                    "badge": i.badge.value,
-                    "badge_words": i.badge.words,
-                    "unresolved_faces": i.blockers.unresolved_faces,
-                    "unresolved_findings": i.blockers.unresolved_findings,
-                    "consent_problems": i.blockers.consent_problems,
-                    "analysis_error": i.blockers.analysis_error,
-                    "ready": i.blockers.total == 0,
-                }
-                for i in items
-            ]
+        fetch = lambda offset, count: workflow.queue(catalogue, on, limit=count, offset=offset)  # noqa: E731
+        stream(
+            rows(pages(fetch, args.limit)),
+            as_json=args.json,
+            to_json=_queue_json,
+            to_line=_queue_line,
+            empty="Nothing to verify: every imported photo is approved or rejected.",
         )
-        return 0
-    if not items:
-        print("Nothing to verify: every imported photo is approved or rejected.")
-        return 0
-    for i in items:
-        b = i.blockers
-        state = (
-            "ready to approve"
-            if b.total == 0
-            else f"{b.unresolved_faces} face(s), {b.unresolved_findings} finding(s) unresolved, "
-            f"{b.consent_problems} consent problem(s)" + (", analysis failed" if b.analysis_error else "")
-        )
-        print(f"{i.image.id:>6}  {i.badge.words:<17}  shoot {i.image.shoot_id}  {state}  {i.image.path}")
-    return 0
+    return ExitCode.OK
+
+
+def _queue_json(i) -> dict:  # noqa: ANN001 - a workflow.QueueItem
+    return {
+        "image": i.image.id,
+        "path": i.image.path,
+        "shoot": i.image.shoot_id,
+        "captured_at": i.image.captured_at,
+        "summary": i.summary,
+        "badge": i.badge.value,
+        "badge_words": i.badge.words,
+        "unresolved_faces": i.blockers.unresolved_faces,
+        "unresolved_findings": i.blockers.unresolved_findings,
+        "consent_problems": i.blockers.consent_problems,
+        "analysis_error": i.blockers.analysis_error,
+        "ready": i.blockers.total == 0,
+    }
+
+
+def _queue_line(i) -> str:  # noqa: ANN001 - a workflow.QueueItem
+    b = i.blockers
+    state = (
+        "ready to approve"
+        if b.total == 0
+        else f"{b.unresolved_faces} face(s), {b.unresolved_findings} finding(s) unresolved, "
+        f"{b.consent_problems} consent problem(s)" + (", analysis failed" if b.analysis_error else "")
+    )
+    return f"{i.image.id:>6}  {i.badge.words:<17}  shoot {i.image.shoot_id}  {state}  {i.image.path}"

@@ -11,7 +11,8 @@ import argparse
 import getpass
 import sys
 
-from consentdesk.cli.common import UserError, open_catalogue, print_json
+from consentdesk.cli.common import UserError, open_catalogue
+from consentdesk.cli.listing import add_limit_option, limited, stream
 
 ROLE_CHOICES = ("photographer", "reviewer", "dpo", "admin")
 
@@ -52,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     password.set_defaults(func=cmd_set_password, no_password=False)
     ls = commands.add_parser("users", help="list the people and their roles")
     ls.add_argument("--json", action="store_true")
+    add_limit_option(ls)
     ls.set_defaults(func=cmd_users)
 
 
@@ -148,10 +150,11 @@ def cmd_users(args: argparse.Namespace) -> int:
             people = team.users(catalogue)
         except CatalogueError as exc:
             raise _fail(exc) from exc
-    if args.json:
-        print_json([{"name": p.name, "roles": list(p.roles), "can_sign_in": p.can_sign_in} for p in people])
-        return 0
-    for p in people:
-        state = "" if p.can_sign_in else "  (removed: cannot sign in)"
-        print(f"{p.name:<24} {', '.join(p.roles) or '-'}{state}")
+    stream(
+        limited(people, args.limit),
+        as_json=args.json,
+        to_json=lambda p: {"name": p.name, "roles": list(p.roles), "can_sign_in": p.can_sign_in},
+        to_line=lambda p: f"{p.name:<24} {', '.join(p.roles) or '-'}"
+        + ("" if p.can_sign_in else "  (removed: cannot sign in)"),
+    )
     return 0

@@ -84,8 +84,85 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class ClipInfo:
+    """What a video clip is: upright size (after the file's rotation), length, rate, codecs, sound."""
+
+    path: str
+    width: int
+    height: int
+    duration: float  # seconds
+    frame_rate: float  # average frames per second
+    frame_count: int
+    video_codec: str
+    rotation: int = 0  # clockwise degrees a viewer turns the stored frames (90 for a portrait phone clip)
+    has_audio: bool = False
+    audio_codec: str | None = None
+    container: str = "mp4"
+    variable_rate: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackPoint:
+    """Where a track is at one instant (seconds), in upright clip pixels; `seen` when a detector saw it
+    there, otherwise motion carried the box from the last sighting."""
+
+    t: float
+    box: Box
+    seen: bool
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ClipTrack:
+    """One person (or one finding) followed through one shot of a clip: boxes and times only."""
+
+    points: tuple[TrackPoint, ...]
+    shot: int = 0
+
+    @property
+    def first(self) -> float:
+        """Seconds of the first sighting."""
+        return next(p.t for p in self.points if p.seen)
+
+    @property
+    def last(self) -> float:
+        """Seconds of the last sighting."""
+        return next(p.t for p in reversed(self.points) if p.seen)
+
+    @property
+    def seen_times(self) -> list[float]:
+        return [p.t for p in self.points if p.seen]
+
+    @property
+    def best(self) -> TrackPoint:
+        """The sighting that makes the best thumbnail: the largest face, then the surest."""
+        return max((p for p in self.points if p.seen), key=lambda p: (p.box.area * max(p.score, 0.3), -p.t))
+
+    def to_rows(self) -> list[list[float]]:
+        """Compact JSON form: [[t, x, y, w, h, seen], ...]."""
+        return [[round(p.t, 4), p.box.x, p.box.y, p.box.w, p.box.h, int(p.seen)] for p in self.points]
+
+    @classmethod
+    def from_rows(cls, rows: list[list[float]], shot: int = 0) -> ClipTrack:
+        return cls(
+            tuple(
+                TrackPoint(float(t), Box(int(x), int(y), int(w), int(h)), bool(seen))
+                for t, x, y, w, h, seen in rows
+            ),
+            shot,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
-    """What the analyser found in one image; `error` set means the file could not be checked."""
+    """What the analyser found in one image or clip; `error` set means the file could not be checked.
+
+    For a clip, `clip` holds its facts and each face (finding) stands for a whole track: `face_tracks[i]`
+    (`finding_tracks[i]`) is the track of `faces[i]` (`findings[i]`), whose box is its best sighting.
+    """
 
     path: str
     width: int = 0
@@ -95,21 +172,33 @@ class Analysis:
     error: str | None = None
     analyser_version: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    clip: ClipInfo | None = None
+    face_tracks: tuple[ClipTrack, ...] = ()
+    finding_tracks: tuple[ClipTrack, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON Lines shape other tools consume (see `consentdesk analyse --json`)."""
-        return {
+        """The JSON Lines shape other tools consume (see `consentdesk analyse --json`); a clip's faces and
+        findings also say their first and last second on screen, and `clip` gives its facts."""
+        faces = [{"box": f.box.as_list(), "score": round(f.score, 4)} for f in self.faces]
+        findings = [
+            {"kind": str(f.kind), "text": f.text, "box": f.box.as_list(), "severity": str(f.severity)}
+            for f in self.findings
+        ]
+        out: dict[str, Any] = {
             "path": self.path,
             "width": self.width,
             "height": self.height,
-            "faces": [{"box": f.box.as_list(), "score": round(f.score, 4)} for f in self.faces],
-            "findings": [
-                {"kind": str(f.kind), "text": f.text, "box": f.box.as_list(), "severity": str(f.severity)}
-                for f in self.findings
-            ],
+            "faces": faces,
+            "findings": findings,
             "error": self.error,
             "analyser_version": self.analyser_version,
         }
+        if self.clip is not None:
+            out["clip"] = self.clip.to_json()
+            for rows, tracks in ((faces, self.face_tracks), (findings, self.finding_tracks)):
+                for row, track in zip(rows, tracks, strict=False):
+                    row.update(first_s=round(track.first, 2), last_s=round(track.last, 2))
+        return out
 
 
 class ConsentStatus(StrEnum):

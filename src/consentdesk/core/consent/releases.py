@@ -15,7 +15,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from consentdesk.core.consent.signature_check import required_signatures, signed_boxes
 from consentdesk.core.forms import (
     BROKEN_CHARACTERS,
     FieldError,
@@ -75,6 +74,10 @@ def with_paper_signatures(catalogue: Catalogue, consent: Consent) -> Consent:
     scans = catalogue.paper_scans(consent.id)
     if not scans:
         return consent
+    # here, not at the top: the scan check brings numpy, Pillow and the PDF layout, which listing
+    # releases and photos (`consentdesk queue`, the register) never needs for records signed on screen
+    from consentdesk.core.consent.signature_check import required_signatures, signed_boxes
+
     form = load_form(consent.form_name, consent.form_version)
     signed = signed_boxes(catalogue, scans, form)
     needed = required_signatures(form, consent)

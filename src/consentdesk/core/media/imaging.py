@@ -24,10 +24,12 @@ from consentdesk.core.files import atomic_write
 #: Pillow's own guard (`Image.MAX_IMAGE_PIXELS`) stays on as well; we never switch it off.
 MAX_PIXELS = 180_000_000
 
-#: Extensions we try to open; content is still sniffed, so a text file named .jpg is refused.
+#: Extensions we try to open; content is still sniffed, so a text file named .jpg is refused. The same
+#: list for `analyse`, `import` and the app, whether a file is named or found in a folder (README).
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".webp", ".heic", ".heif", ".hif"}
 )
+FORMATS_IN_WORDS = "JPEG, PNG, TIFF, WebP and HEIC/HEIF"
 
 _EXIF_IFD = 0x8769
 _TAG_DATETIME_ORIGINAL = 36867
@@ -68,12 +70,15 @@ class LoadedImage:
 
 
 def _register_heif() -> None:
-    """HEIC/HEIF support is a plug-in; registering it is cheap but only needed once."""
+    """HEIC/HEIF support is a plug-in; registering it is cheap but only needed once.
+
+    pi-heif, not pillow-heif: the same decoder (libheif, libde265; LGPL) without pillow-heif's HEVC
+    encoder (x265, GPLv2, 20 MB), which would make the distributed app bundle GPL; we only read HEIC."""
     global _heif_registered
     if _heif_registered:
         return
     try:
-        from pillow_heif import register_heif_opener
+        from pi_heif import register_heif_opener
 
         register_heif_opener()
     except ImportError:  # pragma: no cover - dependency is declared, but stay usable without it
@@ -119,7 +124,7 @@ def is_image_file(path: Path | str) -> tuple[bool, str]:
     """(True, "") when the file looks like an image by extension AND content, else (False, reason)."""
     p = Path(path)
     if not has_image_extension(p):
-        return False, f"not an image file extension ({p.suffix or 'none'})"
+        return False, f"not a supported photo format ({p.suffix or 'no extension'})"
     try:
         with p.open("rb") as fh:
             head = fh.read(32)

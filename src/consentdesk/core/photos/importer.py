@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from consentdesk.core.media import imaging
+from consentdesk.core.media import imaging, video
 from consentdesk.core.media.discovery import Skipped, find_images
 from consentdesk.core.store import Catalogue, CatalogueError, NewImage
 from consentdesk.core.values import Analysis
@@ -80,11 +80,28 @@ def check_file(path: str) -> CheckedFile:
     """Worker entry point (runs in a child process): read the file's facts and analyse it."""
     from consentdesk.core.vision.analyse import analyse_path
 
+    if video.is_clip_path(path):
+        return check_clip(path)
     try:
         info = imaging.read_info(path)
     except imaging.ImageError as exc:
         return CheckedFile(path, None, Analysis(path=path, error=str(exc)))
     return CheckedFile(path, info, analyse_path(path))
+
+
+def check_clip(path: str) -> CheckedFile:
+    """A clip's facts (upright size, content hash) and its check; a damaged clip is an error record."""
+    from consentdesk.core.vision.clip_analysis import analyse_clip
+
+    try:
+        clip = video.probe(path)
+        digest = file_sha256(Path(path))
+    except video.ClipError as exc:
+        return CheckedFile(path, None, Analysis(path=path, error=str(exc)))
+    except OSError as exc:
+        return CheckedFile(path, None, Analysis(path=path, error=f"cannot read the file ({exc.strerror or exc})"))
+    info = imaging.ImageInfo(path, clip.width, clip.height, clip.container.upper(), digest)
+    return CheckedFile(path, info, analyse_clip(path))
 
 
 def _checked_safely(checker: Callable[[str], CheckedFile], path: str) -> CheckedFile:

@@ -78,6 +78,23 @@ class ExportError(Exception):
     """The copy could not be made or recorded; nothing was approved. The message says what to do."""
 
 
+class AlreadyApproved(ExportError):
+    """Approving again with nothing changed: the copy made then is the one to post; none is written."""
+
+    def __init__(self, message: str, approval: ApprovalRecord) -> None:
+        super().__init__(message)
+        self.approval = approval
+
+    @classmethod
+    def of(cls, image_id: int, earlier: ApprovalRecord, on: date) -> AlreadyApproved:
+        return cls(
+            f"image {image_id} was already approved for {', '.join(earlier.channels)} on {on.isoformat()} "
+            f"({earlier.id}) and {earlier.export_path} is exactly the copy that would be made now, so no "
+            "second copy was written. Post that copy.",
+            earlier,
+        )
+
+
 class NotCleared(Exception):
     """The image is not cleared for every channel asked for on the posting date."""
 
@@ -300,6 +317,10 @@ def _checked_original(catalogue: Catalogue, result: workflow.ReviewStatus) -> Pa
             f"{original} changed since it was checked (its content is different); "
             "import the new version and review it again"
         )
+    if catalogue.clip_ids([result.image.id]):
+        # a clip: the face check of the frames being exported is not made yet (see the video section of
+        # the README); the stored tracks are what is destroyed
+        return original
     missed = faces_unaccounted(original, result.state)
     if missed:
         image_id = result.image.id
@@ -319,6 +340,8 @@ def approve(
     channels: Sequence[str],
     out_dir: str | os.PathLike[str],
     on: date | None = None,
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> ExportResult:
     """Approve the image for `channels` on the posting date `on` (default today) and export the copy.
 
@@ -333,6 +356,27 @@ def approve(
     if any(not c.cleared for c in result.clearances.values()):
         raise NotCleared(result.clearances)
     original = _checked_original(catalogue, result)
+    folder = _output_folder(out_dir)
+    forms = workflow.form_definitions(result.consents.values())
+    status_uri = model_release_status(result.state, result.consents, forms)
+    consent_ids = result.state.linked_consent_ids
+    approval_id = new_approval_id()
+    clip = catalogue.stored_clip(image_id)
+    if clip is not None:  # a clip: its tracks are destroyed frame by frame into a new MP4
+        target = folder.resolve() / f"{Path(result.image.path).stem}-approved-{approval_id}.mp4"
+        xmp = xmp_fields(approval_id, status_uri, consent_ids, channels, on)
+        digest = _export_clip(original, target, result.state, clip, xmp, progress, cancel)
+        return _record(catalogue, approval_id, image_id, on, channels, target, digest, consent_ids, status_uri)
+    target = folder.resolve() / f"{Path(result.image.path).stem}-approved-{approval_id}.jpg"
+    image, icc = render_clean(original, result.state)
+    for earlier in catalogue.review_approvals(image_id):
+        if _same_copy(earlier, image, icc, channels, on, consent_ids, status_uri):
+            raise AlreadyApproved.of(image_id, earlier, on)
+    digest = write_jpeg(image, icc, target, xmp_fields(approval_id, status_uri, consent_ids, channels, on))
+    return _record(catalogue, approval_id, image_id, on, channels, target, digest, consent_ids, status_uri)
+
+
+def _output_folder(out_dir: str | os.PathLike[str]) -> Path:
     folder = Path(out_dir).expanduser()
     if folder.exists() and not folder.is_dir():
         raise ExportError(f"{folder} is a file, not a folder; choose a folder for the approved copies")
@@ -340,20 +384,10 @@ def approve(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ExportError(f"cannot create the folder {folder} ({exc.strerror}); choose another one") from exc
-    forms = workflow.form_definitions(result.consents.values())
-    status_uri = model_release_status(result.state, result.consents, forms)
-    consent_ids = result.state.linked_consent_ids
-    approval_id = new_approval_id()
-    target = folder.resolve() / f"{Path(result.image.path).stem}-approved-{approval_id}.jpg"
-    image, icc = render_clean(original, result.state)
-    for earlier in catalogue.review_approvals(image_id):
-        if _same_copy(earlier, image, icc, channels, on, consent_ids, status_uri):
-            raise ExportError(
-                f"image {image_id} was already approved for {', '.join(earlier.channels)} on "
-                f"{on.isoformat()} ({earlier.id}) and {earlier.export_path} is exactly the copy that would "
-                "be made now, so no second copy was written. Post that copy."
-            )
-    digest = write_jpeg(image, icc, target, xmp_fields(approval_id, status_uri, consent_ids, channels, on))
+    return folder
+
+
+def _record(catalogue, approval_id, image_id, on, channels, target, digest, consent_ids, status_uri) -> ExportResult:
     try:
         record = catalogue.record_approval(
             approval_id, image_id, on, channels, str(target), digest, consent_ids
@@ -362,3 +396,25 @@ def approve(
         target.unlink(missing_ok=True)  # an export without its approval record must not be left around
         raise
     return ExportResult(record, target, digest, status_uri)
+
+
+def _export_clip(original: Path, target: Path, state: ImageState, clip, xmp, progress, cancel) -> str:
+    """The clip's cleaned copy: every face marked blur and every finding marked redact, as tracks."""
+    from consentdesk.core.media.video import ClipError
+    from consentdesk.core.review import clip_export
+
+    redactions = [
+        clip_export.Redaction(clip.face_tracks[f.n - 1])
+        for f in state.faces
+        if f.state is FaceState.BLUR and f.n <= len(clip.face_tracks)
+    ] + [
+        clip_export.Redaction(clip.finding_tracks[f.n - 1], fill=True)
+        for f in state.findings
+        if f.state is FindingState.REDACT and f.n <= len(clip.finding_tracks)
+    ]
+    try:
+        return clip_export.export_clip(
+            original, target, redactions, xmp, {CONSENTDESK_PREFIX: CONSENTDESK_NS}, progress, cancel
+        )
+    except (clip_export.ExportFailed, ClipError) as exc:
+        raise ExportError(str(exc)) from exc

@@ -21,9 +21,9 @@ from consentdesk.core.store.locator import CATALOG_ENV, Locator, LocatorError, p
 if TYPE_CHECKING:
     from consentdesk.core.store.catalogue import Catalogue
     from consentdesk.core.store.consents import ConsentQuery, NewConsent
-    from consentdesk.core.store.images import NewImage
+    from consentdesk.core.store.images import NewImage, StoredClip
 
-_LAZY = {"Catalogue": "catalogue", "ConsentQuery": "consents", "NewConsent": "consents", "NewImage": "images"}
+_LAZY = {"Catalogue": "catalogue", "ConsentQuery": "consents", "NewConsent": "consents", "NewImage": "images", "StoredClip": "images"}
 
 
 def __getattr__(name: str) -> Any:
@@ -44,6 +44,7 @@ __all__ = [
     "LocatorError",
     "NewConsent",
     "NewImage",
+    "StoredClip",
     "RefusedError",
     "parse",
 ]

@@ -20,6 +20,8 @@ from consentdesk.core.store.base import utc_now
 from consentdesk.core.values import (
     Analysis,
     Box,
+    ClipInfo,
+    ClipTrack,
     FindingKind,
     ImageRecord,
     Severity,
@@ -28,6 +30,17 @@ from consentdesk.core.values import (
     StoredFinding,
     reading_order,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredClip:
+    """A clip's facts and the tracks of its current analysis, in the order of its faces and findings
+    (`face_tracks[n - 1]` is face n's track)."""
+
+    analysis_id: int
+    info: ClipInfo
+    face_tracks: tuple[ClipTrack, ...]
+    finding_tracks: tuple[ClipTrack, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +264,7 @@ class ImageStore(AuditStore):
             ).scalar_one()
         )
         faces = list(analysis.faces)
+        order = _numbering(analysis)
         face_rows = [
             dict(
                 zip("xywh", faces[i].box.as_list(), strict=True),
@@ -258,7 +272,7 @@ class ImageStore(AuditStore):
                 n=n,
                 score=float(faces[i].score),
             )
-            for n, i in enumerate(reading_order([f.box for f in faces]), start=1)
+            for n, i in enumerate(order([f.box for f in faces]), start=1)
         ]
         if face_rows:
             conn.execute(insert(t.faces), face_rows)
@@ -272,11 +286,47 @@ class ImageStore(AuditStore):
                 severity=str(findings[i].severity),
                 text=mask_finding_text(findings[i].kind, findings[i].text),
             )
-            for n, i in enumerate(reading_order([f.box for f in findings]), start=1)
+            for n, i in enumerate(order([f.box for f in findings]), start=1)
         ]
         if finding_rows:
             conn.execute(insert(t.findings), finding_rows)
+        if analysis.clip is not None:
+            conn.execute(
+                insert(t.clip_analyses).values(
+                    analysis_id=analysis_id,
+                    clip=json.dumps(analysis.clip.to_json()),
+                    face_tracks=json.dumps([[tr.shot, tr.to_rows()] for tr in analysis.face_tracks]),
+                    finding_tracks=json.dumps([[tr.shot, tr.to_rows()] for tr in analysis.finding_tracks]),
+                )
+            )
         return analysis_id
+
+    def stored_clip(self, image_id: int) -> StoredClip | None:
+        """The clip facts and tracks of an image's current analysis; None for a photo."""
+        c = t.clip_analyses
+        with self._snapshot() as conn:
+            row = conn.execute(select(c).where(c.c.analysis_id == current_analysis_id(image_id))).first()
+        if row is None:
+            return None
+        return StoredClip(
+            int(row.analysis_id),
+            ClipInfo(**json.loads(row.clip)),
+            tuple(ClipTrack.from_rows(rows, shot) for shot, rows in json.loads(row.face_tracks)),
+            tuple(ClipTrack.from_rows(rows, shot) for shot, rows in json.loads(row.finding_tracks)),
+        )
+
+    def clip_ids(self, image_ids: Sequence[int]) -> set[int]:
+        """Which of these images are clips (their current analysis is a clip's)."""
+        if not image_ids:
+            return set()
+        a, c = t.analyses, t.clip_analyses
+        with self._snapshot() as conn:
+            rows = conn.execute(
+                select(a.c.image_id)
+                .join(c, c.c.analysis_id == a.c.id)
+                .where(a.c.image_id.in_(list(image_ids)), a.c.id == current_analysis_id(a.c.image_id))
+            )
+            return {int(r[0]) for r in rows}
 
     def current_analysis(self, image_id: int) -> StoredAnalysis | None:
         with self._snapshot() as conn:
@@ -341,13 +391,23 @@ def analysis_payload(analysis: Analysis) -> dict[str, Any]:
     order (the server numbers them in the order given), finding text already masked."""
     faces = list(analysis.faces)
     findings = list(analysis.findings)
-    return {
+    order = _numbering(analysis)
+    clip = (
+        {
+            "clip": analysis.clip.to_json(),
+            "face_tracks": [[tr.shot, tr.to_rows()] for tr in analysis.face_tracks],
+            "finding_tracks": [[tr.shot, tr.to_rows()] for tr in analysis.finding_tracks],
+        }
+        if analysis.clip is not None
+        else {}
+    )
+    return clip | {
         "analyser_version": analysis.analyser_version,
         "error": analysis.error,
         "timings": analysis.timings,
         "faces": [
             {**dict(zip("xywh", faces[i].box.as_list(), strict=True)), "score": float(faces[i].score)}
-            for i in reading_order([f.box for f in faces])
+            for i in order([f.box for f in faces])
         ],
         "findings": [
             {
@@ -356,9 +416,15 @@ def analysis_payload(analysis: Analysis) -> dict[str, Any]:
                 "severity": str(findings[i].severity),
                 "text": mask_finding_text(findings[i].kind, findings[i].text),
             }
-            for i in reading_order([f.box for f in findings])
+            for i in order([f.box for f in findings])
         ],
     }
+
+
+def _numbering(analysis: Analysis):
+    """A clip's tracks are numbered in the order they first appear (the analyser's order), a photo's faces
+    and findings in reading order."""
+    return (lambda boxes: list(range(len(boxes)))) if analysis.clip is not None else reading_order
 
 
 #: Ids per IN (...) list when reading many photos at once (well under every engine's parameter limit).

@@ -738,6 +738,54 @@ STATES_FROM = 7
 #: `meta` key: the version whose grants and policies `team init` last applied to a team register.
 TEAM_RULES_KEY = "team_rules"
 
+# 8: video clips. A clip is an image record; its analysis keeps, beside the faces and findings that stand
+# for its person and finding tracks, the clip's facts and each track's boxes over time (JSON, boxes and
+# seconds only: no pixels, no text). One row per clip analysis, never edited, like the analysis itself.
+SQLITE_SCRIPTS[8] = """
+CREATE TABLE clip_analyses (
+    analysis_id INTEGER PRIMARY KEY REFERENCES analyses(id),
+    clip TEXT NOT NULL,
+    face_tracks TEXT NOT NULL,
+    finding_tracks TEXT NOT NULL
+);
+CREATE TRIGGER clip_analyses_immutable BEFORE UPDATE ON clip_analyses
+BEGIN SELECT RAISE(ABORT, 'analyses are never edited; run a new analysis instead'); END;
+"""
+POSTGRESQL_SCRIPTS[8] = """
+CREATE TABLE clip_analyses (
+    analysis_id bigint PRIMARY KEY REFERENCES analyses(id),
+    clip text NOT NULL,
+    face_tracks text NOT NULL,
+    finding_tracks text NOT NULL
+);
+CREATE TRIGGER clip_analyses_immutable BEFORE UPDATE OR DELETE ON clip_analyses
+    FOR EACH ROW EXECUTE FUNCTION cd_refuse('analyses are never edited; run a new analysis instead');
+CREATE TRIGGER clip_analyses_no_truncate BEFORE TRUNCATE ON clip_analyses
+    FOR EACH STATEMENT EXECUTE FUNCTION cd_refuse('analyses are never edited; run a new analysis instead');
+-- The server's import and re-check store a clip's facts and tracks with its analysis: the photo version of
+-- cd_insert_analysis does the checks and the rows, this one adds the clip's row when the payload has one.
+ALTER FUNCTION cd_insert_analysis(bigint, jsonb) RENAME TO cd_insert_photo_analysis;
+CREATE FUNCTION cd_insert_analysis(image bigint, analysis jsonb) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    analysis_id bigint;
+BEGIN
+    analysis_id := cd_insert_photo_analysis(image, analysis);
+    IF analysis ? 'clip' THEN
+        IF jsonb_typeof(analysis -> 'clip') IS DISTINCT FROM 'object'
+           OR jsonb_typeof(analysis -> 'face_tracks') IS DISTINCT FROM 'array'
+           OR jsonb_typeof(analysis -> 'finding_tracks') IS DISTINCT FROM 'array'
+           OR jsonb_array_length(analysis -> 'face_tracks') <> jsonb_array_length(analysis -> 'faces')
+           OR jsonb_array_length(analysis -> 'finding_tracks') <> jsonb_array_length(analysis -> 'findings') THEN
+            PERFORM cd_fail('a clip''s analysis gives one track for each face and each finding');
+        END IF;
+        INSERT INTO clip_analyses(analysis_id, clip, face_tracks, finding_tracks)
+            VALUES (analysis_id, (analysis -> 'clip')::text, (analysis -> 'face_tracks')::text,
+                    (analysis -> 'finding_tracks')::text);
+    END IF;
+    RETURN analysis_id;
+END $$;
+"""
+
 LATEST_VERSION = max(max(SQLITE_SCRIPTS), max(POSTGRESQL_SCRIPTS))
 
 

@@ -374,6 +374,17 @@ class ReviewStore(ImageStore):
             for r in rows
         ]
 
+    def approved_image_ids(self, image_ids: Sequence[int]) -> set[int]:
+        """Which of `image_ids` have an approval on record (a page of a list in one query per 500)."""
+        wanted = sorted(set(image_ids))
+        found: set[int] = set()
+        with self._connection() as conn:
+            for start in range(0, len(wanted), CHUNK):
+                chunk = wanted[start : start + CHUNK]
+                sql = select(t.approvals.c.image_id).where(t.approvals.c.image_id.in_(chunk)).distinct()
+                found.update(conn.execute(sql).scalars())
+        return found
+
     def images_to_verify(self, *, limit: int | None = None, offset: int = 0) -> list[ImageRecord]:
         """Images neither approved nor rejected (newest review decides), by shoot and capture date."""
         sql = select(t.images).where(*_to_verify_filter()).order_by(*IMAGE_ORDER).offset(offset)

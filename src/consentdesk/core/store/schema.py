@@ -179,6 +179,16 @@ findings = Table(
     Column("text", Text, nullable=False),
 )
 
+#: A clip's facts and its tracks' boxes over time, for the analysis whose faces/findings are its tracks.
+clip_analyses = Table(
+    "clip_analyses",
+    metadata,
+    Column("analysis_id", Integer, primary_key=True, autoincrement=False),
+    Column("clip", Text, nullable=False),
+    Column("face_tracks", Text, nullable=False),
+    Column("finding_tracks", Text, nullable=False),
+)
+
 face_decisions = Table(
     "face_decisions",
     metadata,
@@ -268,6 +278,7 @@ COPY_ORDER = (
     analyses,
     faces,
     findings,
+    clip_analyses,
     face_decisions,
     finding_decisions,
     image_reviews,

@@ -44,6 +44,7 @@ _PHOTOGRAPHER_SEES = {
     "analyses": "image_id IN (SELECT id FROM images)",
     "faces": "analysis_id IN (SELECT id FROM analyses)",
     "findings": "analysis_id IN (SELECT id FROM analyses)",
+    "clip_analyses": "analysis_id IN (SELECT id FROM analyses)",
     "face_decisions": "image_id IN (SELECT id FROM images)",
     "finding_decisions": "image_id IN (SELECT id FROM images)",
     "image_reviews": "image_id IN (SELECT id FROM images)",

@@ -15,12 +15,19 @@ import contextlib
 import gc
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from consentdesk import support_log
+
+#: A task taking at least this long is written to the support log with its time (seconds).
+SLOW_TASK = 0.5
+_log = support_log.get("ui.workers")
 
 #: How long a busy worker may hold Python's interpreter lock before the GUI thread gets it (seconds).
 #: Qt calls into Python for every cell it paints (model `data()`); with the default 5 ms each of those
@@ -59,11 +66,17 @@ class _Runnable(QRunnable):
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        started = time.perf_counter()
         try:
             result = self.fn(self.control)
         except BaseException as exc:  # delivered to the GUI thread, shown to the user there
+            took = time.perf_counter() - started
+            _log.warning("task %s failed after %.3f s", _task_name(self.fn), took, exc_info=exc)
             self._emit(self.control.failed, exc)
         else:
+            took = time.perf_counter() - started
+            if took >= SLOW_TASK:
+                _log.info("task %s took %.3f s", _task_name(self.fn), took)
             self._emit(self.control.finished, result)
 
     @staticmethod
@@ -72,6 +85,12 @@ class _Runnable(QRunnable):
         receiving objects are already gone."""
         with contextlib.suppress(RuntimeError):
             signal.emit(value)
+
+
+def _task_name(fn: Callable[..., Any]) -> support_log.Label:
+    """The task's function as the code names it (module and qualified name): never its arguments."""
+    inner = getattr(fn, "func", fn)  # functools.partial
+    return support_log.label(f"{getattr(inner, '__module__', '?')}.{getattr(inner, '__qualname__', type(inner).__name__)}")
 
 
 class Latest:

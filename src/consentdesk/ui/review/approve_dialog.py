@@ -51,6 +51,8 @@ def error_text(exc: BaseException) -> str:
     if isinstance(exc, export.NotCleared):
         reasons = "\n".join(f"• {r}" for r in exc.reasons)
         return f"Not approved: {exc}. Nothing was exported. Resolve these first:\n{reasons}"
+    if isinstance(exc, export.AlreadyApproved):
+        return f"Already approved: {exc}"
     if isinstance(exc, (export.ExportError, policy.UnknownChannel, workflow.ReviewError, CatalogueError)):
         return f"Not approved: {exc}. Nothing was exported."
     return f"The export failed ({exc}). Nothing was approved; check the output folder and try again."

@@ -1,0 +1,267 @@
+"""Checking a clip: people followed as tracks, background findings followed the same way.
+
+How a clip is checked (the same questions as a photo, asked of moving pictures):
+- Every frame is decoded (the decoder must anyway, frames depend on each other), but only a small grey
+  copy of each is kept, for two cheap jobs: spotting scene cuts and carrying each live box along with the
+  motion (`tracks.MotionTracker`).
+- Faces are detected on a few sampled frames per second (`ClipConfig.sample_rate`) and on the first frame
+  after every cut, with the same detector as photos. Each sighting joins the track it overlaps, or starts
+  a new one: one person walking through the frame is one track.
+- The background check (text with personal data, codes, screens, documents, plates: the photo pipeline)
+  runs on key frames: the first of each shot, then whenever the view has changed enough, at most every
+  `key_every` seconds. Its findings are followed between key frames by motion too, so a redacted label
+  stays redacted while the camera pans.
+- Decoding runs in a thread of its own, a few frames ahead, while detection runs here; both release the
+  GIL, so the two cores are used. Frames are dropped as soon as they are used: memory stays flat however
+  long the clip is.
+
+What is kept: per track, its boxes over time and the masked text of a finding (exactly what a photo's
+analysis keeps). No pixels, no face features.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from consentdesk.core.media.video import Cancelled, ClipError, ClipReader
+from consentdesk.core.values import Analysis, Box, ClipTrack, Face, Finding, FindingKind, Severity
+from consentdesk.core.vision.tracks import MotionTracker, RawTrack
+
+#: Bump when sampling, tracking or the detectors change (stored with each analysis).
+CLIP_ANALYSER_VERSION = "consentdesk-clips 1.0 (sampled faces, optical-flow tracks, key-frame background)"
+
+_SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class ClipConfig:
+    """Measured on a 2-core machine with bench/video.py."""
+
+    sample_rate: float = 3.0  # face detection samples per second
+    face_side: int = 1920  # long side of the frame given to the face detector (faces >= 40 px at 1080p)
+    flow_side: int = 960  # long side of the grey copy used for motion and cuts
+    key_every: float = 4.0  # background check at most this many seconds apart while the view changes
+    key_min_gap: float = 1.0  # ... and at least this far apart
+    key_change: float = 12.0  # mean grey difference (0-255) from the last key frame that makes a new one
+    cut_change: float = 30.0  # mean grey difference between two frames that counts as a cut
+    background: bool = True  # run the background check (off: faces only, e.g. in the benchmark)
+
+
+ProgressFn = Callable[[float], None]
+CancelFn = Callable[[], bool]
+
+
+@dataclass
+class _Item:
+    index: int
+    t: float
+    gray: np.ndarray
+    rgb: np.ndarray | None
+    cut: bool
+    key: bool
+
+
+class ClipAnalyser:
+    """Runs the check over one clip; the detectors come from the photo analyser (loaded once)."""
+
+    def __init__(self, config: ClipConfig | None = None, analyser=None) -> None:
+        from consentdesk.core.vision.analyse import default_analyser
+
+        self.config = config or ClipConfig()
+        self.analyser = analyser or default_analyser()
+
+    def analyse(
+        self, path: str | Path, progress: ProgressFn | None = None, cancel: CancelFn | None = None
+    ) -> Analysis:
+        """Never raises for a bad clip (the Analysis carries the error); raises `Cancelled`."""
+        t0 = time.perf_counter()
+        try:
+            reader = ClipReader(path)
+        except ClipError as exc:
+            return Analysis(path=str(path), error=str(exc), analyser_version=CLIP_ANALYSER_VERSION)
+        with reader:
+            info = reader.info
+            try:
+                faces, findings, timings = self._run(reader, progress, cancel)
+            except ClipError as exc:
+                return Analysis(
+                    path=str(path), width=info.width, height=info.height, error=str(exc),
+                    analyser_version=CLIP_ANALYSER_VERSION, clip=info,
+                )
+        timings["total"] = time.perf_counter() - t0
+        face_tracks = sorted(faces, key=lambda tr: tr.first)
+        finding_tracks = sorted(findings, key=lambda tf: tf[0].first)
+        return Analysis(
+            path=str(path),
+            width=info.width,
+            height=info.height,
+            faces=tuple(Face(tr.best.box, tr.best.score) for tr in face_tracks),
+            findings=tuple(f for _tr, f in finding_tracks),
+            analyser_version=CLIP_ANALYSER_VERSION,
+            timings=timings,
+            clip=info,
+            face_tracks=tuple(face_tracks),
+            finding_tracks=tuple(tr for tr, _f in finding_tracks),
+        )
+
+    # ------------------------------------------------------------------ the pass over the frames
+
+    def _run(self, reader: ClipReader, progress, cancel):
+        info = reader.info
+        flow_k = min(1.0, self.config.flow_side / max(info.width, info.height))
+        faces = MotionTracker(info.width, info.height, flow_k)
+        marks = MotionTracker(info.width, info.height, flow_k, max_unseen=float("inf"))
+        found: list[tuple[float, Finding]] = []  # every finding seen, with its time (to pick a track's text)
+        items: queue.Queue = queue.Queue(maxsize=8)
+        stop = threading.Event()
+        failure: list[BaseException] = []
+        timings = {"decode": 0.0, "faces": 0.0, "background": 0.0, "motion": 0.0}
+        worker = threading.Thread(
+            target=self._decode, args=(reader, items, stop, failure, timings), name="clip-decode", daemon=True
+        )
+        worker.start()
+        total = max(info.duration, 1e-6)
+        try:
+            while (item := items.get()) is not None:
+                if cancel is not None and cancel():
+                    raise Cancelled()
+                self._step(item, faces, marks, found, timings, info.width, info.height)
+                if progress is not None:
+                    progress(min(1.0, item.t / total))
+        finally:
+            stop.set()
+            while worker.is_alive():  # let the decoder see the stop and finish
+                with contextlib.suppress(queue.Empty):
+                    items.get(timeout=0.1)
+            worker.join()
+        if failure and not isinstance(failure[0], Cancelled):
+            raise failure[0]  # a ClipError from the decoder: the clip is cut short or damaged
+        person_tracks = [ClipTrack(r.points, r.shot) for r in faces.finish()]
+        finding_tracks = [self._finding_track(r, found) for r in marks.finish()]
+        return person_tracks, finding_tracks, timings
+
+    def _decode(self, reader: ClipReader, items: queue.Queue, stop, failure: list, timings: dict) -> None:
+        """The decoding thread: every frame's grey copy, and colour copies of samples and key frames."""
+        cfg = self.config
+        prev_tiny = key_tiny = None
+        next_sample, last_key = 0.0, -1e9
+        t_dec = time.perf_counter()
+        try:
+            for frame in reader.frames(cancel=stop.is_set):
+                gray = frame.array(cfg.flow_side, "gray")
+                tiny = _tiny(gray)
+                cut = prev_tiny is not None and _change(tiny, prev_tiny) > cfg.cut_change
+                prev_tiny = tiny
+                first = frame.index == 0
+                sample = first or cut or frame.t + 1e-6 >= next_sample
+                key = first or cut
+                if not key and frame.t - last_key >= cfg.key_min_gap:
+                    changed = key_tiny is not None and _change(tiny, key_tiny) > cfg.key_change
+                    key = changed or frame.t - last_key >= cfg.key_every
+                key = key and cfg.background
+                if sample:
+                    next_sample = frame.t + 1.0 / cfg.sample_rate
+                if key:
+                    last_key, key_tiny = frame.t, tiny
+                rgb = frame.array(max(cfg.face_side, 2000) if key else cfg.face_side) if (sample or key) else None
+                timings["decode"] += time.perf_counter() - t_dec
+                items.put(_Item(frame.index, frame.t, gray, rgb, cut, key))
+                t_dec = time.perf_counter()
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            failure.append(exc)
+        finally:
+            items.put(None)
+
+    def _step(self, item: _Item, faces, marks, found: list, timings: dict, width: int, height: int) -> None:
+        """One frame: boxes follow the motion; a sample's faces and a key frame's findings join tracks."""
+        t = time.perf_counter()
+        if item.cut:
+            faces.cut()
+            marks.cut()
+        faces.follow(item.gray, item.t)
+        marks.follow(item.gray, item.t)
+        timings["motion"] += time.perf_counter() - t
+        if item.rgb is None:
+            return
+        t = time.perf_counter()
+        dets = self._faces(item.rgb, width, height)
+        timings["faces"] += time.perf_counter() - t
+        faces.observe(item.gray, item.t, [(b, s, "face") for b, s in dets])
+        if item.key:
+            t = time.perf_counter()
+            bg = self._background(item.rgb, width, height)
+            timings["background"] += time.perf_counter() - t
+            found.extend((item.t, f) for f in bg)
+            marks.observe(item.gray, item.t, [(f.box, _SEVERITY_RANK[f.severity], str(f.kind)) for f in bg])
+
+    def _faces(self, rgb: np.ndarray, width: int, height: int) -> list[tuple[Box, float]]:
+        k = rgb.shape[1] / width
+        out = []
+        for f in self.analyser.faces.detect(rgb):
+            b = f.box
+            out.append((_scaled(b, 1 / k, width, height), f.score))
+        return out
+
+    def _background(self, rgb: np.ndarray, width: int, height: int) -> list[Finding]:
+        return self.analyser.background_findings(rgb, width, height)
+
+    @staticmethod
+    def _finding_track(raw: RawTrack, found: list[tuple[float, Finding]]) -> tuple[ClipTrack, Finding]:
+        """The finding a track stands for: its kind, the most severe sighting's severity, and the masked
+        text and box of its best sighting."""
+        track = ClipTrack(raw.points, raw.shot)
+        kind = FindingKind(raw.tag)
+        best = track.best
+        candidates = [
+            f for t, f in found if abs(t - best.t) < 1e-6 and f.kind is kind and f.box == best.box
+        ]
+        chosen = candidates[0] if candidates else None
+        severity = max(
+            (Severity(s) for s in _severities(raw, found, kind)), key=lambda s: _SEVERITY_RANK[s],
+            default=chosen.severity if chosen else Severity.MEDIUM,
+        )
+        text = chosen.text if chosen else ""
+        return track, Finding(kind, best.box, text, severity)
+
+
+def _severities(raw: RawTrack, found: list[tuple[float, Finding]], kind: FindingKind) -> list[str]:
+    seen = {(p.t, p.box) for p in raw.points if p.seen}
+    return [str(f.severity) for t, f in found if f.kind is kind and (t, f.box) in seen]
+
+
+def _tiny(gray: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(gray, (64, 36), interpolation=cv2.INTER_AREA).astype(np.int16)
+
+
+def _change(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean(np.abs(a - b)))
+
+
+def _scaled(b: Box, f: float, width: int, height: int) -> Box:
+    x0, y0 = max(0, round(b.x * f)), max(0, round(b.y * f))
+    x1, y1 = min(width, round((b.x + b.w) * f)), min(height, round((b.y + b.h) * f))
+    return Box(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
+
+
+_default: ClipAnalyser | None = None
+
+
+def analyse_clip(
+    path: str | Path, progress: ProgressFn | None = None, cancel: CancelFn | None = None
+) -> Analysis:
+    """Worker-friendly entry point: one ClipAnalyser (and one set of models) per process."""
+    global _default
+    if _default is None:
+        _default = ClipAnalyser()
+    return _default.analyse(path, progress, cancel)
+
