@@ -27,8 +27,9 @@ from consentdesk.core.vision.text import TextLine, TextReader
 
 #: Bump when a model, threshold or recogniser changes, so stored analyses can be told apart.
 ANALYSER_VERSION = (
-    "consentdesk-vision 3.0 (centerface, ppocrv4, zxing-cpp; names, plates, masked text; pages of text; "
-    "crowd pass, codes looked at twice, plates with their layout, screens with a display's evidence)"
+    "consentdesk-vision 3.1 (centerface on onnxruntime, ppocrv4, zxing-cpp; names, plates, masked text; "
+    "pages of text; crowd pass, codes looked at twice, plates with their layout, screens with a display's "
+    "evidence)"
 )
 #: Largest enlargement of a small photo for the first face pass (see `Analyser._faces`).
 MAX_FACE_UPSCALE = 2.0
@@ -57,7 +58,7 @@ class Analyser:
 
     def __init__(self, config: AnalyserConfig | None = None) -> None:
         self.config = config or AnalyserConfig()
-        self.faces = FaceDetector()
+        self.faces = FaceDetector(threads=self.config.threads)
         self.text = TextReader(det_side=self.config.ocr_det_side, threads=self.config.threads)
         if self.config.threads:
             import cv2
