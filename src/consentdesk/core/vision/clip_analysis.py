@@ -4,9 +4,10 @@ How a clip is checked (the same questions as a photo, asked of moving pictures):
 - Every frame is decoded (the decoder must anyway, frames depend on each other), but only a small grey
   copy of each is kept, for two cheap jobs: spotting scene cuts and carrying each live box along with the
   motion (`tracks.MotionTracker`).
-- Faces are detected on a few sampled frames per second (`ClipConfig.sample_rate`) and on the first frame
-  after every cut, with the same detector as photos. Each sighting joins the track it overlaps, or starts
-  a new one: one person walking through the frame is one track.
+- Faces are detected on a few sampled frames per second (`ClipConfig.sample_rate`), on the first frame
+  after every cut and sooner when the picture changes a lot, with the same detector as photos. Each
+  sighting joins the track it overlaps if it can be the same face (size, place, time), or starts a new
+  one: one person walking through the frame is one track, two people are never one.
 - The background check (text with personal data, codes, screens, documents, plates: the photo pipeline)
   runs on key frames: the first of each shot, then whenever the view has changed enough, at most every
   `key_every` seconds. Its findings are followed between key frames by motion too, so a redacted label
@@ -36,20 +37,23 @@ from consentdesk.core.values import Analysis, Box, ClipTrack, Face, Finding, Fin
 from consentdesk.core.vision.tracks import MotionTracker, RawTrack
 
 #: Bump when sampling, tracking or the detectors change (stored with each analysis).
-CLIP_ANALYSER_VERSION = "consentdesk-clips 1.0 (sampled faces, optical-flow tracks, key-frame background)"
+CLIP_ANALYSER_VERSION = "consentdesk-clips 1.1 (faces at 1280 px 2/s, tracks split when in doubt, key-frame background)"
 
 _SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2}
 
 
 @dataclass(frozen=True, slots=True)
 class ClipConfig:
-    """Measured on a 2-core machine with bench/video.py."""
+    """Measured on a 2-core machine with bench/video.py (README, video section): a 60 s 1080p clip in
+    about 50 s of CPU, every person with a face >= 40 px found, one track each."""
 
-    sample_rate: float = 3.0  # face detection samples per second
-    motion_change: float = 1e9  # mean grey difference (0-255) from the last sample that brings the next one forward
+    sample_rate: float = 2.0  # face detection samples per second (and the first frame after a cut)
+    motion_change: float = 8.0  # mean grey difference (0-255) from the last sample that brings the next one forward
     motion_min_gap: float = 0.15  # ... but samples stay at least this far apart
-    face_side: int = 1920  # long side of the frame given to the face detector (faces >= 40 px at 1080p)
-    flow_side: int = 960  # long side of the grey copy used for motion and cuts
+    # long side of the frame given to the face detector: a 40 px face at 1080p is 27 px there (at 960 px,
+    # 20 px: a third less CPU, but a false face on a test clip; 1920: twice the CPU)
+    face_side: int = 1280
+    flow_side: int = 640  # long side of the grey copy used for motion and cuts (480: walkers split)
     key_every: float = 4.0  # background check at most this many seconds apart while the view changes
     key_min_gap: float = 1.0  # ... and at least this far apart
     key_change: float = 12.0  # mean grey difference (0-255) from the last key frame that makes a new one
@@ -216,7 +220,8 @@ class ClipAnalyser:
         if item.rgb is None:
             return
         t = time.perf_counter()
-        dets = self._faces(item.rgb, width, height)
+        # a key frame comes at full size for the background check: the face detector gets its own size
+        dets = self._faces(_fit(item.rgb, self.config.face_side), width, height)
         timings["faces"] += time.perf_counter() - t
         faces.observe(item.gray, item.t, [(b, s, "face") for b, s in dets])
         if item.key:
@@ -259,6 +264,16 @@ class ClipAnalyser:
 def _severities(raw: RawTrack, found: list[tuple[float, Finding]], kind: FindingKind) -> list[str]:
     seen = {(p.t, p.box) for p in raw.points if p.seen}
     return [str(f.severity) for t, f in found if f.kind is kind and (t, f.box) in seen]
+
+
+def _fit(rgb: np.ndarray, side: int) -> np.ndarray:
+    import cv2
+
+    h, w = rgb.shape[:2]
+    k = side / max(h, w)
+    if k >= 1.0:
+        return rgb
+    return cv2.resize(rgb, (max(2, round(w * k)), max(2, round(h * k))), interpolation=cv2.INTER_AREA)
 
 
 def _tiny(gray: np.ndarray) -> np.ndarray:

@@ -111,7 +111,7 @@ class MotionTracker:
     def cut(self) -> None:
         """A scene cut: nobody is followed across it."""
         for live in self._live:
-            self._end(live)
+            self._end(live, alive=True)
         self._live = []
         self._shot += 1
         self._prev = None
@@ -158,7 +158,7 @@ class MotionTracker:
                 self._end(live)
             else:
                 if live.last_seen < t:
-                    self._record(live, TrackPoint(t, self._to_box(live.box), False), force=True)
+                    self._record(live, TrackPoint(t, self._carried(live), False), force=True)
                 keep.append(live)
         self._live = keep
 
@@ -198,7 +198,7 @@ class MotionTracker:
 
     def finish(self) -> list[RawTrack]:
         for live in self._live:
-            self._end(live)
+            self._end(live, alive=True)
         self._live = []
         return self._done
 
@@ -229,7 +229,15 @@ class MotionTracker:
             if not moved and dt > 0:  # nothing to follow (a plain face): keep going the way it went
                 v = live.velocity * dt
                 live.box = live.box + np.array([v[0], v[1], v[0], v[1]], np.float32)
-            self._record(live, TrackPoint(t, self._to_box(live.box), False))
+            self._record(live, TrackPoint(t, self._carried(live), False))
+
+    def _carried(self, live: _Live) -> Box:
+        """Where an unseen track is covered: the box motion carried it to; for someone who was standing, also
+        where they were last seen (the motion may be a person walking in front, dragging the box away)."""
+        box = live.box
+        if self.faces and live.seen_velocity <= STANDING * _size(live.seen_box):
+            box = np.concatenate([np.minimum(box[:2], live.seen_box[:2]), np.maximum(box[2:], live.seen_box[2:])])
+        return self._to_box(box)
 
     def _record(self, live: _Live, point: TrackPoint, force: bool = False) -> None:
         if live.points and live.points[-1].t >= point.t:
@@ -239,10 +247,12 @@ class MotionTracker:
         if force or not live.points or point.t - live.points[-1].t >= RECORD_EVERY - 1e-6:
             live.points.append(point)
 
-    def _end(self, live: _Live) -> None:
+    def _end(self, live: _Live, alive: bool = False) -> None:
         # motion-only points after the last sighting are kept for a short while (the export covers a face
-        # that is still there but no longer detected), the rest dropped
-        tail = live.last_seen + min(self.max_unseen, 0.5)
+        # that is still there but no longer detected), the rest dropped; a track still followed when the
+        # shot or the clip ends keeps them all (nothing says the face has gone: between the last sample
+        # and the end it is still on screen)
+        tail = float("inf") if alive else live.last_seen + min(self.max_unseen, 0.5)
         points = [p for p in live.points if p.t <= tail]
         if any(p.seen for p in points):
             self._done.append(RawTrack(live.tag, self._shot, tuple(points)))
