@@ -27,6 +27,7 @@ class BlockedImage:
 
     image: ImageRecord
     reasons: tuple[tuple[str, str], ...]  # (consent id, withdrawn | erased | expired)
+    is_clip: bool = False  # a clip is blocked and taken down like a photo; the page says which it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class ExpiryDashboard:
                 {
                     "image_id": b.image.id,
                     "path": b.image.path,
+                    "kind": "clip" if b.is_clip else "photo",
                     "consents": [{"consent_id": c, "status": s} for c, s in b.reasons],
                 }
                 for b in self.blocked
@@ -84,5 +86,6 @@ def expiry_dashboard(catalogue: Catalogue, days: int = 30, today: date | None = 
     for lapsed in catalogue.lapsed_links(today):
         by_image.setdefault(lapsed.image_id, []).append((lapsed.consent_id, lapsed.status))
     images = catalogue.images_by_id(list(by_image))
-    blocked = tuple(BlockedImage(images[i], tuple(r)) for i, r in sorted(by_image.items()))
+    clips = catalogue.clip_ids(list(by_image))
+    blocked = tuple(BlockedImage(images[i], tuple(r), i in clips) for i, r in sorted(by_image.items()))
     return ExpiryDashboard(today, days, expiring, blocked)

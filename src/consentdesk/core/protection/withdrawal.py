@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from consentdesk.core.pdf.reports import write_takedown_pdf
+from consentdesk.core.protection.clips import person_spans
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import TakedownItem, TakedownList
 
@@ -27,19 +28,25 @@ CSV_HEADER = (
     "channels",
     "export_path",
     "export_sha256",
+    "kind",
+    "seen",
 )
 
 
 def takedown_list(catalogue: Catalogue, consent_id: str) -> TakedownList:
     """Every image currently linked to the consent, with its approvals (exports, channels, dates)."""
     consent = catalogue.get_consent(consent_id)
+    linked = catalogue.images_linked_to(consent_id)
+    clips = catalogue.clip_ids(list(linked))  # one query; only clips have their tracks read
     items = []
-    for image_id, faces in catalogue.images_linked_to(consent_id).items():
+    for image_id, faces in linked.items():
         items.append(
             TakedownItem(
                 catalogue.get_image(image_id),
                 tuple(faces),
                 tuple(catalogue.review_approvals(image_id)),
+                person_spans(catalogue, image_id, faces) if image_id in clips else (),
+                image_id in clips,
             )
         )
     return TakedownList(consent, tuple(items))
@@ -52,7 +59,8 @@ def withdraw(catalogue: Catalogue, consent_id: str, reason: str, on: date | None
 
 
 def csv_rows(takedown: TakedownList) -> list[dict[str, str]]:
-    """One row per export (or one row for an image never exported), in CSV_HEADER's columns."""
+    """One row per export (or one row for an image never exported), in CSV_HEADER's columns; for a clip,
+    `seen` says when the person is on screen (what to look for when taking a post down)."""
     rows = []
     for item in takedown.items:
         base = {
@@ -60,8 +68,10 @@ def csv_rows(takedown: TakedownList) -> list[dict[str, str]]:
             "image_id": str(item.image.id),
             "image_path": item.image.path,
             "faces": " ".join(str(n) for n in item.face_numbers),
+            "kind": "clip" if item.is_clip else "photo",
+            "seen": item.seen_words,
         }
-        empty = dict.fromkeys(CSV_HEADER[4:], "")
+        empty = dict.fromkeys(CSV_HEADER[4:-2], "")
         if not item.approvals:
             rows.append(base | empty)
         for a in item.approvals:
