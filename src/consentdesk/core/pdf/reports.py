@@ -193,7 +193,7 @@ def write_sar_summary_pdf(contents: SarContents, out: Path, today: date | None =
         _heading("Audit trail"),
         _p(
             f"{contents.audit_entries} entries in the catalogue's audit trail concern your record or photos "
-            "of you; they are in audit.json. References to other people in them are replaced by "
+            "and clips of you; they are in audit.json. References to other people in them are replaced by "
             "“[another person]”.",
             st.body,
         ),
@@ -250,11 +250,11 @@ def _seconds(value: float) -> str:
 
 
 def _taken(img) -> str:  # noqa: ANN001 - a SarImage
-    taken = _when(img.captured_at) if img.captured_at else "unknown"
     if img.seen is None:
-        return taken
+        return _when(img.captured_at) if img.captured_at else "unknown"
     first, last = img.seen
-    return f"{taken}; clip: you are seen from {_seconds(first)} to {_seconds(last)}"
+    taken = _when(img.captured_at) if img.captured_at else "date unknown"
+    return f"{taken}; you are seen from {_seconds(first)} to {_seconds(last)} into the clip"
 
 
 def _photos_listed(contents: SarContents, st: layout.Styles) -> list[Flowable]:
