@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from consentdesk.core.store import server_rules, text_search
+from consentdesk.core.store import proxy_rules, server_rules, text_search
 
 if TYPE_CHECKING:  # SQLAlchemy is loaded by whoever migrates; reading the scripts (guards.py) needs none of it
     from sqlalchemy import Connection
@@ -785,6 +785,11 @@ BEGIN
     RETURN analysis_id;
 END $$;
 """
+
+# 11: clips' low-resolution proxies on a team register, by the original's SHA-256, written only through
+# cd_store_clip_proxy and dropped by erasure (see clip_copies.py and proxy_rules.py; a desk catalogue keeps none).
+SQLITE_SCRIPTS[11] = proxy_rules.SQLITE_11
+POSTGRESQL_SCRIPTS[11] = proxy_rules.POSTGRESQL_11
 
 LATEST_VERSION = max(max(SQLITE_SCRIPTS), max(POSTGRESQL_SCRIPTS))
 

@@ -51,6 +51,7 @@ _PHOTOGRAPHER_SEES = {
     "approvals": "image_id IN (SELECT id FROM images)",
     "approval_channels": "approval_id IN (SELECT id FROM approvals)",
     "photo_files": "sha256 IN (SELECT sha256 FROM images)",
+    "clip_proxies": "sha256 IN (SELECT sha256 FROM images)",
     "audit": "actor = session_user",
 }
 #: What an administrator sees: the trail (ids only) and its index; never a release or a photo.
