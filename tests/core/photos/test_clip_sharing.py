@@ -184,3 +184,32 @@ def test_erasure_takes_the_proxy_and_every_cached_picture_of_the_clip(
             url_for(team_register, "rita"), autocommit=True
         ) as conn:
             conn.execute("SELECT cd_store_clip_proxy(%s, 'x', 480, 270)", (image.sha256,))
+
+
+def test_a_laptop_handing_in_its_clips_gives_the_register_their_proxies_not_the_originals(
+    checked_clip, tmp_path: Path, pg_server  # noqa: F811
+):
+    from tests.data.clip_cases import add_clip
+
+    from consentdesk.core.store.copy import copy_between
+
+    laptop = tmp_path / "laptop.sqlite"
+    kept, lost = tmp_path / "card" / "kept.mp4", tmp_path / "card" / "lost.mp4"
+    kept.parent.mkdir()
+    shutil.copy(checked_clip.path, kept)
+    lost.write_bytes(checked_clip.path.read_bytes() + b"\0" * 8)
+    with Catalogue.open(laptop) as desk:
+        ids = [add_clip(desk, checked_clip, kept), add_clip(desk, checked_clip, lost)]
+        shas = [desk.get_image(i).sha256 for i in ids]
+    lost.unlink()  # gone from the card before the laptop was handed in: the batch goes on without it
+    register_url = pg_server.url(pg_server.new_database())
+    report = copy_between(laptop, register_url)
+    assert report.ok, report.conflicts
+    count = report.tables["clip_proxies"]
+    assert (count.added, count.skipped) == (1, 1) and report.tables["photo_files"].added == 0
+    assert any("no proxy was given" in note and "share-clips" in note for note in report.notes)
+    with Catalogue.open(register_url, create=False) as register:
+        proxy = register.clip_proxy(shas[0])
+        assert proxy is not None and (proxy.width, proxy.height) == (480, 270)
+        assert register.clip_proxy(shas[1]) is None and register.stored_photo_shas(shas) == set()
+        assert register.verify_audit().ok
