@@ -85,7 +85,7 @@ def _unavailable(image: ImageRecord, keeps_copies: bool) -> PhotoUnavailable:
             f"the original of the clip {original.name} is not on this computer: it stays where it was imported, "
             f"at {original.parent} on the computer it was imported from"
             + (" (the team register keeps only a low-resolution proxy, for review)" if keeps_copies else "")
-            + ". Approve or export it on that computer, or copy the original to this one and run "
+            + ". Export it (or make the bundle that needs it) on that computer, or copy the original to this one and run "
             "`consentdesk check --relink FOLDER`."
         )
     return PhotoUnavailable(
