@@ -77,22 +77,27 @@ def _sar(clip: Path, analysis: Path, folder: Path, repeat: int) -> tuple[float, 
     return statistics.median(r["seconds"] for r in runs), statistics.median(r["max_rss_mb"] for r in runs)
 
 
+def _clips(folder: Path, args: argparse.Namespace) -> tuple[Path, Path]:
+    """The 720p phone clip and its copy `--long` times as long."""
+    sys.path.insert(0, str(ROOT))
+    from tests.data.clip_builder import ClipSpec, write_clip
+
+    short, long = folder / "short.mp4", folder / "long.mp4"
+    write_clip(short, ClipSpec(seconds=args.seconds, size=(1280, 720), scene="phone", audio=True, seed=7))
+    _long_copy(short, long, args.long)
+    return short, long
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--long", type=int, default=5, help="the long clip is this many times longer")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
-    from tests.data.clip_builder import ClipSpec, write_clip
-
-    load = os.getloadavg()
-    print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"{os.cpu_count()} CPUs, load average " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        short, long = folder / "short.mp4", folder / "long.mp4"
-        write_clip(short, ClipSpec(seconds=args.seconds, size=(1280, 720), scene="phone", audio=True, seed=7))
-        _long_copy(short, long, args.long)
+        short, long = _clips(folder, args)
         facts = _run(CHECK, str(short), str(folder / "analysis.pkl"))
         print(f"clips: {facts['duration']:.0f} s and {facts['duration'] * args.long:.0f} s, 1280x720, "
               f"{facts['tracks']} person tracks (one linked to the person, the others pixelated)")
@@ -102,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         ):
             (s_time, s_mem), (l_time, l_mem) = job(short), job(long)
             duration = facts["duration"]
-            print(f"{name}: short {s_time:.1f} s ({s_time / duration:.2f} x duration), peak {s_mem:.0f} MB; "
-                  f"long {l_time:.1f} s ({l_time / (duration * args.long):.2f} x duration), peak {l_mem:.0f} MB; "
+            print(f"{name}: short {s_time:.1f} s ({s_time / duration:.2f} x duration), peak {s_mem:.1f} MB; "
+                  f"long {l_time:.1f} s ({l_time / (duration * args.long):.2f} x duration), peak {l_mem:.1f} MB; "
                   f"memory ratio long/short {l_mem / s_mem:.2f} (goal: flat, about 1.0)")
     return 0
 
