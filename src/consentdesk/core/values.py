@@ -501,6 +501,8 @@ class SarImage:
     problem: str | None = None
     #: For a clip: the first and last second the person is seen in it; None for a photo.
     seen: tuple[float, float] | None = None
+    #: A clip made from the team register's low-resolution proxy (its original is on another computer).
+    low_resolution: bool = False
 
     @property
     def is_clip(self) -> bool:

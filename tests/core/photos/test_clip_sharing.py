@@ -213,3 +213,45 @@ def test_a_laptop_handing_in_its_clips_gives_the_register_their_proxies_not_the_
         assert proxy is not None and (proxy.width, proxy.height) == (480, 270)
         assert register.clip_proxy(shas[1]) is None and register.stored_photo_shas(shas) == set()
         assert register.verify_audit().ok
+
+
+def test_a_dpo_elsewhere_answers_a_request_from_the_proxy(
+    checked_clip, tmp_path: Path, team_register, monkeypatch  # noqa: F811
+):
+    import zipfile
+
+    from pypdf import PdfReader
+
+    from consentdesk.core.protection.sar import build_sar_bundle
+    from consentdesk.core.vision.faces import FaceDetector
+
+    card = tmp_path / "laptop" / "card"
+    clip_id = _import_at_the_session(team_register, checked_clip, card)
+    shutil.rmtree(tmp_path / "laptop")  # the original is on the laptop, far away
+    with Catalogue.open(url_for(team_register, "pat"), create=False) as pat:
+        person = add_person(pat, "Zofia Requester")
+    with Catalogue.open(url_for(team_register, "rita"), create=False) as rita:
+        workflow.link_face(rita, clip_id, track_of(rita, clip_id, checked_clip.truth, person=1), person.id)
+    monkeypatch.setenv("CONSENTDESK_HOME", str(tmp_path / "dpo-site"))
+    with Catalogue.open(url_for(team_register, "dora"), create=False) as dora:
+        contents = build_sar_bundle(dora, person.id, tmp_path / "sar.zip")
+    [item] = contents.images
+    assert item.bundle_name == f"clips/clip-{clip_id}.mp4" and item.low_resolution
+    with zipfile.ZipFile(tmp_path / "sar.zip") as zf:
+        zf.extractall(tmp_path / "sar")
+    summary = " ".join(" ".join(p.extract_text() for p in PdfReader(tmp_path / "sar" / "summary.pdf").pages).split())
+    assert "low-resolution copy" in summary
+    detector, k = FaceDetector(), 480 / 640
+    by_t = {round(f.t, 2): f for f in checked_clip.truth.frames}
+    found_mine = 0
+    with av.open(str(tmp_path / "sar" / item.bundle_name)) as bundled:
+        for i, frame in enumerate(bundled.decode(video=0)):
+            if i % 3:
+                continue
+            assert (frame.width, frame.height) == (480, 270)
+            mine = by_t[round(float(frame.time), 2)].faces.get(1)
+            for face in detector.detect(frame.to_ndarray(format="rgb24")):
+                cx, cy = (face.box.x + face.box.w / 2) / k, (face.box.y + face.box.h / 2) / k
+                assert mine and mine[0] <= cx <= mine[0] + mine[2] and mine[1] <= cy <= mine[1] + mine[3], frame.time
+                found_mine += 1
+    assert found_mine >= 10  # the person's own face is there to see

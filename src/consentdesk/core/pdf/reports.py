@@ -257,6 +257,14 @@ def _taken(img) -> str:  # noqa: ANN001 - a SarImage
     return f"{taken}; you are seen from {_seconds(first)} to {_seconds(last)} into the clip"
 
 
+def _in_bundle(img) -> str:  # noqa: ANN001 - a SarImage
+    if img.bundle_name is None:
+        return f"not included: {img.problem}"
+    if img.low_resolution:
+        return f"{img.bundle_name} (a low-resolution copy: the original is kept on another computer)"
+    return img.bundle_name
+
+
 def _photos_listed(contents: SarContents, st: layout.Styles) -> list[Flowable]:
     if not contents.images:
         return [_p("You are not linked to any photo or clip in the catalogue.", st.body)]
@@ -270,7 +278,7 @@ def _photos_listed(contents: SarContents, st: layout.Styles) -> list[Flowable]:
                 _p(f"clip {img.image_id}" if img.is_clip else f"photo {img.image_id}", st.value),
                 _p(_taken(img), st.small),
                 _p(approvals or "not approved for posting", st.small),
-                _p(img.bundle_name or f"not included: {img.problem}", st.small),
+                _p(_in_bundle(img), st.small),
             ]
         )
     return [

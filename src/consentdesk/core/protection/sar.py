@@ -45,7 +45,7 @@ from consentdesk.core.review.clip_export import ExportFailed, Redaction, export_
 from consentdesk.core.review.redaction import Method, destroy_regions
 from consentdesk.core.store import Catalogue, team
 from consentdesk.core.store.errors import refused
-from consentdesk.core.values import Box, Consent, ConsentStatus, SarContents, SarImage
+from consentdesk.core.values import Box, ClipTrack, Consent, ConsentStatus, SarContents, SarImage, TrackPoint
 
 OTHER_PERSON = "[another person]"
 _ID_PATTERN = re.compile(rf"{PREFIX}-[0-9A-Z]{{4}}-[0-9A-Z]{{4}}")
@@ -103,32 +103,57 @@ def redacted_clip(
     target: Path,
     progress: Callable[[float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
-) -> Path:
+) -> bool:
     """Write the clip to `target` (an .mp4) with every person track not linked to `consent_id` pixelated
-    and every finding track filled, on every frame. Raises SarError when the clip cannot be read or is no
-    longer the file that was checked, `Cancelled` when cancelled."""
+    and every finding track filled, on every frame; returns whether it was made from the team register's
+    low-resolution proxy (the original is not on this computer). Raises SarError when neither can be read
+    or the original is no longer the file that was checked, `Cancelled` when cancelled."""
     record = catalogue.get_image(image_id)
     clip = catalogue.stored_clip(image_id)
     assert clip is not None
+    source, scale = _clip_source(catalogue, record)
+    others = [
+        Redaction(_scaled(clip.face_tracks[f.n - 1], scale))
+        for f in catalogue.review_state(image_id).faces
+        if not (f.state == "linked" and f.consent_id == consent_id) and f.n <= len(clip.face_tracks)
+    ]
+    findings = [Redaction(_scaled(track, scale), fill=True) for track in clip.finding_tracks]
+    try:
+        export_clip(source, target, others + findings, progress=progress, cancel=cancel)
+    except (ClipError, ExportFailed) as exc:
+        raise SarError(f"the clip could not be copied with the others blurred: {exc}") from exc
+    return scale != 1.0
+
+
+def _clip_source(catalogue: Catalogue, record) -> tuple[Path, float]:  # noqa: ANN001 - an ImageRecord
+    """The clip's original when it is here (checked against its hash), else the register's proxy with the
+    factor that maps the stored tracks onto it."""
     try:
         original = cache.local_photo(catalogue, record)
         if imaging.sha256_file(original) != record.sha256:
             raise SarError("the clip file changed since it was checked; run `consentdesk check --relink`")
+        return original, 1.0
     except cache.PhotoUnavailable as exc:
-        raise SarError(str(exc)) from exc
+        if not catalogue.keeps_photo_copies:
+            raise SarError(str(exc)) from exc
+        try:
+            proxy = cache.local_clip(catalogue, record)
+        except cache.PhotoUnavailable:
+            raise SarError(str(exc)) from exc
+        return proxy.path, proxy.scale
     except imaging.ImageError as exc:
         raise SarError(f"the clip file cannot be read ({exc})") from exc
-    others = [
-        Redaction(clip.face_tracks[f.n - 1])
-        for f in catalogue.review_state(image_id).faces
-        if not (f.state == "linked" and f.consent_id == consent_id) and f.n <= len(clip.face_tracks)
-    ]
-    findings = [Redaction(track, fill=True) for track in clip.finding_tracks]
-    try:
-        export_clip(original, target, others + findings, progress=progress, cancel=cancel)
-    except (ClipError, ExportFailed) as exc:
-        raise SarError(f"the clip could not be copied with the others blurred: {exc}") from exc
-    return target
+
+
+def _scaled(track: ClipTrack, k: float) -> ClipTrack:
+    if k == 1.0:
+        return track
+    points = tuple(
+        TrackPoint(p.t, Box(round(p.box.x * k), round(p.box.y * k), round(p.box.w * k) + 1, round(p.box.h * k) + 1),
+                   p.seen, p.score)
+        for p in track.points
+    )
+    return ClipTrack(points, track.shot)
 
 
 class _Steps:
@@ -236,12 +261,14 @@ def _add_photos(
         seen = overall_span(person_spans(catalogue, image_id, numbers)) if image_id in clips else None
         name = f"clips/clip-{image_id}.mp4" if image_id in clips else f"photos/photo-{image_id}.jpg"
         try:
+            low = False
             if image_id in clips:
                 target = tmp / f"clip-{image_id}.mp4"
-                members[name] = redacted_clip(catalogue, image_id, cid, target, steps.within, steps.check)
+                low = redacted_clip(catalogue, image_id, cid, target, steps.within, steps.check)
+                members[name] = target
             else:
                 members[name] = redacted_photo(catalogue, image_id, cid)
-            contents.images.append(SarImage(image_id, record.captured_at, approvals, name, seen=seen))
+            contents.images.append(SarImage(image_id, record.captured_at, approvals, name, seen=seen, low_resolution=low))
         except SarError as exc:
             contents.images.append(SarImage(image_id, record.captured_at, approvals, None, str(exc), seen))
         steps.next()
