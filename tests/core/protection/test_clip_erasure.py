@@ -17,10 +17,10 @@ from consentdesk.core.values import FaceState
 
 
 def test_erasure_unlinks_the_persons_tracks_and_drops_their_cached_pictures(
-    checked_clip, tmp_path: Path, monkeypatch  # noqa: F811
+    checked_clip, tmp_path: Path, catalogue_locator: str, monkeypatch  # noqa: F811
 ):
     monkeypatch.setenv("CONSENTDESK_HOME", str(tmp_path / "home"))
-    with Catalogue.open(tmp_path / "cat.sqlite") as cat:
+    with Catalogue.open(catalogue_locator) as cat:
         person, other = add_person(cat, "Erin Erased"), add_person(cat, "Olga Other")
         clip = add_clip(cat, checked_clip)
         image = cat.get_image(clip)

@@ -35,9 +35,9 @@ def _approve_with(cat: Catalogue, image_id: int, mine: int, consent_id: str, out
 
 
 def test_a_withdrawn_persons_clip_is_blocked_and_listed_for_take_down(
-    checked_clip, tmp_path: Path  # noqa: F811
+    checked_clip, tmp_path: Path, catalogue_locator: str  # noqa: F811
 ):
-    with Catalogue.open(tmp_path / "cat.sqlite") as cat:
+    with Catalogue.open(catalogue_locator) as cat:
         alice = add_person(cat, "Alice Example")
         clip = add_clip(cat, checked_clip)
         mine = track_of(cat, clip, checked_clip.truth, person=1)
