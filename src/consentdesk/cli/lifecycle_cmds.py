@@ -133,9 +133,10 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
         if not item.approvals:
             print(f"  {what}  {item.image.path}  (never approved){seen}")
         for a in item.approvals:
+            done = "" if a.live else f"  (taken down {a.taken_down.recorded_at[:10]})"
             print(
                 f"  {what}  channels: {', '.join(a.channels)}  approved {a.approved_at}  "
-                f"export: {a.export_path}{seen}"
+                f"export: {a.export_path}{done}{seen}"
             )
     for path in written:
         print(f"Wrote {path}")
@@ -195,7 +196,8 @@ def cmd_expiring(args: argparse.Namespace) -> int:
     print(f"Images that lost clearance: {len(dash.blocked)}")
     for b in shown.blocked:
         reasons = ", ".join(f"{cid} {status}" for cid, status in b.reasons)
-        print(f"  {'clip' if b.is_clip else 'image'} {b.image.id}  {b.image.path}  ({reasons})")
+        take_down = f"; take down {', '.join(b.take_down)}" if b.take_down else ""
+        print(f"  {'clip' if b.is_clip else 'image'} {b.image.id}  {b.image.path}  ({reasons}{take_down})")
     return 0
 
 

@@ -23,11 +23,26 @@ class ExpiringConsent:
 
 @dataclass(frozen=True, slots=True)
 class BlockedImage:
-    """An image linked to at least one consent that no longer covers it, and why."""
+    """An image linked to at least one consent that no longer covers it, or with an approved copy out
+    there that relied on one (until its take-down is recorded), and why."""
 
     image: ImageRecord
     reasons: tuple[tuple[str, str], ...]  # (consent id, withdrawn | erased | expired)
+    take_down: tuple[str, ...] = ()  # ids of the approvals whose copies must come down
     is_clip: bool = False  # a clip is blocked and taken down like a photo; the page says which it is
+
+
+def lost_clearance(catalogue: Catalogue, today: date) -> list[tuple[int, tuple[tuple[str, str], ...], tuple[str, ...]]]:
+    """(image id, lapsed releases, approvals to take down) for every photo that lost clearance on
+    `today`: a face linked to a lapsed release, or a copy out there that relied on one. By image id."""
+    reasons: dict[int, dict[tuple[str, str], None]] = {}
+    due: dict[int, dict[str, None]] = {}
+    for lapsed in catalogue.lapsed_links(today):
+        reasons.setdefault(lapsed.image_id, {})[(lapsed.consent_id, lapsed.status)] = None
+    for copy in catalogue.lapsed_approvals(today):
+        reasons.setdefault(copy.image_id, {})[(copy.consent_id, copy.status)] = None
+        due.setdefault(copy.image_id, {})[copy.approval_id] = None
+    return [(i, tuple(reasons[i]), tuple(due.get(i, ()))) for i in sorted(reasons)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +72,7 @@ class ExpiryDashboard:
                     "path": b.image.path,
                     "kind": "clip" if b.is_clip else "photo",
                     "consents": [{"consent_id": c, "status": s} for c, s in b.reasons],
+                    "take_down": list(b.take_down),
                 }
                 for b in self.blocked
             ],
@@ -82,18 +98,15 @@ def expiry_dashboard(catalogue: Catalogue, days: int = 30, today: date | None = 
             key=lambda e: (e.days_left, e.consent.id),
         )
     )
-    by_image: dict[int, list[tuple[str, str]]] = {}
-    for lapsed in catalogue.lapsed_links(today):
-        by_image.setdefault(lapsed.image_id, []).append((lapsed.consent_id, lapsed.status))
-    blocked = tuple(blocked_images(catalogue, sorted(by_image.items())))
+    blocked = tuple(blocked_images(catalogue, lost_clearance(catalogue, today)))
     return ExpiryDashboard(today, days, expiring, blocked)
 
 
 def blocked_images(
-    catalogue: Catalogue, reasons: list[tuple[int, list[tuple[str, str]]]]
+    catalogue: Catalogue, lost: list[tuple[int, tuple[tuple[str, str], ...], tuple[str, ...]]]
 ) -> list[BlockedImage]:
-    """Rows for these (image id, reasons), saying which are clips: two queries for the whole page; an image
-    deleted meanwhile is left out. The Expiry page pages through `lapsed_links` with this."""
-    ids = [i for i, _r in reasons]
+    """Rows for these `lost_clearance` entries, saying which are clips: two queries for the whole page; an
+    image deleted meanwhile is left out. The Expiry page can page through `lost_clearance` with this."""
+    ids = [i for i, _r, _d in lost]
     images, clips = catalogue.images_by_id(ids), catalogue.clip_ids(ids)
-    return [BlockedImage(images[i], tuple(r), i in clips) for i, r in reasons if i in images]
+    return [BlockedImage(images[i], r, d, i in clips) for i, r, d in lost if i in images]

@@ -34,21 +34,26 @@ CSV_HEADER = (
 
 
 def takedown_list(catalogue: Catalogue, consent_id: str) -> TakedownList:
-    """Every image currently linked to the consent, with its approvals (exports, channels, dates)."""
+    """Every image linked to the consent now, and every image with an approved copy that relied on it
+    (after an erasure there are no links left, but the copies may still be posted), with its approvals
+    (exports, channels, dates, and whether their take-down is recorded)."""
     consent = catalogue.get_consent(consent_id)
     linked = catalogue.images_linked_to(consent_id)
-    clips = catalogue.clip_ids(list(linked))  # one query; only clips have their tracks read
-    items = []
-    for image_id, faces in linked.items():
-        items.append(
-            TakedownItem(
-                catalogue.get_image(image_id),
-                tuple(faces),
-                tuple(catalogue.review_approvals(image_id)),
-                person_spans(catalogue, image_id, faces) if image_id in clips else (),
-                image_id in clips,
-            )
+    image_ids = sorted({*linked, *catalogue.images_approved_with(consent_id)})
+    images = catalogue.images_by_id(image_ids)
+    approvals = catalogue.approvals_of(image_ids)
+    clips = catalogue.clip_ids(image_ids)  # one query; only clips have their tracks read
+    items = [
+        TakedownItem(
+            images[i],
+            tuple(linked.get(i, ())),
+            tuple(approvals[i]),
+            person_spans(catalogue, i, linked.get(i, ())) if i in clips else (),
+            i in clips,
         )
+        for i in image_ids
+        if i in images
+    ]
     return TakedownList(consent, tuple(items))
 
 
