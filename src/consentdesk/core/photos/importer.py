@@ -63,6 +63,9 @@ class ImportReport:
     #: Why the import stopped before the end (the catalogue could not be written, e.g. a full disk),
     #: in words that say what to do; None when it ran to the end or was cancelled.
     stopped: str | None = None
+    #: Clips added to a team register whose proxy could not be made (reviewers elsewhere cannot see them
+    #: until `consentdesk catalogue share-clips` is run where the originals are), with the reason.
+    unshared: list[Skipped] = field(default_factory=list)
 
 
 ProgressCallback = Callable[[ImportProgress], None]
@@ -159,9 +162,10 @@ def _shoot_name(paths: list[str]) -> str:
 
 
 def _working_copy(catalogue: Catalogue, path: str, sha256: str) -> bytes | None:
-    """The file's bytes for a register that keeps working copies (None for a desk catalogue). A file that
+    """The file's bytes for a register that keeps working copies (None for a desk catalogue, and for a
+    clip: its original stays here and the register gets its proxy, see `clip_sharing`). A file that
     changed since it was checked is not stored: its analysis would describe other pixels."""
-    if not catalogue.keeps_photo_copies or catalogue.find_image_by_sha(sha256) is not None:
+    if not catalogue.keeps_photo_copies or video.is_clip_path(path) or catalogue.find_image_by_sha(sha256):
         return None
     data = Path(path).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
@@ -306,9 +310,20 @@ class _Storer:
             return False
         if added:
             self.report.added.append(record.id)
+            if checked.analysis.clip is not None and self.catalogue.keeps_photo_copies:
+                self._share(record, checked.path)
         else:
             self.report.duplicates.append(checked.path)
         return True
+
+    def _share(self, record, path: str) -> None:  # noqa: ANN001 - an ImageRecord
+        """A new clip on a team register: its proxy, so reviewers elsewhere can review it."""
+        from consentdesk.core.photos.clip_sharing import share_clip
+
+        try:
+            share_clip(self.catalogue, record)
+        except (video.ClipError, CatalogueError) as exc:
+            self.report.unshared.append(Skipped(path, f"imported, but not shared with reviewers elsewhere: {exc}"))
 
 
 def _check_here(
