@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QToolButton,
     QWidget,
 )
@@ -44,6 +45,7 @@ from consentdesk.ui.kit.image_canvas import ImageCanvas, legend_label, rgb_to_qi
 from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.workers import Latest, run_task
 from consentdesk.ui.review.approve_dialog import ApproveDialog
+from consentdesk.ui.review.clip_review import ClipReview, is_clip
 from consentdesk.ui.review.consent_picker import ConsentPicker
 from consentdesk.ui.review.reason_dialog import ReasonDialog
 from consentdesk.ui.review.review_panel import ReviewPanel, capitalise, help_html, overlays
@@ -232,7 +234,20 @@ class ReviewScreen(QWidget):
         left_layout.addWidget(self.canvas, 1)
         left_layout.addWidget(self.legend)
         left_layout.addWidget(self.help)
-        return left
+        return self._with_clip_review(left)
+
+    def _with_clip_review(self, photo_side: QWidget) -> QStackedWidget:
+        """A clip is shown by the clip review (frame, player, timeline) in the photo's place; its tracks'
+        rows in the list and the decisions stay this screen's. Lane and row are one selection."""
+        self.clip_review = ClipReview()
+        self.clip_review.install_shortcuts(self)
+        self.clip_review.lane_chosen.connect(lambda key: self.panel.select_key(key))
+        self.clip_review.said.connect(self._say)
+        self.panel.selected.connect(self.clip_review.select)
+        self.left_side = QStackedWidget()
+        self.left_side.addWidget(photo_side)
+        self.left_side.addWidget(self.clip_review)
+        return self.left_side
 
     def _build_panel_side(self) -> QFrame:
         side = QFrame()
@@ -264,6 +279,7 @@ class ReviewScreen(QWidget):
         status and its pixels arrive from workers."""
         self.image_id = image_id
         self.status = None
+        self.clip_review.leave()
         self.panel.items.clearSelection()
         self.panel.items.setCurrentRow(-1)
         self.panel.clear("Reading this photo's review…")
@@ -279,6 +295,11 @@ class ReviewScreen(QWidget):
         self.panel.items.setFocus()
 
     def _load_preview(self, status: workflow.ReviewStatus) -> None:
+        self.left_side.setCurrentIndex(1 if is_clip(status) else 0)
+        if is_clip(status):
+            self.clip_review.open(self.catalogue, status)
+            self.clip_review.timeline.setFocus()  # arrows walk the lanes; the decision keys work here too
+            return
         image = status.image
         side = self._preview_side()
         run_task(
@@ -394,6 +415,7 @@ class ReviewScreen(QWidget):
         self.title.setToolTip(image.path)
         self._update_position()
         self.panel.show_status(status)
+        self.clip_review.show_status(status)
         self.canvas.set_overlays(overlays(status))
         self.canvas.set_selected(self.panel.current_key())
 
