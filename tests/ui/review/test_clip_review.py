@@ -18,7 +18,8 @@ from tests.ui.conftest import press
 from consentdesk.core.photos import importer
 from consentdesk.core.review import workflow
 from consentdesk.core.store import Catalogue
-from consentdesk.core.values import FaceState
+from consentdesk.core.values import FaceState, FindingState
+from consentdesk.ui.review.approve_dialog import ApproveDialog
 from consentdesk.ui.review.clip_review import ClipReview
 from consentdesk.ui.review.clip_timeline import clock
 from consentdesk.ui.review.review_screen import ReviewScreen
@@ -174,3 +175,53 @@ def test_leaving_the_clip_stops_playing(qtbot, clip_catalogue):
     assert clip.player.playing
     screen.hide()
     assert not clip.player.playing
+
+
+def resolve_everything(catalogue, image_id) -> None:
+    state = workflow.image_state(catalogue, image_id)
+    for face in state.faces:
+        workflow.set_face(catalogue, image_id, face.n, FaceState.BLUR)
+    for finding in state.findings:
+        workflow.set_finding(catalogue, image_id, finding.n, FindingState.REDACT)
+
+
+def approve_dialog(qtbot, catalogue, image_id, folder) -> ApproveDialog:
+    dialog = ApproveDialog(catalogue, image_id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.is_loaded, timeout=10_000)
+    dialog.set_folder(folder)
+    box = next(b for b in dialog.boxes.values() if b.isEnabled())
+    box.setChecked(True)
+    return dialog
+
+
+def test_approving_a_clip_shows_the_export_progress(qtbot, clip_catalogue, tmp_path):
+    catalogue, image_id = clip_catalogue
+    resolve_everything(catalogue, image_id)
+    dialog = approve_dialog(qtbot, catalogue, image_id, tmp_path / "out")
+    (tmp_path / "out").mkdir()
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert dialog.busy and dialog.progress.isVisible() and dialog.cancel_button.text() == "Stop export"
+    qtbot.waitUntil(lambda: dialog.progress.value() > 0 or dialog.result_ is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=60_000)
+    assert dialog.result_ is not None, dialog.error
+    assert dialog.result_.path.suffix == ".mp4" and dialog.result_.path.is_file()
+    assert not dialog.progress.isVisible() and dialog.cancel_button.text() == "Close"
+
+
+def test_stopping_a_clip_export_leaves_nothing_and_approves_nothing(qtbot, clip_catalogue, tmp_path):
+    catalogue, image_id = clip_catalogue
+    resolve_everything(catalogue, image_id)
+    out = tmp_path / "out"
+    out.mkdir()
+    dialog = approve_dialog(qtbot, catalogue, image_id, out)
+    qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.progress.value() > 0, timeout=30_000)  # under way
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # Escape (or Stop export) stops it; the dialog stays
+    assert dialog.isVisible() and "Stopping the export" in dialog.message.text()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=30_000)
+    assert dialog.result_ is None and dialog.error.startswith("Export stopped")
+    assert list(out.iterdir()) == []
+    assert catalogue.review_approvals(image_id) == []
+    assert dialog.cancel_button.isEnabled() and dialog.cancel_button.text() == "Cancel"
