@@ -525,7 +525,7 @@ class LibraryPage(Page):
         return self.import_paths(files) if files else False
 
     def choose_folder(self) -> bool:
-        folder = QFileDialog.getExistingDirectory(self, "Import a folder of photos", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder of photos and clips", str(Path.home()))
         return self.import_paths([folder]) if folder else False
 
     def import_paths(self, paths: list[str]) -> bool:
