@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 from tests.ui.a11y import accessible_description, accessible_name, describe, focusable_controls, labelled_by
 from tests.ui.conftest import press, type_text, window_on_copy
-from tests.ui.review import test_review_screen
+from tests.ui.review import test_clip_review, test_review_screen
 
 from consentdesk.ui.kit.announce import announcer
 from consentdesk.ui.kit.style import apply_style, contrast_ratio
@@ -625,3 +625,41 @@ def test_enter_after_typing_the_id_erases_and_never_cancels_silently(qtbot, wind
     type_text(qtbot, dialog.confirm_edit, consent.id[-1])
     qtbot.keyClick(dialog.confirm_edit, Qt.Key.Key_Return)
     assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+# --- the clip review -------------------------------------------------------------------------------------
+
+
+#: The clip review tests' module fixture: a builder clip imported into real SQLite.
+clip_template = test_clip_review.clip_template
+
+
+def test_the_clip_review_names_every_control_shows_focus_and_tab_reaches_them_all(
+    qtbot, clip_template, tmp_path, styled
+):
+    """The timeline, the scrubber and Play beside the review's list and buttons: each named, each with a
+    visible focus ring, each reached by Tab in the window."""
+    path, image_id = clip_template
+    with window_on_copy(path, tmp_path, qtbot) as win:
+        win.open_review(image_id, [image_id])
+        screen, clip = win.review_view, win.review_view.clip_review
+        qtbot.waitUntil(lambda: clip.clip is not None and clip.frame_t is not None, timeout=20_000)
+        controls = list(focusable_controls(screen))
+        for widget in (clip.timeline, clip.scrubber, clip.play_button):
+            assert widget in controls, describe(widget)
+        assert [describe(w) for w in controls if not accessible_name(w).strip()] == []
+        assert accessible_name(clip.timeline) == "Timeline" and "Person 1" in accessible_description(clip.timeline)
+        for widget in (clip.timeline, clip.scrubber, clip.play_button):
+            pixels = focus_ring_pixels(qtbot, widget)
+            assert pixels >= 2 * min(widget.width(), widget.height()), (describe(widget), pixels)
+        clip.timeline.setFocus()
+        qtbot.waitUntil(lambda: focus_widget() is clip.timeline, timeout=2000)
+        reached = []
+        for _ in range(80):
+            press(qtbot, Qt.Key.Key_Tab)
+            reached.append(focus_widget())
+            if focus_widget() is clip.timeline:
+                break
+        assert focus_widget() is clip.timeline, [describe(w) for w in reached]  # round the window and back
+        assert {clip.scrubber, clip.play_button, screen.panel.items} <= set(reached)
+        assert win.stack.currentWidget() is screen

@@ -19,6 +19,7 @@ from consentdesk.core.photos import cache
 from consentdesk.core.review import workflow
 from consentdesk.ui.kit.workers import wait_for_all
 from consentdesk.ui.library.library_page import LibraryPage
+from consentdesk.ui.library.library_rows import preview_for
 from consentdesk.ui.library.thumbnail_model import IMAGE_ID_ROLE
 
 
@@ -92,6 +93,10 @@ def test_a_folder_with_clips_imports_beside_photos_and_a_damaged_clip_is_said(qt
     with Image.open(made) as thumb:
         assert max(thumb.size) == 256 and thumb.size[0] > thumb.size[1]  # the landscape clip's frame
     assert library.model.thumbnail_error(clip_row.image_id) is None
+
+    preview = preview_for(catalogue.locator, clip_row.image_id, 480)  # the pane beside the grid
+    assert preview.load_error is None and preview.rgb.shape[:2] == (270, 480)
+    assert preview.boxes == ()  # a track's box belongs to an instant: shown in review, not on one frame
 
 
 def test_an_import_of_clips_can_be_cancelled(qtbot, catalogue, tmp_path):

@@ -144,8 +144,10 @@ class ClipReview(QWidget):
         row.addWidget(self.time_label)
         return row
 
-    def install_shortcuts(self, screen: QWidget) -> None:
-        """, and . step to the selected track's sightings wherever the focus is in the review."""
+    def attach(self, screen: QWidget, tab_after: QWidget) -> None:
+        """, and . step to the selected track's sightings wherever the focus is in the review; Tab goes
+        from `tab_after` (the list of tracks) to the timeline, Play and the scrubber."""
+        self._tab_after = tab_after
         self.shortcuts = []
         for name, keys, what in (("previous", ",", "Previous sighting"), ("next", ".", "Next sighting")):
             action = QAction(what, screen)
@@ -168,6 +170,7 @@ class ClipReview(QWidget):
         self.canvas.set_message("Loading the clip…")
         self.timeline.set_lanes([], 1.0)
         self._set_shortcuts(True)
+        self._order_tabs()
         image_id, image = status.image.id, status.image
         run_task(
             in_catalogue(catalogue, lambda cat, _c: read_clip(cat, image_id, image)),
@@ -176,6 +179,16 @@ class ClipReview(QWidget):
             owner=self,
             latest=self._reads,
         )
+
+    def _order_tabs(self) -> None:
+        """Once in the screen's window: the screen's focus goes to its list, so the clip's controls follow
+        it in the Tab chain (before them they would be skipped)."""
+        after = getattr(self, "_tab_after", None)
+        if after is not None and after.window() is self.window():
+            QWidget.setTabOrder(after, self.timeline)
+            QWidget.setTabOrder(self.timeline, self.play_button)
+            QWidget.setTabOrder(self.play_button, self.scrubber)
+            self._tab_after = None
 
     def leave(self) -> None:
         """Another image (or another page) is shown: stop playing and forget the clip."""

@@ -240,7 +240,7 @@ class ReviewScreen(QWidget):
         """A clip is shown by the clip review (frame, player, timeline) in the photo's place; its tracks'
         rows in the list and the decisions stay this screen's. Lane and row are one selection."""
         self.clip_review = ClipReview()
-        self.clip_review.install_shortcuts(self)
+        self.clip_review.attach(self, tab_after=self.panel.items)
         self.clip_review.lane_chosen.connect(lambda key: self.panel.select_key(key))
         self.clip_review.said.connect(self._say)
         self.panel.selected.connect(self.clip_review.select)
