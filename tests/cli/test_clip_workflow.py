@@ -83,3 +83,46 @@ def test_analyse_takes_clips_and_reports_each_track(shoot, capsys):
     assert code == 0, err
     data = json.loads(out.splitlines()[0])
     assert len(data["faces"]) == 3 and all("first_s" in f for f in data["faces"])
+
+
+def test_two_tracks_said_to_be_one_person_are_counted_once_and_both_blurred(shoot, tmp_path, capsys):
+    folder, truth = shoot
+    cat, clip = str(tmp_path / "cat.sqlite"), str(folder / "reel.mp4")
+    assert cli(capsys, "--catalog", cat, "import", clip)[0] == 0
+    code, out, err = cli(capsys, "--catalog", cat, "face", clip, "3", "--same-as", "2")
+    assert code == 0, err
+    assert "same person as 2" in out
+    status = json.loads(cli(capsys, "--catalog", cat, "status", clip, "--json")[1])
+    assert [f["same_as"] for f in status["faces"]] == [None, None, 2]
+    assert status["summary"].startswith("2 people detected, 0 with consent")
+    code, out, err = cli(capsys, "--catalog", cat, "face", clip, "3", "--blur")
+    assert code != 0 and "decide on 2" in err
+    for n in (1, 2):
+        assert cli(capsys, "--catalog", cat, "face", clip, str(n), "--blur")[0] == 0
+    for finding in status["findings"]:
+        assert cli(capsys, "--catalog", cat, "resolve", clip, str(finding["n"]), "--redact")[0] == 0
+    status = json.loads(cli(capsys, "--catalog", cat, "status", clip, "--json")[1])
+    assert [f["state"] for f in status["faces"]] == ["blur", "blur", "blur"]
+    assert status["summary"].startswith("2 people detected, 0 with consent, 2 to blur")
+    code, out, err = cli(capsys, "--catalog", cat, "approve", clip, "--channel", "instagram", "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    import av
+
+    by_t = {round(f.t, 3): f for f in truth.frames}
+    detector = FaceDetector()
+    with av.open(str(next((tmp_path / "out").glob("*.mp4")))) as container:
+        for i, frame in enumerate(container.decode(video=0)):
+            if i % 5:
+                continue
+            person3 = by_t[round(float(frame.time), 3)].faces.get(3)
+            if person3 is None:
+                continue
+            x, y, w, h = person3
+            for f in detector.detect(frame.to_ndarray(format="rgb24")):
+                cx, cy = f.box.x + f.box.w / 2, f.box.y + f.box.h / 2
+                assert not (x <= cx <= x + w and y <= cy <= y + h), frame.time  # the joined track is gone too
+
+    code, out, err = cli(capsys, "--catalog", cat, "face", clip, "3", "--separate")
+    assert code == 0, err
+    status = json.loads(cli(capsys, "--catalog", cat, "status", clip, "--json")[1])
+    assert status["faces"][2]["state"] == "unresolved" and status["summary"].startswith("3 people detected")

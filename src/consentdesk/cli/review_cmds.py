@@ -38,13 +38,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     link.add_argument("consent_id", metavar="CONSENT_ID")
     link.set_defaults(func=cmd_link)
 
-    face = sub.add_parser("face", help="mark face N: blur on export, not a person, or unresolved")
+    face = sub.add_parser(
+        "face", help="mark face N: blur on export, not a person, or unresolved; in a clip, the same person as M"
+    )
     face.add_argument("image", metavar="IMAGE")
     face.add_argument("n", type=int, metavar="N")
     what = face.add_mutually_exclusive_group(required=True)
     what.add_argument("--blur", dest="state", action="store_const", const="blur")
     what.add_argument("--not-a-person", dest="state", action="store_const", const="not_a_person")
     what.add_argument("--unresolved", dest="state", action="store_const", const="unresolved")
+    what.add_argument(
+        "--same-as", type=int, metavar="M", help="a clip's person track N is the same person as track M"
+    )
+    what.add_argument("--separate", action="store_true", help="undo --same-as: N is a person of their own again")
     face.set_defaults(func=cmd_face)
 
     res = sub.add_parser("resolve", help="resolve finding N: redact on export, dismiss, or unresolved")
@@ -129,7 +135,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if clip:
         for f in result.state.faces:
             track = clip.face_tracks[f.n - 1]
-            print(f"  person {f.n}: {track.first:.1f}-{track.last:.1f} s, {STATE_WORDS[str(f.state)]}")
+            joined = f", same person as {f.same_as}" if f.same_as is not None else ""
+            print(f"  person {f.n}: {track.first:.1f}-{track.last:.1f} s, {STATE_WORDS[str(f.state)]}{joined}")
     cleared = result.cleared_channels
     if cleared:
         print(f"Cleared for: {', '.join(cleared)}")
@@ -160,6 +167,7 @@ def _status_json(result, common: list[str], per_channel: dict, clip) -> dict:
             "faces": [
                 {"n": f.n, "box": f.box.as_list(), "state": str(f.state), "consent": f.consent_id}
                 | _seconds(clip.face_tracks if clip else (), f.n)
+                | ({"same_as": f.same_as} if clip else {})
                 for f in result.state.faces
             ],
             "findings": [
@@ -210,6 +218,14 @@ def cmd_face(args: argparse.Namespace) -> int:
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
         try:
+            if args.same_as is not None:
+                joined = workflow.same_person(catalogue, image_id, args.n, args.same_as)
+                print(f"Person {args.n} of clip {image_id} is the same person as {joined}: decided with {joined}.")
+                return 0
+            if args.separate:
+                workflow.separate_person(catalogue, image_id, args.n)
+                print(f"Person {args.n} of clip {image_id} is a person of their own again.")
+                return 0
             workflow.set_face(catalogue, image_id, args.n, FaceState(args.state))
         except (workflow.ReviewError, CatalogueError) as exc:
             raise UserError(str(exc)) from exc

@@ -361,7 +361,10 @@ STATE_WORDS = {
 
 @dataclass(frozen=True, slots=True)
 class FaceReview:
-    """One face of the current analysis with its newest decision."""
+    """One face of the current analysis with its newest decision.
+
+    In a clip, a person track a reviewer said is the same person as track `same_as` (its number) follows
+    that track's decision: `state` and `consent_id` are the joined track's, whatever it had before."""
 
     face_id: int
     n: int
@@ -369,6 +372,7 @@ class FaceReview:
     score: float
     state: FaceState = FaceState.UNRESOLVED
     consent_id: str | None = None
+    same_as: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,6 +400,12 @@ class ImageState:
     findings: tuple[FindingReview, ...] = ()
     rejected: bool = False
     rejection_reason: str | None = None
+
+    @property
+    def people(self) -> tuple[FaceReview, ...]:
+        """The faces that are people of their own: in a clip, tracks joined to another track ("same person
+        as 3") are that person, counted and decided once, with the track they joined."""
+        return tuple(f for f in self.faces if f.same_as is None)
 
     @property
     def linked_consent_ids(self) -> list[str]:

@@ -280,7 +280,7 @@ def clearance(
         raise UnknownChannel(channel, valid)
     label = channel_label(channel, form_definitions.values())
     reasons = _image_problems(image_state)
-    for face in image_state.faces:
+    for face in image_state.people:
         if face.state is FaceState.UNRESOLVED:
             reasons.append(_unresolved_face(face.n))
         elif face.state is FaceState.LINKED:
@@ -312,13 +312,13 @@ def blockers(
 ) -> Blockers:
     """What blocks the image on `on` whatever the channel: the counts shown in the "To verify" queue."""
     problems = 0
-    for face in image_state.faces:
+    for face in image_state.people:
         if face.state is FaceState.LINKED:
             consent = consents_by_id.get(_face_consent(face))
             form = _form_for(consent, form_definitions)
             problems += bool(consent_problems(face.n, consent, _face_consent(face), form, on))
     return Blockers(
-        unresolved_faces=sum(f.state is FaceState.UNRESOLVED for f in image_state.faces),
+        unresolved_faces=sum(f.state is FaceState.UNRESOLVED for f in image_state.people),
         unresolved_findings=len(_unresolved_findings(image_state)),
         consent_problems=problems,
         rejected=image_state.rejected,
@@ -338,9 +338,9 @@ def summary(
     "With consent" counts faces linked to a consent that is valid on `on` (and covers `channel` when one
     is given); blurred and not-a-person faces are accounted for; everything else needs attention. Findings
     that still block the photo are named too, so "all accounted for" never stands beside an unresolved NHS
-    number.
+    number. In a clip, person tracks joined to another ("same person as 3") are that one person.
     """
-    faces = image_state.faces
+    faces = image_state.people
     open_findings = sum(
         1
         for f in image_state.findings

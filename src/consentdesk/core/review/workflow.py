@@ -225,7 +225,7 @@ def image_rows(catalogue: Catalogue, images: Sequence[ImageRecord], on: date | N
         blockers = policy.blockers(state, consents, forms, on)
         confidential = tuple(f.kind.value for f in state.findings if f.severity.value != "low")
         badge = policy.badge(blockers, cleared, image.id in approved)
-        rows.append(ImageRow(image, badge, len(state.faces), confidential))
+        rows.append(ImageRow(image, badge, len(state.people), confidential))
     return rows
 
 
@@ -290,6 +290,17 @@ def _face(state: ImageState, n: int) -> FaceReview:
     raise ReviewError(_no_such(state.image_id, "face", len(state.faces), n))
 
 
+def _decidable(state: ImageState, n: int) -> FaceReview:
+    """Face `n`, unless it is a clip's track joined to another: that person is decided on their first track."""
+    face = _face(state, n)
+    if face.same_as is not None:
+        raise ReviewError(
+            f"person {n} is the same person as {face.same_as}: decide on {face.same_as}, or make {n} a separate "
+            "person again first"
+        )
+    return face
+
+
 def _finding(state: ImageState, n: int) -> FindingReview:
     for finding in state.findings:
         if finding.n == n:
@@ -330,7 +341,7 @@ def link_face(
     decision is refused (`ConflictError`) instead of silently overwriting theirs.
     """
     state = seen or image_state(catalogue, image_id)
-    face = _face(state, n)
+    face = _decidable(state, n)
     canonical = ids.normalise(consent_id) or consent_id.strip().upper()
     consent = catalogue.find_consent(canonical)
     if consent is None:
@@ -353,8 +364,36 @@ def set_face(
     for `link_face`."""
     if state is FaceState.LINKED:
         raise ReviewError("to link a face, give the consent id (link_face)")
-    face = _face(seen or image_state(catalogue, image_id), n)
+    face = _decidable(seen or image_state(catalogue, image_id), n)
     catalogue.add_face_decision(image_id, face, state, None, seen=face if seen else None)
+
+
+def same_person(
+    catalogue: Catalogue, image_id: int, n: int, as_n: int, *, seen: ImageState | None = None
+) -> int:
+    """Say that person track `n` of a clip is the same person as track `as_n` ("same person as 3"): the
+    tracker lost them (behind someone, out of frame) and found them again as a new track. From then on `n`
+    follows `as_n`'s decision (a blur destroys both on export) and the clip counts them as one person.
+    Returns the number of the track `n` joined: when `as_n` was itself joined to another, that one.
+    Undo with `separate_person`. `seen` as for `link_face`."""
+    state = seen or image_state(catalogue, image_id)
+    face, target = _face(state, n), _face(state, as_n)
+    root = _face(state, target.same_as) if target.same_as is not None else target
+    if root.n == n or face.same_as == root.n:
+        raise ReviewError(f"person {n} and person {as_n} are already the same person")
+    if catalogue.stored_clip(image_id) is None:
+        raise ReviewError(f"image {image_id} is a photo: only the person tracks of a clip can be the same person")
+    catalogue.add_track_merge(image_id, face, root, seen=face if seen else None)
+    return root.n
+
+
+def separate_person(catalogue: Catalogue, image_id: int, n: int, *, seen: ImageState | None = None) -> None:
+    """Undo `same_person`: track `n` is a person of their own again, with the decision it had before (an
+    unresolved track needs a decision again before the clip can be cleared)."""
+    face = _face(seen or image_state(catalogue, image_id), n)
+    if face.same_as is None:
+        raise ReviewError(f"person {n} is not joined to another track; nothing to undo")
+    catalogue.add_track_merge(image_id, face, None, seen=face if seen else None)
 
 
 def set_finding(

@@ -17,7 +17,7 @@ from sqlalchemy import inspect, select
 
 from consentdesk.core.store import locator as locators
 from consentdesk.core.store import schema as t
-from consentdesk.core.store import verify
+from consentdesk.core.store import states, verify
 from consentdesk.core.store.consents import ConsentStore
 from consentdesk.core.store.dbapi import Db
 from consentdesk.core.store.engine import connection_warning, make_engine
@@ -26,6 +26,7 @@ from consentdesk.core.store.locator import Locator, LocatorError
 from consentdesk.core.store.maintenance import MaintenanceStore
 from consentdesk.core.store.migrations import (
     APPLICATION_ID,
+    CLIP_STATES_FROM,
     LATEST_VERSION,
     STATES_FROM,
     TEAM_RULES_KEY,
@@ -152,9 +153,17 @@ class Catalogue(MaintenanceStore, ConsentStore):
                 self.append_audit(
                     verify.SEAL_ACTION, None, {"seal": verify.seal(Db.of(conn)), "schema": STATES_FROM}
                 )
+            if STATES_FROM <= version < CLIP_STATES_FROM <= LATEST_VERSION:
+                self._restate_clips(conn)
             self.append_audit(
                 "catalogue.upgraded", None, {"from": version, "to": LATEST_VERSION, "applied": applied}
             )
+
+    def _restate_clips(self, conn) -> None:  # noqa: ANN001 - a SQLAlchemy Connection
+        """Clips analysed before their tracks counted in their analysis's state (versions 8 and 9): one entry
+        with each one's state as audited then and as computed now, so verification matches both."""
+        if restated := states.clip_restatements(Db.of(conn)):
+            self.append_audit("clips.restated", None, {"clips": len(restated)}, states=restated)
 
     def _is_owner(self, conn) -> bool:  # noqa: ANN001 - a SQLAlchemy Connection
         """Whether the person signed in owns the register's tables (only they may change its structure)."""

@@ -17,7 +17,7 @@ from consentdesk.core.store.dbapi import Db
 
 _PG_TRIGGER = re.compile(r"CREATE TRIGGER (\w+)\s+(?:BEFORE|AFTER)[^;]*?\bON (\w+)", re.S)
 _PG_FUNCTION = re.compile(
-    r"CREATE (?:OR REPLACE )?FUNCTION (\w+)\(.*?\$\$(.*?)\$\$", re.S
+    r"CREATE (?:OR REPLACE )?FUNCTION (\w+)\(.*?\$\$(.*?)\$\$|ALTER FUNCTION (\w+)\([^)]*\) RENAME TO (\w+)", re.S
 )
 
 
@@ -54,8 +54,11 @@ def _pg_expected() -> tuple[dict[str, str], dict[str, str]]:
         script = POSTGRESQL_SCRIPTS[number]
         for name, table in _PG_TRIGGER.findall(script):
             triggers[name] = table
-        for name, body in _PG_FUNCTION.findall(script):
-            functions[name] = body
+        for name, body, old_name, new_name in _PG_FUNCTION.findall(script):
+            if old_name:  # a function kept under a new name while a new version takes its place: both checked
+                functions[new_name] = functions.pop(old_name)
+            else:
+                functions[name] = body
     return triggers, functions
 
 

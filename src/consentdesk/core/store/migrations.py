@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from consentdesk.core.store import server_rules, text_search
+from consentdesk.core.store import clip_rules, server_rules, text_search
 
 if TYPE_CHECKING:  # SQLAlchemy is loaded by whoever migrates; reading the scripts (guards.py) needs none of it
     from sqlalchemy import Connection
@@ -785,6 +785,12 @@ BEGIN
     RETURN analysis_id;
 END $$;
 """
+
+# 10: "same person" decisions on a clip's person tracks; a clip's tracks in its analysis's state (clip_rules).
+SQLITE_SCRIPTS[10] = clip_rules.SQLITE
+POSTGRESQL_SCRIPTS[10] = clip_rules.POSTGRESQL
+#: The first version whose analysis states cover a clip's row (clips analysed before are restated at upgrade).
+CLIP_STATES_FROM = 10
 
 LATEST_VERSION = max(max(SQLITE_SCRIPTS), max(POSTGRESQL_SCRIPTS))
 

@@ -101,12 +101,13 @@ class ReviewStore(ImageStore):
     def review_states(self, image_ids: Sequence[int]) -> dict[int, values.ImageState]:
         """`review_state` of many images (a page of the queue) in one snapshot and seven queries per 500
         images, instead of seven per image; ids of images not in the catalogue are left out."""
-        r, fd, nd = t.image_reviews, t.face_decisions, t.finding_decisions
+        r, fd, nd, tm = t.image_reviews, t.face_decisions, t.finding_decisions, t.track_merges
         wanted = sorted(set(image_ids))
         known: list[int] = []
         reviews: list[Any] = []
         face_rows: list[Any] = []
         finding_rows: list[Any] = []
+        merge_rows: list[Any] = []
         with self._snapshot() as conn:  # one connection and one moment for the photos and their decisions
             for start in range(0, len(wanted), CHUNK):
                 chunk = wanted[start : start + CHUNK]
@@ -120,14 +121,18 @@ class ReviewStore(ImageStore):
                 finding_rows += conn.execute(
                     select(nd.c.id, nd.c.finding_id, nd.c.state, nd.c.reason).where(nd.c.image_id.in_(chunk))
                 ).all()
+                merge_rows += conn.execute(
+                    select(tm.c.id, tm.c.face_id, tm.c.same_as).where(tm.c.image_id.in_(chunk))
+                ).all()
             analyses = read_current_analyses(conn, known)
         review_now = values.newest_by(reviews, key=lambda row: row.image_id)
         # Face and finding ids are unique across images, so one pass finds every image's current decisions.
         face_now = values.newest_by(face_rows, key=lambda row: row.face_id)
         finding_now = values.newest_by(finding_rows, key=lambda row: row.finding_id)
+        joined = {f: row.same_as for f, row in values.newest_by(merge_rows, key=lambda row: row.face_id).items()}
         return {
             image_id: _image_state(
-                image_id, analyses.get(image_id), review_now.get(image_id), face_now, finding_now
+                image_id, analyses.get(image_id), review_now.get(image_id), (face_now, joined), finding_now
             )
             for image_id in known
         }
@@ -215,6 +220,59 @@ class ReviewStore(ImageStore):
                 f"image:{image_id}",
                 {"face": face.n, "face_id": face.face_id, "state": str(state), "consent": consent_id},
                 states=[self._made("face_decision", decision)],
+            )
+
+    def add_track_merge(
+        self,
+        image_id: int,
+        face: values.FaceReview,
+        same_as: values.FaceReview | None,
+        *,
+        seen: values.FaceReview | None = None,
+    ) -> None:
+        """Record that person track `face` of a clip is the person of track `same_as` (None: a person of its
+        own again); audited with numbers and ids only. With `seen`, refused when someone else joined or
+        separated this track since the person's screen showed it."""
+        with self.transaction(needs="reviewer") as conn:
+            self._lock_image(conn, image_id)
+            if seen is not None:
+                self._check_merge_not_stale(conn, image_id, seen)
+            target = same_as.face_id if same_as else None
+            if self._server_rules:
+                conn.execute(
+                    text("SELECT cd_merge_tracks(:image, :face, :same_as)"),
+                    {"image": image_id, "face": face.face_id, "same_as": target},
+                )
+                return
+            decision = conn.execute(
+                insert(t.track_merges)
+                .values(
+                    image_id=image_id, face_id=face.face_id, same_as=target, decided_at=utc_now(), decided_by=self.actor
+                )
+                .returning(t.track_merges.c.id)
+            ).scalar_one()
+            self.append_audit(
+                "review.same_person",
+                f"image:{image_id}",
+                {"face": face.n, "face_id": face.face_id, "same_as": same_as.n if same_as else None, "same_as_id": target},
+                states=[self._made("track_merge", decision)],
+            )
+
+    def _check_merge_not_stale(self, conn: Connection, image_id: int, seen: values.FaceReview) -> None:
+        newest_analysis = conn.execute(
+            select(func.max(t.analyses.c.id)).where(t.analyses.c.image_id == image_id)
+        ).scalar()
+        analysis = conn.execute(select(t.faces.c.analysis_id).where(t.faces.c.id == seen.face_id)).scalar()
+        joined = conn.execute(
+            select(t.track_merges.c.same_as, t.track_merges.c.decided_by)
+            .where(t.track_merges.c.face_id == seen.face_id)
+            .order_by(t.track_merges.c.id.desc())
+            .limit(1)
+        ).first()
+        if analysis != newest_analysis or (joined is not None and joined[0] is not None) != (seen.same_as is not None):
+            raise ConflictError(
+                f"person {seen.n} of this clip (id {image_id}) was just changed by "
+                f"{joined[1] if joined else 'someone'}. The clip has been reloaded; please decide again."
             )
 
     def add_finding_decision(
@@ -474,25 +532,16 @@ def _image_state(
     image_id: int,
     analysis: StoredAnalysis | None,
     review: Any,
-    face_now: dict[int, Any],
+    face_decisions: tuple[dict[int, Any], dict[int, int | None]],
     finding_now: dict[int, Any],
 ) -> values.ImageState:
-    """One image's state from its current analysis, newest review and the current decisions."""
+    """One image's state from its current analysis, newest review and the current decisions (for faces:
+    the newest decision and the newest "same person as" of each)."""
     rejected = review is not None and review.state == "rejected"
     reason = review.reason if rejected else None
     if analysis is None:
         return values.ImageState(image_id, None, None, rejected=rejected, rejection_reason=reason)
-    faces = tuple(
-        values.FaceReview(
-            f.id,
-            f.n,
-            f.box,
-            f.score,
-            values.FaceState(face_now[f.id].state) if f.id in face_now else values.FaceState.UNRESOLVED,
-            face_now[f.id].consent_id if f.id in face_now else None,
-        )
-        for f in analysis.faces
-    )
+    faces = _face_reviews(analysis, *face_decisions)
     findings = tuple(
         values.FindingReview(
             f.id,
@@ -509,3 +558,30 @@ def _image_state(
         for f in analysis.findings
     )
     return values.ImageState(image_id, analysis.id, analysis.error, faces, findings, rejected, reason)
+
+
+def _face_reviews(
+    analysis: StoredAnalysis, face_now: dict[int, Any], joined: dict[int, int | None]
+) -> tuple[values.FaceReview, ...]:
+    """Each face with its decision; a clip's track joined to another follows the first track of that person
+    (joins are followed to the end, so "5 is 3" and "3 is 1" make 5 follow 1)."""
+    by_id = {f.id: f for f in analysis.faces}
+    out = []
+    for face in analysis.faces:
+        root, walked = face.id, {face.id}
+        while joined.get(root) in by_id and joined[root] not in walked:  # a merge into another analysis: ignored
+            root = joined[root]
+            walked.add(root)
+        decision = face_now.get(root)
+        out.append(
+            values.FaceReview(
+                face.id,
+                face.n,
+                face.box,
+                face.score,
+                values.FaceState(decision.state) if decision else values.FaceState.UNRESOLVED,
+                decision.consent_id if decision else None,
+                by_id[root].n if root != face.id else None,
+            )
+        )
+    return tuple(out)

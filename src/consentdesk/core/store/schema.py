@@ -201,6 +201,19 @@ face_decisions = Table(
     Column("decided_by", Text, nullable=False),
 )
 
+#: "Same person as": person track `face_id` of a clip is the person of track `same_as` (None: a person of its
+#: own again). The newest row per track counts.
+track_merges = Table(
+    "track_merges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("image_id", Integer, nullable=False),
+    Column("face_id", Integer, nullable=False),
+    Column("same_as", Integer),
+    Column("decided_at", Text, nullable=False),
+    Column("decided_by", Text, nullable=False),
+)
+
 finding_decisions = Table(
     "finding_decisions",
     metadata,
@@ -280,6 +293,7 @@ COPY_ORDER = (
     findings,
     clip_analyses,
     face_decisions,
+    track_merges,
     finding_decisions,
     image_reviews,
     approvals,

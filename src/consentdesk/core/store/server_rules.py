@@ -30,6 +30,7 @@ GRANTS: dict[str, tuple[str, ...]] = {
         "cd_recheck_photo(bigint, jsonb)",
         "cd_decide_face(bigint, bigint, text, text)",
         "cd_decide_finding(bigint, bigint, text, text)",
+        "cd_merge_tracks(bigint, bigint, bigint)",
         "cd_review_photo(bigint, text, text)",
         "cd_record_approval(text, bigint, text, text[], text, text, text[])",
         "cd_withdraw_consent(text, text, text)",
@@ -56,6 +57,22 @@ GRANTS: dict[str, tuple[str, ...]] = {
         "cd_record_counts()",
     ),
 }
+
+#: Ends each PostgreSQL migration that adds `cd_` functions (the same text every time).
+LOCK_DOWN = r"""
+    -- Functions run with a fixed search path (the register's schema, then pg_temp last, so no object a
+    -- caller makes can stand in for a register table), and nobody may call them until `team init` grants.
+    DO $$
+    DECLARE
+        f regprocedure;
+    BEGIN
+        FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+                 WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE 'cd\_%' LOOP
+            EXECUTE format('ALTER FUNCTION %s SET search_path = %I, pg_temp', f, current_schema());
+            EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
+        END LOOP;
+    END $$;
+"""
 
 #: Version 7 on PostgreSQL. Statements end with ';' at a line end; function bodies are $$-quoted.
 MIGRATION_7 = r"""
@@ -1013,17 +1030,4 @@ MIGRATION_7 = r"""
             PERFORM cd_fail('there is no kind of record called ' || coalesce(kind, 'NULL'));
         END CASE;
     END $$;
-
-    -- Functions run with a fixed search path (the register's schema, then pg_temp last, so no object a
-    -- caller makes can stand in for a register table), and nobody may call them until `team init` grants.
-    DO $$
-    DECLARE
-        f regprocedure;
-    BEGIN
-        FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
-                 WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE 'cd\_%' LOOP
-            EXECUTE format('ALTER FUNCTION %s SET search_path = %I, pg_temp', f, current_schema());
-            EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
-        END LOOP;
-    END $$;
-"""
+""" + LOCK_DOWN

@@ -31,6 +31,7 @@ TABLES = {
     "finding_decision": "finding_decisions",
     "image_review": "image_reviews",
     "approval": "approvals",
+    "track_merge": "track_merges",
 }
 KINDS = tuple(TABLES)
 #: Kinds whose ids are text (the rest are integers, ordered as numbers).
@@ -45,6 +46,7 @@ WORDS = {
     "finding_decision": "finding decision",
     "image_review": "photo decision",
     "approval": "approval",
+    "track_merge": "same-person decision",
 }
 PLURALS = {kind: ("analyses" if kind == "analysis" else WORDS[kind] + "s") for kind in WORDS}
 _CHUNK = 500
@@ -79,6 +81,7 @@ _COLUMNS = {
         "id", "image_id", "approved_at", "approved_by", "posting_date", "export_path", "export_sha256",
         "consent_ids",
     ),
+    "track_merge": ("id", "image_id", "face_id", "same_as", "decided_at", "decided_by"),
 }  # fmt: skip
 
 
@@ -125,7 +128,7 @@ _PARTS = {
 }
 
 
-def _digests(db: Db, kind: str, rows: list[tuple]) -> dict[str, str]:
+def _digests(db: Db, kind: str, rows: list[tuple], clips: bool = True) -> dict[str, str]:
     """Rows as `_select(kind)` returns them (id first) -> their digests, with their parts."""
     if not rows:
         return {}
@@ -137,7 +140,36 @@ def _digests(db: Db, kind: str, rows: list[tuple]) -> dict[str, str]:
         if kind == "approval":
             extra = [sorted(c[0] for c in extra[0])]
         digests[str(row[0])] = digest([kind, *(_s(v) for v in row), *extra])
+    return _with_clips(db, ids, digests) if kind == "analysis" and clips else digests
+
+
+def _with_clips(db: Db, ids: list[Any], digests: dict[str, str]) -> dict[str, str]:
+    """A clip's analysis also covers its clip row (facts and every track's boxes: what an export destroys):
+    its digest wraps the photo-style digest with that row, as `cd_state` does since version 10."""
+    for analysis_id, clip, face_tracks, finding_tracks in clip_rows(db, ids):
+        digests[str(analysis_id)] = digest(["analysis", digests[str(analysis_id)], clip, face_tracks, finding_tracks])
     return digests
+
+
+def clip_restatements(db: Db) -> list[State]:
+    """Each clip analysis made before its clip row counted (versions 8 and 9): its state as then audited
+    and as now computed, for the upgrade's entry, so verification goes on matching both."""
+    ids = [row[0] for row in clip_rows(db)]
+    items = []
+    for start in range(0, len(ids), _CHUNK):
+        rows = db.all(f"{_select('analysis')} WHERE id IN ({marks(len(ids[start : start + _CHUNK]))})",
+                      ids[start : start + _CHUNK])
+        before, after = _digests(db, "analysis", rows, clips=False), _digests(db, "analysis", rows)
+        items += [item("analysis", row_id, before[row_id], after[row_id]) for row_id in sorted(after, key=int)]
+    return items
+
+
+def clip_rows(db: Db, ids: list[Any] | None = None) -> list[tuple]:
+    """(analysis id, clip, face tracks, finding tracks) of the clip analyses among `ids` (None: all)."""
+    query = "SELECT analysis_id, clip, face_tracks, finding_tracks FROM clip_analyses"
+    if ids is None:
+        return db.all(query + " ORDER BY analysis_id", [])
+    return db.all(f"{query} WHERE analysis_id IN ({marks(len(ids))})", list(ids))
 
 
 def _children(

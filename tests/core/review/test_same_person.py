@@ -1,0 +1,126 @@
+""""Same person as 3" on a clip's person tracks, on both engines: the joined track follows the decision of
+the track it joined, the people are counted once, undo gives the track its own decision back, the decision is
+in the audit trail with its state, and what makes no sense is refused."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from tests.core.store.test_catalogue_clips import _track
+from tests.data.lifecycle_fixtures import add_person
+
+from consentdesk.core.review import policy, workflow
+from consentdesk.core.store import Catalogue, NewImage
+from consentdesk.core.values import Analysis, Box, ClipInfo, Face, FaceState
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def catalogue(catalogue_locator: str):
+    with Catalogue.open(catalogue_locator) as cat:
+        yield cat
+
+
+def add_clip(cat: Catalogue, people: int = 4, sha: str = "c" * 64) -> int:
+    """A clip whose analysis has `people` person tracks, one after the other (track n from n - 1 s)."""
+    tracks = tuple(_track(float(i), 100 + 200 * i) for i in range(people))
+    analysis = Analysis(
+        path="walk.mp4",
+        width=1280,
+        height=720,
+        faces=tuple(Face(t.best.box, 0.9) for t in tracks),
+        findings=(),
+        analyser_version="clips-test",
+        clip=ClipInfo("walk.mp4", 1280, 720, 8.0, 30.0, 240, "h264", 0, False, None),
+        face_tracks=tracks,
+        finding_tracks=(),
+    )
+    record, _ = cat.add_image(
+        NewImage(sha256=sha, path="/clips/walk.mp4", file_size=1000, width=1280, height=720), analysis
+    )
+    return record.id
+
+
+def summary(cat: Catalogue, clip: int) -> str:
+    return workflow.status(cat, clip, TODAY).summary
+
+
+def test_a_joined_track_follows_the_decision_of_the_track_it_joined_and_counts_once(catalogue: Catalogue):
+    clip = add_clip(catalogue)
+    assert summary(catalogue, clip).startswith("4 people detected")
+    assert workflow.same_person(catalogue, clip, 3, 1) == 1
+    state = workflow.image_state(catalogue, clip)
+    assert [f.same_as for f in state.faces] == [None, None, 1, None]
+    assert summary(catalogue, clip).startswith("3 people detected, 0 with consent — 3 need attention")
+    assert policy.blockers(state, {}, {}, TODAY).unresolved_faces == 3
+
+    workflow.set_face(catalogue, clip, 1, FaceState.BLUR)
+    state = workflow.image_state(catalogue, clip)
+    assert [f.state for f in state.faces][:3] == [FaceState.BLUR, FaceState.UNRESOLVED, FaceState.BLUR]
+    person = add_person(catalogue, "Ada Walker")
+    workflow.link_face(catalogue, clip, 1, person.id)
+    joined = workflow.image_state(catalogue, clip).faces[2]
+    assert (joined.state, joined.consent_id) == (FaceState.LINKED, person.id)
+    assert summary(catalogue, clip).startswith("3 people detected, 1 with consent")
+    # a joined track is decided with the person it joined, not on its own
+    with pytest.raises(workflow.ReviewError, match="person 3 is the same person as 1: decide on 1"):
+        workflow.set_face(catalogue, clip, 3, FaceState.NOT_A_PERSON)
+    with pytest.raises(workflow.ReviewError, match="same person as 1"):
+        workflow.link_face(catalogue, clip, 3, person.id)
+
+
+def test_undo_gives_the_track_its_own_decision_back(catalogue: Catalogue):
+    clip = add_clip(catalogue)
+    workflow.set_face(catalogue, clip, 4, FaceState.NOT_A_PERSON)
+    workflow.same_person(catalogue, clip, 4, 2)
+    workflow.set_face(catalogue, clip, 2, FaceState.BLUR)
+    assert workflow.image_state(catalogue, clip).faces[3].state is FaceState.BLUR
+    workflow.separate_person(catalogue, clip, 4)
+    state = workflow.image_state(catalogue, clip)
+    assert (state.faces[3].state, state.faces[3].same_as) == (FaceState.NOT_A_PERSON, None)
+    assert summary(catalogue, clip).startswith("4 people detected")
+    with pytest.raises(workflow.ReviewError, match="nothing to undo"):
+        workflow.separate_person(catalogue, clip, 4)
+
+
+def test_joining_a_joined_track_joins_its_person(catalogue: Catalogue):
+    clip = add_clip(catalogue)
+    workflow.same_person(catalogue, clip, 2, 1)
+    assert workflow.same_person(catalogue, clip, 4, 2) == 1  # 2 is person 1: 4 joins 1
+    workflow.same_person(catalogue, clip, 1, 3)  # and person 1 (with 2 and 4) turns out to be 3
+    state = workflow.image_state(catalogue, clip)
+    assert [f.same_as for f in state.faces] == [3, 3, None, 3]
+    assert summary(catalogue, clip).startswith("1 person detected")
+    workflow.set_face(catalogue, clip, 3, FaceState.BLUR)
+    assert all(f.state is FaceState.BLUR for f in workflow.image_state(catalogue, clip).faces)
+
+
+def test_what_makes_no_sense_is_refused(catalogue: Catalogue):
+    clip = add_clip(catalogue)
+    with pytest.raises(workflow.ReviewError, match="already the same person"):
+        workflow.same_person(catalogue, clip, 2, 2)
+    workflow.same_person(catalogue, clip, 2, 1)
+    for n, as_n in ((2, 1), (1, 2)):
+        with pytest.raises(workflow.ReviewError, match="already the same person"):
+            workflow.same_person(catalogue, clip, n, as_n)
+    with pytest.raises(workflow.ReviewError, match="there is no face 9"):
+        workflow.same_person(catalogue, clip, 9, 1)
+    photo, _ = catalogue.add_image(
+        NewImage(sha256="d" * 64, path="/p/x.jpg", file_size=10, width=400, height=300),
+        Analysis("x.jpg", 400, 300, (Face(Box(10, 10, 40, 40), 0.9), Face(Box(200, 10, 40, 40), 0.9)), (), "t"),
+    )
+    with pytest.raises(workflow.ReviewError, match="is a photo"):
+        workflow.same_person(catalogue, photo.id, 2, 1)
+
+
+def test_same_person_decisions_are_audited_with_their_state(catalogue: Catalogue):
+    clip = add_clip(catalogue)
+    workflow.same_person(catalogue, clip, 3, 1)
+    workflow.separate_person(catalogue, clip, 3)
+    entries = [e for e in catalogue.audit_entries() if e.action == "review.same_person"]
+    assert [(e.details["face"], e.details["same_as"]) for e in entries] == [(3, 1), (3, None)]
+    assert all(e.details["states"][0][0] == "track_merge" for e in entries)
+    report = catalogue.verify_audit()
+    assert report.ok, report.problems
