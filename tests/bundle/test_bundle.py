@@ -202,6 +202,41 @@ def test_photo_is_imported_approved_and_exported(work: Path, catalogue: str, sho
     ok(run(work, "--catalog", catalogue, "audit", "verify"))
 
 
+def test_clip_is_checked_blurred_and_exported(work: Path, catalogue: str):
+    """PyAV's own FFmpeg from the bundle: decode, track, and encode a copy with every person blurred."""
+    from tests.data.clip_builder import ClipSpec, write_clip
+
+    folder = work / "clips"
+    folder.mkdir()
+    clip = folder / "reel.mp4"
+    write_clip(clip, ClipSpec(seconds=3.0, audio=True, location="+51.5074-000.1278/"))
+    checked = json.loads(ok(run(work, "analyse", str(clip), "--json")).splitlines()[0])
+    assert checked["error"] is None and checked["faces"], checked
+    assert all(f["first_s"] <= f["last_s"] for f in checked["faces"])
+
+    ok(run(work, "--catalog", catalogue, "import", str(folder), "--json"))
+    status = json.loads(ok(run(work, "--catalog", catalogue, "status", str(clip), "--json")))
+    image = str(status["image"])
+    for face in status["faces"]:
+        ok(run(work, "--catalog", catalogue, "face", image, str(face["n"]), "--blur"))
+    for finding in status["findings"]:
+        if finding["severity"] != "low":
+            ok(run(work, "--catalog", catalogue, "resolve", image, str(finding["n"]), "--redact"))
+    out = work / "clip-exports"
+    exported = Path(ok(run(work, "--catalog", catalogue, "approve", image, "--channel", "instagram", "--out", str(out))).strip())
+    assert exported.suffix == ".mp4"
+    import av
+
+    with av.open(str(exported)) as container:
+        assert container.streams.video and container.streams.audio  # the sound is kept
+        assert sum(1 for _ in container.decode(video=0)) >= 60
+    meta = json.loads(
+        subprocess.run(["exiftool", "-j", "-G1", "-a", str(exported)], capture_output=True, text=True, check=True).stdout
+    )[0]
+    assert meta["XMP-consentdesk:ApprovalID"] in exported.name
+    assert not [k for k in meta if "GPS" in k]
+
+
 def test_window_shown_offscreen(work: Path, catalogue: str):
     shown = run(
         work, "--catalog", catalogue, timeout=120, QT_QPA_PLATFORM="offscreen", CONSENTDESK_QUIT_AFTER_MS="300"
