@@ -663,3 +663,18 @@ def test_the_clip_review_names_every_control_shows_focus_and_tab_reaches_them_al
         assert focus_widget() is clip.timeline, [describe(w) for w in reached]  # round the window and back
         assert {clip.scrubber, clip.play_button, screen.panel.items} <= set(reached)
         assert win.stack.currentWidget() is screen
+
+        from consentdesk.ui.review.same_person_dialog import SamePersonDialog
+
+        lanes = clip.timeline.lanes
+        dialog = SamePersonDialog(lanes[2], lanes[:2], parent=screen)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.activateWindow()
+        qtbot.waitUntil(dialog.isActiveWindow, timeout=2000)
+        controls = list(focusable_controls(dialog))
+        assert dialog.choices in controls and len(controls) >= 3  # the list, Cancel, Same person
+        assert [describe(w) for w in controls if not accessible_name(w).strip()] == []
+        for widget in controls:
+            assert focus_ring_pixels(qtbot, widget) >= 2 * min(widget.width(), widget.height()), describe(widget)
+        dialog.close()

@@ -23,6 +23,7 @@ from consentdesk.ui.review.approve_dialog import ApproveDialog
 from consentdesk.ui.review.clip_review import ClipReview
 from consentdesk.ui.review.clip_timeline import clock
 from consentdesk.ui.review.review_screen import ReviewScreen
+from consentdesk.ui.review.same_person_dialog import SamePersonDialog
 
 
 @pytest.fixture(scope="module")
@@ -225,3 +226,32 @@ def test_stopping_a_clip_export_leaves_nothing_and_approves_nothing(qtbot, clip_
     assert list(out.iterdir()) == []
     assert catalogue.review_approvals(image_id) == []
     assert dialog.cancel_button.isEnabled() and dialog.cancel_button.text() == "Cancel"
+
+
+def test_same_person_as_joins_two_tracks_and_they_are_counted_once(qtbot, clip_catalogue):
+    catalogue, image_id = clip_catalogue
+    screen, clip = open_clip(qtbot, catalogue, image_id)
+    assert screen.panel.summary.text().startswith("3 people detected")
+    press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Down)  # person 3, after the cut
+    press(qtbot, Qt.Key.Key_S)
+    dialog = screen.dialog
+    assert isinstance(dialog, SamePersonDialog)
+    assert [dialog.choices.item(i).text().split(" — ")[0] for i in range(dialog.choices.count())] == [
+        "Person 1",
+        "Person 2",
+    ]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.choices, timeout=3000)
+    press(qtbot, Qt.Key.Key_Return)  # Person 1
+    qtbot.waitUntil(lambda: screen.is_settled() and clip.timeline.lanes[2].same_as == 1, timeout=10_000)
+    assert clip.timeline.lanes[2].words.startswith("same person as 1")
+    assert workflow.image_state(catalogue, image_id).faces[2].same_as == 1
+    assert screen.panel.summary.text().startswith("2 people detected")  # core counts people, not tracks
+
+    clip.timeline.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is clip.timeline, timeout=3000)
+    assert clip.timeline.current_key() == ("face", 3)
+    press(qtbot, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: screen.is_settled() and clip.timeline.lanes[2].same_as is None, timeout=10_000)
+    assert screen.panel.summary.text().startswith("3 people detected")
+    assert "separate person again" in screen.message.text()

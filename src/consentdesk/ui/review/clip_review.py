@@ -26,6 +26,7 @@ from consentdesk.ui.kit.workers import Latest, run_task
 from consentdesk.ui.review.clip_preview import ClipPlayer
 from consentdesk.ui.review.clip_timeline import ClipTimeline, Lane, clock, lanes_for, next_sighting
 from consentdesk.ui.review.review_panel import capitalise, face_state, help_html
+from consentdesk.ui.review.same_person_dialog import SamePersonDialog
 
 #: The clip's own keys, for the help line (the decisions' keys are the review's, shown beside it).
 CLIP_KEYS = [
@@ -33,6 +34,15 @@ CLIP_KEYS = [
     ("← / → or , / .", "previous / next time it is seen"),
     ("Home / End", "start / end"),
     ("Space", "play / pause"),
+    ("S", "same person as…"),
+    ("Shift+S", "separate again"),
+]
+#: Keys of the clip review that work wherever the focus is in the review: (name, key, menu text).
+CLIP_ACTIONS = [
+    ("previous", ",", "Previous sighting"),
+    ("next", ".", "Next sighting"),
+    ("same_person", "S", "Same person as…"),
+    ("separate", "Shift+S", "A separate person again"),
 ]
 LANES_SHOWN = 6  # lanes visible before the timeline scrolls
 
@@ -73,6 +83,8 @@ def read_clip(catalogue: Catalogue, image_id: int, image) -> tuple[StoredClip | 
 class ClipReview(QWidget):
     lane_chosen = Signal(object)  # ("face", n) / ("finding", n): the screen selects that row
     said = Signal(str, bool)  # what to tell the reviewer, and whether it is an error
+    decide = Signal(object, str)  # do(catalogue, seen) and what is said once saved: the screen saves it
+    ask = Signal(object, object)  # a dialog and what to do when it is accepted: the screen opens it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -149,7 +161,7 @@ class ClipReview(QWidget):
         from `tab_after` (the list of tracks) to the timeline, Play and the scrubber."""
         self._tab_after = tab_after
         self.shortcuts = []
-        for name, keys, what in (("previous", ",", "Previous sighting"), ("next", ".", "Next sighting")):
+        for name, keys, what in CLIP_ACTIONS:
             action = QAction(what, screen)
             action.setObjectName(f"clip_{name}")
             action.setShortcut(QKeySequence(keys))
@@ -284,6 +296,10 @@ class ClipReview(QWidget):
             self.toggle_play()
         elif what in ("home", "end"):
             self._scrubbed(0.0 if what == "home" else self.duration)
+        elif what == "same_person":
+            self.same_person()
+        elif what == "separate":
+            self.separate()
         else:
             self.step_sighting(1 if what == "next" else -1)
 
@@ -300,6 +316,44 @@ class ClipReview(QWidget):
             return
         self._scrubbed(t)
         self.said.emit(f"{lane.title} at {clock(t)}: {lane.words}.", False)
+
+    def _chosen_person(self, key: str) -> Lane | None:
+        lane = self.timeline.current_lane()
+        if lane is None or lane.key[0] != "face" or self.image_id is None:
+            self.said.emit(f"Choose a person on the timeline first (↑ / ↓); then {key}.", True)
+            return None
+        return lane
+
+    def same_person(self) -> None:
+        """Ask which other person track this one is, then let the screen save `workflow.same_person`."""
+        lane = self._chosen_person("S says they are the same person as another")
+        if lane is None:
+            return
+        others = [o for o in self.timeline.lanes if o.key[0] == "face" and o.key != lane.key and o.same_as is None]
+        if not others:
+            self.said.emit("There is no other person in this clip to be the same as.", True)
+            return
+        dialog = SamePersonDialog(lane, others, parent=self)
+        image_id, n = self.image_id, lane.key[1]
+
+        def chosen() -> None:
+            as_n = dialog.chosen
+            if as_n is not None:
+                self.decide.emit(
+                    lambda cat, seen: workflow.same_person(cat, image_id, n, as_n, seen=seen),
+                    f"{lane.title} is the same person as Person {as_n}: counted once, decided once.",
+                )
+
+        self.ask.emit(dialog, chosen)
+
+    def separate(self) -> None:
+        lane = self._chosen_person("Shift+S makes them a separate person again")
+        if lane is not None:
+            image_id, n = self.image_id, lane.key[1]
+            self.decide.emit(
+                lambda cat, seen: workflow.separate_person(cat, image_id, n, seen=seen),
+                f"{lane.title} is a separate person again, with the decision it had before.",
+            )
 
     def toggle_play(self) -> None:
         if self.clip is None or self.player.path is None:

@@ -39,6 +39,7 @@ class Lane:
     words: str  # its state in words: "needs a decision", "linked to CD-… · Sam Jones"
     state: str  # the colour key (image_canvas.STATE_COLOURS)
     track: ClipTrack
+    same_as: int | None = None  # the person track this one was joined to by the reviewer
 
     @property
     def seen(self) -> list[float]:
@@ -59,7 +60,11 @@ def lanes_for(
         if face.n <= len(face_tracks):
             text, _needs = face_row(face, status)
             words = text.split(" — ", 1)[-1].replace("\n⚠ ", " — ⚠ ")
-            lanes.append(Lane(("face", face.n), f"Person {face.n}", words, face_state(face, status), face_tracks[face.n - 1]))
+            same_as = getattr(face, "same_as", None)
+            if same_as is not None:  # its decision is the other track's: said so
+                words = f"same person as {same_as}, {words}"
+            title, state, track = f"Person {face.n}", face_state(face, status), face_tracks[face.n - 1]
+            lanes.append(Lane(("face", face.n), title, words, state, track, same_as))
     for finding in status.state.findings:
         if finding.n <= len(finding_tracks):
             title = f"Finding {finding.n} ({policy.kind_words(finding.kind)})"

@@ -243,6 +243,8 @@ class ReviewScreen(QWidget):
         self.clip_review.attach(self, tab_after=self.panel.items)
         self.clip_review.lane_chosen.connect(lambda key: self.panel.select_key(key))
         self.clip_review.said.connect(self._say)
+        self.clip_review.decide.connect(lambda do, done: self._when_settled(lambda: self._decide(do, done)))
+        self.clip_review.ask.connect(self._open_dialog)
         self.panel.selected.connect(self.clip_review.select)
         self.left_side = QStackedWidget()
         self.left_side.addWidget(photo_side)
