@@ -45,6 +45,7 @@ CLIP_ACTIONS = [
     ("separate", "Shift+S", "A separate person again"),
 ]
 LANES_SHOWN = 6  # lanes visible before the timeline scrolls
+LANES_AT_LEAST = 4  # lanes kept visible however low the window
 
 
 def is_clip(status: workflow.ReviewStatus) -> bool:
@@ -236,7 +237,10 @@ class ClipReview(QWidget):
         self.status = status
         if self.clip is None or status.image.id != self.image_id:
             return
-        self.timeline.set_lanes(lanes_for(status, self.clip.face_tracks, self.clip.finding_tracks), self.duration)
+        lanes = lanes_for(status, self.clip.face_tracks, self.clip.finding_tracks)
+        self.timeline.set_lanes(lanes, self.duration)
+        shown = min(max(len(lanes), 1), LANES_AT_LEAST)  # the frame gives way to a few lanes and the axis
+        self.lanes.setMinimumHeight(self.timeline.lane_top(shown) + 8)
         self._show_boxes()
 
     @property

@@ -215,7 +215,8 @@ class ClipTimeline(QWidget):
             painter.setPen(QPen(AXIS, 1))
             painter.drawLine(QPointF(x, h - 6), QPointF(x, h - 2))
             painter.setPen(HINT)
-            painter.drawText(QRectF(x - room / 2, 0, room, h - 6), Qt.AlignmentFlag.AlignCenter, clock(second, False))
+            left = min(x - room / 2, self.width() - room)  # the last mark's label stays whole
+            painter.drawText(QRectF(left, 0, room, h - 6), Qt.AlignmentFlag.AlignCenter, clock(second, False))
             second += step
 
     def _paint_lane(self, painter: QPainter, i: int, lane: Lane) -> None:
