@@ -10,26 +10,17 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt, QThreadPool
-from PySide6.QtWidgets import QApplication, QPlainTextEdit
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPlainTextEdit
 from tests.data.clip_builder import ClipSpec, truncate, write_clip
+from tests.ui.library.test_library_page import _drain  # noqa: F401 - autouse: workers end before teardown
 
 from consentdesk.core.media import imaging
 from consentdesk.core.photos import cache
 from consentdesk.core.review import workflow
-from consentdesk.ui.kit.workers import wait_for_all
 from consentdesk.ui.library.library_page import LibraryPage
 from consentdesk.ui.library.library_rows import preview_for
 from consentdesk.ui.library.thumbnail_model import IMAGE_ID_ROLE
-
-
-@pytest.fixture(autouse=True)
-def _drain(qtbot):
-    yield
-    wait_for_all(60_000)
-    QApplication.processEvents()
-    QThreadPool.globalInstance().waitForDone(10_000)
-    QApplication.processEvents()
 
 
 @pytest.fixture(scope="module")
