@@ -22,6 +22,7 @@ from consentdesk.core.values import FaceState, FindingState
 from consentdesk.ui.review.approve_dialog import ApproveDialog
 from consentdesk.ui.review.clip_review import ClipReview
 from consentdesk.ui.review.clip_timeline import clock
+from consentdesk.ui.review.consent_picker import ConsentPicker
 from consentdesk.ui.review.review_screen import ReviewScreen
 from consentdesk.ui.review.same_person_dialog import SamePersonDialog
 
@@ -255,3 +256,18 @@ def test_same_person_as_joins_two_tracks_and_they_are_counted_once(qtbot, clip_c
     qtbot.waitUntil(lambda: screen.is_settled() and clip.timeline.lanes[2].same_as is None, timeout=10_000)
     assert screen.panel.summary.text().startswith("3 people detected")
     assert "separate person again" in screen.message.text()
+
+
+def test_link_offers_the_person_as_seen_on_the_frame_shown(qtbot, clip_catalogue):
+    catalogue, image_id = clip_catalogue
+    screen, clip = open_clip(qtbot, catalogue, image_id)
+    seen = catalogue.stored_clip(image_id).face_tracks[1].seen_times
+    press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: clip.frame_t == pytest.approx(seen[0]), timeout=10_000)
+    crop = clip.face_crop(2)
+    assert crop is not None and 10 < crop.width() < clip.frame.width() / 2
+    assert clip.face_crop(3) is None  # person 3 only appears after the cut
+    press(qtbot, Qt.Key.Key_L)
+    assert isinstance(screen.dialog, ConsentPicker) and screen.dialog.face_n == 2
+    screen.dialog.reject()

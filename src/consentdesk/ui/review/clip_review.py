@@ -9,7 +9,7 @@ R, D and U act on the selected track. Everything read or decoded runs in workers
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSlider, QWidget
 
@@ -95,6 +95,7 @@ class ClipReview(QWidget):
         self.image_id: int | None = None
         self.t = 0.0
         self.frame_t: float | None = None  # the time of the frame on screen
+        self.frame = QImage()  # the frame on screen (reduced), for the link picker's crop
         self._reads = Latest()
         self.player = ClipPlayer(self)
         self.player.frame_ready.connect(self._frame_ready)
@@ -279,7 +280,7 @@ class ClipReview(QWidget):
     def _frame_ready(self, t: float, image: QImage) -> None:
         if self.clip is None:
             return
-        self.frame_t = t
+        self.frame_t, self.frame = t, image
         self.canvas.set_image(image, QSize(self.clip.info.width, self.clip.info.height))
         if self.player.playing:  # the playhead follows the frames; a still frame was asked for at self.t
             self.t = t
@@ -399,6 +400,18 @@ class ClipReview(QWidget):
         if i >= 0:
             h = self.timeline.lane_height()
             self.lanes.ensureVisible(0, self.timeline.lane_top(i) + h // 2, 0, h)
+
+    def face_crop(self, n: int) -> QImage | None:
+        """Person `n` cut from the frame on screen (with some room around), for the link picker; None when
+        they are not in it."""
+        if self.clip is None or self.frame.isNull() or self.frame_t is None or n > len(self.clip.face_tracks):
+            return None
+        at = box_at(self.clip.face_tracks[n - 1].points, self.frame_t, margin=0.35, lead=0)
+        if at is None:
+            return None
+        k = self.frame.width() / self.clip.info.width
+        x0, y0, x1, y1 = (round(v * k) for v in at)
+        return self.frame.copy(QRect(x0, y0, x1 - x0, y1 - y0).intersected(self.frame.rect()))
 
     def current_lane(self) -> Lane | None:
         return self.timeline.current_lane()

@@ -545,6 +545,8 @@ class ReviewScreen(QWidget):
             )
 
     def _face_crop(self, n: int) -> QImage | None:
+        if self.left_side.currentWidget() is self.clip_review:
+            return self.clip_review.face_crop(n)  # from the frame on screen, where the person is now
         if self.status is None or self.preview.isNull() or self.original_size.isEmpty():
             return None
         face = next((f for f in self.status.state.faces if f.n == n), None)
