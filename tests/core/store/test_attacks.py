@@ -269,6 +269,8 @@ def crafted_calls(facts: dict) -> list[tuple[str, str, tuple, str]]:
         ("rita", "SELECT cd_withdraw_consent(%s, '2026-12-01', ' ')", (facts["pat_person"],), "reason"),
         ("rita", "SELECT cd_withdraw_consent(%s, 'soon', 'x')", (facts["pat_person"],), "date"),
         ("rita", "SELECT cd_recheck_photo(%s, %s::jsonb)", (facts["pat_photo"], '{"faces": []}'), "lists its faces"),
+        ("rita", "SELECT cd_merge_tracks(%s, %s, %s)", (facts["pat_photo"], facts["pat_faces"][1], facts["pat_faces"][0]), "is a photo"),
+        ("rita", "SELECT cd_merge_tracks(%s, %s, %s)", (facts["pat_photo"], facts["paula_faces"][0], facts["pat_faces"][0]), "current analysis"),
         # a data-protection officer
         ("dora", "SELECT cd_erase_consent('CD-NOPE-NOPE', '2026-12-01')", (), "no release"),
         ("dora", "SELECT cd_erase_consent(%s, 'today')", (facts["pat_person"],), "date"),

@@ -4,6 +4,7 @@ numbered by first appearance, decisions on tracks as on faces."""
 from __future__ import annotations
 
 import pytest
+from tests.core.store.test_tampering import Tamper
 
 from consentdesk.core.review import workflow
 from consentdesk.core.store import Catalogue, NewImage
@@ -82,3 +83,47 @@ def test_a_photo_has_no_clip(catalogue: Catalogue):
     )
     assert catalogue.stored_clip(record.id) is None
     assert catalogue.clip_ids([record.id]) == set()
+
+
+def add_clip_record(cat: Catalogue) -> int:
+    record, _ = cat.add_image(
+        NewImage(sha256="c" * 64, path="/clips/reel.mp4", file_size=1000, width=1280, height=720), clip_analysis()
+    )
+    return record.id
+
+
+def test_an_edited_track_shows_in_the_audit_verification(catalogue: Catalogue):
+    clip = add_clip_record(catalogue)
+    assert catalogue.verify_audit().ok
+    analysis = catalogue.stored_clip(clip).analysis_id
+    tamper = Tamper(catalogue)  # someone with the file (or the register's owner) lifts the guard for one edit
+    tamper.run(
+        f"UPDATE clip_analyses SET face_tracks = '[]' WHERE analysis_id = {analysis}",
+        without=(("clip_analyses_immutable", "clip_analyses"),),
+    )
+    tamper.close()
+    report = catalogue.verify_audit()
+    assert not report.ok
+    assert any(f"analysis {analysis} differs from its last audited state" in p for p in report.problems), report.problems
+
+
+def test_clips_analysed_before_their_tracks_counted_are_restated_at_the_upgrade(catalogue_locator: str, monkeypatch):
+    """A catalogue of versions 8-9 audited a clip's analysis without its clip row; the upgrade to 10 says
+    what each one's state was and now is, so the trail verifies and a later edit of the tracks shows."""
+    from consentdesk.core.store import catalogue as catalogue_module
+    from consentdesk.core.store import migrations, states
+
+    with monkeypatch.context() as old:  # ConsentDesk as it was at version 9
+        old.setattr(catalogue_module, "LATEST_VERSION", 9)
+        old.setattr(catalogue_module, "migrate", lambda conn: migrations.migrate(conn, 9))
+        old.setattr(states, "_with_clips", lambda _db, _ids, digests: digests)
+        with Catalogue.open(catalogue_locator) as cat:
+            clip = add_clip_record(cat)
+    with Catalogue.open(catalogue_locator) as cat:
+        entries = [e for e in cat.audit_entries() if e.action == "clips.restated"]
+        assert [e.details["clips"] for e in entries] == [1]
+        before, after = entries[0].details["states"][0][2:]
+        assert before != after
+        report = cat.verify_audit()
+        assert report.ok, report.problems
+        assert cat.stored_clip(clip) is not None

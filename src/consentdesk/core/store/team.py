@@ -46,6 +46,7 @@ _PHOTOGRAPHER_SEES = {
     "findings": "analysis_id IN (SELECT id FROM analyses)",
     "clip_analyses": "analysis_id IN (SELECT id FROM analyses)",
     "face_decisions": "image_id IN (SELECT id FROM images)",
+    "track_merges": "image_id IN (SELECT id FROM images)",
     "finding_decisions": "image_id IN (SELECT id FROM images)",
     "image_reviews": "image_id IN (SELECT id FROM images)",
     "approvals": "image_id IN (SELECT id FROM images)",

@@ -5,7 +5,7 @@ is the expensive step), and at that rate a person walking through the frame move
 between two samples. Trackers that associate by box overlap (`trackers`' ByteTrack, SORT, OC-SORT,
 C-BIoU; supervision's ByteTrack moved there) never see the second sighting overlap the first, so a walker
 never becomes a track; `norfair` with a distance gate finds everyone but cuts a walker into several tracks
-(measured in the video README section and bench/video.py). What they lack is motion between samples, and
+(measured by bench/trackers.py; figures in the video section of the README). What they lack is motion between samples, and
 the decoder hands us every frame anyway: sparse optical flow (OpenCV's pyramidal Lucas-Kanade, on a small
 grey copy of each frame) carries every live box from frame to frame, so at the next sample the box is
 where the face is and plain overlap matching is reliable. The flowed boxes are also what the export
