@@ -26,9 +26,13 @@ TOO_LATE = 0.08
 
 
 def paced(frames: Iterator[tuple[float, object]], start: float, control: TaskControl) -> Iterator[tuple[float, object]]:
-    """The frames each at its time from now (the clip's pace); late ones left out; stops when cancelled."""
-    began = time.monotonic()
+    """The frames each at its time from the first one (the clip's pace); late ones left out; stops when
+    cancelled. The clock starts at the first frame: reaching it (a seek, then decoding from the key frame
+    before it) may take a while, and the frames after it must not all count as late for that."""
+    began = None
     for t, rgb in frames:
+        if began is None:
+            began, start = time.monotonic(), t
         wait = began + (t - start) - time.monotonic()
         if wait > 0 and control.cancel_event.wait(wait):
             return
