@@ -249,7 +249,7 @@ def test_same_person_as_joins_two_tracks_and_they_are_counted_once(qtbot, clip_c
     assert workflow.image_state(catalogue, image_id).faces[2].same_as == 1
     assert screen.panel.summary.text().startswith("2 people detected")  # core counts people, not tracks
 
-    clip.timeline.setFocus()
+    # the dialog closed: the keys are the timeline's again
     qtbot.waitUntil(lambda: QApplication.focusWidget() is clip.timeline, timeout=3000)
     assert clip.timeline.current_key() == ("face", 3)
     press(qtbot, Qt.Key.Key_S, Qt.KeyboardModifier.ShiftModifier)
@@ -271,3 +271,17 @@ def test_link_offers_the_person_as_seen_on_the_frame_shown(qtbot, clip_catalogue
     press(qtbot, Qt.Key.Key_L)
     assert isinstance(screen.dialog, ConsentPicker) and screen.dialog.face_n == 2
     screen.dialog.reject()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is clip.timeline, timeout=3000)
+    press(qtbot, Qt.Key.Key_Right)  # arrows still step through person 2's sightings
+    assert clip.t == pytest.approx(seen[1])
+
+
+def test_n_goes_to_the_next_track_to_decide_and_the_timeline_keeps_the_keys(qtbot, clip_catalogue):
+    catalogue, image_id = clip_catalogue
+    workflow.set_face(catalogue, image_id, 2, FaceState.BLUR)
+    screen, clip = open_clip(qtbot, catalogue, image_id)
+    press(qtbot, Qt.Key.Key_N)  # from person 1: person 2 is decided, person 3 is next
+    assert clip.timeline.current_key() == ("face", 3) == screen.panel.current_key()
+    assert QApplication.focusWidget() is clip.timeline
+    press(qtbot, Qt.Key.Key_Right)
+    assert clip.t == pytest.approx(catalogue.stored_clip(image_id).face_tracks[2].seen_times[0])

@@ -9,8 +9,8 @@ R, D and U act on the selected track. Everything read or decoded runs in workers
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QImage, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QFocusEvent, QImage, QKeySequence
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSlider, QWidget
 
 from consentdesk.core.media.video import is_clip_path
@@ -162,6 +162,8 @@ class ClipReview(QWidget):
         """, and . step to the selected track's sightings wherever the focus is in the review; Tab goes
         from `tab_after` (the list of tracks) to the timeline, Play and the scrubber."""
         self._tab_after = tab_after
+        self._list = tab_after
+        tab_after.installEventFilter(self)
         self.shortcuts = []
         for name, keys, what in CLIP_ACTIONS:
             action = QAction(what, screen)
@@ -418,6 +420,25 @@ class ClipReview(QWidget):
 
     def canvas_message(self, text: str) -> None:
         self.canvas.set_message(text)
+
+    def take_focus_back(self) -> None:
+        """A dialog closed: on a clip the keys go back to the timeline (the screen's list otherwise)."""
+        if self.isVisible() and self.clip is not None:
+            self.timeline.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        """The screen puts the focus back in its list after a dialog or N; on a clip the timeline takes it,
+        so ←/→, Home/End and Space go on working (Tab and a click still reach the list)."""
+        if (
+            watched is getattr(self, "_list", None)
+            and event.type() == QEvent.Type.FocusIn
+            and isinstance(event, QFocusEvent)
+            and event.reason() == Qt.FocusReason.OtherFocusReason
+            and self.isVisible()
+            and self.clip is not None
+        ):
+            self.timeline.setFocus(Qt.FocusReason.OtherFocusReason)
+        return False
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
         """Nothing plays where nobody can see it."""

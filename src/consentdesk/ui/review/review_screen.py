@@ -702,4 +702,5 @@ class ReviewScreen(QWidget):
         dialog.deleteLater()
         self.window().activateWindow()  # the keys go straight back to the review
         self.panel.items.setFocus()
+        self.clip_review.take_focus_back()
         self.refresh()  # a dialog refused for someone else's change: show that change now
