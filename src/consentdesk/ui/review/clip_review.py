@@ -20,7 +20,7 @@ from consentdesk.core.review.clip_export import box_at
 from consentdesk.core.store import Catalogue, StoredClip
 from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.busy import describe_error, in_catalogue
-from consentdesk.ui.kit.image_canvas import ImageCanvas, Overlay, legend_label
+from consentdesk.ui.kit.image_canvas import ImageCanvas, Overlay
 from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.workers import Latest, run_task
 from consentdesk.ui.review.clip_preview import ClipPlayer
@@ -133,7 +133,6 @@ class ClipReview(QWidget):
         layout.addLayout(self._build_controls())
         layout.addWidget(text_label("Timeline", "sectionTitle", wrap=False))
         layout.addWidget(lanes)
-        layout.addWidget(legend_label())
         layout.addWidget(help_line)
         self.setFocusProxy(self.timeline)
 

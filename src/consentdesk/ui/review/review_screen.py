@@ -231,14 +231,15 @@ class ReviewScreen(QWidget):
         self.legend = legend_label()
         left = QWidget()
         left_layout = spacing.vbox(left, spacing.NONE, 8)
-        left_layout.addWidget(self.canvas, 1)
+        left_layout.addWidget(self._with_clip_review(self.canvas), 1)
         left_layout.addWidget(self.legend)
         left_layout.addWidget(self.help)
-        return self._with_clip_review(left)
+        return left
 
-    def _with_clip_review(self, photo_side: QWidget) -> QStackedWidget:
-        """A clip is shown by the clip review (frame, player, timeline) in the photo's place; its tracks'
-        rows in the list and the decisions stay this screen's. Lane and row are one selection."""
+    def _with_clip_review(self, photo: QWidget) -> QStackedWidget:
+        """A clip is shown by the clip review (frame, player, timeline) in the photo's place; the key to the
+        tags, the keyboard help, its tracks' rows in the list and the decisions stay this screen's. Lane
+        and row are one selection."""
         self.clip_review = ClipReview()
         self.clip_review.attach(self, tab_after=self.panel.items)
         self.clip_review.lane_chosen.connect(lambda key: self.panel.select_key(key))
@@ -247,7 +248,7 @@ class ReviewScreen(QWidget):
         self.clip_review.ask.connect(self._open_dialog)
         self.panel.selected.connect(self.clip_review.select)
         self.left_side = QStackedWidget()
-        self.left_side.addWidget(photo_side)
+        self.left_side.addWidget(photo)
         self.left_side.addWidget(self.clip_review)
         return self.left_side
 
