@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 from tests.data.clip_builder import ClipSpec, write_clip
 from tests.ui.conftest import press
@@ -285,3 +285,23 @@ def test_n_goes_to_the_next_track_to_decide_and_the_timeline_keeps_the_keys(qtbo
     assert QApplication.focusWidget() is clip.timeline
     press(qtbot, Qt.Key.Key_Right)
     assert clip.t == pytest.approx(catalogue.stored_clip(image_id).face_tracks[2].seen_times[0])
+
+
+def test_a_click_on_a_lane_chooses_it_and_moves_the_playhead_and_the_scrubber_takes_keys(qtbot, clip_catalogue):
+    catalogue, image_id = clip_catalogue
+    screen, clip = open_clip(qtbot, catalogue, image_id)
+    timeline = clip.timeline
+    y = timeline.lane_top(2) + timeline.lane_height() // 2  # person 3
+    x = round(timeline.x_of(clip.duration * 0.75))
+    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    assert timeline.current_key() == ("face", 3) == screen.panel.current_key()
+    assert clip.t == pytest.approx(clip.duration * 0.75, abs=clip.duration / timeline.track_area().width() * 2)
+    qtbot.waitUntil(lambda: clip.frame_t == clip.t, timeout=10_000)
+    assert ("face", 3) in [o.key for o in clip.canvas.overlays]
+
+    clip.scrubber.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is clip.scrubber, timeout=3000)
+    before = clip.t
+    press(qtbot, Qt.Key.Key_Left)  # a tenth of a second back
+    assert clip.t == pytest.approx(before - 0.1, abs=0.002)
+    assert clip.time_label.text().startswith(clock(clip.t))
