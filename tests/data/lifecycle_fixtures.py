@@ -88,3 +88,28 @@ def write_group_photo(folder: Path) -> tuple[Path, list[list[int]]]:
     path = folder / "group.jpg"
     image.save(path, "JPEG", quality=92)
     return path, truth.faces
+
+
+def write_crowd_photo(folder: Path, count: int = 214) -> tuple[Path, list[list[int]]]:
+    """A generated crowd: `count` small faces (skin-toned ovals with eyes and a mouth) in rows behind two
+    large ones, on a 1600x1200 photo; returns its path and the face boxes, large ones first."""
+    from PIL import Image, ImageDraw
+
+    folder.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGB", GROUP_SIZE, (96, 110, 124))
+    draw = ImageDraw.Draw(image)
+    boxes = [[300, 650, 220, 280], [1080, 640, 230, 290]]  # the two people at the front
+    columns, size = 27, 40
+    for i in range(count - len(boxes)):
+        row, col = divmod(i, columns)
+        x, y = 40 + col * 57 + (row % 2) * 20, 40 + row * 66
+        boxes.append([x, y, size, size + 8])
+    for n, (x, y, w, h) in enumerate(boxes):
+        tone = (224 - (n * 37) % 90, 172 - (n * 23) % 60, 140 - (n * 11) % 50)
+        draw.ellipse([x, y, x + w, y + h], fill=tone)
+        draw.ellipse([x + w * 0.25, y + h * 0.35, x + w * 0.38, y + h * 0.45], fill=(30, 30, 30))
+        draw.ellipse([x + w * 0.62, y + h * 0.35, x + w * 0.75, y + h * 0.45], fill=(30, 30, 30))
+        draw.line([x + w * 0.35, y + h * 0.72, x + w * 0.65, y + h * 0.72], fill=(120, 40, 40), width=2)
+    path = folder / "crowd.jpg"
+    image.save(path, "JPEG", quality=90)
+    return path, boxes

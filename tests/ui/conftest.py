@@ -73,6 +73,18 @@ def cli_add(catalogue_path: Path, document: dict, folder: Path) -> str:
     return source.name
 
 
+def module_catalogue(tmp_path_factory, name: str, build):
+    """A catalogue built once per test module (`build(catalogue, folder)` returns what the tests need), in
+    a data folder of its own; tests open copies of it with `window_on_copy`. Returns (path, built)."""
+    folder = tmp_path_factory.mktemp(name)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CONSENTDESK_HOME", str(folder / "home"))
+        path = folder / "catalogue.sqlite"
+        with Catalogue.open(path) as catalogue:
+            built = build(catalogue, folder)
+    return path, built
+
+
 @contextlib.contextmanager
 def window_on_copy(catalogue_file: Path, tmp_path: Path, qtbot):
     """The main window, shown, on a copy of a prepared catalogue file (tests may change it freely)."""

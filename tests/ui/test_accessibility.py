@@ -126,15 +126,20 @@ def test_tabbing_out_of_the_review_does_not_switch_page(window, template, qtbot)
 
 def screens(win: MainWindow, qtbot, image_id: int):
     """(what, widget) for every page and every dialog, each shown for real."""
+    from datetime import date
+
     from consentdesk.core.consent.paper import ScanOutcome, ScanResult
+    from consentdesk.core.photos.importer import ImportReport
     from consentdesk.core.protection import withdrawal
     from consentdesk.core.safekeeping import health
+    from consentdesk.core.values import ApprovalRecord
     from consentdesk.ui.kit.busy import BusyDialog
+    from consentdesk.ui.library.import_panel import ImportDetailsDialog
     from consentdesk.ui.paper.paper_page import ScanResultsDialog, scan_canvas
     from consentdesk.ui.releases.erase_dialog import EraseDialog
     from consentdesk.ui.releases.record_dialog import RecordDialog
     from consentdesk.ui.releases.release_dialog import ReleaseDialog
-    from consentdesk.ui.releases.takedown_dialog import TakedownDialog
+    from consentdesk.ui.releases.takedown_dialog import RecordTakedownDialog, TakedownDialog
     from consentdesk.ui.releases.withdraw_dialog import WithdrawDialog
     from consentdesk.ui.review.approve_dialog import ApproveDialog
     from consentdesk.ui.review.consent_picker import ConsentPicker
@@ -150,6 +155,10 @@ def screens(win: MainWindow, qtbot, image_id: int):
     win.close_review()
     catalogue = win.catalogue
     consent = catalogue.list_consents()[0]
+    copy = ApprovalRecord(
+        "AP-TEST", image_id, "2026-01-02T10:00:00+00:00", "ann", date(2026, 1, 2), "/exports/x.jpg", "e" * 64,
+        (consent.id,), ("instagram", "facebook"),
+    )
     (form_id,) = catalogue.reserve_form_ids(1)
     dialogs = [
         ("New release", lambda: ReleaseDialog(catalogue, parent=win)),
@@ -177,6 +186,8 @@ def screens(win: MainWindow, qtbot, image_id: int):
         ("Catalogue check", lambda: CheckReportDialog(win, health.check(catalogue))),
         ("Busy", lambda: BusyDialog(win, "Working", "Copying the catalogue…")),
         ("Open team register", lambda: TeamRegisterDialog(None, win)),
+        ("Record take-down", lambda: RecordTakedownDialog(catalogue, image_id, [copy], {copy.id}, win)),
+        ("Import details", lambda: ImportDetailsDialog(ImportReport(added=[image_id], duplicates=["a.jpg"]), win)),
     ]
     for title, make in dialogs:
         dialog = make()
@@ -507,7 +518,8 @@ def test_keyboard_only_release_on_paper_then_review_and_approve(
     view = RecordDialog(win.catalogue, consent, win)
     qtbot.addWidget(view)
     qtbot.waitUntil(view.is_loaded, timeout=10_000)
-    assert any("waiting for its scan" in label.text() for label in view.findChildren(QLabel))
+    assert any("waiting for its signed scan" in label.text() for label in view.findChildren(QLabel))
+    assert view.status_badge.text() == "Waiting for its signed scan"  # one wording: never "Active"
     from tests.data.paper_signing import signed_scans
 
     scans = [str(p) for p in signed_scans(printed, tmp_path)]  # signed by hand, then scanned
@@ -625,6 +637,108 @@ def test_enter_after_typing_the_id_erases_and_never_cancels_silently(qtbot, wind
     type_text(qtbot, dialog.confirm_edit, consent.id[-1])
     qtbot.keyClick(dialog.confirm_edit, Qt.Key.Key_Return)
     assert dialog.result() == QDialog.DialogCode.Accepted
+
+
+# --- keyboard reach: Tab visits every control --------------------------------------------------------------
+
+
+def select_first_row(root) -> None:
+    """What a user does first on a list page: pick a row (row actions become enabled)."""
+    for view in root.findChildren(QAbstractItemView):
+        model, selection = view.model(), view.selectionModel()
+        if not view.isVisible() or model is None or selection is None or model.rowCount() == 0:
+            continue
+        if not selection.hasSelection():
+            view.setCurrentIndex(model.index(0, 0))
+            flags = selection.SelectionFlag.ClearAndSelect | selection.SelectionFlag.Rows
+            selection.select(model.index(0, 0), flags)
+
+
+def tab_stop(widget) -> list:
+    """The controls sharing `widget`'s Tab stop: an exclusive group of radio buttons is one stop (Tab
+    reaches the chosen one, the arrow keys move between them), anything else is its own."""
+    from PySide6.QtWidgets import QRadioButton
+
+    if isinstance(widget, QRadioButton):
+        group = widget.group()
+        if group is not None and group.exclusive():
+            return group.buttons()
+        if widget.autoExclusive() and widget.parentWidget() is not None:
+            return [w for w in widget.parentWidget().findChildren(QRadioButton) if w.autoExclusive()]
+    return [widget]
+
+
+def test_tab_reaches_every_enabled_control_of_every_page_and_dialog(window, template, qtbot):
+    """Walk each page and dialog with Tab alone, after selecting a row, and list what Tab never reached."""
+    from consentdesk.ui.kit.workers import idle
+
+    _path, image_id, _ids = template
+    never = []
+    for title, root in screens(window, qtbot, image_id):
+        root.activateWindow()
+        qtbot.waitUntil(root.isActiveWindow, timeout=2000)
+        qtbot.waitUntil(idle, timeout=10_000)
+        select_first_row(root if root is not window else window.stack.currentWidget())
+        qtbot.waitUntil(idle, timeout=10_000)
+        wanted = [
+            w
+            for w in focusable_controls(root)
+            if root is not window or window.stack.currentWidget().isAncestorOf(w) or w is window.nav
+        ]
+        if not wanted:
+            continue  # nothing to reach (the busy note: a sentence and a bar)
+        start = wanted[0]
+        start.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(lambda s=start: focus_widget() is s, timeout=2000)
+        reached = {id(start)}
+        for _ in range(3 * len(wanted) + 20):
+            qtbot.keyClick(focus_widget(), Qt.Key.Key_Tab)
+            reached.add(id(focus_widget()))
+        missing = [describe(w) for w in wanted if not any(id(m) in reached for m in tab_stop(w))]
+        if missing:
+            never.append(f"{title}: Tab never reaches {', '.join(missing)}")
+    assert not never, "\n".join(never)
+
+
+def test_enter_presses_the_focused_button_on_pages_in_the_review_and_in_dialogs(window, template, qtbot):
+    from consentdesk.ui.releases.release_dialog import ReleaseDialog
+
+    win = window
+    register = win.page(RegisterPage)
+    show_page(win, register)
+    qtbot.waitUntil(lambda: register.model.rowCount() > 0, timeout=10_000)
+    register.table.selectRow(0)
+    opened = []
+    register.view_selected = lambda: opened.append("view")  # the slot the button's action runs
+    register.view_action.triggered.disconnect()
+    register.view_action.triggered.connect(register.view_selected)
+    register.view_button.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: focus_widget() is register.view_button, timeout=2000)
+    press(qtbot, Qt.Key.Key_Return)
+    assert opened == ["view"]  # Enter on a page's focused button
+
+    _path, image_id, _ids = template
+    win.open_review(image_id, [image_id])
+    view = win.review_view
+    qtbot.waitUntil(lambda: view.status is not None, timeout=10_000)
+    back = view.back_button
+    assert back.focusPolicy() & Qt.FocusPolicy.TabFocus
+    back.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: focus_widget() is back, timeout=2000)
+    press(qtbot, Qt.Key.Key_Return)
+    assert win.stack.currentWidget() is not view  # Enter on "← Back" went back
+
+    dialog = ReleaseDialog(win.catalogue, parent=win)
+    dialog.confirm_discard = False
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    dialog.save_button.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: focus_widget() is dialog.save_button, timeout=2000)
+    with qtbot.waitSignal(announcer().announced, timeout=5000) as said:
+        press(qtbot, Qt.Key.Key_Return)  # Enter on a focused "Save release" saves (here: says what is missing)
+    assert "need attention" in said.args[0]
 
 
 # --- the clip review -------------------------------------------------------------------------------------

@@ -94,6 +94,7 @@ def _invalid_message(exc) -> str:  # noqa: ANN001 - a releases.ConsentInvalid
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from consentdesk.core.consent.releases import STATE_WORDS, release_state, with_paper_signatures
     from consentdesk.core.store import ConsentQuery
 
     query = ConsentQuery(
@@ -106,17 +107,22 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     def line(c: Consent) -> str:
         expires = c.expires_on.isoformat() if c.expires_on else "until withdrawn"
+        state = STATE_WORDS[release_state(c, today)]
         return (
-            f"{c.id}  {c.effective_status(today).value:<9}  {c.signed_at.date()}  {expires:<15}  "
+            f"{c.id}  {state:<27}  {c.signed_at.date()}  {expires:<15}  "
             f"{one_line(c.answers.get('role', '')):<9}  {_who(c)}"
         )
 
     with open_catalogue(args) as catalogue:  # a page at a time: the first lines print at once
-        fetch = lambda offset, count: catalogue.list_consents(query, limit=count, offset=offset)  # noqa: E731
+        def fetch(offset: int, count: int) -> list[Consent]:  # a paper record is signed once its scan shows ink
+            found = catalogue.list_consents(query, limit=count, offset=offset)
+            return [with_paper_signatures(catalogue, c) for c in found]
+
         stream(
             rows(pages(fetch, args.limit)),
             as_json=args.json,
-            to_json=lambda c: c.to_json() | {"effective_status": str(c.effective_status(today))},
+            to_json=lambda c: c.to_json()
+            | {"effective_status": str(c.effective_status(today)), "state": release_state(c, today)},
             to_line=line,
             empty="No consent records match.",
         )

@@ -131,9 +131,10 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
         if not item.approvals:
             print(f"  image {item.image.id}  {item.image.path}  (never approved)")
         for a in item.approvals:
+            done = "" if a.live else f"  (taken down {a.taken_down.recorded_at[:10]})"
             print(
                 f"  image {item.image.id}  channels: {', '.join(a.channels)}  approved {a.approved_at}  "
-                f"export: {a.export_path}"
+                f"export: {a.export_path}{done}"
             )
     for path in written:
         print(f"Wrote {path}")
@@ -193,7 +194,8 @@ def cmd_expiring(args: argparse.Namespace) -> int:
     print(f"Images that lost clearance: {len(dash.blocked)}")
     for b in shown.blocked:
         reasons = ", ".join(f"{cid} {status}" for cid, status in b.reasons)
-        print(f"  image {b.image.id}  {b.image.path}  ({reasons})")
+        take_down = f"; take down {', '.join(b.take_down)}" if b.take_down else ""
+        print(f"  image {b.image.id}  {b.image.path}  ({reasons}{take_down})")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""`consentdesk status|link|face|resolve|reject|approve|queue`: verify an image before posting.
+"""`consentdesk status|link|face|resolve|reject|approve|takedown|queue`: verify an image before posting.
 
 IMAGE is a catalogue image id or the path of an imported file (matched by content, SHA-256, then by
 the stored path, so a renamed or moved file is still found).
@@ -21,6 +21,7 @@ from consentdesk.cli.listing import add_limit_option, pages, rows, stream
 from consentdesk.core.values import STATE_WORDS
 
 if TYPE_CHECKING:
+    from consentdesk.core.review.workflow import QueueItem
     from consentdesk.core.store import Catalogue
 
 
@@ -38,11 +39,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     link.add_argument("consent_id", metavar="CONSENT_ID")
     link.set_defaults(func=cmd_link)
 
+    _register_decisions(sub)
+    _register_approval(sub)
+
+
+def _register_decisions(sub: argparse._SubParsersAction) -> None:
     face = sub.add_parser(
-        "face", help="mark face N: blur on export, not a person, or unresolved; in a clip, the same person as M"
+        "face",
+        help="mark face N (or every face not linked: --others --blur): blur, not a person, unresolved; "
+        "in a clip, the same person as M",
     )
     face.add_argument("image", metavar="IMAGE")
-    face.add_argument("n", type=int, metavar="N")
+    face.add_argument("n", type=int, metavar="N", nargs="?", help="face number (as shown by status)")
+    face.add_argument(
+        "--others", action="store_true", help="every face still needing a decision (with --blur: blur the crowd)"
+    )
     what = face.add_mutually_exclusive_group(required=True)
     what.add_argument("--blur", dest="state", action="store_const", const="blur")
     what.add_argument("--not-a-person", dest="state", action="store_const", const="not_a_person")
@@ -67,6 +78,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     rej.add_argument("--reason", required=True)
     rej.set_defaults(func=cmd_reject)
 
+
+
+def _register_approval(sub: argparse._SubParsersAction) -> None:
     ap = sub.add_parser("approve", help="approve an image for channels and export the cleaned copy")
     ap.add_argument("image", metavar="IMAGE")
     ap.add_argument("--channel", action="append", required=True, help="channel (repeat for several)")
@@ -74,6 +88,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     ap.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="posting date (default: today)")
     ap.add_argument("--json", action="store_true")
     ap.set_defaults(func=cmd_approve)
+
+    td = sub.add_parser(
+        "takedown", help="record that an approved copy's posts were taken down and its export deleted"
+    )
+    td.add_argument("image", metavar="IMAGE")
+    td.add_argument(
+        "--approval",
+        action="append",
+        metavar="ID",
+        help="only this approval (repeat for several); default: every copy that must come down",
+    )
+    td.set_defaults(func=cmd_takedown)
 
     q = sub.add_parser("queue", help="images still to verify, with what blocks each")
     q.add_argument(
@@ -132,6 +158,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     what = "Clip" if clip else "Image"
     print(f"{what} {result.image.id} ({result.image.path}) on {result.on.isoformat()}: {result.summary}")
+    for reason in result.takedown:  # a copy that may be posted now comes first: it must come down
+        print(f"Take down: {reason}")
     if clip:
         for f in result.state.faces:
             track = clip.face_tracks[f.n - 1]
@@ -160,6 +188,8 @@ def _status_json(result, common: list[str], per_channel: dict, clip) -> dict:
             "path": result.image.path,
             "on": result.on.isoformat(),
             "summary": result.summary,
+            "badge": result.badge().value,
+            "take_down": list(result.takedown),
             "channels": result.channels,
             "cleared": {c: cl.cleared for c, cl in result.clearances.items()},
             "reasons": common,
@@ -215,26 +245,45 @@ def cmd_face(args: argparse.Namespace) -> int:
     from consentdesk.core.store import CatalogueError
     from consentdesk.core.values import FaceState
 
+    if args.others and (args.n is not None or args.state != "blur"):
+        raise UserError("--others blurs every face not linked: give it with --blur and without a face number")
+    if not args.others and args.n is None:
+        raise UserError("give a face number N (as shown by `consentdesk status`), or --others --blur")
     with open_catalogue(args) as catalogue:
         image_id = resolve_image(catalogue, args.image)
         try:
-            if args.same_as is not None:
-                joined = workflow.same_person(catalogue, image_id, args.n, args.same_as)
-                print(f"Person {args.n} of clip {image_id} is the same person as {joined}: decided with {joined}.")
-                return 0
-            if args.separate:
-                workflow.separate_person(catalogue, image_id, args.n)
-                print(f"Person {args.n} of clip {image_id} is a person of their own again.")
-                return 0
-            workflow.set_face(catalogue, image_id, args.n, FaceState(args.state))
+            if args.same_as is not None or args.separate:
+                return _same_person(workflow, catalogue, image_id, args)
+            if args.others:
+                blurred = workflow.blur_others(catalogue, image_id)
+            else:
+                workflow.set_face(catalogue, image_id, args.n, FaceState(args.state))
         except (workflow.ReviewError, CatalogueError) as exc:
             raise UserError(str(exc)) from exc
+    if args.others:
+        n = len(blurred)
+        print(
+            f"{n} face{'s' if n != 1 else ''} of image {image_id} will be blurred on export"
+            + (f": {', '.join(map(str, blurred))}." if blurred else " (every face is linked or decided already).")
+        )
+        return 0
     words = {
         "blur": "will be blurred on export",
         "not_a_person": "marked not a person",
         "unresolved": "unresolved",
     }
     print(f"Face {args.n} of image {image_id} {words[args.state]}.")
+    return 0
+
+
+def _same_person(workflow, catalogue: Catalogue, image_id: int, args: argparse.Namespace) -> int:  # noqa: ANN001
+    """`face CLIP N --same-as M` and its undo `--separate`."""
+    if args.same_as is not None:
+        joined = workflow.same_person(catalogue, image_id, args.n, args.same_as)
+        print(f"Person {args.n} of clip {image_id} is the same person as {joined}: decided with {joined}.")
+    else:
+        workflow.separate_person(catalogue, image_id, args.n)
+        print(f"Person {args.n} of clip {image_id} is a person of their own again.")
     return 0
 
 
@@ -323,6 +372,35 @@ def cmd_approve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_takedown(args: argparse.Namespace) -> int:
+    from consentdesk.core.review import workflow
+    from consentdesk.core.store import CatalogueError
+
+    with open_catalogue(args) as catalogue:
+        image_id = resolve_image(catalogue, args.image)
+        try:
+            recorded = workflow.record_takedown(catalogue, image_id, args.approval)
+        except (workflow.ReviewError, CatalogueError) as exc:
+            raise UserError(str(exc)) from exc
+    for done in recorded:
+        print(f"Approval {done.approval_id} of image {image_id}: take-down recorded by {done.recorded_by}.")
+    return 0
+
+
+def _queue_state(item: QueueItem) -> str:
+    """What holds one photo on the list, in words."""
+    if item.takedown:
+        n = len(item.takedown)
+        return f"take down {n} approved cop{'y' if n == 1 else 'ies'} (consentdesk takedown IMAGE)"
+    b = item.blockers
+    if b.total == 0:
+        return "ready to approve"
+    return (
+        f"{b.unresolved_faces} face(s), {b.unresolved_findings} finding(s) unresolved, "
+        f"{b.consent_problems} consent problem(s)" + (", analysis failed" if b.analysis_error else "")
+    )
+
+
 def cmd_queue(args: argparse.Namespace) -> int:
     """Streams the list a page at a time: the first lines print at once however long it is."""
     from consentdesk.core.review import workflow
@@ -340,7 +418,7 @@ def cmd_queue(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _queue_json(i) -> dict:  # noqa: ANN001 - a workflow.QueueItem
+def _queue_json(i: QueueItem) -> dict:
     return {
         "image": i.image.id,
         "path": i.image.path,
@@ -353,16 +431,10 @@ def _queue_json(i) -> dict:  # noqa: ANN001 - a workflow.QueueItem
         "unresolved_findings": i.blockers.unresolved_findings,
         "consent_problems": i.blockers.consent_problems,
         "analysis_error": i.blockers.analysis_error,
-        "ready": i.blockers.total == 0,
+        "ready": i.blockers.total == 0 and not i.takedown,
+        "take_down": list(i.takedown),
     }
 
 
-def _queue_line(i) -> str:  # noqa: ANN001 - a workflow.QueueItem
-    b = i.blockers
-    state = (
-        "ready to approve"
-        if b.total == 0
-        else f"{b.unresolved_faces} face(s), {b.unresolved_findings} finding(s) unresolved, "
-        f"{b.consent_problems} consent problem(s)" + (", analysis failed" if b.analysis_error else "")
-    )
-    return f"{i.image.id:>6}  {i.badge.words:<17}  shoot {i.image.shoot_id}  {state}  {i.image.path}"
+def _queue_line(i: QueueItem) -> str:
+    return f"{i.image.id:>6}  {i.badge.words:<17}  shoot {i.image.shoot_id}  {_queue_state(i)}  {i.image.path}"

@@ -418,6 +418,15 @@ class ImageState:
 
 
 @dataclass(frozen=True, slots=True)
+class TakenDown:
+    """Someone recorded that every export and post of an approval was removed (it is then no longer live)."""
+
+    approval_id: str
+    recorded_at: str
+    recorded_by: str
+
+
+@dataclass(frozen=True, slots=True)
 class ApprovalRecord:
     """A stored approval: one exported, cleaned copy for one or more channels."""
 
@@ -430,6 +439,12 @@ class ApprovalRecord:
     export_sha256: str
     consent_ids: tuple[str, ...]
     channels: tuple[str, ...]
+    taken_down: TakenDown | None = None
+
+    @property
+    def live(self) -> bool:
+        """Its copy may be out there: nobody has recorded it taken down."""
+        return self.taken_down is None
 
 
 # --- what the catalogue returns for the data-protection jobs ------------------------------------------
@@ -439,6 +454,16 @@ class ApprovalRecord:
 class LapsedLink:
     """An image face linked to a consent that no longer covers anything on `today`."""
 
+    image_id: int
+    consent_id: str
+    status: str  # withdrawn, erased or expired
+
+
+@dataclass(frozen=True, slots=True)
+class LapsedApproval:
+    """An approved copy, not recorded as taken down, that relied on a release lapsed on `today`."""
+
+    approval_id: str
     image_id: int
     consent_id: str
     status: str  # withdrawn, erased or expired

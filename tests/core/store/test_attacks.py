@@ -56,6 +56,7 @@ def world(pg_server, tmp_path_factory):
         decide_face(rita, facts["pat_photo"], [400, 300, 60, 60], "blur")
         rita.record_approval("AP-WRLD-0001", facts["pat_photo"], date(2026, 12, 1), ["website"], "/x.jpg", "e" * 64, [facts["pat_person"]])
         rita.withdraw_consent(facts["paula_person"], date(2026, 12, 2), "asked by phone")
+        rita.record_takedown("AP-WRLD-0001")
         state = rita.review_state(facts["pat_photo"])
         facts["pat_faces"] = [f.face_id for f in state.faces]
         facts["pat_finding"] = state.findings[0].finding_id
@@ -271,11 +272,21 @@ def crafted_calls(facts: dict) -> list[tuple[str, str, tuple, str]]:
         ("rita", "SELECT cd_recheck_photo(%s, %s::jsonb)", (facts["pat_photo"], '{"faces": []}'), "lists its faces"),
         ("rita", "SELECT cd_merge_tracks(%s, %s, %s)", (facts["pat_photo"], facts["pat_faces"][1], facts["pat_faces"][0]), "is a photo"),
         ("rita", "SELECT cd_merge_tracks(%s, %s, %s)", (facts["pat_photo"], facts["paula_faces"][0], facts["pat_faces"][0]), "current analysis"),
+        # take-downs and a crowd's decisions (migration 9): once each, faces of the photo's current analysis
+        ("rita", "SELECT cd_record_takedown('AP-NOPE')", (), "no approval"),
+        ("rita", "SELECT cd_record_takedown('AP-WRLD-0001')", (), "already recorded"),
+        ("rita", "SELECT cd_decide_faces(%s, %s::bigint[], 'blur')", (facts["pat_photo"], facts["paula_faces"][:1]), "current analysis"),
+        ("rita", "SELECT cd_decide_faces(%s, %s::bigint[], 'blur')", (facts["pat_photo"], facts["pat_faces"][:1] * 2), "each named once"),
+        ("rita", "SELECT cd_decide_faces(%s, %s::bigint[], 'blur')", (facts["pat_photo"], []), "current analysis"),
+        ("rita", "SELECT cd_decide_faces(999999, %s::bigint[], 'blur')", (facts["pat_faces"][:1],), "current analysis"),
+        ("rita", "SELECT cd_decide_faces(%s, %s::bigint[], 'linked')", (facts["pat_photo"], facts["pat_faces"][:1]), "links name a release"),
+        ("rita", "SELECT cd_decide_faces(%s, %s::bigint[], 'cleared')", (facts["pat_photo"], facts["pat_faces"][:1]), "links name a release"),
         # a data-protection officer
         ("dora", "SELECT cd_erase_consent('CD-NOPE-NOPE', '2026-12-01')", (), "no release"),
         ("dora", "SELECT cd_erase_consent(%s, 'today')", (facts["pat_person"],), "date"),
         ("dora", "SELECT cd_relink_photo(999999, '/x')", (), "no photo"),
         ("dora", "SELECT cd_record_sar_export('CD-NOPE-NOPE', '{}', '{}', 0, 0, 0)", (), "no release"),
+        ("dora", "SELECT cd_record_takedown(NULL)", (), "no approval"),
         # an administrator: nothing but ConsentDesk people, never themselves, never a superpower
         ("adam", "SELECT cd_add_user('postgres', 'reviewer', NULL)", (), "already a role"),
         ("adam", "SELECT cd_add_user('x\"; DROP TABLE audit; --', 'reviewer', NULL)", (), "sign-in name"),
@@ -327,13 +338,16 @@ def test_a_photographer_reads_only_what_they_recorded(world):
     assert {r[0] for r in visible(world, "pat", "SELECT id FROM form_ids")} == {facts["pat_person"], *facts["pat_forms"]}
     assert {r[0] for r in visible(world, "pat", "SELECT DISTINCT actor FROM audit")} == {"pat"}
     assert visible(world, "pat", "SELECT count(*) FROM audit_states") == [(0,)]
+    assert visible(world, "pat", "SELECT approval_id FROM takedowns") == [("AP-WRLD-0001",)]  # his photo's
+    assert visible(world, "paula", "SELECT count(*) FROM takedowns") == [(0,)]
+    assert visible(world, "paula", "SELECT count(*) FROM approval_consents") == [(0,)]
     # Paula's are there (the owner sees them), just not to Pat.
     assert visible(world, "rita", "SELECT count(*) FROM consents") == [(2,)]
     assert visible(world, "dora", "SELECT count(*) FROM paper_scans") == [(1,)]
 
 
 def test_the_administrator_reads_no_record(world):
-    for table in ("consents", "consent_files", "consent_events", "images", "analyses", "faces", "paper_scans", "form_ids", "approvals", "face_decisions", "photo_files"):
+    for table in ("consents", "consent_files", "consent_events", "images", "analyses", "faces", "paper_scans", "form_ids", "approvals", "face_decisions", "photo_files", "takedowns", "approval_consents"):
         assert visible(world, "adam", f"SELECT count(*) FROM {table}") == [(0,)], table
     assert visible(world, "adam", "SELECT count(*) > 5 FROM audit") == [(True,)]
     # Digests (for verifying), never the records themselves.

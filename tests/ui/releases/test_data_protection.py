@@ -85,11 +85,11 @@ def settle(qtbot, page) -> None:
     qtbot.waitUntil(page.is_loaded, timeout=10_000)
 
 
-def test_withdraw_shows_takedown_list_and_saves_report(qtbot, monkeypatch, tmp_path, register, linked, boxes):
-    person, _image_id = linked
+def withdraw_and_show_takedowns(qtbot, monkeypatch, register, reason: str) -> list[TakedownDialog]:
+    """Withdraw the selected release through its dialog; the take-down list it then shows."""
 
     def fill_withdrawal(dialog):
-        dialog.reason.setPlainText("Emailed the team asking to withdraw")
+        dialog.reason.setPlainText(reason)
         return ACCEPTED
 
     shown: list[TakedownDialog] = []
@@ -97,6 +97,12 @@ def test_withdraw_shows_takedown_list_and_saves_report(qtbot, monkeypatch, tmp_p
     monkeypatch.setattr(TakedownDialog, "exec", lambda d: shown.append(d) or ACCEPTED)
     register.withdraw_selected()
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)  # recorded in a worker, then the list is shown
+    return shown
+
+
+def test_withdraw_shows_takedown_list_and_saves_report(qtbot, monkeypatch, tmp_path, register, linked, boxes):
+    person, _image_id = linked
+    shown = withdraw_and_show_takedowns(qtbot, monkeypatch, register, "Emailed the team asking to withdraw")
 
     assert register.catalogue.get_consent(person.id).status is ConsentStatus.WITHDRAWN
     dialog = shown[0]
@@ -118,6 +124,21 @@ def test_withdraw_shows_takedown_list_and_saves_report(qtbot, monkeypatch, tmp_p
     rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
     assert rows[0]["consent_id"] == person.id and rows[0]["image_path"].endswith("group.jpg")
     assert "Take-down report saved" in titles(boxes)
+
+
+def test_the_takedown_list_records_a_take_down_and_shows_it(qtbot, monkeypatch, register, linked):
+    _person, image_id = linked
+    dialog = withdraw_and_show_takedowns(qtbot, monkeypatch, register, "asked")[0]
+    qtbot.addWidget(dialog)
+    assert dialog.table.item(0, 5).text() == "AP-1: to do"
+    assert dialog.record_button.isVisibleTo(dialog) and dialog.record_button.isEnabled()
+    confirm = dialog.record_selected()
+    assert confirm.boxes["AP-1"].isChecked()
+    confirm.record_button.click()
+    qtbot.waitUntil(lambda: dialog.table.item(0, 5).text().startswith("AP-1: recorded "), timeout=10_000)
+    assert not dialog.record_button.isEnabled()  # nothing left to take down for that photo
+    (approval,) = register.catalogue.review_approvals(image_id)
+    assert not approval.live
 
 
 def test_takedown_list_says_when_no_photos_are_linked(qtbot, catalogue):
@@ -157,7 +178,8 @@ def test_expiry_page_lists_consents_within_n_days_and_lost_clearance(qtbot, cata
     assert listed() == set() and page.expiring_empty.isVisibleTo(page)
     assert blocked.rowCount() == 1
     assert blocked.index(0, 0).data() == "group.jpg"
-    assert blocked.index(0, 1).data() == f"{linked[0].id} withdrawn"
+    # the photo was approved relying on that release: its copy must come down, and the row says so
+    assert blocked.index(0, 1).data() == f"{linked[0].id} withdrawn · Take down approval AP-1"
 
     # Enter on the blocked photo opens the record that blocks it (read in a worker).
 

@@ -159,7 +159,7 @@ def walk_to_export(qtbot, win: MainWindow, tmp_path: Path, consent_ids: list[str
 
     press(qtbot, Qt.Key.Key_N)
     assert view.panel.current_key() == ("face", 1)
-    assert view.canvas._selected == ("face", 1)  # the row and its box are highlighted together
+    assert view.canvas.selected_keys == {("face", 1)}  # the row and its box are highlighted together
     assert view.panel.items.currentItem().text() == "Face 1 — needs a decision"
     link_with_picker(qtbot, win, "Brien")
     assert summary(win) == "3 people detected, 1 with consent — 2 need attention, 1 finding to resolve"

@@ -117,17 +117,30 @@ def test_a_decision_refused_for_the_role_says_so_without_blaming_the_connection(
     qtbot, team_register, tmp_path
 ):
     from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QToolButton
     from tests.data.lifecycle_fixtures import add_photo
     from tests.ui.conftest import press
 
+    from consentdesk.core.values import FaceState
+
     win = open_window(qtbot, team_register, "pat")  # a photographer: imports, never decides
     image = add_photo(win.catalogue, tmp_path / "mine.jpg", [[100, 100, 80, 100]], sha="e" * 64)
+    qtbot.waitUntil(lambda: getattr(win, "roles", None) == {"photographer"}, timeout=10_000)
     win.open_review(image, [image])
     view = win.review_view
     qtbot.waitUntil(lambda: view.status is not None and view.is_settled(), timeout=10_000)
     view.panel.items.setFocus()
     press(qtbot, Qt.Key.Key_N)
+    # The window mirrors the role: no decision is offered, and it says why (the server decides anyway).
+    blur = view.actions_by_name["blur"]
+    assert not blur.isEnabled() and not view.findChild(QToolButton, "button_blur").isVisible()
+    assert view.role_note.isVisible() and "reviewers" in view.role_note.text()
+    assert "blur face on export" not in view.help.text() and "next image" in view.help.text()
     press(qtbot, Qt.Key.Key_B)
+    assert view.status.state.faces[0].state is FaceState.UNRESOLVED and "role" not in view.message.text()
+    # A decision sent all the same (a client that does not mirror roles) is refused by the server, in words.
+    view.set_face(FaceState.BLUR)
+    qtbot.waitUntil(view.is_settled, timeout=10_000)
     said = view.message.text()
     assert "needs the reviewer (social media team) role" in said and said.endswith("Nothing changed.")
     assert "connection" not in said and ".." not in said

@@ -25,7 +25,7 @@ from consentdesk.core.forms import (
     validate,
 )
 from consentdesk.core.store import Catalogue, NewConsent
-from consentdesk.core.values import Consent
+from consentdesk.core.values import Consent, ConsentStatus
 
 MAX_JSON_BYTES = 20_000_000
 
@@ -88,6 +88,42 @@ def with_paper_signatures(catalogue: Catalogue, consent: Consent) -> Consent:
         has_signature=consent.has_signature or person <= signed,
         has_guardian_signature=consent.has_guardian_signature or guardian <= signed,
     )
+
+
+#: Active releases ending within this many days are shown as "Expiring soon".
+EXPIRING_DAYS = 30
+
+#: A release's state in one phrase, as the register, the record view and `consent list` show it; the
+#: one rule that picks it is `release_state`.
+STATE_WORDS = {
+    "active": "Active",
+    "awaiting_scan": "Waiting for its signed scan",
+    "expiring": "Expiring soon",
+    "expired": "Expired",
+    "withdrawn": "Withdrawn",
+    "erased": "Erased",
+}
+
+
+def awaiting_scan(consent: Consent) -> bool:
+    """A paper release whose signed scan has not arrived (or whose scan shows an empty signature box):
+    it is not signed yet, whatever time it was entered. `consent` as clearance reads it (through
+    `with_paper_signatures`)."""
+    return consent.source == "paper" and not consent.has_signature
+
+
+def release_state(consent: Consent, today: date, expiring_days: int = EXPIRING_DAYS) -> str:
+    """The release's state on `today`, a key of STATE_WORDS: withdrawn, erased or expired as its status
+    says; an unsigned paper release waits for its signed scan (it clears nothing, so it is never called
+    active); an active one ending within `expiring_days` is expiring."""
+    status = consent.effective_status(today)
+    if status is not ConsentStatus.ACTIVE:
+        return str(status)
+    if awaiting_scan(consent):
+        return "awaiting_scan"
+    if consent.expires_on is not None and (consent.expires_on - today).days <= expiring_days:
+        return "expiring"
+    return "active"
 
 
 def record_consent(

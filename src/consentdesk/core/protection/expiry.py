@@ -23,10 +23,25 @@ class ExpiringConsent:
 
 @dataclass(frozen=True, slots=True)
 class BlockedImage:
-    """An image linked to at least one consent that no longer covers it, and why."""
+    """An image linked to at least one consent that no longer covers it, or with an approved copy out
+    there that relied on one (until its take-down is recorded), and why."""
 
     image: ImageRecord
     reasons: tuple[tuple[str, str], ...]  # (consent id, withdrawn | erased | expired)
+    take_down: tuple[str, ...] = ()  # ids of the approvals whose copies must come down
+
+
+def lost_clearance(catalogue: Catalogue, today: date) -> list[tuple[int, tuple[tuple[str, str], ...], tuple[str, ...]]]:
+    """(image id, lapsed releases, approvals to take down) for every photo that lost clearance on
+    `today`: a face linked to a lapsed release, or a copy out there that relied on one. By image id."""
+    reasons: dict[int, dict[tuple[str, str], None]] = {}
+    due: dict[int, dict[str, None]] = {}
+    for lapsed in catalogue.lapsed_links(today):
+        reasons.setdefault(lapsed.image_id, {})[(lapsed.consent_id, lapsed.status)] = None
+    for copy in catalogue.lapsed_approvals(today):
+        reasons.setdefault(copy.image_id, {})[(copy.consent_id, copy.status)] = None
+        due.setdefault(copy.image_id, {})[copy.approval_id] = None
+    return [(i, tuple(reasons[i]), tuple(due.get(i, ()))) for i in sorted(reasons)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +70,7 @@ class ExpiryDashboard:
                     "image_id": b.image.id,
                     "path": b.image.path,
                     "consents": [{"consent_id": c, "status": s} for c, s in b.reasons],
+                    "take_down": list(b.take_down),
                 }
                 for b in self.blocked
             ],
@@ -80,9 +96,7 @@ def expiry_dashboard(catalogue: Catalogue, days: int = 30, today: date | None = 
             key=lambda e: (e.days_left, e.consent.id),
         )
     )
-    by_image: dict[int, list[tuple[str, str]]] = {}
-    for lapsed in catalogue.lapsed_links(today):
-        by_image.setdefault(lapsed.image_id, []).append((lapsed.consent_id, lapsed.status))
-    images = catalogue.images_by_id(list(by_image))
-    blocked = tuple(BlockedImage(images[i], tuple(r)) for i, r in sorted(by_image.items()))
+    lost = lost_clearance(catalogue, today)
+    images = catalogue.images_by_id([i for i, _r, _d in lost])
+    blocked = tuple(BlockedImage(images[i], r, d) for i, r, d in lost if i in images)
     return ExpiryDashboard(today, days, expiring, blocked)

@@ -31,17 +31,17 @@ CSV_HEADER = (
 
 
 def takedown_list(catalogue: Catalogue, consent_id: str) -> TakedownList:
-    """Every image currently linked to the consent, with its approvals (exports, channels, dates)."""
+    """Every image linked to the consent now, and every image with an approved copy that relied on it
+    (after an erasure there are no links left, but the copies may still be posted), with its approvals
+    (exports, channels, dates, and whether their take-down is recorded)."""
     consent = catalogue.get_consent(consent_id)
-    items = []
-    for image_id, faces in catalogue.images_linked_to(consent_id).items():
-        items.append(
-            TakedownItem(
-                catalogue.get_image(image_id),
-                tuple(faces),
-                tuple(catalogue.review_approvals(image_id)),
-            )
-        )
+    linked = catalogue.images_linked_to(consent_id)
+    image_ids = sorted({*linked, *catalogue.images_approved_with(consent_id)})
+    images = catalogue.images_by_id(image_ids)
+    approvals = catalogue.approvals_of(image_ids)
+    items = [
+        TakedownItem(images[i], tuple(linked.get(i, ())), tuple(approvals[i])) for i in image_ids if i in images
+    ]
     return TakedownList(consent, tuple(items))
 
 

@@ -25,6 +25,7 @@ from enum import StrEnum
 
 from consentdesk.core.forms import FormDefinition
 from consentdesk.core.values import (
+    ApprovalRecord,
     Consent,
     ConsentStatus,
     FaceReview,
@@ -101,6 +102,7 @@ class Badge(StrEnum):
     """An image's state in one word, as the library grid, `consentdesk queue` and `consentdesk images`
     show it (in words, never by colour alone). `badge` is the one rule that picks it."""
 
+    TAKE_DOWN = "take_down"
     UNREADABLE = "unreadable"
     REJECTED = "rejected"
     APPROVED = "approved"
@@ -113,6 +115,7 @@ class Badge(StrEnum):
 
 
 _BADGE_WORDS = {
+    "take_down": "Take down",
     "unreadable": "Could not be read",
     "rejected": "Rejected",
     "approved": "Approved",
@@ -121,10 +124,16 @@ _BADGE_WORDS = {
 }
 
 
-def badge(blockers: Blockers, cleared_channels: Sequence[str], approved: bool) -> Badge:
-    """The badge: a file that could not be checked first (nothing else about it is known), then a
-    rejection, then an approval already made; "cleared" only when nothing blocks and at least one
-    channel is cleared on the date asked about; anything else needs attention."""
+def badge(
+    blockers: Blockers, cleared_channels: Sequence[str], approved: bool, take_down: bool = False
+) -> Badge:
+    """The badge: a copy that must come down first (`takedown_reasons`: it may be posted now, whatever
+    else is true of the photo), then a file that could not be checked (nothing else about it is known),
+    then a rejection, then an approval already made (a copy not recorded as taken down); "cleared" only
+    when nothing blocks and at least one channel is cleared on the date asked about; anything else needs
+    attention."""
+    if take_down:
+        return Badge.TAKE_DOWN
     if blockers.analysis_error:
         return Badge.UNREADABLE
     if blockers.rejected:
@@ -134,6 +143,54 @@ def badge(blockers: Blockers, cleared_channels: Sequence[str], approved: bool) -
     if blockers.total == 0 and cleared_channels:
         return Badge.CLEARED
     return Badge.ATTENTION
+
+
+def takedowns(
+    approvals: Iterable[ApprovalRecord], consents_by_id: Mapping[str, Consent], on: date
+) -> list[tuple[ApprovalRecord, str]]:
+    """The approved copies of a photo that must come down on `on`, each with the reason in words.
+
+    The ONE statement of the rule: a copy nobody has recorded as taken down (`ApprovalRecord.live`)
+    that relied on a release which, on `on`, is withdrawn, erased or past its end date. A release the
+    register no longer holds counts as lapsed. What the photo's faces are linked to now does not matter:
+    the copy out there shows the people it showed when it was approved. Ids only, never names, so the
+    reason survives an erasure without the person's data.
+    """
+    due = []
+    for approval in approvals:
+        if not approval.live:
+            continue
+        lapsed = []
+        for consent_id in approval.consent_ids:
+            consent = consents_by_id.get(consent_id)
+            status = consent.effective_status(on) if consent is not None else ConsentStatus.ERASED
+            if status is not ConsentStatus.ACTIVE:
+                lapsed.append(f"{consent_id} ({_LAPSED_WORDS.get(status, str(status))})")
+        if lapsed:
+            where = ", ".join(approval.channels) or "no channel"
+            due.append(
+                (
+                    approval,
+                    f"Approval {approval.id} ({where}, approved {approval.approved_at[:10]}) relied on "
+                    f"{', '.join(lapsed)}: take down its posts and delete the exported copy, then record "
+                    "the take-down",
+                )
+            )
+    return due
+
+
+def takedown_reasons(
+    approvals: Iterable[ApprovalRecord], consents_by_id: Mapping[str, Consent], on: date
+) -> list[str]:
+    """Why copies must come down (see `takedowns`), one sentence per approval; empty when none must."""
+    return [reason for _approval, reason in takedowns(approvals, consents_by_id, on)]
+
+
+_LAPSED_WORDS = {
+    ConsentStatus.WITHDRAWN: "withdrawn",
+    ConsentStatus.EXPIRED: "expired",
+    ConsentStatus.ERASED: "erased",
+}
 
 
 def kind_words(kind: FindingKind) -> str:

@@ -20,6 +20,7 @@ from consentdesk.core.forms import FormDefinition, FormDefinitionError, installe
 from consentdesk.core.review import policy
 from consentdesk.core.store import Catalogue, ConsentQuery
 from consentdesk.core.values import (
+    ApprovalRecord,
     Consent,
     ConsentStatus,
     FaceReview,
@@ -28,6 +29,7 @@ from consentdesk.core.values import (
     FindingState,
     ImageRecord,
     ImageState,
+    TakenDown,
 )
 
 #: The release form; its installed versions together define the channels a reviewer can choose from.
@@ -60,14 +62,40 @@ class ReviewStatus:
     summary: str
     blockers: policy.Blockers
     channel_labels: dict[str, str] = field(default_factory=dict)
+    approvals: tuple[ApprovalRecord, ...] = ()
+    #: Why approved copies must come down on `on` (`policy.takedowns`); empty when none must.
+    takedown: tuple[str, ...] = ()
+    #: The approvals whose copies must come down, in the order of `takedown`.
+    to_take_down: tuple[ApprovalRecord, ...] = ()
 
     @property
     def cleared_channels(self) -> list[str]:
         return [c for c in self.channels if self.clearances[c].cleared]
 
-    def badge(self, approved: bool) -> policy.Badge:
-        """The image's badge on `on`; `approved` says whether an approval is on record."""
-        return policy.badge(self.blockers, self.cleared_channels, approved)
+    def link_holds(self, face: FaceReview) -> bool:
+        """A linked face whose release can clear it on `on` (not withdrawn, expired, erased, unsigned…):
+        a link that no longer holds is not shown as settled, on the photo or in any list."""
+        consent = self.consents.get(face.consent_id or "")
+        return consent is not None and consent_warning(consent, self.on) is None
+
+    def face_state(self, face: FaceReview) -> str:
+        """The state a face is drawn in: its decision, or "linked_invalid" for a link that does not hold."""
+        if face.state is FaceState.LINKED and not self.link_holds(face):
+            return "linked_invalid"
+        return str(face.state)
+
+    def finding_state(self, finding: FindingReview) -> str:
+        """The state a finding is drawn in: its decision, or "info" for legible but harmless text still
+        undecided (a severity the rules do not block on): it needs no decision, and is not "dismissed"."""
+        if finding.state is FindingState.UNRESOLVED and finding.severity not in policy.BLOCKING_SEVERITIES:
+            return "info"
+        return str(finding.state)
+
+    def badge(self, approved: bool | None = None) -> policy.Badge:
+        """The image's badge on `on`. `approved` (default: a copy is on record and not taken down) is
+        only for callers that know better."""
+        live = any(a.live for a in self.approvals) if approved is None else approved
+        return policy.badge(self.blockers, self.cleared_channels, live, bool(self.takedown))
 
     def channel_reasons(self) -> list[ChannelReasons]:
         """The reasons that block only some channels, each said once for all the channels it blocks.
@@ -120,6 +148,7 @@ class QueueItem:
     blockers: policy.Blockers
     summary: str
     badge: policy.Badge = policy.Badge.ATTENTION
+    takedown: tuple[str, ...] = ()
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -150,8 +179,12 @@ def all_channels() -> list[str]:
     return policy.known_channels(form_definitions(()).values())
 
 
-def _linked_consents(catalogue: Catalogue, state: ImageState) -> dict[str, Consent]:
-    found = catalogue.consents_by_id(state.linked_consent_ids)
+def _linked_consents(
+    catalogue: Catalogue, state: ImageState, approvals: Sequence[ApprovalRecord] = ()
+) -> dict[str, Consent]:
+    """The releases the faces are linked to, and those the photo's approvals relied on."""
+    wanted = {*state.linked_consent_ids, *(cid for a in approvals for cid in a.consent_ids)}
+    found = catalogue.consents_by_id(sorted(wanted))
     return {cid: with_paper_signatures(catalogue, consent) for cid, consent in found.items()}
 
 
@@ -173,10 +206,12 @@ def status(
     """
     on = on or date.today()
     state = image_state(catalogue, image_id)
-    consents = _linked_consents(catalogue, state)
+    approvals = tuple(catalogue.review_approvals(image_id))
+    consents = _linked_consents(catalogue, state, approvals)
     forms = form_definitions(consents.values())
     wanted = list(channels) if channels else policy.known_channels(forms.values())
     clearances = policy.clearances(state, consents, forms, wanted, on)
+    due = policy.takedowns(approvals, consents, on)
     return ReviewStatus(
         image=catalogue.get_image(image_id),
         state=state,
@@ -187,12 +222,15 @@ def status(
         summary=policy.summary(state, consents, forms, on, wanted[0] if len(wanted) == 1 else None),
         blockers=policy.blockers(state, consents, forms, on),
         channel_labels={c: policy.channel_label(c, forms.values()) for c in wanted},
+        approvals=approvals,
+        takedown=tuple(reason for _a, reason in due),
+        to_take_down=tuple(a for a, _reason in due),
     )
 
 
 def image_badge(catalogue: Catalogue, image_id: int, on: date | None = None) -> policy.Badge:
     """The badge of one image on `on` (default today): what the library, `queue` and `images` show."""
-    return status(catalogue, image_id, on).badge(bool(catalogue.review_approvals(image_id)))
+    return status(catalogue, image_id, on).badge()
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,21 +249,15 @@ def image_rows(catalogue: Catalogue, images: Sequence[ImageRecord], on: date | N
     on = on or date.today()
     ids = [image.id for image in images]
     states = catalogue.review_states(ids)
-    approved = catalogue.approved_image_ids(ids)
+    approvals = catalogue.approvals_of(ids)
     rows = []
     for image in images:
         state = states.get(image.id)
         if state is None:
             continue
-        consents = _linked_consents(catalogue, state)
-        forms = form_definitions(consents.values())
-        channels = policy.known_channels(forms.values())
-        clearances = policy.clearances(state, consents, forms, channels, on)
-        cleared = [c for c in channels if clearances[c].cleared]
-        blockers = policy.blockers(state, consents, forms, on)
+        judged = _judge(catalogue, state, approvals[image.id], on)
         confidential = tuple(f.kind.value for f in state.findings if f.severity.value != "low")
-        badge = policy.badge(blockers, cleared, image.id in approved)
-        rows.append(ImageRow(image, badge, len(state.people), confidential))
+        rows.append(ImageRow(image, judged.badge, len(state.people), confidential))
     return rows
 
 
@@ -238,34 +270,65 @@ def queue(
     list's length is `catalogue.count_images_to_verify()`.
     """
     on = on or date.today()
-    images = catalogue.images_to_verify(limit=limit, offset=offset)
-    states = catalogue.review_states([image.id for image in images])  # a page in a few queries
+    images = catalogue.images_to_verify(limit=limit, offset=offset, today=on)
+    ids = [image.id for image in images]
+    states = catalogue.review_states(ids)  # a page in a few queries
+    approvals = catalogue.approvals_of(ids)
     return [
-        queue_item(catalogue, image, on, state=states[image.id]) for image in images if image.id in states
+        queue_item(catalogue, image, on, state=states[image.id], approvals=approvals[image.id])
+        for image in images
+        if image.id in states
     ]
 
 
 def queue_item(
-    catalogue: Catalogue, image: ImageRecord, on: date | None = None, *, state: ImageState | None = None
+    catalogue: Catalogue,
+    image: ImageRecord,
+    on: date | None = None,
+    *,
+    state: ImageState | None = None,
+    approvals: Sequence[ApprovalRecord] | None = None,
 ) -> QueueItem:
-    """One entry of the "To verify" list, so a page of the list can be computed without the rest."""
+    """One entry of the "To verify" list, so a page of the list can be computed without the rest. The
+    list holds photos without a live approval, and approved photos with a copy to take down."""
     on = on or date.today()
     state = state or catalogue.review_state(image.id)
-    consents = _linked_consents(catalogue, state)
-    forms = form_definitions(consents.values())
-    blockers = policy.blockers(state, consents, forms, on)
-    cleared = []  # only asked for when nothing blocks: otherwise the badge cannot be "cleared"
-    if blockers.total == 0:
-        channels = policy.known_channels(forms.values())
-        cleared = [
-            c for c, cl in policy.clearances(state, consents, forms, channels, on).items() if cl.cleared
-        ]
+    approvals = catalogue.review_approvals(image.id) if approvals is None else approvals
+    judged = _judge(catalogue, state, approvals, on)
     return QueueItem(
         image=image,
-        blockers=blockers,
-        summary=policy.summary(state, consents, forms, on),
-        badge=policy.badge(blockers, cleared, approved=False),  # the queue holds no approved image
+        blockers=judged.blockers,
+        summary=policy.summary(state, judged.consents, judged.forms, on),
+        badge=judged.badge,
+        takedown=judged.takedown,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    """What a list row of one photo shows, judged as `status` judges it."""
+
+    consents: dict[str, Consent]
+    forms: dict[policy.FormKey, FormDefinition]
+    blockers: policy.Blockers
+    badge: policy.Badge
+    takedown: tuple[str, ...]
+
+
+def _judge(catalogue: Catalogue, state: ImageState, approvals: Sequence[ApprovalRecord], on: date) -> _Judged:
+    """A list row's badge without `status`'s per-photo lookups: the clearances are only asked for when
+    nothing blocks (otherwise the badge cannot be "cleared"), and a copy that must come down says so
+    whatever else is true (`policy.badge`)."""
+    consents = _linked_consents(catalogue, state, approvals)
+    forms = form_definitions(consents.values())
+    blockers = policy.blockers(state, consents, forms, on)
+    cleared = []
+    if blockers.total == 0:
+        channels = policy.known_channels(forms.values())
+        cleared = [c for c, cl in policy.clearances(state, consents, forms, channels, on).items() if cl.cleared]
+    takedown = tuple(policy.takedown_reasons(approvals, consents, on))
+    live = any(a.live for a in approvals)
+    return _Judged(consents, forms, blockers, policy.badge(blockers, cleared, live, bool(takedown)), takedown)
 
 
 # --- deciding -----------------------------------------------------------------------------------------
@@ -368,6 +431,33 @@ def set_face(
     catalogue.add_face_decision(image_id, face, state, None, seen=face if seen else None)
 
 
+def set_faces(
+    catalogue: Catalogue, image_id: int, ns: Sequence[int], state: FaceState, *, seen: ImageState | None = None
+) -> list[int]:
+    """Mark several faces of one photo 'blur', 'not_a_person' or 'unresolved' at once (a crowd's
+    selection), as one decision; returns the numbers changed (faces already in that state are left as
+    they are, and so are a clip's tracks joined to another: they follow that person's decision). `seen`
+    as for `link_face`: if someone changed any of them since, nothing is saved."""
+    if state is FaceState.LINKED:
+        raise ReviewError("to link a face, give the consent id (link_face)")
+    current = seen or image_state(catalogue, image_id)
+    faces = [_face(current, n) for n in dict.fromkeys(ns)]
+    changing = [f for f in faces if f.state is not state and f.same_as is None]
+    catalogue.add_face_decisions(image_id, changing, state, check_seen=seen is not None)
+    return [f.n for f in changing]
+
+
+def blur_others(catalogue: Catalogue, image_id: int, *, seen: ImageState | None = None) -> list[int]:
+    """Blur everyone not linked to a release: every face still needing a decision is marked 'blur on
+    export' (faces linked to a release, already blurred or marked not a person are left as they are).
+    The crowd behind the people who signed: choose who stays, blur the rest. Returns the numbers blurred."""
+    current = seen or image_state(catalogue, image_id)
+    others = [f.n for f in current.faces if f.state is FaceState.UNRESOLVED]
+    if not others:
+        return []
+    return set_faces(catalogue, image_id, others, FaceState.BLUR, seen=seen)
+
+
 def same_person(
     catalogue: Catalogue, image_id: int, n: int, as_n: int, *, seen: ImageState | None = None
 ) -> int:
@@ -418,6 +508,30 @@ def set_finding(
         reason if state is FindingState.DISMISSED else None,
         seen=finding if seen else None,
     )
+
+
+def record_takedown(
+    catalogue: Catalogue, image_id: int, approval_ids: Sequence[str] | None = None, on: date | None = None
+) -> list[TakenDown]:
+    """Record that the exports and posts of these approvals of the photo were removed (default: every
+    approval whose copy must come down on `on`, see `policy.takedowns`). Any live approval of the photo
+    may be named (a post removed for another reason); one already recorded or of another photo is refused,
+    and nothing is recorded then."""
+    current = status(catalogue, image_id, on)
+    live = {a.id: a for a in current.approvals if a.live}
+    wanted = list(approval_ids) if approval_ids else [a.id for a in current.to_take_down]
+    if not wanted:
+        raise ReviewError(
+            f"no approved copy of image {image_id} has to come down"
+            + ("" if current.approvals else "; it was never approved")
+        )
+    unknown = [a for a in wanted if a not in live]
+    if unknown:
+        known = ", ".join(live) or "none"
+        raise ReviewError(
+            f"{', '.join(unknown)} is not a live approval of image {image_id} (live approvals: {known})"
+        )
+    return [catalogue.record_takedown(approval_id) for approval_id in wanted]
 
 
 def reject(catalogue: Catalogue, image_id: int, reason: str) -> None:

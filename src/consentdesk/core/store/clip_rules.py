@@ -8,12 +8,12 @@ both tracks belong to the clip's current analysis and that the track joined is n
 another (so merges never form a loop: each person is one track and the tracks that joined it).
 
 The clip's own row (`clip_analyses`, its facts and every track's boxes over time) decides what an export
-destroys, so it now counts in its analysis's state digest (`cd_state('analysis', …)` wraps the version-7
+destroys, so it now counts in its analysis's state digest (`cd_state('analysis', …)` wraps the version-9
 digest with the clip's row; a photo's digest is unchanged), is never deleted on SQLite either, and on a
 team register its tracks are checked when it is stored: one per face and finding, each a list of
 instants inside the clip's duration with a box inside the frame.
 
-Functions changed here keep their earlier version under a new name (`…_v7`, `…_v8`) and call it, so
+Functions changed here keep their earlier version under a new name (`…_v7`, `…_v8`, `…_v9`: the version it comes from) and call it, so
 nothing is copied; `guards.py` follows the renames and checks every body.
 """
 
@@ -85,7 +85,7 @@ ALTER TABLE audit_states ADD CONSTRAINT audit_states_kind_check CHECK (kind IN (
     'track_merge'));
 
 -- States: a clip's analysis covers its clip row; a same-person decision is a record of its own.
-ALTER FUNCTION cd_state(text, text) RENAME TO cd_state_v7;
+ALTER FUNCTION cd_state(text, text) RENAME TO cd_state_v9;
 CREATE FUNCTION cd_state(kind text, row_id text) RETURNS text LANGUAGE plpgsql STABLE AS $$
 DECLARE
     photo_part text;
@@ -95,7 +95,7 @@ BEGIN
                     m.same_as::text, m.decided_at, m.decided_by))
                 FROM track_merges m WHERE m.id = row_id::bigint);
     END IF;
-    photo_part := cd_state_v7(kind, row_id);
+    photo_part := cd_state_v9(kind, row_id);
     IF kind = 'analysis' AND photo_part IS NOT NULL
        AND EXISTS (SELECT FROM clip_analyses c WHERE c.analysis_id = row_id::bigint) THEN
         RETURN (SELECT cd_digest(jsonb_build_array('analysis', photo_part, c.clip, c.face_tracks, c.finding_tracks))

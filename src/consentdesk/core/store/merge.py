@@ -466,6 +466,7 @@ class _ImageBatch:
         self.decisions(t.finding_decisions, "finding_id", self.finding_map, with_consent=False)
         self.image_reviews()
         self.approvals()
+        self.takedowns()
         self.photo_files()
 
     def photo_files(self) -> None:
@@ -689,6 +690,25 @@ class _ImageBatch:
         if pending:
             m.record("image_review", _insert_returning_ids(m.d, r, pending))
         count.added += len(pending)
+
+    def takedowns(self) -> None:
+        """Recorded take-downs of this batch's approvals, by approval id: one recorded in both is the same
+        take-down; one whose approval was not copied (a conflict) is left out with it."""
+        m, k, a = self.m, t.takedowns, t.approvals
+        count = m.report.count("takedowns")
+        theirs = select(a.c.id).where(a.c.image_id.in_([i["id"] for i in self.rows]))
+        rows = [dict(r._mapping) for r in m.s.execute(select(k).where(k.c.approval_id.in_(theirs)))]
+        if not rows:
+            return
+        ids = [r["approval_id"] for r in rows]
+        approved_here = set(m.d.execute(select(a.c.id).where(a.c.id.in_(ids))).scalars())
+        recorded_here = set(m.d.execute(select(k.c.approval_id).where(k.c.approval_id.in_(ids))).scalars())
+        new = [r for r in rows if r["approval_id"] in approved_here - recorded_here]
+        count.present += sum(r["approval_id"] in recorded_here for r in rows)
+        count.skipped += sum(r["approval_id"] not in approved_here for r in rows)
+        if new:
+            m.d.execute(insert(k), new)
+        count.added += len(new)
 
     def approvals(self) -> None:
         m, a, ch = self.m, t.approvals, t.approval_channels

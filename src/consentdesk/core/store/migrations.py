@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from consentdesk.core.store import clip_rules, server_rules, text_search
+from consentdesk.core.store import clip_rules, server_rules, takedown_rules, text_search
 
 if TYPE_CHECKING:  # SQLAlchemy is loaded by whoever migrates; reading the scripts (guards.py) needs none of it
     from sqlalchemy import Connection
@@ -785,6 +785,42 @@ BEGIN
     RETURN analysis_id;
 END $$;
 """
+
+# 9: take-downs. What each approved copy relied on, kept by the database itself from the approval's own
+# list (so an approval whose release lapses is found from the release, even after an erasure removed the
+# face links), and who recorded that an approved copy's posts came down and its export was deleted. Both
+# are append-only. On PostgreSQL both are written by the server's functions only (takedown_rules.py), with
+# a function for a crowd's decisions beside them. (8 is the video work's.)
+SQLITE_SCRIPTS[9] = """
+    CREATE TABLE approval_consents (
+        approval_id TEXT NOT NULL REFERENCES approvals(id),
+        consent_id TEXT NOT NULL,
+        PRIMARY KEY (approval_id, consent_id)
+    );
+    CREATE INDEX approval_consents_consent ON approval_consents(consent_id);
+    INSERT OR IGNORE INTO approval_consents (approval_id, consent_id)
+        SELECT a.id, j.value FROM approvals a, json_each(a.consent_ids) j;
+    CREATE TRIGGER approvals_relied_on AFTER INSERT ON approvals
+    BEGIN
+        INSERT OR IGNORE INTO approval_consents (approval_id, consent_id)
+        SELECT NEW.id, value FROM json_each(NEW.consent_ids);
+    END;
+    CREATE TRIGGER approval_consents_append_only_update BEFORE UPDATE ON approval_consents
+    BEGIN SELECT RAISE(ABORT, 'what an approval relied on is never changed'); END;
+    CREATE TRIGGER approval_consents_append_only_delete BEFORE DELETE ON approval_consents
+    BEGIN SELECT RAISE(ABORT, 'what an approval relied on is never changed'); END;
+
+    CREATE TABLE takedowns (
+        approval_id TEXT PRIMARY KEY REFERENCES approvals(id),
+        recorded_at TEXT NOT NULL,
+        recorded_by TEXT NOT NULL
+    );
+    CREATE TRIGGER takedowns_append_only_update BEFORE UPDATE ON takedowns
+    BEGIN SELECT RAISE(ABORT, 'a recorded take-down is never changed'); END;
+    CREATE TRIGGER takedowns_append_only_delete BEFORE DELETE ON takedowns
+    BEGIN SELECT RAISE(ABORT, 'a recorded take-down is never changed'); END;
+    """
+POSTGRESQL_SCRIPTS[9] = takedown_rules.migration_9(POSTGRESQL_SCRIPTS)
 
 # 10: "same person" decisions on a clip's person tracks; a clip's tracks in its analysis's state (clip_rules).
 SQLITE_SCRIPTS[10] = clip_rules.SQLITE

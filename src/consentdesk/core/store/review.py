@@ -31,7 +31,7 @@ from sqlalchemy import (
 from consentdesk.core import values
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import utc_now
-from consentdesk.core.store.errors import ConflictError
+from consentdesk.core.store.errors import CatalogueError, ConflictError
 from consentdesk.core.store.images import (
     CHUNK,
     IMAGE_ORDER,
@@ -71,7 +71,8 @@ def _current_links() -> Any:
 
 @functools.cache  # built once: SQLAlchemy constructs are immutable, building them is not free
 def _excluded_from_verify() -> Any:
-    """Ids of images out of the "To verify" list: approved, or rejected by their newest review.
+    """Ids of images out of the "To verify" list: approved (a copy not recorded as taken down), or
+    rejected by their newest review.
 
     Both tables are small next to `images`, so the set is built once and each image is checked against it
     (a hashed or materialised lookup), instead of two correlated index probes per image of the register.
@@ -80,11 +81,32 @@ def _excluded_from_verify() -> Any:
     rejected = select(r.c.image_id).where(
         r.c.state == "rejected", ~exists().where(newer.c.image_id == r.c.image_id, newer.c.id > r.c.id)
     )
-    return union(select(t.approvals.c.image_id), rejected)
+    live = select(t.approvals.c.image_id).where(t.approvals.c.id.not_in(select(t.takedowns.c.approval_id)))
+    return union(live, rejected)
 
 
-def _to_verify_filter() -> list[Any]:
-    return [t.images.c.id.not_in(_excluded_from_verify())]
+def _lapsed_consents(today: date) -> Any:
+    """Ids of the releases that cover nothing on `today`: withdrawn, erased, or past their end date (from
+    the status/end-date index alone; the same test as `Consent.effective_status`)."""
+    c = t.consents
+    lapsed = or_(c.c.status != "active", and_(c.c.expires_on.is_not(None), c.c.expires_on < today.isoformat()))
+    return select(c.c.id).where(lapsed)
+
+
+def _approvals_to_take_down(today: date) -> Any:
+    """Ids of approvals not recorded as taken down that relied on a release lapsed on `today`: the
+    candidates `review.policy.takedown_reasons` judges (found from the few lapsed releases, by index)."""
+    ac = t.approval_consents
+    return select(ac.c.approval_id).where(
+        ac.c.consent_id.in_(_lapsed_consents(today)), ac.c.approval_id.not_in(select(t.takedowns.c.approval_id))
+    )
+
+
+def _to_verify_filter(today: date) -> list[Any]:
+    """Not approved nor rejected; or approved, with a copy that must come down (it stays on the list, as
+    "Take down", until its take-down is recorded, even when an erasure rejected it)."""
+    due = select(t.approvals.c.image_id).where(t.approvals.c.id.in_(_approvals_to_take_down(today)))
+    return [or_(t.images.c.id.not_in(_excluded_from_verify()), t.images.c.id.in_(due))]
 
 
 class ReviewStore(ImageStore):
@@ -203,18 +225,7 @@ class ReviewStore(ImageStore):
                     {"image": image_id, "face": face.face_id, "state": str(state), "consent": consent_id},
                 )
                 return
-            decision = conn.execute(
-                insert(t.face_decisions)
-                .values(
-                    image_id=image_id,
-                    face_id=face.face_id,
-                    state=str(state),
-                    consent_id=consent_id,
-                    decided_at=utc_now(),
-                    decided_by=self.actor,
-                )
-                .returning(t.face_decisions.c.id)
-            ).scalar_one()
+            decision = self._insert_face_decision(conn, image_id, face, state, consent_id, utc_now())
             self.append_audit(
                 "review.face",
                 f"image:{image_id}",
@@ -274,6 +285,99 @@ class ReviewStore(ImageStore):
                 f"person {seen.n} of this clip (id {image_id}) was just changed by "
                 f"{joined[1] if joined else 'someone'}. The clip has been reloaded; please decide again."
             )
+
+    def add_face_decisions(
+        self,
+        image_id: int,
+        faces: Sequence[values.FaceReview],
+        state: values.FaceState,
+        *,
+        check_seen: bool = False,
+    ) -> None:
+        """The same decision (blur, not a person, unresolved) for many faces of one photo, as one action
+        with one audit entry (ids and numbers only): a crowd of 200 is one save, not 200. With
+        `check_seen`, `faces` are as the person's screen showed them, and the whole decision is refused if
+        someone else changed any of them since (nothing is saved then)."""
+        if state is values.FaceState.LINKED:
+            raise ValueError("links name a release each: use add_face_decision")
+        if not faces:
+            return
+        with self.transaction(needs="reviewer") as conn:
+            self._lock_image(conn, image_id)
+            if check_seen:
+                self._check_faces_not_stale(conn, image_id, faces)
+            if self._server_rules:  # the server checks and writes them, and its own audit entry
+                conn.execute(
+                    text("SELECT cd_decide_faces(:image, :faces, :state)"),
+                    {"image": image_id, "faces": [f.face_id for f in faces], "state": str(state)},
+                )
+                return
+            now = utc_now()
+            made = [self._insert_face_decision(conn, image_id, face, state, None, now) for face in faces]
+            self.append_audit(
+                "review.faces",
+                f"image:{image_id}",
+                {
+                    "faces": sorted(f.n for f in faces),
+                    "face_ids": [f.face_id for f in faces],
+                    "state": str(state),
+                },
+                states=[self._made("face_decision", decision) for decision in made],
+            )
+
+    def _insert_face_decision(
+        self,
+        conn: Connection,
+        image_id: int,
+        face: values.FaceReview,
+        state: values.FaceState,
+        consent_id: str | None,
+        at: str,
+    ) -> int:
+        """One face decision row in this person's name (the SQLite path; the server writes its own)."""
+        return conn.execute(
+            insert(t.face_decisions)
+            .values(
+                image_id=image_id,
+                face_id=face.face_id,
+                state=str(state),
+                consent_id=consent_id,
+                decided_at=at,
+                decided_by=self.actor,
+            )
+            .returning(t.face_decisions.c.id)
+        ).scalar_one()
+
+    def _check_faces_not_stale(
+        self, conn: Connection, image_id: int, seen: Sequence[values.FaceReview]
+    ) -> None:
+        """`_check_not_stale` for many faces in three queries: the newest analysis, and each face's newest
+        decision, must be what the person saw."""
+        ids = [f.face_id for f in seen]
+        newest_analysis = conn.execute(
+            select(func.max(t.analyses.c.id)).where(t.analyses.c.image_id == image_id)
+        ).scalar()
+        analyses = set(conn.execute(select(t.faces.c.analysis_id).where(t.faces.c.id.in_(ids))).scalars())
+        if analyses != {newest_analysis}:
+            raise ConflictError(
+                f"this photo (id {image_id}) was checked again by someone else since you opened it, so its "
+                "faces may have changed; the photo has been reloaded: please decide again."
+            )
+        fd = t.face_decisions
+        rows = conn.execute(
+            select(fd.c.id, fd.c.face_id, fd.c.state, fd.c.consent_id, fd.c.decided_by).where(fd.c.face_id.in_(ids))
+        ).all()
+        newest = values.newest_by(rows, key=lambda row: row.face_id)
+        for face in seen:
+            row = newest.get(face.face_id)
+            now = (row.state, row.consent_id) if row is not None else ("unresolved", None)
+            if now != (str(face.state), face.consent_id):
+                words = values.STATE_WORDS.get(now[0], now[0]) + (f" to {now[1]}" if now[1] else "")
+                raise ConflictError(
+                    f"face {face.n} of this photo (id {image_id}) was just changed by "
+                    f"{row.decided_by if row is not None else 'someone'}: it is now {words}. The photo has "
+                    "been reloaded; please decide again."
+                )
 
     def add_finding_decision(
         self,
@@ -405,61 +509,116 @@ class ReviewStore(ImageStore):
             return next(a for a in self.review_approvals(image_id) if a.id == approval_id)
 
     def review_approvals(self, image_id: int | None = None) -> list[values.ApprovalRecord]:
-        """Approvals of one image (or all), oldest first, with their channels."""
-        a, c = t.approvals, t.approval_channels
+        """Approvals of one image (or all), oldest first, with their channels and recorded take-down."""
+        return self._approvals(None if image_id is None else [image_id])
+
+    def approvals_of(self, image_ids: Sequence[int]) -> dict[int, list[values.ApprovalRecord]]:
+        """`review_approvals` of many images (a page of a list) in one query per 500 images."""
+        found: dict[int, list[values.ApprovalRecord]] = {i: [] for i in image_ids}
+        wanted = sorted(set(image_ids))
+        for start in range(0, len(wanted), CHUNK):
+            for approval in self._approvals(wanted[start : start + CHUNK]):
+                found[approval.image_id].append(approval)
+        return found
+
+    def _approvals(self, image_ids: list[int] | None) -> list[values.ApprovalRecord]:
+        a, c, k = t.approvals, t.approval_channels, t.takedowns
         channels = (
             select(func.aggregate_strings(c.c.channel, ","))
             .where(c.c.approval_id == a.c.id)
             .scalar_subquery()
         )
-        sql = select(a, channels.label("channels")).order_by(a.c.approved_at, a.c.id)
-        if image_id is not None:
-            sql = sql.where(a.c.image_id == image_id)
+        sql = (
+            select(a, channels.label("channels"), k.c.recorded_at, k.c.recorded_by)
+            .select_from(a.outerjoin(k, k.c.approval_id == a.c.id))
+            .order_by(a.c.approved_at, a.c.id)
+        )
+        if image_ids is not None:
+            sql = sql.where(a.c.image_id.in_(image_ids))
         with self._connection() as conn:
-            rows = conn.execute(sql).all()
-        return [
-            values.ApprovalRecord(
-                id=r.id,
-                image_id=r.image_id,
-                approved_at=r.approved_at,
-                approved_by=r.approved_by,
-                posting_date=date.fromisoformat(r.posting_date),
-                export_path=r.export_path,
-                export_sha256=r.export_sha256,
-                consent_ids=tuple(json.loads(r.consent_ids)),
-                channels=tuple(sorted(r.channels.split(","))) if r.channels else (),
-            )
-            for r in rows
-        ]
+            return [_approval_from_row(r) for r in conn.execute(sql)]
 
-    def approved_image_ids(self, image_ids: Sequence[int]) -> set[int]:
-        """Which of `image_ids` have an approval on record (a page of a list in one query per 500)."""
-        wanted = sorted(set(image_ids))
-        found: set[int] = set()
+    def lapsed_approvals(self, today: date) -> list[values.LapsedApproval]:
+        """Approved copies not recorded as taken down that relied on a release lapsed on `today`
+        (withdrawn, erased or past its end date), whatever the photo's faces are linked to now: the
+        candidates `review.policy.takedowns` judges. Found from the lapsed releases, by index."""
+        a, ac, c = t.approvals, t.approval_consents, t.consents
+        status = case((c.c.status != "active", c.c.status), else_=literal("expired"))
+        sql = (
+            select(a.c.id, a.c.image_id, c.c.id, status)
+            .select_from(a.join(ac, ac.c.approval_id == a.c.id).join(c, c.c.id == ac.c.consent_id))
+            .where(a.c.id.in_(_approvals_to_take_down(today)), c.c.id.in_(_lapsed_consents(today)))
+            .order_by(a.c.image_id, a.c.id, c.c.id)
+        )
         with self._connection() as conn:
-            for start in range(0, len(wanted), CHUNK):
-                chunk = wanted[start : start + CHUNK]
-                sql = select(t.approvals.c.image_id).where(t.approvals.c.image_id.in_(chunk)).distinct()
-                found.update(conn.execute(sql).scalars())
-        return found
+            return [values.LapsedApproval(*row) for row in conn.execute(sql)]
 
-    def images_to_verify(self, *, limit: int | None = None, offset: int = 0) -> list[ImageRecord]:
-        """Images neither approved nor rejected (newest review decides), by shoot and capture date."""
-        sql = select(t.images).where(*_to_verify_filter()).order_by(*IMAGE_ORDER).offset(offset)
+    def images_approved_with(self, consent_id: str) -> list[int]:
+        """Ids of the photos with an approved copy that relied on this release (taken down or not)."""
+        a, ac = t.approvals, t.approval_consents
+        sql = (
+            select(a.c.image_id)
+            .distinct()
+            .select_from(a.join(ac, ac.c.approval_id == a.c.id))
+            .where(ac.c.consent_id == consent_id)
+            .order_by(a.c.image_id)
+        )
+        with self._connection() as conn:
+            return list(conn.execute(sql).scalars())
+
+    def record_takedown(self, approval_id: str) -> values.TakenDown:
+        """Record that every export and post of one approval was removed: its copy is no longer live, and
+        the photo stops saying "Take down" once none of its copies is. Audited with ids only; recorded
+        once (the database refuses a change or a second record)."""
+        a, k = t.approvals, t.takedowns
+        with self.transaction(needs="reviewer") as conn:
+            approval = conn.execute(select(a.c.image_id).where(a.c.id == approval_id)).first()
+            if approval is None:
+                raise CatalogueError(f"there is no approval {approval_id}; `consentdesk status IMAGE` lists them")
+            self._lock_image(conn, approval.image_id)
+            done = conn.execute(select(k).where(k.c.approval_id == approval_id)).first()
+            if done is not None:
+                raise ConflictError(
+                    f"the take-down of approval {approval_id} was already recorded by {done.recorded_by} "
+                    f"at {done.recorded_at[:16].replace('T', ' ')}"
+                )
+            if self._server_rules:  # the server checks the role, writes who and when, and audits it
+                conn.execute(text("SELECT cd_record_takedown(:approval)"), {"approval": approval_id})
+            else:
+                before = self._state("approval", approval_id)
+                conn.execute(
+                    insert(k).values(approval_id=approval_id, recorded_at=utc_now(), recorded_by=self.actor)
+                )
+                self.append_audit(
+                    "approval.taken_down",
+                    f"image:{approval.image_id}",
+                    {"approval": approval_id},
+                    states=[self._changed("approval", approval_id, before)],
+                )
+            row = conn.execute(select(k).where(k.c.approval_id == approval_id)).one()
+        return values.TakenDown(row.approval_id, row.recorded_at, row.recorded_by)
+
+    def images_to_verify(
+        self, *, limit: int | None = None, offset: int = 0, today: date | None = None
+    ) -> list[ImageRecord]:
+        """Images neither approved nor rejected (newest review decides), and approved ones with a copy to
+        take down on `today` (default: today), by shoot and capture date."""
+        where = _to_verify_filter(today or date.today())
+        sql = select(t.images).where(*where).order_by(*IMAGE_ORDER).offset(offset)
         if limit is not None:
             sql = sql.limit(limit)
         with self._connection() as conn:
             return [_image_from_row(r._mapping) for r in conn.execute(sql)]
 
-    def image_ids_to_verify(self) -> list[int]:
+    def image_ids_to_verify(self, today: date | None = None) -> list[int]:
         """The ids of `images_to_verify()`, in its order: what a list needs to page through and to walk
         next/previous, without building a record for every photo."""
-        sql = select(t.images.c.id).where(*_to_verify_filter()).order_by(*IMAGE_ORDER)
+        sql = select(t.images.c.id).where(*_to_verify_filter(today or date.today())).order_by(*IMAGE_ORDER)
         with self._connection() as conn:
             return list(conn.execute(sql).scalars())
 
-    def count_images_to_verify(self) -> int:
-        sql = select(func.count()).select_from(t.images).where(*_to_verify_filter())
+    def count_images_to_verify(self, today: date | None = None) -> int:
+        sql = select(func.count()).select_from(t.images).where(*_to_verify_filter(today or date.today()))
         with self._connection() as conn:
             return int(conn.execute(sql).scalar_one())
 
@@ -513,19 +672,31 @@ class ReviewStore(ImageStore):
         """
         c = t.consents
         links = _current_links().subquery("links")
-        lapsed = or_(
-            c.c.status != "active", and_(c.c.expires_on.is_not(None), c.c.expires_on < today.isoformat())
-        )
         status = case((c.c.status != "active", c.c.status), else_=literal("expired"))
         sql = (
             select(links.c.image_id, c.c.id, status)
             .distinct()
             .select_from(links.join(c, c.c.id == links.c.consent_id))
-            .where(links.c.consent_id.in_(select(c.c.id).where(lapsed)))
+            .where(links.c.consent_id.in_(_lapsed_consents(today)))
             .order_by(links.c.image_id, c.c.id)
         )
         with self._connection() as conn:
             return [LapsedLink(image_id, consent_id, st) for image_id, consent_id, st in conn.execute(sql)]
+
+
+def _approval_from_row(r: Any) -> values.ApprovalRecord:
+    return values.ApprovalRecord(
+        id=r.id,
+        image_id=r.image_id,
+        approved_at=r.approved_at,
+        approved_by=r.approved_by,
+        posting_date=date.fromisoformat(r.posting_date),
+        export_path=r.export_path,
+        export_sha256=r.export_sha256,
+        consent_ids=tuple(json.loads(r.consent_ids)),
+        channels=tuple(sorted(r.channels.split(","))) if r.channels else (),
+        taken_down=values.TakenDown(r.id, r.recorded_at, r.recorded_by) if r.recorded_at else None,
+    )
 
 
 def _image_state(

@@ -257,6 +257,21 @@ approval_channels = Table(
     Column("channel", Text, primary_key=True),
 )
 
+approval_consents = Table(  # kept by the database from approvals.consent_ids (migration 7)
+    "approval_consents",
+    metadata,
+    Column("approval_id", Text, primary_key=True),
+    Column("consent_id", Text, primary_key=True),
+)
+
+takedowns = Table(
+    "takedowns",
+    metadata,
+    Column("approval_id", Text, primary_key=True),
+    Column("recorded_at", Text, nullable=False),
+    Column("recorded_by", Text, nullable=False),
+)
+
 paper_scans = Table(
     "paper_scans",
     metadata,
@@ -298,6 +313,7 @@ COPY_ORDER = (
     image_reviews,
     approvals,
     approval_channels,
+    takedowns,
     paper_scans,
     photo_files,
 )

@@ -37,6 +37,8 @@ GRANTS: dict[str, tuple[str, ...]] = {
         "cd_record_states(text, text[])",
         "cd_record_page(text, text, integer)",
         "cd_record_counts()",
+        "cd_record_takedown(text)",  # migration 9 (takedown_rules.py)
+        "cd_decide_faces(bigint, bigint[], text)",  # migration 9
     ),
     "dpo": (
         "cd_withdraw_consent(text, text, text)",
@@ -46,6 +48,7 @@ GRANTS: dict[str, tuple[str, ...]] = {
         "cd_record_states(text, text[])",
         "cd_record_page(text, text, integer)",
         "cd_record_counts()",
+        "cd_record_takedown(text)",  # migration 9
     ),
     "admin": (
         "cd_add_user(text, text, text)",

@@ -124,7 +124,10 @@ _PARTS = {
         ("faces", "analysis_id", ("n", "x", "y", "w", "h"), "n"),
         ("findings", "analysis_id", ("n", "kind", "severity", "x", "y", "w", "h", "text"), "n"),
     ),
-    "approval": (("approval_channels", "approval_id", ("channel",), "channel"),),
+    "approval": (
+        ("approval_channels", "approval_id", ("channel",), "channel"),
+        ("takedowns", "approval_id", ("recorded_at", "recorded_by"), "approval_id"),
+    ),
 }
 
 
@@ -137,8 +140,8 @@ def _digests(db: Db, kind: str, rows: list[tuple], clips: bool = True) -> dict[s
     digests = {}
     for row in rows:
         extra = [found.get(row[0], []) for found in parts]
-        if kind == "approval":
-            extra = [sorted(c[0] for c in extra[0])]
+        if kind == "approval":  # its channels, then its take-down once one is recorded (migration 9)
+            extra = [sorted(c[0] for c in extra[0]), *extra[1][:1]]
         digests[str(row[0])] = digest([kind, *(_s(v) for v in row), *extra])
     return _with_clips(db, ids, digests) if kind == "analysis" and clips else digests
 

@@ -51,6 +51,8 @@ _PHOTOGRAPHER_SEES = {
     "image_reviews": "image_id IN (SELECT id FROM images)",
     "approvals": "image_id IN (SELECT id FROM images)",
     "approval_channels": "approval_id IN (SELECT id FROM approvals)",
+    "approval_consents": "approval_id IN (SELECT id FROM approvals)",
+    "takedowns": "approval_id IN (SELECT id FROM approvals)",
     "photo_files": "sha256 IN (SELECT sha256 FROM images)",
     "audit": "actor = session_user",
 }
@@ -67,6 +69,7 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
     "import": ("photographer",),
     "review": ("reviewer",),  # decisions, re-check, approve and export, reject
     "withdraw": ("reviewer", "dpo"),
+    "takedown": ("reviewer", "dpo"),  # record that an approved copy's posts came down (its export deleted)
     "protect": ("dpo",),  # SAR, erasure, backup, restore, check
     "people": ("admin",),  # add, remove, role, password
 }

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from consentdesk.core.protection import expiry
 from consentdesk.core.protection.expiry import BlockedImage, ExpiringConsent
 from consentdesk.core.store import Catalogue, ConsentQuery
 from consentdesk.core.values import Consent
@@ -51,8 +52,12 @@ def days_text(days: int) -> str:
     return "1 day" if days == 1 else f"{days} days"
 
 
-def why_text(reasons: tuple[tuple[str, str], ...]) -> str:
-    return "; ".join(f"{cid} {WHY_TEXT.get(status, status)}" for cid, status in reasons)
+def why_text(reasons: tuple[tuple[str, str], ...], take_down: tuple[str, ...] = ()) -> str:
+    """e.g. "CD-X withdrawn · Take down approval AP-1": the take-down in words, never by colour alone."""
+    why = "; ".join(f"{cid} {WHY_TEXT.get(status, status)}" for cid, status in reasons)
+    if take_down:
+        why += f" · Take down approval{'s' if len(take_down) != 1 else ''} {', '.join(take_down)}"
+    return why
 
 
 def expiring_loader(locator: str, days: int, today: date) -> Loader:
@@ -87,16 +92,14 @@ def count_linked(locator: str, rows: list[ExpiringConsent]) -> list[ExpiringCons
 
 
 def blocked_loader(locator: str, today: date) -> Loader:
-    """Worker side: images linked to lapsed consents, by image id, with the image records read a page at
-    a time. Store methods that would make this flat: `lapsed_links(today, limit, offset)` grouped by
-    image, and `count_images_with_lapsed_links(today)`."""
+    """Worker side: images that lost clearance (`expiry.lost_clearance`: linked to lapsed consents, or
+    with a copy out there that relied on one), by image id, with the image records read a page at a time.
+    Store methods that would make this flat: `lapsed_links(today, limit, offset)` grouped by image, and
+    `count_images_with_lapsed_links(today)`."""
 
     def load(want: int) -> Loaded:
-        by_image: dict[int, list[tuple[str, str]]] = {}
         with Catalogue.open(locator, create=False) as catalogue:
-            for lapsed in catalogue.lapsed_links(today):
-                by_image.setdefault(lapsed.image_id, []).append((lapsed.consent_id, lapsed.status))
-            reasons = sorted(by_image.items())
+            reasons = expiry.lost_clearance(catalogue, today)
             first = _blocked_rows(catalogue, reasons[:want])
 
         def fetch(offset: int, limit: int) -> list[BlockedImage]:
@@ -109,11 +112,11 @@ def blocked_loader(locator: str, today: date) -> Loader:
 
 
 def _blocked_rows(
-    catalogue: Catalogue, reasons: list[tuple[int, list[tuple[str, str]]]]
+    catalogue: Catalogue, reasons: list[tuple[int, tuple[tuple[str, str], ...], tuple[str, ...]]]
 ) -> list[BlockedImage]:
     """A page of rows: its image records in one query; an image deleted meanwhile is left out."""
-    images = catalogue.images_by_id([i for i, _r in reasons])
-    return [BlockedImage(images[i], tuple(r)) for i, r in reasons if i in images]
+    images = catalogue.images_by_id([i for i, _r, _d in reasons])
+    return [BlockedImage(images[i], r, d) for i, r, d in reasons if i in images]
 
 
 class ExpiringModel(PagedModel):
@@ -141,7 +144,7 @@ class BlockedModel(PagedModel):
         path = Path(b.image.path)
         if role == CONSENT_ID_ROLE:
             return b.reasons[0][0] if b.reasons else None
-        texts = (path.name, why_text(b.reasons), str(path.parent))
+        texts = (path.name, why_text(b.reasons, b.take_down), str(path.parent))
         if role == Qt.ItemDataRole.DisplayRole:
             return texts[column]
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -36,9 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.ui.kit import spacing
+from consentdesk.ui.kit.keys import is_plain_enter, press_focused_button
 from consentdesk.ui.kit.labels import title_and_hint
-
-ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 #: What a dialog's column holds: a widget, a layout, or a widget with its stretch.
 Item = QWidget | QLayout | tuple[QWidget, int]
@@ -166,13 +165,7 @@ class Dialog(QDialog):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
         """Enter on a focused push button presses it (Qt only does so for "auto-default" buttons)."""
-        if event.key() in ENTER_KEYS and not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier):
-            focus = self.focusWidget()
-            if isinstance(focus, QPushButton) and focus.isEnabled() and focus.isVisible():
-                if focus.menu() is not None:
-                    focus.showMenu()
-                else:
-                    focus.click()
-                event.accept()
-                return
+        if is_plain_enter(event) and press_focused_button(self.focusWidget()):
+            event.accept()
+            return
         super().keyPressEvent(event)

@@ -102,6 +102,10 @@ class Page(QWidget):
         """Actions the window puts in its menus; their `menu` property names the menu ("File", "Review")."""
         return []
 
+    def roles_changed(self, roles: set[str]) -> None:
+        """The signed-in person's roles are known (or changed): word the page for them (the window has
+        already hidden what they may not do)."""
+
     def can_close(self) -> bool:
         """False holds the window open (an import still stopping)."""
         return True
@@ -133,7 +137,11 @@ class Page(QWidget):
         self, hint: str = "", *, buttons: Sequence[QWidget] = (), wrap: bool = False
     ) -> QHBoxLayout:
         """The page's title (`TITLE`) with a hint under it (`self.subtitle`, which the page may change:
-        counts, errors) and the page's own buttons at the right."""
+        counts, errors) and the page's own buttons at the right.
+
+        Tab visits widgets in the order they were put into the page. Buttons that act on the row chosen
+        below (a record's View, Withdraw…) come after the list: put the header in last, with
+        `layout.insertLayout(0, self.page_header(...))`."""
         self.title_label = text_label(self.TITLE, "pageTitle", wrap=False)
         self.subtitle = text_label(hint, "hint", wrap=wrap)
         row = QHBoxLayout()

@@ -16,6 +16,48 @@ from consentdesk.ui.kit.workers import run_task
 
 PROPERTY = "needsCapability"
 
+#: What each capability lets a person do, in words (the roles that have it are `team.CAPABILITIES`).
+CAPABILITY_WORDS = {  # (what you may do, what it is called)
+    "record": ("record releases and paper forms", "recording releases and paper forms"),
+    "import": ("import photos", "importing photos"),
+    "review": ("review, approve and reject photos", "reviewing, approving and rejecting photos"),
+    "takedown": ("record take-downs", "recording take-downs"),
+    "withdraw": ("withdraw releases", "withdrawing releases"),
+    "protect": (
+        "export subject access bundles, erase people and back up the catalogue",
+        "subject access bundles, erasure and backups",
+    ),
+    "people": ("add people and set their roles and passwords", "people and their roles"),
+}
+ROLE_NAMES = {
+    "photographer": "photographers",
+    "reviewer": "reviewers (the social media team)",
+    "dpo": "the data-protection officer",
+    "admin": "administrators",
+}
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def role_summary(roles: set[str]) -> str:
+    """What these roles may do, and who the rest is for, in words (the server decides; this only tells
+    the person before they try, so nobody is offered what the register would refuse)."""
+    if set(team.ROLES) <= roles:  # a desk catalogue, or the register's owner
+        return "You may do everything here."
+    if not roles:
+        return "You have no ConsentDesk role yet: ask your administrator."
+    may = [verb for capability, (verb, _noun) in CAPABILITY_WORDS.items() if team.allowed(roles, capability)]
+    by_roles: dict[tuple[str, ...], list[str]] = {}
+    for capability, (_verb, noun) in CAPABILITY_WORDS.items():
+        if not team.allowed(roles, capability):
+            by_roles.setdefault(team.CAPABILITIES[capability], []).append(noun)
+    text = f"You may {_and(may)}." if may else "You may look at everything, not change it."
+    for who, what in by_roles.items():
+        text += f" {_and(what)[:1].upper()}{_and(what)[1:]}: {_and([ROLE_NAMES[r] for r in who])}."
+    return text
+
 
 def tag(item: QAction | QAbstractButton, capability: str) -> None:
     assert capability in team.CAPABILITIES, capability

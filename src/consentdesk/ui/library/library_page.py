@@ -41,11 +41,12 @@ from PySide6.QtWidgets import (
 
 from consentdesk.core.media.imaging import IMAGE_EXTENSIONS
 from consentdesk.core.photos.importer import ImportProgress, ImportReport, import_paths
-from consentdesk.core.store import Catalogue
+from consentdesk.core.store import Catalogue, team
 from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.image_canvas import ImageCanvas, Overlay, legend_label, rgb_to_qimage
 from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.page import Page
+from consentdesk.ui.kit.roles import window_roles
 from consentdesk.ui.kit.workers import Latest, TaskControl, run_task
 from consentdesk.ui.library.import_panel import ImportPanel
 from consentdesk.ui.library.library_rows import (
@@ -57,6 +58,7 @@ from consentdesk.ui.library.library_rows import (
     preview_for,
 )
 from consentdesk.ui.library.thumbnail_model import LibraryModel, ThumbnailDelegate
+from consentdesk.ui.releases.takedown_dialog import record_takedown
 
 PREVIEW_MAX_SIDE = 1600
 REFRESH_INTERVAL_MS = 250  # at most 4 grid refreshes a second while photos arrive
@@ -83,6 +85,8 @@ class LibraryPage(Page):
         self._select: int | None = None  # to select when the rows arrive
         self._previews = Latest()  # only the photo selected last is shown
         self._preview_id: int | None = None
+        self._rows_read = 0  # how many times the rows were read: a preview made before the last read is stale
+        self._preview_from = 0
         self._close_when_done = False
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -228,6 +232,11 @@ class LibraryPage(Page):
         )
         self.recheck_button.setEnabled(False)
         self.recheck_button.clicked.connect(self.recheck_selected)
+        self.takedown_button = QPushButton("Record take-down…")
+        self.takedown_button.setObjectName("takedownButton")
+        self.takedown_button.setToolTip("Record that this photo's approved copies were taken down")
+        self.takedown_button.hide()
+        self.takedown_button.clicked.connect(self.record_takedown)
         info = QFrame()
         info.setObjectName("previewInfo")
         info_layout = spacing.vbox(info, spacing.PANEL, 6)
@@ -241,6 +250,7 @@ class LibraryPage(Page):
         info_layout.addWidget(self.legend)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.takedown_button)
         buttons.addWidget(self.recheck_button)
         buttons.addWidget(self.review_button)
         info_layout.addLayout(buttons)
@@ -281,12 +291,15 @@ class LibraryPage(Page):
 
     def _rows_ready(self, listing: LibraryListing) -> None:
         self._reading = False
+        self._rows_read += 1
         grew = self.listing is not None and listing.total > self.listing.total
         self.listing = listing
         self._set_shoots(listing.shoots)
         self._show_counts()
         if self._select is not None and self.select_image(self._select):
             self._select = None
+        elif self._preview_is_stale():  # e.g. a release withdrawn elsewhere: the preview says so too
+            self._preview_timer.start()
         self.finish_loading()
         if grew:
             self.images_changed.emit()
@@ -389,6 +402,14 @@ class LibraryPage(Page):
         self.grid.scrollTo(index)
         return True
 
+    def _preview_is_stale(self) -> bool:
+        """The selected photo's row, read again, differs from the one its preview was made from."""
+        image_id = self.selected_image_id()
+        if image_id is None or self._preview_data is None or self._preview_data.row.image_id != image_id:
+            return False
+        row = self.model.row_at(self.model.row_of(image_id))
+        return row is not None and row != self._preview_data.row
+
     def _clear_preview(self) -> None:
         self._previews.drop()  # a preview still on its way is for a photo no longer selected
         self._preview_id = None
@@ -401,6 +422,8 @@ class LibraryPage(Page):
         self.preview_reasons.setText("")
         self.review_button.setEnabled(False)
         self.recheck_button.setEnabled(False)
+        self.takedown_button.hide()
+        self._preview_data: PreviewData | None = None
 
     def _load_preview(self) -> None:
         image_id = self.selected_image_id()
@@ -413,6 +436,7 @@ class LibraryPage(Page):
         if row is not None:
             self._show_row_text(row)
         path = self.catalogue.locator
+        self._preview_from = self._rows_read
 
         def job(_: TaskControl) -> PreviewData | BaseException:
             try:
@@ -441,10 +465,15 @@ class LibraryPage(Page):
             self._preview_failed(data)
             return
         self._show_row_text(data.row)
+        self._preview_data = data
+        if self._preview_from != self._rows_read:  # the rows were read again while it was on its way:
+            self._preview_timer.start()  # it may be from before a change made elsewhere; once more
+        # shown only when a copy must come down, and to the roles that may record it
+        self.takedown_button.setVisible(bool(data.to_take_down) and self._may_record_takedown())
         self.preview_channels.setText(data.channels_text)
         reasons = list(data.reasons)
         shown = [f"• {r}" for r in reasons]  # every blocking item, not a sample
-        self.preview_reasons.setText("\n".join(shown) if data.row.state == "attention" else "")
+        self.preview_reasons.setText("\n".join(shown) if data.row.state in ("attention", "take_down") else "")
         w, h = data.original_size
         if data.rgb is None:
             self.canvas.set_message(
@@ -473,6 +502,38 @@ class LibraryPage(Page):
         image_id = self.selected_image_id()
         if image_id is not None:
             self.review_requested.emit(image_id)
+
+    def roles_changed(self, roles: set[str]) -> None:
+        """Everyone may open a photo; only a reviewer decides there, so the button says which it is."""
+        reviewer = team.allowed(roles, "review")
+        self.review_button.setText("Review this photo" if reviewer else "Look at this photo")
+        self.review_button.setToolTip(
+            "Open it in the review (Enter or double-click in the grid)"
+            if reviewer
+            else "See its faces, findings and what blocks it; deciding is for reviewers (the social media team)"
+        )
+
+    def _may_record_takedown(self) -> bool:
+        roles = window_roles(self)
+        return roles is None or team.allowed(roles, "takedown")
+
+    def record_takedown(self) -> None:
+        """Record that the selected photo's copies that must come down were taken down."""
+        data = self._preview_data
+        if data is None or not data.to_take_down:
+            return
+        image_id = data.row.image_id
+
+        def recorded() -> None:
+            self.refresh()
+            self._preview_timer.start()
+            self.images_changed.emit()
+            self.records_changed.emit()
+
+        record_takedown(
+            self, self.catalogue, image_id, list(data.approvals), recorded, due=set(data.to_take_down),
+            name=data.row.name,
+        )
 
     # --- re-check -------------------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from consentdesk.core.media.video import CLIP_SUFFIXES
 from consentdesk.core.photos import cache
 from consentdesk.core.review import policy, workflow
 from consentdesk.core.store import Catalogue
-from consentdesk.core.values import FindingReview, FindingState, ImageRecord
+from consentdesk.core.values import ApprovalRecord, ImageRecord
 from consentdesk.core.vision.analyse import ANALYSER_VERSION
 from consentdesk.ui.kit.lazy_rows import Loaded, Loader, shrink
 
@@ -69,7 +69,7 @@ class LibraryRow:
 
     @property
     def needs_attention(self) -> bool:
-        return self.state in ("attention", "unreadable")
+        return self.state in ("take_down", "attention", "unreadable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,8 @@ class PreviewData:
     rgb: Any = None  # numpy array, or None when the file could not be decoded
     original_size: tuple[int, int] = (0, 0)
     load_error: str | None = None
+    approvals: tuple[ApprovalRecord, ...] = ()  # its approved copies, for "Record take-down…"
+    to_take_down: tuple[str, ...] = ()  # ids of the approvals whose copies must come down
 
 
 def _findings_sentence(status: workflow.ReviewStatus) -> str:
@@ -114,8 +116,15 @@ def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
     status = workflow.status(catalogue, image.id)
     state = status.state
     confidential = sum(f.severity in policy.BLOCKING_SEVERITIES for f in state.findings)
-    kind = status.badge(bool(catalogue.review_approvals(image.id))).value
-    if kind == policy.Badge.UNREADABLE:
+    kind = status.badge().value
+    if kind == policy.Badge.TAKE_DOWN:
+        n = len(status.takedown)
+        summary = (
+            f"Take down: {n} approved cop{'y' if n == 1 else 'ies'} of this photo relied on a release that "
+            "no longer covers it. Take the posts down, delete the exported copies, then record it. "
+            f"{status.summary}; {_findings_sentence(status)}"
+        )
+    elif kind == policy.Badge.UNREADABLE:
         summary = state.analysis_error or "This photo has not been checked yet: import it again."
         summary = f"Could not be read: {summary}. Fix or replace the file and import it again."
     else:
@@ -212,14 +221,6 @@ def library_loader(catalogue_path: str, shoot_id: int | None, attention_only: bo
     return load
 
 
-def _finding_colour_state(finding: FindingReview) -> str:
-    """The overlay colour key: legible but harmless-looking text (a severity the rules do not block on)
-    is drawn calm grey while unresolved, so the red boxes are the ones that need a decision."""
-    if finding.state is FindingState.UNRESOLVED and finding.severity not in policy.BLOCKING_SEVERITIES:
-        return "dismissed"
-    return str(finding.state)
-
-
 def preview_for(catalogue_path: str, image_id: int, max_side: int = 1600) -> PreviewData:
     """The image's boxes and summary, and its pixels decoded at screen size. Runs in a worker."""
     from consentdesk.core.media import imaging, video
@@ -230,7 +231,7 @@ def preview_for(catalogue_path: str, image_id: int, max_side: int = 1600) -> Pre
         status = workflow.status(catalogue, image_id)
     state = status.state
     boxes = [
-        PreviewBox("face", f.n, f.box.x, f.box.y, f.box.w, f.box.h, str(f.n), str(f.state))
+        PreviewBox("face", f.n, f.box.x, f.box.y, f.box.w, f.box.h, str(f.n), status.face_state(f))
         for f in state.faces
     ] + [
         PreviewBox(
@@ -241,18 +242,22 @@ def preview_for(catalogue_path: str, image_id: int, max_side: int = 1600) -> Pre
             f.box.w,
             f.box.h,
             f"F{f.n}",  # numbered like the review; the kinds are in the summary below the photo
-            _finding_colour_state(f),
+            status.finding_state(f),
         )
         for f in state.findings
     ]
     cleared = status.cleared_channels
-    if row.state == "rejected":
+    if row.state == "take_down":
+        channels = "Take down: " + "; ".join(
+            f"{', '.join(a.channels) or 'no channel'} (approval {a.id})" for a in status.to_take_down
+        )
+    elif row.state == "rejected":
         channels = f"Rejected: {state.rejection_reason or 'not to be posted'}"
     elif cleared:
         channels = "Cleared for: " + ", ".join(cleared)
     else:
         channels = "Not cleared for any channel yet"
-    reasons = tuple(status.common_reasons())
+    reasons = (*status.takedown, *status.common_reasons())
     rgb, size, error = None, (image.width, image.height), None
     try:
         if row.clip_seconds is not None:  # a clip: its poster frame; the tracks' boxes are in review
@@ -272,4 +277,6 @@ def preview_for(catalogue_path: str, image_id: int, max_side: int = 1600) -> Pre
         rgb=rgb,
         original_size=size,
         load_error=error,
+        approvals=status.approvals,
+        to_take_down=tuple(a.id for a in status.to_take_down),
     )

@@ -44,6 +44,7 @@ MAX_PIXMAPS = 600  # thumbnails kept in memory (least recently drawn dropped): m
 
 #: (text, background) per badge state; NHS palette, AA contrast.
 BADGE_COLOURS = {
+    "take_down": ("#FFFFFF", "#A81F14"),  # the most urgent: a post that must come down
     "attention": ("#A81F14", "#FBE3E1"),
     "cleared": ("#00562A", "#DDF1E4"),
     "approved": ("#FFFFFF", "#007F3B"),

@@ -7,7 +7,7 @@ record always reads as it was signed even after the form changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from consentdesk.core.consent.releases import STATE_WORDS, release_state, with_paper_signatures
 from consentdesk.core.forms import Field, FormDefinition, FormDefinitionError, load_form
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import Consent, ConsentStatus
@@ -36,28 +37,13 @@ from consentdesk.ui.releases.erase_dialog import erase_person
 from consentdesk.ui.releases.sar_dialog import export_sar
 from consentdesk.ui.releases.withdraw_dialog import withdraw
 
-EXPIRING_DAYS = 30
-
-# Status shown to people: (label, key used by the stylesheet and the register's badge colours)
-STATUS_TEXT = {
-    "active": "Active",
-    "expiring": "Expiring soon",
-    "expired": "Expired",
-    "withdrawn": "Withdrawn",
-    "erased": "Erased",
-}
+#: The release states in words (the rule is `consent.releases.release_state`, never a copy here).
+STATUS_TEXT = STATE_WORDS
 
 
 def status_key(consent: Consent, today: date) -> str:
-    """The effective status on `today`, with active records ending within 30 days shown as "expiring"."""
-    status = consent.effective_status(today)
-    if (
-        status is ConsentStatus.ACTIVE
-        and consent.expires_on is not None
-        and consent.expires_on <= today + timedelta(days=EXPIRING_DAYS)
-    ):
-        return "expiring"
-    return str(status)
+    """The release's state on `today` (a key of STATUS_TEXT); `consent` as clearance reads it."""
+    return release_state(consent, today)
 
 
 def format_date(value: date | None, empty: str = "—") -> str:
@@ -141,15 +127,16 @@ class RecordFiles:
     consent_id: str
     files: dict[str, tuple[str, bytes] | None]  # signatures and reference photo, by field id
     scan_pages: int  # pages of its paper form's scan (paper records)
+    consent: Consent | None = None  # the record as clearance reads it (a paper record signed by its scan)
 
 
 def read_record_files(catalogue: Catalogue, consent: Consent) -> RecordFiles:
-    """Worker: the record's stored files and its scan's page count."""
+    """Worker: the record's stored files, its scan's page count, and whether its scan signs it."""
     form = form_for(consent)
     fields = [f for f in form.fields if f.is_file] if form is not None else []
     files = {f.id: catalogue.consent_file(consent.id, f.id) for f in fields}
     pages = len(catalogue.paper_scans(consent.id)) if consent.source == "paper" else 0
-    return RecordFiles(consent.id, files, pages)
+    return RecordFiles(consent.id, files, pages, with_paper_signatures(catalogue, consent))
 
 
 def _show_image(label: QLabel, stored: tuple[str, bytes] | None, kind: str) -> None:
@@ -202,6 +189,10 @@ class RecordDialog(Dialog):
         )
 
     def _files_read(self, stored: RecordFiles) -> None:
+        if stored.consent is not None and stored.consent != self.consent:  # its scan signs it: say so
+            self.consent = stored.consent
+            self._file_labels, self._scan_label = {}, None
+            self._render()
         self._stored = stored
         self._fill_files()
 
@@ -222,7 +213,7 @@ class RecordDialog(Dialog):
             self._scan_label.setText(
                 f"On paper form {consent_id}: scan attached ({pages} page{'s' if pages != 1 else ''})"
                 if pages
-                else f"On paper form {consent_id}: waiting for its scan (File → Import paper form scans…)"
+                else f"On paper form {consent_id}: waiting for its signed scan (File → Import paper form scans…)"
             )
 
     def _render(self) -> None:
@@ -329,9 +320,12 @@ class RecordDialog(Dialog):
 
     def _status_card(self, consent: Consent, today: date) -> QFrame:
         frame, grid = self._card("Status")
+        key = status_key(consent, today)
+        signed = consent.signed_at.strftime("%-d %b %Y, %H:%M")
         rows = [
-            ("Status", STATUS_TEXT.get(status_key(consent, today), str(consent.status))),
-            ("Signed", consent.signed_at.strftime("%-d %b %Y, %H:%M")),
+            ("Status", STATUS_TEXT.get(key, str(consent.status))),
+            # an unsigned paper release is not "signed" at the time it was typed in
+            ("Signed", f"Not yet: waiting for its signed scan (entered {signed})" if key == "awaiting_scan" else signed),
             ("Expires", format_date(consent.expires_on, "Until withdrawn")),
             ("Recorded by", f"{consent.created_by} ({consent.source})"),
         ]

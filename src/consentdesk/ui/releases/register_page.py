@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from consentdesk.core.consent.releases import EXPIRING_DAYS, with_paper_signatures
 from consentdesk.core.forms import FormDefinition, load_form
 from consentdesk.core.store import Catalogue, ConsentQuery
 from consentdesk.core.values import Consent, ConsentStatus
@@ -45,7 +46,6 @@ from consentdesk.ui.kit.lazy_rows import shrink
 from consentdesk.ui.kit.page import Page
 from consentdesk.ui.releases.erase_dialog import erase_person
 from consentdesk.ui.releases.record_dialog import (
-    EXPIRING_DAYS,
     STATUS_TEXT,
     RecordDialog,
     format_date,
@@ -62,6 +62,7 @@ BADGE_COLOURS = {
     "expired": ("#4C6272", "#E8EDEE"),
     "withdrawn": ("#A81F14", "#FBE3E1"),
     "erased": ("#4C6272", "#E8EDEE"),
+    "awaiting_scan": ("#7A4100", "#FFF1CC"),
 }
 STATUS_KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 CONSENT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -84,13 +85,14 @@ def register_loader(locator: str, query: ConsentQuery, filtered: bool) -> Loader
             else:
                 total = len(consents)
             locations = catalogue.locations()
-        ids = [c.id for c in consents]
-        shrink(consents, want)
+            ids = [c.id for c in consents]
+            shrink(consents, want)
+            consents = [with_paper_signatures(catalogue, c) for c in consents]  # its state says so
 
         def fetch(offset: int, limit: int) -> list[Consent]:
             with Catalogue.open(locator, create=False) as catalogue:
                 found = (catalogue.find_consent(i) for i in ids[offset : offset + limit])
-                return [c for c in found if c is not None]
+                return [with_paper_signatures(catalogue, c) for c in found if c is not None]
 
         return Loaded(len(ids), consents, fetch, extra=(total, locations))
 
@@ -211,14 +213,15 @@ class RegisterPage(Page):
         self._build_table()
         self._build_row_actions()
         layout = self.page_layout()
-        layout.addLayout(
-            self.page_header(
-                buttons=(self.view_button, self.pdf_button, self.withdraw_button, self.more_button)
-            )
-        )
         layout.addWidget(self._filter_bar())
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)
+        # In last, so Tab goes search, filters, the records, then what acts on the record chosen (the
+        # page's focus goes to the search box: buttons put in before it were never reached by Tab).
+        layout.insertLayout(
+            0,
+            self.page_header(buttons=(self.view_button, self.pdf_button, self.withdraw_button, self.more_button)),
+        )
         self.empty.hide()  # until the first rows arrive the table shows, empty
         self._set_locations([])
         self._update_actions()

@@ -92,7 +92,7 @@ def withdraw(
     effective_on, reason = dialog.values()
 
     def done(takedown: TakedownList) -> None:
-        TakedownDialog(takedown, parent).exec()
+        TakedownDialog(takedown, parent, catalogue=catalogue).exec()
         on_withdrawn(takedown.consent)
 
     def failed(exc: BaseException) -> None:

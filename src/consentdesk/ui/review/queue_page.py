@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core.review import policy, workflow
-from consentdesk.core.store import Catalogue
+from consentdesk.core.store import Catalogue, team
 from consentdesk.core.values import FindingState, ImageState
 from consentdesk.ui.kit.item_mirror import ItemMirror
+from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.lazy_model import Loaded, Loader, PagedModel
 from consentdesk.ui.kit.page import Page
 
@@ -44,6 +45,9 @@ def blocker_text(item: workflow.QueueItem, state: ImageState | None) -> str:
     """ "2 faces without consent · 1 NHS number" — the counts from core, in plain words."""
     b = item.blockers
     parts = []
+    if item.takedown:  # first: a copy that may be posted now must come down
+        n = len(item.takedown)
+        parts.append(f"{policy.Badge.TAKE_DOWN.words}: {n} approved cop{'y' if n == 1 else 'ies'}")
     if b.analysis_error:
         parts.append("not checked")
     if b.unresolved_faces:
@@ -83,12 +87,13 @@ def queue_rows(
     read a page at a time (a few queries), not one image after another."""
     images = catalogue.images_by_id(image_ids)
     states = catalogue.review_states([i for i in image_ids if i in images])
+    approvals = catalogue.approvals_of(list(states))
     rows = []
     for image_id in image_ids:
         image, state = images.get(image_id), states.get(image_id)
         if image is None or state is None:
             continue  # deleted since the ids were read
-        entry = workflow.queue_item(catalogue, image, on, state=state)
+        entry = workflow.queue_item(catalogue, image, on, state=state, approvals=approvals[image_id])
         rows.append(
             QueueRow(
                 image_id=image.id,
@@ -97,7 +102,7 @@ def queue_rows(
                 shoot=shoots.get(image.shoot_id, "—") if image.shoot_id is not None else "—",
                 taken=(image.captured_at or "")[:16].replace("T", " "),
                 blockers=blocker_text(entry, state),
-                blocked=entry.blockers.total > 0,
+                blocked=entry.blockers.total > 0 or bool(entry.takedown),
                 summary=entry.summary,
             )
         )
@@ -111,7 +116,7 @@ def queue_loader(locator: str) -> Loader:
     def load(want: int) -> Loaded:
         on = date.today()
         with Catalogue.open(locator, create=False) as catalogue:
-            ids = catalogue.image_ids_to_verify()
+            ids = catalogue.image_ids_to_verify(on)
             shoots = {s["id"]: s["name"] for s in catalogue.shoots()}
             first = queue_rows(catalogue, ids[:want], shoots, on)
 
@@ -184,8 +189,11 @@ class QueuePage(Page):
         self.show_action.setShortcut(QKeySequence("Ctrl+T"))
         self.show_action.setProperty("menu", "Review")
         self.show_action.triggered.connect(self._show_from_menu)
+        self.role_note = text_label("", "hint", name="queueRoleNote")
+        self.role_note.hide()
         layout = self.page_layout()
         layout.addLayout(self.page_header())
+        layout.addWidget(self.role_note)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)
         self.setFocusProxy(self.table)
@@ -211,6 +219,16 @@ class QueuePage(Page):
 
     def select_image(self, image_id: int) -> bool:
         return self.select_id(image_id)
+
+    def roles_changed(self, roles: set[str]) -> None:
+        may_review = team.allowed(roles, "review")
+        self.role_note.setText(
+            ""
+            if may_review
+            else "What still blocks each photo, for you to see: deciding, approving and rejecting are for "
+            "reviewers (the social media team). Enter opens a photo to look at."
+        )
+        self.role_note.setVisible(not may_review)
 
     def page_actions(self) -> list[QAction]:
         return [self.show_action]

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFrame,
-    QLabel,
+    QLayout,
+    QListView,
     QListWidget,
     QListWidgetItem,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -24,7 +23,10 @@ from PySide6.QtWidgets import (
 from consentdesk.core.forms import load_form
 from consentdesk.core.review import policy, workflow
 from consentdesk.core.values import FaceReview, FaceState, FindingReview, FindingState
+from consentdesk.ui.kit import spacing
+from consentdesk.ui.kit.dialog import scroll_area
 from consentdesk.ui.kit.image_canvas import STATE_COLOURS, Overlay
+from consentdesk.ui.kit.labels import text_label
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # ("face", n) or ("finding", n)
 NEEDS_ROLE = Qt.ItemDataRole.UserRole + 2  # True when the row still needs the reviewer
@@ -58,11 +60,9 @@ def face_row(face: FaceReview, status: workflow.ReviewStatus) -> tuple[str, bool
 
 
 def face_state(face: FaceReview, status: workflow.ReviewStatus) -> str:
-    """The state a face is drawn in: a link whose release no longer clears the photo (withdrawn, expired,
-    unsigned…) is not shown as settled, in the list or on the photo."""
-    if face.state is FaceState.LINKED and face_row(face, status)[1]:
-        return "linked_invalid"
-    return str(face.state)
+    """The state a face is drawn in (`ReviewStatus.face_state`: a link that no longer holds is not shown
+    as settled, in the list or on the photo)."""
+    return status.face_state(face)
 
 
 def finding_row(finding: FindingReview) -> tuple[str, bool]:
@@ -84,7 +84,7 @@ def overlays(status: workflow.ReviewStatus) -> list[Overlay]:
         for f in status.state.faces
     ]
     boxes += [
-        Overlay(("finding", f.n), f.box.x, f.box.y, f.box.w, f.box.h, f"F{f.n}", str(f.state))
+        Overlay(("finding", f.n), f.box.x, f.box.y, f.box.w, f.box.h, f"F{f.n}", status.finding_state(f))
         for f in status.state.findings
     ]
     return boxes
@@ -118,6 +118,55 @@ def clearance_html(status: workflow.ReviewStatus, labels: dict[str, str]) -> str
     return "".join(parts)
 
 
+def number_ranges(ns: list[int]) -> str:
+    """e.g. [1, 2, 3, 7, 9, 10] -> "1–3, 7, 9, 10": a crowd's face numbers in a line anyone can read."""
+    parts: list[str] = []
+    run: list[int] = []
+    for n in sorted(set(ns)):
+        if run and n == run[-1] + 1:
+            run.append(n)
+            continue
+        if run:
+            parts.append(f"{run[0]}–{run[-1]}" if len(run) > 2 else ", ".join(map(str, run)))
+        run = [n]
+    if run:
+        parts.append(f"{run[0]}–{run[-1]}" if len(run) > 2 else ", ".join(map(str, run)))
+    return ", ".join(parts)
+
+
+def faces_words(ns: list[int]) -> str:
+    """"Face 3", "Faces 3 and 4", "Faces 3, 4 and 7", or for a crowd "28 faces (16–43)"."""
+    ns = sorted(set(ns))
+    if len(ns) == 1:
+        return f"Face {ns[0]}"
+    if len(ns) <= 6:
+        return "Faces " + ", ".join(map(str, ns[:-1])) + f" and {ns[-1]}"
+    return f"{len(ns)} faces ({number_ranges(ns)})"
+
+
+#: The face groups of the summary, in the order a reviewer works through them.
+GROUPS = (
+    ("unresolved", "Need a decision"),
+    ("linked_invalid", "Linked, release does not clear"),
+    ("linked", "Linked to a release"),
+    ("blur", "Blurred on export"),
+    ("not_a_person", "Not a person"),
+)
+
+
+def groups_text(status: workflow.ReviewStatus) -> str:
+    """The faces grouped by state, each group with its count and numbers, one group a line."""
+    by_state: dict[str, list[int]] = {}
+    for face in status.state.faces:
+        by_state.setdefault(face_state(face, status), []).append(face.n)
+    lines = [
+        f"{words} ({len(by_state[state])}): {number_ranges(by_state[state])}"
+        for state, words in GROUPS
+        if by_state.get(state)
+    ]
+    return "\n".join(lines)
+
+
 def help_html(rows: list[tuple[str, str]]) -> str:
     """The keyboard help as one wrapping line of key caps and what they do."""
     cap = "<span style='background:#E8EDEE; color:#212B32; font-weight:700'>&nbsp;{}&nbsp;</span>"
@@ -130,56 +179,69 @@ def help_html(rows: list[tuple[str, str]]) -> str:
 class ReviewPanel(QWidget):
     """Summary, the list of faces and findings (selection = highlighted box), clearance, help."""
 
-    selected = Signal(object)  # ("face", n), ("finding", n) or None
+    selected = Signal(object)  # ("face", n), ("finding", n) or None: the row with the keyboard focus
+    selection_changed = Signal(object)  # every key selected ([] for none), for the photo's boxes
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, actions: QLayout | None = None) -> None:
+        """`actions`: the buttons for the decisions, shown (and reached by Tab) after the list."""
         super().__init__(parent)
         self.setObjectName("reviewPanel")
         self.labels = channel_labels()
-        self.summary = QLabel("")
-        self.summary.setObjectName("reviewSummary")
-        self.summary.setWordWrap(True)
+        self.summary = text_label("", name="reviewSummary")
         self.summary.setAccessibleName("Summary")
-        self.items = QListWidget()
-        self.items.setObjectName("reviewItems")
-        self.items.setAccessibleName("Faces and findings")
-        self.items.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.items.setWordWrap(True)
-        self.items.setTextElideMode(Qt.TextElideMode.ElideNone)
-        self.items.currentItemChanged.connect(self._current_changed)
-        self.clearance = QLabel("")
-        self.clearance.setObjectName("clearance")
-        self.clearance.setWordWrap(True)
+        self.takedown = text_label("", name="takedownBanner")  # above everything else while it must
+        self.takedown.setAccessibleName("Take down")
+        self.takedown.hide()
+        self.groups = text_label("", "hint", name="faceGroups")
+        self.groups.setAccessibleName("Faces by state")
+        self._build_items()
+        self.clearance = text_label("", name="clearance")
         self.clearance.setTextFormat(Qt.TextFormat.RichText)
         self.clearance.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.clearance.setAccessibleName("Clearance per channel")
-        items_title = QLabel("Faces and findings")
-        items_title.setProperty("role", "sectionTitle")
-        clearance_title = QLabel("Clearance")
-        clearance_title.setProperty("role", "sectionTitle")
-        self.layout_ = QVBoxLayout(self)
-        self.layout_.setContentsMargins(0, 0, 0, 0)
-        self.layout_.setSpacing(8)
-        self.layout_.addWidget(self.summary)
-        self.layout_.addWidget(items_title)
-        self.items.setMinimumHeight((self.fontMetrics().height() + 18) * 5)
+        self.layout_ = spacing.vbox(self, spacing.NONE, 8)
+        for widget in (self.takedown, self.summary, self.groups, text_label("Faces and findings", "sectionTitle")):
+            self.layout_.addWidget(widget)
         self.layout_.addWidget(self.items, 3)
         self.actions_row = QVBoxLayout()
+        if actions is not None:
+            self.actions_row.addLayout(actions)
         self.layout_.addLayout(self.actions_row)
-        self.layout_.addWidget(clearance_title)
-        scroll = QScrollArea()
-        scroll.setObjectName("clearanceScroll")
-        scroll.setAccessibleName("Clearance per channel")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.clearance)
-        self.layout_.addWidget(scroll, 2)
+        self.layout_.addWidget(text_label("Clearance", "sectionTitle"))
+        self.clearance_scroll = scroll_area(self.clearance, "Clearance per channel")
+        self.clearance_scroll.setObjectName("clearanceScroll")
+        self.layout_.addWidget(self.clearance_scroll, 2)
+
+    def _build_items(self) -> None:
+        """One row per face and finding; several rows may be selected (a crowd's bulk decisions)."""
+        self.items = QListWidget()
+        self.items.setObjectName("reviewItems")
+        self.items.setAccessibleName("Faces and findings")
+        # Shift/Ctrl with the arrows, Space or the mouse select several faces (a crowd's bulk decisions)
+        self.items.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.items.setWordWrap(True)
+        self.items.setTextElideMode(Qt.TextElideMode.ElideNone)
+        # rows wrap to the list's width, whatever width the splitter gives it: never a sideways scroll
+        self.items.setResizeMode(QListView.ResizeMode.Adjust)
+        self.items.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.items.setMinimumHeight((self.fontMetrics().height() + 18) * 5)
+        self.items.currentItemChanged.connect(self._current_changed)
+        self.items.itemSelectionChanged.connect(lambda: self.selection_changed.emit(self.selected_keys()))
 
     # --- showing ----------------------------------------------------------------------------------
 
     def show_status(self, status: workflow.ReviewStatus) -> None:
         keep = self.current_key()
+        keep_selected = self.selected_keys()
+        self.takedown.setText(
+            "Take down: " + " ".join(f"{r}." for r in status.takedown) + " Press T to record it once done."
+            if status.takedown
+            else ""
+        )
+        self.takedown.setVisible(bool(status.takedown))
         self.summary.setText(status.summary)
+        self.groups.setText(groups_text(status))
+        self.groups.setVisible(bool(status.state.faces))
         needs = status.blockers.total > 0
         self.summary.setProperty("state", "attention" if needs else "clear")
         self.summary.style().unpolish(self.summary)
@@ -210,10 +272,18 @@ class ReviewPanel(QWidget):
             self.clearance.setText(clearance_html(status, self.labels))
         if keep is not None:
             self.select_key(keep, emit=False)
+        if len(keep_selected) > 1:  # a crowd's selection outlives the decision made on it
+            self.items.blockSignals(True)
+            self.select_keys(keep_selected, "replace")
+            if keep is not None:
+                self.select_keys([keep], "add")  # the focused row stays the focused row
+            self.items.blockSignals(False)
 
     def clear(self, text: str) -> None:
         """Nothing of another photo may stay on screen: while this one's review is read, or when it
         cannot be, the panel says so and shows no clearance."""
+        self.takedown.hide()
+        self.groups.hide()
         self.summary.setText(text)
         self.summary.setProperty("state", "attention")
         self.summary.style().unpolish(self.summary)
@@ -232,6 +302,31 @@ class ReviewPanel(QWidget):
         item = self.items.currentItem()
         key = item.data(KEY_ROLE) if item is not None else None
         return tuple(key) if key else None
+
+    def selected_keys(self) -> list[tuple[str, int]]:
+        """The rows selected, in list order; the focused row alone when none is selected."""
+        keys = [tuple(item.data(KEY_ROLE)) for item in self.rows() if item.isSelected() and item.data(KEY_ROLE)]
+        if not keys and self.current_key() is not None:
+            keys = [self.current_key()]
+        return keys
+
+    def select_keys(self, keys: list[tuple[str, int]], mode: str = "replace") -> None:
+        """Select these rows: instead of the selection ("replace"), added to it ("add"), or each switched
+        ("toggle"); the last becomes the focused row (the photo's boxes follow)."""
+        wanted = {tuple(k) for k in keys}
+        model = self.items.selectionModel()
+        last = None
+        if mode == "replace":
+            self.items.clearSelection()
+        for row, item in enumerate(self.rows()):
+            key = item.data(KEY_ROLE)
+            if key and tuple(key) in wanted:
+                flag = QItemSelectionModel.SelectionFlag.Toggle if mode == "toggle" else QItemSelectionModel.SelectionFlag.Select
+                model.select(self.items.model().index(row, 0), flag)
+                last = row
+        if last is not None:
+            model.setCurrentIndex(self.items.model().index(last, 0), QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.items.scrollToItem(self.items.item(last))
 
     def select_key(self, key: tuple[str, int] | None, emit: bool = True) -> bool:
         for i, item in enumerate(self.rows()):

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
@@ -35,20 +36,22 @@ from PySide6.QtWidgets import (
 
 from consentdesk.core.media import imaging
 from consentdesk.core.photos.cache import PhotoUnavailable, local_photo
-from consentdesk.core.review import workflow
-from consentdesk.core.store import Catalogue, ConflictError
-from consentdesk.core.values import FaceState, FindingState, ImageState
+from consentdesk.core.review import policy, workflow
+from consentdesk.core.store import Catalogue, ConflictError, team
+from consentdesk.core.store.audit_chain import AuditEntry
+from consentdesk.core.values import STATE_WORDS, FaceState, FindingState, ImageState
 from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.announce import announce
 from consentdesk.ui.kit.busy import describe_error, in_catalogue, try_again_advice
 from consentdesk.ui.kit.image_canvas import ImageCanvas, legend_label, rgb_to_qimage
 from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.workers import Latest, run_task
+from consentdesk.ui.releases.takedown_dialog import RecordTakedownDialog
 from consentdesk.ui.review.approve_dialog import ApproveDialog
 from consentdesk.ui.review.clip_review import ClipReview, is_clip
 from consentdesk.ui.review.consent_picker import ConsentPicker
 from consentdesk.ui.review.reason_dialog import ReasonDialog
-from consentdesk.ui.review.review_panel import ReviewPanel, capitalise, help_html, overlays
+from consentdesk.ui.review.review_panel import ReviewPanel, capitalise, faces_words, help_html, overlays
 
 #: (name, menu text, shortcuts, what the help box says). The first shortcut is shown in menus.
 ACTIONS: list[tuple[str, str, list[str], str]] = [
@@ -57,6 +60,7 @@ ACTIONS: list[tuple[str, str, list[str], str]] = [
     ("next_item", "Next item that needs a decision", ["N"], "next to decide"),
     ("link", "Link face to a release…", ["L"], "link face to a release"),
     ("blur", "Blur face on export", ["B"], "blur face on export"),
+    ("blur_others", "Blur everyone not linked", ["Shift+B"], "blur everyone not linked"),
     ("not_person", "Not a person", ["P"], "not a person"),
     ("redact", "Redact finding on export", ["R"], "redact finding"),
     ("dismiss", "Dismiss finding…", ["D"], "dismiss finding (reason)"),
@@ -64,14 +68,29 @@ ACTIONS: list[tuple[str, str, list[str], str]] = [
     ("reject", "Reject image…", ["X"], "reject image (reason)"),
     ("reopen", "Reopen rejected image", ["Shift+X"], "reopen rejected image"),
     ("approve", "Approve and export…", ["A"], "approve and export"),
+    ("takedown", "Record take-down…", ["T"], "record take-down"),
+    ("zoom_in", "Zoom in", ["+", "="], "zoom in"),
+    ("zoom_out", "Zoom out", ["-"], "zoom out"),
+    ("zoom_selection", "Zoom to the selected faces", ["Z"], "zoom to selection"),
+    ("zoom_fit", "Show the whole photo", ["0"], "whole photo"),
     ("back", "Back to the list", ["Esc"], "back to the list"),
 ]
 
-#: Buttons under the list, for mouse users (the keyboard does the same).
+#: Actions that decide something: the review's role (`team.CAPABILITIES`); looking is for everyone.
+REVIEW_DECISIONS = {
+    "link", "blur", "blur_others", "not_person", "redact", "dismiss", "undo", "reject", "reopen", "approve",
+    "takedown",
+}
+
+#: Actions that only move the view: they never wait for a decision being saved.
+VIEW_ONLY = {"back", "zoom_in", "zoom_out", "zoom_selection", "zoom_fit"}
+
+#: Buttons under the list, for mouse users (the keyboard does the same), in Tab order.
 BUTTONS = [
     [("link", "Link…"), ("blur", "Blur"), ("not_person", "Not a person")],
-    [("redact", "Redact"), ("dismiss", "Dismiss…"), ("undo", "Undo")],
-    [("reject", "Reject…"), ("approve", "Approve…")],
+    [("blur_others", "Blur others"), ("redact", "Redact"), ("dismiss", "Dismiss…")],
+    [("undo", "Undo"), ("reject", "Reject…"), ("takedown", "Take down…")],
+    [("approve", "Approve…")],
 ]
 
 
@@ -85,6 +104,27 @@ def load_preview(path: str, max_side: int) -> tuple[QImage, QSize]:
     """Decode the photo reduced to screen size (worker thread) as a QImage and its full oriented size."""
     loaded = imaging.load(path, max_side=max_side)
     return rgb_to_qimage(loaded.rgb), QSize(loaded.info.width, loaded.info.height)
+
+
+def change_words(entry: AuditEntry) -> str:
+    """One audit entry about the photo shown, made by someone else, as a sentence ("" when not worth
+    saying): "sam changed face 1: linked to CD-…"."""
+    d, who = entry.details, entry.actor
+    state = STATE_WORDS.get(str(d.get("state", "")), str(d.get("state", "")))
+    if entry.action == "review.face":
+        linked = f" to {d['consent']}" if d.get("consent") else ""
+        return f"{who} changed face {d.get('face')}: {state}{linked}."
+    if entry.action == "review.faces":
+        return f"{who} changed {faces_words(list(d.get('faces', []))).lower()}: {state}."
+    if entry.action == "review.finding":
+        return f"{who} changed finding {d.get('finding')}: {state}."
+    if entry.action == "review.image":
+        return f"{who} {'rejected' if d.get('state') == 'rejected' else 'reopened'} this photo."
+    if entry.action == "image.approved":
+        return f"{who} approved this photo for {', '.join(d.get('channels', []))}."
+    if entry.action == "approval.taken_down":
+        return f"{who} recorded the take-down of approval {d.get('approval')}."
+    return ""
 
 
 def _decision_words(outcome: object, done: str) -> tuple[str, bool]:
@@ -139,6 +179,11 @@ class ReviewScreen(QWidget):
             "next_item": self.next_item,
             "link": self.link,
             "blur": lambda: self.set_face(FaceState.BLUR),
+            "blur_others": self.blur_others,
+            "zoom_in": lambda: self.canvas.zoom_in(),
+            "zoom_out": lambda: self.canvas.zoom_out(),
+            "zoom_selection": self.zoom_to_selection,
+            "zoom_fit": lambda: self.canvas.zoom_to_fit(),
             "not_person": lambda: self.set_face(FaceState.NOT_A_PERSON),
             "redact": self.redact,
             "dismiss": self.dismiss,
@@ -146,6 +191,7 @@ class ReviewScreen(QWidget):
             "reject": self.reject,
             "reopen": self.reopen,
             "approve": self.approve,
+            "takedown": self.record_takedown,
             "back": self.back_requested.emit,
         }
         for name, text, keys, _help in ACTIONS:
@@ -158,7 +204,7 @@ class ReviewScreen(QWidget):
             )
             action.setToolTip(f"{text.rstrip('…')} ({shown})")
             handler = handlers[name]
-            if name != "back":  # leaving never waits
+            if name not in VIEW_ONLY:  # leaving and looking never wait
                 handler = self._when_settled_handler(handler)
             action.triggered.connect(handler)
             self.addAction(action)
@@ -167,12 +213,14 @@ class ReviewScreen(QWidget):
     def _build(self) -> None:
         self.message = text_label("", name="reviewMessage")
         self.message.hide()
+        self.role_note = text_label("", "hint", name="reviewRoleNote")  # why the decisions are not offered
+        self.role_note.hide()
         self.canvas = ImageCanvas()
         self.canvas.setObjectName("reviewCanvas")
         self.canvas.overlay_clicked.connect(self._canvas_clicked)
-        self.panel = ReviewPanel()
-        self.panel.selected.connect(self.canvas.set_selected)
-        self.panel.actions_row.addLayout(self._build_buttons())
+        self.canvas.picked.connect(self._canvas_picked)
+        self.panel = ReviewPanel(actions=self._build_buttons())  # Tab: the list, these, the clearance
+        self.panel.selection_changed.connect(self.canvas.set_selected_keys)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self._build_photo_side())
         splitter.addWidget(self._build_panel_side())
@@ -180,9 +228,12 @@ class ReviewScreen(QWidget):
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
         layout = spacing.vbox(self, spacing.REVIEW, spacing.GAP)
-        layout.addLayout(self._build_header())
+        layout.addWidget(self.role_note)
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
+        # In last: the screen's focus goes to the list, and Tab from there reaches the buttons, the
+        # clearance, then ← Back (anything put in before the list would be skipped by Tab).
+        layout.insertLayout(0, self._build_header())
         self.setFocusProxy(self.panel.items)
 
     def _build_header(self) -> QGridLayout:
@@ -190,15 +241,19 @@ class ReviewScreen(QWidget):
         self.back_button = QPushButton("← Back")
         self.back_button.setProperty("flat", True)
         self.back_button.setToolTip("Back to the list (Esc)")
-        self.back_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.back_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Tab reaches it; a click leaves focus be
         self.back_button.clicked.connect(self.back_requested.emit)
         self.title = text_label("", "pageTitle", wrap=False)
         self.position = text_label("", "hint", wrap=False)
+        self.badge = text_label("", wrap=False, name="reviewBadge")  # the photo's state in words
+        self.badge.setAccessibleName("State")
+        self.badge.hide()
         header = QGridLayout()
         header.setHorizontalSpacing(spacing.BLOCK)
         header.addWidget(self.back_button, 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
         header.addWidget(self.title, 0, 1)
         header.addWidget(self.position, 1, 1)
+        header.addWidget(self.badge, 0, 2, Qt.AlignmentFlag.AlignTop)
         header.setColumnStretch(1, 1)
         return header
 
@@ -212,12 +267,14 @@ class ReviewScreen(QWidget):
                 self.actions_by_name[name].setIconText(label)  # short text on the button, full in menus
                 button.setDefaultAction(self.actions_by_name[name])
                 button.setObjectName(f"button_{name}")
-                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays in the list: keys keep working
+                # Tab reaches every button (Enter or Space presses it); a click leaves the focus in the list,
+                # and the letter keys work wherever the focus is in the review
+                button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
                 button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
                 if name == "approve":
                     button.setProperty("primary", True)
-                span = 2 if len(group) == 2 and col == 1 else 1
+                span = 4 - len(group) if col == len(group) - 1 else 1  # the last one fills the row
                 buttons.addWidget(button, row, col, 1, span)
         return buttons
 
@@ -229,9 +286,13 @@ class ReviewScreen(QWidget):
         self.help.setTextFormat(Qt.TextFormat.RichText)
         self.help.setAccessibleName("Keyboard shortcuts")
         self.legend = legend_label()
+        self.crowd_hint = text_label("", "hint", name="crowdHint")
+        self.crowd_hint.hide()
+        self.canvas.tags_hidden.connect(self._show_crowd_hint)
         left = QWidget()
         left_layout = spacing.vbox(left, spacing.NONE, 8)
         left_layout.addWidget(self._with_clip_review(self.canvas), 1)
+        left_layout.addWidget(self.crowd_hint)
         left_layout.addWidget(self.legend)
         left_layout.addWidget(self.help)
         return left
@@ -253,11 +314,72 @@ class ReviewScreen(QWidget):
         return self.left_side
 
     def _build_panel_side(self) -> QFrame:
+        """The panel, scrolling as a whole when the window is too low for all of it (a take-down, a crowd's
+        groups and the buttons on a small screen), so nothing is ever drawn over anything else."""
+        scroll = QScrollArea()
+        scroll.setObjectName("reviewSideScroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its contents take the focus, not the frame
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.panel)
         side = QFrame()
         side.setObjectName("reviewSide")
-        spacing.vbox(side, (16, 14, 16, 14)).addWidget(self.panel)
-        side.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 36)
+        spacing.vbox(side, (16, 14, 16, 14)).addWidget(scroll)
+        bar = scroll.style().pixelMetric(scroll.style().PixelMetric.PM_ScrollBarExtent) + 6
+        side.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 36 + bar)  # room for its scroll bar
         return side
+
+    # --- who is looking, and what others do meanwhile -------------------------------------------------
+
+    def roles_changed(self, roles: set[str]) -> None:
+        """A person who may not decide sees the photo, its boxes and what blocks it, and why the buttons
+        are not there (the window hides the decisions their role lacks; the server would refuse them)."""
+        may_review = team.allowed(roles, "review")
+        allowed = {
+            name
+            for name, *_rest in ACTIONS
+            if name not in REVIEW_DECISIONS
+            or team.allowed(roles, "takedown" if name == "takedown" else "review")
+        }
+        self.help.setText(help_html([(" / ".join(keys), h) for name, _, keys, h in ACTIONS if name in allowed]))
+        self.role_note.setText(
+            ""
+            if may_review
+            else "You can look at each photo's faces and findings and what still blocks it. Deciding, "
+            "approving and rejecting are for reviewers (the social media team)"
+            + ("; you may record take-downs (T)." if team.allowed(roles, "takedown") else ".")
+        )
+        self.role_note.setVisible(not may_review)
+
+    def changed_elsewhere(self, entries: list[AuditEntry]) -> None:
+        """Others' changes arrived: read this photo again, and say who changed what on it (a decision you
+        made, overridden by another reviewer, is not left saying what you decided)."""
+        if self.image_id is None:
+            return
+        news = [
+            line
+            for e in entries
+            if e.subject == f"image:{self.image_id}" and e.actor != self.catalogue.actor
+            for line in [change_words(e)]
+            if line
+        ]
+        if not news:
+            self.refresh()
+            return
+        text = " ".join(news) + " The photo is shown as it is now."
+        self._when_settled(lambda: self._after_elsewhere(text))
+
+    def _after_elsewhere(self, text: str) -> None:
+        if self.image_id is not None:
+            self._read_status(self.image_id, then=lambda _status: self._say(text))
+
+    def connection_restored(self) -> None:
+        """The catalogue answers again: an error about it is stale now, and what is shown is read again."""
+        if self.message.property("kind") == "error" and self.message.isVisible():
+            self._say("The catalogue answers again; the photo is read again. Decide again what was not saved.")
+        if self.image_id is not None and self.isVisible():
+            self.refresh()
 
     # --- which image --------------------------------------------------------------------------------
 
@@ -416,16 +538,28 @@ class ReviewScreen(QWidget):
         image = status.image
         self.title.setText(Path(image.path).name)
         self.title.setToolTip(image.path)
+        self._show_badge(status.badge())
         self._update_position()
         self.panel.show_status(status)
         self.clip_review.show_status(status)
         self.canvas.set_overlays(overlays(status))
-        self.canvas.set_selected(self.panel.current_key())
+        self.canvas.set_selected_keys(self.panel.selected_keys())
+
+    def _show_badge(self, badge: policy.Badge | None) -> None:
+        self.badge.setVisible(badge is not None)
+        if badge is None:
+            return
+        self.badge.setText(badge.words)
+        if self.badge.property("badge") != badge.value:
+            self.badge.setProperty("badge", badge.value)
+            self.badge.style().unpolish(self.badge)
+            self.badge.style().polish(self.badge)
 
     def _show_unreadable(self, exc: BaseException) -> None:
         """Nothing is shown as decided or cleared; a lost connection is tried again every few seconds."""
         self.status = None
         self.canvas.set_overlays([])
+        self._show_badge(None)
         self.title.setText("This photo cannot be reviewed")
         if isinstance(exc, workflow.ReviewError):
             self.unreadable = f"{capitalise(str(exc))}."
@@ -454,6 +588,30 @@ class ReviewScreen(QWidget):
     def _canvas_clicked(self, key: tuple[str, int]) -> None:
         self.panel.select_key(key)
         self.panel.items.setFocus()
+
+    def _canvas_picked(self, keys: list[tuple[str, int]], mode: str) -> None:
+        """Faces chosen on the photo (Ctrl/Shift+click, a rubber band) become the list's selection."""
+        self.panel.select_keys(keys, mode)
+        self.panel.items.setFocus()
+        chosen = [k[1] for k in self.panel.selected_keys() if k[0] == "face"]
+        if chosen:
+            self._say(f"{faces_words(chosen)} selected: B blurs, P marks not a person, U undoes, for all of them.")
+
+    def _show_crowd_hint(self, hidden: int) -> None:
+        self.crowd_hint.setText(
+            f"{hidden} box label{'s are' if hidden != 1 else ' is'} hidden where boxes crowd: zoom in (+, Z "
+            "for the selected faces) or work from the list beside the photo, which names every face."
+            if hidden
+            else ""
+        )
+        self.crowd_hint.setVisible(bool(hidden))
+
+    def zoom_to_selection(self) -> None:
+        keys = self.panel.selected_keys()
+        if keys:
+            self.canvas.zoom_to(keys)
+        else:
+            self._say("Select a face or a finding in the list first; Z then zooms to it.")
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message.setText(text)
@@ -532,18 +690,50 @@ class ReviewScreen(QWidget):
         self.panel.select_key(key)
         self.panel.items.setFocus()
 
+    def _selected_faces(self) -> list[int]:
+        """The numbers of the faces selected (several for a crowd); says why when there are none."""
+        faces = [k[1] for k in self.panel.selected_keys() if k[0] == "face"]
+        if not faces:
+            self._selected("face")  # says why nothing can be done
+        return faces
+
     def set_face(self, state: FaceState) -> None:
-        n = self._selected("face")
-        if n is not None and self.image_id is not None:
-            image_id = self.image_id
-            words = {
-                FaceState.BLUR: "will be blurred on export",
-                FaceState.NOT_A_PERSON: "is marked not a person",
-            }
+        ns = self._selected_faces()
+        if not ns or self.image_id is None:
+            return
+        image_id = self.image_id
+        plural = len(ns) > 1
+        words = {
+            FaceState.BLUR: "will be blurred on export",
+            FaceState.NOT_A_PERSON: "are marked not a person" if plural else "is marked not a person",
+            FaceState.UNRESOLVED: "need a decision again" if plural else "needs a decision again",
+        }
+        if plural:
+            self._decide(
+                lambda cat, seen: workflow.set_faces(cat, image_id, ns, state, seen=seen),
+                f"{faces_words(ns)} {words[state]}.",
+            )
+        else:
+            (n,) = ns
             self._decide(
                 lambda cat, seen: workflow.set_face(cat, image_id, n, state, seen=seen),
                 f"Face {n} {words[state]}.",
             )
+
+    def blur_others(self) -> None:
+        """Blur everyone not linked to a release (every face still needing a decision)."""
+        if not self._readable() or self.image_id is None:
+            return
+        assert self.status is not None
+        others = [f.n for f in self.status.state.faces if f.state is FaceState.UNRESOLVED]
+        if not others:
+            self._say("Every face is linked or decided already; nobody is left to blur.")
+            return
+        image_id = self.image_id
+        self._decide(
+            lambda cat, seen: workflow.blur_others(cat, image_id, seen=seen),
+            f"{faces_words(others)} not linked to a release will be blurred on export.",
+        )
 
     def _face_crop(self, n: int) -> QImage | None:
         if self.left_side.currentWidget() is self.clip_review:
@@ -564,6 +754,9 @@ class ReviewScreen(QWidget):
         return self.preview.copy(rect)
 
     def link(self) -> None:
+        if len([k for k in self.panel.selected_keys() if k[0] == "face"]) > 1:
+            self._say("Select one face to link: a release covers one person.", error=True)
+            return
         n = self._selected("face")
         if n is None or self.image_id is None:
             return
@@ -612,6 +805,10 @@ class ReviewScreen(QWidget):
         key = self.panel.current_key()
         if key is None or self.image_id is None:
             self._selected("face")
+            return
+        faces = [k[1] for k in self.panel.selected_keys() if k[0] == "face"]
+        if len(faces) > 1:
+            self.set_face(FaceState.UNRESOLVED)
             return
         kind, n = key
         image_id = self.image_id
@@ -679,6 +876,26 @@ class ReviewScreen(QWidget):
         def done() -> None:
             if dialog.result_ is not None:
                 self._after(f"Approved. The cleaned copy is at {dialog.result_.path}")
+
+        self._open_dialog(dialog, done)
+
+    def record_takedown(self) -> None:
+        """Record that the photo's approved copies that must come down were taken down."""
+        if not self._readable():
+            return
+        assert self.status is not None and self.image_id is not None
+        live = [a for a in self.status.approvals if a.live]
+        if not live:
+            self._say("This photo has no approved copy out there; there is nothing to take down.")
+            return
+        due = {a.id for a in self.status.to_take_down}
+        dialog = RecordTakedownDialog(
+            self.catalogue, self.image_id, live, due, self, name=Path(self.status.image.path).name
+        )
+
+        def done() -> None:
+            n = len(dialog.recorded)
+            self._after(f"Take-down recorded for {n} approved cop{'y' if n == 1 else 'ies'}.")
 
         self._open_dialog(dialog, done)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QFrame,
     QInputDialog,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QStackedWidget,
     QToolBar,
+    QToolButton,
     QWidget,
 )
 
@@ -29,10 +31,11 @@ from consentdesk.core.photos import cache
 from consentdesk.core.store import Catalogue, CatalogueError, team
 from consentdesk.ui.expiry.expiry_page import ExpiryPage
 from consentdesk.ui.kit import spacing
-from consentdesk.ui.kit.announce import announce_status_bar
+from consentdesk.ui.kit.announce import announce, announce_status_bar
 from consentdesk.ui.kit.busy import describe_error, in_catalogue, run_busy
+from consentdesk.ui.kit.keys import enter_presses_buttons
 from consentdesk.ui.kit.page import Page
-from consentdesk.ui.kit.roles import apply_roles, tag
+from consentdesk.ui.kit.roles import PROPERTY, apply_roles, role_summary, tag
 from consentdesk.ui.kit.settings import remember_catalogue, remembered_catalogue
 from consentdesk.ui.kit.workers import run_task
 from consentdesk.ui.library.library_page import LibraryPage
@@ -41,8 +44,8 @@ from consentdesk.ui.releases.record_dialog import offer_to_open
 from consentdesk.ui.releases.register_page import RegisterPage
 from consentdesk.ui.releases.release_dialog import ReleaseDialog
 from consentdesk.ui.review.queue_page import QueuePage
-from consentdesk.ui.review.review_screen import ReviewScreen
-from consentdesk.ui.shell.change_watcher import ChangeWatcher
+from consentdesk.ui.review.review_screen import REVIEW_DECISIONS, ReviewScreen
+from consentdesk.ui.shell.change_watcher import CONNECTED, OFFLINE, RECONNECTING, ChangeWatcher
 from consentdesk.ui.shell.nav_list import NavList
 from consentdesk.ui.shell.sign_in import sign_in
 
@@ -56,6 +59,20 @@ PAGES: list[type[Page]] = [
 ]
 
 MAX_BLANK_FORMS = 500
+
+#: The team register's connection in words (state, then the longer sentence read out and shown on hover).
+CONNECTION_WORDS = {
+    CONNECTED: ("Team register: connected", "Connected to the team register."),
+    RECONNECTING: (
+        "Team register: reconnecting…",
+        "The team register did not answer; ConsentDesk is trying again. Anything you save waits for it.",
+    ),
+    OFFLINE: (
+        "Team register: offline",
+        "Offline: the team register cannot be reached, so nothing new can be saved until it is back. "
+        "ConsentDesk keeps trying every few seconds and says so when it is back.",
+    ),
+}
 
 
 _frozen = False
@@ -79,6 +96,7 @@ class MainWindow(QMainWindow):
         self.catalogue = catalogue
         self.pages: list[Page] = []
         self.setObjectName("mainWindow")
+        enter_presses_buttons(QApplication.instance())  # Enter on any focused button presses it
         self._build_actions()
         self._build_ui()
         self._build_review()
@@ -86,6 +104,7 @@ class MainWindow(QMainWindow):
         # Others' changes (another window, another person on the team register) reach this one in seconds.
         self.change_watcher = ChangeWatcher(catalogue, parent=self)
         self.change_watcher.changed.connect(self._changed_elsewhere)
+        self.change_watcher.connection_changed.connect(self._connection_changed)
         self._tag_by_role()
         self._mirror_roles()
         self._pruning: bool | None = False  # None: a prune is running and another was asked for meanwhile
@@ -150,9 +169,27 @@ class MainWindow(QMainWindow):
         self.check_action.triggered.connect(lambda: catalogue_menu.check_catalogue(self))
 
     def _build_ui(self) -> None:
-        announce_status_bar(self.statusBar())  # status messages are spoken, not only shown
+        self._build_status_bar()
+        self._build_toolbar()
+        self._build_pages()
+        central = QWidget()
+        layout = spacing.hbox(central, spacing.NONE, 0)
+        layout.addWidget(self._build_sidebar())
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.setTabOrder(self.nav, self.stack)
+
+    def _build_status_bar(self) -> None:
+        """Messages (spoken, not only shown), the team register's connection in words, the page's count."""
+        announce_status_bar(self.statusBar())
+        self.connection_label = QLabel("")
+        self.connection_label.setObjectName("connectionState")
+        self.connection_label.setAccessibleName("Connection to the team register")
+        self.statusBar().addPermanentWidget(self.connection_label)
         self.count_label = QLabel("")
         self.statusBar().addPermanentWidget(self.count_label)
+
+    def _build_toolbar(self) -> None:
         toolbar = QToolBar("Main toolbar")
         toolbar.setObjectName("mainToolbar")
         toolbar.setMovable(False)
@@ -173,6 +210,8 @@ class MainWindow(QMainWindow):
         new_button.setObjectName("newReleaseButton")
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
+    def _build_pages(self) -> None:
+        """The navigation list and the stack of pages (one entry per page of PAGES)."""
         self.nav = NavList()  # focus moves never change the page; activation does
         self.nav.setObjectName("navigation")
         self.nav.setAccessibleName("Sections")
@@ -186,6 +225,8 @@ class MainWindow(QMainWindow):
         self.stack.currentChanged.connect(self._page_changed)
         self.nav.setCurrentRow(0)
 
+    def _build_sidebar(self) -> QFrame:
+        """The navigation, the catalogue open, and on a team register who you are and what you may do."""
         side = QFrame()
         side.setObjectName("sidebar")
         side_layout = spacing.vbox(side, (12, 18, 12, 12), 8)
@@ -194,15 +235,14 @@ class MainWindow(QMainWindow):
         self.catalogue_label.setObjectName("catalogueLabel")
         self.catalogue_label.setWordWrap(True)
         side_layout.addWidget(self.catalogue_label)
+        self.role_label = QLabel("")  # on a team register: who you are, what you may do, who does the rest
+        self.role_label.setObjectName("roleLabel")
+        self.role_label.setWordWrap(True)
+        self.role_label.setAccessibleName("Your role")
+        self.role_label.hide()
+        side_layout.addWidget(self.role_label)
         side.setFixedWidth(max(220, self.fontMetrics().horizontalAdvance("Consent register") + 90))
-
-        central = QWidget()
-        layout = spacing.hbox(central, spacing.NONE, 0)
-        layout.addWidget(side)
-        layout.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
-
-        self.setTabOrder(self.nav, self.stack)
+        return side
 
     def add_page(self, page: Page) -> None:
         """Add a navigation page. Nothing is loaded here: the page loads when it is first shown."""
@@ -260,9 +300,13 @@ class MainWindow(QMainWindow):
         self._review_actions_enabled()
 
     def _review_actions_enabled(self, *_args: object) -> None:
+        """The review's keys work only in the review, and only those the person's role allows."""
         on_review = self.stack.currentWidget() is self.review_view
+        roles = getattr(self, "roles", None)
         for action in self.review_view.actions_by_name.values():
-            action.setEnabled(on_review)
+            capability = action.property(PROPERTY)
+            allowed = not capability or roles is None or team.allowed(roles, capability)
+            action.setEnabled(on_review and allowed)
 
     def open_review(self, image_id: int, image_ids: list[int] | None = None) -> None:
         """Review one image. Next/previous walk `image_ids`; by default the order of the page shown
@@ -315,32 +359,69 @@ class MainWindow(QMainWindow):
             library.import_folder_button,
         ):
             tag(item, "import")
-        for item in (library.review_button, library.recheck_button, self.page(QueuePage).show_action):
+        for item in (library.recheck_button, self.page(QueuePage).show_action):
             tag(item, "review")
+        for name, action in self.review_view.actions_by_name.items():  # looking is for everyone
+            if name in REVIEW_DECISIONS:
+                capability = "takedown" if name == "takedown" else "review"
+                tag(action, capability)
+                button = self.review_view.findChild(QToolButton, f"button_{name}")
+                if button is not None:
+                    tag(button, capability)
 
     def _mirror_roles(self) -> None:
         """Ask the server (off the GUI thread) who is signed in, and show only what their role may do."""
         if not self.catalogue.is_team_register:
-            self.roles = set(team.ROLES)
-            apply_roles(self, self.roles)
+            self._apply_roles(set(team.ROLES))
+            self.role_label.hide()
             return
 
         def apply(result: tuple[set[str], str]) -> None:
             roles, who = result
-            self.roles = roles
-            apply_roles(self, roles)
+            self._apply_roles(roles)
             words = ", ".join(sorted(roles)) or "no ConsentDesk role yet: ask your administrator"
             self.statusBar().showMessage(f"Signed in as {who} ({words}).", 10000)
+            self.role_label.setText(f"Signed in as {who} ({words}). {role_summary(roles)}")
+            self.role_label.show()
 
         run_task(in_catalogue(self.catalogue, lambda cat, _c: (team.my_roles(cat), cat.actor)), apply)
 
+    def _apply_roles(self, roles: set[str]) -> None:
+        """Show what these roles may do (everywhere: menus, pages, the review), hide what they may not."""
+        self.roles = roles
+        apply_roles(self, roles)
+        self._review_actions_enabled()
+        self.review_view.roles_changed(roles)
+        for page in self.pages:
+            page.roles_changed(roles)
+
     def _changed_elsewhere(self, entries: list) -> None:
         """New audit entries (ids and actions only): the page shown refreshes incrementally, the others when
-        next shown, and an open review re-reads its photo (a withdrawal may have blocked it)."""
+        next shown, and an open review re-reads its photo (a withdrawal may have blocked it) and says who
+        changed it."""
         self.refresh_pages()
         if self.stack.currentWidget() is self.review_view:
-            self.review_view.refresh()
+            self.review_view.changed_elsewhere(entries)
         self.prune_photo_cache()  # an erasure elsewhere may have removed photos this computer has cached
+
+    def _connection_changed(self, state: str) -> None:
+        """Say how the connection is; when it is back, read again what is shown (stale errors go)."""
+        self._show_connection(state)
+        if self.catalogue.is_team_register:
+            announce(self.connection_label, CONNECTION_WORDS[state][1], assertive=state == OFFLINE)
+        if state == CONNECTED:
+            self.refresh_pages()
+            self.review_view.connection_restored()
+
+    def _show_connection(self, state: str) -> None:
+        short, long = CONNECTION_WORDS[state]
+        self.connection_label.setText(short)
+        self.connection_label.setToolTip(long)
+        self.connection_label.setAccessibleDescription(long)
+        self.connection_label.setProperty("state", state)
+        self.connection_label.style().unpolish(self.connection_label)
+        self.connection_label.style().polish(self.connection_label)
+        self.connection_label.setVisible(self.catalogue.is_team_register)
 
     def prune_photo_cache(self) -> None:
         """Drop (in a worker) this computer's cached copies and thumbnails of photos the team register no
@@ -379,6 +460,7 @@ class MainWindow(QMainWindow):
                 page.mark_stale()
 
     def _update_title(self) -> None:
+        self._show_connection(self.change_watcher.state)
         self.setWindowTitle(f"{APP_NAME} — {self.catalogue.display_name}")
         self.catalogue_label.setText(f"Catalogue\n{self.catalogue.display_name}")
         self.catalogue_label.setToolTip(self.catalogue.safe_locator)
