@@ -72,6 +72,8 @@ def test_a_folder_with_clips_imports_beside_photos_and_a_damaged_clip_is_said(qt
     assert clip_row.faces == len(status.state.faces) >= 2
     assert clip_row.badge_text.startswith(f"{clip_row.faces} people · ")  # tracks are people
     assert clip_row.state == "attention"
+    assert not clip_row.outdated and "older analyser" not in clip_row.summary  # checked by today's clip analyser
+    assert photo_row.clip_words == "" and not photo_row.outdated
     index = next(
         library.model.index(i) for i in range(library.model.rowCount()) if library.model.index(i).data(IMAGE_ID_ROLE) == clip_row.image_id
     )
@@ -84,6 +86,10 @@ def test_a_folder_with_clips_imports_beside_photos_and_a_damaged_clip_is_said(qt
     with Image.open(made) as thumb:
         assert max(thumb.size) == 256 and thumb.size[0] > thumb.size[1]  # the landscape clip's frame
     assert library.model.thumbnail_error(clip_row.image_id) is None
+    assert library.select_image(clip_row.image_id)
+    qtbot.waitUntil(lambda: library.review_button.text() == "Review this clip", timeout=10_000)
+    assert library.select_image(photo_row.image_id)
+    qtbot.waitUntil(lambda: library.review_button.text() == "Review this photo", timeout=10_000)
 
     preview = preview_for(catalogue.locator, clip_row.image_id, 480)  # the pane beside the grid
     assert preview.load_error is None and preview.rgb.shape[:2] == (270, 480)
