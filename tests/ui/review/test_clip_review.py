@@ -82,6 +82,8 @@ def test_a_clip_opens_with_one_lane_per_track_its_state_in_words_and_its_first_f
     assert len(findings) == len(status.state.findings) and findings
     assert all(t.startswith("Finding ") and t.endswith(")") for t in findings)  # "Finding 2 (QR code)"
     assert clip.timeline.lanes[0].words == "needs a decision"
+    rows = [screen.panel.items.item(i).text() for i in range(screen.panel.items.count())]
+    assert "Person 1 — needs a decision" in rows  # a clip's faces are people in the list too
     assert clip.timeline.lanes[0].track.seen_times == stored.face_tracks[0].seen_times
     assert screen.panel.current_key() == ("face", 1)  # lane and row are one selection
     assert clip.time_label.text() == f"0:00.0 / {clock(stored.info.duration)}"
@@ -245,7 +247,9 @@ def test_same_person_as_joins_two_tracks_and_they_are_counted_once(qtbot, clip_c
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.choices, timeout=3000)
     press(qtbot, Qt.Key.Key_Return)  # Person 1
     qtbot.waitUntil(lambda: screen.is_settled() and clip.timeline.lanes[2].same_as == 1, timeout=10_000)
-    assert clip.timeline.lanes[2].words.startswith("same person as 1")
+    assert clip.timeline.lanes[2].words.startswith("same person as 1, ")
+    rows = [screen.panel.items.item(i).text() for i in range(screen.panel.items.count())]
+    assert any(r.startswith("Person 3 — same person as 1, ") for r in rows), rows  # the list says it too
     assert workflow.image_state(catalogue, image_id).faces[2].same_as == 1
     assert screen.panel.summary.text().startswith("2 people detected")  # core counts people, not tracks
 

@@ -59,10 +59,8 @@ def lanes_for(
     for face in status.state.faces:
         if face.n <= len(face_tracks):
             text, _needs = face_row(face, status)
-            words = text.split(" — ", 1)[-1].replace("\n⚠ ", " — ⚠ ")
+            words = text.split(" — ", 1)[-1].replace("\n⚠ ", " — ⚠ ")  # "same person as 3, blur on export"
             same_as = getattr(face, "same_as", None)
-            if same_as is not None:  # its decision is the other track's: said so
-                words = f"same person as {same_as}, {words}"
             title, state, track = f"Person {face.n}", face_state(face, status), face_tracks[face.n - 1]
             lanes.append(Lane(("face", face.n), title, words, state, track, same_as))
     for finding in status.state.findings:
