@@ -45,6 +45,24 @@ def _analyse(path: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    a = _arguments(argv)
+    from tests.data.builders import evaluate_by_kind, load_truths
+    from tests.data.dev_set import DEV_PERSONAL
+
+    d = Path(a.dir)
+    files = _images(d, a.set, a.count)
+    analyser, results, stages = _latency(files)
+    if a.save:
+        Path(a.save).write_text(json.dumps(results))
+    _quality(d, results, load_truths, evaluate_by_kind, DEV_PERSONAL)
+    if a.clean_real:
+        _clean_real(analyser, Path(a.clean_real), DEV_PERSONAL)
+    if not a.no_pool:
+        _throughput(files, a.workers, stages)
+    return 0
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("dir")
     p.add_argument("--count", type=int, default=60, help="images to build if DIR is empty")
@@ -58,63 +76,66 @@ def main(argv: list[str] | None = None) -> int:
         help="also analyse these real photos that show no personal data (plus scikit-image's real photos "
         "of text) and count personal-data findings on them: every one is a false finding",
     )
-    a = p.parse_args(argv)
+    return p.parse_args(argv)
 
-    from tests.data.builders import build_test_set, evaluate_by_kind, load_truths
-    from tests.data.dev_set import DEV_PERSONAL, build_dev_set
 
-    d = Path(a.dir)
+def _images(d: Path, which: str, count: int) -> list[str]:
+    """The set's JPEGs, built first (with ground truth) if the folder has none."""
+    from tests.data.builders import build_test_set
+    from tests.data.dev_set import build_dev_set
+
     if not d.is_dir() or not any(d.glob("*.jpg")):
         t = time.perf_counter()
-        (build_dev_set if a.set == "dev" else build_test_set)(d, a.count)
-        print(f"built {a.count} images in {time.perf_counter() - t:.1f} s")
-    files = sorted(str(f) for f in d.glob("*.jpg"))
+        (build_dev_set if which == "dev" else build_test_set)(d, count)
+        print(f"built {count} images in {time.perf_counter() - t:.1f} s")
+    return sorted(str(f) for f in d.glob("*.jpg"))
 
-    # 1) single process, library-default threads: per-image latency by stage
+
+def _latency(files: list[str]):
+    """Single process, every core: per-image latency by stage, and CPU time (all threads) per image."""
     from consentdesk.core.vision.analyse import Analyser
 
     analyser = Analyser()
     analyser.analyse_path(files[0])  # load models outside the timings
     stages: dict[str, list[float]] = {}
     results: dict[str, dict] = {}
+    cpu: list[float] = []
+    load = os.getloadavg()[0]
     for f in files:
+        started = time.process_time()
         r = analyser.analyse_path(f)
+        cpu.append(time.process_time() - started)
         results[Path(f).name] = r.to_json()
         for k, v in r.timings.items():
             stages.setdefault(k, []).append(v)
-    print(f"images: {len(files)} (12 MP and 24 MP JPEG)")
+    print(f"images: {len(files)} (12 MP and 24 MP JPEG); load average {load:.1f} -> {os.getloadavg()[0]:.1f}")
     for k in ("decode", "faces", "text", "codes", "plates", "regions", "total"):
         if k in stages:
             print(f"median {k:8s} {statistics.median(stages[k]):.3f} s   (max {max(stages[k]):.3f})")
-    if a.save:
-        Path(a.save).write_text(json.dumps(results))
-    _quality(d, results, load_truths, evaluate_by_kind, DEV_PERSONAL)
-    if a.clean_real:
-        _clean_real(analyser, Path(a.clean_real), DEV_PERSONAL)
-    if a.no_pool:
-        return 0
+    print(f"median CPU time per image (all threads): {statistics.median(cpu):.3f} s")
+    return analyser, results, stages
 
-    # 2) throughput with a process pool, one Analyser and one thread per worker
+
+def _throughput(files: list[str], workers: int, stages: dict[str, list[float]]) -> None:
+    """A process pool, one Analyser and one thread per worker, as an import runs."""
     # spawn, not fork: forking a process that already runs OpenCV/onnxruntime thread pools deadlocks
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(a.workers, mp_context=ctx, initializer=_init_worker) as pool:
-        list(pool.map(_analyse, files[: a.workers]))  # warm up: models load once per worker
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker) as pool:
+        list(pool.map(_analyse, files[:workers]))  # warm up: models load once per worker
         t = time.perf_counter()
         pooled = list(pool.map(_analyse, files))
         elapsed = time.perf_counter() - t
     per_worker = {
-        k: statistics.median(r["timings"][k] for r in pooled if r["timings"])
-        for k in ("faces", "text", "total")
+        k: statistics.median(r["timings"][k] for r in pooled if r["timings"]) for k in ("faces", "text", "total")
     }
     print("in-worker medians (1 thread each): " + ", ".join(f"{k} {v:.3f} s" for k, v in per_worker.items()))
     seq = sum(stages["total"])
     print(f"single process: {len(files) / seq * 60:.0f} images/min ({seq / len(files):.3f} s/image)")
     print(
-        f"throughput: {len(files) / elapsed * 60:.0f} images/min with {a.workers} workers "
-        f"({elapsed / len(files):.3f} s/image; 300 photos in {300 * elapsed / len(files) / 60:.1f} min)"
+        f"throughput: {len(files) / elapsed * 60:.0f} images/min with {workers} workers "
+        f"({elapsed / len(files):.3f} s/image; 300 photos in {300 * elapsed / len(files) / 60:.1f} min); "
+        f"load average {os.getloadavg()[0]:.1f}"
     )
-
-    return 0
 
 
 def _clean_real(analyser, folder: Path, personal) -> None:

@@ -167,7 +167,7 @@ def test_photo_is_checked(work: Path, shoot: Path):
     results = {Path(r["path"]).name: r for r in map(json.loads, lines)}
     assert set(results) == {"donor-day.jpg", "phone.heic"}
     photo = results["donor-day.jpg"]
-    assert photo["error"] is None and len(photo["faces"]) == 1  # CenterFace through OpenCV's dnn
+    assert photo["error"] is None and len(photo["faces"]) == 1  # CenterFace on onnxruntime
     kinds = {f["kind"] for f in photo["findings"]}
     assert {"nhs_number", "person_name"} <= kinds, kinds  # OCR models, stdnum, Faker's names, wordfreq
     assert results["phone.heic"]["error"] is None and results["phone.heic"]["width"] == 800

@@ -9,7 +9,6 @@ each stage at the smallest size that still works for it; every box is mapped bac
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,18 +17,21 @@ import numpy as np
 from consentdesk.core.media import imaging
 from consentdesk.core.minimise import CONFIDENTIAL_MARKING, mask_finding_text
 from consentdesk.core.values import Analysis, Box, Face, Finding, FindingKind, Severity
-from consentdesk.core.vision import pii, plates
-from consentdesk.core.vision.codes import Code, read_codes
+from consentdesk.core.vision import crowd, pii, plate_search, plates
+from consentdesk.core.vision.code_search import find_codes
+from consentdesk.core.vision.codes import Code
 from consentdesk.core.vision.faces import FaceDetector
+from consentdesk.core.vision.frame import Frame, resize, union
 from consentdesk.core.vision.regions import find_regions
 from consentdesk.core.vision.text import TextLine, TextReader
 
 #: Bump when a model, threshold or recogniser changes, so stored analyses can be told apart.
 ANALYSER_VERSION = (
-    "consentdesk-vision 2.1 (centerface, ppocrv4, zxing-cpp; names, plates, masked text; "
-    "small photos enlarged, pages of text)"
+    "consentdesk-vision 3.1 (centerface on onnxruntime, ppocrv4, zxing-cpp; names, plates, masked text; "
+    "pages of text; crowd pass, codes looked at twice, plates with their layout, screens with a display's "
+    "evidence)"
 )
-#: Largest enlargement of a small photo for face detection (see `Analyser._run`).
+#: Largest enlargement of a small photo for the first face pass (see `Analyser._faces`).
 MAX_FACE_UPSCALE = 2.0
 
 
@@ -38,14 +40,16 @@ class AnalyserConfig:
     """Working sizes (long side, pixels) per stage; measured on a 2-core machine (see bench/analyse.py)."""
 
     work_side: int = 2000  # decoded size; OCR recognition crops and codes read from it
-    face_side: int = 1440  # CenterFace input; faces down to ~18 px here (~50 px in a 12 MP photo)
+    face_side: int = 1280  # first face pass: faces down to ~18 px here (~55 px in a 12 MP photo); small
+    # photos are enlarged to it (at most 2x), and crowds of small faces get a second, enlarged pass
     ocr_det_side: int = 960  # text detection input (recognition still reads the 2000 px image)
     text_min_score: float = 0.6  # OCR lines below this are not trusted for personal data
-    threads: int | None = None  # per-process threads for OpenCV/onnxruntime; None = library default
+    threads: int | None = None  # per-process threads for OpenCV/onnxruntime; None = every core
+    crowd: bool = True  # the enlarged second face pass over crowds of small faces (see crowd.py)
 
     @classmethod
     def thorough(cls, threads: int | None = None) -> AnalyserConfig:
-        """Slower (faces ~2x) but finds background faces down to ~40 px in a 4000 px photo instead of ~55 px."""
+        """Slower (faces ~2.5x) but finds background faces down to ~40 px in a 4000 px photo instead of ~55 px."""
         return cls(face_side=2000, threads=threads)
 
 
@@ -54,7 +58,7 @@ class Analyser:
 
     def __init__(self, config: AnalyserConfig | None = None) -> None:
         self.config = config or AnalyserConfig()
-        self.faces = FaceDetector()
+        self.faces = FaceDetector(threads=self.config.threads)
         self.text = TextReader(det_side=self.config.ocr_det_side, threads=self.config.threads)
         if self.config.threads:
             import cv2
@@ -74,8 +78,9 @@ class Analyser:
             )
         decode = time.perf_counter() - t0
         info = loaded.info
+        frame = Frame(loaded.rgb, loaded.scale, info.width, info.height, source=str(path))
         try:
-            result = self._run(loaded.rgb, loaded.scale, str(path), info.width, info.height)
+            result = self._run(frame, str(path))
         except Exception as exc:  # pragma: no cover - defensive: report, keep the batch going
             return Analysis(
                 path=str(path),
@@ -93,8 +98,7 @@ class Analyser:
         t0 = time.perf_counter()
         h, w = rgb.shape[:2]
         f = min(1.0, self.config.work_side / max(h, w))
-        work = _resize(rgb, f)
-        result = self._run(work, f, path, w, h)
+        result = self._run(Frame(resize(rgb, f), f, w, h), path)
         result.timings["decode"] = 0.0
         result.timings["total"] = time.perf_counter() - t0
         return result
@@ -103,129 +107,145 @@ class Analyser:
         """The face stage alone, on a file, exactly as `analyse_path` runs it (same decode, same scales):
         the export checks its copy with it before letting it out (review/export.py). Raises ImageError."""
         loaded = imaging.load(path, max_side=self.config.work_side)
-        return self._faces(loaded.rgb, loaded.scale, loaded.info.width, loaded.info.height)
+        info = loaded.info
+        return self._faces(Frame(loaded.rgb, loaded.scale, info.width, info.height, source=str(path)))
+
+    def background_findings(self, rgb: np.ndarray, width: int, height: int) -> list[Finding]:
+        """The background check alone (text, plates, codes, screens, documents) on pixels in memory, with
+        boxes in a `width` x `height` picture that `rgb` is a reduced copy of: a clip's key frames."""
+        f = min(1.0, self.config.work_side / max(rgb.shape[:2]))
+        return self._background(Frame(resize(rgb, f), f * rgb.shape[1] / width, width, height), {})
 
     # ------------------------------------------------------------------ stages
 
-    def _faces(self, work: np.ndarray, scale: float, width: int, height: int) -> list[Face]:
-        # a small photo is enlarged (up to 2x) to the face working size: on real web-sized photos this
-        # found background faces of 8-20 px (a driver, a profile at a door) and no false ones
-        ff = min(MAX_FACE_UPSCALE, self.config.face_side / max(work.shape[:2]))
-        ff = 1.0 if 1.0 <= ff < 1.05 else ff
-        face_scale = scale * ff
-        return [
-            Face(_to_original(f.box.x, f.box.y, f.box.w, f.box.h, face_scale, width, height), f.score)
-            for f in self.faces.detect(_resize(work, ff))
-        ]
-
-    def _run(self, work: np.ndarray, scale: float, path: str, width: int, height: int) -> Analysis:
+    def _run(self, frame: Frame, path: str) -> Analysis:
         timings: dict[str, float] = {}
-
         t = time.perf_counter()
-        faces = self._faces(work, scale, width, height)
+        faces = self._faces(frame)
         timings["faces"] = time.perf_counter() - t
-
-        findings = self._background(work, scale, width, height, timings)
-
+        findings = self._background(frame, timings)
         return Analysis(
             path=path,
-            width=width,
-            height=height,
+            width=frame.width,
+            height=frame.height,
             faces=tuple(faces),
             findings=tuple(findings),
             analyser_version=ANALYSER_VERSION,
             timings=timings,
         )
 
-    def background_findings(self, rgb: np.ndarray, width: int, height: int) -> list[Finding]:
-        """The background check alone (text, plates, codes, screens, documents) on pixels in memory, with
-        boxes in a `width` x `height` picture that `rgb` is a reduced copy of: a clip's key frames."""
-        f = min(1.0, self.config.work_side / max(rgb.shape[:2]))
-        return self._background(_resize(rgb, f), f * rgb.shape[1] / width, width, height, {})
+    def _faces(self, frame: Frame) -> list[Face]:
+        """One pass at the size the smallest face to find needs, then an enlarged pass over a crowd.
 
-    def _background(
-        self, work: np.ndarray, scale: float, width: int, height: int, timings: dict[str, float]
-    ) -> list[Finding]:
+        CenterFace's cost follows the pixels it is given, so the first pass runs at `face_side` (small
+        photos enlarged to it, up to 2x, which found 8-20 px background faces on web-sized photos); only
+        where it finds a crowd of small faces is the crowd's band searched again, enlarged."""
+        cfg = self.config
+        ff = min(MAX_FACE_UPSCALE, cfg.face_side / max(frame.work.shape[:2]))
+        ff = 1.0 if 1.0 <= ff < 1.05 else ff
+        img = frame.mid if abs(ff - frame.mid_factor) < 1e-6 else resize(frame.work, ff)
+        first = [(f.box.as_list(), f.score) for f in self.faces.detect(img)]
+        found = [((b[0] / ff, b[1] / ff, b[2] / ff, b[3] / ff), s) for b, s in first]
+        plan = crowd.plan([tuple(b) for b, _ in first], img.shape[:2]) if cfg.crowd else None
+        if plan is not None:
+            x, y, w, h = plan.box
+            band = crowd.CrowdPlan((int(x / ff), int(y / ff), int(w / ff), int(h / ff)), plan.zoom * ff)
+            rounded = [(tuple(int(round(v)) for v in b), s) for b, s in found]
+            found = crowd.merge(rounded, crowd.search(self.faces, frame.work, band))
+        return [Face(frame.to_original(*b), float(s)) for b, s in found]
+
+    def _background(self, frame: Frame, timings: dict[str, float]) -> list[Finding]:
         t = time.perf_counter()
-        lines = self.text.read(work)
-        findings = self._text_findings(lines, scale, width, height)
+        lines = self.text.read(frame.work)
+        trusted = [ln for ln in lines if ln.score >= self.config.text_min_score]
+        blocks = text_blocks([ln.bbox() for ln in trusted])
+        findings, covered = self._text_findings(frame, trusted, blocks)
         timings["text"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        findings += self._plate_findings(work, lines, findings, scale, width, height)
+        findings += self._plate_findings(frame, lines, trusted, blocks, covered)
         timings["plates"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        findings += self._code_findings(read_codes(work), scale, width, height)
+        findings += self._code_findings(frame, find_codes(frame, trusted))
         timings["codes"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        line_boxes = [ln.bbox() for ln in lines]
-        chars = [sum(c.isalnum() for c in ln.text) for ln in lines]
-        for region in find_regions(work, line_boxes, text_blocks(line_boxes), chars):
-            kind = FindingKind.SCREEN if region.kind == "screen" else FindingKind.DOCUMENT
-            findings.append(
-                Finding(
-                    kind, _to_original(*region.bbox(), scale, width, height), region.reason, Severity.MEDIUM
-                )
-            )
+        findings += self._region_findings(frame, lines)
         timings["regions"] = time.perf_counter() - t
-
         return findings
 
-    def _text_findings(self, lines: list[TextLine], scale: float, width: int, height: int) -> list[Finding]:
-        """Personal data per block of text (a label, a screen, a receipt), then harmless lines as boxes.
+    def _text_findings(
+        self, frame: Frame, trusted: list[TextLine], blocks: list[list[int]]
+    ) -> tuple[list[Finding], set[int]]:
+        """Personal data per block of text (a label, a screen, a receipt), then harmless lines as boxes;
+        also which lines a finding covers.
 
         Blocks keep context local: a receipt's business address is judged with the receipt, a list of
         names with its list, and a value is never stitched together from two unrelated signs.
         """
-        trusted = [ln for ln in lines if ln.score >= self.config.text_min_score]
         out: list[Finding] = []
         covered: set[int] = set()
-        for block in text_blocks([ln.bbox() for ln in trusted]):
+        for block in blocks:
             for m in pii.find_pii([trusted[i].text for i in block]):
+                if m.kind is FindingKind.VEHICLE_PLATE and len(block) >= plate_search.PAGE_LINES:
+                    continue  # a line on a page of text is never a plate
                 idx = [block[j] for j in m.lines]
                 covered.update(idx)
-                box = _union(trusted[i].bbox() for i in idx)
+                box = union(trusted[i].bbox() for i in idx)
                 text = CONFIDENTIAL_MARKING if m.kind is FindingKind.TEXT else m.text
-                out.append(_finding(m.kind, _to_original(*box, scale, width, height), text, m.severity))
+                out.append(_finding(m.kind, frame.to_original(*box), text, m.severity))
         for i, ln in enumerate(trusted):
             if i not in covered and sum(c.isalnum() for c in ln.text) >= 4 and ln.score >= 0.7:
-                box = _to_original(*ln.bbox(), scale, width, height)
-                out.append(_finding(FindingKind.TEXT, box, "", Severity.LOW))
-        return out
+                out.append(_finding(FindingKind.TEXT, frame.to_original(*ln.bbox()), "", Severity.LOW))
+        return out, covered
 
     def _plate_findings(
         self,
-        work: np.ndarray,
+        frame: Frame,
         lines: list[TextLine],
-        found: list[Finding],
-        scale: float,
-        width: int,
-        height: int,
+        trusted: list[TextLine],
+        blocks: list[list[int]],
+        covered: set[int],
     ) -> list[Finding]:
-        """Plates too small for text detection: plate-shaped rectangles read directly (see plates.py).
-        Rectangles where text was already detected (and so already read) are skipped."""
-        have = [f.box for f in found if f.kind is FindingKind.VEHICLE_PLATE]
-        read = [_to_original(*ln.bbox(), scale, width, height) for ln in lines]
-        out: list[Finding] = []
-        boxes = [b for b in plates.plate_candidates(work) if not _covered(b, have + read, scale)]
-        for line in self.text.read_boxes(work, boxes):
-            plate = plates.find_plate(line.text) if line.score >= 0.5 else None
-            if plate:
-                box = _to_original(*line.bbox(), scale, width, height)
-                out.append(_finding(FindingKind.VEHICLE_PLATE, box, plate, Severity.HIGH))
-        return out
+        """Plates the strict formats missed: loose formats and layouts in the text with a plate in the
+        pixels, then plate-shaped rectangles too small for text detection, read directly (rectangles
+        where text was already detected, and so already read, are skipped)."""
+        found = plate_search.plates_in_lines(frame.work, trusted, blocks, covered, self.text.read_boxes)
+        read = [ln.bbox() for ln in lines] + [b for b, _ in found]
+        f = frame.mid_factor
+        boxes = [
+            (x / f, y / f, w / f, h / f)
+            for x, y, w, h in plates.plate_candidates(frame.mid, work_side=frame.mid_side, hsv=frame.mid_hsv)
+            if not _covered((x / f, y / f, w / f, h / f), read)
+        ]
+        found += plate_search.plates_in_rectangles(frame.work, boxes, lines, self.text.read_boxes)
+        return [
+            _finding(FindingKind.VEHICLE_PLATE, frame.to_original(*box), plate, Severity.HIGH)
+            for box, plate in found
+        ]
 
-    def _code_findings(self, codes: list[Code], scale: float, width: int, height: int) -> list[Finding]:
+    def _code_findings(self, frame: Frame, codes: list[Code]) -> list[Finding]:
         out: list[Finding] = []
         for code in codes:
-            box = _to_original(*code.bbox(), scale, width, height)
+            box = frame.to_original(*code.bbox())
             kind = FindingKind.QR_CODE if code.is_matrix else FindingKind.BARCODE
             out.append(_finding(kind, box, f"{code.format}: {code.text}", Severity.MEDIUM))
             for m in pii.find_pii([code.text]):  # e.g. an ISBT 128 donation number encoded in the bars
                 if m.kind in pii.PERSONAL_KINDS:
                     out.append(_finding(m.kind, box, m.text, m.severity))
+        return out
+
+    def _region_findings(self, frame: Frame, lines: list[TextLine]) -> list[Finding]:
+        """Screens and documents (see regions.py), found on the shared mid-size copy."""
+        line_boxes = [ln.bbox() for ln in lines]
+        chars = [sum(c.isalnum() for c in ln.text) for ln in lines]
+        out = []
+        for region in find_regions(
+            frame.work, line_boxes, text_blocks(line_boxes), chars, small_hsv=frame.mid_hsv
+        ):
+            kind = FindingKind.SCREEN if region.kind == "screen" else FindingKind.DOCUMENT
+            out.append(Finding(kind, frame.to_original(*region.bbox()), region.reason, Severity.MEDIUM))
         return out
 
 
@@ -256,43 +276,15 @@ def text_blocks(boxes: list[tuple[float, float, float, float]]) -> list[list[int
     return sorted(groups.values(), key=lambda g: g[0])
 
 
-def _covered(box: tuple[float, float, float, float], boxes: list[Box], scale: float) -> bool:
-    """Whether a working-pixel box's centre lies in one of the given original-pixel boxes."""
-    cx, cy = (box[0] + box[2] / 2) / scale, (box[1] + box[3] / 2) / scale
-    return any(b.x <= cx <= b.x + b.w and b.y <= cy <= b.y + b.h for b in boxes)
+def _covered(box: tuple[float, float, float, float], boxes: list[tuple[float, float, float, float]]) -> bool:
+    """Whether a box's centre lies in one of the given boxes (all in working pixels)."""
+    cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
+    return any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in boxes)
 
 
 def _finding(kind: FindingKind, box: Box, text: str, severity: Severity) -> Finding:
     """Every finding is built here, so its text is masked before it leaves the analyser."""
     return Finding(kind, box, mask_finding_text(kind, text), severity)
-
-
-def _resize(rgb: np.ndarray, f: float) -> np.ndarray:
-    if f == 1.0:
-        return rgb
-    import cv2
-
-    h, w = rgb.shape[:2]
-    how = cv2.INTER_AREA if f < 1.0 else cv2.INTER_LINEAR
-    return cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=how)
-
-
-def _union(boxes: Iterable[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
-    bs = list(boxes)
-    x0 = min(b[0] for b in bs)
-    y0 = min(b[1] for b in bs)
-    x1 = max(b[0] + b[2] for b in bs)
-    y1 = max(b[1] + b[3] for b in bs)
-    return x0, y0, x1 - x0, y1 - y0
-
-
-def _to_original(x: float, y: float, w: float, h: float, scale: float, width: int, height: int) -> Box:
-    """Working pixels -> original pixels (after EXIF orientation), clipped to the image."""
-    x0 = max(0, min(width, round(x / scale)))
-    y0 = max(0, min(height, round(y / scale)))
-    x1 = max(0, min(width, round((x + w) / scale)))
-    y1 = max(0, min(height, round((y + h) / scale)))
-    return Box(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
 
 
 _default: Analyser | None = None

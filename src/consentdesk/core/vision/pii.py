@@ -129,7 +129,8 @@ _ISBT = re.compile(
 )
 
 
-def _donation_numbers(text: str) -> list[str]:
+def donation_numbers(text: str) -> list[str]:
+    """ISBT 128 donation numbers in the text, normalised ('G1509 23 456789')."""
     out = []
     for m in _ISBT.finditer(text):
         facility = m.group(1) + digits_of(m.group(2))
@@ -371,69 +372,100 @@ def _key(kind: FindingKind, text: str) -> tuple[str, str]:
     return str(kind), re.sub(r"[^0-9A-Za-z@]", "", text).upper()
 
 
+class _Found:
+    """Matches by kind and value: the same value found in several windows is kept once, from the
+    narrowest window (one line rather than a pair)."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple[str, str], PiiMatch] = {}
+
+    def add(self, kind: FindingKind, text: str, sev: Severity, idx: tuple[int, ...]) -> None:
+        key = _key(kind, text)
+        if key not in self.by_key or len(idx) < len(self.by_key[key].lines):
+            self.by_key[key] = PiiMatch(kind, text, sev, idx)
+
+    def lines_of(self, exclude: FindingKind | None = None) -> set[int]:
+        return {i for m in self.by_key.values() for i in m.lines if m.kind is not exclude}
+
+
 def find_pii(lines: Sequence[str]) -> list[PiiMatch]:
     """All personal-data items and confidential markers in OCR lines (given in reading order)."""
     lines = [str(x) for x in lines]
-    found: dict[tuple[str, str], PiiMatch] = {}
+    found = _Found()
+    _find_numbers(lines, found)
+    _find_birth_dates(lines, found)
+    _find_names(lines, found)
+    _find_plates(lines, found)
+    _find_addresses_and_markings(lines, found)
+    matches = _drop_shadowed(list(found.by_key.values()))
+    if _is_receipt(lines):  # a shop's address and phone on its receipt are business details
+        matches = [m for m in matches if m.kind not in _BUSINESS_DETAILS]
+    return matches
 
-    def add(kind: FindingKind, text: str, sev: Severity, idx: tuple[int, ...]) -> None:
-        key = _key(kind, text)
-        if key not in found or len(idx) < len(found[key].lines):
-            found[key] = PiiMatch(kind, text, sev, idx)
 
+def _find_numbers(lines: list[str], found: _Found) -> None:
+    """NHS and donation numbers, emails, postcodes and phones, in each line and each pair of lines."""
     high = Severity.HIGH
     for text, idx in _windows(lines):
         if unglue(text) != text:
             text = f"{text} ~~ {unglue(text)}"  # both forms: a value is found in either
-        for v in _nhs_candidates(text):
-            add(FindingKind.NHS_NUMBER, v, high, idx)
-        for v in _donation_numbers(text):
-            add(FindingKind.DONATION_NUMBER, v, high, idx)
+        nhs_numbers = _nhs_candidates(text)
+        for v in nhs_numbers:
+            found.add(FindingKind.NHS_NUMBER, v, high, idx)
+        for v in donation_numbers(text):
+            found.add(FindingKind.DONATION_NUMBER, v, high, idx)
         for v in _emails(text):
-            add(FindingKind.EMAIL, v, high, idx)
+            found.add(FindingKind.EMAIL, v, high, idx)
         for v in _postcodes(text):
-            add(FindingKind.POSTCODE, v, high, idx)
-        nhs_digits = {digits_of(v) for v in _nhs_candidates(text)}
+            found.add(FindingKind.POSTCODE, v, high, idx)
+        nhs_digits = {digits_of(v) for v in nhs_numbers}
         for v in _phones(text):
             if digits_of(v) not in nhs_digits:
-                add(FindingKind.PHONE, v, high, idx)
+                found.add(FindingKind.PHONE, v, high, idx)
 
-    labelled_form = any(_NAME_LABEL.match(x) or _DOB_LABEL.search(x) for x in lines) or bool(found)
+
+def _find_birth_dates(lines: list[str], found: _Found) -> None:
+    """A date beside a birth label; on a labelled form (or beside other personal data) any lone date."""
+    labelled_form = any(_NAME_LABEL.match(x) or _DOB_LABEL.search(x) for x in lines) or bool(found.by_key)
     for text, idx in _windows(lines):
         for v in _dates(text):
-            labelled = bool(_DOB_LABEL.search(text))
-            if labelled:
-                add(FindingKind.DATE_OF_BIRTH, v, high, idx)
+            if _DOB_LABEL.search(text):
+                found.add(FindingKind.DATE_OF_BIRTH, v, Severity.HIGH, idx)
             elif labelled_form and len(idx) == 1:
-                add(FindingKind.DATE_OF_BIRTH, v, Severity.MEDIUM, idx)
+                found.add(FindingKind.DATE_OF_BIRTH, v, Severity.MEDIUM, idx)
 
-    for name, idx in _label_names(lines):
-        add(FindingKind.PERSON_NAME, name, high, idx)
-    labelled_lines = {i for _, idx in _label_names(lines) for i in idx}
+
+def _find_names(lines: list[str], found: _Found) -> None:
+    """Names after a label, then names without one (`names.find_names`) on the other lines."""
+    labelled = _label_names(lines)
+    for name, idx in labelled:
+        found.add(FindingKind.PERSON_NAME, name, Severity.HIGH, idx)
+    labelled_lines = {i for _, idx in labelled for i in idx}
     for hit in names.find_names(lines):
         if hit.line not in labelled_lines:
-            add(FindingKind.PERSON_NAME, hit.text, high, (hit.line,))
+            found.add(FindingKind.PERSON_NAME, hit.text, Severity.HIGH, (hit.line,))
 
-    taken = {i for m in found.values() for i in m.lines if m.kind is not FindingKind.PERSON_NAME}
+
+def _find_plates(lines: list[str], found: _Found) -> None:
+    """A whole line in a strict plate format, unless it already holds another value or a postcode."""
+    taken = found.lines_of(exclude=FindingKind.PERSON_NAME)
     for i, line in enumerate(lines):
         plate = plates.find_plate(line)
         if plate and i not in taken and not _postcodes(line):
-            add(FindingKind.VEHICLE_PLATE, plate, high, (i,))
+            found.add(FindingKind.VEHICLE_PLATE, plate, Severity.HIGH, (i,))
 
+
+def _find_addresses_and_markings(lines: list[str], found: _Found) -> None:
     for i, line in enumerate(lines):
         m = _ADDRESS_LABEL.match(line)
         street = _STREET.search(line)
         if street:
-            add(FindingKind.ADDRESS, street.group(0).strip(" ,"), high, (i,))
+            found.add(FindingKind.ADDRESS, street.group(0).strip(" ,"), Severity.HIGH, (i,))
         elif m and m.group(1).strip():
-            add(FindingKind.ADDRESS, m.group(1).strip(), high, (i,))
-        if _CONFIDENTIAL.search(line):
-            add(FindingKind.TEXT, _CONFIDENTIAL.search(line).group(0), Severity.MEDIUM, (i,))
-
-    matches = _drop_shadowed(list(found.values()))
-    if _is_receipt(lines):  # a shop's address and phone on its receipt are business details
-        matches = [m for m in matches if m.kind not in _BUSINESS_DETAILS]
-    return matches
+            found.add(FindingKind.ADDRESS, m.group(1).strip(), Severity.HIGH, (i,))
+        marking = _CONFIDENTIAL.search(line)
+        if marking:
+            found.add(FindingKind.TEXT, marking.group(0), Severity.MEDIUM, (i,))
 
 
 _RECEIPT_MARKERS = [

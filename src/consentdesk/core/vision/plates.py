@@ -82,7 +82,7 @@ _PLATE_COLOURS = (((14, 110, 130), (36, 255, 255)), ((0, 0, 185), (180, 45, 255)
 MAX_CANDIDATES = 4
 
 
-def plate_candidates(rgb, work_side: int = 1100) -> list[tuple[float, float, float, float]]:
+def plate_candidates(rgb, work_side: int = 1100, hsv=None) -> list[tuple[float, float, float, float]]:
     """Boxes (x, y, w, h in `rgb` pixels) of small plate-coloured rectangles with a plate's shape.
 
     Why: text detection runs on a reduced copy, where a plate 1/30 of the photo wide is a few pixels
@@ -94,9 +94,10 @@ def plate_candidates(rgb, work_side: int = 1100) -> list[tuple[float, float, flo
 
     h, w = rgb.shape[:2]
     f = min(1.0, work_side / max(h, w))
-    small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_LINEAR) if f < 1 else rgb
-    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-    area_img = float(small.shape[0] * small.shape[1])
+    if hsv is None or f < 1:  # `hsv`, when given, is `rgb`'s own (a copy the caller already made)
+        small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_LINEAR) if f < 1 else rgb
+        hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+    area_img = float(hsv.shape[0] * hsv.shape[1])
     dark = hsv[:, :, 2] < 110
     found: list[tuple[float, float, float, float, float]] = []
     for lo, hi in _PLATE_COLOURS:

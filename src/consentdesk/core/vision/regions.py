@@ -1,12 +1,13 @@
 """Screens and documents: rectangular regions that may show personal data even when no text is legible.
 
 Why a geometric heuristic and no model: no screen/document detector ships in our wheels, and the
-signals are simple and measurable. A *document* is a bright, low-saturation quadrilateral that holds
-several detected text lines. A *screen* is a bright, not strongly saturated quadrilateral framed by a thin, uniformly dark bezel
-(a saturated sign on a dark wall is not a screen). Both must be
-convex four-sided shapes covering 1-70 % of the picture; anything else is left alone, because a flood of
-false boxes trains people to ignore the warnings. Besides, a block of many text lines is a document
-whatever its outline (a page filling the frame, a scan, a sheet on a pale desk).
+signals are simple and measurable. Candidate panels are convex quadrilaterals (Canny outlines, and bright
+nearly rectangular blobs for panels whose outline is broken) covering 0.1-70 % of the picture. A *screen*
+needs a display's evidence, judged by `screens.judge_panel` (a bezel that ends, upright edges, a UI's
+layout): a bright panel in a dark frame is also a poster, an advert or a page on a table, and a flood of
+false boxes trains people to ignore the warnings. A *document* is a bright, low-saturation quad holding
+several detected text lines (or a page on a dark table, as judged there); besides, a block of many text
+lines is a document whatever its outline (a page filling the frame, a scan, a sheet on a pale desk).
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_WORK_SIDE = 1280  # a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show
+from consentdesk.core.vision.frame import MID_SIDE
+from consentdesk.core.vision.screens import judge_panel
+
+#: a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show (the frame's shared copy)
+WORK_SIDE = MID_SIDE
 _MIN_AREA = 0.0012  # of the picture: a 16:10 monitor 1/20 of the photo wide, seen at an angle
 PAGE_LINES = 10  # text lines in one block that make a page (see _pages_of_text)
 PAGE_CHARS = 120  # ... holding at least this many letters and digits
@@ -92,53 +97,131 @@ def find_regions(
     text_boxes: Sequence[tuple[float, float, float, float]] = (),
     text_blocks: Sequence[Sequence[int]] = (),
     text_chars: Sequence[int] = (),
+    small_hsv: np.ndarray | None = None,
 ) -> list[Region]:
     """Screens and documents in `rgb`; `text_boxes` (x, y, w, h in rgb pixels) are detected text lines,
     `text_blocks` groups of their indices that belong together (see analyse.text_blocks) and
-    `text_chars` the number of letters and digits read on each line (nothing else of the text)."""
-    regions = _framed_regions(rgb, text_boxes)
-    return _nest(_pages_of_text(regions, text_boxes, text_blocks, text_chars))
-
-
-def _framed_regions(rgb: np.ndarray, text_boxes: Sequence[tuple[float, float, float, float]]) -> list[Region]:
-    """Bright quadrilaterals: a screen inside a dark bezel, or a page holding text lines."""
+    `text_chars` the number of letters and digits read on each line (nothing else of the text).
+    `small_hsv`, if given, is `rgb` reduced to a long side of at most `WORK_SIDE`, in HSV (made here
+    otherwise)."""
     import cv2
 
     h, w = rgb.shape[:2]
-    f = min(1.0, _WORK_SIDE / max(h, w))
-    small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_LINEAR) if f < 1 else rgb
-    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+    f = min(1.0, WORK_SIDE / max(h, w))
+    if small_hsv is None:
+        small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA) if f < 1 else rgb
+        small_hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+    regions = _framed_regions(small_hsv, f, text_boxes)
+    return _nest(_screens_first(_pages_of_text(regions, text_boxes, text_blocks, text_chars)))
+
+
+def _screens_first(regions: list[Region]) -> list[Region]:
+    """A "page" that is the panel of a screen found around it (a list of lines on a monitor, its lit area
+    judged as a page on a dark surface) is the screen's content, not a document of its own."""
+    screens = [r for r in regions if r.kind == "screen"]
+    return [
+        r
+        for r in regions
+        if r.kind != "document" or not any(_inside(s, _centre(r)) and _area(r) <= 1.3 * _area(s) for s in screens)
+    ]
+
+
+def _framed_regions(
+    hsv: np.ndarray, f: float, text_boxes: Sequence[tuple[float, float, float, float]]
+) -> list[Region]:
+    """Bright quadrilaterals: a screen with a display's evidence (`screens.judge_panel`), or a page holding
+    text lines. `hsv` is the picture reduced by `f`."""
     sat, val = hsv[:, :, 1], hsv[:, :, 2]
-    centres = np.array([(x + bw / 2, y + bh / 2) for x, y, bw, bh in text_boxes], np.float32) * f
+    small_boxes = [(x * f, y * f, bw * f, bh * f) for x, y, bw, bh in text_boxes]
+    centres = np.array([(x + bw / 2, y + bh / 2) for x, y, bw, bh in small_boxes], np.float32)
     regions: list[Region] = []
-    hh, ww = val.shape
-    for quad in _quads(val):
-        # masks only over the quad's neighbourhood: the cost follows the quad, not the picture
-        bx, by, bw, bh = cv2.boundingRect(quad.astype(np.int32))
-        m = 16
-        x0, y0, x1, y1 = max(0, bx - m), max(0, by - m), min(ww, bx + bw + m), min(hh, by + bh + m)
-        inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        cv2.fillConvexPoly(inside, (quad - (x0, y0)).astype(np.int32), 255)
-        # a thin band just outside the edge (skipping the blurred edge itself): the bezel, if any
-        inner, ring = _bands(inside, cv2.contourArea(quad))
-        v_roi, s_roi = val[y0:y1, x0:x1], sat[y0:y1, x0:x1]
-        v_in, v_std = _stats(v_roi, inner)
-        s_in, _ = _stats(s_roi, inner)
-        ring_vals = v_roi[ring > 0]
-        small_quad = cv2.contourArea(quad) < 120 * 120
-        if small_quad and ring_vals.size:  # the bezel line is part of the band: its darker third
-            dark = ring_vals[ring_vals <= np.percentile(ring_vals, 35)]
-            v_ring, ring_std = float(np.median(dark)), float(dark.std())
-        else:
-            v_ring = float(np.median(ring_vals)) if ring_vals.size else 255.0
-            ring_std = float(ring_vals.std()) if ring_vals.size else 255.0
-        n_text = sum(cv2.pointPolygonTest(quad, (float(cx), float(cy)), False) >= 0 for cx, cy in centres)
+    for quad in _quads(val) + _bright_quads(val):
         orig = tuple((float(x) / f, float(y) / f) for x, y in quad)
-        if v_ring < 60 and ring_std < 35 and s_in < 110 and v_in - v_ring > 80 and v_std > 10:
-            regions.append(Region("screen", orig, "bright panel inside a dark bezel"))
-        elif v_in > 165 and s_in < 45 and v_in - v_ring > 20 and n_text >= 3:
-            regions.append(Region("document", orig, f"bright page with {n_text} text lines"))
+        panel = judge_panel(hsv, quad, small_boxes)
+        if panel.verdict != "none":
+            regions.append(Region(panel.verdict, orig, panel.reason))
+        elif _page(val, sat, quad, centres):
+            regions.append(Region("document", orig, "bright page with text lines"))
     return regions
+
+
+def _page(val: np.ndarray, sat: np.ndarray, quad: np.ndarray, centres: np.ndarray) -> bool:
+    """A bright, unsaturated quad, brighter than its surroundings, holding three or more text lines."""
+    import cv2
+
+    hh, ww = val.shape
+    n_text = sum(cv2.pointPolygonTest(quad, (float(cx), float(cy)), False) >= 0 for cx, cy in centres)
+    if n_text < 3:
+        return False
+    # masks only over the quad's neighbourhood: the cost follows the quad, not the picture
+    bx, by, bw, bh = cv2.boundingRect(quad.astype(np.int32))
+    m = 16
+    x0, y0, x1, y1 = max(0, bx - m), max(0, by - m), min(ww, bx + bw + m), min(hh, by + bh + m)
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(inside, (quad - (x0, y0)).astype(np.int32), 255)
+    # a thin band just outside the edge (skipping the blurred edge itself)
+    inner, ring = _bands(inside, cv2.contourArea(quad))
+    v_roi, s_roi = val[y0:y1, x0:x1], sat[y0:y1, x0:x1]
+    v_in, _ = _stats(v_roi, inner)
+    s_in, _ = _stats(s_roi, inner)
+    ring_vals = v_roi[ring > 0]
+    v_ring = float(np.median(ring_vals)) if ring_vals.size else 255.0
+    return v_in > 165 and s_in < 45 and v_in - v_ring > 20
+
+
+def _bright_quads(val: np.ndarray) -> list[np.ndarray]:
+    """Quads around bright blobs: a lit panel whose outline Canny breaks (a hand over the bezel, a silver
+    frame close in brightness to the panel) still shows as one bright, nearly rectangular blob."""
+    import cv2
+
+    h, w = val.shape
+    area_img = float(h * w)
+    out: list[np.ndarray] = []
+    for thr in (150, 190):
+        _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for c in contours:
+            area = cv2.contourArea(c)
+            if not _MIN_AREA * area_img <= area <= 0.5 * area_img:
+                continue
+            quad = _blob_quad(c, area)
+            if quad is not None and not any(_same(quad, q) for q in out):
+                out.append(quad)
+    return out
+
+
+def _blob_quad(contour: np.ndarray, area: float) -> np.ndarray | None:
+    """The rectangle a bright blob fills: its rotated bounding rectangle when the blob fills that, else
+    the upright rectangle left after trimming the rows and columns it only partly fills (a hand or a lamp
+    of the same brightness joined to the panel's edge)."""
+    import cv2
+
+    rect = cv2.minAreaRect(contour)
+    rw, rh = rect[1]
+    fill = area / (rw * rh) if rw * rh > 0 else 0.0
+    if fill >= 0.93:
+        return cv2.boxPoints(rect).astype(np.float32)
+    trimmed = _trimmed_rect(contour, area)
+    if trimmed is not None:
+        return trimmed
+    return cv2.boxPoints(rect).astype(np.float32) if fill >= 0.7 else None
+
+
+def _trimmed_rect(contour: np.ndarray, area: float) -> np.ndarray | None:
+    import cv2
+
+    x, y, w, h = cv2.boundingRect(contour)
+    blob = np.zeros((h, w), np.uint8)
+    cv2.drawContours(blob, [contour - (x, y)], -1, 1, thickness=cv2.FILLED)
+    cols = np.flatnonzero(blob.sum(axis=0) >= 0.8 * blob.sum(axis=0).max())
+    rows = np.flatnonzero(blob.sum(axis=1) >= 0.8 * blob.sum(axis=1).max())
+    if len(cols) < 8 or len(rows) < 8:
+        return None
+    c0, c1, r0, r1 = int(cols[0]), int(cols[-1]), int(rows[0]), int(rows[-1])
+    if blob[r0 : r1 + 1, c0 : c1 + 1].mean() < 0.85 or (c1 - c0) * (r1 - r0) < 0.5 * area:
+        return None
+    return np.array([(x + c0, y + r0), (x + c1, y + r0), (x + c1, y + r1), (x + c0, y + r1)], np.float32)
 
 
 def _pages_of_text(

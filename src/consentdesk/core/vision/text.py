@@ -8,6 +8,7 @@ OCR stage stays around 0.1-0.25 s. No angle classifier: labels in photos are rou
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 
@@ -45,13 +46,20 @@ class TextReader:
         if self._engine is None:
             from rapidocr_onnxruntime import RapidOCR
 
-            kwargs = {}
-            if self.threads:
-                kwargs = {"intra_op_num_threads": self.threads, "inter_op_num_threads": 1}
-            engine = RapidOCR(**kwargs)
+            from consentdesk.core.vision.sessions import open_session
+
+            # one thread pool per session, as wide as asked (import workers ask for 1) or every core; the
+            # graph is optimised fully (ORT_ENABLE_ALL, RapidOCR's own setting)
+            threads = self.threads or os.cpu_count() or 1
+            engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
             # detect at a fixed *maximum* side instead of RapidOCR's default minimum side of 736 px
             engine.text_det.limit_type = "max"
             engine.text_det.limit_side_len = self.det_side
+            # the two models used are reopened with the check's session settings (sessions.py: buffers
+            # reused between runs, no spinning threads); RapidOCR's own sessions free them after each run
+            for model in (engine.text_det.infer, engine.text_rec.session):
+                path = getattr(model.session, "_model_path", None)  # kept as RapidOCR made it if unknown
+                model.session = open_session(path, threads) if isinstance(path, str) else model.session
             self._engine = engine
         return self._engine
 

@@ -1,0 +1,178 @@
+"""Where a code may be that the whole-image read missed: places worth a second, enlarged look.
+
+Why: zxing reads a Code 128 label only when each bar is about 2 px or wider. On real photos a donation
+label 240 px wide in a 1200 px photo has bars of 1.2-1.6 px and is missed, while an enlarged crop of the
+same label decodes. Enlarging the whole photo would cost far more than the rest of the check, so the
+second look is limited to a few places that look like codes:
+- bar-like texture: strong gradients across one direction and almost none along it, in a compact block;
+- square finder patterns (QR) and dense square blocks of modules (DataMatrix);
+- the area above a donation-number-like line of text (the human-readable line printed under the bars).
+Each place comes with an estimate of its bar width, so the caller knows whether the working image is
+sharp enough or the original pixels are needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from consentdesk.core.vision.codes import Code
+
+#: Most places looked at again per photo: the second look must stay a small part of the check.
+MAX_CANDIDATES = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A box (x, y, w, h in the given image's pixels), why it was chosen, and its finest stripe in px."""
+
+    box: tuple[float, float, float, float]
+    reason: str  # "bars", "matrix" or "number"
+    module_px: float
+
+
+def candidates(grey: np.ndarray, number_boxes: list[tuple[float, float, float, float]] = ()) -> list[Candidate]:
+    """Places in `grey` (uint8) that may hold a code; `number_boxes` are text lines that read like a
+    donation number (the bars are printed just above them)."""
+    found = _bar_blocks(grey)[:4] + _matrix_blocks(grey)
+    h, w = grey.shape[:2]
+    for x, y, bw, bh in number_boxes:
+        # the bars above the human-readable line: about as wide, a few line heights tall
+        box = (max(0.0, x - 0.15 * bw), max(0.0, y - 5.0 * bh), min(w - x, bw * 1.3), bh * 6.0)
+        found.append(Candidate(box, "number", _module_width(grey, box)))
+    out: list[Candidate] = []
+    for c in found:
+        if not any(overlap(c.box, o.box) > 0.5 for o in out):
+            out.append(c)
+    return out[:MAX_CANDIDATES]
+
+
+def _bar_blocks(grey: np.ndarray) -> list[Candidate]:
+    """Blocks of parallel stripes (1-D barcodes), upright or lying on their side."""
+    import cv2
+
+    h, w = grey.shape[:2]
+    f = min(1.0, 1400 / max(h, w))
+    small = cv2.resize(grey, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA) if f < 1 else grey
+    gx = cv2.convertScaleAbs(cv2.Scharr(small, cv2.CV_16S, 1, 0))
+    gy = cv2.convertScaleAbs(cv2.Scharr(small, cv2.CV_16S, 0, 1))
+    area_img = float(small.shape[0] * small.shape[1])
+    out: list[Candidate] = []
+    for across, along in ((gx, gy), (gy, gx)):
+        diff = cv2.blur(cv2.subtract(across, along), (9, 9))
+        _, mask = cv2.threshold(diff, 90, 255, cv2.THRESH_BINARY)
+        k = (21, 7) if across is gx else (7, 21)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, k))
+        mask = cv2.dilate(cv2.erode(mask, None, iterations=2), None, iterations=3)
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        for i in range(1, n):
+            x, y, bw, bh, area = (int(v) for v in stats[i])
+            if area < max(150.0, 0.00005 * area_img) or area > 0.08 * area_img:
+                continue
+            long_side, short_side = (bw, bh) if across is gx else (bh, bw)
+            if not 0.8 <= long_side / max(1, short_side) <= 8 or area < 0.45 * bw * bh:
+                continue
+            pad = 0.12
+            box = (
+                max(0.0, (x - pad * bw) / f),
+                max(0.0, (y - pad * bh) / f),
+                min(w, (bw * (1 + 2 * pad)) / f),
+                min(h, (bh * (1 + 2 * pad)) / f),
+            )
+            out.append(Candidate(box, "bars", _module_width(grey, box, vertical=across is gy)))
+    out.sort(key=lambda c: -c.box[2] * c.box[3])
+    return out
+
+
+def _matrix_blocks(grey: np.ndarray) -> list[Candidate]:
+    """Small squares of dense dark/light modules (QR finder patterns and DataMatrix blocks)."""
+    import cv2
+
+    h, w = grey.shape[:2]
+    f = min(1.0, 1400 / max(h, w))
+    small = cv2.resize(grey, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA) if f < 1 else grey
+    binary = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
+    contours, hierarchy = cv2.findContours(binary, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return []
+    squares: list[tuple[int, int, int, int]] = []
+    for i, c in enumerate(contours):
+        x, y, bw, bh = cv2.boundingRect(c)
+        if not 4 <= bw <= 80 or not 0.75 <= bw / max(1, bh) <= 1.33:
+            continue
+        # a finder pattern: a square holding a square holding a square
+        child = hierarchy[0][i][2]
+        depth = 0
+        while child >= 0 and depth < 3:
+            depth += 1
+            child = hierarchy[0][child][2]
+        if depth >= (2 if bw >= 9 else 1) and cv2.contourArea(c) > 0.6 * bw * bh:
+            squares.append((x, y, bw, bh))
+    out: list[Candidate] = []
+    for x, y, bw, bh in squares:
+        # the code spans up to about 8 finder widths from here, in any direction (the finder may be any corner)
+        s = bw * 8.5
+        x0, y0 = max(0.0, x + bw / 2 - s), max(0.0, y + bh / 2 - s)
+        box = (x0 / f, y0 / f, min(w / f - x0 / f, 2 * s / f), min(h / f - y0 / f, 2 * s / f))
+        if not any(overlap(box, o.box) > 0.3 for o in out):
+            out.append(Candidate(box, "matrix", bw / 7.0 / f))
+    return out[:3]
+
+
+def _module_width(grey: np.ndarray, box: tuple[float, float, float, float], vertical: bool = False) -> float:
+    """The narrowest stripe across the middle of the box, in pixels (from the mean run length)."""
+    x, y, bw, bh = (int(round(v)) for v in box)
+    crop = grey[max(0, y) : y + max(1, bh), max(0, x) : x + max(1, bw)]
+    if crop.size == 0:
+        return 0.0
+    row = crop[:, crop.shape[1] // 2] if vertical else crop[crop.shape[0] // 2, :]
+    if row.size < 4:
+        return 0.0
+    bits = row > (int(row.min()) + int(row.max())) / 2
+    changes = int(np.count_nonzero(bits[1:] != bits[:-1]))
+    # Code 128: a module is about 1/1.6 of the mean run; matrix codes are close to one module per run
+    return row.size / max(1, changes + 1) / 1.6
+
+
+def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over the smaller box."""
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    return inter / max(1e-6, min(a[2] * a[3], b[2] * b[3]))
+
+
+def second_look(grey: np.ndarray, places: list[Candidate]) -> list[Code]:
+    """Read each place again, enlarged 1.5x then 2x (3x for matrix codes) until zxing decodes it; the
+    codes come back in `grey`'s pixels."""
+    import cv2
+    import zxingcpp
+
+    out: list[Code] = []
+    h, w = grey.shape[:2]
+    for c in places:
+        x, y, bw, bh = (int(round(v)) for v in c.box)
+        crop = np.ascontiguousarray(grey[max(0, y) : min(h, y + bh), max(0, x) : min(w, x + bw)])
+        if crop.shape[0] < 8 or crop.shape[1] < 8:
+            continue
+        for f in (2.0, 3.0) if c.reason == "matrix" else (1.5, 2.0):
+            big = cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
+            found = zxingcpp.read_barcodes(big)
+            if found:
+                for bc in found:
+                    pos = bc.position
+                    quad = tuple(
+                        (max(0, x) + p.x / f, max(0, y) + p.y / f)
+                        for p in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)
+                    )
+                    code = Code(format_name(bc.format), str(bc.text), quad)
+                    if not any(o.text == code.text for o in out):
+                        out.append(code)
+                break
+    return out
+
+
+def format_name(fmt: object) -> str:
+    name = getattr(fmt, "name", None) or str(fmt)
+    return name.split(".")[-1]

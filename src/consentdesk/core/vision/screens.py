@@ -1,0 +1,200 @@
+"""Is a framed bright panel a screen? Evidence of a display, not only a bright rectangle in a dark frame.
+
+Why: on real photos a bright panel inside a dark frame was also a backlit advert, a poster behind glass,
+a town sign with a black border, platform screen doors and a white page lying on a dark table, and each
+of those became a blocking "screen" a reviewer had to dismiss by hand. A monitor, laptop or phone differs
+in ways that can be measured on the panel and its surroundings:
+- a *bezel*: a dark band of even thickness around the panel that ends (the wall or desk beyond it looks
+  different), on at least three sides (a hand or a mug may cover the fourth);
+- a *display's content*: a UI's layout (a uniform title or menu bar, a side bar, rows of small text), not a
+  poster's few large words or an advert's saturated gradient;
+- *upright*: screens stand, so their side edges are close to vertical in the photo, while a page lying on a
+  table is turned any way; and screens are landscape (monitors, laptops, TVs) or phone-shaped.
+A white page on a dark table has the "bezel" (the table) running far beyond it, is often turned, and holds
+many small lines of print: it is reported as a document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class PanelFacts:
+    """What was measured on one panel (for tests and tuning); `verdict` is screen, document or none."""
+
+    verdict: str
+    reason: str
+    dark_sides: int
+    bezel_ends: bool
+    tilt_deg: float
+    ui_bar: bool
+    small_text_rows: int
+    big_text_rows: int
+    saturation: float
+
+
+def judge_panel(
+    hsv: np.ndarray, quad: np.ndarray, text_boxes: list[tuple[float, float, float, float]] = ()
+) -> PanelFacts:
+    """Judge the convex quad (4 x 2, in `hsv` pixels) of an HSV image; `text_boxes` are text lines (x, y, w, h)
+    in the same pixels, those whose centre lies in the quad are the panel's text."""
+    import cv2
+
+    sat, val = hsv[:, :, 1], hsv[:, :, 2]
+    quad = _order(quad.astype(np.float32))
+    # masks over the quad's bounding box only: the cost follows the panel, not the picture
+    _, _, bw, bh = cv2.boundingRect(quad.astype(np.int32))
+    x0, y0, x1, y1 = _roi(quad, val.shape)
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(inside, (quad - (x0, y0)).astype(np.int32), 255)
+    core = cv2.erode(inside, np.ones((5, 5), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    v_roi, s_roi = val[y0:y1, x0:x1], sat[y0:y1, x0:x1]
+    v_in = float(v_roi[core > 0].mean()) if np.any(core) else 0.0
+    s_in = float(s_roi[core > 0].mean()) if np.any(core) else 0.0
+    dark_sides, bezel_ends = _bezel(val, quad, v_in)
+    # a panel with no bezel is nothing whatever its content (see _verdict): its layout is not measured
+    ui_bar = dark_sides >= 3 and _ui_bar(v_roi, s_roi, core)
+    rows = [(tx, ty, tw, th) for tx, ty, tw, th in text_boxes if _inside(quad, tx + tw / 2, ty + th / 2)]
+    facts = dict(
+        dark_sides=dark_sides,
+        bezel_ends=bezel_ends,
+        # how far the side edges lean from vertical (a standing screen's do not, much)
+        tilt_deg=max(_lean(quad[3] - quad[0]), _lean(quad[2] - quad[1])),
+        ui_bar=ui_bar,
+        small_text_rows=sum(th < 0.07 * max(1.0, bh) for _, _, _, th in rows),
+        big_text_rows=sum(th >= 0.07 * max(1.0, bh) for _, _, _, th in rows),
+        saturation=s_in,
+    )
+    verdict, reason = _verdict(v_in, bw / max(1.0, bh), **facts)
+    return PanelFacts(verdict, reason, **facts)
+
+
+def _roi(quad: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """The quad's bounding box with a pixel of margin (so an erosion bites at its edges), in the image."""
+    import cv2
+
+    x, y, w, h = cv2.boundingRect(quad.astype(np.int32))
+    return max(0, x - 1), max(0, y - 1), max(1, min(shape[1], x + w + 1)), max(1, min(shape[0], y + h + 1))
+
+
+def _bezel(val: np.ndarray, quad: np.ndarray, v_in: float) -> tuple[int, bool]:
+    """(sides with a dark band just outside, whether that band ends further out on at least two)."""
+    import cv2
+
+    side = float(np.sqrt(max(1.0, cv2.contourArea(quad))))
+    near = max(2, round(side * 0.02))
+    far = max(6, round(side * 0.12))
+    dark_sides = ended = 0
+    for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True):
+        normal = _outward(a, b, quad)
+        ring = _band(val, a, b, normal, 1, near + 1)
+        beyond = _band(val, a, b, normal, far, far + near + 2)
+        if ring.size and np.median(ring) < 0.55 * v_in and np.median(ring) < 110 and ring.std() < 40:
+            dark_sides += 1
+            if beyond.size and (abs(float(np.median(beyond)) - float(np.median(ring))) > 25 or beyond.std() > 35):
+                ended += 1
+    return dark_sides, ended >= 2
+
+
+def _verdict(
+    v_in: float,
+    aspect: float,
+    *,
+    dark_sides: int,
+    bezel_ends: bool,
+    tilt_deg: float,
+    ui_bar: bool,
+    small_text_rows: int,
+    big_text_rows: int,
+    saturation: float,
+) -> tuple[str, str]:
+    """screen, document or none, and why, from what was measured on the panel."""
+    page_like = v_in > 150 and saturation < 45 and small_text_rows >= 3 and not ui_bar
+    if dark_sides >= 3 and page_like and (tilt_deg > 6 or not bezel_ends):
+        return "document", "white page on a dark surface"
+    if dark_sides < 3:
+        return "none", "no bezel"
+    if tilt_deg > 12:
+        return "none", "lying flat or tilted: not a standing screen"
+    if saturation > 110:
+        return "none", "saturated light box: an advert"
+    if not (0.9 <= aspect <= 2.1 or 0.4 <= aspect <= 0.62):  # landscape (or 5:4) screens, or phones
+        return "none", "not a screen's shape"
+    rows = small_text_rows + big_text_rows
+    if not (ui_bar or small_text_rows >= 2 or rows >= 4 or (v_in < 90 and small_text_rows >= 1)):
+        return "none", "no display content (bar, rows of text)"
+    if big_text_rows > small_text_rows and not ui_bar and rows < 4:
+        return "none", "a few large words: a poster or sign"
+    if not bezel_ends and not ui_bar:
+        return "none", "dark surround runs on: a page on a table"
+    why = "title or menu bar" if ui_bar else f"{small_text_rows} rows of small text"
+    return "screen", f"lit panel in a bezel with a display's layout ({why})"
+
+
+def _order(q: np.ndarray) -> np.ndarray:
+    """Top-left, top-right, bottom-right, bottom-left."""
+    s = q.sum(axis=1)
+    d = np.diff(q, axis=1).reshape(-1)
+    return np.array([q[np.argmin(s)], q[np.argmin(d)], q[np.argmax(s)], q[np.argmax(d)]], np.float32)
+
+
+def _lean(v: np.ndarray) -> float:
+    return float(np.degrees(np.arctan2(abs(v[0]), max(1e-6, abs(v[1])))))
+
+
+def _outward(a: np.ndarray, b: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    d = b - a
+    n = np.array([d[1], -d[0]], np.float32)
+    n /= max(1e-6, float(np.hypot(*n)))
+    mid = (a + b) / 2
+    return n if np.dot(mid - quad.mean(axis=0), n) > 0 else -n
+
+
+def _band(val: np.ndarray, a, b, normal, d0: int, d1: int) -> np.ndarray:
+    """Pixels in a strip parallel to edge a-b, between d0 and d1 px outside it (edge ends trimmed)."""
+    h, w = val.shape
+    t = np.linspace(0.15, 0.85, 24)
+    pts = []
+    for d in range(d0, d1):
+        p = a[None, :] + (b - a)[None, :] * t[:, None] + normal[None, :] * d
+        pts.append(p)
+    p = np.concatenate(pts).round().astype(int)
+    ok = (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
+    p = p[ok]
+    return val[p[:, 1], p[:, 0]].astype(np.float32) if len(p) else np.empty(0, np.float32)
+
+
+def _inside(quad: np.ndarray, x: float, y: float) -> bool:
+    import cv2
+
+    return cv2.pointPolygonTest(quad.reshape(-1, 1, 2), (float(x), float(y)), False) >= 0
+
+
+def _ui_bar(val: np.ndarray, sat: np.ndarray, mask: np.ndarray) -> bool:
+    """A uniform band across the top (title/menu bar) or down the left (side bar) that differs from the
+    rest of the panel: what windows and apps draw, and posters and pages rarely do."""
+    h, w = val.shape
+    if h < 12 or w < 12:
+        return False
+    inner = mask > 0
+    rows = np.flatnonzero(inner.sum(axis=1) > 0.6 * w)
+    cols = np.flatnonzero(inner.sum(axis=0) > 0.6 * h)
+    if len(rows) < 10 or len(cols) < 10:
+        return False
+    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+    v = val[r0 : r1 + 1, c0 : c1 + 1].astype(np.float32)
+    s = sat[r0 : r1 + 1, c0 : c1 + 1].astype(np.float32)
+    hh, ww = v.shape
+    body_v, body_s = float(np.median(v[hh // 4 :, ww // 4 :])), float(np.median(s[hh // 4 :, ww // 4 :]))
+    for band_v, band_s in (
+        (v[: max(2, hh // 12)], s[: max(2, hh // 12)]),
+        (v[:, : max(2, ww // 7)], s[:, : max(2, ww // 7)]),
+    ):
+        even = band_v.std() < 22
+        differs = abs(float(np.median(band_v)) - body_v) > 25 or abs(float(np.median(band_s)) - body_s) > 40
+        if even and differs:
+            return True
+    return False
