@@ -157,10 +157,13 @@ def thumbnail(
     from consentdesk.core.media import (
         imaging,  # Pillow and numpy: loaded by whoever makes pictures, not by erasure
     )
+    from consentdesk.core.media.video import CLIP_SUFFIXES
 
     folder = folder or thumbnail_folder()
     original = Path(image.path)
     present, unchanged = _original_is_here(original, image)
+    if original.suffix.lower() in CLIP_SUFFIXES:
+        return _clip_thumbnail(image, size, copies, folder, original if unchanged else None)
     if unchanged:
         return imaging.make_thumbnail(original, folder, size)
     made = imaging.thumbnail_path(folder, image.sha256, size)
@@ -175,6 +178,40 @@ def thumbnail(
     if present:
         return imaging.make_thumbnail(original, folder, size)  # changed since import, but it is what is here
     raise _unavailable(image, copies is not None and copies.keeps_copies)
+
+
+def _clip_thumbnail(
+    image: ImageRecord, size: int, copies: StoredCopies | None, folder: Path, original: Path | None
+) -> Path:
+    """A clip's card: one frame (`video.poster_frame`) cached as a JPEG by the clip's content, like a
+    photo's. A register's copy is decoded from a private temporary file that is removed at once."""
+    from PIL import Image
+
+    from consentdesk.core.media import imaging, video
+
+    made = imaging.thumbnail_path(folder, image.sha256, size)
+    if made.exists():
+        return made
+    source = original or (_cached_copy(image) if _cached_copy(image).is_file() else None)
+    temporary = None
+    if source is None:
+        data = copies.read(image) if copies is not None else None
+        if data is None:
+            raise _unavailable(image, copies is not None and copies.keeps_copies)
+        suffix = Path(image.path).suffix.lower()
+        temporary = source = _cache_folder() / f".{image.sha256}-{threading.get_ident()}{suffix}"
+        atomic_write(source, lambda tmp: tmp.write_bytes(data))
+    try:
+        try:
+            rgb = video.poster_frame(source, size)
+        except video.ClipError as exc:
+            raise PhotoUnavailable(str(exc)) from None
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+    made.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(made, lambda tmp: Image.fromarray(rgb).save(tmp, "JPEG", quality=85))  # 0600: people
+    return made
 
 
 def forget_cached(sha256s: set[str]) -> int:
