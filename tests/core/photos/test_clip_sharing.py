@@ -76,6 +76,10 @@ def test_a_reviewer_elsewhere_reviews_a_clip_whose_original_stayed_on_the_laptop
         mine = track_of(rita, clip_id, checked_clip.truth, person=1)
         thumb = cache.track_thumbnail(rita, image, mine)
         assert thumb.is_file() and thumb.name.startswith(image.sha256)
+        # the Library's card too (made from the proxy: the register keeps no working copy of a clip)
+        card_picture = cache.thumbnail(image, 256, cache.StoredCopies.of(rita), folder=tmp_path / "cards")
+        card_info = imaging.read_info(card_picture)
+        assert max(card_info.width, card_info.height) == 256
 
         # reviewing works from the proxy; export needs the original and says where it is
         state = workflow.image_state(rita, clip_id)

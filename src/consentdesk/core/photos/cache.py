@@ -184,7 +184,7 @@ def _clip_thumbnail(
     image: ImageRecord, size: int, copies: StoredCopies | None, folder: Path, original: Path | None
 ) -> Path:
     """A clip's card: one frame (`video.poster_frame`) cached as a JPEG by the clip's content, like a
-    photo's. A register's copy is decoded from a private temporary file that is removed at once."""
+    photo's. Away from the original, a register's card is made from its proxy (it keeps no original)."""
     from PIL import Image
 
     from consentdesk.core.media import imaging, video
@@ -193,22 +193,14 @@ def _clip_thumbnail(
     if made.exists():
         return made
     source = original or (_cached_copy(image) if _cached_copy(image).is_file() else None)
-    temporary = None
+    if source is None and copies is not None and copies.keeps_copies:
+        source = local_clip(copies.catalogue, image).path
     if source is None:
-        data = copies.read(image) if copies is not None else None
-        if data is None:
-            raise _unavailable(image, copies is not None and copies.keeps_copies)
-        suffix = Path(image.path).suffix.lower()
-        temporary = source = _cache_folder() / f".{image.sha256}-{threading.get_ident()}{suffix}"
-        atomic_write(source, lambda tmp: tmp.write_bytes(data))
+        raise _unavailable(image, False)
     try:
-        try:
-            rgb = video.poster_frame(source, size)
-        except video.ClipError as exc:
-            raise PhotoUnavailable(str(exc)) from None
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
+        rgb = video.poster_frame(source, size)
+    except video.ClipError as exc:
+        raise PhotoUnavailable(str(exc)) from None
     made.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(made, lambda tmp: Image.fromarray(rgb).save(tmp, "JPEG", quality=85))  # 0600: people
     return made

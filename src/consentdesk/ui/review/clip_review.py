@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QFocusEvent, QImage, QKeySequence
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSlider, QWidget
 
 from consentdesk.core.media.video import is_clip_path
-from consentdesk.core.photos.cache import PhotoUnavailable, local_photo
+from consentdesk.core.photos.cache import PhotoUnavailable, local_clip
 from consentdesk.core.review import workflow
 from consentdesk.core.review.clip_export import box_at
 from consentdesk.core.store import Catalogue, StoredClip
@@ -73,10 +73,11 @@ def overlays_at(status: workflow.ReviewStatus, clip: StoredClip, t: float) -> li
 
 
 def read_clip(catalogue: Catalogue, image_id: int, image) -> tuple[StoredClip | None, str | None, str]:
-    """Worker: the clip's tracks, and a readable file of it (or why there is none)."""
+    """Worker: the clip's tracks, and a readable file of it: the original, or on a team register the
+    register's low-resolution proxy (the canvas maps the tracks' boxes onto whichever it shows)."""
     clip = catalogue.stored_clip(image_id)
     try:
-        return clip, str(local_photo(catalogue, image)), ""
+        return clip, str(local_clip(catalogue, image).path), ""
     except PhotoUnavailable as exc:
         return clip, None, f"{capitalise(str(exc))}\nThe timeline and the decisions beside it still apply."
 
