@@ -19,6 +19,7 @@ from tests.data.lifecycle_fixtures import add_person
 from consentdesk.core.media.video import Cancelled
 from consentdesk.core.protection.sar import build_sar_bundle
 from consentdesk.core.review import workflow
+from consentdesk.core.review.clip_export import cover_at
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import FaceState
 from consentdesk.core.vision.faces import FaceDetector
@@ -42,12 +43,32 @@ def _catalogue_with_clips(cat: Catalogue, clip, tmp_path: Path) -> tuple[str, in
     return me.id, image, second, mine
 
 
+def _covers(tracks: dict, people: tuple[int, ...]) -> list:
+    """For each of these people's tracks, the region the export destroys at a time (or None)."""
+
+    def cover(track):
+        seen = [p for p in track.points if p.seen]
+        return lambda t: cover_at(track.points, seen, t)
+
+    return [cover(tracks[p]) for p in people]
+
+
+def _overlaps(box, region) -> bool:
+    if region is None:
+        return False
+    x, y, w, h = box
+    x0, y0, x1, y1 = region
+    return x < x1 and x0 < x + w and y < y1 and y0 < y + h
+
+
 def test_the_bundle_holds_the_clip_with_only_the_person_visible(checked_clip, tmp_path: Path):  # noqa: F811
     calls: list[float] = []
     with Catalogue.open(tmp_path / "cat.sqlite") as cat:
         me, image, second, mine = _catalogue_with_clips(cat, checked_clip, tmp_path)
         (tmp_path / "copy" / "second-take.mp4").write_bytes(checked_clip.path.read_bytes()[:50_000])  # cut short
         contents = build_sar_bundle(cat, me, tmp_path / "bundle.zip", progress=calls.append)
+        stored = cat.stored_clip(image)
+        cat_tracks = {p: stored.face_tracks[track_of(cat, image, checked_clip.truth, person=p) - 1] for p in (2, 3)}
         track = cat.stored_clip(image).face_tracks[mine - 1]
 
     # the good clip is in; the damaged one is listed with a clear reason and the bundle went on
@@ -77,7 +98,15 @@ def test_the_bundle_holds_the_clip_with_only_the_person_visible(checked_clip, tm
     assert _face_hits(bundled, truth, {2, 3}, ours) == []
     assert _face_hits(bundled, truth, {2, 3}, theirs) == []
     assert len(_face_hits(checked_clip.path, truth, {2, 3}, ours, every=5)) >= 10  # (found in the original)
-    visible = {round(f.t, 2) for f in truth.people().get(1, [])}
+    # the person's own face is found wherever nobody else's blur covers it (a bystander walking in front
+    # of them is blurred with the margin their motion needs, and that wins)
+    others = _covers(cat_tracks, (2, 3))
+    visible = {
+        round(f.t, 2)
+        for f in truth.people().get(1, [])
+        if not any(_overlaps(f.faces[1], cover(f.t)) for cover in others)
+    }
+    assert len(visible) >= 0.5 * len(truth.people()[1])  # the check below still covers most of the clip
     mine_found = set(_face_hits(bundled, truth, {1}, ours))
     assert len(mine_found & visible) >= 0.8 * len(visible)
     # and the patient label of the second shot is filled solid
