@@ -16,9 +16,9 @@ from typing import Any
 from consentdesk.core.media.video import CLIP_SUFFIXES
 from consentdesk.core.photos import cache
 from consentdesk.core.review import policy, workflow
+from consentdesk.core.review.recheck import current_analyser
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import ApprovalRecord, ImageRecord
-from consentdesk.core.vision.analyse import ANALYSER_VERSION
 from consentdesk.ui.kit.lazy_rows import Loaded, Loader, shrink
 
 #: Badge states, in the words shown on the badge (colour is never the only cue); the rule is `policy.badge`.
@@ -130,7 +130,7 @@ def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
     else:
         summary = f"{status.summary}; {_findings_sentence(status)}"
     analysis = catalogue.current_analysis(image.id)
-    outdated = analysis is not None and analysis.analyser_version != _current_analyser(image)
+    outdated = analysis is not None and analysis.analyser_version != current_analyser(image)
     if outdated:
         summary += ". Checked by an older analyser version: re-check it to use the current one"
     return LibraryRow(
@@ -143,15 +143,6 @@ def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
         outdated=outdated,
         clip_seconds=_clip_seconds(catalogue, image),
     )
-
-
-def _current_analyser(image: ImageRecord) -> str:
-    """The version a fresh check of this image would record: the clip analyser's for a clip."""
-    if Path(image.path).suffix.lower() in CLIP_SUFFIXES:
-        from consentdesk.core.vision.clip_analysis import CLIP_ANALYSER_VERSION
-
-        return CLIP_ANALYSER_VERSION
-    return ANALYSER_VERSION
 
 
 def _clip_seconds(catalogue: Catalogue, image: ImageRecord) -> float | None:
