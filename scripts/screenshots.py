@@ -1,7 +1,10 @@
-"""Take the documentation screenshots: docs/main-window.png and docs/new-release-dialog.png.
+"""Take the documentation screenshots: docs/main-window.png, docs/new-release-dialog.png and
+docs/timeline.png (a clip in review: its frame with the tracks' boxes, and the timeline's lanes).
 
 Runs the real app under Xvfb on the xcb platform (the path users run) with a demo catalogue made from
-forms/examples/ plus a few variants. Usage: .venv/bin/python scripts/screenshots.py
+forms/examples/ plus a few variants, and a generated clip (tests/data/clip_builder.py) imported through
+the real analyser. Usage: .venv/bin/python scripts/screenshots.py
+(CONSENTDESK_SHOTS_ONLY=timeline takes the timeline alone.)
 """
 
 from __future__ import annotations
@@ -142,8 +145,64 @@ def _shoot_record_view(
     view.done(0)
 
 
+def demo_clip(catalogue: Catalogue, folder: Path) -> int:
+    """A donor-day clip imported through the real analyser, half reviewed: person 1 linked to a release,
+    person 2 blurred, person 3 and most findings still to decide."""
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from tests.data.clip_builder import ClipSpec, write_clip
+
+    from consentdesk.core.photos import importer
+    from consentdesk.core.review import workflow
+    from consentdesk.core.values import FaceState, FindingState
+
+    shoot = folder / "donor-day-clips"
+    shoot.mkdir()
+    write_clip(shoot / "donor-day-reel.mp4", ClipSpec(seconds=6.0, size=(960, 540), audio=True))
+    image_id = importer.import_paths(catalogue, [str(shoot)], workers=1).added[0]
+    consent = next(c for c in catalogue.list_consents() if c.full_name == "Priya Natarajan")
+    workflow.link_face(catalogue, image_id, 1, consent.id)
+    workflow.set_face(catalogue, image_id, 2, FaceState.BLUR)
+    workflow.set_finding(catalogue, image_id, 1, FindingState.REDACT)
+    return image_id
+
+
+def _shoot_timeline(catalogue: Catalogue, window: MainWindow, folder: Path) -> None:
+    """docs/timeline.png: the clip in review, person 2's lane chosen and stepped to a sighting."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    image_id = demo_clip(catalogue, folder)
+    window.resize(1440, 960)
+    window.open_review(image_id, [image_id])
+    clip = window.review_view.clip_review
+    for _ in range(400):
+        if clip.clip is not None and clip.frame_t is not None:
+            break
+        QTest.qWait(50)
+    for key in (Qt.Key.Key_Down, Qt.Key.Key_Right, Qt.Key.Key_Right, Qt.Key.Key_Right):
+        QTest.keyClick(clip.timeline, key)
+        QTest.qWait(150)
+    target = clip.t
+    for _ in range(200):
+        if clip.frame_t == target:
+            break
+        QTest.qWait(50)
+    QTest.qWait(300)
+    DOCS.mkdir(exist_ok=True)
+    window.grab().save(str(DOCS / "timeline.png"))
+    window.close_review()
+
+
 def take(folder: Path) -> None:
     app, catalogue, window = open_main_window(demo_catalogue(folder), (1200, 700))  # app: kept alive
+    if os.environ.get("CONSENTDESK_SHOTS_ONLY") == "timeline":
+        _shoot_timeline(catalogue, window, folder)
+        window.close()
+        catalogue.close()
+        print(f"wrote {DOCS / 'timeline.png'}")
+        return
     register = _shoot_main_window(window)
     dialog = _shoot_release_dialog(catalogue, window)
     _shoot_dialog_errors(dialog, folder)
@@ -153,9 +212,10 @@ def take(folder: Path) -> None:
         for name in ("dialog-errors.png", "dialog-bottom.png", "record-view.png"):
             shutil.copy(folder / name, Path(keep) / name)
     dialog.done(0)  # not close(): that would ask whether to discard the typed answers
+    _shoot_timeline(catalogue, window, folder)
     window.close()
     catalogue.close()
-    print(f"wrote {DOCS / 'main-window.png'} and {DOCS / 'new-release-dialog.png'}")
+    print(f"wrote {DOCS / 'main-window.png'}, {DOCS / 'new-release-dialog.png'} and {DOCS / 'timeline.png'}")
 
 
 def main() -> int:

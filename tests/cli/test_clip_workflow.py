@@ -4,6 +4,7 @@ redact, approve; the approved copy is an MP4 without the blurred person and with
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -41,6 +42,9 @@ def test_a_clip_is_imported_checked_resolved_and_approved(shoot, tmp_path, capsy
     assert status["faces"][2]["first_s"] >= 3.0  # the person after the cut
     assert status["summary"].startswith("3 people detected, 0 with consent")
     assert status["findings"], "the patient label is found"
+    # nothing read from the clip is stored whole: no NHS number as printed on the label is in the file
+    assert "nhs_number" in {f["kind"] for f in status["findings"]}
+    assert not re.search(rb"\d{3} \d{3} \d{4}", Path(cat).read_bytes())
 
     consent = add_consent(capsys, cat, tmp_path, "Ada Lovelace", "2y")
     assert cli(capsys, "--catalog", cat, "link", str(folder / "reel.mp4"), "1", consent)[0] == 0

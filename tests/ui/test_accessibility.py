@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 from tests.ui.a11y import accessible_description, accessible_name, describe, focusable_controls, labelled_by
 from tests.ui.conftest import press, type_text, window_on_copy
-from tests.ui.review import test_review_screen
+from tests.ui.review import test_clip_review, test_review_screen
 
 from consentdesk.ui.kit.announce import announcer
 from consentdesk.ui.kit.style import apply_style, contrast_ratio
@@ -739,3 +739,56 @@ def test_enter_presses_the_focused_button_on_pages_in_the_review_and_in_dialogs(
     with qtbot.waitSignal(announcer().announced, timeout=5000) as said:
         press(qtbot, Qt.Key.Key_Return)  # Enter on a focused "Save release" saves (here: says what is missing)
     assert "need attention" in said.args[0]
+
+
+# --- the clip review -------------------------------------------------------------------------------------
+
+
+#: The clip review tests' module fixture: a builder clip imported into real SQLite.
+clip_template = test_clip_review.clip_template
+
+
+def test_the_clip_review_names_every_control_shows_focus_and_tab_reaches_them_all(
+    qtbot, clip_template, tmp_path, styled
+):
+    """The timeline, the scrubber and Play beside the review's list and buttons: each named, each with a
+    visible focus ring, each reached by Tab in the window."""
+    path, image_id = clip_template
+    with window_on_copy(path, tmp_path, qtbot) as win:
+        win.open_review(image_id, [image_id])
+        screen, clip = win.review_view, win.review_view.clip_review
+        qtbot.waitUntil(lambda: clip.clip is not None and clip.frame_t is not None, timeout=20_000)
+        controls = list(focusable_controls(screen))
+        for widget in (clip.timeline, clip.scrubber, clip.play_button):
+            assert widget in controls, describe(widget)
+        assert [describe(w) for w in controls if not accessible_name(w).strip()] == []
+        assert accessible_name(clip.timeline) == "Timeline" and "Person 1" in accessible_description(clip.timeline)
+        for widget in (clip.timeline, clip.scrubber, clip.play_button):
+            pixels = focus_ring_pixels(qtbot, widget)
+            assert pixels >= 2 * min(widget.width(), widget.height()), (describe(widget), pixels)
+        clip.timeline.setFocus()
+        qtbot.waitUntil(lambda: focus_widget() is clip.timeline, timeout=2000)
+        reached = []
+        for _ in range(80):
+            press(qtbot, Qt.Key.Key_Tab)
+            reached.append(focus_widget())
+            if focus_widget() is clip.timeline:
+                break
+        assert focus_widget() is clip.timeline, [describe(w) for w in reached]  # round the window and back
+        assert {clip.scrubber, clip.play_button, screen.panel.items} <= set(reached)
+        assert win.stack.currentWidget() is screen
+
+        from consentdesk.ui.review.same_person_dialog import SamePersonDialog
+
+        lanes = clip.timeline.lanes
+        dialog = SamePersonDialog(lanes[2], lanes[:2], parent=screen)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.activateWindow()
+        qtbot.waitUntil(dialog.isActiveWindow, timeout=2000)
+        controls = list(focusable_controls(dialog))
+        assert dialog.choices in controls and len(controls) >= 3  # the list, Cancel, Same person
+        assert [describe(w) for w in controls if not accessible_name(w).strip()] == []
+        for widget in controls:
+            assert focus_ring_pixels(qtbot, widget) >= 2 * min(widget.width(), widget.height()), describe(widget)
+        dialog.close()

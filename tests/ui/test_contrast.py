@@ -215,3 +215,25 @@ def test_placeholder_text_as_drawn_meets_4_5_to_1(qtbot):
         assert contrast_ratio(darkest.name(), "#FFFFFF") >= TEXT_CONTRAST
     finally:
         app.setStyleSheet("")
+
+
+def test_the_clip_timeline_and_card_colours_meet_wcag():
+    """The timeline paints its lane names, states and time marks on white and on the chosen lane's blue,
+    with its focus ring and playhead; a clip's card says "Clip · 0:42" on a dark chip."""
+    from consentdesk.ui.review import clip_timeline as tl
+
+    pairs = []
+    for surface in ("#FFFFFF", tl.SELECTED_FILL.name()):
+        pairs += [("lane name", tl.TEXT.name(), surface, TEXT_CONTRAST)]
+        pairs += [("lane state and time marks", tl.HINT.name(), surface, TEXT_CONTRAST)]
+        pairs += [("timeline focus ring", tl.TEXT.name(), surface, NON_TEXT_CONTRAST)]
+        pairs += [("playhead", tl.PLAYHEAD.name(), surface, NON_TEXT_CONTRAST)]
+        for state, colour in image_canvas.STATE_COLOURS.items():
+            pairs.append((f"{state} ticks", colour.name(), surface, NON_TEXT_CONTRAST))
+    pairs.append(("clip chip", *thumbnail_model.CLIP_CHIP, TEXT_CONTRAST))
+    failures = [
+        f"{what}: {fg} on {bg} is {contrast_ratio(fg, bg):.2f}:1"
+        for what, fg, bg, needed in pairs
+        if contrast_ratio(fg, bg) < needed
+    ]
+    assert failures == []

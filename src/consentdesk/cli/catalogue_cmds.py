@@ -32,6 +32,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     copy.add_argument("destination", metavar="DEST", help="the catalogue to copy into (created if missing)")
     copy.add_argument("--json", action="store_true", help="print the report as JSON")
     copy.set_defaults(func=cmd_copy)
+    share = commands.add_parser(
+        "share-clips",
+        help="give the team register a low-resolution proxy of clips imported here, for reviewers elsewhere",
+        description=(
+            "Run on the computer that has the clips' originals. Each clip the register keeps no proxy of "
+            "(all clips, or the image ids given) gets one, made from its original (480 px, no sound, no "
+            "metadata); the originals stay here. A clip that is missing, changed or damaged is listed and "
+            "the others go on."
+        ),
+    )
+    share.add_argument("images", nargs="*", type=int, metavar="IMAGE_ID", help="only these clips")
+    share.add_argument("--json", action="store_true")
+    share.set_defaults(func=cmd_share_clips)
 
 
 def cmd_copy(args: argparse.Namespace) -> int:
@@ -95,3 +108,29 @@ def _print_report(report, source: str, destination: str) -> None:  # noqa: ANN00
 
 def _chain(ok: bool, entries: int) -> str:
     return f"{entries} entries, every hash matches" if ok else f"{entries} entries, DAMAGED"
+
+
+def cmd_share_clips(args: argparse.Namespace) -> int:
+    from consentdesk.cli.common import open_catalogue
+    from consentdesk.core.photos.clip_sharing import share_clips
+
+    with open_catalogue(args) as catalogue:
+        if not catalogue.keeps_photo_copies:
+            raise UserError("a desk catalogue keeps no copies; share clips on a team register (--catalog URL)")
+        images = (
+            list(catalogue.images_by_id(args.images).values()) if args.images else catalogue.list_images()
+        )
+        report = share_clips(catalogue, images)
+    if args.json:
+        print_json(
+            {
+                "shared": report.shared,
+                "already": report.already,
+                "problems": [{"image_id": i, "error": why} for i, why in report.problems],
+            }
+        )
+    else:
+        for image_id, why in report.problems:
+            print(f"error clip {image_id}: {why}", file=sys.stderr)
+        print(f"{len(report.shared)} clip(s) shared, {len(report.problems)} could not be")
+    return ExitCode.PROBLEMS if report.problems else ExitCode.OK

@@ -64,6 +64,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
                 "cancelled": report.cancelled,
                 "stopped": report.stopped,
+                "unshared": [{"path": u.path, "reason": u.reason} for u in report.unshared],
             }
         )
     else:
@@ -79,6 +80,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"{len(report.added)} added, {len(report.duplicates)} already in the catalogue, "
             f"{len(report.errors)} could not be read, {len(report.skipped)} skipped"
         )
+        for unshared in report.unshared:
+            print(f"warning {unshared.path}: {unshared.reason}", file=sys.stderr)
         if report.stopped:
             print(f"consentdesk: {report.stopped}", file=sys.stderr)
     folder_problems = any(s.is_problem for s in report.skipped)

@@ -128,13 +128,15 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     if takedown.exported:
         print("Take down these posts and delete these exported copies:")
     for item in takedown.items:
+        what = f"clip {item.image.id}" if item.is_clip else f"image {item.image.id}"
+        seen = f"  ({item.seen_words})" if item.seen else ""
         if not item.approvals:
-            print(f"  image {item.image.id}  {item.image.path}  (never approved)")
+            print(f"  {what}  {item.image.path}  (never approved){seen}")
         for a in item.approvals:
             done = "" if a.live else f"  (taken down {a.taken_down.recorded_at[:10]})"
             print(
-                f"  image {item.image.id}  channels: {', '.join(a.channels)}  approved {a.approved_at}  "
-                f"export: {a.export_path}{done}"
+                f"  {what}  channels: {', '.join(a.channels)}  approved {a.approved_at}  "
+                f"export: {a.export_path}{done}{seen}"
             )
     for path in written:
         print(f"Wrote {path}")
@@ -195,7 +197,7 @@ def cmd_expiring(args: argparse.Namespace) -> int:
     for b in shown.blocked:
         reasons = ", ".join(f"{cid} {status}" for cid, status in b.reasons)
         take_down = f"; take down {', '.join(b.take_down)}" if b.take_down else ""
-        print(f"  image {b.image.id}  {b.image.path}  ({reasons}{take_down})")
+        print(f"  {'clip' if b.is_clip else 'image'} {b.image.id}  {b.image.path}  ({reasons}{take_down})")
     return 0
 
 
@@ -219,7 +221,7 @@ def cmd_sar(args: argparse.Namespace) -> int:
     print(out)
     for img in contents.images:
         if img.bundle_name is None:
-            print(f"  photo {img.image_id} not included: {img.problem}")
+            print(f"  {'clip' if img.is_clip else 'photo'} {img.image_id} not included: {img.problem}")
     return 0
 
 

@@ -502,10 +502,18 @@ class TakedownItem:
     image: ImageRecord
     face_numbers: tuple[int, ...]
     approvals: tuple[ApprovalRecord, ...]
+    #: For a clip: (track number, first second, last second) of each of the person's tracks; () for a photo.
+    seen: tuple[tuple[int, float, float], ...] = ()
+    is_clip: bool = False
 
     @property
     def channels(self) -> tuple[str, ...]:
         return tuple(sorted({c for a in self.approvals for c in a.channels}))
+
+    @property
+    def seen_words(self) -> str:
+        """'person 1 seen 0.0–3.0 s; person 4 seen 12.5–14.0 s' for a clip, '' for a photo."""
+        return "; ".join(f"person {n} seen {first:.1f}–{last:.1f} s" for n, first, last in self.seen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -526,6 +534,14 @@ class SarImage:
     approvals: tuple[ApprovalRecord, ...]
     bundle_name: str | None  # path inside the zip, or None when the photo could not be included
     problem: str | None = None
+    #: For a clip: the first and last second the person is seen in it; None for a photo.
+    seen: tuple[float, float] | None = None
+    #: A clip made from the team register's low-resolution proxy (its original is on another computer).
+    low_resolution: bool = False
+
+    @property
+    def is_clip(self) -> bool:
+        return self.seen is not None
 
 
 @dataclass(slots=True)

@@ -193,10 +193,10 @@ def test_cli_recheck_outdated(catalogue_with_photo, capsys):
     catalogue.save_analysis(image_id, old)
     for face in catalogue.review_state(image_id).faces:
         catalogue.add_face_decision(image_id, face, FaceState.NOT_A_PERSON, None)
-    assert [i.id for i in catalogue.images_analysed_before(ANALYSER_VERSION)] == [image_id]
+    assert [i.id for i in catalogue.images_analysed_by_others(ANALYSER_VERSION)] == [image_id]
     assert main(["--catalog", db, "recheck", "--outdated", "--json"]) == 0
     out = capsys.readouterr().out
     assert '"before": "consentdesk-vision 0.9"' in out
-    assert catalogue.images_analysed_before(ANALYSER_VERSION) == []
+    assert catalogue.images_analysed_by_others(ANALYSER_VERSION) == []
     assert all(f.state is FaceState.NOT_A_PERSON for f in catalogue.review_state(image_id).faces)
     assert main(["--catalog", db, "recheck", "999"]) == 2

@@ -254,6 +254,10 @@ def crafted_calls(facts: dict) -> list[tuple[str, str, tuple, str]]:
         ("pat", "SELECT cd_reserve_form_ids(%s, 'b')", (["CD-AAAA-AAAA", "CD-AAAA-AAAA"],), "reserved once"),
         ("pat", "SELECT cd_reserve_form_ids(%s, 'b')", ([f"CD-{n:04d}-0000" for n in range(10001)],), "10,000"),
         ("pat", "SELECT cd_create_shoot(NULL, NULL)", (), "a shoot has"),
+        # a clip's proxy: only for a clip (not a photo), only one the caller sees
+        ("pat", "SELECT cd_store_clip_proxy(%s, %s, 480, 270)", ("a" * 64, b"\0\0\0\x18ftypisom"), "is a photo"),
+        ("paula", "SELECT cd_store_clip_proxy(%s, %s, 480, 270)", ("a" * 64, b"x"), "clips you can see"),
+        ("pat", "SELECT cd_store_clip_proxy(NULL, NULL, NULL, NULL)", (), "clips you can see"),
         # a reviewer: faces of another photo or analysis, decisions that break the rules, approvals of nothing
         ("rita", "SELECT cd_decide_face(%s, %s, 'blur', NULL)", (facts["pat_photo"], facts["paula_faces"][0]), "current analysis"),
         ("rita", "SELECT cd_decide_face(%s, %s, 'linked', NULL)", (facts["pat_photo"], facts["pat_faces"][0]), "linked to a release"),

@@ -62,11 +62,14 @@ def test_same_file_is_not_added_twice(catalogue: Catalogue):
 
 def test_recheck_keeps_the_old_analysis(catalogue: Catalogue):
     record, _ = catalogue.add_image(new_image(), analysis("old"))
-    assert [i.id for i in catalogue.images_analysed_before("new")] == [record.id]
+    assert [i.id for i in catalogue.images_analysed_by_others("new")] == [record.id]
     old_id = catalogue.current_analysis(record.id).id
     newer = catalogue.save_analysis(record.id, analysis("new", faces=[Face(Box(1, 1, 9, 9), 0.7)]))
     assert newer.id != old_id and len(newer.faces) == 1
-    assert catalogue.images_analysed_before("new") == []
+    assert catalogue.images_analysed_by_others("new") == []
+    # a clip's analysis is current when it is the clip analyser's: both versions count as current
+    assert catalogue.images_analysed_by_others("photos 2", "new") == []
+    assert [i.id for i in catalogue.images_analysed_by_others("photos 2", "clips 2")] == [record.id]
     conn = raw_connection(catalogue)
     try:
         with pytest.raises(REFUSED, match="never edited"):

@@ -213,3 +213,25 @@ def frame_at(path: str | Path, t: float, max_side: int | None = 640) -> np.ndarr
             best = frame
         assert best is not None
         return best.array(max_side)
+
+
+def frames_from(
+    path: str | Path, start: float, max_side: int | None = 480, cancel: Callable[[], bool] | None = None
+) -> Iterator[tuple[float, np.ndarray]]:
+    """(t, upright RGB frame) from `start` seconds to the end, reduced to `max_side`: a preview that plays.
+    Seeks to the key frame before `start` and decodes forward, dropping the frames before it."""
+    import av
+
+    with ClipReader(path) as reader:
+        s = reader._stream
+        if start > 0 and s.time_base:
+            with contextlib.suppress(av.error.FFmpegError):
+                reader._container.seek(int(start / s.time_base), stream=s, backward=True, any_frame=False)
+        for frame in reader.frames(cancel):
+            if frame.t + 1e-3 >= start:
+                yield frame.t, frame.array(max_side)
+
+
+def poster_frame(path: str | Path, max_side: int | None = 640) -> np.ndarray:
+    """The frame that stands for a clip in lists (a quarter in, at most two seconds: past a fade-in)."""
+    return frame_at(path, min(2.0, probe(path).duration / 4), max_side)

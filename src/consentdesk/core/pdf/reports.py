@@ -95,7 +95,10 @@ def _when(value: str) -> str:
 
 
 def _image_cells(item: TakedownItem, st: layout.Styles) -> list[Flowable]:
-    return [_p(str(item.image.id), st.value), _p(item.image.path, st.small)]
+    """The image id and its file; for a clip, when the person is on screen (what to look for in a post)."""
+    where = f"{item.image.path} · {item.seen_words}" if item.is_clip and item.seen else item.image.path
+    kind = f"{item.image.id} (clip)" if item.is_clip else str(item.image.id)
+    return [_p(kind, st.value), _p(where, st.small)]
 
 
 def _takedown_table(takedown: TakedownList, st: layout.Styles) -> Flowable:
@@ -136,9 +139,10 @@ def write_takedown_pdf(takedown: TakedownList, out: Path) -> Path:
     when = format_date(c.withdrawn_on) if c.withdrawn_on else "not recorded"
     story.append(
         _p(
-            f"Consent {c.id} was withdrawn (effective {when}). Every image below is blocked for every "
-            "channel in ConsentDesk. Remove the posts made from the exported files listed, on the "
-            "channels listed, and delete the exported copies.",
+            f"Consent {c.id} was withdrawn (effective {when}). Every photo and clip below is blocked for "
+            "every channel in ConsentDesk. Remove the posts made from the exported files listed, on the "
+            "channels listed, and delete the exported copies. For a clip, the seconds where the person is "
+            "seen are given; the whole post comes down.",
             st.body,
         )
     )
@@ -184,12 +188,12 @@ def write_sar_summary_pdf(contents: SarContents, out: Path, today: date | None =
         ),
         _heading("Your consent record"),
         _record_facts(contents, today, expiry, st),
-        _heading("Photos you appear in"),
+        _heading("Photos and clips you appear in"),
         *_photos_listed(contents, st),
         _heading("Audit trail"),
         _p(
             f"{contents.audit_entries} entries in the catalogue's audit trail concern your record or photos "
-            "of you; they are in audit.json. References to other people in them are replaced by "
+            "and clips of you; they are in audit.json. References to other people in them are replaced by "
             "“[another person]”.",
             st.body,
         ),
@@ -239,29 +243,51 @@ def _record_facts(contents: SarContents, today: date, expiry: str, st: layout.St
     )
 
 
+def _seconds(value: float) -> str:
+    """Seconds into a clip as m:ss.s (0:04.5, 1:12.0), how players show a position."""
+    minutes, seconds = divmod(max(0.0, value), 60.0)
+    return f"{int(minutes)}:{seconds:04.1f}"
+
+
+def _taken(img) -> str:  # noqa: ANN001 - a SarImage
+    if img.seen is None:
+        return _when(img.captured_at) if img.captured_at else "unknown"
+    first, last = img.seen
+    taken = _when(img.captured_at) if img.captured_at else "date unknown"
+    return f"{taken}; you are seen from {_seconds(first)} to {_seconds(last)} into the clip"
+
+
+def _in_bundle(img) -> str:  # noqa: ANN001 - a SarImage
+    if img.bundle_name is None:
+        return f"not included: {img.problem}"
+    if img.low_resolution:
+        return f"{img.bundle_name} (a low-resolution copy: the original is kept on another computer)"
+    return img.bundle_name
+
+
 def _photos_listed(contents: SarContents, st: layout.Styles) -> list[Flowable]:
     if not contents.images:
-        return [_p("You are not linked to any photo in the catalogue.", st.body)]
+        return [_p("You are not linked to any photo or clip in the catalogue.", st.body)]
     rows: list[list[Flowable]] = [
-        [_p(h, st.label) for h in ("Photo", "Taken", "Approved for", "In bundle as")]
+        [_p(h, st.label) for h in ("Photo or clip", "Taken; when you are seen", "Approved for", "In bundle as")]
     ]
     for img in contents.images:
         approvals = "; ".join(f"{', '.join(a.channels)} ({_when(a.approved_at)})" for a in img.approvals)
         rows.append(
             [
-                _p(str(img.image_id), st.value),
-                _p(_when(img.captured_at) if img.captured_at else "unknown", st.small),
+                _p(f"clip {img.image_id}" if img.is_clip else f"photo {img.image_id}", st.value),
+                _p(_taken(img), st.small),
                 _p(approvals or "not approved for posting", st.small),
-                _p(img.bundle_name or f"not included: {img.problem}", st.small),
+                _p(_in_bundle(img), st.small),
             ]
         )
     return [
         _p(
-            "Each photo is included in this bundle with every other person's face pixelated and any "
-            "other personal information (labels, screens, codes) blanked out.",
+            "Each photo and clip is included in this bundle with every other person's face pixelated and "
+            "any other personal information (labels, screens, codes) blanked out; in a clip, on every frame.",
             st.body,
         ),
-        _table(rows, [18 * mm, 40 * mm, 70 * mm, CONTENT_W - 128 * mm]),
+        _table(rows, [22 * mm, 48 * mm, 58 * mm, CONTENT_W - 128 * mm]),
     ]
 
 

@@ -16,6 +16,14 @@ An erasure run on another computer removes the register's copies but cannot reac
 deletes the rest; the app runs it when it opens a team register and whenever the audit trail moves.
 `local_photo` also re-checks a cached copy against the register before serving it (one indexed read per
 photo opened, never per thumbnail painted).
+
+Clips are shared proxy first: the register keeps a low-resolution proxy of each clip (`media/proxy.py`,
+`store/clip_copies.py`), not its original. `local_clip` gives the original when it is on this computer and
+else the proxy (fetched once, checked against its hash, cached 0600 under the original's SHA-256, so
+`forget_cached` and `prune_cache` treat it like a photo's copy), with the factor that scales the clip's
+stored track boxes onto it. `local_photo`, which export and SAR use, never serves a proxy: when a clip's
+original is not here it says where the original is. `track_thumbnail` cuts a person track's thumbnail from
+the frame of its best sighting, cached by content like the other thumbnails, so erasure removes it too.
 """
 
 from __future__ import annotations
@@ -25,10 +33,12 @@ import hashlib
 import os
 import threading
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from consentdesk import paths
 from consentdesk.core.files import atomic_write
+from consentdesk.core.media.video import is_clip_path
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import ImageRecord
 
@@ -70,6 +80,14 @@ def _checked(data: bytes, image: ImageRecord) -> bytes:
 
 def _unavailable(image: ImageRecord, keeps_copies: bool) -> PhotoUnavailable:
     original = Path(image.path)
+    if is_clip_path(original):
+        return PhotoUnavailable(
+            f"the original of the clip {original.name} is not on this computer: it stays where it was imported, "
+            f"at {original.parent} on the computer it was imported from"
+            + (" (the team register keeps only a low-resolution proxy, for review)" if keeps_copies else "")
+            + ". Export it (or make the bundle that needs it) on that computer, or copy the original to this one and run "
+            "`consentdesk check --relink FOLDER`."
+        )
     return PhotoUnavailable(
         f"the photo {original.name} is not at {original.parent} on this computer"
         + (" and the register holds no copy of it" if keeps_copies else "")
@@ -139,10 +157,13 @@ def thumbnail(
     from consentdesk.core.media import (
         imaging,  # Pillow and numpy: loaded by whoever makes pictures, not by erasure
     )
+    from consentdesk.core.media.video import CLIP_SUFFIXES
 
     folder = folder or thumbnail_folder()
     original = Path(image.path)
     present, unchanged = _original_is_here(original, image)
+    if original.suffix.lower() in CLIP_SUFFIXES:
+        return _clip_thumbnail(image, size, copies, folder, original if unchanged else None)
     if unchanged:
         return imaging.make_thumbnail(original, folder, size)
     made = imaging.thumbnail_path(folder, image.sha256, size)
@@ -157,6 +178,32 @@ def thumbnail(
     if present:
         return imaging.make_thumbnail(original, folder, size)  # changed since import, but it is what is here
     raise _unavailable(image, copies is not None and copies.keeps_copies)
+
+
+def _clip_thumbnail(
+    image: ImageRecord, size: int, copies: StoredCopies | None, folder: Path, original: Path | None
+) -> Path:
+    """A clip's card: one frame (`video.poster_frame`) cached as a JPEG by the clip's content, like a
+    photo's. Away from the original, a register's card is made from its proxy (it keeps no original)."""
+    from PIL import Image
+
+    from consentdesk.core.media import imaging, video
+
+    made = imaging.thumbnail_path(folder, image.sha256, size)
+    if made.exists():
+        return made
+    source = original or (_cached_copy(image) if _cached_copy(image).is_file() else None)
+    if source is None and copies is not None and copies.keeps_copies:
+        source = local_clip(copies.catalogue, image).path
+    if source is None:
+        raise _unavailable(image, False)
+    try:
+        rgb = video.poster_frame(source, size)
+    except video.ClipError as exc:
+        raise PhotoUnavailable(str(exc)) from None
+    made.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(made, lambda tmp: Image.fromarray(rgb).save(tmp, "JPEG", quality=85))  # 0600: people
+    return made
 
 
 def forget_cached(sha256s: set[str]) -> int:
@@ -200,8 +247,78 @@ def prune_cache(catalogue: Catalogue) -> set[str]:
     found = _cached_files()
     if not found:
         return set()
-    gone = set(found) - catalogue.stored_photo_shas(found)
+    gone = set(found) - catalogue.stored_photo_shas(found) - catalogue.stored_proxy_shas(found)
     for sha in gone:
         for path in found[sha]:
             path.unlink(missing_ok=True)
     return gone
+
+
+@dataclass(frozen=True, slots=True)
+class LocalClip:
+    """A clip file to review from: the original, or the register's proxy (`scale` maps the clip's stored
+    track boxes, in the original's upright pixels, onto it)."""
+
+    path: Path
+    is_proxy: bool
+    scale: float = 1.0
+
+
+def _cached_proxy(image: ImageRecord) -> Path:
+    return _cache_folder() / f"{image.sha256}.proxy.mp4"
+
+
+def local_clip(catalogue: Catalogue, image: ImageRecord) -> LocalClip:
+    """The clip to review: the original when it is here and unchanged in size, else the register's proxy
+    (cached on this computer). Raises PhotoUnavailable, saying where the original is, when neither is."""
+    original = Path(image.path)
+    _present, unchanged = _original_is_here(original, image)
+    if unchanged:
+        return LocalClip(original, False)
+    if not catalogue.keeps_photo_copies:
+        raise _unavailable(image, False)
+    cached = _cached_proxy(image)
+    stored = catalogue.clip_proxy(image.sha256, with_data=False)
+    if stored is None:
+        forget_cached({image.sha256})  # erased elsewhere (or never shared): this computer keeps none either
+        raise _unavailable(image, True)
+    if not cached.is_file() or hashlib.sha256(cached.read_bytes()).hexdigest() != stored.proxy_sha256:
+        stored = catalogue.clip_proxy(image.sha256)
+        if stored is None or hashlib.sha256(stored.data).hexdigest() != stored.proxy_sha256:
+            raise PhotoUnavailable(f"the register's proxy of {original.name} is damaged; ask your administrator")
+        atomic_write(cached, lambda tmp: tmp.write_bytes(stored.data))  # 0600: pictures of people
+    return LocalClip(cached, True, stored.width / max(image.width, 1))
+
+
+def track_thumbnail(
+    catalogue: Catalogue, image: ImageRecord, n: int, size: int = 160, folder: Path | None = None
+) -> Path:
+    """A JPEG of person track `n` of a clip at its best sighting (the largest, surest look), cut from the
+    original or the proxy, cached by content beside the photos' thumbnails (`forget_cached` removes it)."""
+    from PIL import Image
+
+    from consentdesk.core.media.video import frame_at
+
+    folder = folder or thumbnail_folder()
+    out = folder / image.sha256[:2] / f"{image.sha256}_track{n}_{size}.jpg"
+    if out.exists():
+        return out
+    clip = catalogue.stored_clip(image.id)
+    if clip is None or not 1 <= n <= len(clip.face_tracks):
+        raise PhotoUnavailable(f"image {image.id} has no person track {n}")
+    source = local_clip(catalogue, image)
+    best = clip.face_tracks[n - 1].best
+    frame = frame_at(source.path, best.t, max_side=None)
+    k, b = source.scale, best.box
+    pad = 0.3 * max(b.w, b.h)
+    box = (
+        max(0, int((b.x - pad) * k)),
+        max(0, int((b.y - pad) * k)),
+        min(frame.shape[1], int((b.x + b.w + pad) * k) + 1),
+        min(frame.shape[0], int((b.y + b.h + pad) * k) + 1),
+    )
+    picture = Image.fromarray(frame).crop(box)
+    picture.thumbnail((size, size))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, lambda tmp: picture.save(tmp, "JPEG", quality=85))  # 0600: a face
+    return out

@@ -11,6 +11,7 @@ Why this shape:
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import multiprocessing
 import threading
@@ -63,9 +64,16 @@ class ImportReport:
     #: Why the import stopped before the end (the catalogue could not be written, e.g. a full disk),
     #: in words that say what to do; None when it ran to the end or was cancelled.
     stopped: str | None = None
+    #: Clips added to a team register whose proxy could not be made (reviewers elsewhere cannot see them
+    #: until `consentdesk catalogue share-clips` is run where the originals are), with the reason.
+    unshared: list[Skipped] = field(default_factory=list)
 
 
 ProgressCallback = Callable[[ImportProgress], None]
+
+#: The import's cancel event as the checker sees it (this thread's, or a worker process's copy): a clip's
+#: analysis takes minutes, so it asks between frames instead of running to its end after a cancel.
+_STOP: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("import_stop", default=None)
 
 
 def file_sha256(path: Path) -> str:
@@ -101,13 +109,16 @@ def check_clip(path: str) -> CheckedFile:
     except OSError as exc:
         return CheckedFile(path, None, Analysis(path=path, error=f"cannot read the file ({exc.strerror or exc})"))
     info = imaging.ImageInfo(path, clip.width, clip.height, clip.container.upper(), digest)
-    return CheckedFile(path, info, analyse_clip(path))
+    stop = _STOP.get()
+    return CheckedFile(path, info, analyse_clip(path, cancel=stop.is_set if stop is not None else None))
 
 
 def _checked_safely(checker: Callable[[str], CheckedFile], path: str) -> CheckedFile:
     """A decoder or model crash on one file becomes that file's error; the batch goes on."""
     try:
         return checker(path)
+    except video.Cancelled:
+        raise
     except Exception as exc:
         return CheckedFile(path, None, Analysis(path=path, error=f"analysis failed ({exc})"))
 
@@ -137,12 +148,14 @@ def _end_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
-def _init_worker(threads: int) -> None:
-    """One model set per process and one thread each, so two workers use two cores without contention."""
+def _init_worker(threads: int, stop: threading.Event | None = None) -> None:
+    """One model set per process and one thread each, so two workers use two cores without contention;
+    `stop` is the import's cancel, shared with the parent, for a clip's analysis to ask."""
     import contextlib
     import os
 
     _end_with_parent()
+    _STOP.set(stop)
     os.environ["OMP_NUM_THREADS"] = str(threads)
     with contextlib.suppress(AttributeError, OSError):
         os.nice(
@@ -159,9 +172,10 @@ def _shoot_name(paths: list[str]) -> str:
 
 
 def _working_copy(catalogue: Catalogue, path: str, sha256: str) -> bytes | None:
-    """The file's bytes for a register that keeps working copies (None for a desk catalogue). A file that
+    """The file's bytes for a register that keeps working copies (None for a desk catalogue, and for a
+    clip: its original stays here and the register gets its proxy, see `clip_sharing`). A file that
     changed since it was checked is not stored: its analysis would describe other pixels."""
-    if not catalogue.keeps_photo_copies or catalogue.find_image_by_sha(sha256) is not None:
+    if not catalogue.keeps_photo_copies or video.is_clip_path(path) or catalogue.find_image_by_sha(sha256):
         return None
     data = Path(path).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
@@ -306,22 +320,41 @@ class _Storer:
             return False
         if added:
             self.report.added.append(record.id)
+            if checked.analysis.clip is not None and self.catalogue.keeps_photo_copies:
+                self._share(record, checked.path)
         else:
             self.report.duplicates.append(checked.path)
         return True
+
+    def _share(self, record, path: str) -> None:  # noqa: ANN001 - an ImageRecord
+        """A new clip on a team register: its proxy, so reviewers elsewhere can review it."""
+        from consentdesk.core.photos.clip_sharing import share_clip
+
+        try:
+            share_clip(self.catalogue, record)
+        except (video.ClipError, CatalogueError) as exc:
+            self.report.unshared.append(Skipped(path, f"imported, but not shared with reviewers elsewhere: {exc}"))
 
 
 def _check_here(
     todo: list[str], checker: Callable[[str], CheckedFile], store: _Storer, cancel: threading.Event
 ) -> None:
     """One photo (or one worker asked for): check in this process, one file after another."""
-    for path in todo:
-        if store.report.stopped:
-            break
-        if cancel.is_set():
-            store.report.cancelled = True
-            break
-        store(_checked_safely(checker, path))
+    token = _STOP.set(cancel)
+    try:
+        for path in todo:
+            if store.report.stopped:
+                break
+            if cancel.is_set():
+                store.report.cancelled = True
+                break
+            try:
+                store(_checked_safely(checker, path))
+            except video.Cancelled:  # a clip stopped half-way: nothing of it is kept
+                store.report.cancelled = True
+                break
+    finally:
+        _STOP.reset(token)
 
 
 def _check_in_workers(
@@ -334,7 +367,8 @@ def _check_in_workers(
     """Check in a pool of worker processes, a few files ahead of the writer, storing each as it finishes."""
     report = store.report
     context = multiprocessing.get_context("spawn")  # fork + onnxruntime threads can deadlock
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(1,)) as pool:
+    stop = context.Event()  # the cancel as the workers see it (a clip's analysis asks between frames)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(1, stop)) as pool:
         pending: dict[Future[CheckedFile], str] = {}
         queue = iter(todo)
         exhausted = False
@@ -349,18 +383,25 @@ def _check_in_workers(
                 break
             finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             for future in finished:
-                store(_result_of(future, pending.pop(future)))
+                checked = _result_of(future, pending.pop(future))
+                if checked is None:  # a clip stopped half-way by the cancel
+                    report.cancelled = True
+                else:
+                    store(checked)
             if report.stopped:
                 pool.shutdown(wait=True, cancel_futures=True)  # the catalogue cannot take more: stop now
                 break
-            if cancel.is_set() and not exhausted:
-                report.cancelled = True
-                exhausted = True  # let in-flight images finish and be stored; submit nothing more
+            if cancel.is_set() and not stop.is_set():
+                report.cancelled = report.cancelled or not exhausted
+                exhausted = True  # let in-flight photos finish and be stored; submit nothing more
+                stop.set()  # ... but a clip half-way through stops now
 
 
-def _result_of(future: Future[CheckedFile], path: str) -> CheckedFile:
-    """A crashed worker becomes that file's error; the batch goes on."""
+def _result_of(future: Future[CheckedFile], path: str) -> CheckedFile | None:
+    """A crashed worker becomes that file's error; the batch goes on. None: a clip stopped by a cancel."""
     try:
         return future.result()
+    except video.Cancelled:
+        return None
     except Exception as exc:
         return CheckedFile(path, None, Analysis(path=path, error=f"analysis failed ({exc})"))

@@ -6,6 +6,13 @@ every *other* face pixelated (linked to someone else, unresolved, blurred or mar
 alike) and every finding blanked, and the audit entries about them with other people's record ids
 replaced. Photos are re-encoded from pixels, so no camera metadata travels with them.
 
+Clips the person appears in (a track linked to their release) are re-encoded with the same export that
+approves clips (`clip_export`): every other person track pixelated and every finding track filled, on every
+frame, no metadata of the original. They are written to a private folder beside the bundle and streamed into
+the zip (stored, not compressed again), so memory stays flat however long the clip; the summary says when
+the person is seen in each. A clip that cannot be read (missing, changed since it was checked, damaged) is
+listed with the reason and the bundle goes on.
+
 Exporting a bundle is a data-protection officer's action: it is recorded in the audit trail ('sar.exported',
 ids and counts only) in the same transaction that puts the bundle in place, and on a team register the
 server refuses that entry (and so the bundle) to other roles. The app asks for the role first, so a
@@ -19,6 +26,7 @@ import json
 import re
 import tempfile
 import zipfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,13 +36,16 @@ from PIL import Image
 from consentdesk.core.files import atomic_write
 from consentdesk.core.ids import PREFIX
 from consentdesk.core.media import imaging
+from consentdesk.core.media.video import Cancelled, ClipError
 from consentdesk.core.pdf.release_form import write_completed_form
 from consentdesk.core.pdf.reports import write_sar_summary_pdf
 from consentdesk.core.photos import cache
+from consentdesk.core.protection.clips import overall_span, person_spans
+from consentdesk.core.review.clip_export import ExportFailed, Redaction, export_clip
 from consentdesk.core.review.redaction import Method, destroy_regions
 from consentdesk.core.store import Catalogue, team
 from consentdesk.core.store.errors import refused
-from consentdesk.core.values import Box, Consent, ConsentStatus, SarContents, SarImage
+from consentdesk.core.values import Box, ClipTrack, Consent, ConsentStatus, SarContents, SarImage, TrackPoint
 
 OTHER_PERSON = "[another person]"
 _ID_PATTERN = re.compile(rf"{PREFIX}-[0-9A-Z]{{4}}-[0-9A-Z]{{4}}")
@@ -85,22 +96,114 @@ def redacted_photo(catalogue: Catalogue, image_id: int, consent_id: str) -> byte
     return buf.getvalue()
 
 
+def redacted_clip(
+    catalogue: Catalogue,
+    image_id: int,
+    consent_id: str,
+    target: Path,
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> bool:
+    """Write the clip to `target` (an .mp4) with every person track not linked to `consent_id` pixelated
+    and every finding track filled, on every frame; returns whether it was made from the team register's
+    low-resolution proxy (the original is not on this computer). Raises SarError when neither can be read
+    or the original is no longer the file that was checked, `Cancelled` when cancelled."""
+    record = catalogue.get_image(image_id)
+    clip = catalogue.stored_clip(image_id)
+    assert clip is not None
+    source, scale = _clip_source(catalogue, record)
+    others = [
+        Redaction(_scaled(clip.face_tracks[f.n - 1], scale))
+        for f in catalogue.review_state(image_id).faces
+        if not (f.state == "linked" and f.consent_id == consent_id) and f.n <= len(clip.face_tracks)
+    ]
+    findings = [Redaction(_scaled(track, scale), fill=True) for track in clip.finding_tracks]
+    try:
+        export_clip(source, target, others + findings, progress=progress, cancel=cancel)
+    except (ClipError, ExportFailed) as exc:
+        raise SarError(f"the clip could not be copied with the others blurred: {exc}") from exc
+    return scale != 1.0
+
+
+def _clip_source(catalogue: Catalogue, record) -> tuple[Path, float]:  # noqa: ANN001 - an ImageRecord
+    """The clip's original when it is here (checked against its hash), else the register's proxy with the
+    factor that maps the stored tracks onto it."""
+    try:
+        original = cache.local_photo(catalogue, record)
+        if imaging.sha256_file(original) != record.sha256:
+            raise SarError("the clip file changed since it was checked; run `consentdesk check --relink`")
+        return original, 1.0
+    except cache.PhotoUnavailable as exc:
+        if not catalogue.keeps_photo_copies:
+            raise SarError(str(exc)) from exc
+        try:
+            proxy = cache.local_clip(catalogue, record)
+        except cache.PhotoUnavailable:
+            raise SarError(str(exc)) from exc
+        return proxy.path, proxy.scale
+    except imaging.ImageError as exc:
+        raise SarError(f"the clip file cannot be read ({exc})") from exc
+
+
+def _scaled(track: ClipTrack, k: float) -> ClipTrack:
+    if k == 1.0:
+        return track
+    points = tuple(
+        TrackPoint(p.t, Box(round(p.box.x * k), round(p.box.y * k), round(p.box.w * k) + 1, round(p.box.h * k) + 1),
+                   p.seen, p.score)
+        for p in track.points
+    )
+    return ClipTrack(points, track.shot)
+
+
+class _Steps:
+    """Progress over the bundle's photos and clips (a clip's share moves with its frames) and cancel."""
+
+    def __init__(self, total: int, progress: Callable[[float], None] | None, cancel) -> None:
+        self.total, self.progress, self.cancel, self.done = max(total, 1), progress, cancel, 0
+
+    def check(self) -> None:
+        if self.cancel is not None and self.cancel():
+            raise Cancelled()
+
+    def within(self, fraction: float) -> None:
+        if self.progress is not None:
+            self.progress(min(1.0, (self.done + fraction) / self.total) * 0.95)
+
+    def next(self) -> None:
+        self.done += 1
+        self.within(0.0)
+
+
 def _suffix(mime: str) -> str:
     return {"image/png": ".png", "image/jpeg": ".jpg", "application/pdf": ".pdf"}.get(mime, ".bin")
 
 
 def build_sar_bundle(
-    catalogue: Catalogue, consent_id: str, out: Path, today: date | None = None
+    catalogue: Catalogue,
+    consent_id: str,
+    out: Path,
+    today: date | None = None,
+    progress: Callable[[float], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> SarContents:
-    """Write the SAR zip for one consent record to `out` (atomically, readable by the owner only)."""
+    """Write the SAR zip for one consent record to `out` (atomically, readable by the owner only).
+
+    `progress(fraction)` is called as photos and clips are added; `cancel()` returning True stops the work
+    (raises `Cancelled`) and leaves no bundle and no audit entry."""
     consent = _record_to_export(catalogue, consent_id)
     contents = SarContents(consent)
-    members: dict[str, bytes] = {}
-    _add_record(catalogue, contents, members)
-    _add_photos(catalogue, contents, members)
-    _add_audit_entries(catalogue, contents, members)
-    _add_documents(catalogue, contents, members, today)
-    _write_recorded(catalogue, contents, members, Path(out))
+    members: dict[str, bytes | Path] = {}  # a Path: a clip written beside the bundle, streamed in
+    out = Path(out)
+    # the clips' cleaned copies are written beside the bundle (same disk, room for them), privately (0700)
+    with tempfile.TemporaryDirectory(prefix=".consentdesk-sar-", dir=out.parent) as tmp:
+        _add_record(catalogue, contents, members)
+        _add_photos(catalogue, contents, members, Path(tmp), progress, cancel)
+        _add_audit_entries(catalogue, contents, members)
+        _add_documents(catalogue, contents, members, today)
+        _write_recorded(catalogue, contents, members, out)
+    if progress is not None:
+        progress(1.0)
     return contents
 
 
@@ -118,7 +221,7 @@ def _record_to_export(catalogue: Catalogue, consent_id: str) -> Consent:
     return consent
 
 
-def _add_record(catalogue: Catalogue, contents: SarContents, members: dict[str, bytes]) -> None:
+def _add_record(catalogue: Catalogue, contents: SarContents, members: dict[str, bytes | Path]) -> None:
     """The record as JSON, its stored files (signatures, reference photo) and its paper form's scans."""
     cid = contents.consent.id
     members[f"consent/{cid}.json"] = json.dumps(
@@ -137,22 +240,43 @@ def _add_record(catalogue: Catalogue, contents: SarContents, members: dict[str, 
         contents.scans.append(scan)
 
 
-def _add_photos(catalogue: Catalogue, contents: SarContents, members: dict[str, bytes]) -> None:
-    """Every photo the person is linked to, with everyone else pixelated; one that cannot be read is
-    listed with the reason instead."""
+def _add_photos(
+    catalogue: Catalogue,
+    contents: SarContents,
+    members: dict[str, bytes | Path],
+    tmp: Path,
+    progress: Callable[[float], None] | None,
+    cancel: Callable[[], bool] | None,
+) -> None:
+    """Every photo and clip the person is linked to, with everyone else pixelated; one that cannot be read
+    is listed with the reason instead and the bundle goes on."""
     cid = contents.consent.id
-    for image_id in catalogue.images_linked_to(cid):
+    linked = catalogue.images_linked_to(cid)
+    clips = catalogue.clip_ids(list(linked))
+    steps = _Steps(len(linked), progress, cancel)
+    for image_id, numbers in linked.items():
+        steps.check()
         record = catalogue.get_image(image_id)
         approvals = tuple(catalogue.review_approvals(image_id))
-        name = f"photos/photo-{image_id}.jpg"
+        seen = overall_span(person_spans(catalogue, image_id, numbers)) if image_id in clips else None
+        name = f"clips/clip-{image_id}.mp4" if image_id in clips else f"photos/photo-{image_id}.jpg"
         try:
-            members[name] = redacted_photo(catalogue, image_id, cid)
-            contents.images.append(SarImage(image_id, record.captured_at, approvals, name))
+            low = False
+            if image_id in clips:
+                target = tmp / f"clip-{image_id}.mp4"
+                low = redacted_clip(catalogue, image_id, cid, target, steps.within, steps.check)
+                members[name] = target
+            else:
+                members[name] = redacted_photo(catalogue, image_id, cid)
+            contents.images.append(SarImage(image_id, record.captured_at, approvals, name, seen=seen, low_resolution=low))
         except SarError as exc:
-            contents.images.append(SarImage(image_id, record.captured_at, approvals, None, str(exc)))
+            contents.images.append(SarImage(image_id, record.captured_at, approvals, None, str(exc), seen))
+        steps.next()
 
 
-def _add_audit_entries(catalogue: Catalogue, contents: SarContents, members: dict[str, bytes]) -> None:
+def _add_audit_entries(
+    catalogue: Catalogue, contents: SarContents, members: dict[str, bytes | Path]
+) -> None:
     """The audit entries about the person, with other people's record ids replaced."""
     cid = contents.consent.id
     entries = catalogue.audit_entries_mentioning(cid)
@@ -175,7 +299,7 @@ def _add_audit_entries(catalogue: Catalogue, contents: SarContents, members: dic
 
 
 def _add_documents(
-    catalogue: Catalogue, contents: SarContents, members: dict[str, bytes], today: date | None
+    catalogue: Catalogue, contents: SarContents, members: dict[str, bytes | Path], today: date | None
 ) -> None:
     """The completed release form and the readable summary (which lists every file in the bundle)."""
     cid = contents.consent.id
@@ -188,7 +312,7 @@ def _add_documents(
 
 
 def _write_recorded(
-    catalogue: Catalogue, contents: SarContents, members: dict[str, bytes], out: Path
+    catalogue: Catalogue, contents: SarContents, members: dict[str, bytes | Path], out: Path
 ) -> None:
     """Put the zip in place in the same transaction as its audit entry ('sar.exported', ids and counts
     only): if the entry is refused or fails, the bundle does not stay either."""
@@ -196,7 +320,11 @@ def _write_recorded(
     def build(tmp_zip: Path) -> None:
         with zipfile.ZipFile(tmp_zip, "w", zipfile.ZIP_DEFLATED) as zf:
             for name in sorted(members):
-                zf.writestr(name, members[name])
+                member = members[name]
+                if isinstance(member, Path):  # a clip: streamed from its file, already compressed
+                    zf.write(member, name, compress_type=zipfile.ZIP_STORED)
+                else:
+                    zf.writestr(name, member)
 
     written = False
 

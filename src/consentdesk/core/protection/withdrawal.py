@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from consentdesk.core.pdf.reports import write_takedown_pdf
+from consentdesk.core.protection.clips import person_spans
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import TakedownItem, TakedownList
 
@@ -27,6 +28,8 @@ CSV_HEADER = (
     "channels",
     "export_path",
     "export_sha256",
+    "kind",
+    "seen",
 )
 
 
@@ -39,8 +42,17 @@ def takedown_list(catalogue: Catalogue, consent_id: str) -> TakedownList:
     image_ids = sorted({*linked, *catalogue.images_approved_with(consent_id)})
     images = catalogue.images_by_id(image_ids)
     approvals = catalogue.approvals_of(image_ids)
+    clips = catalogue.clip_ids(image_ids)  # one query; only clips have their tracks read
     items = [
-        TakedownItem(images[i], tuple(linked.get(i, ())), tuple(approvals[i])) for i in image_ids if i in images
+        TakedownItem(
+            images[i],
+            tuple(linked.get(i, ())),
+            tuple(approvals[i]),
+            person_spans(catalogue, i, linked.get(i, ())) if i in clips else (),
+            i in clips,
+        )
+        for i in image_ids
+        if i in images
     ]
     return TakedownList(consent, tuple(items))
 
@@ -52,7 +64,8 @@ def withdraw(catalogue: Catalogue, consent_id: str, reason: str, on: date | None
 
 
 def csv_rows(takedown: TakedownList) -> list[dict[str, str]]:
-    """One row per export (or one row for an image never exported), in CSV_HEADER's columns."""
+    """One row per export (or one row for an image never exported), in CSV_HEADER's columns; for a clip,
+    `seen` says when the person is on screen (what to look for when taking a post down)."""
     rows = []
     for item in takedown.items:
         base = {
@@ -60,8 +73,10 @@ def csv_rows(takedown: TakedownList) -> list[dict[str, str]]:
             "image_id": str(item.image.id),
             "image_path": item.image.path,
             "faces": " ".join(str(n) for n in item.face_numbers),
+            "kind": "clip" if item.is_clip else "photo",
+            "seen": item.seen_words,
         }
-        empty = dict.fromkeys(CSV_HEADER[4:], "")
+        empty = dict.fromkeys(CSV_HEADER[4:-2], "")
         if not item.approvals:
             rows.append(base | empty)
         for a in item.approvals:

@@ -184,6 +184,21 @@ def images_to_recheck(
         return catalogue.list_images()
     if outdated:
         from consentdesk.core.vision.analyse import ANALYSER_VERSION
+        from consentdesk.core.vision.clip_analysis import CLIP_ANALYSER_VERSION
 
-        return catalogue.images_analysed_before(ANALYSER_VERSION)
+        return catalogue.images_analysed_by_others(ANALYSER_VERSION, CLIP_ANALYSER_VERSION)
     return [catalogue.get_image(i) for i in ids]
+
+
+def current_analyser(image: ImageRecord) -> str:
+    """The version a fresh check of this image would record (the clip analyser's for a clip): an analysis
+    by any other version is outdated."""
+    from consentdesk.core.media.video import is_clip_path
+
+    if is_clip_path(image.path):
+        from consentdesk.core.vision.clip_analysis import CLIP_ANALYSER_VERSION
+
+        return CLIP_ANALYSER_VERSION
+    from consentdesk.core.vision.analyse import ANALYSER_VERSION
+
+    return ANALYSER_VERSION

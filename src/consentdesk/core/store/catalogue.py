@@ -18,6 +18,7 @@ from sqlalchemy import inspect, select
 from consentdesk.core.store import locator as locators
 from consentdesk.core.store import schema as t
 from consentdesk.core.store import states, verify
+from consentdesk.core.store.clip_copies import ClipProxyStore
 from consentdesk.core.store.consents import ConsentStore
 from consentdesk.core.store.dbapi import Db
 from consentdesk.core.store.engine import connection_warning, make_engine
@@ -37,7 +38,7 @@ from consentdesk.core.store.migrations import (
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-class Catalogue(MaintenanceStore, ConsentStore):
+class Catalogue(MaintenanceStore, ConsentStore, ClipProxyStore):
     @classmethod
     def open(cls, where: str | os.PathLike[str] | Locator, *, create: bool = True) -> Catalogue:
         """Open (and, when `create`, start or upgrade) the catalogue at a file path or postgresql:// URL."""

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from consentdesk.core.media.video import ClipError, is_clip_path
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import utc_now
 from consentdesk.core.store.copy_rows import CopyReport
@@ -38,7 +39,8 @@ def carry_photo_files(
     """Give each photo just added to the destination (source image row, id here) its working copy there.
 
     `withheld` are source image ids that must not get one (they show a person erased in the destination).
-    One photo's bytes are in memory at a time, however many photos there are."""
+    One photo's bytes are in memory at a time, however many photos there are. A clip gets its proxy, not
+    its original (see `clip_copies`): the source's, or one made here from the original."""
     pf = t.photo_files
     count = report.count("photo_files")
     rows = list(added)
@@ -51,11 +53,14 @@ def carry_photo_files(
     for row, here in rows:
         sha = row["sha256"]
         if row["id"] in withheld:
-            count.skipped += 1
+            report.count("clip_proxies" if is_clip_path(row["path"]) else "photo_files").skipped += 1
             report.notes.append(
                 f"photo {here} (sha256 {sha[:12]}…): no working copy was given to it, because it shows a person "
                 "who was erased"
             )
+            continue
+        if is_clip_path(row["path"]):
+            _carry_clip_proxy(sconn, dconn, row, here, report, actor)
             continue
         if sha in there:
             count.present += 1
@@ -107,3 +112,48 @@ def _original(image: dict[str, Any]) -> bytes | None:
             if hashlib.sha256(data).hexdigest() == image["sha256"]:
                 return data
     return None
+
+
+def _carry_clip_proxy(
+    sconn: Connection, dconn: Connection, row: dict[str, Any], here: int, report: CopyReport, actor: str
+) -> None:
+    """A clip added to the destination gets the source's proxy, or one made from its original here."""
+    p, sha = t.clip_proxies, row["sha256"]
+    count = report.count("clip_proxies")
+    if dconn.execute(select(p.c.sha256).where(p.c.sha256 == sha)).first() is not None:
+        count.present += 1
+        return
+    found = sconn.execute(select(p).where(p.c.sha256 == sha)).first()
+    values = dict(found._mapping) if found is not None else _proxy_from_original(row, report, here)
+    if values is None:
+        count.skipped += 1
+        return
+    values.setdefault("stored_at", utc_now())
+    values.setdefault("stored_by", actor)
+    dconn.execute(insert(p).values(**values))
+    count.added += 1
+
+
+def _proxy_from_original(row: dict[str, Any], report: CopyReport, here: int) -> dict[str, Any] | None:
+    """A proxy made from the clip's original on this computer (only if it is the file imported)."""
+    import tempfile
+
+    from consentdesk.core.media.imaging import ImageError, sha256_file
+    from consentdesk.core.media.proxy import make_proxy
+
+    path = Path(row["path"])
+    try:
+        if not path.is_file() or path.stat().st_size != row["file_size"] or sha256_file(path) != row["sha256"]:
+            raise ClipError("its original is not on this computer (or has changed since it was imported)")
+        with tempfile.TemporaryDirectory(prefix="consentdesk-proxy-") as tmp:
+            proxy = make_proxy(path, Path(tmp) / "proxy.mp4")
+            data = proxy.path.read_bytes()
+    except (ClipError, ImageError, OSError) as exc:
+        report.notes.append(
+            f"clip {here} (sha256 {row['sha256'][:12]}…): no proxy was given to it ({exc}); run `consentdesk "
+            "catalogue share-clips` where its original is, so others can review it"
+        )
+        return None
+    return {"sha256": row["sha256"], "proxy_sha256": proxy.sha256, "width": proxy.width, "height": proxy.height,
+            "data": data}
+

@@ -332,13 +332,14 @@ class ImageStore(AuditStore):
         with self._snapshot() as conn:
             return read_current_analyses(conn, [image_id]).get(image_id)
 
-    def images_analysed_before(self, analyser_version: str) -> list[ImageRecord]:
-        """Images whose current analysis came from another analyser version (candidates for a re-check)."""
+    def images_analysed_by_others(self, *current_versions: str) -> list[ImageRecord]:
+        """Images whose current analysis came from none of these analyser versions (the photo and the clip
+        analyser's: candidates for a re-check)."""
         i, a = t.images, t.analyses
         sql = (
             select(i)
             .select_from(i.join(a, a.c.id == current_analysis_id(i.c.id)))
-            .where(a.c.analyser_version != analyser_version)
+            .where(a.c.analyser_version.not_in(current_versions))
             .order_by(i.c.id)
         )
         with self._connection() as conn:

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from consentdesk.core.store import clip_rules, server_rules, takedown_rules, text_search
+from consentdesk.core.store import clip_rules, proxy_rules, server_rules, takedown_rules, text_search
 
 if TYPE_CHECKING:  # SQLAlchemy is loaded by whoever migrates; reading the scripts (guards.py) needs none of it
     from sqlalchemy import Connection
@@ -827,6 +827,11 @@ SQLITE_SCRIPTS[10] = clip_rules.SQLITE
 POSTGRESQL_SCRIPTS[10] = clip_rules.POSTGRESQL
 #: The first version whose analysis states cover a clip's row (clips analysed before are restated at upgrade).
 CLIP_STATES_FROM = 10
+
+# 11: clips' low-resolution proxies on a team register, by the original's SHA-256, written only through
+# cd_store_clip_proxy and dropped by erasure (see clip_copies.py and proxy_rules.py; a desk catalogue keeps none).
+SQLITE_SCRIPTS[11] = proxy_rules.SQLITE_11
+POSTGRESQL_SCRIPTS[11] = proxy_rules.POSTGRESQL_11
 
 LATEST_VERSION = max(max(SQLITE_SCRIPTS), max(POSTGRESQL_SCRIPTS))
 

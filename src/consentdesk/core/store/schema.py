@@ -295,6 +295,19 @@ photo_files = Table(
     Column("stored_by", Text, nullable=False),
 )
 
+#: A clip's low-resolution proxy on a team register, by the original's SHA-256 (see `clip_copies`).
+clip_proxies = Table(
+    "clip_proxies",
+    metadata,
+    Column("sha256", Text, primary_key=True),
+    Column("proxy_sha256", Text, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("stored_at", Text, nullable=False),
+    Column("stored_by", Text, nullable=False),
+)
+
 #: Tables in an order that satisfies their references (for copying a catalogue).
 COPY_ORDER = (
     form_ids,
@@ -316,4 +329,5 @@ COPY_ORDER = (
     takedowns,
     paper_scans,
     photo_files,
+    clip_proxies,
 )

@@ -17,6 +17,8 @@ else is refused by default (EXECUTE is revoked from PUBLIC here, and `team init`
 
 from __future__ import annotations
 
+from consentdesk.core.store.proxy_rules import GRANTS as _PROXY_GRANTS
+
 #: Which functions each group role may call (`team init` grants EXECUTE accordingly).
 GRANTS: dict[str, tuple[str, ...]] = {
     "photographer": (
@@ -60,6 +62,10 @@ GRANTS: dict[str, tuple[str, ...]] = {
         "cd_record_counts()",
     ),
 }
+
+# Clips' proxies (migration 11): a photographer for the clips they see, reviewers and DPOs for any clip.
+for _role, _functions in _PROXY_GRANTS.items():
+    GRANTS[_role] = (*GRANTS[_role], *_functions)
 
 #: Ends each PostgreSQL migration that adds `cd_` functions (the same text every time).
 LOCK_DOWN = r"""

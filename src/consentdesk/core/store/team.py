@@ -54,6 +54,7 @@ _PHOTOGRAPHER_SEES = {
     "approval_consents": "approval_id IN (SELECT id FROM approvals)",
     "takedowns": "approval_id IN (SELECT id FROM approvals)",
     "photo_files": "sha256 IN (SELECT sha256 FROM images)",
+    "clip_proxies": "sha256 IN (SELECT sha256 FROM images)",
     "audit": "actor = session_user",
 }
 #: What an administrator sees: the trail (ids only) and its index; never a release or a photo.

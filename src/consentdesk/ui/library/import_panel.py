@@ -83,7 +83,7 @@ def details_text(report: ImportReport) -> str:
         lines += [f"  {p}" for p in report.duplicates]
     if other:
         lines.append("")
-        lines.append("Skipped (not photos):")
+        lines.append("Skipped (not photos or clips):")
         lines += [f"  {Path(p).name} — {why}" for p, why in other]
     return "\n".join(lines).strip() or "Every file was added."
 
@@ -136,7 +136,7 @@ class ImportPanel(QFrame):
         self.setProperty("state", "running")
         self._repolish()
         self.title.setText(f"Importing {what}")
-        self.status.setText("Looking for photos and skipping ones already in the catalogue…")
+        self.status.setText("Looking for photos and clips, skipping those already in the catalogue…")
         self.bar.setRange(0, 0)  # busy until the first photo is done
         self.bar.show()
         self.cancel_button.setEnabled(True)

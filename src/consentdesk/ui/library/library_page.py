@@ -457,6 +457,8 @@ class LibraryPage(Page):
             self.preview_state.style().unpolish(self.preview_state)
             self.preview_state.style().polish(self.preview_state)
         self.preview_summary.setText(row.summary)
+        what = " clip" if row.clip_words else " photo"  # "Review this clip", "Look at this photo"
+        self.review_button.setText(self.review_button.text().rsplit(" ", 1)[0] + what)
         self.review_button.setEnabled(True)
         self.recheck_button.setEnabled(True)
 
@@ -586,7 +588,7 @@ class LibraryPage(Page):
         return self.import_paths(files) if files else False
 
     def choose_folder(self) -> bool:
-        folder = QFileDialog.getExistingDirectory(self, "Import a folder of photos", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder of photos and clips", str(Path.home()))
         return self.import_paths([folder]) if folder else False
 
     def import_paths(self, paths: list[str]) -> bool:

@@ -13,15 +13,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from consentdesk.core.media.video import CLIP_SUFFIXES
 from consentdesk.core.photos import cache
 from consentdesk.core.review import policy, workflow
+from consentdesk.core.review.recheck import current_analyser
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import ApprovalRecord, ImageRecord
-from consentdesk.core.vision.analyse import ANALYSER_VERSION
 from consentdesk.ui.kit.lazy_rows import Loaded, Loader, shrink
 
 #: Badge states, in the words shown on the badge (colour is never the only cue); the rule is `policy.badge`.
 STATE_WORDS = {b.value: b.words for b in policy.Badge}
+
+
+def clock(seconds: float) -> str:
+    """A clip's length or a time in it as people read it: 0:42, 1:05:09."""
+    whole = int(seconds + 0.5)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +43,12 @@ class LibraryRow:
     summary: str
     cleared_channels: tuple[str, ...] = ()
     outdated: bool = False  # checked by an older analyser version: a re-check may find more
+    clip_seconds: float | None = None  # a clip's length; None for a photo
+
+    @property
+    def clip_words(self) -> str:
+        """"Clip · 0:42" for a clip (said on its card and to screen readers), "" for a photo."""
+        return "" if self.clip_seconds is None else f"Clip · {clock(self.clip_seconds)}"
 
     @property
     def image_id(self) -> int:
@@ -48,7 +62,8 @@ class LibraryRow:
     def badge_text(self) -> str:
         if self.state == "unreadable":
             return STATE_WORDS["unreadable"]
-        faces = "1 face" if self.faces == 1 else f"{self.faces} faces"
+        noun = ("person", "people") if self.clip_seconds is not None else ("face", "faces")
+        faces = f"1 {noun[0]}" if self.faces == 1 else f"{self.faces} {noun[1]}"
         items = "1 item" if self.items == 1 else f"{self.items} items"
         return f"{faces} · {items}" + (" · older check" if self.outdated else "")
 
@@ -115,7 +130,7 @@ def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
     else:
         summary = f"{status.summary}; {_findings_sentence(status)}"
     analysis = catalogue.current_analysis(image.id)
-    outdated = analysis is not None and analysis.analyser_version != ANALYSER_VERSION
+    outdated = analysis is not None and analysis.analyser_version != current_analyser(image)
     if outdated:
         summary += ". Checked by an older analyser version: re-check it to use the current one"
     return LibraryRow(
@@ -126,7 +141,15 @@ def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
         summary=summary,
         cleared_channels=tuple(status.cleared_channels),
         outdated=outdated,
+        clip_seconds=_clip_seconds(catalogue, image),
     )
+
+
+def _clip_seconds(catalogue: Catalogue, image: ImageRecord) -> float | None:
+    if Path(image.path).suffix.lower() not in CLIP_SUFFIXES:
+        return None
+    clip = catalogue.stored_clip(image.id)
+    return clip.info.duration if clip is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +223,7 @@ def library_loader(catalogue_path: str, shoot_id: int | None, attention_only: bo
 
 def preview_for(catalogue_path: str, image_id: int, max_side: int = 1600) -> PreviewData:
     """The image's boxes and summary, and its pixels decoded at screen size. Runs in a worker."""
-    from consentdesk.core.media import imaging
+    from consentdesk.core.media import imaging, video
 
     with Catalogue.open(catalogue_path, create=False) as catalogue:
         image = catalogue.get_image(image_id)
@@ -237,10 +260,13 @@ def preview_for(catalogue_path: str, image_id: int, max_side: int = 1600) -> Pre
     reasons = (*status.takedown, *status.common_reasons())
     rgb, size, error = None, (image.width, image.height), None
     try:
-        loaded = imaging.load(cache.local_photo(catalogue, image), max_side=max_side)
-        rgb = loaded.rgb
-        size = (loaded.info.width, loaded.info.height)
-    except (imaging.ImageError, cache.PhotoUnavailable) as exc:
+        if row.clip_seconds is not None:  # a clip: its poster frame; the tracks' boxes are in review
+            rgb, boxes = video.poster_frame(cache.local_photo(catalogue, image), max_side), []
+        else:
+            loaded = imaging.load(cache.local_photo(catalogue, image), max_side=max_side)
+            rgb = loaded.rgb
+            size = (loaded.info.width, loaded.info.height)
+    except (imaging.ImageError, cache.PhotoUnavailable, video.ClipError) as exc:
         error = str(exc)
     return PreviewData(
         row=row,

@@ -51,6 +51,8 @@ BADGE_COLOURS = {
     "rejected": ("#4C6272", "#E8EDEE"),
     "unreadable": ("#7A4100", "#FFF1CC"),
 }
+#: (text, background) of the "Clip · 0:42" chip drawn on a clip's frame: white on near-black, 15:1.
+CLIP_CHIP = ("#FFFFFF", "#212B32")
 FOCUS_RING = "#212B32"  # the keyboard-focus ring on a card: 3:1 or more against the white card
 PLACEHOLDER_TEXT = "#4C6272"  # "Loading…" on the grey placeholder: 4.5:1 or more
 PLACEHOLDER_FILL = "#F0F4F5"
@@ -130,10 +132,11 @@ class LibraryModel(PagedModel):
             return row.state
         if role == Qt.ItemDataRole.DecorationRole:
             return self._thumbnail(row)
+        clip = f", {row.clip_words}" if row.clip_words else ""
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.name}\n{STATE_WORDS[row.state]}: {row.summary}"
+            return f"{row.name}{clip}\n{STATE_WORDS[row.state]}: {row.summary}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{row.name}, {STATE_WORDS[row.state]}, {row.badge_text}"
+            return f"{row.name}{clip}, {STATE_WORDS[row.state]}, {row.badge_text}"
         return None
 
     # --- thumbnails --------------------------------------------------------------------------------
@@ -260,6 +263,7 @@ class ThumbnailDelegate(QStyledItemDelegate):
                 scaled.height(),
             )
             painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
+            ThumbnailDelegate._paint_clip_chip(painter, row, target)
             return
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(PLACEHOLDER_FILL))
@@ -271,6 +275,26 @@ class ThumbnailDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
             "File not found or unreadable" if error else "Loading…",
         )
+        ThumbnailDelegate._paint_clip_chip(painter, row, area)
+
+    @staticmethod
+    def _paint_clip_chip(painter: QPainter, row: LibraryRow, over: QRectF) -> None:
+        """"Clip · 0:42" in words on a dark chip in the frame's lower left corner (a clip is never told
+        from a photo by its picture alone)."""
+        if not row.clip_words:
+            return
+        metrics = painter.fontMetrics()
+        chip = QRectF(
+            over.x() + 6,
+            over.bottom() - metrics.height() - 10,
+            metrics.horizontalAdvance(row.clip_words) + 12,
+            metrics.height() + 4,
+        )
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(CLIP_CHIP[1]))
+        painter.drawRoundedRect(chip, 4, 4)
+        painter.setPen(QColor(CLIP_CHIP[0]))
+        painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, row.clip_words)
 
     @staticmethod
     def _paint_badge(painter: QPainter, option: QStyleOptionViewItem, row: LibraryRow, at: QRectF) -> None:

@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QScrollArea,
     QWidget,
 )
 
+from consentdesk.core.media.video import Cancelled
 from consentdesk.core.review import export, policy, workflow
 from consentdesk.core.store import Catalogue, CatalogueError
 from consentdesk.ui.kit import spacing
@@ -48,6 +50,8 @@ def default_folder() -> str:
 
 
 def error_text(exc: BaseException) -> str:
+    if isinstance(exc, Cancelled):
+        return "Export stopped: no copy was written and nothing was approved."
     if isinstance(exc, export.NotCleared):
         reasons = "\n".join(f"• {r}" for r in exc.reasons)
         return f"Not approved: {exc}. Nothing was exported. Resolve these first:\n{reasons}"
@@ -108,6 +112,7 @@ class ApproveDialog(Dialog):
         layout.addWidget(self.common)
         layout.addWidget(self._build_channels(), 1)
         layout.addWidget(self.message)
+        layout.addWidget(self._build_progress())
         layout.addWidget(self._build_footer())
 
     def _build_where(self) -> QGridLayout:
@@ -154,6 +159,16 @@ class ApproveDialog(Dialog):
             self.boxes[channel], self.why[channel] = box, why
         grid.setColumnStretch(1, 1)
         return scroll_area(channels, "Channels")
+
+    def _build_progress(self) -> QProgressBar:
+        """How far the copy is written (a clip takes a while: every frame is re-encoded)."""
+        self.progress = QProgressBar()
+        self.progress.setObjectName("exportProgress")
+        self.progress.setAccessibleName("Export progress")
+        self.progress.setRange(0, 100)
+        self.progress.setFormat("%p% written")
+        self.progress.hide()
+        return self.progress
 
     def _build_footer(self) -> Footer:
         footer = self.footer()
@@ -269,17 +284,41 @@ class ApproveDialog(Dialog):
         image_id, on = self.image_id, self.posting_date
         work = in_catalogue(
             self.catalogue,
-            lambda catalogue, _c: export.approve(catalogue, image_id, channels, folder, on=on),
+            lambda catalogue, control: export.approve(
+                catalogue,
+                image_id,
+                channels,
+                folder,
+                on=on,
+                progress=control.report,
+                cancel=lambda: control.cancelled,
+            ),
         )
 
         self.busy = True
         self._update_buttons()
-        self.cancel_button.setEnabled(False)
+        self.cancel_button.setText("Stop export")
+        self.progress.setRange(0, 0)  # busy until the first part is written
+        self.progress.show()
         self._say("Exporting the cleaned copy…")
-        self.task = run_task(work, self._exported, self._failed, owner=self)
+        self.task = run_task(
+            work, self._exported, self._failed, on_progress=self._progressed, owner=self, long=True
+        )
+
+    def _progressed(self, fraction: float) -> None:
+        self.progress.setRange(0, 100)
+        self.progress.setValue(round(100 * fraction))
+
+    def stop_export(self) -> None:
+        """Stop a running export: the core removes the partial copy and approves nothing."""
+        if self.busy and not self.task.cancelled:
+            self.task.cancel()
+            self.cancel_button.setEnabled(False)
+            self._say("Stopping the export: the partial copy is removed and nothing is approved.")
 
     def _exported(self, result: export.ExportResult) -> None:
         self.busy = False
+        self.progress.hide()
         self.result_ = result
         settings().setValue(FOLDER_KEY, str(result.path.parent))
         labels = ", ".join(self.labels.get(c, c) for c in result.approval.channels)
@@ -293,6 +332,8 @@ class ApproveDialog(Dialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
+        self.progress.hide()
+        self.cancel_button.setText("Cancel")
         self.cancel_button.setEnabled(True)
         self.error = error_text(exc)
         self._say(self.error, error=True)
@@ -311,7 +352,8 @@ class ApproveDialog(Dialog):
 
     def reject(self) -> None:
         if self.busy:
-            return  # the copy is being written; closing now would hide the outcome
+            self.stop_export()  # closing now would hide the outcome: stop it, say so, stay open
+            return
         if self.result_ is not None:
             self.accept()
             return

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core.forms import load_form
+from consentdesk.core.media.video import is_clip_path
 from consentdesk.core.review import policy, workflow
 from consentdesk.core.values import FaceReview, FaceState, FindingReview, FindingState
 from consentdesk.ui.kit import spacing
@@ -44,7 +45,17 @@ def capitalise(text: str) -> str:
 
 
 def face_row(face: FaceReview, status: workflow.ReviewStatus) -> tuple[str, bool]:
-    """The row text for a face and whether it still needs the reviewer."""
+    """The row text for a face and whether it still needs the reviewer. A clip's faces are person tracks:
+    "Person 5 — same person as 3, blur on export"."""
+    text, needs = _face_row(face, status)
+    if not is_clip_path(status.image.path):
+        return text, needs
+    same_as = getattr(face, "same_as", None)
+    joined = f"same person as {same_as}, " if same_as is not None else ""
+    return f"Person {face.n} — {joined}{text.split(' — ', 1)[1]}", needs
+
+
+def _face_row(face: FaceReview, status: workflow.ReviewStatus) -> tuple[str, bool]:
     if face.state is FaceState.LINKED:
         consent = status.consents.get(face.consent_id or "")
         if consent is None:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QToolButton,
     QWidget,
 )
@@ -47,6 +48,7 @@ from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.workers import Latest, run_task
 from consentdesk.ui.releases.takedown_dialog import RecordTakedownDialog
 from consentdesk.ui.review.approve_dialog import ApproveDialog
+from consentdesk.ui.review.clip_review import ClipReview, is_clip
 from consentdesk.ui.review.consent_picker import ConsentPicker
 from consentdesk.ui.review.reason_dialog import ReasonDialog
 from consentdesk.ui.review.review_panel import ReviewPanel, capitalise, faces_words, help_html, overlays
@@ -289,11 +291,27 @@ class ReviewScreen(QWidget):
         self.canvas.tags_hidden.connect(self._show_crowd_hint)
         left = QWidget()
         left_layout = spacing.vbox(left, spacing.NONE, 8)
-        left_layout.addWidget(self.canvas, 1)
+        left_layout.addWidget(self._with_clip_review(self.canvas), 1)
         left_layout.addWidget(self.crowd_hint)
         left_layout.addWidget(self.legend)
         left_layout.addWidget(self.help)
         return left
+
+    def _with_clip_review(self, photo: QWidget) -> QStackedWidget:
+        """A clip is shown by the clip review (frame, player, timeline) in the photo's place; the key to the
+        tags, the keyboard help, its tracks' rows in the list and the decisions stay this screen's. Lane
+        and row are one selection."""
+        self.clip_review = ClipReview()
+        self.clip_review.attach(self, tab_after=self.panel.items)
+        self.clip_review.lane_chosen.connect(lambda key: self.panel.select_key(key))
+        self.clip_review.said.connect(self._say)
+        self.clip_review.decide.connect(lambda do, done: self._when_settled(lambda: self._decide(do, done)))
+        self.clip_review.ask.connect(self._open_dialog)
+        self.panel.selected.connect(self.clip_review.select)
+        self.left_side = QStackedWidget()
+        self.left_side.addWidget(photo)
+        self.left_side.addWidget(self.clip_review)
+        return self.left_side
 
     def _build_panel_side(self) -> QFrame:
         """The panel, scrolling as a whole when the window is too low for all of it (a take-down, a crowd's
@@ -386,6 +404,7 @@ class ReviewScreen(QWidget):
         status and its pixels arrive from workers."""
         self.image_id = image_id
         self.status = None
+        self.clip_review.leave()
         self.panel.items.clearSelection()
         self.panel.items.setCurrentRow(-1)
         self.panel.clear("Reading this photo's review…")
@@ -401,6 +420,11 @@ class ReviewScreen(QWidget):
         self.panel.items.setFocus()
 
     def _load_preview(self, status: workflow.ReviewStatus) -> None:
+        self.left_side.setCurrentIndex(1 if is_clip(status) else 0)
+        if is_clip(status):
+            self.clip_review.open(self.catalogue, status)
+            self.clip_review.timeline.setFocus()  # arrows walk the lanes; the decision keys work here too
+            return
         image = status.image
         side = self._preview_side()
         run_task(
@@ -517,6 +541,7 @@ class ReviewScreen(QWidget):
         self._show_badge(status.badge())
         self._update_position()
         self.panel.show_status(status)
+        self.clip_review.show_status(status)
         self.canvas.set_overlays(overlays(status))
         self.canvas.set_selected_keys(self.panel.selected_keys())
 
@@ -711,6 +736,8 @@ class ReviewScreen(QWidget):
         )
 
     def _face_crop(self, n: int) -> QImage | None:
+        if self.left_side.currentWidget() is self.clip_review:
+            return self.clip_review.face_crop(n)  # from the frame on screen, where the person is now
         if self.status is None or self.preview.isNull() or self.original_size.isEmpty():
             return None
         face = next((f for f in self.status.state.faces if f.n == n), None)
@@ -893,4 +920,5 @@ class ReviewScreen(QWidget):
         dialog.deleteLater()
         self.window().activateWindow()  # the keys go straight back to the review
         self.panel.items.setFocus()
+        self.clip_review.take_focus_back()
         self.refresh()  # a dialog refused for someone else's change: show that change now
