@@ -45,9 +45,10 @@ _SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2}
 @dataclass(frozen=True, slots=True)
 class ClipConfig:
     """Measured on a 2-core machine with bench/video.py (README, video section): a 60 s 1080p clip in
-    about 50 s of CPU, every person with a face >= 40 px found, one track each."""
+    about 57 s of CPU, every person with a face >= 40 px found, one track each. Three samples a second,
+    not two: at two, a few face-frames of walkers fell outside every export region (bench/trackers.py)."""
 
-    sample_rate: float = 2.0  # face detection samples per second (and the first frame after a cut)
+    sample_rate: float = 3.0  # face detection samples per second (and the first frame after a cut)
     motion_change: float = 8.0  # mean grey difference (0-255) from the last sample that brings the next one forward
     motion_min_gap: float = 0.15  # ... but samples stay at least this far apart
     # long side of the frame given to the face detector: a 40 px face at 1080p is 27 px there (at 960 px,
