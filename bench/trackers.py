@@ -4,8 +4,8 @@
 
 Builds clips with tests/data/clip_builder.py (a short clip: someone standing, a walker entering and leaving,
 a cut, a zoom; a landscape and a portrait "phone" clip: pans, zooms, a cut, people walking through at faces
-44-160 px). One pass over each clip decodes every frame, detects faces on the analyser's samples (three a
-second and the first frame after a cut) and runs our tracker (`tracks.MotionTracker`, boxes carried by
+44-160 px). One pass over each clip decodes every frame, detects faces on the analyser's samples (two a
+second, the first frame after a cut, sooner on a large change) and runs our tracker (`tracks.MotionTracker`, boxes carried by
 optical flow between samples). Every library tracker then gets exactly those detections, sample by sample,
 with the sample's time, and is started afresh at each cut (as ours is). Libraries that are not installed are
 skipped and said so: `norfair`, `trackers` (ByteTrack, SORT, OC-SORT; supervision's ByteTrack moved there).
@@ -14,7 +14,8 @@ Neither is a dependency of ConsentDesk: install them into a development environm
 Per clip and tracker it prints: people (on screen >= 1 s with a face >= 40 px) found; tracks per person found
 (1.00 = one track each, more = a person cut into pieces); ID switches (a person's sightings passing from one
 track to another); tracks on two people (one track following first one person then another: a decision
-would follow the wrong face); face-frames not covered (frames where such a person's face is not inside
+would follow the wrong face; each sighting counts for the one face it overlaps most, so a walker's box
+passing in front of someone standing is the walker's); face-frames not covered (frames where such a person's face is not inside
 what the export would destroy, `clip_export.cover_at`, for any track); and the tracker's own time (ours: the
 optical flow on every frame and the matching; the libraries: the matching on samples only).
 """
@@ -35,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_RATE = 3.0  # the analyser's default (ClipConfig.sample_rate)
+SAMPLE_RATE = 2.0  # the analyser's default (ClipConfig.sample_rate)
 MATCH_IOU = 0.3  # a track's sighting is a person's face when they overlap this much
 
 
@@ -192,11 +193,13 @@ def score(tracks: list[list], truth, people: dict) -> dict:
             if not p.seen or frame is None:
                 continue
             box = (p.box.x, p.box.y, p.box.x + p.box.w, p.box.y + p.box.h)
-            for person, face in frame.faces.items():
-                if _iou(box, face) >= MATCH_IOU:
-                    owners.setdefault(k, set()).add(person)
-                    if person in sightings:
-                        sightings[person].append((p.t, k))
+            # the face it overlaps most: when a walker passes in front of someone, one box overlaps both
+            # faces, and it is the face in front (the one the detector saw) that it stands for
+            overlap, person = max(((_iou(box, face), q) for q, face in frame.faces.items()), default=(0.0, None))
+            if overlap >= MATCH_IOU:
+                owners.setdefault(k, set()).add(person)
+                if person in sightings:
+                    sightings[person].append((p.t, k))
     found = {p: s for p, s in sightings.items() if s}
     switches = sum(sum(a[1] != b[1] for a, b in zip(sorted(s), sorted(s)[1:], strict=False)) for s in found.values())
     per_person = sum(len({k for _t, k in s}) for s in found.values()) / max(1, len(found))

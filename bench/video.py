@@ -36,11 +36,11 @@ def _run(code: str, *args: str) -> dict:
 
 
 CHECK = """
-import sys, time
+import json, sys, time
 from consentdesk.core.vision.clip_analysis import ClipAnalyser, ClipConfig
 path, background = sys.argv[1], sys.argv[2] == '1'
-side = int(sys.argv[4]) if len(sys.argv) > 4 else 1920
-a = ClipAnalyser(ClipConfig(background=background, face_side=side))
+options = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}
+a = ClipAnalyser(ClipConfig(background=background, **options))
 t = time.perf_counter(); c = time.process_time(); r = a.analyse(path); dt = time.perf_counter() - t
 cpu = time.process_time() - c
 assert r.error is None, r.error
@@ -119,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-long", action="store_true")
     parser.add_argument("--skip-timing", action="store_true", help="only the memory comparison")
+    parser.add_argument("--skip-export", action="store_true", help="time the check only")
+    parser.add_argument(
+        "--config", action="append", metavar="JSON",
+        help='ClipConfig fields to compare, e.g. \'{"face_side": 1280}\' (repeatable; default: the defaults)',
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from tests.data.clip_builder import ClipSpec, write_clip
@@ -130,43 +135,62 @@ def main(argv: list[str] | None = None) -> int:
         clip = folder / "phone.mp4"
         truth = write_clip(clip, ClipSpec(seconds=args.seconds, size=(1920, 1080), scene="phone", audio=True, seed=7))
         truth.save(folder / "phone.truth.json")
-        checks, exports = [], []
-        for i in range(0 if args.skip_timing else args.repeat):
-            checks.append(_run(CHECK, str(clip), "1", str(folder / "analysis.pkl")))
-            exports.append(_run(EXPORT, str(clip), str(folder / "analysis.pkl"), str(folder / f"out{i}.mp4")))
-        if checks:
-            _report(checks, exports, folder)
+        if not args.skip_timing:
+            rows = [_check_config(clip, folder, config, args) for config in (args.config or ["{}"])]
+            _table(rows)
         if not args.skip_long:
             _memory(clip, folder, args)
     return 0
 
 
-def _report(checks: list[dict], exports: list[dict], folder: Path) -> None:
+def _check_config(clip: Path, folder: Path, config: str, args: argparse.Namespace) -> dict:
+    """Time the check with one configuration (and the export of its result): medians over the repeats."""
+    checks, exports = [], []
+    for i in range(args.repeat):
+        checks.append(_run(CHECK, str(clip), "1", str(folder / "analysis.pkl"), config))
+        if not args.skip_export:
+            exports.append(_run(EXPORT, str(clip), str(folder / "analysis.pkl"), str(folder / f"out{i}.mp4")))
+    print(f"\nconfig {config}")
+    return {"config": config, **_report(checks, exports, folder)}
+
+
+def _report(checks: list[dict], exports: list[dict], folder: Path) -> dict:
     duration = checks[0]["duration"]
     check_s = statistics.median(c["seconds"] for c in checks)
-    export_s = statistics.median(e["seconds"] for e in exports)
+    check_cpu = statistics.median(c["cpu"] for c in checks)
     stages = {k: round(statistics.median(c["timings"].get(k, 0) for c in checks), 1) for k in checks[0]["timings"]}
     print(f"clip: {duration:.0f} s, 1920x1080, 30 fps, {checks[0]['tracks']} person tracks, {checks[0]['findings']} finding tracks")
-    check_cpu = statistics.median(c["cpu"] for c in checks)
-    export_cpu = statistics.median(e["cpu"] for e in exports)
     print(f"check:  median {check_s:.1f} s = {check_s / duration:.2f} x duration (goal <= 0.5); stages {stages}")
-    print(f"export: median {export_s:.1f} s = {export_s / duration:.2f} x duration (goal <= 1.5)")
     # CPU seconds (both cores together): what an idle 2-core machine needs at least half of, whatever the load
-    print(f"CPU time: check {check_cpu:.1f} s ({check_cpu / duration / 2:.2f} x duration over 2 cores), "
-          f"export {export_cpu:.1f} s ({export_cpu / duration / 2:.2f} x duration over 2 cores)")
+    print(f"CPU time: check {check_cpu:.1f} s ({check_cpu / duration / 2:.2f} x duration over 2 cores)")
+    if exports:
+        export_s = statistics.median(e["seconds"] for e in exports)
+        export_cpu = statistics.median(e["cpu"] for e in exports)
+        print(f"export: median {export_s:.1f} s = {export_s / duration:.2f} x duration (goal <= 1.5); "
+              f"CPU {export_cpu:.1f} s ({export_cpu / duration / 2:.2f} x duration over 2 cores)")
     load = os.getloadavg()
     print(f"load average after the runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     recall, per_person, people = _recall(folder / "analysis.pkl", folder / "phone.truth.json")
     print(f"people on screen >= 1 s with a face >= 40 px: {people}; found {recall:.2%} (goal >= 95%); "
           f"tracks per person found {per_person:.2f} (1.00 = one each)")
+    return {"cpu": check_cpu, "wall": check_s, "duration": duration, "found": recall, "people": people,
+            "per_person": per_person, "load": load[0]}
+
+
+def _table(rows: list[dict]) -> None:
+    print(f"\n{'config':<58} {'CPU s':>6} {'wall s':>7} {'wall/clip':>9} {'found':>7} {'tracks/person':>13} {'load':>5}")
+    for r in rows:
+        print(f"{r['config']:<58} {r['cpu']:>6.1f} {r['wall']:>7.1f} {r['wall'] / r['duration']:>9.2f} "
+              f"{r['found']:>7.0%} {r['per_person']:>13.2f} {r['load']:>5.1f}")
 
 
 def _memory(clip: Path, folder: Path, args: argparse.Namespace) -> None:
     long_clip = folder / "long.mp4"
     _long_copy(clip, long_clip, args.long)
     # faces only, at 960 px (memory is about buffering, not the detector's working size)
-    short_mem = _run(CHECK, str(clip), "0", str(folder / "a1.pkl"), "960")["max_rss_mb"]
-    long_mem = _run(CHECK, str(long_clip), "0", str(folder / "a2.pkl"), "960")["max_rss_mb"]
+    faces_960 = json.dumps({"face_side": 960})
+    short_mem = _run(CHECK, str(clip), "0", str(folder / "a1.pkl"), faces_960)["max_rss_mb"]
+    long_mem = _run(CHECK, str(long_clip), "0", str(folder / "a2.pkl"), faces_960)["max_rss_mb"]
     print(f"memory (check, faces at 960 px, peak RSS): {args.seconds:.0f} s clip {short_mem:.0f} MB, "
           f"{args.seconds * args.long:.0f} s clip {long_mem:.0f} MB, ratio {long_mem / short_mem:.2f} (goal <= 1.0)")
     e_short = _run(EXPORT, str(clip), str(folder / "a1.pkl"), str(folder / "m1.mp4"))["max_rss_mb"]

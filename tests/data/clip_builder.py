@@ -341,6 +341,7 @@ class ClipSpec:
     scene: str = "short"  # "short" or "phone"
     location: str | None = None  # ISO 6709 string written as the clip's location (e.g. "+51.5074-000.1278/")
     make: str | None = None  # device make/model written in the metadata (what the export must strip)
+    shots: list[Shot] | None = None  # a scene of the test's own (then `scene` and `seconds` are not used)
 
 
 def write_clip(path: str | Path, spec: ClipSpec | None = None) -> ClipTruth:
@@ -350,7 +351,9 @@ def write_clip(path: str | Path, spec: ClipSpec | None = None) -> ClipTruth:
     spec = spec or ClipSpec()
     path = Path(path)
     shots = (
-        short_scene(spec.seconds, spec.seed)
+        spec.shots
+        if spec.shots is not None
+        else short_scene(spec.seconds, spec.seed)
         if spec.scene == "short"
         else phone_scene(spec.seconds, spec.seed, portrait=spec.size[1] > spec.size[0])
     )

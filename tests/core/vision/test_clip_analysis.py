@@ -95,3 +95,30 @@ def test_personal_data_on_a_label_becomes_a_masked_finding_track(tmp_path):
         assert track.first >= 2.0  # the label is in the second shot
         # nothing read is kept whole: at most the last few characters of a value survive the masking
         assert sum(ch.isdigit() for ch in finding.text) <= 4, finding.text
+
+
+def test_a_track_never_follows_a_second_person_who_appears_where_the_first_one_vanished(tmp_path):
+    """Someone walks in and vanishes mid-frame (through a door, behind a pillar); a third of a second later
+    someone else, with a bigger face, appears where the first was last seen. The first person's track is
+    still alive (a face missed for a moment is followed for a while): joining the newcomer to it would make
+    one track of two people, and a release linked to it would leave the second person unblurred. They must
+    be two tracks, each found."""
+    from tests.data.clip_builder import Shot, Walker
+
+    shots = [
+        Shot(
+            3.0,
+            "brick",
+            walkers=[
+                Walker(1, "astronaut", 60, [(0.0, 0.15, 0.5), (1.2, 0.5, 0.5)]),
+                Walker(2, "camera", 92, [(1.5, 0.44, 0.5), (3.0, 0.47, 0.5)], mirror=True),
+            ],
+        )
+    ]
+    path = tmp_path / "handover.mp4"
+    truth = write_clip(path, ClipSpec(shots=shots, seed=8))
+    analysis = ClipAnalyser(ClipConfig(background=False)).analyse(path)
+    assert analysis.error is None
+    tracks = _people_of_tracks(analysis, truth)
+    assert all(len(people) <= 1 for people in tracks), tracks
+    assert {1} in tracks and {2} in tracks

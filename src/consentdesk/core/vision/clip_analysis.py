@@ -4,9 +4,10 @@ How a clip is checked (the same questions as a photo, asked of moving pictures):
 - Every frame is decoded (the decoder must anyway, frames depend on each other), but only a small grey
   copy of each is kept, for two cheap jobs: spotting scene cuts and carrying each live box along with the
   motion (`tracks.MotionTracker`).
-- Faces are detected on a few sampled frames per second (`ClipConfig.sample_rate`) and on the first frame
-  after every cut, with the same detector as photos. Each sighting joins the track it overlaps, or starts
-  a new one: one person walking through the frame is one track.
+- Faces are detected on a few sampled frames per second (`ClipConfig.sample_rate`), on the first frame
+  after every cut and sooner when the picture changes a lot, with the same detector as photos. Each
+  sighting joins the track it overlaps if it can be the same face (size, place, time), or starts a new
+  one: one person walking through the frame is one track, two people are never one.
 - The background check (text with personal data, codes, screens, documents, plates: the photo pipeline)
   runs on key frames: the first of each shot, then whenever the view has changed enough, at most every
   `key_every` seconds. Its findings are followed between key frames by motion too, so a redacted label
@@ -36,18 +37,24 @@ from consentdesk.core.values import Analysis, Box, ClipTrack, Face, Finding, Fin
 from consentdesk.core.vision.tracks import MotionTracker, RawTrack
 
 #: Bump when sampling, tracking or the detectors change (stored with each analysis).
-CLIP_ANALYSER_VERSION = "consentdesk-clips 1.0 (sampled faces, optical-flow tracks, key-frame background)"
+CLIP_ANALYSER_VERSION = "consentdesk-clips 1.1 (faces at 1280 px 2/s, tracks split when in doubt, key-frame background)"
 
 _SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2}
 
 
 @dataclass(frozen=True, slots=True)
 class ClipConfig:
-    """Measured on a 2-core machine with bench/video.py."""
+    """Measured on a 2-core machine with bench/video.py (README, video section): a 60 s 1080p clip in
+    about 57 s of CPU, every person with a face >= 40 px found, one track each. Three samples a second,
+    not two: at two, a few face-frames of walkers fell outside every export region (bench/trackers.py)."""
 
-    sample_rate: float = 3.0  # face detection samples per second
-    face_side: int = 1920  # long side of the frame given to the face detector (faces >= 40 px at 1080p)
-    flow_side: int = 960  # long side of the grey copy used for motion and cuts
+    sample_rate: float = 3.0  # face detection samples per second (and the first frame after a cut)
+    motion_change: float = 8.0  # mean grey difference (0-255) from the last sample that brings the next one forward
+    motion_min_gap: float = 0.15  # ... but samples stay at least this far apart
+    # long side of the frame given to the face detector: a 40 px face at 1080p is 27 px there (at 960 px,
+    # 20 px: a third less CPU, but a false face on a test clip; 1920: twice the CPU)
+    face_side: int = 1280
+    flow_side: int = 640  # long side of the grey copy used for motion and cuts (480: walkers split)
     key_every: float = 4.0  # background check at most this many seconds apart while the view changes
     key_min_gap: float = 1.0  # ... and at least this far apart
     key_change: float = 12.0  # mean grey difference (0-255) from the last key frame that makes a new one
@@ -67,6 +74,41 @@ class _Item:
     rgb: np.ndarray | None
     cut: bool
     key: bool
+
+
+class _Schedule:
+    """Which frames are looked at: a cut ends every track; faces are detected `sample_rate` times a second,
+    on the first frame after a cut, and sooner when the picture has changed a lot since the last sample
+    (a fast pan or someone rushing past: the motion between samples would be too much to carry a box
+    through); the background check runs on key frames (first of a shot, a changed view, or `key_every`)."""
+
+    def __init__(self, cfg: ClipConfig) -> None:
+        self.cfg = cfg
+        self.prev_tiny: np.ndarray | None = None
+        self.key_tiny: np.ndarray | None = None
+        self.sample_tiny: np.ndarray | None = None
+        self.last_sample, self.last_key = -1e9, -1e9
+
+    def next(self, index: int, t: float, gray: np.ndarray) -> tuple[bool, bool, bool]:
+        """(cut, sample, key) for this frame."""
+        cfg = self.cfg
+        tiny = _tiny(gray)
+        cut = self.prev_tiny is not None and _change(tiny, self.prev_tiny) > cfg.cut_change
+        self.prev_tiny = tiny
+        start = index == 0 or cut
+        sample = start or t + 1e-6 >= self.last_sample + 1.0 / cfg.sample_rate
+        if not sample and t - self.last_sample >= cfg.motion_min_gap and self.sample_tiny is not None:
+            sample = _change(tiny, self.sample_tiny) > cfg.motion_change
+        key = start
+        if not key and t - self.last_key >= cfg.key_min_gap:
+            changed = self.key_tiny is not None and _change(tiny, self.key_tiny) > cfg.key_change
+            key = changed or t - self.last_key >= cfg.key_every
+        key = key and cfg.background
+        if sample:
+            self.last_sample, self.sample_tiny = t, tiny
+        if key:
+            self.last_key, self.key_tiny = t, tiny
+        return cut, sample, key
 
 
 class ClipAnalyser:
@@ -118,7 +160,7 @@ class ClipAnalyser:
         info = reader.info
         flow_k = min(1.0, self.config.flow_side / max(info.width, info.height))
         faces = MotionTracker(info.width, info.height, flow_k)
-        marks = MotionTracker(info.width, info.height, flow_k, max_unseen=float("inf"))
+        marks = MotionTracker(info.width, info.height, flow_k, max_unseen=float("inf"), faces=False)
         found: list[tuple[float, Finding]] = []  # every finding seen, with its time (to pick a track's text)
         items: queue.Queue = queue.Queue(maxsize=8)
         stop = threading.Event()
@@ -149,28 +191,15 @@ class ClipAnalyser:
         return person_tracks, finding_tracks, timings
 
     def _decode(self, reader: ClipReader, items: queue.Queue, stop, failure: list, timings: dict) -> None:
-        """The decoding thread: every frame's grey copy, and colour copies of samples and key frames."""
+        """The decoding thread: every frame's grey copy, and colour copies of samples and key frames (each
+        converted straight from the decoder's frame at the size it is needed, nothing else)."""
         cfg = self.config
-        prev_tiny = key_tiny = None
-        next_sample, last_key = 0.0, -1e9
+        plan = _Schedule(cfg)
         t_dec = time.perf_counter()
         try:
             for frame in reader.frames(cancel=stop.is_set):
                 gray = frame.array(cfg.flow_side, "gray")
-                tiny = _tiny(gray)
-                cut = prev_tiny is not None and _change(tiny, prev_tiny) > cfg.cut_change
-                prev_tiny = tiny
-                first = frame.index == 0
-                sample = first or cut or frame.t + 1e-6 >= next_sample
-                key = first or cut
-                if not key and frame.t - last_key >= cfg.key_min_gap:
-                    changed = key_tiny is not None and _change(tiny, key_tiny) > cfg.key_change
-                    key = changed or frame.t - last_key >= cfg.key_every
-                key = key and cfg.background
-                if sample:
-                    next_sample = frame.t + 1.0 / cfg.sample_rate
-                if key:
-                    last_key, key_tiny = frame.t, tiny
+                cut, sample, key = plan.next(frame.index, frame.t, gray)
                 rgb = frame.array(max(cfg.face_side, 2000) if key else cfg.face_side) if (sample or key) else None
                 timings["decode"] += time.perf_counter() - t_dec
                 items.put(_Item(frame.index, frame.t, gray, rgb, cut, key))
@@ -192,7 +221,8 @@ class ClipAnalyser:
         if item.rgb is None:
             return
         t = time.perf_counter()
-        dets = self._faces(item.rgb, width, height)
+        # a key frame comes at full size for the background check: the face detector gets its own size
+        dets = self._faces(_fit(item.rgb, self.config.face_side), width, height)
         timings["faces"] += time.perf_counter() - t
         faces.observe(item.gray, item.t, [(b, s, "face") for b, s in dets])
         if item.key:
@@ -235,6 +265,16 @@ class ClipAnalyser:
 def _severities(raw: RawTrack, found: list[tuple[float, Finding]], kind: FindingKind) -> list[str]:
     seen = {(p.t, p.box) for p in raw.points if p.seen}
     return [str(f.severity) for t, f in found if f.kind is kind and (t, f.box) in seen]
+
+
+def _fit(rgb: np.ndarray, side: int) -> np.ndarray:
+    import cv2
+
+    h, w = rgb.shape[:2]
+    k = side / max(h, w)
+    if k >= 1.0:
+        return rgb
+    return cv2.resize(rgb, (max(2, round(w * k)), max(2, round(h * k))), interpolation=cv2.INTER_AREA)
 
 
 def _tiny(gray: np.ndarray) -> np.ndarray:

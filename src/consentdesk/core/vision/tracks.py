@@ -31,6 +31,19 @@ MIN_IOU = 0.2
 #: A point is recorded at most this often (seconds) between samples; the export interpolates between.
 RECORD_EVERY = 0.1
 
+# When in doubt, split: two tracks of one person cost a reviewer one "same person as", one track of two
+# people hides the second person behind the first one's release. A detection joins a live track only if
+# it could be the face last seen on that track:
+#: ... seen no longer ago than this (seconds; a box carried longer than that by motion alone has drifted);
+MAX_JOIN_AFTER = 1.1
+#: ... of a similar size (long side of the box, ratio allowed at dt = 0 and its growth per second);
+SIZE_RATIO, SIZE_RATIO_PER_S = 1.25, 0.25
+#: ... and not further from the last sighting than this many face sizes (plus this many per second).
+NEAR, FACES_PER_S = 1.5, 24.0
+#: Found again where it was last seen (features dragged away by someone passing in front) only if it was
+#: standing: moving less than this many face sizes per second between its last two sightings.
+STANDING = 1.0
+
 
 @dataclass(frozen=True, slots=True)
 class TrackPoint:
@@ -52,6 +65,7 @@ class _Live:
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2, np.float32))
     tag: str = ""  # what was detected: "face", or a finding kind
     seen_box: np.ndarray | None = None  # the box at the last sighting (flow pixels)
+    seen_velocity: float = 0.0  # speed between its last two sightings (flow pixels per second)
 
     def __post_init__(self) -> None:
         if self.seen_box is None:
@@ -78,9 +92,14 @@ class MotionTracker:
     `follow`/`observe` may be smaller (`scale` = grey width / clip width).
     """
 
-    def __init__(self, width: int, height: int, scale: float, max_unseen: float = MAX_UNSEEN) -> None:
+    def __init__(
+        self, width: int, height: int, scale: float, max_unseen: float = MAX_UNSEEN, faces: bool = True
+    ) -> None:
         self.width, self.height, self.scale = width, height, scale
         self.max_unseen = max_unseen
+        # faces: a detection must also be the same face by size, place and time (see MAX_JOIN_AFTER);
+        # findings (seen on key frames seconds apart, text boxes that grow and shrink) by overlap only
+        self.faces = faces
         self._live: list[_Live] = []
         self._done: list[RawTrack] = []
         self._shot = 0
@@ -92,7 +111,7 @@ class MotionTracker:
     def cut(self) -> None:
         """A scene cut: nobody is followed across it."""
         for live in self._live:
-            self._end(live)
+            self._end(live, alive=True)
         self._live = []
         self._shot += 1
         self._prev = None
@@ -104,63 +123,82 @@ class MotionTracker:
         self._prev, self._prev_t = gray, t
 
     def observe(self, gray: np.ndarray, t: float, detections: Sequence[tuple[Box, float, str]]) -> None:
-        """Detections on this (already followed) frame: each joins the live track it overlaps most (of its
-        tag), or starts a new one; live tracks unseen for too long end."""
+        """Detections on this (already followed) frame: each joins at most one live track (the one it overlaps
+        most, of its tag, and only if it could be the same face) or starts a new one; live tracks unseen
+        for too long end."""
         s = self.scale
         dets = [(np.array([b.x * s, b.y * s, (b.x + b.w) * s, (b.y + b.h) * s], np.float32), b, sc, tag)
                 for b, sc, tag in detections]
-        pairs = []
-        for i, (db, _b, _sc, tag) in enumerate(dets):
-            for j, live in enumerate(self._live):
-                if live.tag != tag:
-                    continue
-                # the flowed box, or where it was last seen: someone standing still whose features were
-                # dragged away by a person walking in front of them is found again where they stood
-                o = max(_iou(db, live.box), _iou(db, live.seen_box))
-                if o >= MIN_IOU:
-                    pairs.append((o, i, j))
-        pairs.sort(reverse=True)
+        pairs = sorted(
+            ((o, i, j) for i, (db, _b, _sc, tag) in enumerate(dets) for j, live in enumerate(self._live)
+             if live.tag == tag and (o := self._match(live, db, t)) >= MIN_IOU),
+            reverse=True,
+        )
         used_d: set[int] = set()
         used_t: set[int] = set()
-        for _o, i, j in pairs:
+        for _o, i, j in pairs:  # one to one: two detections of one sample never go to one track
             if i in used_d or j in used_t:
                 continue
             used_d.add(i)
             used_t.add(j)
-            db, box, score, _tag = dets[i]
-            live = self._live[j]
-            if live.points and t > live.last_seen:
-                last = next(p for p in reversed(live.points) if p.seen)
-                dt = t - last.t
-                if dt > 0:
-                    c0 = np.array([last.box.x + last.box.w / 2, last.box.y + last.box.h / 2]) * s
-                    c1 = (db[:2] + db[2:]) / 2
-                    live.velocity = ((c1 - c0) / dt).astype(np.float32)
-            live.box = db
-            live.seen_box = db.copy()
-            live.features = _features(gray, db)
-            live.last_seen = t
+            self._sighting(self._live[j], gray, t, dets[i])
+        for i in sorted(set(range(len(dets))) - used_d, key=lambda i: -dets[i][2]):
+            db, box, score, tag = dets[i]
+            if any(dets[k][3] == tag and _overlap(db, dets[k][0]) >= 0.5 for k in used_d):
+                continue  # a second box on a face seen in this very sample is that face, not a new person
+            if not self.faces and any(lv.tag == tag and _overlap(db, lv.box) >= 0.5 for lv in self._live):
+                continue  # a finding's text read in pieces on another key frame: the same finding
+            used_d.add(i)
+            live = _Live([], db, _features(gray, db), t, tag=tag)
             self._record(live, TrackPoint(t, box, True, score), force=True)
-        for i, (db, box, score, tag) in enumerate(dets):
-            if i not in used_d and not any(
-                live.tag == tag and _overlap(db, live.box) >= 0.5 for live in self._live
-            ):  # a second box on a face already followed is the same face, not a new person
-                live = _Live([], db, _features(gray, db), t, tag=tag)
-                self._record(live, TrackPoint(t, box, True, score), force=True)
-                self._live.append(live)
+            self._live.append(live)
         keep = []
         for live in self._live:
             if t - live.last_seen > self.max_unseen or not self._inside(live.box):
                 self._end(live)
             else:
                 if live.last_seen < t:
-                    self._record(live, TrackPoint(t, self._to_box(live.box), False), force=True)
+                    self._record(live, TrackPoint(t, self._carried(live), False), force=True)
                 keep.append(live)
         self._live = keep
 
+    def _match(self, live: _Live, db: np.ndarray, t: float) -> float:
+        """How well a detection fits a live track (box overlap), 0 when it cannot be the face last seen there:
+        another size, too far for the time elapsed, or only near a box carried too long by motion alone."""
+        dt = t - live.last_seen
+        last = live.seen_box
+        if not self.faces:
+            return max(_iou(db, live.box), _iou(db, last))
+        size, det_size = _size(last), _size(db)
+        if size <= 0 or det_size <= 0:
+            return 0.0
+        ratio = SIZE_RATIO + SIZE_RATIO_PER_S * dt
+        if not self._at_edge(db) and not 1 / ratio <= det_size / size <= ratio:
+            return 0.0  # (a face cut by the frame's edge is smaller than it is: its size says nothing)
+        if np.linalg.norm(_centre(db) - _centre(last)) > size * (NEAR + FACES_PER_S * dt):
+            return 0.0
+        # the flowed box's visible part (detections stop at the frame's edge too)
+        carried = _iou(db, self._visible(live.box)) if dt <= MAX_JOIN_AFTER else 0.0
+        # or where it was last seen, for someone standing still whose features were dragged away by a person
+        # walking in front of them (never for someone who was walking: they moved on)
+        standing = live.seen_velocity <= STANDING * size
+        return max(carried, _iou(db, last) if standing else 0.0)
+
+    def _sighting(self, live: _Live, gray: np.ndarray, t: float, det) -> None:  # noqa: ANN001
+        db, box, score, _tag = det
+        if live.points and t > live.last_seen:
+            dt = t - live.last_seen
+            live.velocity = ((_centre(db) - _centre(live.seen_box)) / dt).astype(np.float32)
+            live.seen_velocity = float(np.linalg.norm(live.velocity))
+        live.box = db
+        live.seen_box = db.copy()
+        live.features = _features(gray, db)
+        live.last_seen = t
+        self._record(live, TrackPoint(t, box, True, score), force=True)
+
     def finish(self) -> list[RawTrack]:
         for live in self._live:
-            self._end(live)
+            self._end(live, alive=True)
         self._live = []
         return self._done
 
@@ -191,7 +229,15 @@ class MotionTracker:
             if not moved and dt > 0:  # nothing to follow (a plain face): keep going the way it went
                 v = live.velocity * dt
                 live.box = live.box + np.array([v[0], v[1], v[0], v[1]], np.float32)
-            self._record(live, TrackPoint(t, self._to_box(live.box), False))
+            self._record(live, TrackPoint(t, self._carried(live), False))
+
+    def _carried(self, live: _Live) -> Box:
+        """Where an unseen track is covered: the box motion carried it to; for someone who was standing, also
+        where they were last seen (the motion may be a person walking in front, dragging the box away)."""
+        box = live.box
+        if self.faces and live.seen_velocity <= STANDING * _size(live.seen_box):
+            box = np.concatenate([np.minimum(box[:2], live.seen_box[:2]), np.maximum(box[2:], live.seen_box[2:])])
+        return self._to_box(box)
 
     def _record(self, live: _Live, point: TrackPoint, force: bool = False) -> None:
         if live.points and live.points[-1].t >= point.t:
@@ -201,13 +247,23 @@ class MotionTracker:
         if force or not live.points or point.t - live.points[-1].t >= RECORD_EVERY - 1e-6:
             live.points.append(point)
 
-    def _end(self, live: _Live) -> None:
+    def _end(self, live: _Live, alive: bool = False) -> None:
         # motion-only points after the last sighting are kept for a short while (the export covers a face
-        # that is still there but no longer detected), the rest dropped
-        tail = live.last_seen + min(self.max_unseen, 0.5)
+        # that is still there but no longer detected), the rest dropped; a track still followed when the
+        # shot or the clip ends keeps them all (nothing says the face has gone: between the last sample
+        # and the end it is still on screen)
+        tail = float("inf") if alive else live.last_seen + min(self.max_unseen, 0.5)
         points = [p for p in live.points if p.t <= tail]
         if any(p.seen for p in points):
             self._done.append(RawTrack(live.tag, self._shot, tuple(points)))
+
+    def _visible(self, box: np.ndarray) -> np.ndarray:
+        w, h = self.width * self.scale, self.height * self.scale
+        return np.clip(box, 0, [w, h, w, h]).astype(np.float32)
+
+    def _at_edge(self, box: np.ndarray, margin: float = 2.0) -> bool:
+        w, h = self.width * self.scale, self.height * self.scale
+        return box[0] <= margin or box[1] <= margin or box[2] >= w - margin or box[3] >= h - margin
 
     def _inside(self, box: np.ndarray) -> bool:
         w, h = self.width * self.scale, self.height * self.scale
@@ -238,6 +294,14 @@ def _features(gray: np.ndarray, box: np.ndarray) -> np.ndarray | None:
     if pts is None or len(pts) < 3:
         return None
     return pts.astype(np.float32)
+
+
+def _size(box: np.ndarray) -> float:
+    return float(max(box[2] - box[0], box[3] - box[1]))
+
+
+def _centre(box: np.ndarray) -> np.ndarray:
+    return (box[:2] + box[2:]) / 2
 
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> float:
