@@ -27,7 +27,7 @@ from consentdesk.core.vision.text import TextLine, TextReader
 
 #: Bump when a model, threshold or recogniser changes, so stored analyses can be told apart.
 ANALYSER_VERSION = (
-    "consentdesk-vision 3.1 (centerface on onnxruntime, ppocrv4, zxing-cpp; names, plates, masked text; "
+    "consentdesk-vision 3.2 (int8 centerface on onnxruntime, ppocrv4, zxing-cpp; names, plates, masked text; "
     "pages of text; crowd pass, codes looked at twice, plates with their layout, screens with a display's "
     "evidence)"
 )
