@@ -85,8 +85,9 @@ class TextReader:
                 return []
             boxes = engine.sorted_boxes(boxes)
             quads = [np.asarray(b, dtype=np.float32) / f for b in boxes]
-            crops = engine.get_crop_img_list(np.ascontiguousarray(rgb[:, :, ::-1]), [q.copy() for q in quads])
-            results, _ = engine.text_rec(crops)
+            # cut from the RGB pixels, then each small crop to BGR (not the whole working image first)
+            crops = engine.get_crop_img_list(rgb, [q.copy() for q in quads])
+            results, _ = engine.text_rec([np.ascontiguousarray(c[:, :, ::-1]) for c in crops])
         lines = []
         for quad, (text, score) in zip(quads, results, strict=False):
             text = str(text).strip()
