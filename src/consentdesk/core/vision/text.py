@@ -8,6 +8,7 @@ OCR stage stays around 0.1-0.25 s. No angle classifier: labels in photos are rou
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from dataclasses import dataclass
@@ -17,6 +18,19 @@ import numpy as np
 #: Largest enlargement of a small image for text detection (bench/real_photos.py: 10 -> 12 of 13 small
 #: photos with text found, for ~2x the detection time on those photos only).
 MAX_DET_UPSCALE = 2.0
+
+#: Recognition batches: at most this many crops, whose width/height ratios are within this spread (so little
+#: of a batch is padding); each crop is 48 px high, its width follows its ratio, and a batch is REC_MARGIN px
+#: wider than its widest crop (without any blank after it, "10:00Peter Jones" was read "...Peter jones").
+REC_BATCH, REC_SPREAD, REC_HEIGHT, REC_MARGIN = 8, 1.25, 48, 24
+
+#: RapidOCR's parts that open an onnxruntime session when built (the angle classifier is never used here).
+_SESSION_MODULES = (
+    "rapidocr_onnxruntime.ch_ppocr_det.text_detect",
+    "rapidocr_onnxruntime.ch_ppocr_rec.text_recognize",
+    "rapidocr_onnxruntime.ch_ppocr_cls.text_cls",
+)
+_BUILD_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,23 +58,11 @@ class TextReader:
 
     def _load(self):
         if self._engine is None:
-            from rapidocr_onnxruntime import RapidOCR
-
-            from consentdesk.core.vision.sessions import open_session
-
-            # one thread pool per session, as wide as asked (import workers ask for 1) or every core; the
-            # graph is optimised fully (ORT_ENABLE_ALL, RapidOCR's own setting)
-            threads = self.threads or os.cpu_count() or 1
-            engine = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
+            # one thread pool per session, as wide as asked (import workers ask for 1) or every core
+            self._engine = _rapidocr(self.threads or os.cpu_count() or 1)
             # detect at a fixed *maximum* side instead of RapidOCR's default minimum side of 736 px
-            engine.text_det.limit_type = "max"
-            engine.text_det.limit_side_len = self.det_side
-            # the two models used are reopened with the check's session settings (sessions.py: buffers
-            # reused between runs, no spinning threads); RapidOCR's own sessions free them after each run
-            for model in (engine.text_det.infer, engine.text_rec.session):
-                path = getattr(model.session, "_model_path", None)  # kept as RapidOCR made it if unknown
-                model.session = open_session(path, threads) if isinstance(path, str) else model.session
-            self._engine = engine
+            self._engine.text_det.limit_type = "max"
+            self._engine.text_det.limit_side_len = self.det_side
         return self._engine
 
     def read(self, rgb: np.ndarray) -> list[TextLine]:
@@ -87,7 +89,7 @@ class TextReader:
             quads = [np.asarray(b, dtype=np.float32) / f for b in boxes]
             # cut from the RGB pixels, then each small crop to BGR (not the whole working image first)
             crops = engine.get_crop_img_list(rgb, [q.copy() for q in quads])
-            results, _ = engine.text_rec([np.ascontiguousarray(c[:, :, ::-1]) for c in crops])
+            results = _recognise(engine.text_rec, [np.ascontiguousarray(c[:, :, ::-1]) for c in crops])
         lines = []
         for quad, (text, score) in zip(quads, results, strict=False):
             text = str(text).strip()
@@ -108,7 +110,7 @@ class TextReader:
         if not crops:
             return []
         with self._lock:
-            results, _ = self._load().text_rec(crops)
+            results = _recognise(self._load().text_rec, crops)
         return [
             TextLine(str(text).strip(), float(score), tuple((float(a), float(b)) for a, b in quad))
             for quad, (text, score) in zip(kept, results, strict=False)
@@ -132,3 +134,82 @@ def _detect(det, rgb: np.ndarray):
     preds = det.infer(blob)[0]
     boxes, _scores = det.postprocess_op(preds, (h, w))
     return det.filter_tag_det_res(boxes, (h, w))
+
+
+class _Session:
+    """RapidOCR's `OrtInferSession` interface on a session opened with the check's settings (sessions.py:
+    buffers reused between runs, no spinning threads) when first used: each model is loaded once (RapidOCR
+    would open its own session first, ~0.25 s CPU per worker), and the unused angle classifier never."""
+
+    def __init__(self, config: dict, threads: int) -> None:
+        self.path, self.threads, self._session = str(config["model_path"]), threads, None
+
+    @property
+    def session(self):
+        if self._session is None:
+            from consentdesk.core.vision.sessions import open_session
+
+            self._session = open_session(self.path, self.threads)
+        return self._session
+
+    def __call__(self, blob: np.ndarray) -> list[np.ndarray]:
+        return self.session.run(None, {self.session.get_inputs()[0].name: blob})
+
+    def have_key(self, key: str = "character") -> bool:
+        return key in self.session.get_modelmeta().custom_metadata_map
+
+    def get_character_list(self, key: str = "character") -> list[str]:
+        return self.session.get_modelmeta().custom_metadata_map[key].splitlines()
+
+
+def _rapidocr(threads: int):
+    """RapidOCR with its sessions made by `_Session` (its parts look the session class up when built)."""
+    import importlib
+
+    from rapidocr_onnxruntime import RapidOCR
+
+    modules = [importlib.import_module(name) for name in _SESSION_MODULES]
+    with _BUILD_LOCK:
+        saved = [m.OrtInferSession for m in modules]
+        try:
+            for m in modules:
+                m.OrtInferSession = lambda config: _Session(config, threads)
+            return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
+        finally:
+            for m, cls in zip(modules, saved, strict=True):
+                m.OrtInferSession = cls
+
+
+def _recognise(rec, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    """RapidOCR's recogniser (`rec(crops)`) on batches of crops of similar width, each batch only as wide
+    as its widest crop.
+
+    Why: RapidOCR pads every crop to at least 320 px (a ratio of 6.7) and batches six crops in ratio
+    order whatever their spread, so a short word was mostly padding: the network's cost follows the
+    width it is given (bench/stage_cpu.py: recognition ~30 % less CPU). The decoding is RapidOCR's."""
+    import cv2
+
+    ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
+    results: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+    for batch in _batches(ratios):
+        widths = [max(1, math.ceil(REC_HEIGHT * ratios[i])) for i in batch]
+        blob = np.zeros((len(batch), 3, REC_HEIGHT, max(widths) + REC_MARGIN), np.float32)  # 0: mid-grey once normalised
+        for row, (i, width) in enumerate(zip(batch, widths, strict=True)):
+            resized = cv2.resize(crops[i], (width, REC_HEIGHT)).astype(np.float32)
+            blob[row, :, :, :width] = resized.transpose(2, 0, 1) / 127.5 - 1.0
+        for i, res in zip(batch, rec.postprocess_op(rec.session(blob)[0]), strict=True):
+            results[i] = (str(res[0]), float(res[1]))
+    return results
+
+
+def _batches(ratios: list[float]) -> list[list[int]]:
+    """Indices of `ratios` in ratio order, cut into batches of at most REC_BATCH whose largest ratio is at
+    most REC_SPREAD times (plus half a height) their smallest."""
+    batches: list[list[int]] = []
+    for i in sorted(range(len(ratios)), key=ratios.__getitem__):
+        first = batches[-1][0] if batches else None
+        if first is None or len(batches[-1]) >= REC_BATCH or ratios[i] > ratios[first] * REC_SPREAD + 0.5:
+            batches.append([i])
+        else:
+            batches[-1].append(i)
+    return batches
