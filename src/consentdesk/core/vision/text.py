@@ -8,7 +8,6 @@ OCR stage stays around 0.1-0.25 s. No angle classifier: labels in photos are rou
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 from dataclasses import dataclass
@@ -18,11 +17,6 @@ import numpy as np
 #: Largest enlargement of a small image for text detection (bench/real_photos.py: 10 -> 12 of 13 small
 #: photos with text found, for ~2x the detection time on those photos only).
 MAX_DET_UPSCALE = 2.0
-
-#: Recognition batches: at most this many crops, whose width/height ratios are within this spread (so little
-#: of a batch is padding); each crop is 48 px high, its width follows its ratio, and a batch is REC_MARGIN px
-#: wider than its widest crop (without any blank after it, "10:00Peter Jones" was read "...Peter jones").
-REC_BATCH, REC_SPREAD, REC_HEIGHT, REC_MARGIN = 8, 1.25, 48, 24
 
 #: RapidOCR's parts that open an onnxruntime session when built (the angle classifier is never used here).
 _SESSION_MODULES = (
@@ -89,7 +83,7 @@ class TextReader:
             quads = [np.asarray(b, dtype=np.float32) / f for b in boxes]
             # cut from the RGB pixels, then each small crop to BGR (not the whole working image first)
             crops = engine.get_crop_img_list(rgb, [q.copy() for q in quads])
-            results = _recognise(engine.text_rec, [np.ascontiguousarray(c[:, :, ::-1]) for c in crops])
+            results, _ = engine.text_rec([np.ascontiguousarray(c[:, :, ::-1]) for c in crops])
         lines = []
         for quad, (text, score) in zip(quads, results, strict=False):
             text = str(text).strip()
@@ -110,7 +104,7 @@ class TextReader:
         if not crops:
             return []
         with self._lock:
-            results = _recognise(self._load().text_rec, crops)
+            results, _ = self._load().text_rec(crops)
         return [
             TextLine(str(text).strip(), float(score), tuple((float(a), float(b)) for a, b in quad))
             for quad, (text, score) in zip(kept, results, strict=False)
@@ -179,37 +173,3 @@ def _rapidocr(threads: int):
             for m, cls in zip(modules, saved, strict=True):
                 m.OrtInferSession = cls
 
-
-def _recognise(rec, crops: list[np.ndarray]) -> list[tuple[str, float]]:
-    """RapidOCR's recogniser (`rec(crops)`) on batches of crops of similar width, each batch only as wide
-    as its widest crop.
-
-    Why: RapidOCR pads every crop to at least 320 px (a ratio of 6.7) and batches six crops in ratio
-    order whatever their spread, so a short word was mostly padding: the network's cost follows the
-    width it is given (bench/stage_cpu.py: recognition ~30 % less CPU). The decoding is RapidOCR's."""
-    import cv2
-
-    ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
-    results: list[tuple[str, float]] = [("", 0.0)] * len(crops)
-    for batch in _batches(ratios):
-        widths = [max(1, math.ceil(REC_HEIGHT * ratios[i])) for i in batch]
-        blob = np.zeros((len(batch), 3, REC_HEIGHT, max(widths) + REC_MARGIN), np.float32)  # 0: mid-grey once normalised
-        for row, (i, width) in enumerate(zip(batch, widths, strict=True)):
-            resized = cv2.resize(crops[i], (width, REC_HEIGHT)).astype(np.float32)
-            blob[row, :, :, :width] = resized.transpose(2, 0, 1) / 127.5 - 1.0
-        for i, res in zip(batch, rec.postprocess_op(rec.session(blob)[0]), strict=True):
-            results[i] = (str(res[0]), float(res[1]))
-    return results
-
-
-def _batches(ratios: list[float]) -> list[list[int]]:
-    """Indices of `ratios` in ratio order, cut into batches of at most REC_BATCH whose largest ratio is at
-    most REC_SPREAD times (plus half a height) their smallest."""
-    batches: list[list[int]] = []
-    for i in sorted(range(len(ratios)), key=ratios.__getitem__):
-        first = batches[-1][0] if batches else None
-        if first is None or len(batches[-1]) >= REC_BATCH or ratios[i] > ratios[first] * REC_SPREAD + 0.5:
-            batches.append([i])
-        else:
-            batches[-1].append(i)
-    return batches
