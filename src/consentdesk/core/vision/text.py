@@ -69,7 +69,7 @@ class TextReader:
         # detector missed the lettering on a motorbike or a box at 416-640 px and found it at twice that
         f = min(MAX_DET_UPSCALE, self.det_side / max(h, w))
         if f < 1:
-            small = shrink(rgb, (round(w * f), round(h * f)))
+            small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
         elif f > 1.05:
             small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_CUBIC)
         else:
@@ -173,20 +173,3 @@ def _rapidocr(threads: int):
             for m, cls in zip(modules, saved, strict=True):
                 m.OrtInferSession = cls
 
-
-
-def shrink(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """`rgb` reduced to `size` (width, height) by area averaging, in exact halvings first.
-
-    Why: OpenCV's area resize at a fractional ratio (2000 -> 960 px) took ~14 ms CPU per photo, at exactly
-    2x ~1 ms; the last step, under 1.25x, is bilinear (~1 ms): within half a grey level of one area resize
-    on average. Only even sides are halved (an odd one would shift the picture by half a pixel)."""
-    import cv2
-
-    out = rgb
-    while out.shape[1] >= 2 * size[0] and out.shape[0] >= 2 * size[1] and not (out.shape[0] | out.shape[1]) & 1:
-        out = cv2.resize(out, (out.shape[1] // 2, out.shape[0] // 2), interpolation=cv2.INTER_AREA)
-    if (out.shape[1], out.shape[0]) == size:
-        return out
-    close = out.shape[1] <= 1.25 * size[0] and out.shape[0] <= 1.25 * size[1]
-    return cv2.resize(out, size, interpolation=cv2.INTER_LINEAR if close else cv2.INTER_AREA)
