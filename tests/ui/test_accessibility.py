@@ -185,6 +185,7 @@ def screens(win: MainWindow, qtbot, image_id: int):
         ),
         ("Catalogue check", lambda: CheckReportDialog(win, health.check(catalogue))),
         ("Busy", lambda: BusyDialog(win, "Working", "Copying the catalogue…")),
+        ("Busy, may stop", lambda: BusyDialog(win, "Exporting", "Gathering…", "Stopping: nothing is written…")),
         ("Open team register", lambda: TeamRegisterDialog(None, win)),
         ("Record take-down", lambda: RecordTakedownDialog(catalogue, image_id, [copy], {copy.id}, win)),
         ("Import details", lambda: ImportDetailsDialog(ImportReport(added=[image_id], duplicates=["a.jpg"]), win)),

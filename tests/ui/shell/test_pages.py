@@ -193,7 +193,7 @@ def test_expiry_tables_page_when_scrolled_and_show_the_linked_counts(qtbot, big)
     window.show_page(expiry)
     settle(qtbot, expiry)
     blocked = expiry.blocked_table
-    assert len(on_screen(blocked)) == 50 and expiry.blocked_title.text() == "Photos that lost clearance (60)"
+    assert len(on_screen(blocked)) == 50 and expiry.blocked_title.text() == "Photos and clips that lost clearance (60)"
     assert set(on_screen(blocked, column=1)) == {f"{ada} withdrawn"}
     scroll_to_end(qtbot, blocked)
     qtbot.waitUntil(lambda: len(on_screen(blocked)) == 60, timeout=20_000)
