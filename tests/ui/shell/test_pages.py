@@ -90,7 +90,7 @@ def test_every_registered_page_keeps_the_contract(qtbot, catalogue):
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == titles
     assert [type(p) for p in window.pages] == PAGES
     menus = {a.text() for m in window.menuBar().actions() if m.menu() for a in m.menu().actions()}
-    assert {"Import photos…", "Import folder…", "To verify"} <= menus  # pages' own actions are in the menus
+    assert {"Import photos and clips…", "Import folder…", "To verify"} <= menus  # pages' own actions are in the menus
 
 
 def test_window_appears_before_the_big_lists_are_read(qtbot, big):

@@ -15,7 +15,7 @@ from consentdesk.core.protection.sar import SarError, build_sar_bundle
 from consentdesk.core.store import Catalogue, CatalogueError
 from consentdesk.core.values import Consent, SarContents
 from consentdesk.ui.kit.busy import describe_error, in_catalogue, run_busy, show_message, show_problem
-from consentdesk.ui.kit.words import item_word, items_word
+from consentdesk.ui.kit.words import item_word, photos_and_clips
 from consentdesk.ui.kit.workers import TaskControl
 
 FILE_LABELS = {
@@ -33,14 +33,12 @@ def summary_lines(contents: SarContents) -> list[str]:
     """What is inside the bundle, one line per kind of content, in plain words."""
     included = [i for i in contents.images if i.bundle_name]
     clips = sum(1 for i in included if i.is_clip)
-    photos = len(included) - clips
-    pictures = [items_word(photos, False)] * bool(photos or not clips) + [items_word(clips, True)] * bool(clips)
     lines = [
         "1 consent record (as data, and the completed release form as PDF)",
         _plural(len(contents.files), "stored file")
         + (f" ({', '.join(FILE_LABELS.get(f, f) for f in contents.files)})" if contents.files else ""),
         _plural(len(contents.scans), "paper form scan"),
-        " and ".join(pictures) + " (other people's faces pixelated, background text blanked)",
+        photos_and_clips(len(included) - clips, clips) + " (other people's faces pixelated, background text blanked)",
         f"{contents.audit_entries} audit {'entry' if contents.audit_entries == 1 else 'entries'}",
         "a summary PDF listing all of the above",
     ]

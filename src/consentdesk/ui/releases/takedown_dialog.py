@@ -43,7 +43,7 @@ from consentdesk.ui.kit.fit import fit_to_width
 from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.roles import apply_window_roles, tag
 from consentdesk.ui.kit.tables import data_table
-from consentdesk.ui.kit.words import items_word
+from consentdesk.ui.kit.words import photos_and_clips
 from consentdesk.ui.kit.workers import run_task
 
 COLUMNS = ("Photo or clip", "Faces · when seen", "Channels approved for", "Exported files", "Approved on", "Take-down")
@@ -80,9 +80,7 @@ def summary_text(takedown: TakedownList) -> str:
     if not n:
         return "Nothing needs taking down."
     clips = sum(1 for i in takedown.items if i.is_clip)
-    what = " and ".join(
-        [items_word(n - clips, False)] * bool(n - clips) + [items_word(clips, True)] * bool(clips)
-    )
+    what = photos_and_clips(n - clips, clips)
     return f"{what} {'are' if n != 1 else 'is'} now blocked for every channel. " + (
         f"{posted} {'were' if posted != 1 else 'was'} approved and exported: take down those posts "
         "and delete the exported copies listed below."

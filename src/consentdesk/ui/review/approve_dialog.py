@@ -95,10 +95,10 @@ class ApproveDialog(Dialog):
     # --- building ---------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        name = Path(self.status.image.path).name if self.status is not None else "this photo"
-        self.title = text_label(f"Approve {name}", "title")
+        name = f" {Path(self.status.image.path).name}" if self.status is not None else "…"
+        self.title = text_label(f"Approve{name}", "title")
         intro = (
-            "Tick the channels to post on. Only channels the image is cleared for on the posting date "
+            "Tick the channels to post on. Only channels it is cleared for on the posting date "
             "can be ticked. The copy has blurred faces and redacted findings destroyed, and location "
             "metadata removed."
         )
@@ -278,7 +278,7 @@ class ApproveDialog(Dialog):
             return
         channels = self.chosen_channels()
         if not channels:
-            self._say("Tick at least one cleared channel to approve the image for.", error=True)
+            self._say("Tick at least one cleared channel to approve it for.", error=True)
             return
         folder = self.folder.text().strip()
         image_id, on = self.image_id, self.posting_date
