@@ -352,6 +352,7 @@ class ReviewScreen(QWidget):
             + ("; you may record take-downs (T)." if team.allowed(roles, "takedown") else ".")
         )
         self.role_note.setVisible(not may_review)
+        self.clip_review.roles_changed(may_review)
 
     def changed_elsewhere(self, entries: list[AuditEntry]) -> None:
         """Others' changes arrived: read this photo again, and say who changed what on it (a decision you
@@ -701,6 +702,8 @@ class ReviewScreen(QWidget):
             return
         self.panel.select_key(key)
         self.panel.items.setFocus()
+        if self.left_side.currentWidget() is self.clip_review:
+            self.clip_review.show_chosen()  # the frame shows what is to be decided
 
     def _selected_faces(self) -> list[int]:
         """The numbers of the faces selected (several for a crowd); says why when there are none."""
