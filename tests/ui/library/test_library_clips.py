@@ -112,3 +112,12 @@ def test_an_import_of_clips_can_be_cancelled(qtbot, catalogue, tmp_path):
     assert report.cancelled and 1 <= len(report.added) < 4
     assert library.import_panel.title.text() == "Import cancelled"
     assert len(catalogue.list_images()) == len(report.added)
+
+
+def test_back_from_the_review_the_focus_lands_in_the_librarys_grid(qtbot, catalogue):
+    """Back from the review (Esc) the arrows must move in the grid at once, with its focus ring, not sit
+    on the page where no key does anything."""
+    library = library_on(qtbot, catalogue)
+    library.focus_after_review()
+    qtbot.waitUntil(lambda: library.grid.hasFocus(), timeout=3000)
+    assert library.grid.accessibleName() == "Photos and clips"

@@ -172,7 +172,7 @@ class LibraryPage(Page):
         self.model.failed.connect(self._rows_failed)
         self.grid = QListView()
         self.grid.setObjectName("libraryGrid")
-        self.grid.setAccessibleName("Photos")
+        self.grid.setAccessibleName("Photos and clips")
         self.grid.setViewMode(QListView.ViewMode.IconMode)
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
@@ -394,6 +394,10 @@ class LibraryPage(Page):
             return None
         row = self.model.row_at(index.row())
         return row.image_id if row is not None else None
+
+    def focus_after_review(self) -> None:
+        """Back from the review (Esc): the arrows move in the grid at once, with its focus ring."""
+        self.grid.setFocus()
 
     def select_image(self, image_id: int) -> bool:
         row = self.model.row_of(image_id)
