@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog
 from tests.data.clip_cases import add_clip, checked_clip, track_of  # noqa: F401 - a fixture
 from tests.data.lifecycle_fixtures import add_person
 from tests.ui.a11y import accessible_name
+from tests.ui.releases.test_data_protection import boxes  # noqa: F401 - a fixture
 
 from consentdesk.core.protection import withdrawal
 from consentdesk.core.review import workflow
@@ -25,18 +26,6 @@ from consentdesk.ui.expiry.expiry_page import ExpiryPage
 from consentdesk.ui.kit.busy import BusyDialog
 from consentdesk.ui.releases.register_page import RegisterPage
 from consentdesk.ui.releases.takedown_dialog import TakedownDialog
-
-
-@pytest.fixture
-def boxes(monkeypatch):
-    seen: list[tuple[str, str]] = []
-
-    def fake_exec(box):
-        seen.append((box.windowTitle(), box.text() + "\n" + box.informativeText()))
-        return int(QMessageBox.StandardButton.Close)
-
-    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
-    return seen
 
 
 @pytest.fixture
@@ -84,7 +73,7 @@ def start_bundle(qtbot, monkeypatch, page, out: Path) -> BusyDialog:
     return busy
 
 
-def test_a_bundle_with_a_clip_shows_its_progress_and_says_it_holds_a_clip(qtbot, monkeypatch, tmp_path, clip_register, boxes):
+def test_a_bundle_with_a_clip_shows_its_progress_and_says_it_holds_a_clip(qtbot, monkeypatch, tmp_path, clip_register, boxes):  # noqa: F811 - a fixture
     _cat, page, image, _person, _n = clip_register
     busy = start_bundle(qtbot, monkeypatch, page, tmp_path / "bundle.zip")
     values: list[int] = []
@@ -100,7 +89,7 @@ def test_a_bundle_with_a_clip_shows_its_progress_and_says_it_holds_a_clip(qtbot,
     assert "1 clip" in text and "0 photos" not in text
 
 
-def test_stopping_a_bundle_leaves_nothing_written_and_says_so(qtbot, monkeypatch, tmp_path, clip_register, boxes):
+def test_stopping_a_bundle_leaves_nothing_written_and_says_so(qtbot, monkeypatch, tmp_path, clip_register, boxes):  # noqa: F811 - a fixture
     cat, page, _image, _person, _n = clip_register
     out = tmp_path / "out" / "bundle.zip"
     out.parent.mkdir()
