@@ -207,8 +207,11 @@ def test_approving_a_clip_shows_the_export_progress(qtbot, clip_catalogue, tmp_p
     (tmp_path / "out").mkdir()
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert dialog.busy and dialog.progress.isVisible() and dialog.cancel_button.text() == "Stop export"
+    said: list[str] = []
+    dialog.progress.bar.valueChanged.connect(lambda _v: said.append(dialog.progress.text()))
     qtbot.waitUntil(lambda: dialog.progress.value() > 0 or dialog.result_ is not None, timeout=30_000)
     qtbot.waitUntil(lambda: not dialog.busy, timeout=60_000)
+    assert said and said[-1].endswith("% written")  # in words beside the bar, never over its fill
     assert dialog.result_ is not None, dialog.error
     assert dialog.result_.path.suffix == ".mp4" and dialog.result_.path.is_file()
     assert not dialog.progress.isVisible() and dialog.cancel_button.text() == "Close"

@@ -16,13 +16,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from consentdesk.core.store import Catalogue
 from consentdesk.core.store.errors import RefusedError
 from consentdesk.ui.kit.announce import announce
 from consentdesk.ui.kit.dialog import Dialog
 from consentdesk.ui.kit.labels import text_label
+from consentdesk.ui.kit.progress import Progress
 from consentdesk.ui.kit.workers import TaskControl, run_task
 
 
@@ -38,11 +39,9 @@ class BusyDialog(Dialog):
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
         self.label = text_label(text)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 0)  # busy until the job reports a fraction (most core jobs do not)
-        self.bar.setTextVisible(False)
-        self.bar.setAccessibleName(title)
-        items: list[QWidget] = [self.label, self.bar]
+        self.progress = Progress(title)  # busy until the job reports a fraction (most core jobs do not)
+        self.bar = self.progress.bar
+        items: list[QWidget] = [self.label, self.progress]
         self.stop_button: QPushButton | None = None
         self.stopping_text, self.on_stop, self.stopping = stop, None, False
         if stop:
@@ -59,11 +58,7 @@ class BusyDialog(Dialog):
 
     def set_fraction(self, fraction: float) -> None:
         """Show how much of the job is done (0..1), in the bar and as a percentage in words."""
-        if self.bar.maximum() == 0:
-            self.bar.setRange(0, 100)
-            self.bar.setFormat("%p% done")
-            self.bar.setTextVisible(True)
-        self.bar.setValue(round(100 * max(0.0, min(1.0, fraction))))
+        self.progress.set_fraction(fraction)
 
     def stop(self) -> None:
         """Ask the job to stop (once); the note stays until the job has cleaned up and ended."""
