@@ -88,6 +88,10 @@ def test_a_folder_with_clips_imports_beside_photos_and_a_damaged_clip_is_said(qt
     assert library.model.thumbnail_error(clip_row.image_id) is None
     assert library.select_image(clip_row.image_id)
     qtbot.waitUntil(lambda: library.review_button.text() == "Review this clip", timeout=10_000)
+    library.roles_changed({"photographer"})  # who may only look is offered to look at the clip
+    assert library.review_button.text() == "Look at this clip"
+    library.roles_changed({"reviewer"})
+    assert library.review_button.text() == "Review this clip"
     assert library.select_image(photo_row.image_id)
     qtbot.waitUntil(lambda: library.review_button.text() == "Review this photo", timeout=10_000)
 

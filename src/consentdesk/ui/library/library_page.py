@@ -519,7 +519,8 @@ class LibraryPage(Page):
     def roles_changed(self, roles: set[str]) -> None:
         """Everyone may open a photo; only a reviewer decides there, so the button says which it is."""
         reviewer = team.allowed(roles, "review")
-        self.review_button.setText("Review this photo" if reviewer else "Look at this photo")
+        what = self.review_button.text().rsplit(" ", 1)[-1]  # "photo" or "clip", as the row selected is
+        self.review_button.setText(f"{'Review' if reviewer else 'Look at'} this {what}")
         self.review_button.setToolTip(
             "Open it in the review (Enter or double-click in the grid)"
             if reviewer

@@ -33,7 +33,7 @@ CLIP_KEYS = [
     ("↑ / ↓", "choose a person or finding"),
     ("← / → or , / .", "previous / next time it is seen"),
     ("Home / End", "start / end"),
-    ("PgUp / PgDn", "back / on a tenth (on the scrubber)"),
+    ("PgUp / PgDn", "a tenth of the clip back / on (scrubber)"),
     ("Space", "play / pause"),
     ("S", "same person as…"),
     ("Shift+S", "separate again"),
