@@ -7,6 +7,7 @@ are replaced, so the bundle is built by the core in a worker as it is for users.
 
 from __future__ import annotations
 
+import time
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -107,3 +108,26 @@ def test_stopping_a_bundle_leaves_nothing_written_and_says_so(qtbot, monkeypatch
     assert title == "Bundle not made" and "You stopped the export" in text
     assert list(out.parent.iterdir()) == []  # no bundle, no half-written file, no working folder
     assert not [e for e in cat.audit_entries_mentioning(page.selected_consent().id) if e.action == "sar.exported"]
+
+
+def test_a_stop_that_comes_after_the_last_check_says_the_bundle_was_already_complete(
+    qtbot, monkeypatch, tmp_path, clip_register, boxes  # noqa: F811 - a fixture
+):
+    from consentdesk.ui.releases import sar_dialog
+
+    real = sar_dialog.build_sar_bundle
+
+    def past_the_last_check(cat, consent_id, out, progress=None, cancel=None):
+        contents = real(cat, consent_id, out)  # the bundle is written: the core checks no more
+        while not cancel():  # Stop pressed only now
+            time.sleep(0.01)
+        return contents
+
+    monkeypatch.setattr(sar_dialog, "build_sar_bundle", past_the_last_check)
+    _cat, page, _image, _person, _n = clip_register
+    busy = start_bundle(qtbot, monkeypatch, page, tmp_path / "late.zip")
+    qtbot.waitUntil(lambda: (tmp_path / "late.zip").exists(), timeout=60_000)
+    busy.stop()
+    qtbot.waitUntil(lambda: bool(boxes), timeout=30_000)
+    title, text = boxes[0]
+    assert title == "Subject access bundle saved" and "already complete when you pressed Stop" in text

@@ -90,10 +90,11 @@ def export_sar(parent: QWidget, catalogue: Catalogue, consent: Consent) -> TaskC
             details += "\n\nNot included (say so in the reply):\n" + "\n".join(
                 f"• {item_word(i.is_clip)} {i.image_id}: {i.problem}" for i in missing
             )
+        late = " It was already complete when you pressed Stop." if task and task[0].cancelled else ""
         show_message(
             parent,
             "Subject access bundle saved",
-            f"The bundle for {consent_id} is saved as {out.name} in {out.parent}.",
+            f"The bundle for {consent_id} is saved as {out.name} in {out.parent}.{late}",
             details=details,
             folder=out.parent,
         )
@@ -103,7 +104,8 @@ def export_sar(parent: QWidget, catalogue: Catalogue, consent: Consent) -> TaskC
             cat, consent_id, out, progress=control.report, cancel=lambda: control.cancelled
         )
 
-    return run_busy(
+    task: list[TaskControl] = []  # known once started; `done` asks whether Stop came too late
+    task.append(run_busy(
         parent,
         "Exporting subject access bundle",
         f"Gathering everything held about {consent_id}: the record, its files, scans, photos and clips "
@@ -112,4 +114,5 @@ def export_sar(parent: QWidget, catalogue: Catalogue, consent: Consent) -> TaskC
         done,
         lambda exc: _show_failure(parent, consent_id, out, exc),
         stop=f"Stopping: no bundle will be written and nothing half-written is left in {out.parent}…",
-    )
+    ))
+    return task[0]
