@@ -10,10 +10,10 @@ import cv2
 import numpy as np
 import pytest
 import zxingcpp
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 from skimage import data
 
-from consentdesk.core.vision import code_candidates
+from consentdesk.core.vision import code_candidates, regions
 from consentdesk.core.vision.codes import read_codes
 
 
@@ -65,3 +65,73 @@ def test_a_textured_photo_without_codes_gives_few_places_and_no_code():
     places = code_candidates.candidates(grey)
     assert len(places) <= code_candidates.MAX_CANDIDATES
     assert code_candidates.second_look(grey, places) == []
+
+
+# ----------------------------------------------------------------------------- screens seen whole
+
+
+def _room(width: int = 1280) -> Image.Image:
+    """A light room to stand things in: scikit-image's coffee photo, lightened."""
+    arr = np.asarray(_photo("coffee", width)).astype(np.float32)
+    return Image.fromarray(np.clip(arr * 0.5 + 120, 0, 255).astype(np.uint8))
+
+
+def _laptop_with_an_editor(img: Image.Image, box=(380, 150, 900, 480), lean: float = 0.0) -> Image.Image:
+    """A laptop lid: a black bezel whose dark code editor runs into it, coloured lines of code on it."""
+    x0, y0, x1, y1 = box
+    lid = Image.new("RGB", (x1 - x0, y1 - y0), (14, 14, 16))
+    d = ImageDraw.Draw(lid)
+    d.rectangle((14, 14, lid.width - 15, lid.height - 15), fill=(34, 36, 42))  # the editor's dark theme
+    rng = np.random.default_rng(1)
+    colours = [(200, 120, 220), (120, 200, 140), (220, 200, 120), (150, 180, 230)]
+    for i in range(18):
+        y = 26 + 16 * i
+        if y > lid.height - 30:
+            break
+        x = 30 + 16 * int(rng.integers(0, 4))
+        d.rectangle((x, y, x + int(rng.integers(60, 300)), y + 6), fill=colours[i % 4])
+    if lean:
+        lid = lid.rotate(lean, expand=True, fillcolor=(0, 0, 0))
+        mask = Image.fromarray((np.asarray(lid).sum(axis=2) > 0).astype(np.uint8) * 255)
+        img.paste(lid, (x0, y0), mask)
+    else:
+        img.paste(lid, (x0, y0))
+    return img
+
+
+def _screens(img: Image.Image) -> list:
+    return [r for r in regions.find_regions(np.asarray(img)) if r.kind == "screen"]
+
+
+@pytest.mark.parametrize("lean", [0.0, 8.0])
+def test_a_laptop_showing_a_dark_editor_is_a_screen(lean):
+    found = _screens(_laptop_with_an_editor(_room(), lean=lean))
+    assert len(found) == 1, found
+    x, y, w, h = found[0].bbox()
+    assert abs(x - 380) < 40 and abs(y - 150) < 40 and 440 < w < 620, "the whole lid is the screen"
+
+
+def test_a_dark_object_with_nothing_shown_is_not_a_screen():
+    img = _room()
+    ImageDraw.Draw(img).rectangle((380, 150, 900, 480), fill=(20, 20, 22))  # a switched-off TV, a dark door
+    assert _screens(img) == []
+
+
+def test_a_lit_keyboard_is_not_a_screen():
+    img = _room()
+    d = ImageDraw.Draw(img)
+    d.rectangle((300, 300, 1000, 520), fill=(12, 12, 14))
+    rainbow = [(255, 0, 60), (255, 140, 0), (0, 220, 90), (0, 120, 255), (190, 0, 255)]
+    for row in range(5):
+        for key in range(16):
+            x, y = 320 + key * 42, 320 + row * 40
+            d.rectangle((x, y, x + 30, y + 28), fill=rainbow[(key + row) % 5])
+    assert _screens(img) == []
+
+
+def test_a_dark_coat_is_not_a_screen():
+    img = _room()
+    ImageDraw.Draw(img).polygon(
+        [(500, 120), (640, 100), (780, 140), (860, 420), (820, 640), (470, 650), (430, 400)], fill=(25, 25, 30)
+    )
+    assert _screens(img) == []

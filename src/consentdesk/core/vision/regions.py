@@ -18,11 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from consentdesk.core.vision.frame import MID_SIDE
-from consentdesk.core.vision.screens import judge_panel
+from consentdesk.core.vision.screens import judge_device, judge_panel
 
 #: a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show (the frame's shared copy)
 WORK_SIDE = MID_SIDE
 _MIN_AREA = 0.0012  # of the picture: a 16:10 monitor 1/20 of the photo wide, seen at an angle
+#: a whole device judged from its dark outline is larger: a laptop 1/8 of the photo wide
+DEVICE_MIN_AREA = 0.004
 PAGE_LINES = 10  # text lines in one block that make a page (see _pages_of_text)
 PAGE_CHARS = 120  # ... holding at least this many letters and digits
 
@@ -142,7 +144,48 @@ def _framed_regions(
             regions.append(Region(panel.verdict, orig, panel.reason))
         elif _page(val, sat, quad, centres):
             regions.append(Region("document", orig, "bright page with text lines"))
+    for quad in _dark_outlines(val):
+        device = judge_device(hsv, quad)
+        if device.verdict == "screen":
+            regions.append(Region("screen", tuple((float(x) / f, float(y) / f) for x, y in quad), device.reason))
     return regions
+
+
+def _dark_outlines(val: np.ndarray) -> list[np.ndarray]:
+    """Quads around dark blobs with straight sides (the blob fills 90 % of its quad), clear of the picture's
+    edge: a monitor or laptop whose dark content runs into its bezel (see `screens.judge_device`)."""
+    import cv2
+
+    h, w = val.shape
+    area_img = float(h * w)
+    out: list[np.ndarray] = []
+    for thr in (50, 80):
+        _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY_INV)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for c in contours:
+            area = cv2.contourArea(c)
+            x, y, bw, bh = cv2.boundingRect(c)
+            if not DEVICE_MIN_AREA * area_img <= area <= 0.7 * area_img or min(x, y) < 2:
+                continue
+            if x + bw > w - 2 or y + bh > h - 2:
+                continue
+            quad = _straight_quad(c, area)
+            if quad is not None and not any(_same(quad, q) for q in out):
+                out.append(quad)
+    return out
+
+
+def _straight_quad(contour: np.ndarray, area: float) -> np.ndarray | None:
+    import cv2
+
+    approx = cv2.approxPolyDP(contour, 0.03 * cv2.arcLength(contour, True), True)
+    if len(approx) == 4 and cv2.isContourConvex(approx) and area >= 0.9 * cv2.contourArea(approx):
+        return approx.reshape(4, 2).astype(np.float32)
+    rect = cv2.minAreaRect(contour)
+    if area >= 0.9 * rect[1][0] * rect[1][1]:
+        return cv2.boxPoints(rect).astype(np.float32)
+    return None
 
 
 def _page(val: np.ndarray, sat: np.ndarray, quad: np.ndarray, centres: np.ndarray) -> bool:

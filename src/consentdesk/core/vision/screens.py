@@ -12,6 +12,10 @@ in ways that can be measured on the panel and its surroundings:
   table is turned any way; and screens are landscape (monitors, laptops, TVs) or phone-shaped.
 A white page on a dark table has the "bezel" (the table) running far beyond it, is often turned, and holds
 many small lines of print: it is reported as a document.
+
+A display showing dark or mixed content (a code editor, a game, a photo) has no bright panel to start from:
+its content runs into the bezel. There the whole device is one dark outline with straight sides on a
+lighter surround, and `judge_device` asks for a display inside it (see there).
 """
 
 from __future__ import annotations
@@ -198,3 +202,91 @@ def _ui_bar(val: np.ndarray, sat: np.ndarray, mask: np.ndarray) -> bool:
         if even and differs:
             return True
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceFacts:
+    """What was measured on a dark device outline (for tests and tuning); `verdict` is screen or none."""
+
+    verdict: str
+    reason: str
+    dark_rims: int
+    rims_ending: int
+    tilt_deg: float
+    lit_share: float
+    detail: float
+    saturation: float
+
+
+def judge_device(hsv: np.ndarray, quad: np.ndarray) -> DeviceFacts:
+    """Judge a dark outline (4 x 2 quad, in `hsv` pixels) as a monitor, laptop or phone seen whole.
+
+    Why: a display showing a code editor, a game or a photo runs dark into its bezel, so no bright panel is
+    found; the device is then a dark quad with straight sides. It is a screen when its rim is dark on at
+    least three sides and the surround beyond the rim differs on two (the device ends: a dark coat or a
+    shadow runs on), it stands (side edges within 25 degrees of vertical: laptops lean back), and it shows
+    something inside: fine detail (text, a UI, a picture) without being one saturated light box (an RGB
+    keyboard, an advert) or one bright panel (that is the bright-panel check's case: posters and signs in a
+    black frame are judged there, with their few large words)."""
+    import cv2
+
+    val = hsv[:, :, 2]
+    quad = _order(quad.astype(np.float32))
+    _, _, bw, bh = cv2.boundingRect(quad.astype(np.int32))
+    dark_rims, ending = _rims(val, quad, max(2, round(min(bw, bh) * 0.03)))
+    x0, y0, x1, y1 = _roi(quad, val.shape)
+    centre = quad.mean(axis=0)
+    inner = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(inner, (centre + (quad - centre) * 0.8 - (x0, y0)).astype(np.int32), 255)
+    v_roi = val[y0:y1, x0:x1]
+    edges = cv2.Canny(v_roi, 60, 150)
+    inside = inner > 0
+    facts = dict(
+        dark_rims=dark_rims,
+        rims_ending=ending,
+        tilt_deg=max(_lean(quad[3] - quad[0]), _lean(quad[2] - quad[1])),
+        lit_share=float((v_roi[inside] > 110).mean()) if inside.any() else 0.0,
+        detail=float((edges[inside] > 0).mean()) if inside.any() else 0.0,
+        saturation=float(hsv[y0:y1, x0:x1, 1][inside].mean()) if inside.any() else 0.0,
+    )
+    verdict, reason = _device_verdict(bw / max(1.0, bh), **facts)
+    return DeviceFacts(verdict, reason, **facts)
+
+
+def _rims(val: np.ndarray, quad: np.ndarray, thick: int) -> tuple[int, int]:
+    """(sides whose rim just inside is dark, and of those, sides where the surround just outside differs)."""
+    dark = ending = 0
+    for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True):
+        normal = _outward(a, b, quad)
+        rim = _band(val, a, b, -normal, 1, thick + 1)
+        out = _band(val, a, b, normal, 2, thick + 3)
+        if rim.size and np.median(rim) < 75:
+            dark += 1
+            if out.size and (abs(float(np.median(out)) - float(np.median(rim))) > 25 or out.std() > 35):
+                ending += 1
+    return dark, ending
+
+
+def _device_verdict(
+    aspect: float,
+    *,
+    dark_rims: int,
+    rims_ending: int,
+    tilt_deg: float,
+    lit_share: float,
+    detail: float,
+    saturation: float,
+) -> tuple[str, str]:
+    if dark_rims < 3 or rims_ending < 2:
+        return "none", "no dark rim that ends"
+    if tilt_deg > 25:
+        return "none", "lying flat or tilted: not a standing screen"
+    if not (0.9 <= aspect <= 2.4 or 0.4 <= aspect <= 0.65):
+        return "none", "not a screen's shape"
+    if saturation > 110:
+        return "none", "saturated light: an advert or a lit keyboard"
+    if lit_share > 0.75:
+        return "none", "one bright panel: judged as a panel"
+    if detail < 0.03 and lit_share < 0.2:
+        return "none", "nothing shown: a dark object"
+    return "screen", "a device's dark outline showing a display"
