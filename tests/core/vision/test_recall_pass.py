@@ -13,8 +13,10 @@ import zxingcpp
 from PIL import Image, ImageDraw, ImageFilter
 from skimage import data
 
+from consentdesk.core.values import FindingKind
 from consentdesk.core.vision import code_candidates, regions
 from consentdesk.core.vision.codes import read_codes
+from consentdesk.core.vision.pii import find_pii
 
 
 def _photo(name: str, width: int = 1200) -> Image.Image:
@@ -135,3 +137,20 @@ def test_a_dark_coat_is_not_a_screen():
         [(500, 120), (640, 100), (780, 140), (860, 420), (820, 640), (470, 650), (430, 400)], fill=(25, 25, 30)
     )
     assert _screens(img) == []
+
+
+# ----------------------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["NHS Blood and Transplant", "MrsKwameRobinson", "82ParkRoad", "Deardonor,"], ["Kwame Robinson"]),
+        (["DrAishaKhan"], ["Aisha Khan"]),
+        (["PowerPoint", "YouTube", "McDonald", "MacBookAir", "ParkRoadStation"], []),
+    ],
+)
+def test_a_title_and_name_read_without_spaces_is_a_name(lines, expected):
+    """A letter's address block set tightly: OCR drops the spaces between the title and the name."""
+    found = [m.text for m in find_pii(lines) if m.kind is FindingKind.PERSON_NAME]
+    assert found == expected
