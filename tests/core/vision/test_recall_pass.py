@@ -148,10 +148,13 @@ def test_a_dark_coat_is_not_a_screen():
         (["NHS Blood and Transplant", "MrsKwameRobinson", "82ParkRoad", "Deardonor,"], ["Kwame Robinson"]),
         (["DrAishaKhan"], ["Aisha Khan"]),
         (["PowerPoint", "YouTube", "McDonald", "MacBookAir", "ParkRoadStation"], []),
+        (["Summer Fair", "All welcome"], []),  # an event on a poster
+        (["Christmas Market"], []),
     ],
 )
-def test_a_title_and_name_read_without_spaces_is_a_name(lines, expected):
-    """A letter's address block set tightly: OCR drops the spaces between the title and the name."""
+def test_names_read_without_spaces_are_names_and_event_titles_are_not(lines, expected):
+    """A letter's address block set tightly (OCR drops the spaces between the title and the name), and a
+    poster's event whose words are also names."""
     found = [m.text for m in find_pii(lines) if m.kind is FindingKind.PERSON_NAME]
     assert found == expected
 

@@ -185,6 +185,17 @@ ORG_WORDS = frozenset(
         "expires",
         "ref",
         "no",
+        # events on posters and noticeboards ("Summer Fair", "Christmas Market"): given names and
+        # surnames too (Summer, Fair), but far more often an event's title in a photo's background
+        "fair",
+        "fete",
+        "festival",
+        "market",
+        "party",
+        "concert",
+        "summer",
+        "christmas",
+        "easter",
     ]
 )
 _TITLES = re.compile(r"^(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|rev)\.?$", re.IGNORECASE)
