@@ -200,3 +200,62 @@ def test_a_small_vanity_plate_is_read_with_its_state_name(analyser, size):
     result = analyser.analyse_array(np.asarray(_as_jpeg(photo, 90)))
     plates = [f for f in result.findings if f.kind is FindingKind.VEHICLE_PLATE]
     assert len(plates) == 1, [(str(f.kind), f.text) for f in result.findings]
+
+
+# ----------------------------------------------------------------------------- panels inside a dark ring
+
+
+def _dark_table(w: int = 1200, h: int = 900) -> Image.Image:
+    rng = np.random.default_rng(2)
+    return Image.fromarray(np.clip(28 + rng.normal(0, 3, (h, w, 3)), 0, 255).astype(np.uint8))
+
+
+def _regions(img: Image.Image, rows: list[tuple[float, float, float, float]]) -> list:
+    return regions.find_regions(np.asarray(img), rows)
+
+
+def test_a_sheet_of_paper_with_little_legible_print_on_a_dark_table_is_a_document():
+    """A4 upright, turned a little, two lines of print legible: a page, though not a page full of text."""
+    table = _dark_table()
+    page = Image.new("RGB", (300, 424), (244, 244, 240))
+    d = ImageDraw.Draw(page)
+    d.text((30, 30), "Minutes of the meeting", font=_font(16), fill=(30, 30, 30))
+    for i in range(14):  # print too small to read line by line
+        d.rectangle((30, 80 + 20 * i, 260, 82 + 20 * i), fill=(150, 150, 150))
+    table.paste(page.rotate(7, expand=True, fillcolor=(28, 28, 28)), (450, 220))
+    found = _regions(table, [(490, 262, 200, 18), (490, 300, 200, 10)])
+    assert [r.kind for r in found] == ["document"], found
+
+
+def test_a_laptop_seen_from_above_leaning_back_with_a_ui_is_a_screen():
+    """A laptop's lid photographed from above and in front: its far edge wider than its near one, the sides
+    leaning 18 degrees (as much as a page turned on a table); a title bar and rows of text on it."""
+    lid = Image.new("RGB", (460, 300), (18, 18, 20))
+    d = ImageDraw.Draw(lid)
+    d.rectangle((16, 16, 443, 283), fill=(236, 238, 244))
+    d.rectangle((16, 16, 443, 40), fill=(40, 90, 170))
+    for i in range(7):
+        d.text((40, 56 + 30 * i), f"Booking {i}  Ward {i + 2}", font=_font(13, "DejaVuSans.ttf"), fill=(30, 30, 60))
+    lean = 300 * np.tan(np.radians(18))
+    corners = np.float32([[400 - lean, 150], [860 + lean, 150], [860, 450], [400, 450]])
+    warp = cv2.getPerspectiveTransform(np.float32([[0, 0], [460, 0], [460, 300], [0, 300]]), corners)
+    room = np.asarray(_room()).copy()
+    shown = cv2.warpPerspective(np.asarray(lid), warp, (room.shape[1], room.shape[0]))
+    inside = cv2.warpPerspective(np.full((300, 460), 255, np.uint8), warp, (room.shape[1], room.shape[0])) > 0
+    room[inside] = shown[inside]
+    rows = []  # the text lines as the detector gives them, mapped with the lid
+    for i in range(7):
+        (x0, y0), (x1, y1) = cv2.perspectiveTransform(np.float32([[[40, 56 + 30 * i], [200, 70 + 30 * i]]]), warp)[0]
+        rows.append((float(x0), float(y0), float(x1 - x0), float(y1 - y0)))
+    found = _regions(Image.fromarray(room), rows)
+    assert [r.kind for r in found] == ["screen"], found
+
+
+def test_a_backlit_advert_in_a_black_frame_is_not_a_screen_even_found_as_a_ring():
+    room = _room()
+    d = ImageDraw.Draw(room)
+    d.rectangle((400, 150, 900, 480), fill=(12, 12, 12))
+    for y in range(166, 465):  # a saturated gradient, one big word
+        d.line((416, y, 884, y), fill=(255, 60 + (y - 166) // 3, 20))
+    d.text((470, 270), "SALE", font=_font(90), fill=(255, 255, 255))
+    assert [r for r in _regions(room, [(470, 270, 260, 90)]) if r.kind == "screen"] == []

@@ -137,7 +137,7 @@ def _framed_regions(
     small_boxes = [(x * f, y * f, bw * f, bh * f) for x, y, bw, bh in text_boxes]
     centres = np.array([(x + bw / 2, y + bh / 2) for x, y, bw, bh in small_boxes], np.float32)
     regions: list[Region] = []
-    for quad in _quads(val) + _bright_quads(val):
+    for quad in _quads(val) + _bright_quads(val) + _dark_holes(val):
         orig = tuple((float(x) / f, float(y) / f) for x, y in quad)
         panel = judge_panel(hsv, quad, small_boxes)
         if panel.verdict != "none":
@@ -149,6 +149,27 @@ def _framed_regions(
         if device.verdict == "screen":
             regions.append(Region("screen", tuple((float(x) / f, float(y) / f) for x, y in quad), device.reason))
     return regions
+
+
+def _dark_holes(val: np.ndarray) -> list[np.ndarray]:
+    """Quads of what a dark ring holds: a display's content inside its bezel when neither its outline (cut by
+    what the display shows) nor its brightness (dark or coloured content) makes it a panel, and a page on
+    a dark table."""
+    import cv2
+
+    area_img = float(val.shape[0] * val.shape[1])
+    out: list[np.ndarray] = []
+    for thr in (50, 80):
+        _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY_INV)
+        contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        for i, c in enumerate(contours):
+            area = cv2.contourArea(c)
+            if hierarchy[0][i][3] < 0 or not 2 * _MIN_AREA * area_img <= area <= 0.7 * area_img:
+                continue
+            quad = _straight_quad(c, area)
+            if quad is not None and not any(_same(quad, q) for q in out):
+                out.append(quad)
+    return out
 
 
 def _dark_outlines(val: np.ndarray) -> list[np.ndarray]:

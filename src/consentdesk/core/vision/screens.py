@@ -72,7 +72,7 @@ def judge_panel(
         big_text_rows=sum(th >= 0.07 * max(1.0, bh) for _, _, _, th in rows),
         saturation=s_in,
     )
-    verdict, reason = _verdict(v_in, bw / max(1.0, bh), **facts)
+    verdict, reason = _verdict(v_in, _aspect(quad), **facts)
     return PanelFacts(verdict, reason, **facts)
 
 
@@ -119,11 +119,19 @@ def _verdict(
     page_like = v_in > 150 and saturation < 45 and small_text_rows >= 3 and not ui_bar
     if dark_sides >= 3 and page_like and (tilt_deg > 6 or not bezel_ends):
         return "document", "white page on a dark surface"
+    # a sheet of paper's proportions (A4, letter: 0.7-0.77 upright), white, on a dark surface running on:
+    # a page whose print is too small to read line by line is still a page (screens stand landscape)
+    paper = 0.62 <= aspect <= 0.8 and v_in > 150 and saturation < 45 and not ui_bar
+    if dark_sides >= 3 and paper and not bezel_ends and small_text_rows + big_text_rows >= 1:
+        return "document", "white sheet of paper on a dark surface"
     if dark_sides < 3:
         return "none", "no bezel"
-    if tilt_deg > 12:
+    # a laptop seen from above leans back: its side edges lean as much as a page turned on a table, so a
+    # lean up to 22 degrees passes with a display's layout in a bezel that ends
+    display = ui_bar or small_text_rows >= 3
+    if tilt_deg > (22 if display and bezel_ends else 12):
         return "none", "lying flat or tilted: not a standing screen"
-    if saturation > 110:
+    if saturation > 110 and small_text_rows < 3:  # a start screen's tiles are saturated too, with rows of text
         return "none", "saturated light box: an advert"
     if not (0.9 <= aspect <= 2.1 or 0.4 <= aspect <= 0.62):  # landscape (or 5:4) screens, or phones
         return "none", "not a screen's shape"
@@ -136,6 +144,15 @@ def _verdict(
         return "none", "dark surround runs on: a page on a table"
     why = "title or menu bar" if ui_bar else f"{small_text_rows} rows of small text"
     return "screen", f"lit panel in a bezel with a display's layout ({why})"
+
+
+def _aspect(quad: np.ndarray) -> float:
+    """Width over height from the ordered quad's sides, not its bounding box: a lid leaning back is a
+    trapezoid whose bounds are wider than the screen."""
+    tl, tr, br, bl = quad
+    width = (np.hypot(*(tr - tl)) + np.hypot(*(br - bl))) / 2
+    height = (np.hypot(*(bl - tl)) + np.hypot(*(br - tr))) / 2
+    return float(width / max(1.0, height))
 
 
 def _order(q: np.ndarray) -> np.ndarray:
