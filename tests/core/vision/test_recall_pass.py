@@ -259,3 +259,13 @@ def test_a_backlit_advert_in_a_black_frame_is_not_a_screen_even_found_as_a_ring(
         d.line((416, y, 884, y), fill=(255, 60 + (y - 166) // 3, 20))
     d.text((470, 270), "SALE", font=_font(90), fill=(255, 255, 255))
     assert [r for r in _regions(room, [(470, 270, 260, 90)]) if r.kind == "screen"] == []
+
+
+def test_a_laptop_with_a_dark_mug_against_its_lid_is_still_a_screen():
+    """A dark mug against the lid joins its dark outline: the rectangle the outline fills is the lid."""
+    img = _laptop_with_an_editor(_room())
+    ImageDraw.Draw(img).rectangle((900, 390, 990, 540), fill=(24, 22, 22))  # a dark mug against its lower edge
+    found = _screens(img)
+    assert len(found) == 1, found
+    x, y, w, h = found[0].bbox()
+    assert abs(x - 380) < 30 and abs(y - 150) < 30 and w < 560, "the lid, not the mug"

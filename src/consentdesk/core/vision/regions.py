@@ -144,8 +144,8 @@ def _framed_regions(
             regions.append(Region(panel.verdict, orig, panel.reason))
         elif _page(val, sat, quad, centres):
             regions.append(Region("document", orig, "bright page with text lines"))
-    for quad in _dark_outlines(val):
-        device = judge_device(hsv, quad)
+    for quad, ends in _dark_outlines(val):
+        device = judge_device(hsv, quad, ends)
         if device.verdict == "screen":
             regions.append(Region("screen", tuple((float(x) / f, float(y) / f) for x, y in quad), device.reason))
     return regions
@@ -172,14 +172,15 @@ def _dark_holes(val: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def _dark_outlines(val: np.ndarray) -> list[np.ndarray]:
+def _dark_outlines(val: np.ndarray) -> list[tuple[np.ndarray, int]]:
     """Quads around dark blobs with straight sides (the blob fills 90 % of its quad), clear of the picture's
-    edge: a monitor or laptop whose dark content runs into its bezel (see `screens.judge_device`)."""
+    edge: a monitor or laptop whose dark content runs into its bezel (see `screens.judge_device`); each with
+    the number of sides on which it must be seen to end."""
     import cv2
 
     h, w = val.shape
     area_img = float(h * w)
-    out: list[np.ndarray] = []
+    out: list[tuple[np.ndarray, int]] = []
     for thr in (50, 80):
         _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY_INV)
         mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
@@ -191,9 +192,11 @@ def _dark_outlines(val: np.ndarray) -> list[np.ndarray]:
                 continue
             if x + bw > w - 2 or y + bh > h - 2:
                 continue
-            quad = _straight_quad(c, area)
-            if quad is not None and not any(_same(quad, q) for q in out):
-                out.append(quad)
+            # a dark mug or phone against its edge joins the outline: then the rectangle its rows and columns
+            # fill is the device, joined on one side to something dark, so it must end on the other three
+            for quad, ends in ((_straight_quad(c, area), 2), (_trimmed_rect(c, area), 3)):
+                if quad is not None and not any(_same(quad, q) for q, _ in out):
+                    out.append((quad, ends))
     return out
 
 

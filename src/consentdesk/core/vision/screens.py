@@ -235,13 +235,13 @@ class DeviceFacts:
     saturation: float
 
 
-def judge_device(hsv: np.ndarray, quad: np.ndarray) -> DeviceFacts:
+def judge_device(hsv: np.ndarray, quad: np.ndarray, must_end: int = 2) -> DeviceFacts:
     """Judge a dark outline (4 x 2 quad, in `hsv` pixels) as a monitor, laptop or phone seen whole.
 
     Why: a display showing a code editor, a game or a photo runs dark into its bezel, so no bright panel is
     found; the device is then a dark quad with straight sides. It is a screen when its rim is dark on at
     least three sides and the surround beyond the rim differs on two (the device ends: a dark coat or a
-    shadow runs on), it stands (side edges within 25 degrees of vertical: laptops lean back), and it shows
+    shadow runs on; `must_end` sides for an outline cut from a larger blob), it stands (side edges within 25 degrees of vertical: laptops lean back), and it shows
     something inside: fine detail (text, a UI, a picture) without being one saturated light box (an RGB
     keyboard, an advert) or one bright panel (that is the bright-panel check's case: posters and signs in a
     black frame are judged there, with their few large words)."""
@@ -266,7 +266,7 @@ def judge_device(hsv: np.ndarray, quad: np.ndarray) -> DeviceFacts:
         detail=float((edges[inside] > 0).mean()) if inside.any() else 0.0,
         saturation=float(hsv[y0:y1, x0:x1, 1][inside].mean()) if inside.any() else 0.0,
     )
-    verdict, reason = _device_verdict(bw / max(1.0, bh), **facts)
+    verdict, reason = _device_verdict(_aspect(quad), must_end, **facts)
     return DeviceFacts(verdict, reason, **facts)
 
 
@@ -286,6 +286,7 @@ def _rims(val: np.ndarray, quad: np.ndarray, thick: int) -> tuple[int, int]:
 
 def _device_verdict(
     aspect: float,
+    must_end: int,
     *,
     dark_rims: int,
     rims_ending: int,
@@ -294,7 +295,7 @@ def _device_verdict(
     detail: float,
     saturation: float,
 ) -> tuple[str, str]:
-    if dark_rims < 3 or rims_ending < 2:
+    if dark_rims < 3 or rims_ending < must_end:
         return "none", "no dark rim that ends"
     if tilt_deg > 25:
         return "none", "lying flat or tilted: not a standing screen"
@@ -304,6 +305,6 @@ def _device_verdict(
         return "none", "saturated light: an advert or a lit keyboard"
     if lit_share > 0.75:
         return "none", "one bright panel: judged as a panel"
-    if detail < 0.03 and lit_share < 0.2:
+    if (detail < 0.03 and lit_share < 0.2) or lit_share < 0.01:  # a display lights some of its pixels
         return "none", "nothing shown: a dark object"
     return "screen", "a device's dark outline showing a display"
