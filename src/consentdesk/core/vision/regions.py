@@ -166,10 +166,14 @@ def _dark_holes(val: np.ndarray) -> list[np.ndarray]:
             area = cv2.contourArea(c)
             if hierarchy[0][i][3] < 0 or not 2 * _MIN_AREA * area_img <= area <= 0.7 * area_img:
                 continue
-            quad = _straight_quad(c, area)
-            if quad is not None and not any(_same(quad, q) for q in out):
-                out.append(quad)
+            _add_new(out, _straight_quad(c, area))
     return out
+
+
+def _add_new(quads: list[np.ndarray], quad: np.ndarray | None) -> None:
+    """Add a quad unless it is None or already there (found at the other threshold)."""
+    if quad is not None and not any(_same(quad, q) for q in quads):
+        quads.append(quad)
 
 
 def _dark_outlines(val: np.ndarray) -> list[tuple[np.ndarray, int]]:
@@ -179,24 +183,39 @@ def _dark_outlines(val: np.ndarray) -> list[tuple[np.ndarray, int]]:
     import cv2
 
     h, w = val.shape
-    area_img = float(h * w)
     out: list[tuple[np.ndarray, int]] = []
-    for thr in (50, 80):
-        _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY_INV)
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        for c in contours:
+    for c, area in _outer_blobs(val, (50, 80), dark=True, limits=(DEVICE_MIN_AREA, 0.7)):
+        x, y, bw, bh = cv2.boundingRect(c)
+        if min(x, y) < 2 or x + bw > w - 2 or y + bh > h - 2:
+            continue
+        # a dark mug or phone against its edge joins the outline: then the rectangle its rows and columns
+        # fill is the device, joined on one side to something dark, so it must end on the other three
+        for quad, ends in ((_straight_quad(c, area), 2), (_trimmed_rect(c, area), 3)):
+            if quad is not None and not any(_same(quad, q) for q, _ in out):
+                out.append((quad, ends))
+    return out
+
+
+def _outer_blobs(
+    val: np.ndarray, thresholds: tuple[int, ...], *, dark: bool, limits: tuple[float, float]
+) -> list[tuple[np.ndarray, float]]:
+    """(outer contour, area) of the dark (or bright) blobs at each threshold, their area within `limits`
+    (shares of the picture); dark masks lose their specks, bright ones close their gaps."""
+    import cv2
+
+    area_img = float(val.shape[0] * val.shape[1])
+    out = []
+    for thr in thresholds:
+        if dark:
+            _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY_INV)
+            mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        else:
+            _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY)
+            mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+        for c in cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]:
             area = cv2.contourArea(c)
-            x, y, bw, bh = cv2.boundingRect(c)
-            if not DEVICE_MIN_AREA * area_img <= area <= 0.7 * area_img or min(x, y) < 2:
-                continue
-            if x + bw > w - 2 or y + bh > h - 2:
-                continue
-            # a dark mug or phone against its edge joins the outline: then the rectangle its rows and columns
-            # fill is the device, joined on one side to something dark, so it must end on the other three
-            for quad, ends in ((_straight_quad(c, area), 2), (_trimmed_rect(c, area), 3)):
-                if quad is not None and not any(_same(quad, q) for q, _ in out):
-                    out.append((quad, ends))
+            if limits[0] * area_img <= area <= limits[1] * area_img:
+                out.append((c, area))
     return out
 
 
@@ -239,22 +258,9 @@ def _page(val: np.ndarray, sat: np.ndarray, quad: np.ndarray, centres: np.ndarra
 def _bright_quads(val: np.ndarray) -> list[np.ndarray]:
     """Quads around bright blobs: a lit panel whose outline Canny breaks (a hand over the bezel, a silver
     frame close in brightness to the panel) still shows as one bright, nearly rectangular blob."""
-    import cv2
-
-    h, w = val.shape
-    area_img = float(h * w)
     out: list[np.ndarray] = []
-    for thr in (150, 190):
-        _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY)
-        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        for c in contours:
-            area = cv2.contourArea(c)
-            if not _MIN_AREA * area_img <= area <= 0.5 * area_img:
-                continue
-            quad = _blob_quad(c, area)
-            if quad is not None and not any(_same(quad, q) for q in out):
-                out.append(quad)
+    for c, area in _outer_blobs(val, (150, 190), dark=False, limits=(_MIN_AREA, 0.5)):
+        _add_new(out, _blob_quad(c, area))
     return out
 
 
