@@ -269,3 +269,12 @@ def test_a_laptop_with_a_dark_mug_against_its_lid_is_still_a_screen():
     assert len(found) == 1, found
     x, y, w, h = found[0].bbox()
     assert abs(x - 380) < 30 and abs(y - 150) < 30 and w < 560, "the lid, not the mug"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [("HD8AD 89", ["HD AD 89"]), ("M0AB 1234", ["M AB 1234"]), ("RM8 1AB", []), ("Room8A 12", [])],
+)
+def test_a_german_plate_read_with_its_seals_as_a_character_is_a_plate(line, expected):
+    """The two round seals between a German plate's district and letters are read as an 8 or a 0."""
+    assert [m.text for m in find_pii([line]) if m.kind is FindingKind.VEHICLE_PLATE] == expected
