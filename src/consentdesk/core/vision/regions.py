@@ -162,9 +162,10 @@ def _dark_holes(val: np.ndarray) -> list[np.ndarray]:
     for thr in (50, 80):
         _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY_INV)
         contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-        for i, c in enumerate(contours):
+        for i in np.flatnonzero(hierarchy[0][:, 3] >= 0) if hierarchy is not None else ():
+            c = contours[i]
             area = cv2.contourArea(c)
-            if hierarchy[0][i][3] < 0 or not 2 * _MIN_AREA * area_img <= area <= 0.7 * area_img:
+            if not 2 * _MIN_AREA * area_img <= area <= 0.7 * area_img:
                 continue
             _add_new(out, _straight_quad(c, area))
     return out
