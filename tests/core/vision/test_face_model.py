@@ -63,7 +63,7 @@ def test_one_thread_detector_finds_the_same_face_as_the_default():
 
 def test_text_models_run_with_the_checks_session_settings():
     """RapidOCR opens its sessions without the memory arena (fresh buffers each run, ~a quarter more CPU
-    for detection); the reader reopens both models it uses with the shared settings."""
+    for detection); the reader opens both models it uses with the shared settings."""
     from consentdesk.core.vision.text import TextReader
 
     engine = TextReader(threads=1)._load()
