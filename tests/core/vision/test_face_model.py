@@ -63,7 +63,7 @@ def test_one_thread_detector_finds_the_same_face_as_the_default():
 
 def test_text_models_run_with_the_checks_session_settings():
     """RapidOCR opens its sessions without the memory arena (fresh buffers each run, ~a quarter more CPU
-    for detection); the reader reopens both models it uses with the shared settings."""
+    for detection); the reader opens both models it uses with the shared settings."""
     from consentdesk.core.vision.text import TextReader
 
     engine = TextReader(threads=1)._load()
@@ -71,3 +71,31 @@ def test_text_models_run_with_the_checks_session_settings():
         options = model.session.get_session_options()
         assert options.enable_cpu_mem_arena and options.intra_op_num_threads == 1
         assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
+def test_text_models_are_loaded_once_and_the_angle_classifier_never(monkeypatch):
+    """RapidOCR opened its three models when built and the reader reopened two of them: each worker paid
+    for five model loads where two are used."""
+    import onnxruntime
+    from rapidocr_onnxruntime.utils import infer_engine
+
+    from consentdesk.core.vision.text import TextReader
+
+    opened: list[str] = []
+    real = onnxruntime.InferenceSession
+
+    def counting(model, *args, **kwargs):
+        opened.append(str(model))
+        return real(model, *args, **kwargs)
+
+    monkeypatch.setattr(onnxruntime, "InferenceSession", counting)
+    monkeypatch.setattr(infer_engine, "InferenceSession", counting)
+    reader = TextReader(threads=1)
+    image = np.full((200, 400, 3), 255, np.uint8)
+    image[90:110, 50:350] = 0  # a dark bar: the detector finds a box, the recogniser reads it
+    reader.read(image)
+    reader.read(image)
+    assert len(opened) == 2 and not any("cls" in name for name in opened)
+    assert sorted(name.rsplit("/", 1)[-1] for name in opened) == sorted(
+        ["ch_PP-OCRv4_det_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx"]
+    )

@@ -100,6 +100,24 @@ def test_bad_file_gives_error_not_exception(tmp_path: Path, analyser: Analyser):
     assert result.error and result.faces == () and result.analyser_version == ANALYSER_VERSION
 
 
+def test_an_import_worker_gets_the_files_facts_from_the_checks_own_read(tmp_path: Path, analyser: Analyser):
+    """check_path gives the facts `read_info` would (size upright, hash, format) beside the same analysis
+    as analyse_path, and no facts for a file that cannot be read."""
+    from consentdesk.core.media import imaging
+
+    path = tmp_path / "turned.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways: upright it is taller than wide
+    Image.fromarray(data.astronaut()[:, :400]).save(path, exif=exif)
+    info, result = analyser.check_path(path)
+    assert info == imaging.read_info(path) and (info.width, info.height) == (512, 400)
+    assert result.faces == analyser.analyse_path(path).faces and result.error is None
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not really")
+    info, result = analyser.check_path(bad)
+    assert info is None and result.error
+
+
 def test_analysis_is_picklable_and_timed(tmp_path: Path):
     path = tmp_path / "a.jpg"
     Image.fromarray(data.astronaut()).save(path)

@@ -85,16 +85,14 @@ def file_sha256(path: Path) -> str:
 
 
 def check_file(path: str) -> CheckedFile:
-    """Worker entry point (runs in a child process): read the file's facts and analyse it."""
-    from consentdesk.core.vision.analyse import analyse_path
+    """Worker entry point (runs in a child process): read the file's facts and analyse it, from one read
+    and one decode of the file."""
+    from consentdesk.core.vision.analyse import check_path
 
     if video.is_clip_path(path):
         return check_clip(path)
-    try:
-        info = imaging.read_info(path)
-    except imaging.ImageError as exc:
-        return CheckedFile(path, None, Analysis(path=path, error=str(exc)))
-    return CheckedFile(path, info, analyse_path(path))
+    info, analysis = check_path(path)
+    return CheckedFile(path, info, analysis)
 
 
 def check_clip(path: str) -> CheckedFile:

@@ -78,22 +78,26 @@ class Analyser:
 
     def analyse_path(self, path: str | Path) -> Analysis:
         """Analyse one file; a bad file returns an Analysis with `error` set, never raises."""
+        return self.check_path(path)[1]
+
+    def check_path(self, path: str | Path) -> tuple[imaging.ImageInfo | None, Analysis]:
+        """`analyse_path` with the file's facts (size, hash, EXIF) from the same read and decode, None when
+        the file cannot be read: an import worker reads, hashes and parses each file once, not twice."""
         t0 = time.perf_counter()
         try:
             loaded = imaging.load(path, max_side=self.config.work_side)
         except imaging.ImageError as exc:
-            return Analysis(path=str(path), error=str(exc), analyser_version=ANALYSER_VERSION)
+            return None, Analysis(path=str(path), error=str(exc), analyser_version=ANALYSER_VERSION)
         except Exception as exc:  # a decoder bug must not stop a batch
-            return Analysis(
-                path=str(path), error=f"could not read the image ({exc})", analyser_version=ANALYSER_VERSION
-            )
+            error = f"could not read the image ({exc})"
+            return None, Analysis(path=str(path), error=error, analyser_version=ANALYSER_VERSION)
         decode = time.perf_counter() - t0
         info = loaded.info
         frame = Frame(loaded.rgb, loaded.scale, info.width, info.height, source=str(path))
         try:
             result = self._run(frame, str(path))
         except Exception as exc:  # pragma: no cover - defensive: report, keep the batch going
-            return Analysis(
+            return info, Analysis(
                 path=str(path),
                 width=info.width,
                 height=info.height,
@@ -102,7 +106,7 @@ class Analyser:
             )
         result.timings["decode"] = decode
         result.timings["total"] = time.perf_counter() - t0
-        return result
+        return info, result
 
     def analyse_array(self, rgb: np.ndarray, path: str = "") -> Analysis:
         """Analyse pixels already in memory (8-bit RGB); boxes are in this array's pixels."""
@@ -324,3 +328,8 @@ def default_analyser() -> Analyser:
 def analyse_path(path: str | Path) -> Analysis:
     """Worker-friendly entry point: a path in, a picklable Analysis out, never raises for a bad file."""
     return default_analyser().analyse_path(path)
+
+
+def check_path(path: str | Path) -> tuple[imaging.ImageInfo | None, Analysis]:
+    """`analyse_path` with the file's facts (None when it cannot be read), for an import worker."""
+    return default_analyser().check_path(path)
