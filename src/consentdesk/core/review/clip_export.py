@@ -82,14 +82,25 @@ def choose_encoder() -> str:
 def cover_at(points: Sequence, seen: Sequence, t: float) -> tuple[float, float, float, float] | None:
     """What to destroy at `t`: the box motion carried there and, between two sightings, the straight line
     between them too. Motion follows a walking person; the straight line covers someone standing still
-    whose box was dragged off by a person passing in front (the union is safe in both cases)."""
+    whose box was dragged off by a person passing in front (the union is safe in both cases).
+
+    Before the first and after the last sighting the region is also swept along the motion between the
+    first (last) two sightings: a fresh track's carried box is widened rather than moved (nothing says yet
+    whether the person walks), so the recorded points alone under-state how fast a face entering (leaving)
+    the frame moves, and its first frames would slip out from under the cover.
+    """
     region = box_at(points, t)
-    if region is None or len(seen) < 2 or not (seen[0].t < t < seen[-1].t):
+    if region is None or len(seen) < 2:
         return region
-    line = box_at(seen, t, lead=0.0)
-    if line is None:
+    if seen[0].t < t < seen[-1].t:
+        extra = box_at(seen, t, lead=0.0)
+    elif t <= seen[0].t:
+        extra = _swept(seen[0].box, _velocity(seen[0], seen[1]), t - seen[0].t, MARGIN)
+    else:
+        extra = _swept(seen[-1].box, _velocity(seen[-2], seen[-1]), min(t - seen[-1].t, LEAD), MARGIN)
+    if extra is None:
         return region
-    return min(region[0], line[0]), min(region[1], line[1]), max(region[2], line[2]), max(region[3], line[3])
+    return min(region[0], extra[0]), min(region[1], extra[1]), max(region[2], extra[2]), max(region[3], extra[3])
 
 
 def box_at(points: Sequence, t: float, margin: float = MARGIN, lead: float = LEAD) -> tuple[float, float, float, float] | None:
