@@ -11,7 +11,7 @@ from tests.core.store.test_catalogue_clips import _track
 from tests.data.lifecycle_fixtures import add_person
 
 from consentdesk.core.review import policy, workflow
-from consentdesk.core.store import Catalogue, NewImage
+from consentdesk.core.store import Catalogue, NewImage, RefusedError
 from consentdesk.core.values import Analysis, Box, ClipInfo, Face, FaceState
 
 TODAY = date.today()
@@ -69,6 +69,22 @@ def test_a_joined_track_follows_the_decision_of_the_track_it_joined_and_counts_o
         workflow.set_face(catalogue, clip, 3, FaceState.NOT_A_PERSON)
     with pytest.raises(workflow.ReviewError, match="same person as 1"):
         workflow.link_face(catalogue, clip, 3, person.id)
+
+
+def test_the_store_itself_refuses_a_decision_on_a_joined_track(catalogue: Catalogue):
+    """Not only the workflow: a decision written straight to the store on a joined track (which would be
+    ignored while joined and come back unseen on separating) is refused, alone or in a crowd decision."""
+    clip = add_clip(catalogue)
+    workflow.same_person(catalogue, clip, 3, 1)
+    faces = workflow.image_state(catalogue, clip).faces
+    with pytest.raises(RefusedError, match="person 3 is the same person as 1"):
+        catalogue.add_face_decision(clip, faces[2], FaceState.NOT_A_PERSON, None)
+    with pytest.raises(RefusedError, match="person 3 is the same person as 1"):
+        catalogue.add_face_decisions(clip, [faces[1], faces[2]], FaceState.BLUR)
+    assert {f.state for f in workflow.image_state(catalogue, clip).faces} == {FaceState.UNRESOLVED}
+    workflow.separate_person(catalogue, clip, 3)
+    catalogue.add_face_decision(clip, faces[2], FaceState.NOT_A_PERSON, None)  # a person of its own again
+    assert workflow.image_state(catalogue, clip).faces[2].state is FaceState.NOT_A_PERSON
 
 
 def test_undo_gives_the_track_its_own_decision_back(catalogue: Catalogue):
