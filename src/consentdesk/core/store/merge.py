@@ -416,6 +416,17 @@ class _Merge:
         return f"{kind}:{here}" if here is not None else None
 
 
+def _settled(m: _Merge, count: TableCount, here: bool, older: bool, sentence: str) -> bool:
+    """Whether a source row needs no insert: it is here already (present), or it is older than the
+    destination's newest on the same thing (skipped, and the conflict reported in `sentence`)."""
+    if here:
+        count.present += 1
+    elif older:
+        count.skipped += 1
+        m.conflict(sentence)
+    return here or older
+
+
 def _consent_difference(mine: dict, theirs: dict, my_files: dict, their_files: dict) -> str | None:
     """Why two records with the same id are not the same record (None when they are); no personal data."""
     if mine["status"] == "erased" and theirs["status"] != "erased":
@@ -605,15 +616,11 @@ class _ImageBatch:
                 count.skipped += 1
                 continue
             key = (face, row.decided_at, row.decided_by, same_as)
-            if key in theirs:
-                count.present += 1
-                continue
-            if newest.get(face, "") > row.decided_at:
-                count.skipped += 1
-                m.conflict(
-                    f"image {m.image_map[row.image_id]}: a same-person decision made at {row.decided_at} in the "
-                    "source is older than the destination's newest one on the same track; it was not copied"
-                )
+            older = (
+                f"image {m.image_map[row.image_id]}: a same-person decision made at {row.decided_at} in the "
+                "source is older than the destination's newest one on the same track; it was not copied"
+            )
+            if _settled(m, count, key in theirs, newest.get(face, "") > row.decided_at, older):
                 continue
             values = {k: v for k, v in row._mapping.items() if k != "id"}
             pending.append({**values, "image_id": m.image_map[row.image_id], "face_id": face, "same_as": same_as})
