@@ -178,7 +178,7 @@ def config_with(config, overrides: list[str]):
     for item in overrides:
         name, _, raw = item.partition("=")
         current = getattr(config, name)
-        kind = int if current is None else type(current)
+        kind = type(current) if current is not None else bool if raw.lower() in {"true", "false"} else int
         changes[name] = raw.lower() in {"1", "true", "yes"} if kind is bool else kind(raw)
     return dataclasses.replace(config, **changes)
 

@@ -18,15 +18,18 @@ def _iou(a, b) -> float:
 
 
 def _people_of_tracks(analysis, truth) -> list[set[int]]:
-    """For each person track, the ground-truth people its sightings land on."""
+    """For each person track, the ground-truth people its sightings land on (each on the one it overlaps
+    most)."""
     by_t = {round(f.t - truth.frames[0].t, 3): f for f in truth.frames}
     out = []
     for track in analysis.face_tracks:
         people = set()
         for p in track.points:
             frame = by_t.get(round(p.t, 3))
-            if p.seen and frame:
-                people |= {q for q, box in frame.faces.items() if _iou(p.box.as_list(), box) >= 0.3}
+            if p.seen and frame:  # the person it overlaps most (a walker passes in front of another)
+                overlaps = {q: _iou(p.box.as_list(), box) for q, box in frame.faces.items()}
+                best = max(overlaps, key=overlaps.get, default=None)
+                people |= {best} if best is not None and overlaps[best] >= 0.3 else set()
         out.append(people)
     return out
 

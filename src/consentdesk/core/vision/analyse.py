@@ -8,7 +8,9 @@ each stage at the smallest size that still works for it; every box is mapped bac
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +29,7 @@ from consentdesk.core.vision.text import TextLine, TextReader
 
 #: Bump when a model, threshold or recogniser changes, so stored analyses can be told apart.
 ANALYSER_VERSION = (
-    "consentdesk-vision 3.1 (centerface on onnxruntime, ppocrv4, zxing-cpp; names, plates, masked text; "
+    "consentdesk-vision 3.2 (int8 centerface on onnxruntime, ppocrv4, zxing-cpp; names, plates, masked text; "
     "pages of text; crowd pass, codes looked at twice, plates with their layout, screens with a display's "
     "evidence)"
 )
@@ -46,6 +48,14 @@ class AnalyserConfig:
     text_min_score: float = 0.6  # OCR lines below this are not trusted for personal data
     threads: int | None = None  # per-process threads for OpenCV/onnxruntime; None = every core
     crowd: bool = True  # the enlarged second face pass over crowds of small faces (see crowd.py)
+    # the face stage in a thread of its own beside the background stages (onnxruntime and OpenCV release
+    # the GIL); None: when this process may use more than one core (not in one-thread import workers)
+    overlap: bool | None = None
+
+    def overlapping(self) -> bool:
+        if self.overlap is not None:
+            return self.overlap
+        return (self.threads or os.cpu_count() or 1) > 1
 
     @classmethod
     def thorough(cls, threads: int | None = None) -> AnalyserConfig:
@@ -60,6 +70,7 @@ class Analyser:
         self.config = config or AnalyserConfig()
         self.faces = FaceDetector(threads=self.config.threads)
         self.text = TextReader(det_side=self.config.ocr_det_side, threads=self.config.threads)
+        self._face_thread: ThreadPoolExecutor | None = None
         if self.config.threads:
             import cv2
 
@@ -119,11 +130,19 @@ class Analyser:
     # ------------------------------------------------------------------ stages
 
     def _run(self, frame: Frame, path: str) -> Analysis:
+        """Faces and the background stages share nothing but the frame's copies, so with more than one
+        core the face stage runs in its own thread while the text, plates, codes and screens run here."""
         timings: dict[str, float] = {}
-        t = time.perf_counter()
-        faces = self._faces(frame)
-        timings["faces"] = time.perf_counter() - t
-        findings = self._background(frame, timings)
+        if self.config.overlapping():
+            frame.mid  # noqa: B018 - both sides use the mid-size copy: made once, before they start
+            if self._face_thread is None:
+                self._face_thread = ThreadPoolExecutor(1, thread_name_prefix="faces")
+            face_job = self._face_thread.submit(self._timed_faces, frame)
+            findings = self._background(frame, timings)
+            faces, timings["faces"] = face_job.result()
+        else:
+            faces, timings["faces"] = self._timed_faces(frame)
+            findings = self._background(frame, timings)
         return Analysis(
             path=path,
             width=frame.width,
@@ -133,6 +152,10 @@ class Analyser:
             analyser_version=ANALYSER_VERSION,
             timings=timings,
         )
+
+    def _timed_faces(self, frame: Frame) -> tuple[list[Face], float]:
+        t = time.perf_counter()
+        return self._faces(frame), time.perf_counter() - t
 
     def _faces(self, frame: Frame) -> list[Face]:
         """One pass at the size the smallest face to find needs, then an enlarged pass over a crowd.

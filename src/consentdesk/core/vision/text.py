@@ -80,13 +80,14 @@ class TextReader:
             small, f = rgb, 1.0
         with self._lock:
             engine = self._load()
-            boxes, _ = engine.text_det(np.ascontiguousarray(small[:, :, ::-1]))  # RapidOCR works in BGR
+            boxes = _detect(engine.text_det, small)
             if boxes is None or not len(boxes):
                 return []
             boxes = engine.sorted_boxes(boxes)
             quads = [np.asarray(b, dtype=np.float32) / f for b in boxes]
-            crops = engine.get_crop_img_list(np.ascontiguousarray(rgb[:, :, ::-1]), [q.copy() for q in quads])
-            results, _ = engine.text_rec(crops)
+            # cut from the RGB pixels, then each small crop to BGR (not the whole working image first)
+            crops = engine.get_crop_img_list(rgb, [q.copy() for q in quads])
+            results, _ = engine.text_rec([np.ascontiguousarray(c[:, :, ::-1]) for c in crops])
         lines = []
         for quad, (text, score) in zip(quads, results, strict=False):
             text = str(text).strip()
@@ -113,3 +114,21 @@ class TextReader:
             for quad, (text, score) in zip(kept, results, strict=False)
             if str(text).strip()
         ]
+
+
+def _detect(det, rgb: np.ndarray):
+    """RapidOCR's text detection (`det(bgr)`) with its input made in one OpenCV pass from the RGB pixels.
+
+    Why: RapidOCR resizes the BGR copy to a multiple of 32, normalises it in float64 numpy and transposes
+    it (~25 ms CPU per photo at 960 px); `blobFromImage` does the resize, the channel swap, (x - 127.5) /
+    127.5 (its (x / 255 - 0.5) / 0.5) and the layout at once in float32. Same size rule as RapidOCR's
+    DetPreProcess for an input of at most 2000 px (ratio 1, sides rounded to multiples of 32); the network
+    and the post-processing are RapidOCR's own."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    size = (max(32, int(round(w / 32) * 32)), max(32, int(round(h / 32) * 32)))
+    blob = cv2.dnn.blobFromImage(rgb, 1 / 127.5, size, (127.5, 127.5, 127.5), swapRB=True, crop=False)
+    preds = det.infer(blob)[0]
+    boxes, _scores = det.postprocess_op(preds, (h, w))
+    return det.filter_tag_det_res(boxes, (h, w))
