@@ -7,7 +7,8 @@ Why it is built this way:
   entering the frame is there before the detector is sure of it). The gaps between two sightings are
   covered by the boxes motion carried (see `tracks`): the frames where a face "slips through" a blur are
   exactly those, so they get the most margin.
-- Faces are pixelated to a coarse mosaic and findings filled solid (`redaction`), the pixels replaced.
+- Faces are pixelated to a coarse mosaic and findings filled solid (`destroy_yuv`, in the frame's own YUV planes),
+  the pixels replaced.
 - The sound is copied packet for packet (no re-encoding, no loss). Nothing else of the original file is:
   the new file is written from scratch with only the streams, so GPS position, device make, model and
   serial, owner and the original creation software never ride along. The picture is written upright
@@ -40,8 +41,7 @@ ENCODERS = ("libx264", "libopenh264", "mpeg4")
 MARGIN = 0.25
 #: Seconds a track is covered before its first and after its last recorded point.
 LEAD = 0.4
-FILL = (32, 32, 32)
-#: The same dark grey in video levels (BT.601, limited range): Y, U, V.
+#: A finding's fill: the dark grey (32, 32, 32) of a photo's, in video levels (BT.601, limited range): Y, U, V.
 FILL_YUV = (43, 128, 128)
 #: Mosaic blocks across a face region: coarser than a photo's (8), since a clip gives a detector, or a
 #: person, dozens of looks at the same face (at 5, CenterFace still found a face in one frame of a test clip
@@ -158,25 +158,6 @@ def _swept(box: Box, v: tuple[float, float], dt: float, margin: float) -> tuple[
     return x0 - mx, y0 - my, x1 + mx, y1 + my
 
 
-def destroy(frame: np.ndarray, region: tuple[float, float, float, float], fill: bool) -> None:
-    """Replace the pixels of `region` in place: a coarse mosaic (at most 8 blocks across) or solid fill."""
-    import cv2
-
-    h, w = frame.shape[:2]
-    x0, y0 = max(0, int(np.floor(region[0]))), max(0, int(np.floor(region[1])))
-    x1, y1 = min(w, int(np.ceil(region[2]))), min(h, int(np.ceil(region[3])))
-    if x1 <= x0 or y1 <= y0:
-        return
-    if fill:
-        frame[y0:y1, x0:x1] = FILL
-        return
-    part = frame[y0:y1, x0:x1]
-    bx = max(1, min(MAX_BLOCKS, (x1 - x0) // 4))
-    by = max(1, round(bx * (y1 - y0) / (x1 - x0)))
-    small = cv2.resize(part, (bx, by), interpolation=cv2.INTER_AREA)
-    frame[y0:y1, x0:x1] = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
-
-
 def xmp_packet(fields: Mapping[str, object], extra_ns: Mapping[str, str] | None = None) -> bytes:
     """An XMP packet from `Xmp.<prefix>.<Name>` fields (lists become rdf:Bag), as export.xmp_fields gives."""
     ns = dict(_NAMESPACES)
@@ -289,8 +270,8 @@ def _upright_planes(frame, width: int, height: int) -> list[np.ndarray]:  # noqa
 
 
 def destroy_yuv(planes: list[np.ndarray], region: tuple[float, float, float, float], fill: bool) -> None:
-    """`destroy` on a YUV 4:2:0 frame: the same mosaic blocks (or the same dark fill) in Y at full size and
-    in U and V at half size."""
+    """Replace the pixels of `region` in a YUV 4:2:0 frame, in place: a coarse mosaic (at most `MAX_BLOCKS`
+    across, the same blocks in Y at full size and in U and V at half size) or a solid dark fill."""
     y = planes[0]
     h, w = y.shape[:2]
     x0, y0 = max(0, int(np.floor(region[0]))) // 2 * 2, max(0, int(np.floor(region[1]))) // 2 * 2
