@@ -121,6 +121,22 @@ def test_tabbing_out_of_the_review_does_not_switch_page(window, template, qtbot)
     assert win.stack.currentWidget() is win.pages[row - 1]
 
 
+def test_esc_from_a_review_opened_in_the_library_puts_the_focus_back_in_its_grid(window, template, qtbot):
+    win = window
+    _path, image_id, _ids = template
+    library = win.page(LibraryPage)
+    show_page(win, library)
+    qtbot.waitUntil(library.is_loaded, timeout=10_000)
+    assert library.select_image(image_id)
+    library.grid.setFocus()
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.stack.currentWidget() is win.review_view, timeout=5000)
+    qtbot.waitUntil(lambda: win.review_view.status is not None, timeout=10_000)
+    press(qtbot, Qt.Key.Key_Escape)
+    assert win.stack.currentWidget() is library
+    assert focus_widget() is library.grid  # the arrows move among the cards at once, with the ring shown
+
+
 # --- every page and dialog ------------------------------------------------------------------------------
 
 
@@ -185,6 +201,7 @@ def screens(win: MainWindow, qtbot, image_id: int):
         ),
         ("Catalogue check", lambda: CheckReportDialog(win, health.check(catalogue))),
         ("Busy", lambda: BusyDialog(win, "Working", "Copying the catalogue…")),
+        ("Busy, may stop", lambda: BusyDialog(win, "Exporting", "Gathering…", "Stopping: nothing is written…")),
         ("Open team register", lambda: TeamRegisterDialog(None, win)),
         ("Record take-down", lambda: RecordTakedownDialog(catalogue, image_id, [copy], {copy.id}, win)),
         ("Import details", lambda: ImportDetailsDialog(ImportReport(added=[image_id], duplicates=["a.jpg"]), win)),

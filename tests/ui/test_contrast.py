@@ -237,3 +237,25 @@ def test_the_clip_timeline_and_card_colours_meet_wcag():
         if contrast_ratio(fg, bg) < needed
     ]
     assert failures == []
+
+
+def test_a_disabled_main_button_does_not_look_pressable(qtbot):
+    """Measured on screen: a primary (blue) button that is disabled (Export while an export runs, Approve…
+    that is not yet possible) must not keep the look of one that works."""
+    from PySide6.QtWidgets import QPushButton
+
+    app = QApplication.instance()
+    apply_style(app)
+    try:
+        looks = []
+        for enabled in (True, False):
+            button = QPushButton("Export")
+            qtbot.addWidget(button)
+            button.setProperty("primary", True)
+            button.setEnabled(enabled)
+            button.resize(120, 36)
+            button.show()
+            looks.append(button.grab().toImage().pixelColor(6, 18).name())
+        assert looks[0] != looks[1], looks
+    finally:
+        app.setStyleSheet("")

@@ -513,7 +513,12 @@ class TakedownItem:
     @property
     def seen_words(self) -> str:
         """'person 1 seen 0.0–3.0 s; person 4 seen 12.5–14.0 s' for a clip, '' for a photo."""
-        return "; ".join(f"person {n} seen {first:.1f}–{last:.1f} s" for n, first, last in self.seen)
+        return seen_words(self.seen)
+
+
+def seen_words(spans: tuple[tuple[int, float, float], ...]) -> str:
+    """(track number, first second, last second) in words: 'person 1 seen 0.0–3.0 s; person 4 seen …'."""
+    return "; ".join(f"person {n} seen {first:.1f}–{last:.1f} s" for n, first, last in spans)
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,10 @@ def test_a_folder_with_clips_imports_beside_photos_and_a_damaged_clip_is_said(qt
     assert library.model.thumbnail_error(clip_row.image_id) is None
     assert library.select_image(clip_row.image_id)
     qtbot.waitUntil(lambda: library.review_button.text() == "Review this clip", timeout=10_000)
+    library.roles_changed({"photographer"})  # who may only look is offered to look at the clip
+    assert library.review_button.text() == "Look at this clip"
+    library.roles_changed({"reviewer"})
+    assert library.review_button.text() == "Review this clip"
     assert library.select_image(photo_row.image_id)
     qtbot.waitUntil(lambda: library.review_button.text() == "Review this photo", timeout=10_000)
 
@@ -112,3 +116,12 @@ def test_an_import_of_clips_can_be_cancelled(qtbot, catalogue, tmp_path):
     assert report.cancelled and 1 <= len(report.added) < 4
     assert library.import_panel.title.text() == "Import cancelled"
     assert len(catalogue.list_images()) == len(report.added)
+
+
+def test_back_from_the_review_the_focus_lands_in_the_librarys_grid(qtbot, catalogue):
+    """Back from the review (Esc) the arrows must move in the grid at once, with its focus ring, not sit
+    on the page where no key does anything."""
+    library = library_on(qtbot, catalogue)
+    library.focus_after_review()
+    assert library.focusWidget() is library.grid  # the window's focus child (active or not)
+    assert library.grid.accessibleName() == "Photos and clips"

@@ -148,7 +148,7 @@ def test_takedown_list_says_when_no_photos_are_linked(qtbot, catalogue):
     dialog = TakedownDialog(withdraw(catalogue, person.id, "asked"))
     qtbot.addWidget(dialog)
     assert dialog.table.isHidden()
-    assert dialog.empty.text() == "No photos are linked to this consent."
+    assert dialog.empty.text() == "No photos or clips are linked to this consent."
 
 
 def test_expiry_page_lists_consents_within_n_days_and_lost_clearance(qtbot, catalogue, linked):

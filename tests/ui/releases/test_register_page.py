@@ -127,7 +127,7 @@ def test_withdraw_from_register_changes_status(qtbot, register, filled, catalogu
     monkeypatch.setattr(withdraw_dialog.TakedownDialog, "exec", lambda d: shown.append(d) or 1)
     register.withdraw_button.click()
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)  # recorded in a worker, then the list is shown
-    assert shown[0].empty.text() == "No photos are linked to this consent."  # the take-down list
+    assert shown[0].empty.text() == "No photos or clips are linked to this consent."  # the take-down list
     consent = catalogue.get_consent(filled["Priya Natarajan"])
     assert consent.status is ConsentStatus.WITHDRAWN and consent.withdrawal_reason == "Asked by email"
     settle(qtbot, register)

@@ -207,8 +207,11 @@ def test_approving_a_clip_shows_the_export_progress(qtbot, clip_catalogue, tmp_p
     (tmp_path / "out").mkdir()
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     assert dialog.busy and dialog.progress.isVisible() and dialog.cancel_button.text() == "Stop export"
+    said: list[str] = []
+    dialog.progress.bar.valueChanged.connect(lambda _v: said.append(dialog.progress.text()))
     qtbot.waitUntil(lambda: dialog.progress.value() > 0 or dialog.result_ is not None, timeout=30_000)
     qtbot.waitUntil(lambda: not dialog.busy, timeout=60_000)
+    assert said and said[-1].endswith("% written")  # in words beside the bar, never over its fill
     assert dialog.result_ is not None, dialog.error
     assert dialog.result_.path.suffix == ".mp4" and dialog.result_.path.is_file()
     assert not dialog.progress.isVisible() and dialog.cancel_button.text() == "Close"
@@ -284,11 +287,15 @@ def test_n_goes_to_the_next_track_to_decide_and_the_timeline_keeps_the_keys(qtbo
     catalogue, image_id = clip_catalogue
     workflow.set_face(catalogue, image_id, 2, FaceState.BLUR)
     screen, clip = open_clip(qtbot, catalogue, image_id)
+    seen = catalogue.stored_clip(image_id).face_tracks[2].seen_times
     press(qtbot, Qt.Key.Key_N)  # from person 1: person 2 is decided, person 3 is next
     assert clip.timeline.current_key() == ("face", 3) == screen.panel.current_key()
     assert QApplication.focusWidget() is clip.timeline
+    # person 3 is only seen after the cut: the playhead goes there, so the frame shows who is decided
+    assert clip.t == pytest.approx(seen[0])
+    qtbot.waitUntil(lambda: ("face", 3) in [o.key for o in clip.canvas.overlays], timeout=10_000)
     press(qtbot, Qt.Key.Key_Right)
-    assert clip.t == pytest.approx(catalogue.stored_clip(image_id).face_tracks[2].seen_times[0])
+    assert clip.t == pytest.approx(seen[1])
 
 
 def test_a_click_on_a_lane_chooses_it_and_moves_the_playhead_and_the_scrubber_takes_keys(qtbot, clip_catalogue):
@@ -309,3 +316,47 @@ def test_a_click_on_a_lane_chooses_it_and_moves_the_playhead_and_the_scrubber_ta
     press(qtbot, Qt.Key.Key_Left)  # a tenth of a second back
     assert clip.t == pytest.approx(before - 0.1, abs=0.002)
     assert clip.time_label.text().startswith(clock(clip.t))
+
+
+def test_page_keys_on_the_scrubber_jump_a_tenth_of_the_clip_and_stay_on_it(qtbot, clip_catalogue):
+    catalogue, image_id = clip_catalogue
+    screen, clip = open_clip(qtbot, catalogue, image_id)
+    step = max(1.0, clip.duration / 10)
+    clip.scrubber.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is clip.scrubber, timeout=3000)
+    press(qtbot, Qt.Key.Key_PageDown)  # not the review's "next image": the scrubber has the focus
+    assert clip.t == pytest.approx(step, abs=0.002) and screen.image_id == image_id
+    press(qtbot, Qt.Key.Key_PageDown)
+    press(qtbot, Qt.Key.Key_PageUp)
+    assert clip.t == pytest.approx(step, abs=0.002)
+    qtbot.waitUntil(lambda: clip.frame_t == clip.t, timeout=10_000)  # the frame follows
+    press(qtbot, Qt.Key.Key_End)
+    assert clip.t == pytest.approx(clip.duration, abs=0.002)
+    assert "PgUp / PgDn" in clip.help_line.text()
+
+
+def test_same_person_keys_are_not_offered_to_someone_who_may_only_look(qtbot, clip_catalogue):
+    catalogue, image_id = clip_catalogue
+    screen, clip = open_clip(qtbot, catalogue, image_id)
+    actions = {a.objectName(): a for a in clip.shortcuts}
+    screen.roles_changed({"photographer"})
+    for name in ("clip_same_person", "clip_separate"):
+        assert not actions[name].isEnabled() and not actions[name].isVisible()
+    assert actions["clip_next"].isEnabled()  # looking keys stay
+    assert "same person" not in clip.help_line.text() and "separate" not in clip.help_line.text()
+    assert screen.role_note.isVisibleTo(screen) and "for reviewers" in screen.role_note.text()  # why, in words
+    press(qtbot, Qt.Key.Key_Down)
+    press(qtbot, Qt.Key.Key_S)
+    assert screen.dialog is None or not isinstance(screen.dialog, SamePersonDialog)
+    clip.same_person()  # reached another way: told why, nothing asked
+    assert "for reviewers" in screen.message.text()
+
+    screen.roles_changed({"reviewer"})
+    assert actions["clip_same_person"].isEnabled() and "same person as" in clip.help_line.text()
+    screen.open_images([image_id], image_id)  # opening a clip again offers them as the role allows
+    qtbot.waitUntil(lambda: actions["clip_separate"].isEnabled(), timeout=20_000)
+    screen.roles_changed({"photographer"})
+    screen.open_images([image_id], image_id)
+    assert not actions["clip_next"].isEnabled()  # nothing of the clip works until it is read again
+    qtbot.waitUntil(lambda: screen.status is not None and actions["clip_next"].isEnabled(), timeout=20_000)
+    assert not actions["clip_separate"].isEnabled()

@@ -90,7 +90,7 @@ def test_every_registered_page_keeps_the_contract(qtbot, catalogue):
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == titles
     assert [type(p) for p in window.pages] == PAGES
     menus = {a.text() for m in window.menuBar().actions() if m.menu() for a in m.menu().actions()}
-    assert {"Import photos…", "Import folder…", "To verify"} <= menus  # pages' own actions are in the menus
+    assert {"Import photos and clips…", "Import folder…", "To verify"} <= menus  # pages' own actions are in the menus
 
 
 def test_window_appears_before_the_big_lists_are_read(qtbot, big):
@@ -193,7 +193,7 @@ def test_expiry_tables_page_when_scrolled_and_show_the_linked_counts(qtbot, big)
     window.show_page(expiry)
     settle(qtbot, expiry)
     blocked = expiry.blocked_table
-    assert len(on_screen(blocked)) == 50 and expiry.blocked_title.text() == "Photos that lost clearance (60)"
+    assert len(on_screen(blocked)) == 50 and expiry.blocked_title.text() == "Photos and clips that lost clearance (60)"
     assert set(on_screen(blocked, column=1)) == {f"{ada} withdrawn"}
     scroll_to_end(qtbot, blocked)
     qtbot.waitUntil(lambda: len(on_screen(blocked)) == 60, timeout=20_000)

@@ -31,7 +31,7 @@ from consentdesk.core.vision.text import TextLine, TextReader
 ANALYSER_VERSION = (
     "consentdesk-vision 3.2 (int8 centerface on onnxruntime, ppocrv4, zxing-cpp; names, plates, masked text; "
     "pages of text; crowd pass, codes looked at twice, plates with their layout, screens with a display's "
-    "evidence)"
+    "evidence; small QR codes, devices seen whole, panels in a dark ring)"
 )
 #: Largest enlargement of a small photo for the first face pass (see `Analyser._faces`).
 MAX_FACE_UPSCALE = 2.0

@@ -5,7 +5,8 @@ label 240 px wide in a 1200 px photo has bars of 1.2-1.6 px and is missed, while
 same label decodes. Enlarging the whole photo would cost far more than the rest of the check, so the
 second look is limited to a few places that look like codes:
 - bar-like texture: strong gradients across one direction and almost none along it, in a compact block;
-- square finder patterns (QR) and dense square blocks of modules (DataMatrix);
+- square finder patterns (QR), dense square blocks of modules (DataMatrix), and a whole small code on its
+  white sticker, whose finder patterns blur into blobs when a module is under 2 px;
 - the area above a donation-number-like line of text (the human-readable line printed under the bars).
 Each place comes with an estimate of its bar width, so the caller knows whether the working image is
 sharp enough or the original pixels are needed.
@@ -97,10 +98,13 @@ def _matrix_blocks(grey: np.ndarray) -> list[Candidate]:
     if hierarchy is None:
         return []
     squares: list[tuple[int, int, int, int]] = []
+    blocks: list[tuple[int, int, int, int]] = []  # any filled square: maybe a whole small code
     for i, c in enumerate(contours):
         x, y, bw, bh = cv2.boundingRect(c)
         if not 4 <= bw <= 80 or not 0.75 <= bw / max(1, bh) <= 1.33:
             continue
+        if bw >= 20 and cv2.contourArea(c) > 0.6 * bw * bh:
+            blocks.append((x, y, bw, bh))
         # a finder pattern: a square holding a square holding a square
         child = hierarchy[0][i][2]
         depth = 0
@@ -109,7 +113,8 @@ def _matrix_blocks(grey: np.ndarray) -> list[Candidate]:
             child = hierarchy[0][child][2]
         if depth >= (2 if bw >= 9 else 1) and cv2.contourArea(c) > 0.6 * bw * bh:
             squares.append((x, y, bw, bh))
-    out: list[Candidate] = []
+    # whole small codes first: a few of them per photo at most, while finder-like squares are many
+    out = [Candidate((x / f, y / f, bw / f, bh / f), "matrix", m / f) for x, y, bw, bh, m in _whole_codes(small, blocks)]
     for x, y, bw, bh in squares:
         # the code spans up to about 8 finder widths from here, in any direction (the finder may be any corner)
         s = bw * 8.5
@@ -118,6 +123,26 @@ def _matrix_blocks(grey: np.ndarray) -> list[Candidate]:
         if not any(overlap(box, o.box) > 0.3 for o in out):
             out.append(Candidate(box, "matrix", bw / 7.0 / f))
     return out[:3]
+
+
+def _whole_codes(grey: np.ndarray, blocks: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int, float]]:
+    """Squares that are a whole small code (x, y, w, h and module width, padded by a quiet zone): dark and
+    light modules packed edge to edge inside a square, about half dark. A QR code of 21-33 modules at
+    1-2 px a module blurs its finder patterns into blobs, but the square it fills still shows."""
+    h, w = grey.shape[:2]
+    out: list[tuple[int, int, int, int, float]] = []
+    for x, y, bw, bh in blocks:
+        inner = grey[y + bh // 8 : y + bh - bh // 8, x + bw // 8 : x + bw - bw // 8]
+        dark = inner < (int(inner.min()) + int(inner.max())) / 2
+        flips = (np.count_nonzero(dark[:, 1:] != dark[:, :-1]) + np.count_nonzero(dark[1:] != dark[:-1])) / 2
+        per_px = flips / max(1, dark.size)
+        if int(inner.max()) - int(inner.min()) < 60 or not 0.3 <= dark.mean() <= 0.7 or per_px < 0.2:
+            continue
+        pad = bw // 4
+        box = (max(0, x - pad), max(0, y - pad), min(w, x + bw + pad), min(h, y + bh + pad))
+        if not any(overlap((box[0], box[1], box[2] - box[0], box[3] - box[1]), o[:4]) > 0.5 for o in out):
+            out.append((box[0], box[1], box[2] - box[0], box[3] - box[1], 1.0 / per_px / 2))
+    return out[:2]
 
 
 def _module_width(grey: np.ndarray, box: tuple[float, float, float, float], vertical: bool = False) -> float:
@@ -144,11 +169,8 @@ def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, 
 
 
 def second_look(grey: np.ndarray, places: list[Candidate]) -> list[Code]:
-    """Read each place again, enlarged 1.5x then 2x (3x for matrix codes) until zxing decodes it; the
-    codes come back in `grey`'s pixels."""
-    import cv2
-    import zxingcpp
-
+    """Read each place again, enlarged 1.5x then 2x (2x, 3x, then 5x sharpened for a small matrix place)
+    until zxing decodes it; the codes come back in `grey`'s pixels."""
     out: list[Code] = []
     h, w = grey.shape[:2]
     for c in places:
@@ -156,9 +178,8 @@ def second_look(grey: np.ndarray, places: list[Candidate]) -> list[Code]:
         crop = np.ascontiguousarray(grey[max(0, y) : min(h, y + bh), max(0, x) : min(w, x + bw)])
         if crop.shape[0] < 8 or crop.shape[1] < 8:
             continue
-        for f in (2.0, 3.0) if c.reason == "matrix" else (1.5, 2.0):
-            big = cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
-            found = zxingcpp.read_barcodes(big)
+        for f in _enlargements(c, crop):
+            found = _read_enlarged(crop, f, fine=f > 3.0)
             if found:
                 for bc in found:
                     pos = bc.position
@@ -171,6 +192,32 @@ def second_look(grey: np.ndarray, places: list[Candidate]) -> list[Code]:
                         out.append(code)
                 break
     return out
+
+
+#: A matrix place no larger than this (px) is also read enlarged 5x and sharpened (see _read_enlarged):
+#: a small code's modules are 1-2 px, and the enlarged crop stays under 1200 px, a few ms to read.
+FINE_PLACE_PX = 240
+
+
+def _enlargements(c: Candidate, crop: np.ndarray) -> tuple[float, ...]:
+    if c.reason != "matrix":
+        return (1.5, 2.0)
+    return (2.0, 3.0, 5.0) if max(crop.shape[:2]) <= FINE_PLACE_PX else (2.0, 3.0)
+
+
+def _read_enlarged(crop: np.ndarray, f: float, fine: bool) -> list:
+    """zxing on the crop enlarged f times. A fine matrix code (modules of 1-2 px, blurred by the lens and
+    JPEG) is enlarged with Lanczos, sharpened hard and cut at a fixed threshold: on photographed QR codes
+    of 1.2-1.5 px a module only that combination kept the modules apart (cubic enlargement, or zxing's
+    local binariser, merged them)."""
+    import cv2
+    import zxingcpp
+
+    if not fine:
+        return zxingcpp.read_barcodes(cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC))
+    big = cv2.resize(crop, None, fx=f, fy=f, interpolation=cv2.INTER_LANCZOS4)
+    sharp = cv2.addWeighted(big, 3.0, cv2.GaussianBlur(big, (0, 0), f * 0.6), -2.0, 0)
+    return zxingcpp.read_barcodes(np.ascontiguousarray(sharp), binarizer=zxingcpp.Binarizer.FixedThreshold)
 
 
 def format_name(fmt: object) -> str:

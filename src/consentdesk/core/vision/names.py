@@ -185,6 +185,17 @@ ORG_WORDS = frozenset(
         "expires",
         "ref",
         "no",
+        # events on posters and noticeboards ("Summer Fair", "Christmas Market"): given names and
+        # surnames too (Summer, Fair), but far more often an event's title in a photo's background
+        "fair",
+        "fete",
+        "festival",
+        "market",
+        "party",
+        "concert",
+        "summer",
+        "christmas",
+        "easter",
     ]
 )
 _TITLES = re.compile(r"^(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|rev)\.?$", re.IGNORECASE)
@@ -202,7 +213,7 @@ _TOKEN = re.compile(
 )
 _INITIAL = re.compile(r"^[A-Z]\.?$")
 _SURNAME_FIRST = re.compile(r"^\s*(?:(?:mr|mrs|ms|miss|dr)\.?\s+)?[A-Za-z'\-]+\s*,", re.IGNORECASE)
-_CAMEL = re.compile(r"^([A-Z][a-z]{1,})([A-Z][a-z]{1,})$")
+_CAMEL = re.compile(r"^(?:[A-Z][a-z]{1,}){2,3}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,9 +269,9 @@ def _tokens(text: str) -> list[str]:
     out: list[str] = []
     for t in re.sub(r"[,;]", " ", text).split():
         t = _fix_lookalikes(t.strip('.:!?"()[]'))
-        m = _CAMEL.match(t)
-        if m and not t.startswith(("Mc", "Mac")):
-            out += [m.group(1), m.group(2)]  # "AishaKhan": OCR dropped the space
+        if _CAMEL.match(t) and not t.startswith(("Mc", "Mac")):
+            # "AishaKhan", "MrsKwameRobinson": OCR dropped the spaces of a tightly set line
+            out += re.findall(r"[A-Z][a-z]+", t)
         elif t:
             out.append(t)
     return out

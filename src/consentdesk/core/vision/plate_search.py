@@ -70,7 +70,13 @@ def _lone_word(
     if not plate_layouts.plate_in_pixels(rgb, line.bbox()):
         return None
     x, y, w, h = line.bbox()
-    around = [(x - 0.15 * w, y - 0.75 * h, 1.3 * w, 0.7 * h), (x - 0.15 * w, y + 1.05 * h, 1.3 * w, 0.7 * h)]
+    # the state's name above (a wide band, and a tight one: on a plate 100 px wide its letters are 5 px high
+    # and a band of mostly white plate around them is read as nothing), the slogan below
+    around = [
+        (x - 0.15 * w, y - 0.75 * h, 1.3 * w, 0.7 * h),
+        (x - 0.06 * w, y - 0.55 * h, 1.12 * w, 0.45 * h),
+        (x - 0.15 * w, y + 1.05 * h, 1.3 * w, 0.7 * h),
+    ]
     small_print = tuple(ln.text for ln in read_boxes(rgb, [b for b in around if b[1] >= 0]))
     plate = plate_layouts.layout_plate([line.text], fuzzy_names=small_print)
     return ((x, y, w, h), plate) if plate else None

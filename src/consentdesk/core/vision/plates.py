@@ -36,6 +36,11 @@ _FORMATS = [
 ]
 
 
+#: A German plate whose registration seals (two round stickers between district and letters) were read as
+#: one character glued to both: "HD8AD 89". The space before the digits stays, as OCR keeps it.
+_GERMAN_SEAL = re.compile(r"([A-ZÄÖÜ]{1,3})[80O]([A-Z]{1,2}) (\d{1,4}[EH]?)")
+
+
 def _uk_current(compact: str) -> str | None:
     """AB12CDE with look-alikes fixed by position; the age identifier must be a real one."""
     if len(compact) != 7:
@@ -66,6 +71,9 @@ def find_plate(line: str) -> str | None:
         return uk
     if has_lower:
         return None
+    seal = _GERMAN_SEAL.fullmatch(text)
+    if seal:  # the round registration seals between district and letters, read as an 8 or a 0
+        return f"{seal[1]} {seal[2]} {seal[3]}"
     spaced = re.sub(r"\s+", "", text) if "-" in text else text
     for name, fmt in _FORMATS:
         if name == "cz" and compact[1:3] in {"ST", "ND", "RD", "TH"}:

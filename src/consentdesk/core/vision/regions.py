@@ -18,11 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from consentdesk.core.vision.frame import MID_SIDE
-from consentdesk.core.vision.screens import judge_panel
+from consentdesk.core.vision.screens import judge_device, judge_panel
 
 #: a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show (the frame's shared copy)
 WORK_SIDE = MID_SIDE
 _MIN_AREA = 0.0012  # of the picture: a 16:10 monitor 1/20 of the photo wide, seen at an angle
+#: a whole device judged from its dark outline is larger: a laptop 1/8 of the photo wide
+DEVICE_MIN_AREA = 0.004
 PAGE_LINES = 10  # text lines in one block that make a page (see _pages_of_text)
 PAGE_CHARS = 120  # ... holding at least this many letters and digits
 
@@ -135,14 +137,99 @@ def _framed_regions(
     small_boxes = [(x * f, y * f, bw * f, bh * f) for x, y, bw, bh in text_boxes]
     centres = np.array([(x + bw / 2, y + bh / 2) for x, y, bw, bh in small_boxes], np.float32)
     regions: list[Region] = []
-    for quad in _quads(val) + _bright_quads(val):
+    for quad in _quads(val) + _bright_quads(val) + _dark_holes(val):
         orig = tuple((float(x) / f, float(y) / f) for x, y in quad)
         panel = judge_panel(hsv, quad, small_boxes)
         if panel.verdict != "none":
             regions.append(Region(panel.verdict, orig, panel.reason))
         elif _page(val, sat, quad, centres):
             regions.append(Region("document", orig, "bright page with text lines"))
+    for quad, ends in _dark_outlines(val):
+        device = judge_device(hsv, quad, ends)
+        if device.verdict == "screen":
+            regions.append(Region("screen", tuple((float(x) / f, float(y) / f) for x, y in quad), device.reason))
     return regions
+
+
+def _dark_holes(val: np.ndarray) -> list[np.ndarray]:
+    """Quads of what a dark ring holds: a display's content inside its bezel when neither its outline (cut by
+    what the display shows) nor its brightness (dark or coloured content) makes it a panel, and a page on
+    a dark table."""
+    import cv2
+
+    area_img = float(val.shape[0] * val.shape[1])
+    out: list[np.ndarray] = []
+    for thr in (50, 80):
+        _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY_INV)
+        contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        for i in np.flatnonzero(hierarchy[0][:, 3] >= 0) if hierarchy is not None else ():
+            c = contours[i]
+            area = cv2.contourArea(c)
+            if not 2 * _MIN_AREA * area_img <= area <= 0.7 * area_img:
+                continue
+            _add_new(out, _straight_quad(c, area))
+    return out
+
+
+def _add_new(quads: list[np.ndarray], quad: np.ndarray | None) -> None:
+    """Add a quad unless it is None or already there (found at the other threshold)."""
+    if quad is not None and not any(_same(quad, q) for q in quads):
+        quads.append(quad)
+
+
+def _dark_outlines(val: np.ndarray) -> list[tuple[np.ndarray, int]]:
+    """Quads around dark blobs with straight sides (the blob fills 90 % of its quad), clear of the picture's
+    edge: a monitor or laptop whose dark content runs into its bezel (see `screens.judge_device`); each with
+    the number of sides on which it must be seen to end."""
+    import cv2
+
+    h, w = val.shape
+    out: list[tuple[np.ndarray, int]] = []
+    for c, area in _outer_blobs(val, (50, 80), dark=True, limits=(DEVICE_MIN_AREA, 0.7)):
+        x, y, bw, bh = cv2.boundingRect(c)
+        if min(x, y) < 2 or x + bw > w - 2 or y + bh > h - 2:
+            continue
+        # a dark mug or phone against its edge joins the outline: then the rectangle its rows and columns
+        # fill is the device, joined on one side to something dark, so it must end on the other three
+        for quad, ends in ((_straight_quad(c, area), 2), (_trimmed_rect(c, area), 3)):
+            if quad is not None and not any(_same(quad, q) for q, _ in out):
+                out.append((quad, ends))
+    return out
+
+
+def _outer_blobs(
+    val: np.ndarray, thresholds: tuple[int, ...], *, dark: bool, limits: tuple[float, float]
+) -> list[tuple[np.ndarray, float]]:
+    """(outer contour, area) of the dark (or bright) blobs at each threshold, their area within `limits`
+    (shares of the picture); dark masks lose their specks, bright ones close their gaps."""
+    import cv2
+
+    area_img = float(val.shape[0] * val.shape[1])
+    out = []
+    for thr in thresholds:
+        if dark:
+            _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY_INV)
+            mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        else:
+            _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY)
+            mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+        for c in cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]:
+            area = cv2.contourArea(c)
+            if limits[0] * area_img <= area <= limits[1] * area_img:
+                out.append((c, area))
+    return out
+
+
+def _straight_quad(contour: np.ndarray, area: float) -> np.ndarray | None:
+    import cv2
+
+    approx = cv2.approxPolyDP(contour, 0.03 * cv2.arcLength(contour, True), True)
+    if len(approx) == 4 and cv2.isContourConvex(approx) and area >= 0.9 * cv2.contourArea(approx):
+        return approx.reshape(4, 2).astype(np.float32)
+    rect = cv2.minAreaRect(contour)
+    if area >= 0.9 * rect[1][0] * rect[1][1]:
+        return cv2.boxPoints(rect).astype(np.float32)
+    return None
 
 
 def _page(val: np.ndarray, sat: np.ndarray, quad: np.ndarray, centres: np.ndarray) -> bool:
@@ -172,22 +259,9 @@ def _page(val: np.ndarray, sat: np.ndarray, quad: np.ndarray, centres: np.ndarra
 def _bright_quads(val: np.ndarray) -> list[np.ndarray]:
     """Quads around bright blobs: a lit panel whose outline Canny breaks (a hand over the bezel, a silver
     frame close in brightness to the panel) still shows as one bright, nearly rectangular blob."""
-    import cv2
-
-    h, w = val.shape
-    area_img = float(h * w)
     out: list[np.ndarray] = []
-    for thr in (150, 190):
-        _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY)
-        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
-        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        for c in contours:
-            area = cv2.contourArea(c)
-            if not _MIN_AREA * area_img <= area <= 0.5 * area_img:
-                continue
-            quad = _blob_quad(c, area)
-            if quad is not None and not any(_same(quad, q) for q in out):
-                out.append(quad)
+    for c, area in _outer_blobs(val, (150, 190), dark=False, limits=(_MIN_AREA, 0.5)):
+        _add_new(out, _blob_quad(c, area))
     return out
 
 

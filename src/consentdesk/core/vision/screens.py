@@ -12,6 +12,10 @@ in ways that can be measured on the panel and its surroundings:
   table is turned any way; and screens are landscape (monitors, laptops, TVs) or phone-shaped.
 A white page on a dark table has the "bezel" (the table) running far beyond it, is often turned, and holds
 many small lines of print: it is reported as a document.
+
+A display showing dark or mixed content (a code editor, a game, a photo) has no bright panel to start from:
+its content runs into the bezel. There the whole device is one dark outline with straight sides on a
+lighter surround, and `judge_device` asks for a display inside it (see there).
 """
 
 from __future__ import annotations
@@ -68,7 +72,7 @@ def judge_panel(
         big_text_rows=sum(th >= 0.07 * max(1.0, bh) for _, _, _, th in rows),
         saturation=s_in,
     )
-    verdict, reason = _verdict(v_in, bw / max(1.0, bh), **facts)
+    verdict, reason = _verdict(v_in, _aspect(quad), **facts)
     return PanelFacts(verdict, reason, **facts)
 
 
@@ -115,11 +119,19 @@ def _verdict(
     page_like = v_in > 150 and saturation < 45 and small_text_rows >= 3 and not ui_bar
     if dark_sides >= 3 and page_like and (tilt_deg > 6 or not bezel_ends):
         return "document", "white page on a dark surface"
+    # a sheet of paper's proportions (A4, letter: 0.7-0.77 upright), white, on a dark surface running on:
+    # a page whose print is too small to read line by line is still a page (screens stand landscape)
+    paper = 0.62 <= aspect <= 0.8 and v_in > 150 and saturation < 45 and not ui_bar
+    if dark_sides >= 3 and paper and not bezel_ends and small_text_rows + big_text_rows >= 1:
+        return "document", "white sheet of paper on a dark surface"
     if dark_sides < 3:
         return "none", "no bezel"
-    if tilt_deg > 12:
+    # a laptop seen from above leans back: its side edges lean as much as a page turned on a table, so a
+    # lean up to 22 degrees passes with a display's layout in a bezel that ends
+    display = ui_bar or small_text_rows >= 3
+    if tilt_deg > (22 if display and bezel_ends else 12):
         return "none", "lying flat or tilted: not a standing screen"
-    if saturation > 110:
+    if saturation > 110 and small_text_rows < 3:  # a start screen's tiles are saturated too, with rows of text
         return "none", "saturated light box: an advert"
     if not (0.9 <= aspect <= 2.1 or 0.4 <= aspect <= 0.62):  # landscape (or 5:4) screens, or phones
         return "none", "not a screen's shape"
@@ -132,6 +144,15 @@ def _verdict(
         return "none", "dark surround runs on: a page on a table"
     why = "title or menu bar" if ui_bar else f"{small_text_rows} rows of small text"
     return "screen", f"lit panel in a bezel with a display's layout ({why})"
+
+
+def _aspect(quad: np.ndarray) -> float:
+    """Width over height from the ordered quad's sides, not its bounding box: a lid leaning back is a
+    trapezoid whose bounds are wider than the screen."""
+    tl, tr, br, bl = quad
+    width = (np.hypot(*(tr - tl)) + np.hypot(*(br - bl))) / 2
+    height = (np.hypot(*(bl - tl)) + np.hypot(*(br - tr))) / 2
+    return float(width / max(1.0, height))
 
 
 def _order(q: np.ndarray) -> np.ndarray:
@@ -198,3 +219,92 @@ def _ui_bar(val: np.ndarray, sat: np.ndarray, mask: np.ndarray) -> bool:
         if even and differs:
             return True
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceFacts:
+    """What was measured on a dark device outline (for tests and tuning); `verdict` is screen or none."""
+
+    verdict: str
+    reason: str
+    dark_rims: int
+    rims_ending: int
+    tilt_deg: float
+    lit_share: float
+    detail: float
+    saturation: float
+
+
+def judge_device(hsv: np.ndarray, quad: np.ndarray, must_end: int = 2) -> DeviceFacts:
+    """Judge a dark outline (4 x 2 quad, in `hsv` pixels) as a monitor, laptop or phone seen whole.
+
+    Why: a display showing a code editor, a game or a photo runs dark into its bezel, so no bright panel is
+    found; the device is then a dark quad with straight sides. It is a screen when its rim is dark on at
+    least three sides and the surround beyond the rim differs on two (the device ends: a dark coat or a
+    shadow runs on; `must_end` sides for an outline cut from a larger blob), it stands (side edges within 25 degrees of vertical: laptops lean back), and it shows
+    something inside: fine detail (text, a UI, a picture) without being one saturated light box (an RGB
+    keyboard, an advert) or one bright panel (that is the bright-panel check's case: posters and signs in a
+    black frame are judged there, with their few large words)."""
+    import cv2
+
+    val = hsv[:, :, 2]
+    quad = _order(quad.astype(np.float32))
+    _, _, bw, bh = cv2.boundingRect(quad.astype(np.int32))
+    dark_rims, ending = _rims(val, quad, max(2, round(min(bw, bh) * 0.03)))
+    x0, y0, x1, y1 = _roi(quad, val.shape)
+    centre = quad.mean(axis=0)
+    inner = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(inner, (centre + (quad - centre) * 0.8 - (x0, y0)).astype(np.int32), 255)
+    v_roi = val[y0:y1, x0:x1]
+    edges = cv2.Canny(v_roi, 60, 150)
+    inside = inner > 0
+    facts = dict(
+        dark_rims=dark_rims,
+        rims_ending=ending,
+        tilt_deg=max(_lean(quad[3] - quad[0]), _lean(quad[2] - quad[1])),
+        lit_share=float((v_roi[inside] > 110).mean()) if inside.any() else 0.0,
+        detail=float((edges[inside] > 0).mean()) if inside.any() else 0.0,
+        saturation=float(hsv[y0:y1, x0:x1, 1][inside].mean()) if inside.any() else 0.0,
+    )
+    verdict, reason = _device_verdict(_aspect(quad), must_end, **facts)
+    return DeviceFacts(verdict, reason, **facts)
+
+
+def _rims(val: np.ndarray, quad: np.ndarray, thick: int) -> tuple[int, int]:
+    """(sides whose rim just inside is dark, and of those, sides where the surround just outside differs)."""
+    dark = ending = 0
+    for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True):
+        normal = _outward(a, b, quad)
+        rim = _band(val, a, b, -normal, 1, thick + 1)
+        out = _band(val, a, b, normal, 2, thick + 3)
+        if rim.size and np.median(rim) < 75:
+            dark += 1
+            if out.size and (abs(float(np.median(out)) - float(np.median(rim))) > 25 or out.std() > 35):
+                ending += 1
+    return dark, ending
+
+
+def _device_verdict(
+    aspect: float,
+    must_end: int,
+    *,
+    dark_rims: int,
+    rims_ending: int,
+    tilt_deg: float,
+    lit_share: float,
+    detail: float,
+    saturation: float,
+) -> tuple[str, str]:
+    if dark_rims < 3 or rims_ending < must_end:
+        return "none", "no dark rim that ends"
+    if tilt_deg > 25:
+        return "none", "lying flat or tilted: not a standing screen"
+    if not (0.9 <= aspect <= 2.4 or 0.4 <= aspect <= 0.65):
+        return "none", "not a screen's shape"
+    if saturation > 110:
+        return "none", "saturated light: an advert or a lit keyboard"
+    if lit_share > 0.75:
+        return "none", "one bright panel: judged as a panel"
+    if (detail < 0.03 and lit_share < 0.2) or lit_share < 0.01:  # a display lights some of its pixels
+        return "none", "nothing shown: a dark object"
+    return "screen", "a device's dark outline showing a display"

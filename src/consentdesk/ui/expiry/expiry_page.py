@@ -10,7 +10,7 @@ for the rows loaded, in one grouped query. The tables paint from C++ copies of t
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core.protection import expiry
+from consentdesk.core.protection.clips import person_spans
 from consentdesk.core.protection.expiry import BlockedImage, ExpiringConsent
 from consentdesk.core.store import Catalogue, ConsentQuery
-from consentdesk.core.values import Consent
+from consentdesk.core.values import Consent, seen_words
 from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.busy import in_catalogue
 from consentdesk.ui.kit.item_mirror import ItemMirror
@@ -36,6 +37,7 @@ from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.lazy_model import Loaded, Loader, PagedModel
 from consentdesk.ui.kit.page import Page
 from consentdesk.ui.kit.tables import data_view
+from consentdesk.ui.kit.words import item_word
 from consentdesk.ui.kit.workers import TaskControl, run_task
 from consentdesk.ui.releases.record_dialog import RecordDialog, format_date
 
@@ -102,7 +104,7 @@ def blocked_loader(locator: str, today: date) -> Loader:
             reasons = expiry.lost_clearance(catalogue, today)
             first = _blocked_rows(catalogue, reasons[:want])
 
-        def fetch(offset: int, limit: int) -> list[BlockedImage]:
+        def fetch(offset: int, limit: int) -> list[BlockedRow]:
             with Catalogue.open(locator, create=False) as catalogue:
                 return _blocked_rows(catalogue, reasons[offset : offset + limit])
 
@@ -111,12 +113,41 @@ def blocked_loader(locator: str, today: date) -> Loader:
     return load
 
 
+@dataclass(frozen=True, slots=True)
+class BlockedRow:
+    """A blocked photo or clip as the page shows it: the core's row and, for a clip, when the people whose
+    release lapsed are on screen (what to look for in a post that must come down)."""
+
+    blocked: BlockedImage
+    seen: str = ""
+
+    @property
+    def what(self) -> str:
+        kind = item_word(self.blocked.is_clip).capitalize()
+        return f"{kind}: {self.seen}" if self.seen else kind
+
+
 def _blocked_rows(
     catalogue: Catalogue, reasons: list[tuple[int, tuple[tuple[str, str], ...], tuple[str, ...]]]
-) -> list[BlockedImage]:
-    """A page of rows: its image records in one query; an image deleted meanwhile is left out."""
-    images = catalogue.images_by_id([i for i, _r, _d in reasons])
-    return [BlockedImage(images[i], r, d) for i, r, d in reasons if i in images]
+) -> list[BlockedRow]:
+    """A page of rows: its image records in one query; an image deleted meanwhile is left out; for each
+    clip, the seconds its lapsed releases' people are seen (read from the stored tracks)."""
+    rows = expiry.blocked_images(catalogue, reasons)
+    links: dict[str, dict[int, list[int]]] = {}
+    out = []
+    for row in rows:
+        if not row.is_clip:
+            out.append(BlockedRow(row))
+            continue
+        numbers = sorted(
+            {
+                n
+                for cid, _status in row.reasons
+                for n in links.setdefault(cid, catalogue.images_linked_to(cid)).get(row.image.id, [])
+            }
+        )
+        out.append(BlockedRow(row, seen_words(person_spans(catalogue, row.image.id, numbers))))
+    return out
 
 
 class ExpiringModel(PagedModel):
@@ -138,13 +169,14 @@ class ExpiringModel(PagedModel):
 
 
 class BlockedModel(PagedModel):
-    COLUMNS = ("Photo", "Why it is blocked", "Folder")
+    COLUMNS = ("Photo or clip", "Why it is blocked", "What · when seen", "Folder")
 
-    def cell(self, b: BlockedImage, column: int, role: int) -> Any:
+    def cell(self, row: BlockedRow, column: int, role: int) -> Any:
+        b = row.blocked
         path = Path(b.image.path)
         if role == CONSENT_ID_ROLE:
             return b.reasons[0][0] if b.reasons else None
-        texts = (path.name, why_text(b.reasons, b.take_down), str(path.parent))
+        texts = (path.name, why_text(b.reasons, b.take_down), row.what, str(path.parent))
         if role == Qt.ItemDataRole.DisplayRole:
             return texts[column]
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -165,7 +197,7 @@ class ExpiryPage(Page):
         self._waiting: set[str] = set()  # tables whose load or refresh has not arrived yet
         self._counting = False
         self.expiring_model = ExpiringModel(key=lambda e: e.consent.id, page_size=PAGE_SIZE, parent=self)
-        self.blocked_model = BlockedModel(key=lambda b: b.image.id, page_size=PAGE_SIZE, parent=self)
+        self.blocked_model = BlockedModel(key=lambda r: r.blocked.image.id, page_size=PAGE_SIZE, parent=self)
         self.expiring_model.loaded.connect(lambda _x: self._expiring_loaded())
         self.expiring_model.fetched.connect(self._count_linked)
         self.blocked_model.loaded.connect(lambda _x: self._blocked_loaded())
@@ -175,14 +207,14 @@ class ExpiryPage(Page):
 
     def _build(self) -> None:
         hint = (
-            "Consents that are about to end, and photos that can no longer be posted because a person's "
+            "Consents that are about to end, and photos and clips that can no longer be posted because a person's "
             "consent has expired, was withdrawn or was erased."
         )
         self.expiring_title, self.expiring_table, self.expiring_empty = self._section(
             self.expiring_model, "expiringTable", "Consents ending soon", (14, 20, 12, 11)
         )
         self.blocked_title, self.blocked_table, self.blocked_empty = self._section(
-            self.blocked_model, "blockedTable", "Photos that lost clearance", (16, 30)
+            self.blocked_model, "blockedTable", "Photos and clips that lost clearance", (16, 30, 20)
         )
         layout = self.page_layout(gap=spacing.GAP)
         layout.addLayout(self.page_header(hint, wrap=True))
@@ -306,10 +338,11 @@ class ExpiryPage(Page):
 
     def _blocked_loaded(self) -> None:
         n = self.blocked_model.total
-        self.blocked_title.setText(f"Photos that lost clearance ({n})" if n else "Photos that lost clearance")
+        title = "Photos and clips that lost clearance"
+        self.blocked_title.setText(f"{title} ({n})" if n else title)
         self.blocked_table.setVisible(bool(n))
         self.blocked_empty.setVisible(not n)
-        self.blocked_empty.setText("No photos have lost clearance.")
+        self.blocked_empty.setText("No photos or clips have lost clearance.")
         self._one_loaded("blocked")
 
     def _failed(self, table: str, exc: BaseException) -> None:

@@ -16,41 +16,71 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox, QProgressBar, QWidget
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from consentdesk.core.store import Catalogue
 from consentdesk.core.store.errors import RefusedError
+from consentdesk.ui.kit.announce import announce
 from consentdesk.ui.kit.dialog import Dialog
 from consentdesk.ui.kit.labels import text_label
+from consentdesk.ui.kit.progress import Progress
 from consentdesk.ui.kit.workers import TaskControl, run_task
 
 
 class BusyDialog(Dialog):
-    """A window-modal "working…" note with an indeterminate bar; it closes itself when the job ends."""
+    """A window-modal "working…" note with a progress bar; it closes itself when the job ends.
 
-    def __init__(self, parent: QWidget | None, title: str, text: str) -> None:
+    The bar is busy (indeterminate) until the job reports a fraction. With `stop` (the sentence shown while
+    stopping: what is kept and what is not), the note has a Stop button, also pressed by Escape,
+    that calls `on_stop` once: a long job the person may give up on."""
+
+    def __init__(self, parent: QWidget | None, title: str, text: str, stop: str = "") -> None:
         super().__init__(parent, title=title, name="busyDialog")
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setWindowFlag(Qt.WindowType.WindowCloseButtonHint, False)
         self.label = text_label(text)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 0)  # busy: the core jobs do not report a fraction
-        self.bar.setTextVisible(False)
-        self.bar.setAccessibleName(title)
-        self.plain(self.label, self.bar, margins=(24, 20, 24, 20))
+        self.progress = Progress(title)  # busy until the job reports a fraction (most core jobs do not)
+        self.bar = self.progress.bar
+        items: list[QWidget] = [self.label, self.progress]
+        self.stop_button: QPushButton | None = None
+        self.stopping_text, self.on_stop, self.stopping = stop, None, False
+        if stop:
+            footer = self.footer()
+            self.stop_button = footer.cancel("Stop", self.stop)
+            self.stop_button.setAccessibleDescription(stop)
+            items.append(footer)
+        self.plain(*items, margins=(24, 20, 24, 20))
         self.setMinimumWidth(420)
         self._done = False
 
     def set_text(self, text: str) -> None:
         self.label.setText(text)
 
+    def set_fraction(self, fraction: float) -> None:
+        """Show how much of the job is done (0..1), in the bar and as a percentage in words."""
+        self.progress.set_fraction(fraction)
+
+    def stop(self) -> None:
+        """Ask the job to stop (once); the note stays until the job has cleaned up and ended."""
+        if self._done or self.stopping or self.stop_button is None:
+            return
+        self.stopping = True
+        self.set_text(self.stopping_text)
+        announce(self.label, self.stopping_text)
+        self.stop_button.setEnabled(False)
+        self.stop_button.setText("Stopping…")
+        if self.on_stop is not None:
+            self.on_stop()
+
     def finish(self) -> None:
         self._done = True
         self.accept()
 
-    def reject(self) -> None:  # Escape must not hide a job that is still writing
+    def reject(self) -> None:  # Escape must not hide a job that is still writing; it stops one that may stop
         if self._done:
             super().reject()
+        else:
+            self.stop()
 
 
 def in_catalogue(
@@ -75,9 +105,12 @@ def run_busy(
     fn: Callable[[TaskControl], Any],
     on_done: Callable[[Any], None],
     on_error: Callable[[BaseException], None],
+    stop: str = "",
 ) -> TaskControl:
-    """Run `fn` through run_task while a BusyDialog shows `text`; progress values (str) replace the text."""
-    dialog = BusyDialog(parent, title, text)
+    """Run `fn` through run_task while a BusyDialog shows `text`; progress values replace the text (a str)
+    or move the bar (a fraction, 0..1). With `stop` (the words shown while stopping), the note offers Stop,
+    which cancels the task's control: the job sees `control.cancelled` and ends as it sees fit."""
+    dialog = BusyDialog(parent, title, text, stop)
     dialog.show()
 
     def done(result: Any) -> None:
@@ -90,9 +123,15 @@ def run_busy(
         dialog.deleteLater()
         on_error(exc)
 
-    return run_task(
-        fn, on_done=done, on_error=failed, on_progress=lambda value: dialog.set_text(str(value)), long=True
-    )
+    def progressed(value: Any) -> None:
+        if isinstance(value, float):
+            dialog.set_fraction(value)
+        else:
+            dialog.set_text(str(value))
+
+    control = run_task(fn, on_done=done, on_error=failed, on_progress=progressed, long=True)
+    dialog.on_stop = control.cancel
+    return control
 
 
 def describe_error(exc: BaseException) -> str:

@@ -94,6 +94,10 @@ class Page(QWidget):
         """Select this image if the page lists it (after the review closes)."""
         return False
 
+    def focus_after_review(self) -> None:
+        """Back from the review: the focus goes where the keys keep working (a page's list of images)."""
+        self.setFocus()
+
     def show_record(self, consent_id: str) -> bool:
         """Show this consent record if the page lists records; True if the window should show this page."""
         return False

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core.media.imaging import IMAGE_EXTENSIONS
+from consentdesk.core.media.video import CLIP_SUFFIXES
 from consentdesk.core.photos.importer import ImportProgress, ImportReport, import_paths
 from consentdesk.core.store import Catalogue, team
 from consentdesk.ui.kit import spacing
@@ -47,6 +48,7 @@ from consentdesk.ui.kit.image_canvas import ImageCanvas, Overlay, legend_label, 
 from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.page import Page
 from consentdesk.ui.kit.roles import window_roles
+from consentdesk.ui.kit.words import item_word, items_word, photos_and_clips
 from consentdesk.ui.kit.workers import Latest, TaskControl, run_task
 from consentdesk.ui.library.import_panel import ImportPanel
 from consentdesk.ui.library.library_rows import (
@@ -102,12 +104,12 @@ class LibraryPage(Page):
 
     def _build_actions(self) -> None:
         """Import actions for the window's File menu: they show this page, then ask what to import."""
-        self.import_files_action = QAction("Import photos…", self)
+        self.import_files_action = QAction("Import photos and clips…", self)
         self.import_files_action.setShortcut(QKeySequence("Ctrl+I"))
-        self.import_files_action.setStatusTip("Import photos and check them for faces and personal data")
+        self.import_files_action.setStatusTip("Import photos and clips and check them for faces and personal data")
         self.import_files_action.triggered.connect(lambda: (self.show_requested.emit(), self.choose_files()))
         self.import_folder_action = QAction("Import folder…", self)
-        self.import_folder_action.setStatusTip("Import every photo in a folder (and its sub-folders)")
+        self.import_folder_action.setStatusTip("Import every photo and clip in a folder (and its sub-folders)")
         self.import_folder_action.triggered.connect(
             lambda: (self.show_requested.emit(), self.choose_folder())
         )
@@ -120,7 +122,7 @@ class LibraryPage(Page):
     # --- building ------------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.import_files_button = QPushButton("Import photos…")
+        self.import_files_button = QPushButton("Import photos and clips…")
         self.import_files_button.clicked.connect(self.choose_files)
         self.import_folder_button = QPushButton("Import folder…")
         self.import_folder_button.setProperty("primary", True)
@@ -170,7 +172,7 @@ class LibraryPage(Page):
         self.model.failed.connect(self._rows_failed)
         self.grid = QListView()
         self.grid.setObjectName("libraryGrid")
-        self.grid.setAccessibleName("Photos")
+        self.grid.setAccessibleName("Photos and clips")
         self.grid.setViewMode(QListView.ViewMode.IconMode)
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
@@ -189,8 +191,8 @@ class LibraryPage(Page):
         self.grid.selectionModel().currentChanged.connect(lambda *_: self._preview_timer.start())
         self.grid.activated.connect(self._activated)
         self.empty = QLabel(
-            "No photos yet.\n\nDrag photos or a folder here, or choose Import folder… (Ctrl+I imports photos).\n"
-            "Each photo is checked for faces and for personal data in the background."
+            "No photos or clips yet.\n\nDrag photos, clips or a folder here, or choose Import folder… "
+            "(Ctrl+I imports photos and clips).\nEach is checked for faces and for personal data in the background."
         )
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -368,13 +370,13 @@ class LibraryPage(Page):
         complete = len(rows) >= self.model.total and listing.exact
         if total and complete and not filtered:
             attention = sum(r.needs_attention for r in rows)
-            self.subtitle.setText(
-                f"{total} photo{'s' if total != 1 else ''} · {attention} need{'s' if attention == 1 else ''} attention"
-            )
+            clips = sum(1 for r in rows if r.clip_words)
+            what = photos_and_clips(total - clips, clips)
+            self.subtitle.setText(f"{what} · {attention} need{'s' if attention == 1 else ''} attention")
         elif total:
-            self.subtitle.setText(f"{total} photo{'s' if total != 1 else ''}")
+            self.subtitle.setText(items_word(total, False))  # not all read: clips are not counted apart
         else:
-            self.subtitle.setText("Import photos to check them before posting")
+            self.subtitle.setText("Import photos and clips to check them before posting")
         shown = self.model.total
         if not filtered:
             self.shown_label.setText("")
@@ -392,6 +394,10 @@ class LibraryPage(Page):
             return None
         row = self.model.row_at(index.row())
         return row.image_id if row is not None else None
+
+    def focus_after_review(self) -> None:
+        """Back from the review (Esc): the arrows move in the grid at once, with its focus ring."""
+        self.grid.setFocus()
 
     def select_image(self, image_id: int) -> bool:
         row = self.model.row_of(image_id)
@@ -457,8 +463,13 @@ class LibraryPage(Page):
             self.preview_state.style().unpolish(self.preview_state)
             self.preview_state.style().polish(self.preview_state)
         self.preview_summary.setText(row.summary)
-        what = " clip" if row.clip_words else " photo"  # "Review this clip", "Look at this photo"
-        self.review_button.setText(self.review_button.text().rsplit(" ", 1)[0] + what)
+        what = item_word(bool(row.clip_words))  # "Review this clip", "Look at this photo"
+        self.review_button.setText(f"{self.review_button.text().rsplit(' ', 1)[0]} {what}")
+        self.recheck_button.setAccessibleName(f"Re-check this {what}")
+        self.recheck_button.setToolTip(
+            f"Check this {what} again with the current analyser; decisions that still apply are kept"
+        )
+        self.takedown_button.setToolTip(f"Record that this {what}'s approved copies were taken down")
         self.review_button.setEnabled(True)
         self.recheck_button.setEnabled(True)
 
@@ -479,7 +490,7 @@ class LibraryPage(Page):
         w, h = data.original_size
         if data.rgb is None:
             self.canvas.set_message(
-                f"This photo cannot be shown: {data.load_error}.\n\n"
+                f"This {item_word(bool(data.row.clip_words))} cannot be shown: {data.load_error}.\n\n"
                 "If the file was moved or renamed, put it back or import it again from its new place. "
                 "Its faces and findings below are from the last check."
             )
@@ -492,7 +503,7 @@ class LibraryPage(Page):
     def _preview_failed(self, exc: BaseException) -> None:
         self.canvas.set_overlays([])
         self.canvas.set_message(
-            f"This photo could not be shown ({exc}). Select it again; if it keeps failing, reopen the catalogue."
+            f"It could not be shown ({exc}). Select it again; if it keeps failing, reopen the catalogue."
         )
 
     def _activated(self, index: Any) -> None:
@@ -508,7 +519,8 @@ class LibraryPage(Page):
     def roles_changed(self, roles: set[str]) -> None:
         """Everyone may open a photo; only a reviewer decides there, so the button says which it is."""
         reviewer = team.allowed(roles, "review")
-        self.review_button.setText("Review this photo" if reviewer else "Look at this photo")
+        what = self.review_button.text().rsplit(" ", 1)[-1]  # "photo" or "clip", as the row selected is
+        self.review_button.setText(f"{'Review' if reviewer else 'Look at'} this {what}")
         self.review_button.setToolTip(
             "Open it in the review (Enter or double-click in the grid)"
             if reviewer
@@ -548,6 +560,7 @@ class LibraryPage(Page):
         if image_id is None:
             return False
         self.recheck_button.setEnabled(False)
+        what = self.recheck_button.accessibleName().rsplit(" ", 1)[-1]  # the selected row's word
 
         def done(result: Any) -> None:
             self.recheck_button.setEnabled(True)
@@ -561,13 +574,13 @@ class LibraryPage(Page):
         def failed(exc: BaseException) -> None:
             self.recheck_button.setEnabled(True)
             show_problem(
-                self, "Re-check", f"The photo could not be re-checked: {describe_error(exc)}. Try again."
+                self, "Re-check", f"The {what} could not be re-checked: {describe_error(exc)}. Try again."
             )
 
         run_busy(
             self,
             "Re-check",
-            "Checking the photo again with the current analyser…",
+            f"Checking the {what} again with the current analyser…",
             in_catalogue(self.catalogue, lambda catalogue, _: recheck_image(catalogue, image_id)),
             done,
             failed,
@@ -581,9 +594,9 @@ class LibraryPage(Page):
         return self.import_control is not None
 
     def choose_files(self) -> bool:
-        patterns = " ".join(f"*{e}" for e in sorted(IMAGE_EXTENSIONS))
+        patterns = " ".join(f"*{e}" for e in sorted(IMAGE_EXTENSIONS | CLIP_SUFFIXES))
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Import photos", str(Path.home()), f"Photos ({patterns});;All files (*)"
+            self, "Import photos and clips", str(Path.home()), f"Photos and clips ({patterns});;All files (*)"
         )
         return self.import_paths(files) if files else False
 

@@ -20,6 +20,7 @@ from consentdesk.core.review.recheck import current_analyser
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import ApprovalRecord, ImageRecord
 from consentdesk.ui.kit.lazy_rows import Loaded, Loader, shrink
+from consentdesk.ui.kit.words import item_word
 
 #: Badge states, in the words shown on the badge (colour is never the only cue); the rule is `policy.badge`.
 STATE_WORDS = {b.value: b.words for b in policy.Badge}
@@ -117,15 +118,16 @@ def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
     state = status.state
     confidential = sum(f.severity in policy.BLOCKING_SEVERITIES for f in state.findings)
     kind = status.badge().value
+    what = item_word(Path(image.path).suffix.lower() in CLIP_SUFFIXES)
     if kind == policy.Badge.TAKE_DOWN:
         n = len(status.takedown)
         summary = (
-            f"Take down: {n} approved cop{'y' if n == 1 else 'ies'} of this photo relied on a release that "
+            f"Take down: {n} approved cop{'y' if n == 1 else 'ies'} of this {what} relied on a release that "
             "no longer covers it. Take the posts down, delete the exported copies, then record it. "
             f"{status.summary}; {_findings_sentence(status)}"
         )
     elif kind == policy.Badge.UNREADABLE:
-        summary = state.analysis_error or "This photo has not been checked yet: import it again."
+        summary = state.analysis_error or f"This {what} has not been checked yet: import it again."
         summary = f"Could not be read: {summary}. Fix or replace the file and import it again."
     else:
         summary = f"{status.summary}; {_findings_sentence(status)}"

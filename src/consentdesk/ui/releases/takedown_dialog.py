@@ -43,9 +43,10 @@ from consentdesk.ui.kit.fit import fit_to_width
 from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.roles import apply_window_roles, tag
 from consentdesk.ui.kit.tables import data_table
+from consentdesk.ui.kit.words import photos_and_clips
 from consentdesk.ui.kit.workers import run_task
 
-COLUMNS = ("Photo", "Faces", "Channels approved for", "Exported files", "Approved on", "Take-down")
+COLUMNS = ("Photo or clip", "Faces · when seen", "Channels approved for", "Exported files", "Approved on", "Take-down")
 
 
 def _day(stamp: str) -> str:
@@ -61,8 +62,11 @@ def takedown_words(approval: ApprovalRecord) -> str:
 
 
 def row_values(item: TakedownItem) -> tuple[str, str, str, str, str, str]:
-    """The cells for one affected photo (also used by tests and the screenshot script)."""
+    """The cells for one affected photo or clip (also used by tests and the screenshot script); a clip
+    says when the person is on screen, which is what to look for in its posts."""
     faces = ", ".join(str(n) for n in item.face_numbers) or "—"
+    if item.is_clip:
+        faces = f"Clip: {item.seen_words or 'people ' + faces}"
     channels = ", ".join(item.channels) if item.approvals else "Never approved"
     exports = "\n".join(a.export_path for a in item.approvals if a.export_path) or "—"
     dates = "\n".join(sorted({_day(a.approved_at) for a in item.approvals})) or "—"
@@ -75,7 +79,9 @@ def summary_text(takedown: TakedownList) -> str:
     n, posted = len(takedown.items), len(takedown.exported)
     if not n:
         return "Nothing needs taking down."
-    return f"{n} photo{'s are' if n != 1 else ' is'} now blocked for every channel. " + (
+    clips = sum(1 for i in takedown.items if i.is_clip)
+    what = photos_and_clips(n - clips, clips)
+    return f"{what} {'are' if n != 1 else 'is'} now blocked for every channel. " + (
         f"{posted} {'were' if posted != 1 else 'was'} approved and exported: take down those posts "
         "and delete the exported copies listed below."
         if posted
@@ -100,7 +106,7 @@ class TakedownDialog(Dialog):
         self.save_button = footer.add_left("Save report…", self.save_report)
         self.save_button.setToolTip("Write the take-down list as a PDF and a CSV into a folder")
         self.record_button = footer.add_left("Record take-down…", self.record_selected)
-        self.record_button.setToolTip("Record that the selected photo's posts were taken down")
+        self.record_button.setToolTip("Record that the selected photo's or clip's posts were taken down")
         self.record_button.setVisible(catalogue is not None)
         tag(self.record_button, "takedown")
         footer.primary("Close")
@@ -154,12 +160,12 @@ class TakedownDialog(Dialog):
         """The table of photos to take down (or why there are none)."""
         self.table = data_table(COLUMNS, "takedownTable")
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setAccessibleName("Photos to take down")
+        self.table.setAccessibleName("Photos and clips to take down")
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)  # the exported files take the spare room, not the dates
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self._fill_table()
-        self.empty = QLabel("No photos are linked to this consent.")
+        self.empty = QLabel("No photos or clips are linked to this consent.")
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.setVisible(bool(self.takedown.items))

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QWidget,
@@ -34,6 +33,7 @@ from consentdesk.ui.kit.announce import announce
 from consentdesk.ui.kit.busy import describe_error, in_catalogue
 from consentdesk.ui.kit.dialog import Dialog, Footer, scroll_area
 from consentdesk.ui.kit.labels import text_label, title_and_hint
+from consentdesk.ui.kit.progress import Progress
 from consentdesk.ui.kit.settings import settings
 from consentdesk.ui.kit.workers import Latest, run_task
 from consentdesk.ui.review.review_panel import channel_labels
@@ -95,10 +95,10 @@ class ApproveDialog(Dialog):
     # --- building ---------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        name = Path(self.status.image.path).name if self.status is not None else "this photo"
-        self.title = text_label(f"Approve {name}", "title")
+        name = f" {Path(self.status.image.path).name}" if self.status is not None else "…"
+        self.title = text_label(f"Approve{name}", "title")
         intro = (
-            "Tick the channels to post on. Only channels the image is cleared for on the posting date "
+            "Tick the channels to post on. Only channels it is cleared for on the posting date "
             "can be ticked. The copy has blurred faces and redacted findings destroyed, and location "
             "metadata removed."
         )
@@ -160,13 +160,10 @@ class ApproveDialog(Dialog):
         grid.setColumnStretch(1, 1)
         return scroll_area(channels, "Channels")
 
-    def _build_progress(self) -> QProgressBar:
+    def _build_progress(self) -> Progress:
         """How far the copy is written (a clip takes a while: every frame is re-encoded)."""
-        self.progress = QProgressBar()
+        self.progress = Progress("Export progress", "{}% written")
         self.progress.setObjectName("exportProgress")
-        self.progress.setAccessibleName("Export progress")
-        self.progress.setRange(0, 100)
-        self.progress.setFormat("%p% written")
         self.progress.hide()
         return self.progress
 
@@ -278,7 +275,7 @@ class ApproveDialog(Dialog):
             return
         channels = self.chosen_channels()
         if not channels:
-            self._say("Tick at least one cleared channel to approve the image for.", error=True)
+            self._say("Tick at least one cleared channel to approve it for.", error=True)
             return
         folder = self.folder.text().strip()
         image_id, on = self.image_id, self.posting_date
@@ -298,7 +295,7 @@ class ApproveDialog(Dialog):
         self.busy = True
         self._update_buttons()
         self.cancel_button.setText("Stop export")
-        self.progress.setRange(0, 0)  # busy until the first part is written
+        self.progress.busy()  # until the first part is written
         self.progress.show()
         self._say("Exporting the cleaned copy…")
         self.task = run_task(
@@ -306,8 +303,7 @@ class ApproveDialog(Dialog):
         )
 
     def _progressed(self, fraction: float) -> None:
-        self.progress.setRange(0, 100)
-        self.progress.setValue(round(100 * fraction))
+        self.progress.set_fraction(fraction)
 
     def stop_export(self) -> None:
         """Stop a running export: the core removes the partial copy and approves nothing."""

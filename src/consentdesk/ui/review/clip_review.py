@@ -10,7 +10,7 @@ R, D and U act on the selected track. Everything read or decoded runs in workers
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QFocusEvent, QImage, QKeySequence
+from PySide6.QtGui import QAction, QFocusEvent, QImage, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSlider, QWidget
 
 from consentdesk.core.media.video import is_clip_path
@@ -33,10 +33,13 @@ CLIP_KEYS = [
     ("↑ / ↓", "choose a person or finding"),
     ("← / → or , / .", "previous / next time it is seen"),
     ("Home / End", "start / end"),
+    ("PgUp / PgDn", "a tenth of the clip back / on (scrubber)"),
     ("Space", "play / pause"),
     ("S", "same person as…"),
     ("Shift+S", "separate again"),
 ]
+#: The clip's keys that decide something: offered only to people who may review (as the photo's are).
+CLIP_DECISIONS = {"same_person": "S", "separate": "Shift+S"}
 #: Keys of the clip review that work wherever the focus is in the review: (name, key, menu text).
 CLIP_ACTIONS = [
     ("previous", ",", "Previous sighting"),
@@ -82,6 +85,38 @@ def read_clip(catalogue: Catalogue, image_id: int, image) -> tuple[StoredClip | 
         return clip, None, f"{capitalise(str(exc))}\nThe timeline and the decisions beside it still apply."
 
 
+def page_step_ms(duration: float) -> int:
+    """PgUp/PgDn on the scrubber: a tenth of the clip, at least a second (ten presses cross any clip)."""
+    return max(1000, round(duration * 100))
+
+
+class Scrubber(QSlider):
+    """The clip's position slider. PgUp/PgDn move it by its page step while it has the focus; without
+    this the review's own PgUp/PgDn (previous/next image) would take the keys and leave the clip."""
+
+
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
+            and not event.modifiers()
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        """PgDn goes on (later) and PgUp back, as PgDn is "next" everywhere in the review (a plain
+        slider does the opposite)."""
+        pages = {Qt.Key.Key_PageDown: self.SliderAction.SliderPageStepAdd, Qt.Key.Key_PageUp: self.SliderAction.SliderPageStepSub}
+        if event.key() in pages and not event.modifiers():
+            self.triggerAction(pages[Qt.Key(event.key())])
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 class ClipReview(QWidget):
     lane_chosen = Signal(object)  # ("face", n) / ("finding", n): the screen selects that row
     said = Signal(str, bool)  # what to tell the reviewer, and whether it is an error
@@ -97,6 +132,7 @@ class ClipReview(QWidget):
         self.t = 0.0
         self.frame_t: float | None = None  # the time of the frame on screen
         self.frame = QImage()  # the frame on screen (reduced), for the link picker's crop
+        self.may_decide = True  # until the window knows the signed-in person's roles (see roles_changed)
         self._reads = Latest()
         self.player = ClipPlayer(self)
         self.player.frame_ready.connect(self._frame_ready)
@@ -124,7 +160,7 @@ class ClipReview(QWidget):
         lanes.setWidget(self.timeline)
         lanes.setMaximumHeight(self.timeline.lane_top(LANES_SHOWN) + 8)
         self.lanes = lanes
-        help_line = QLabel(help_html(CLIP_KEYS))
+        help_line = self.help_line = QLabel(help_html(CLIP_KEYS))
         help_line.setObjectName("clipHelp")
         help_line.setWordWrap(True)
         help_line.setTextFormat(Qt.TextFormat.RichText)
@@ -143,12 +179,13 @@ class ClipReview(QWidget):
         self.play_button.setAccessibleName("Play")
         self.play_button.setToolTip("Play or pause the preview (Space)")
         self.play_button.clicked.connect(self.toggle_play)
-        self.scrubber = QSlider(Qt.Orientation.Horizontal)
+        self.scrubber = Scrubber(Qt.Orientation.Horizontal)
         self.scrubber.setObjectName("clipScrubber")
         self.scrubber.setAccessibleName("Position in the clip")
         self.scrubber.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.scrubber.setSingleStep(100)
         self.scrubber.setPageStep(1000)
+        self.scrubber.setToolTip("← / → a tenth of a second, PgUp / PgDn a tenth of the clip, Home / End")
         self.scrubber.valueChanged.connect(self._slider_moved)
         self.time_label = text_label("0:00.0 / 0:00.0", "hint", wrap=False, name="clipTime")
         self.time_label.setAccessibleName("Time in the clip")
@@ -214,8 +251,19 @@ class ClipReview(QWidget):
         self._set_shortcuts(False)
 
     def _set_shortcuts(self, on: bool) -> None:
+        """The clip's keys work while a clip is shown; its decisions only for a person who may review."""
         for action in getattr(self, "shortcuts", []):
-            action.setEnabled(on)
+            decides = action.objectName().removeprefix("clip_") in CLIP_DECISIONS
+            action.setVisible(self.may_decide or not decides)
+            action.setEnabled(on and (self.may_decide or not decides))
+
+    def roles_changed(self, may_decide: bool) -> None:
+        """Whether the signed-in person may decide: S and Shift+S, like the photo's decision keys, are not
+        offered to someone who may only look (the server would refuse them), nor in the help line."""
+        self.may_decide = may_decide
+        keys = [k for k in CLIP_KEYS if may_decide or k[0] not in CLIP_DECISIONS.values()]
+        self.help_line.setText(help_html(keys))
+        self._set_shortcuts(self.image_id is not None and self.status is not None)
 
     def _clip_read(self, result: tuple[StoredClip | None, str | None, str]) -> None:
         clip, path, problem = result
@@ -226,6 +274,7 @@ class ClipReview(QWidget):
         self.player.open(path)
         self.scrubber.blockSignals(True)
         self.scrubber.setRange(0, int(clip.info.duration * 1000))
+        self.scrubber.setPageStep(page_step_ms(clip.info.duration))
         self.scrubber.blockSignals(False)
         if self.status is not None:
             self.show_status(self.status)
@@ -255,6 +304,19 @@ class ClipReview(QWidget):
         if self.timeline.select(key):
             self._lane_visible()
             self.canvas.set_selected(key)
+
+    def show_chosen(self) -> None:
+        """The lane chosen by N (next to decide): if its person or finding is not on the frame shown, go to
+        where it is first seen (after the playhead, else its first sighting), so what is decided is seen."""
+        lane = self.timeline.current_lane()
+        if lane is None or self.clip is None or self.player.playing:
+            return
+        if any(o.key == lane.key for o in self.canvas.overlays):
+            return
+        seen = lane.seen
+        t = next_sighting(seen, self.t, 1) or (seen[0] if seen else None)
+        if t is not None:
+            self._scrubbed(t)
 
     # --- time -------------------------------------------------------------------------------------
 
@@ -325,6 +387,9 @@ class ClipReview(QWidget):
         self.said.emit(f"{lane.title} at {clock(t)}: {lane.words}.", False)
 
     def _chosen_person(self, key: str) -> Lane | None:
+        if not self.may_decide:  # the key is not offered; a click that got here anyway is told why
+            self.said.emit("Saying who is the same person is for reviewers (the social media team).", True)
+            return None
         lane = self.timeline.current_lane()
         if lane is None or lane.key[0] != "face" or self.image_id is None:
             self.said.emit(f"Choose a person on the timeline first (↑ / ↓); then {key}.", True)

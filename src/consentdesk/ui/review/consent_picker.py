@@ -32,6 +32,7 @@ from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.busy import describe_error, in_catalogue
 from consentdesk.ui.kit.dialog import Dialog
 from consentdesk.ui.kit.labels import text_label
+from consentdesk.ui.kit.words import face_word, item_word
 from consentdesk.ui.kit.workers import Latest, run_task
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -56,8 +57,12 @@ class ConsentPicker(Dialog):
         face_n: int,
         face_crop: QImage | None = None,
         parent: QWidget | None = None,
+        *,
+        clip: bool = False,
     ) -> None:
-        super().__init__(parent, title=f"Link face {face_n} to a release")
+        super().__init__(parent, title=f"Link {face_word(clip)} {face_n} to a release")
+        # a clip's faces are people (person tracks) and the picture beside them is the frame shown
+        self.face, self.item = face_word(clip), item_word(clip)
         self.catalogue = catalogue
         self.image_id = image_id
         self.face_n = face_n
@@ -77,13 +82,13 @@ class ConsentPicker(Dialog):
 
     def _build(self, face_crop: QImage | None) -> None:
         intro = text_label(
-            f"Who is face {self.face_n}? Compare the face with the reference photo yourself; "
+            f"Who is {self.face} {self.face_n}? Compare the face with the reference photo yourself; "
             "ConsentDesk never matches faces automatically.",
             "hint",
         )
         footer = self.footer()
         footer.cancel()
-        self.link_button = footer.primary(f"Link face {self.face_n}")
+        self.link_button = footer.primary(f"Link {self.face} {self.face_n}")
         body = QGridLayout()
         body.addLayout(self._build_search(), 0, 0)
         body.addWidget(self._build_photos(face_crop), 0, 1)
@@ -121,7 +126,7 @@ class ConsentPicker(Dialog):
         if face_crop is not None and not face_crop.isNull():
             self.face_photo.setPixmap(self._fit(face_crop))
         else:
-            self.face_photo.setText("The photo is still loading")
+            self.face_photo.setText(f"The {self.item} is still loading")
         self.reference_photo = _photo_label("pickerReference")
         self.details = text_label("", name="pickerDetails")
         self.details.setTextFormat(Qt.TextFormat.RichText)
@@ -131,7 +136,7 @@ class ConsentPicker(Dialog):
         grid.setContentsMargins(12, 10, 12, 12)
         for col, (title, widget) in enumerate(
             (
-                (f"Face {self.face_n} in this photo", self.face_photo),
+                (f"{self.face.capitalize()} {self.face_n} in this {self.item}", self.face_photo),
                 ("Reference photo", self.reference_photo),
             )
         ):
@@ -205,7 +210,7 @@ class ConsentPicker(Dialog):
             self.empty.setText(
                 f"No release matches “{text}”. Check the spelling, or press Esc and blur the face (B)."
                 if text
-                else "No release is suggested for this photo. Type part of a name or an ID to search."
+                else f"No release is suggested for this {self.item}. Type part of a name or an ID to search."
             )
             self._show_selected(None)
         self.link_button.setEnabled(bool(suggestions))

@@ -130,7 +130,7 @@ def queue_loader(locator: str) -> Loader:
 
 
 class QueueModel(PagedModel):
-    COLUMNS = ("Photo", "Shoot", "Taken", "What blocks it", "Summary")
+    COLUMNS = ("Photo or clip", "Shoot", "Taken", "What blocks it", "Summary")
 
     def cell(self, row: QueueRow, column: int, role: int) -> Any:
         if role == ID_ROLE:
@@ -162,7 +162,7 @@ class QueuePage(Page):
         self.model.failed.connect(self._failed)
         self.table = QTreeView()
         self.table.setObjectName("queueTable")
-        self.table.setAccessibleName("Images to verify")
+        self.table.setAccessibleName("Photos and clips to verify")
         # the view paints from a C++ copy of the loaded rows: no Python call per cell (see item_mirror)
         self.shown = ItemMirror(self.model, roles=(ID_ROLE,), parent=self)
         self.table.setModel(self.shown)
@@ -201,7 +201,7 @@ class QueuePage(Page):
     # --- the page contract ---------------------------------------------------------------------------
 
     def load(self) -> None:
-        self.subtitle.setText("Reading the photos to verify…")
+        self.subtitle.setText("Reading the photos and clips to verify…")
         self.model.load(queue_loader(self.catalogue.locator))
 
     def refresh(self) -> None:
@@ -225,8 +225,8 @@ class QueuePage(Page):
         self.role_note.setText(
             ""
             if may_review
-            else "What still blocks each photo, for you to see: deciding, approving and rejecting are for "
-            "reviewers (the social media team). Enter opens a photo to look at."
+            else "What still blocks each photo or clip, for you to see: deciding, approving and rejecting are "
+            "for reviewers (the social media team). Enter opens one to look at."
         )
         self.role_note.setVisible(not may_review)
 
@@ -242,7 +242,7 @@ class QueuePage(Page):
             f"{count} image{'s' if count != 1 else ''} waiting · Enter opens the review" if count else ""
         )
         self.empty.setText(
-            "Nothing to verify. Imported photos appear here until they are approved or rejected."
+            "Nothing to verify. Imported photos and clips appear here until they are approved or rejected."
         )
         self.table.setVisible(bool(count))
         self.empty.setVisible(not count)
@@ -263,7 +263,7 @@ class QueuePage(Page):
 
     def _failed(self, exc: BaseException) -> None:
         self.subtitle.setText(
-            f"The photos to verify could not be read ({exc}). Check the catalogue is reachable, then "
+            f"The photos and clips to verify could not be read ({exc}). Check the catalogue is reachable, then "
             "choose To verify again."
         )
         self.finish_loading()

@@ -74,7 +74,7 @@ class ReasonDialog(Dialog):
             message = str(exc)
             message = message[:1].upper() + message[1:] + "."
         elif isinstance(exc, ConflictError):
-            message = f"{exc} Press Esc to see the photo as it is now."
+            message = f"{exc} Press Esc to see it as it is now."
         else:
             message = f"Not saved: {describe_error(exc)}. {try_again_advice(exc)}"
         self.error.setText(message)

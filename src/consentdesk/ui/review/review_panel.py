@@ -28,6 +28,7 @@ from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.dialog import scroll_area
 from consentdesk.ui.kit.image_canvas import STATE_COLOURS, Overlay
 from consentdesk.ui.kit.labels import text_label
+from consentdesk.ui.kit.words import face_word, item_word
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1  # ("face", n) or ("finding", n)
 NEEDS_ROLE = Qt.ItemDataRole.UserRole + 2  # True when the row still needs the reviewer
@@ -145,14 +146,16 @@ def number_ranges(ns: list[int]) -> str:
     return ", ".join(parts)
 
 
-def faces_words(ns: list[int]) -> str:
-    """"Face 3", "Faces 3 and 4", "Faces 3, 4 and 7", or for a crowd "28 faces (16–43)"."""
+def faces_words(ns: list[int], clip: bool = False) -> str:
+    """"Face 3", "Faces 3 and 4", "Faces 3, 4 and 7", or for a crowd "28 faces (16–43)"; in a clip
+    "Person 3", "People 3 and 4"…"""
     ns = sorted(set(ns))
+    one, many = face_word(clip, 1), face_word(clip, 2)
     if len(ns) == 1:
-        return f"Face {ns[0]}"
+        return f"{capitalise(one)} {ns[0]}"
     if len(ns) <= 6:
-        return "Faces " + ", ".join(map(str, ns[:-1])) + f" and {ns[-1]}"
-    return f"{len(ns)} faces ({number_ranges(ns)})"
+        return f"{capitalise(many)} " + ", ".join(map(str, ns[:-1])) + f" and {ns[-1]}"
+    return f"{len(ns)} {many} ({number_ranges(ns)})"
 
 
 #: The face groups of the summary, in the order a reviewer works through them.
@@ -272,7 +275,9 @@ class ReviewPanel(QWidget):
             )
             self.items.addItem(item)
         if not rows:
-            empty = QListWidgetItem("No faces or findings detected in this photo")
+            empty = QListWidgetItem(
+                f"No faces or findings detected in this {item_word(is_clip_path(status.image.path))}"
+            )
             empty.setFlags(Qt.ItemFlag.NoItemFlags)
             self.items.addItem(empty)
         self.items.blockSignals(False)

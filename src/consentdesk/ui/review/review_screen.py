@@ -45,6 +45,7 @@ from consentdesk.ui.kit.announce import announce
 from consentdesk.ui.kit.busy import describe_error, in_catalogue, try_again_advice
 from consentdesk.ui.kit.image_canvas import ImageCanvas, legend_label, rgb_to_qimage
 from consentdesk.ui.kit.labels import text_label
+from consentdesk.ui.kit.words import face_word, item_word
 from consentdesk.ui.kit.workers import Latest, run_task
 from consentdesk.ui.releases.takedown_dialog import RecordTakedownDialog
 from consentdesk.ui.review.approve_dialog import ApproveDialog
@@ -106,9 +107,9 @@ def load_preview(path: str, max_side: int) -> tuple[QImage, QSize]:
     return rgb_to_qimage(loaded.rgb), QSize(loaded.info.width, loaded.info.height)
 
 
-def change_words(entry: AuditEntry) -> str:
-    """One audit entry about the photo shown, made by someone else, as a sentence ("" when not worth
-    saying): "sam changed face 1: linked to CD-…"."""
+def change_words(entry: AuditEntry, item: str = "photo") -> str:
+    """One audit entry about the photo or clip shown (`item` says which), made by someone else, as a
+    sentence ("" when not worth saying): "sam changed face 1: linked to CD-…"."""
     d, who = entry.details, entry.actor
     state = STATE_WORDS.get(str(d.get("state", "")), str(d.get("state", "")))
     if entry.action == "review.face":
@@ -119,9 +120,9 @@ def change_words(entry: AuditEntry) -> str:
     if entry.action == "review.finding":
         return f"{who} changed finding {d.get('finding')}: {state}."
     if entry.action == "review.image":
-        return f"{who} {'rejected' if d.get('state') == 'rejected' else 'reopened'} this photo."
+        return f"{who} {'rejected' if d.get('state') == 'rejected' else 'reopened'} this {item}."
     if entry.action == "image.approved":
-        return f"{who} approved this photo for {', '.join(d.get('channels', []))}."
+        return f"{who} approved this {item} for {', '.join(d.get('channels', []))}."
     if entry.action == "approval.taken_down":
         return f"{who} recorded the take-down of approval {d.get('approval')}."
     return ""
@@ -346,11 +347,12 @@ class ReviewScreen(QWidget):
         self.role_note.setText(
             ""
             if may_review
-            else "You can look at each photo's faces and findings and what still blocks it. Deciding, "
+            else "You can look at each photo's or clip's faces and findings and what still blocks it. Deciding, "
             "approving and rejecting are for reviewers (the social media team)"
             + ("; you may record take-downs (T)." if team.allowed(roles, "takedown") else ".")
         )
         self.role_note.setVisible(not may_review)
+        self.clip_review.roles_changed(may_review)
 
     def changed_elsewhere(self, entries: list[AuditEntry]) -> None:
         """Others' changes arrived: read this photo again, and say who changed what on it (a decision you
@@ -361,13 +363,13 @@ class ReviewScreen(QWidget):
             line
             for e in entries
             if e.subject == f"image:{self.image_id}" and e.actor != self.catalogue.actor
-            for line in [change_words(e)]
+            for line in [change_words(e, self.item)]
             if line
         ]
         if not news:
             self.refresh()
             return
-        text = " ".join(news) + " The photo is shown as it is now."
+        text = " ".join(news) + f" The {self.item} is shown as it is now."
         self._when_settled(lambda: self._after_elsewhere(text))
 
     def _after_elsewhere(self, text: str) -> None:
@@ -377,11 +379,21 @@ class ReviewScreen(QWidget):
     def connection_restored(self) -> None:
         """The catalogue answers again: an error about it is stale now, and what is shown is read again."""
         if self.message.property("kind") == "error" and self.message.isVisible():
-            self._say("The catalogue answers again; the photo is read again. Decide again what was not saved.")
+            self._say(f"The catalogue answers again; the {self.item} is read again. Decide again what was not saved.")
         if self.image_id is not None and self.isVisible():
             self.refresh()
 
     # --- which image --------------------------------------------------------------------------------
+
+    @property
+    def is_clip(self) -> bool:
+        """Whether a clip is shown (its faces are people, its texts say clip); False until it is read."""
+        return self.status is not None and is_clip(self.status)
+
+    @property
+    def item(self) -> str:
+        """"clip" or "photo": what is shown, for every text that names it ("photo" until it is read)."""
+        return item_word(self.is_clip)
 
     def set_catalogue(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
@@ -407,11 +419,11 @@ class ReviewScreen(QWidget):
         self.clip_review.leave()
         self.panel.items.clearSelection()
         self.panel.items.setCurrentRow(-1)
-        self.panel.clear("Reading this photo's review…")
+        self.panel.clear("Reading the review…")
         self.canvas.set_overlays([])
         self.preview = QImage()
         self._previews.drop()
-        self.canvas.set_message("Loading the photo…")
+        self.canvas.set_message("Loading…")
         self.title.setText("Loading…")
         self.title.setToolTip("")
         self.position.setText("")
@@ -533,7 +545,7 @@ class ReviewScreen(QWidget):
 
     def _show_status(self, status: workflow.ReviewStatus) -> None:
         if self.status is None and self.unreadable:  # back after a lost connection
-            self._say("The photo's review is read again.")
+            self._say(f"The {item_word(is_clip(status))}'s review is read again.")
         self.status, self.unreadable = status, ""
         image = status.image
         self.title.setText(Path(image.path).name)
@@ -560,16 +572,16 @@ class ReviewScreen(QWidget):
         self.status = None
         self.canvas.set_overlays([])
         self._show_badge(None)
-        self.title.setText("This photo cannot be reviewed")
+        self.title.setText("This review cannot be read")
         if isinstance(exc, workflow.ReviewError):
             self.unreadable = f"{capitalise(str(exc))}."
         else:
             self.unreadable = (
-                f"The photo's review could not be read: {describe_error(exc)}. Check the connection to "
+                f"The review could not be read: {describe_error(exc)}. Check the connection to "
                 "the catalogue; ConsentDesk tries again every few seconds."
             )
             self._retry.start()
-        self.panel.clear("Not known: nothing can be decided or approved until this photo's review is read.")
+        self.panel.clear("Not known: nothing can be decided or approved until the review is read.")
         self._say(self.unreadable, error=True)
 
     def _try_again(self) -> None:
@@ -595,7 +607,7 @@ class ReviewScreen(QWidget):
         self.panel.items.setFocus()
         chosen = [k[1] for k in self.panel.selected_keys() if k[0] == "face"]
         if chosen:
-            self._say(f"{faces_words(chosen)} selected: B blurs, P marks not a person, U undoes, for all of them.")
+            self._say(f"{faces_words(chosen, self.is_clip)} selected: B blurs, P marks not a person, U undoes, for all of them.")
 
     def _show_crowd_hint(self, hidden: int) -> None:
         self.crowd_hint.setText(
@@ -630,7 +642,8 @@ class ReviewScreen(QWidget):
         key = self.panel.current_key()
         if key is None or key[0] != kind:
             hint = "N jumps to the next one that needs a decision, or use ↑/↓"
-            self._say(f"Select a {kind} first: {hint}.", error=True)
+            what = face_word(self.is_clip) if kind == "face" else kind
+            self._say(f"Select a {what} first: {hint}.", error=True)
             return None
         return key[1]
 
@@ -684,11 +697,13 @@ class ReviewScreen(QWidget):
         key = self.panel.next_needing()
         if key is None:
             self._say(
-                "Nothing left to decide on this photo. Press A to approve it, or Page Down for the next."
+                f"Nothing left to decide on this {self.item}. Press A to approve it, or Page Down for the next."
             )
             return
         self.panel.select_key(key)
         self.panel.items.setFocus()
+        if self.left_side.currentWidget() is self.clip_review:
+            self.clip_review.show_chosen()  # the frame shows what is to be decided
 
     def _selected_faces(self) -> list[int]:
         """The numbers of the faces selected (several for a crowd); says why when there are none."""
@@ -711,13 +726,13 @@ class ReviewScreen(QWidget):
         if plural:
             self._decide(
                 lambda cat, seen: workflow.set_faces(cat, image_id, ns, state, seen=seen),
-                f"{faces_words(ns)} {words[state]}.",
+                f"{faces_words(ns, self.is_clip)} {words[state]}.",
             )
         else:
             (n,) = ns
             self._decide(
                 lambda cat, seen: workflow.set_face(cat, image_id, n, state, seen=seen),
-                f"Face {n} {words[state]}.",
+                f"{faces_words([n], self.is_clip)} {words[state]}.",
             )
 
     def blur_others(self) -> None:
@@ -727,12 +742,12 @@ class ReviewScreen(QWidget):
         assert self.status is not None
         others = [f.n for f in self.status.state.faces if f.state is FaceState.UNRESOLVED]
         if not others:
-            self._say("Every face is linked or decided already; nobody is left to blur.")
+            self._say(f"Every {face_word(self.is_clip)} is linked or decided already; nobody is left to blur.")
             return
         image_id = self.image_id
         self._decide(
             lambda cat, seen: workflow.blur_others(cat, image_id, seen=seen),
-            f"{faces_words(others)} not linked to a release will be blurred on export.",
+            f"{faces_words(others, self.is_clip)} not linked to a release will be blurred on export.",
         )
 
     def _face_crop(self, n: int) -> QImage | None:
@@ -755,20 +770,20 @@ class ReviewScreen(QWidget):
 
     def link(self) -> None:
         if len([k for k in self.panel.selected_keys() if k[0] == "face"]) > 1:
-            self._say("Select one face to link: a release covers one person.", error=True)
+            self._say(f"Select one {face_word(self.is_clip)} to link: a release covers one person.", error=True)
             return
         n = self._selected("face")
         if n is None or self.image_id is None:
             return
         image_id = self.image_id
-        picker = ConsentPicker(self.catalogue, image_id, n, self._face_crop(n), parent=self)
+        picker = ConsentPicker(self.catalogue, image_id, n, self._face_crop(n), parent=self, clip=self.is_clip)
 
         def picked() -> None:
             consent_id = picker.chosen
             if consent_id:
                 self._decide(
                     lambda cat, seen: workflow.link_face(cat, image_id, n, consent_id, seen=seen),
-                    f"Face {n} is linked to {consent_id}.",
+                    f"{faces_words([n], self.is_clip)} is linked to {consent_id}.",
                 )
 
         self._open_dialog(picker, picked)
@@ -815,7 +830,7 @@ class ReviewScreen(QWidget):
         if kind == "face":
             self._decide(
                 lambda cat, seen: workflow.set_face(cat, image_id, n, FaceState.UNRESOLVED, seen=seen),
-                f"Face {n} needs a decision again.",
+                f"{faces_words([n], self.is_clip)} needs a decision again.",
             )
         else:
             self._decide(
@@ -829,7 +844,7 @@ class ReviewScreen(QWidget):
             return False
         if self.status is None:
             self._say(
-                self.unreadable or "The photo's review is still being read.", error=bool(self.unreadable)
+                self.unreadable or "The review is still being read.", error=bool(self.unreadable)
             )
             return False
         return True
@@ -843,23 +858,23 @@ class ReviewScreen(QWidget):
             workflow.reject(catalogue, image_id, reason)
 
         dialog = ReasonDialog(
-            "Reject this image",
-            "Why must this image never be posted? It leaves the To verify list (Shift+X reopens it).",
-            "Reject image",
+            f"Reject this {self.item}",
+            f"Why must this {self.item} never be posted? It leaves the To verify list (Shift+X reopens it).",
+            f"Reject {self.item}",
             submit,
             "e.g. patient's wristband legible in several places",
             parent=self,
         )
-        self._open_dialog(dialog, lambda: self._after("The image is rejected and will not be posted."))
+        self._open_dialog(dialog, lambda: self._after(f"The {self.item} is rejected and will not be posted."))
 
     def reopen(self) -> None:
         if self.image_id is not None and self.status is not None and self.status.state.rejected:
             image_id = self.image_id
             self._decide(
-                lambda cat, _seen: workflow.reopen(cat, image_id), "The image is open for review again."
+                lambda cat, _seen: workflow.reopen(cat, image_id), f"The {self.item} is open for review again."
             )
         else:
-            self._say("This image is not rejected; there is nothing to reopen.")
+            self._say(f"This {self.item} is not rejected; there is nothing to reopen.")
 
     def approve(self) -> None:
         if not self._readable():
@@ -868,7 +883,7 @@ class ReviewScreen(QWidget):
         if self.status.state.rejected:
             why = f" ({self.status.state.rejection_reason})" if self.status.state.rejection_reason else ""
             self._say(
-                f"This photo is rejected{why}. Press Shift+X to reopen it before approving.", error=True
+                f"This {self.item} is rejected{why}. Press Shift+X to reopen it before approving.", error=True
             )
             return
         dialog = ApproveDialog(self.catalogue, self.image_id, status=self.status, parent=self)
@@ -886,7 +901,7 @@ class ReviewScreen(QWidget):
         assert self.status is not None and self.image_id is not None
         live = [a for a in self.status.approvals if a.live]
         if not live:
-            self._say("This photo has no approved copy out there; there is nothing to take down.")
+            self._say(f"This {self.item} has no approved copy out there; there is nothing to take down.")
             return
         due = {a.id for a in self.status.to_take_down}
         dialog = RecordTakedownDialog(

@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
         image_id = self.review_view.image_id
         if image_id is not None:
             page.select_image(image_id)
-        page.setFocus()
+        page.focus_after_review()
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
         """A page may hold the window open (an import still stopping) through `can_close()`."""
