@@ -4,7 +4,7 @@
 
 Builds clips with tests/data/clip_builder.py (a short clip: someone standing, a walker entering and leaving,
 a cut, a zoom; a landscape and a portrait "phone" clip: pans, zooms, a cut, people walking through at faces
-44-160 px). One pass over each clip decodes every frame, detects faces on the analyser's samples (two a
+44-160 px). One pass over each clip decodes every frame, detects faces on the analyser's samples (three a
 second, the first frame after a cut, sooner on a large change) and runs our tracker (`tracks.MotionTracker`, boxes carried by
 optical flow between samples). Every library tracker then gets exactly those detections, sample by sample,
 with the sample's time, and is started afresh at each cut (as ours is). Libraries that are not installed are
@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_RATE = 2.0  # the analyser's default (ClipConfig.sample_rate)
+SAMPLE_RATE = 3.0  # the analyser's default (ClipConfig.sample_rate)
 MATCH_IOU = 0.3  # a track's sighting is a person's face when they overlap this much
 
 

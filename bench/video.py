@@ -5,9 +5,10 @@
 Builds a 1080p 30 fps "phone" clip with tests/data/clip_builder.py (people standing, walking through at
 faces 44-160 px, a cut, a label, sound), and a clip `--long` times as long by repeating its packets. Each
 measurement runs in a fresh process, so its peak memory (max RSS) is its own. Prints medians and ratios:
-check time / clip duration (goal <= 0.5), export time / duration (goal <= 1.5), peak memory of the long
-clip / the short one (goal <= 1.0, flat), and the share of people on screen >= 1 s with a face >= 40 px
-tall that a track found (goal >= 0.95), with tracks per person (1.0 = one track per person).
+check time / clip duration (goal <= 0.5), export time / duration (goal <= 1.5) and the approving computer's
+face check of the copy, peak memory of the long clip / the short one (goal <= 1.0, flat), and the share
+of people on screen >= 1 s with a face >= 40 px tall that a track found (goal >= 0.95), with tracks per
+person (1.0 = one track per person).
 """
 
 from __future__ import annotations
@@ -58,6 +59,11 @@ out = pathlib.Path(sys.argv[3]); out.unlink(missing_ok=True)
 t = time.perf_counter(); c = time.process_time()
 export_clip(sys.argv[1], out, [Redaction(tr) for tr in r.face_tracks] + [Redaction(tr, True) for tr in r.finding_tracks])
 _out = {'seconds': time.perf_counter() - t, 'cpu': time.process_time() - c, 'duration': r.clip.duration}
+if len(sys.argv) > 4:  # the approving computer's face check of the copy (clip_face_check), every person blurred
+    from consentdesk.core.review.clip_face_check import faces_left
+    t = time.perf_counter(); c = time.process_time()
+    left = faces_left(out, list(enumerate(r.face_tracks, start=1)), [])
+    _out.update(check_seconds=time.perf_counter() - t, check_cpu=time.process_time() - c, faces_left=len(left))
 """
 
 
@@ -149,7 +155,7 @@ def _check_config(clip: Path, folder: Path, config: str, args: argparse.Namespac
     for i in range(args.repeat):
         checks.append(_run(CHECK, str(clip), "1", str(folder / "analysis.pkl"), config))
         if not args.skip_export:
-            exports.append(_run(EXPORT, str(clip), str(folder / "analysis.pkl"), str(folder / f"out{i}.mp4")))
+            exports.append(_run(EXPORT, str(clip), str(folder / "analysis.pkl"), str(folder / f"out{i}.mp4"), "check"))
     print(f"\nconfig {config}")
     return {"config": config, **_report(checks, exports, folder)}
 
@@ -168,6 +174,10 @@ def _report(checks: list[dict], exports: list[dict], folder: Path) -> dict:
         export_cpu = statistics.median(e["cpu"] for e in exports)
         print(f"export: median {export_s:.1f} s = {export_s / duration:.2f} x duration (goal <= 1.5); "
               f"CPU {export_cpu:.1f} s ({export_cpu / duration / 2:.2f} x duration over 2 cores)")
+        look_s = statistics.median(e["check_seconds"] for e in exports)
+        look_cpu = statistics.median(e["check_cpu"] for e in exports)
+        print(f"face check of the copy: median {look_s:.1f} s = {look_s / duration:.2f} x duration; CPU "
+              f"{look_cpu:.1f} s; faces left {[e['faces_left'] for e in exports]} (every person blurred: 0)")
     load = os.getloadavg()
     print(f"load average after the runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     recall, per_person, people = _recall(folder / "analysis.pkl", folder / "phone.truth.json")

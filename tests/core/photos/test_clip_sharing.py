@@ -259,3 +259,27 @@ def test_a_dpo_elsewhere_answers_a_request_from_the_proxy(
                 assert mine and mine[0] <= cx <= mine[0] + mine[2] and mine[1] <= cy <= mine[1] + mine[3], frame.time
                 found_mine += 1
     assert found_mine >= 10  # the person's own face is there to see
+
+
+def test_the_import_worker_makes_the_proxy_not_the_storing_process(
+    checked_clip, tmp_path: Path, team_register, monkeypatch  # noqa: F811
+):
+    """The proxy is re-encoded beside the clip's check, in the worker: made in the storing process it held
+    up the progress (and the storing) of every other file for as long as the re-encoding took."""
+    from consentdesk.core.photos import clip_sharing
+
+    def not_here(*_args, **_kwargs):
+        raise AssertionError("the proxy was made in the storing process")
+
+    monkeypatch.setattr(clip_sharing, "share_clip", not_here)
+    card = tmp_path / "card"
+    card.mkdir()
+    shutil.copy(checked_clip.path, card / "reel.mp4")
+    shutil.copy(checked_clip.path, card / "second.mp4")
+    with open(card / "second.mp4", "ab") as fh:
+        fh.write(b"\0" * 16)  # another file, the same pictures
+    with Catalogue.open(url_for(team_register, "pat"), create=False) as pat:
+        report = import_paths(pat, [str(card)], workers=2)
+        assert len(report.added) == 2 and report.errors == [] and report.unshared == []
+        shas = {pat.get_image(i).sha256 for i in report.added}
+        assert pat.stored_proxy_shas(shas) == shas

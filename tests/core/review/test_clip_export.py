@@ -10,7 +10,7 @@ import av
 import pytest
 from tests.data.clip_fixtures import SecondDetector, centre_inside, clips  # noqa: F401 - a fixture
 
-from consentdesk.core.review.clip_export import Redaction, box_at, export_clip, xmp_packet
+from consentdesk.core.review.clip_export import Redaction, box_at, cover_at, export_clip, xmp_packet
 from consentdesk.core.values import Box, TrackPoint
 from consentdesk.core.vision.clip_analysis import ClipAnalyser, ClipConfig
 from consentdesk.core.vision.faces import FaceDetector
@@ -143,6 +143,33 @@ def test_box_at_interpolates_grows_and_covers_around_the_sightings():
     assert box_at([a, b], 0.5) is None and box_at([a, b], 2.5) is None
     before = box_at([a, b], 0.8)  # just before the first sighting: swept back along the motion
     assert before[0] < 100 - 30
+
+
+def test_a_face_walking_fast_into_the_frame_is_covered_from_its_first_whole_frame(tmp_path):
+    """Someone walks in from the left edge at seven face widths a second and is first detected a third of a
+    second after their face is whole in the frame. The frames before that sighting must be covered too: a
+    fresh track's carried box is widened, not moved, so sweeping back along the recorded points alone
+    covered a quarter of the face on the first frames (2 face-frames of the phone bench clip)."""
+    from tests.data.clip_builder import ClipSpec, Shot, Walker, write_clip
+
+    shots = [Shot(3.0, "brick", walkers=[Walker(1, "camera", 52, [(0.2, -0.1, 0.5), (2.2, 1.1, 0.5)])])]
+    path = tmp_path / "enters.mp4"
+    truth = write_clip(path, ClipSpec(shots=shots, size=(640, 360), seed=5))
+    tracks = ClipAnalyser(ClipConfig(background=False)).analyse(path).face_tracks
+    assert tracks
+    uncovered = []
+    for frame in truth.people(min_seconds=0.5, min_face=30)[1]:
+        x, y, w, h = frame.faces[1]
+        covered = 0.0
+        for track in tracks:
+            region = cover_at(track.points, [p for p in track.points if p.seen], frame.t)
+            if region is not None:
+                ix = max(0.0, min(region[2], x + w) - max(region[0], x))
+                iy = max(0.0, min(region[3], y + h) - max(region[1], y))
+                covered = max(covered, ix * iy / (w * h))
+        if covered < 0.9:
+            uncovered.append((round(frame.t, 2), round(covered, 2)))
+    assert uncovered == []
 
 
 def test_xmp_packet_escapes_its_values():

@@ -10,9 +10,12 @@ import pytest
 from tests.core.store.test_catalogue_clips import _track
 from tests.data.lifecycle_fixtures import add_person
 
+from consentdesk.core.protection.clips import overall_span, person_spans
+from consentdesk.core.protection.sar import tracks_to_blur
 from consentdesk.core.review import policy, workflow
-from consentdesk.core.store import Catalogue, NewImage
-from consentdesk.core.values import Analysis, Box, ClipInfo, Face, FaceState
+from consentdesk.core.review.recheck import recheck_image
+from consentdesk.core.store import Catalogue, NewImage, RefusedError
+from consentdesk.core.values import Analysis, Box, ClipInfo, ClipTrack, Face, FaceState, TrackPoint
 
 TODAY = date.today()
 
@@ -71,6 +74,22 @@ def test_a_joined_track_follows_the_decision_of_the_track_it_joined_and_counts_o
         workflow.link_face(catalogue, clip, 3, person.id)
 
 
+def test_the_store_itself_refuses_a_decision_on_a_joined_track(catalogue: Catalogue):
+    """Not only the workflow: a decision written straight to the store on a joined track (which would be
+    ignored while joined and come back unseen on separating) is refused, alone or in a crowd decision."""
+    clip = add_clip(catalogue)
+    workflow.same_person(catalogue, clip, 3, 1)
+    faces = workflow.image_state(catalogue, clip).faces
+    with pytest.raises(RefusedError, match="person 3 is the same person as 1"):
+        catalogue.add_face_decision(clip, faces[2], FaceState.NOT_A_PERSON, None)
+    with pytest.raises(RefusedError, match="person 3 is the same person as 1"):
+        catalogue.add_face_decisions(clip, [faces[1], faces[2]], FaceState.BLUR)
+    assert {f.state for f in workflow.image_state(catalogue, clip).faces} == {FaceState.UNRESOLVED}
+    workflow.separate_person(catalogue, clip, 3)
+    catalogue.add_face_decision(clip, faces[2], FaceState.NOT_A_PERSON, None)  # a person of its own again
+    assert workflow.image_state(catalogue, clip).faces[2].state is FaceState.NOT_A_PERSON
+
+
 def test_undo_gives_the_track_its_own_decision_back(catalogue: Catalogue):
     clip = add_clip(catalogue)
     workflow.set_face(catalogue, clip, 4, FaceState.NOT_A_PERSON)
@@ -124,3 +143,59 @@ def test_same_person_decisions_are_audited_with_their_state(catalogue: Catalogue
     assert all(e.details["states"][0][0] == "track_merge" for e in entries)
     report = catalogue.verify_audit()
     assert report.ok, report.problems
+
+
+def _reanalysis(cat: Catalogue, clip: int, keep: list[int], shift: int = 4) -> Analysis:
+    """The clip as a new check finds it: only the tracks `keep` (by their numbers now), a few pixels off."""
+    stored = cat.stored_clip(clip)
+    tracks = tuple(
+        ClipTrack(tuple(TrackPoint(p.t, Box(p.box.x + shift, p.box.y, p.box.w, p.box.h), p.seen, p.score)
+                        for p in stored.face_tracks[n - 1].points), 0)
+        for n in keep
+    )
+    return Analysis(
+        path="walk.mp4", width=1280, height=720, faces=tuple(Face(t.best.box, 0.9) for t in tracks), findings=(),
+        analyser_version="clips-test 2", clip=ClipInfo("walk.mp4", 1280, 720, 8.0, 30.0, 240, "h264", 0, False, None),
+        face_tracks=tracks, finding_tracks=(),
+    )
+
+
+def test_a_recheck_carries_same_person_by_time_and_place_and_says_what_it_dropped(catalogue: Catalogue):
+    """3 is 1 and 4 is 2; the new check finds 1, 3 and 4 again (now 1, 2, 3) but not 2: "3 is 1" comes
+    along with 1's decision, "4 is 2" cannot be mapped, so it is dropped, said, and 4 needs a decision."""
+    clip = add_clip(catalogue)
+    workflow.same_person(catalogue, clip, 3, 1)
+    workflow.same_person(catalogue, clip, 4, 2)
+    workflow.set_face(catalogue, clip, 1, FaceState.BLUR)
+    workflow.set_face(catalogue, clip, 2, FaceState.NOT_A_PERSON)
+    result = recheck_image(catalogue, clip, analyse=lambda _path: _reanalysis(catalogue, clip, [1, 3, 4]))
+    state = workflow.image_state(catalogue, clip)
+    assert [(f.same_as, f.state) for f in state.faces] == [
+        (None, FaceState.BLUR), (1, FaceState.BLUR), (None, FaceState.UNRESOLVED)
+    ]
+    assert [f.n for f in result.carried.dropped_joins] == [4] and [f.n for f in result.carried.gone_faces] == [2]
+    lines = "\n".join(result.lines())
+    assert "person 2 is still the same person as 1" in lines
+    assert "person 4 was the same person as 2: not carried over" in lines
+    assert summary(catalogue, clip).startswith("2 people detected")
+    assert catalogue.verify_audit().ok
+
+
+def test_a_recheck_matches_tracks_over_their_length_not_by_one_box(catalogue: Catalogue):
+    """A track of the new check that is somewhere else is not the old track, however its best box looks."""
+    clip = add_clip(catalogue, people=2)
+    workflow.set_face(catalogue, clip, 1, FaceState.BLUR)
+    result = recheck_image(catalogue, clip, analyse=lambda _path: _reanalysis(catalogue, clip, [1, 2], shift=400))
+    assert result.carried.faces == () and len(result.carried.new_faces) == 2
+    assert {f.state for f in workflow.image_state(catalogue, clip).faces} == {FaceState.UNRESOLVED}
+
+
+def test_a_person_joined_to_the_requester_is_theirs_in_a_sar_copy_and_in_the_seconds_seen(catalogue: Catalogue):
+    clip = add_clip(catalogue)
+    person = add_person(catalogue, "Ada Walker")
+    workflow.link_face(catalogue, clip, 1, person.id)
+    workflow.same_person(catalogue, clip, 3, 1)
+    assert catalogue.images_linked_to(person.id) == {clip: [1]}
+    assert tracks_to_blur(catalogue.review_state(clip), person.id) == [2, 4]
+    assert [n for n, _first, _last in person_spans(catalogue, clip, [1])] == [1, 3]
+    assert overall_span(person_spans(catalogue, clip, [1])) == (0.0, 2.33)

@@ -389,3 +389,40 @@ def test_an_older_analysis_from_the_laptop_is_reported_not_made_current(tmp_path
     assert report.tables["analyses"].added == 0 and report.tables["analyses"].skipped == 1
     with Catalogue.open(pg_url, create=False) as register:
         assert register.current_analysis(made["image"]) == current
+
+
+def test_a_merge_carries_clips_their_tracks_and_same_person_decisions(tmp_path: Path, catalogue_locator: str):
+    """A clip checked and reviewed on a laptop, copied into a register that already holds work: its tracks
+    (what an export destroys), its decisions and its "same person as" come along, and a second copy adds
+    nothing."""
+    from tests.core.review.test_same_person import add_clip
+
+    from consentdesk.core.review import workflow
+    from consentdesk.core.values import FaceState
+
+    desk_path = tmp_path / "desk.sqlite"
+    with Catalogue.open(desk_path) as desk:
+        person = add_person(desk, "Clip Person")
+        clip = add_clip(desk, sha="e" * 64)
+        workflow.link_face(desk, clip, 1, person.id)
+        workflow.same_person(desk, clip, 3, 1)
+        workflow.same_person(desk, clip, 4, 2)
+        workflow.separate_person(desk, clip, 4)
+        workflow.set_face(desk, clip, 2, FaceState.BLUR)
+        tracks = desk.stored_clip(clip).face_tracks
+        faces = [(f.n, f.state, f.consent_id, f.same_as) for f in workflow.image_state(desk, clip).faces]
+    with Catalogue.open(catalogue_locator) as register:
+        add_photo(register, tmp_path / "r.jpg", [A], sha="3" * 64)
+
+    first = copy_between(desk_path, catalogue_locator)
+    assert first.ok, first.conflicts
+    assert first.tables["clip_analyses"].added == 1 and first.tables["track_merges"].added == 3
+    with Catalogue.open(catalogue_locator, create=False) as register:
+        here = register.find_image_by_sha("e" * 64).id
+        assert register.stored_clip(here).face_tracks == tracks
+        assert [(f.n, f.state, f.consent_id, f.same_as) for f in workflow.image_state(register, here).faces] == faces
+        assert faces[2][3] == 1 and faces[3][3] is None  # 3 is 1; 4 was 2 and is a person of its own again
+        assert register.verify_audit().ok
+    second = copy_between(desk_path, catalogue_locator)
+    assert second.ok and not any(c.added for c in second.tables.values())
+    assert second.tables["track_merges"].present == 3

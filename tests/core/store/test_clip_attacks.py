@@ -18,8 +18,9 @@ from tests.data.raw_sql import REFUSED
 from tests.data.team_people import url_for
 
 from consentdesk.core.review import workflow
-from consentdesk.core.store import Catalogue
+from consentdesk.core.store import Catalogue, RefusedError
 from consentdesk.core.store.images import analysis_payload
+from consentdesk.core.values import FaceState
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +147,30 @@ def test_a_reviewers_same_person_call_keeps_to_the_rules(register):
                 conn.execute("SELECT cd_merge_tracks(%s, %s, %s)", args)
             assert words in str(caught.value), (args, str(caught.value))
     assert state(register) == before
+
+
+def test_a_reviewer_cannot_decide_on_a_track_joined_to_another(register):
+    """Track 3 of Pat's clip is the same person as 1: a decision on 3 itself (alone, or in a crowd decision)
+    would be ignored while joined and come back unseen on separating. The server refuses it; 1 is decided."""
+    facts = register[1]
+    clip, pat = facts["pat_clip"], facts["pat_faces"]
+    before = (*state(register), rows(register, "face_decisions"))
+    with connect(register, "rita") as conn:
+        for statement, args in (
+            ("SELECT cd_decide_face(%s, %s, 'not_a_person', NULL)", (clip, pat[2])),
+            ("SELECT cd_decide_face(%s, %s, 'unresolved', NULL)", (clip, pat[2])),
+            ("SELECT cd_decide_faces(%s, %s, 'blur')", (clip, [pat[1], pat[2]])),
+        ):
+            with pytest.raises(psycopg.errors.RestrictViolation, match="the same person as"):
+                conn.execute(statement, args)
+    assert (*state(register), rows(register, "face_decisions")) == before
+    with Catalogue.open(url_for(register[0], "rita"), create=False) as rita:
+        faces = rita.review_state(clip).faces
+        with pytest.raises(RefusedError, match="person 3 is the same person as 1"):
+            rita.add_face_decision(clip, faces[2], FaceState.BLUR, None)
+        rita.add_face_decision(clip, faces[0], FaceState.BLUR, None)
+        assert [f.state for f in workflow.image_state(rita, clip).faces][:3] == [FaceState.BLUR, FaceState.UNRESOLVED, FaceState.BLUR]
+        assert rita.verify_audit().ok
 
 
 def test_a_photo_has_no_tracks_to_join(register):

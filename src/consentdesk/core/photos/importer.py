@@ -12,6 +12,7 @@ Why this shape:
 from __future__ import annotations
 
 import contextvars
+import functools
 import hashlib
 import multiprocessing
 import threading
@@ -34,6 +35,9 @@ class CheckedFile:
     path: str
     info: imaging.ImageInfo | None
     analysis: Analysis
+    #: A clip's proxy for a team register, made in the worker (data, width, height), or why it could not be.
+    proxy: tuple[bytes, int, int] | None = None
+    proxy_error: str | None = None
 
 
 @dataclass(slots=True)
@@ -84,13 +88,14 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_file(path: str) -> CheckedFile:
-    """Worker entry point (runs in a child process): read the file's facts and analyse it, from one read
-    and one decode of the file."""
+def check_file(path: str, proxy: bool = False) -> CheckedFile:
+    """Worker entry point (runs in a child process): read the file's facts and analyse it from one read
+    and one decode of the file (and for a clip going to a team register, `proxy`, make its proxy there too)."""
     from consentdesk.core.vision.analyse import check_path
 
     if video.is_clip_path(path):
-        return check_clip(path)
+        checked = check_clip(path)
+        return _with_proxy(checked) if proxy and checked.info is not None and not checked.analysis.error else checked
     info, analysis = check_path(path)
     return CheckedFile(path, info, analysis)
 
@@ -109,6 +114,23 @@ def check_clip(path: str) -> CheckedFile:
     info = imaging.ImageInfo(path, clip.width, clip.height, clip.container.upper(), digest)
     stop = _STOP.get()
     return CheckedFile(path, info, analyse_clip(path, cancel=stop.is_set if stop is not None else None))
+
+
+def _with_proxy(checked: CheckedFile) -> CheckedFile:
+    """The checked clip with its proxy, made here in the worker: in the storing process it held up the
+    progress of every other file for as long as a clip's re-encoding takes."""
+    import dataclasses
+    import tempfile
+
+    from consentdesk.core.media.proxy import make_proxy
+
+    stop = _STOP.get()
+    try:
+        with tempfile.TemporaryDirectory(prefix="consentdesk-proxy-") as tmp:
+            made = make_proxy(checked.path, Path(tmp) / "proxy.mp4", cancel=stop.is_set if stop is not None else None)
+            return dataclasses.replace(checked, proxy=(made.path.read_bytes(), made.width, made.height))
+    except (video.ClipError, OSError) as exc:
+        return dataclasses.replace(checked, proxy_error=str(exc))
 
 
 def _checked_safely(checker: Callable[[str], CheckedFile], path: str) -> CheckedFile:
@@ -234,6 +256,8 @@ def import_paths(
             report.stopped = _stop_message(None, exc)
             return report
     store = _Storer(catalogue, report, len(todo), progress)
+    if checker is check_file and catalogue.keeps_photo_copies:  # a register: clips' proxies made by the checker
+        checker = functools.partial(check_file, proxy=True)
     if workers <= 1 or len(todo) <= 1:
         _check_here(todo, checker, store, cancel)
     else:
@@ -319,19 +343,26 @@ class _Storer:
         if added:
             self.report.added.append(record.id)
             if checked.analysis.clip is not None and self.catalogue.keeps_photo_copies:
-                self._share(record, checked.path)
+                self._share(record, checked)
         else:
             self.report.duplicates.append(checked.path)
         return True
 
-    def _share(self, record, path: str) -> None:  # noqa: ANN001 - an ImageRecord
-        """A new clip on a team register: its proxy, so reviewers elsewhere can review it."""
+    def _share(self, record, checked: CheckedFile) -> None:  # noqa: ANN001 - an ImageRecord
+        """A new clip on a team register: its proxy, so reviewers elsewhere can review it (made by the
+        worker; here only when a checker did not make one)."""
         from consentdesk.core.photos.clip_sharing import share_clip
 
         try:
-            share_clip(self.catalogue, record)
+            if checked.proxy_error:
+                raise video.ClipError(checked.proxy_error)
+            if checked.proxy is not None:
+                self.catalogue.store_clip_proxy(record.sha256, *checked.proxy)
+            else:
+                share_clip(self.catalogue, record)
         except (video.ClipError, CatalogueError) as exc:
-            self.report.unshared.append(Skipped(path, f"imported, but not shared with reviewers elsewhere: {exc}"))
+            why = f"imported, but not shared with reviewers elsewhere: {exc}"
+            self.report.unshared.append(Skipped(checked.path, why))
 
 
 def _check_here(

@@ -18,8 +18,10 @@ def person_spans(
     clip = catalogue.stored_clip(image_id)
     if clip is None:
         return ()
+    # the tracks a reviewer said are the same person as these ("same person as 3") show them too
+    joined = [f.n for f in catalogue.review_state(image_id).faces if f.same_as is not None and f.same_as in numbers]
     spans = []
-    for n in numbers:
+    for n in sorted({*numbers, *joined}):
         if 1 <= n <= len(clip.face_tracks) and any(p.seen for p in clip.face_tracks[n - 1].points):
             track = clip.face_tracks[n - 1]
             spans.append((n, track.first, track.last))

@@ -113,9 +113,9 @@ def redacted_clip(
     assert clip is not None
     source, scale = _clip_source(catalogue, record)
     others = [
-        Redaction(_scaled(clip.face_tracks[f.n - 1], scale))
-        for f in catalogue.review_state(image_id).faces
-        if not (f.state == "linked" and f.consent_id == consent_id) and f.n <= len(clip.face_tracks)
+        Redaction(_scaled(clip.face_tracks[n - 1], scale))
+        for n in tracks_to_blur(catalogue.review_state(image_id), consent_id)
+        if n <= len(clip.face_tracks)
     ]
     findings = [Redaction(_scaled(track, scale), fill=True) for track in clip.finding_tracks]
     try:
@@ -123,6 +123,12 @@ def redacted_clip(
     except (ClipError, ExportFailed) as exc:
         raise SarError(f"the clip could not be copied with the others blurred: {exc}") from exc
     return scale != 1.0
+
+
+def tracks_to_blur(state, consent_id: str) -> list[int]:  # noqa: ANN001 - an ImageState
+    """The person tracks of a clip a SAR copy pixelates: all but the requester's, where a track joined to
+    the requester's linked track ("same person as") is theirs too (its state is its person's)."""
+    return [f.n for f in state.faces if not (f.state == "linked" and f.consent_id == consent_id)]
 
 
 def _clip_source(catalogue: Catalogue, record) -> tuple[Path, float]:  # noqa: ANN001 - an ImageRecord

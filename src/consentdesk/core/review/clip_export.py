@@ -7,7 +7,8 @@ Why it is built this way:
   entering the frame is there before the detector is sure of it). The gaps between two sightings are
   covered by the boxes motion carried (see `tracks`): the frames where a face "slips through" a blur are
   exactly those, so they get the most margin.
-- Faces are pixelated to a coarse mosaic and findings filled solid (`redaction`), the pixels replaced.
+- Faces are pixelated to a coarse mosaic and findings filled solid (`destroy_yuv`, in the frame's own YUV planes),
+  the pixels replaced.
 - The sound is copied packet for packet (no re-encoding, no loss). Nothing else of the original file is:
   the new file is written from scratch with only the streams, so GPS position, device make, model and
   serial, owner and the original creation software never ride along. The picture is written upright
@@ -40,7 +41,8 @@ ENCODERS = ("libx264", "libopenh264", "mpeg4")
 MARGIN = 0.25
 #: Seconds a track is covered before its first and after its last recorded point.
 LEAD = 0.4
-FILL = (32, 32, 32)
+#: A finding's fill: the dark grey (32, 32, 32) of a photo's, in video levels (BT.601, limited range): Y, U, V.
+FILL_YUV = (43, 128, 128)
 #: Mosaic blocks across a face region: coarser than a photo's (8), since a clip gives a detector, or a
 #: person, dozens of looks at the same face (at 5, CenterFace still found a face in one frame of a test clip
 #: whose face lay whole inside its region).
@@ -82,14 +84,25 @@ def choose_encoder() -> str:
 def cover_at(points: Sequence, seen: Sequence, t: float) -> tuple[float, float, float, float] | None:
     """What to destroy at `t`: the box motion carried there and, between two sightings, the straight line
     between them too. Motion follows a walking person; the straight line covers someone standing still
-    whose box was dragged off by a person passing in front (the union is safe in both cases)."""
+    whose box was dragged off by a person passing in front (the union is safe in both cases).
+
+    Before the first and after the last sighting the region is also swept along the motion between the
+    first (last) two sightings: a fresh track's carried box is widened rather than moved (nothing says yet
+    whether the person walks), so the recorded points alone under-state how fast a face entering (leaving)
+    the frame moves, and its first frames would slip out from under the cover.
+    """
     region = box_at(points, t)
-    if region is None or len(seen) < 2 or not (seen[0].t < t < seen[-1].t):
+    if region is None or len(seen) < 2:
         return region
-    line = box_at(seen, t, lead=0.0)
-    if line is None:
+    if seen[0].t < t < seen[-1].t:
+        extra = box_at(seen, t, lead=0.0)
+    elif t <= seen[0].t:
+        extra = _swept(seen[0].box, _velocity(seen[0], seen[1]), t - seen[0].t, MARGIN)
+    else:
+        extra = _swept(seen[-1].box, _velocity(seen[-2], seen[-1]), min(t - seen[-1].t, LEAD), MARGIN)
+    if extra is None:
         return region
-    return min(region[0], line[0]), min(region[1], line[1]), max(region[2], line[2]), max(region[3], line[3])
+    return min(region[0], extra[0]), min(region[1], extra[1]), max(region[2], extra[2]), max(region[3], extra[3])
 
 
 def box_at(points: Sequence, t: float, margin: float = MARGIN, lead: float = LEAD) -> tuple[float, float, float, float] | None:
@@ -143,25 +156,6 @@ def _swept(box: Box, v: tuple[float, float], dt: float, margin: float) -> tuple[
     x1, y1 = max(box.x + box.w, box.x + box.w + dx), max(box.y + box.h, box.y + box.h + dy)
     mx, my = margin * box.w * 1.5, margin * box.h * 1.5
     return x0 - mx, y0 - my, x1 + mx, y1 + my
-
-
-def destroy(frame: np.ndarray, region: tuple[float, float, float, float], fill: bool) -> None:
-    """Replace the pixels of `region` in place: a coarse mosaic (at most 8 blocks across) or solid fill."""
-    import cv2
-
-    h, w = frame.shape[:2]
-    x0, y0 = max(0, int(np.floor(region[0]))), max(0, int(np.floor(region[1])))
-    x1, y1 = min(w, int(np.ceil(region[2]))), min(h, int(np.ceil(region[3])))
-    if x1 <= x0 or y1 <= y0:
-        return
-    if fill:
-        frame[y0:y1, x0:x1] = FILL
-        return
-    part = frame[y0:y1, x0:x1]
-    bx = max(1, min(MAX_BLOCKS, (x1 - x0) // 4))
-    by = max(1, round(bx * (y1 - y0) / (x1 - x0)))
-    small = cv2.resize(part, (bx, by), interpolation=cv2.INTER_AREA)
-    frame[y0:y1, x0:x1] = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
 
 
 def xmp_packet(fields: Mapping[str, object], extra_ns: Mapping[str, str] | None = None) -> bytes:
@@ -229,19 +223,21 @@ def _open_output(reader: ClipReader, out, encoder: str, crf: int, preset: str, t
 
 
 def _clean(job: _Job, frame, t: float):
-    """One decoded frame, upright, with every track present at `t` destroyed, as a new frame."""
+    """One decoded frame, upright, with every track present at `t` destroyed, as a new frame.
+
+    Worked on in the encoder's own YUV 4:2:0 planes: converting every full frame to RGB and back cost a
+    quarter of the export's CPU (bench/video.py) and bought nothing, a mosaic or a fill is as final in
+    Y, U and V as in R, G and B."""
     import av
 
-    rgb = frame.to_ndarray(format="rgb24")
-    turns = upright_turns(frame.rotation)
-    if turns:
-        rgb = np.rot90(rgb, turns)
-    rgb = np.ascontiguousarray(rgb[: job.vout.height, : job.vout.width])
+    w, h = job.vout.width, job.vout.height
+    planes = _upright_planes(frame, w, h)
     for points, seen, fill in job.tracks:
         region = cover_at(points, seen, t)
         if region is not None:
-            destroy(rgb, region, fill)
-    clean = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            destroy_yuv(planes, region, fill)
+    packed = np.concatenate([p.ravel() for p in planes]).reshape(h * 3 // 2, w)
+    clean = av.VideoFrame.from_ndarray(packed, format="yuv420p")
     # the original timing, so the sound stays in step; a frame stamped at or before the previous one (a
     # badly joined or damaged file) goes one tick later, since an encoder needs times that move forward
     pts = frame.pts if frame.pts is not None else (job.last_pts or 0) + 1
@@ -250,6 +246,58 @@ def _clean(job: _Job, frame, t: float):
     job.last_pts = clean.pts = pts
     clean.time_base = frame.time_base
     return clean
+
+
+def _upright_planes(frame, width: int, height: int) -> list[np.ndarray]:  # noqa: ANN001 - an av.VideoFrame
+    """Y, U and V of a decoded frame, turned upright and cut to the copy's even `width` x `height`."""
+    turns = upright_turns(frame.rotation)
+    if frame.width % 2 or frame.height % 2:  # PyAV gives 4:2:0 arrays of even sizes only: through RGB
+        import cv2
+
+        rgb = frame.to_ndarray(format="rgb24")
+        rgb = np.ascontiguousarray((np.rot90(rgb, turns) if turns else rgb)[:height, :width])
+        flat = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420).reshape(-1)
+        turns, fw, fh = 0, width, height
+    else:
+        flat = frame.to_ndarray(format="yuv420p").reshape(-1)  # Y rows, then U, then V
+        fw, fh = frame.width, frame.height
+    cw, ch = fw // 2, fh // 2
+    planes = (flat[: fw * fh].reshape(fh, fw), flat[fw * fh : fw * fh + cw * ch].reshape(ch, cw),
+              flat[fw * fh + cw * ch :].reshape(ch, cw))
+    if turns:
+        planes = tuple(np.rot90(p, turns) for p in planes)
+    return [np.ascontiguousarray(p[: height // k, : width // k]) for p, k in zip(planes, (1, 2, 2), strict=True)]
+
+
+def destroy_yuv(planes: list[np.ndarray], region: tuple[float, float, float, float], fill: bool) -> None:
+    """Replace the pixels of `region` in a YUV 4:2:0 frame, in place: a coarse mosaic (at most `MAX_BLOCKS`
+    across, the same blocks in Y at full size and in U and V at half size) or a solid dark fill."""
+    y = planes[0]
+    h, w = y.shape[:2]
+    x0, y0 = max(0, int(np.floor(region[0]))) // 2 * 2, max(0, int(np.floor(region[1]))) // 2 * 2
+    x1, y1 = min(w, int(np.ceil(region[2]))), min(h, int(np.ceil(region[3])))
+    if x1 <= x0 or y1 <= y0:
+        return
+    if fill:
+        y[y0:y1, x0:x1] = FILL_YUV[0]
+        planes[1][y0 // 2 : (y1 + 1) // 2, x0 // 2 : (x1 + 1) // 2] = FILL_YUV[1]
+        planes[2][y0 // 2 : (y1 + 1) // 2, x0 // 2 : (x1 + 1) // 2] = FILL_YUV[2]
+        return
+    bx = max(1, min(MAX_BLOCKS, (x1 - x0) // 4))
+    by = max(1, round(bx * (y1 - y0) / (x1 - x0)))
+    _mosaic(y, x0, y0, x1, y1, bx, by)
+    for chroma in planes[1:]:
+        _mosaic(chroma, x0 // 2, y0 // 2, (x1 + 1) // 2, (y1 + 1) // 2, bx, by)
+
+
+def _mosaic(plane: np.ndarray, x0: int, y0: int, x1: int, y1: int, bx: int, by: int) -> None:
+    import cv2
+
+    part = plane[y0:y1, x0:x1]
+    if part.size == 0:
+        return
+    small = cv2.resize(part, (bx, by), interpolation=cv2.INTER_AREA)
+    plane[y0:y1, x0:x1] = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
 
 
 def _copy_all(job: _Job, name: str, progress, cancel) -> None:

@@ -365,7 +365,8 @@ def approve(
     if clip is not None:  # a clip: its tracks are destroyed frame by frame into a new MP4
         target = folder.resolve() / f"{Path(result.image.path).stem}-approved-{approval_id}.mp4"
         xmp = xmp_fields(approval_id, status_uri, consent_ids, channels, on)
-        digest = _export_clip(original, target, result.state, clip, xmp, progress, cancel)
+        digest = _export_clip(original, target, result.state, clip, xmp, _share(progress, 0.0, 0.8), cancel)
+        _check_clip_copy(target, result.state, clip, _share(progress, 0.8, 1.0), cancel)
         return _record(catalogue, approval_id, image_id, on, channels, target, digest, consent_ids, status_uri)
     target = folder.resolve() / f"{Path(result.image.path).stem}-approved-{approval_id}.jpg"
     image, icc = render_clean(original, result.state)
@@ -396,6 +397,39 @@ def _record(catalogue, approval_id, image_id, on, channels, target, digest, cons
         target.unlink(missing_ok=True)  # an export without its approval record must not be left around
         raise
     return ExportResult(record, target, digest, status_uri)
+
+
+def _share(progress: Callable[[float], None] | None, start: float, end: float) -> Callable[[float], None] | None:
+    """A step's own 0..1 progress as its share of the whole."""
+    if progress is None:
+        return None
+    return lambda fraction: progress(start + (end - start) * fraction)
+
+
+def _check_clip_copy(target: Path, state: ImageState, clip, progress, cancel) -> None:  # noqa: ANN001
+    """The face check of the clip copy about to be approved (`clip_face_check`), as photos get one: a face
+    where a blurred person is, or in no person track, removes the copy and refuses the approval."""
+    from consentdesk.core.media.video import Cancelled, ClipError
+    from consentdesk.core.review.clip_face_check import faces_left
+
+    tracks = clip.face_tracks
+    blurred = [(f.n, tracks[f.n - 1]) for f in state.faces if f.state is FaceState.BLUR and f.n <= len(tracks)]
+    shown = [tracks[f.n - 1] for f in state.faces if f.state is not FaceState.BLUR and f.n <= len(tracks)]
+    try:
+        left = faces_left(target, blurred, shown, progress=progress, cancel=cancel)
+    except (ClipError, Cancelled) as exc:
+        target.unlink(missing_ok=True)
+        if isinstance(exc, Cancelled):
+            raise
+        raise ExportError(f"the approved copy could not be read back to check its faces: {exc}") from exc
+    if left:
+        target.unlink(missing_ok=True)
+        where = "; ".join(f.words() for f in left[:5])
+        raise ExportError(
+            f"the face check of the clip copy found {len(left)} face(s) where none may be ({where}); nothing "
+            "was exported. Check the clip again (Re-check in the Library, or `consentdesk recheck`), look at "
+            "those seconds and decide about every person before approving it."
+        )
 
 
 def _export_clip(original: Path, target: Path, state: ImageState, clip, xmp, progress, cancel) -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from consentdesk.core.values import (
     Analysis,
     Box,
+    ClipTrack,
     FaceReview,
     FaceState,
     FindingReview,
@@ -50,10 +51,51 @@ class CarryOver:
     new_findings: tuple[StoredFinding, ...] = ()
     gone_faces: tuple[FaceReview, ...] = ()  # no longer found
     gone_findings: tuple[FindingReview, ...] = ()
+    # a clip's "same person as": (old joined track, its new track, the new track of the person it joined)
+    joins: tuple[tuple[FaceReview, StoredFace, StoredFace], ...] = ()
+    dropped_joins: tuple[FaceReview, ...] = ()  # joined tracks whose track or person is not found again
 
     @property
     def changed(self) -> bool:
-        return bool(self.new_faces or self.new_findings or self.gone_faces or self.gone_findings)
+        return bool(
+            self.new_faces or self.new_findings or self.gone_faces or self.gone_findings or self.dropped_joins
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ClipTracks:
+    """A clip's person and finding tracks before and after a re-check (each in face / finding order)."""
+
+    old_faces: Sequence[ClipTrack]
+    new_faces: Sequence[ClipTrack]
+    old_findings: Sequence[ClipTrack]
+    new_findings: Sequence[ClipTrack]
+
+
+#: Share of two tracks' instants where both are on screen with overlapping boxes for them to be one track.
+TRACK_MATCH = 0.5
+#: Box overlap (IoU) at one instant for two tracks to be in the same place then.
+TRACK_IOU = 0.3
+
+
+def track_overlap(a: ClipTrack, b: ClipTrack) -> float:
+    """How much two tracks are the same thing: over every instant either was seen at, the share where both
+    are on screen in the same place (boxes interpolated between points). Time and place only, as tracks are
+    made: nothing about how a face looks."""
+    from consentdesk.core.review.clip_export import box_at
+
+    times = sorted({round(t, 3) for t in (*a.seen_times, *b.seen_times)})
+    if not times or a.shot != b.shot or a.last < b.first or b.last < a.first:
+        return 0.0
+    same = 0
+    for t in times:
+        ra, rb = box_at(a.points, t, margin=0, lead=0), box_at(b.points, t, margin=0, lead=0)
+        if ra is not None and rb is not None:
+            ix = max(0.0, min(ra[2], rb[2]) - max(ra[0], rb[0]))
+            iy = max(0.0, min(ra[3], rb[3]) - max(ra[1], rb[1]))
+            union = (ra[2] - ra[0]) * (ra[3] - ra[1]) + (rb[2] - rb[0]) * (rb[3] - rb[1]) - ix * iy
+            same += union > 0 and ix * iy / union >= TRACK_IOU
+    return same / len(times)
 
 
 def _overlap(a: Box, b: Box) -> float:
@@ -69,10 +111,12 @@ def _overlap(a: Box, b: Box) -> float:
     return iou
 
 
-def _match(old: Sequence[Box], new: Sequence[Box], threshold: float, compatible) -> dict[int, int]:
-    """Greedy one-to-one matching, best overlap first: {old index: new index}."""
+def _match(old: Sequence, new: Sequence, threshold: float, compatible, overlap=None) -> dict[int, int]:
+    """Greedy one-to-one matching, best overlap first (boxes by default, or a clip's tracks with
+    `track_overlap`): {old index: new index}."""
+    overlap = overlap or _overlap
     pairs = sorted(
-        ((_overlap(o, n), i, j) for i, o in enumerate(old) for j, n in enumerate(new) if compatible(i, j)),
+        ((overlap(o, n), i, j) for i, o in enumerate(old) for j, n in enumerate(new) if compatible(i, j)),
         reverse=True,
     )
     out: dict[int, int] = {}
@@ -86,25 +130,34 @@ def _match(old: Sequence[Box], new: Sequence[Box], threshold: float, compatible)
     return out
 
 
-def plan(old: ImageState, new: StoredAnalysis) -> CarryOver:
+def plan(old: ImageState, new: StoredAnalysis, tracks: ClipTracks | None = None) -> CarryOver:
     """Which decisions of `old` carry over to `new`, which new items need a decision, which went away.
 
     A matched item whose old decision was still unresolved is neither carried nor new: it simply stays
-    open. Only decided items are carried.
+    open. Only decided items are carried. A clip's tracks (`tracks`) are matched by time and place over
+    their whole length, not by one box; its "same person as" joins are carried when both tracks are found
+    again, else dropped and listed (never guessed: the track then needs a decision of its own), and a
+    joined track's decision, which was its person's, is not carried as its own.
     """
-    fm = _match([f.box for f in old.faces], [f.box for f in new.faces], FACE_IOU, lambda i, j: True)
-    km = _match(
-        [f.box for f in old.findings],
-        [f.box for f in new.findings],
-        FINDING_IOU,
-        lambda i, j: old.findings[i].kind == new.findings[j].kind,
-    )
+    if tracks is not None:
+        fm = _match(tracks.old_faces, tracks.new_faces, TRACK_MATCH, lambda i, j: True, track_overlap)
+        km = _match(
+            tracks.old_findings, tracks.new_findings, TRACK_MATCH,
+            lambda i, j: old.findings[i].kind == new.findings[j].kind, track_overlap,
+        )
+    else:
+        fm = _match([f.box for f in old.faces], [f.box for f in new.faces], FACE_IOU, lambda i, j: True)
+        km = _match(
+            [f.box for f in old.findings], [f.box for f in new.findings], FINDING_IOU,
+            lambda i, j: old.findings[i].kind == new.findings[j].kind,
+        )
     matched_faces, matched_findings = set(fm.values()), set(km.values())
+    joins, dropped = _joins(old, new, fm)
     return CarryOver(
         faces=tuple(
             (old.faces[i], new.faces[j])
             for i, j in fm.items()
-            if old.faces[i].state is not FaceState.UNRESOLVED
+            if old.faces[i].state is not FaceState.UNRESOLVED and old.faces[i].same_as is None
         ),
         findings=tuple(
             (old.findings[i], new.findings[j])
@@ -115,7 +168,24 @@ def plan(old: ImageState, new: StoredAnalysis) -> CarryOver:
         new_findings=tuple(f for j, f in enumerate(new.findings) if j not in matched_findings),
         gone_faces=tuple(f for i, f in enumerate(old.faces) if i not in fm),
         gone_findings=tuple(f for i, f in enumerate(old.findings) if i not in km),
+        joins=joins,
+        dropped_joins=dropped,
     )
+
+
+def _joins(old: ImageState, new: StoredAnalysis, fm: dict[int, int]):  # noqa: ANN202
+    """The joins that carry (both tracks found again, and not onto one new track) and those dropped."""
+    index = {f.n: i for i, f in enumerate(old.faces)}
+    joins, dropped = [], []
+    for i, face in enumerate(old.faces):
+        if face.same_as is None:
+            continue
+        j, k = fm.get(i), fm.get(index.get(face.same_as, -1))
+        if j is None or k is None or j == k:
+            dropped.append(face)
+        else:
+            joins.append((face, new.faces[j], new.faces[k]))
+    return tuple(joins), tuple(dropped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +212,12 @@ class RecheckResult:
         out += [f"  new finding {f.n} ({kind_words(f.kind)}): needs a decision" for f in c.new_findings]
         out += [f"  face {f.n} is no longer found" for f in c.gone_faces]
         out += [f"  finding {f.n} ({kind_words(f.kind)}) is no longer found" for f in c.gone_findings]
+        out += [f"  person {now.n} is still the same person as {as_now.n}" for _was, now, as_now in c.joins]
+        out += [
+            f"  person {f.n} was the same person as {f.same_as}: not carried over (the check no longer finds "
+            "both tracks); decide on it, or say again who it is"
+            for f in c.dropped_joins
+        ]
         if not c.changed:
             out.append("  nothing new or gone")
         return out
@@ -150,22 +226,26 @@ class RecheckResult:
 def recheck_image(
     catalogue: Catalogue, image_id: int, analyse: Callable[[str], Analysis] | None = None
 ) -> RecheckResult:
-    """Analyse the image again, store the new analysis, and re-add the decisions that still apply.
+    """Analyse the image (or clip) again, store the new analysis, and re-add the decisions that still apply.
 
     A file that cannot be read is reported and its current analysis kept (a re-check never makes a
     checked photo unreadable in the catalogue).
     """
-    if analyse is None:
-        from consentdesk.core.vision.analyse import analyse_path as analyse
     image = catalogue.get_image(image_id)
+    analyse = analyse or _analyser_for(image.path)
     old = catalogue.review_state(image_id)
     before = catalogue.current_analysis(image_id)
     old_version = before.analyser_version if before else None
+    old_clip = catalogue.stored_clip(image_id)
     analysis = analyse(image.path)
     if analysis.error:
         return RecheckResult(image_id, image.path, old_version, None, error=analysis.error)
     stored = catalogue.save_analysis(image_id, analysis)
-    carry = plan(old, stored)
+    new_clip = catalogue.stored_clip(image_id)
+    tracks = None
+    if old_clip is not None and new_clip is not None:
+        tracks = ClipTracks(old_clip.face_tracks, new_clip.face_tracks, old_clip.finding_tracks, new_clip.finding_tracks)
+    carry = plan(old, stored, tracks)
     new_state = catalogue.review_state(image_id)
     faces = {f.face_id: f for f in new_state.faces}
     findings = {f.finding_id: f for f in new_state.findings}
@@ -173,7 +253,21 @@ def recheck_image(
         catalogue.add_face_decision(image_id, faces[now.id], was.state, was.consent_id)
     for was, now in carry.findings:
         catalogue.add_finding_decision(image_id, findings[now.id], was.state, was.reason)
+    for _was, now, as_now in carry.joins:  # after the decisions: a joined track takes none of its own
+        catalogue.add_track_merge(image_id, faces[now.id], faces[as_now.id])
     return RecheckResult(image_id, image.path, old_version, stored.analyser_version, carry)
+
+
+def _analyser_for(path: str) -> Callable[[str], Analysis]:
+    from consentdesk.core.media.video import is_clip_path
+
+    if is_clip_path(path):
+        from consentdesk.core.vision.clip_analysis import analyse_clip
+
+        return analyse_clip
+    from consentdesk.core.vision.analyse import analyse_path
+
+    return analyse_path
 
 
 def images_to_recheck(

@@ -19,6 +19,8 @@ nothing is copied; `guards.py` follows the renames and checks every body.
 
 from __future__ import annotations
 
+import re
+
 from consentdesk.core.store import server_rules
 
 SQLITE = """
@@ -210,3 +212,54 @@ BEGIN
     RETURN decision;
 END $$;
 """ + server_rules.LOCK_DOWN
+
+
+# Migration 12, both engines: no decision on a track that joined another -------------------------------------
+#
+# A track joined to another ("same person as 3") follows the decision of the track it joined; a decision
+# recorded on it directly would be ignored while it stays joined and come back, unseen by anyone, the day
+# it is separated. The app never asks for one; the server now refuses one too (`cd_decide_face` and
+# `cd_decide_faces`, replaced in place so their grants stay: the refusal is added to their latest earlier
+# definition, never a stale copy). The desk catalogue's store refuses it in Python (store/review.py).
+# Both engines index the joins by track: every decision now asks whether its track is joined.
+
+SQLITE_12 = "CREATE INDEX track_merges_face ON track_merges(face_id, id);"
+
+_JOINED_REFUSAL = """IF cd_joined_to(face) IS NOT NULL THEN
+            PERFORM cd_fail('person ' || face_n || ' is the same person as '
+                            || (SELECT f.n FROM faces f WHERE f.id = cd_joined_to(face))
+                            || ': decide on that track, or make it a separate person again first');
+        END IF;
+        """
+_DECIDE_FACE = re.compile(r"CREATE (?:OR REPLACE )?FUNCTION cd_decide_face\(.*?\n\s*END \$\$;", re.S)
+_DECIDE_FACES = re.compile(r"CREATE (?:OR REPLACE )?FUNCTION cd_decide_faces\(.*?\n\s*END \$\$;", re.S)
+_LOCK_DOWN = re.compile(r"DO \$\$\s*DECLARE\s*f regprocedure;.*?\n\s*END \$\$;", re.S)
+
+
+def migration_12(earlier: dict[int, str]) -> str:
+    """Version 12 on PostgreSQL, given the scripts before it: `cd_decide_face` refuses a joined track, and
+    `cd_decide_faces` refuses a list that names one (nothing of the list is saved then)."""
+
+    def latest(pattern: re.Pattern[str]) -> str:
+        return [m for number in sorted(earlier) if number < 12 for m in pattern.findall(earlier[number])][-1]
+
+    def refusing(body: str, anchor: str, check: str) -> str:
+        if body.count(anchor) != 1:
+            raise AssertionError(f"{anchor!r} moved: update clip_rules.migration_12")
+        body = body.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+        return body.replace(anchor, check + anchor)
+
+    one = refusing(latest(_DECIDE_FACE), "IF state IS NULL OR state NOT IN ('unresolved', 'linked'", _JOINED_REFUSAL)
+    many = refusing(
+        latest(_DECIDE_FACES),
+        "FOREACH face IN ARRAY face_ids LOOP",
+        """IF EXISTS (SELECT FROM unnest(face_ids) AS f WHERE cd_joined_to(f) IS NOT NULL) THEN
+            PERFORM cd_fail((SELECT 'person ' || x.n || ' is the same person as ' || y.n FROM faces x
+                             JOIN faces y ON y.id = cd_joined_to(x.id) WHERE x.id = ANY(face_ids) ORDER BY x.n LIMIT 1)
+                            || ': decide on that track, or make it a separate person again first');
+        END IF;
+        """,
+    )
+    return "\n".join(
+        ["CREATE INDEX track_merges_face ON track_merges(face_id, id);", one, many, latest(_LOCK_DOWN)]
+    )

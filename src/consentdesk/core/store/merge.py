@@ -416,6 +416,17 @@ class _Merge:
         return f"{kind}:{here}" if here is not None else None
 
 
+def _settled(m: _Merge, count: TableCount, here: bool, older: bool, sentence: str) -> bool:
+    """Whether a source row needs no insert: it is here already (present), or it is older than the
+    destination's newest on the same thing (skipped, and the conflict reported in `sentence`)."""
+    if here:
+        count.present += 1
+    elif older:
+        count.skipped += 1
+        m.conflict(sentence)
+    return here or older
+
+
 def _consent_difference(mine: dict, theirs: dict, my_files: dict, their_files: dict) -> str | None:
     """Why two records with the same id are not the same record (None when they are); no personal data."""
     if mine["status"] == "erased" and theirs["status"] != "erased":
@@ -463,11 +474,12 @@ class _ImageBatch:
         self.images()
         self.analyses()
         self.decisions(t.face_decisions, "face_id", self.face_map, with_consent=True)
+        self.track_merges()
         self.decisions(t.finding_decisions, "finding_id", self.finding_map, with_consent=False)
         self.image_reviews()
         self.approvals()
         self.takedowns()
-        self.photo_files()
+        self.photo_files()  # a clip's proxy too, into a register (see copy_photos)
 
     def photo_files(self) -> None:
         """The working copies of the photos this batch added, into a destination that keeps them (see
@@ -568,8 +580,55 @@ class _ImageBatch:
         for (source_id, _), new_id in zip(pending, ids, strict=True):
             self.analysis_map[source_id] = new_id
         count.added += len(pending)
+        self.clip_rows([source_id for source_id, _ in pending])
         self.parts(t.faces, self.face_map, present)
         self.parts(t.findings, self.finding_map, present)
+
+    def clip_rows(self, copied: list[int]) -> None:
+        """A clip's facts and tracks, with each clip analysis this batch copied (one already here has its
+        own); before the analysis's state is described, since the clip's row is part of it."""
+        m, c = self.m, t.clip_analyses
+        count = m.report.count("clip_analyses")
+        for chunk in _chunks(copied, BATCH):
+            rows = [dict(r._mapping) for r in m.s.execute(select(c).where(c.c.analysis_id.in_(chunk)))]
+            for row in rows:
+                row["analysis_id"] = self.analysis_map[row["analysis_id"]]
+            if rows:
+                m.d.execute(insert(c), rows)
+            count.added += len(rows)
+
+    def track_merges(self) -> None:
+        """"Same person as" decisions on clips' tracks, keyed by (track, decided_at, decided_by, same as);
+        one whose tracks were not copied is skipped, one older than the destination's newest on the same
+        track is reported (as any decision)."""
+        m, tm = self.m, t.track_merges
+        count = m.report.count("track_merges")
+        theirs: set[tuple] = set()
+        newest: dict[int, str] = {}
+        for r in m.d.execute(select(tm).where(tm.c.face_id.in_(list(self.face_map.values()))).order_by(tm.c.id)):
+            theirs.add((r.face_id, r.decided_at, r.decided_by, r.same_as))
+            newest[r.face_id] = r.decided_at
+        pending: list[dict[str, Any]] = []
+        source = select(tm).where(tm.c.image_id.in_([r["id"] for r in self.rows])).order_by(tm.c.id)
+        for row in m.s.execute(source):
+            face, same_as = self.face_map.get(row.face_id), self.face_map.get(row.same_as)
+            if face is None or (row.same_as is not None and same_as is None):
+                count.skipped += 1
+                continue
+            key = (face, row.decided_at, row.decided_by, same_as)
+            older = (
+                f"image {m.image_map[row.image_id]}: a same-person decision made at {row.decided_at} in the "
+                "source is older than the destination's newest one on the same track; it was not copied"
+            )
+            if _settled(m, count, key in theirs, newest.get(face, "") > row.decided_at, older):
+                continue
+            values = {k: v for k, v in row._mapping.items() if k != "id"}
+            pending.append({**values, "image_id": m.image_map[row.image_id], "face_id": face, "same_as": same_as})
+            theirs.add(key)
+            newest[face] = row.decided_at
+        if pending:
+            m.record("track_merge", _insert_returning_ids(m.d, tm, pending))
+        count.added += len(pending)
 
     def parts(self, table: Table, mapping: dict[int, int], present_analyses: list[int]) -> None:
         """Faces or findings: mapped by (analysis, n) where the analysis was already here, else copied."""

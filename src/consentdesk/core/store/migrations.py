@@ -833,6 +833,10 @@ CLIP_STATES_FROM = 10
 SQLITE_SCRIPTS[11] = proxy_rules.SQLITE_11
 POSTGRESQL_SCRIPTS[11] = proxy_rules.POSTGRESQL_11
 
+# 12: no decision on a person track that joined another (server and store refuse it); joins indexed by track.
+SQLITE_SCRIPTS[12] = clip_rules.SQLITE_12
+POSTGRESQL_SCRIPTS[12] = clip_rules.migration_12(POSTGRESQL_SCRIPTS)
+
 LATEST_VERSION = max(max(SQLITE_SCRIPTS), max(POSTGRESQL_SCRIPTS))
 
 

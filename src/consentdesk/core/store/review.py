@@ -31,7 +31,7 @@ from sqlalchemy import (
 from consentdesk.core import values
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import utc_now
-from consentdesk.core.store.errors import CatalogueError, ConflictError
+from consentdesk.core.store.errors import CatalogueError, ConflictError, RefusedError
 from consentdesk.core.store.images import (
     CHUNK,
     IMAGE_ORDER,
@@ -225,6 +225,7 @@ class ReviewStore(ImageStore):
                     {"image": image_id, "face": face.face_id, "state": str(state), "consent": consent_id},
                 )
                 return
+            _refuse_joined(conn, [face])
             decision = self._insert_face_decision(conn, image_id, face, state, consent_id, utc_now())
             self.append_audit(
                 "review.face",
@@ -312,6 +313,7 @@ class ReviewStore(ImageStore):
                     {"image": image_id, "faces": [f.face_id for f in faces], "state": str(state)},
                 )
                 return
+            _refuse_joined(conn, faces)
             now = utc_now()
             made = [self._insert_face_decision(conn, image_id, face, state, None, now) for face in faces]
             self.append_audit(
@@ -756,3 +758,19 @@ def _face_reviews(
             )
         )
     return tuple(out)
+
+
+def _refuse_joined(conn: Connection, faces: Sequence[values.FaceReview]) -> None:
+    """No decision of its own for a track joined to another ("same person as 3"): it follows that track's,
+    and one recorded on it would come back unseen the day it is separated. The register's server refuses
+    it the same way (`cd_decide_face`, migration 12); this is the desk catalogue's refusal."""
+    tm, ids = t.track_merges, [f.face_id for f in faces]
+    rows = conn.execute(select(tm.c.face_id, tm.c.same_as).where(tm.c.face_id.in_(ids)).order_by(tm.c.id)).all()
+    newest = {face_id: same_as for face_id, same_as in rows}  # the newest row per track counts
+    for face in faces:
+        if newest.get(face.face_id) is not None:
+            as_n = conn.execute(select(t.faces.c.n).where(t.faces.c.id == newest[face.face_id])).scalar()
+            raise RefusedError(
+                f"person {face.n} is the same person as {as_n}: decide on that track, or make it a separate "
+                "person again first"
+            )

@@ -37,16 +37,18 @@ from consentdesk.core.values import Analysis, Box, ClipTrack, Face, Finding, Fin
 from consentdesk.core.vision.tracks import MotionTracker, RawTrack
 
 #: Bump when sampling, tracking or the detectors change (stored with each analysis).
-CLIP_ANALYSER_VERSION = "consentdesk-clips 1.1 (faces at 1280 px 2/s, tracks split when in doubt, key-frame background)"
+CLIP_ANALYSER_VERSION = "consentdesk-clips 1.2 (faces at 1280 px 3/s, int8 face model, tracks split when in doubt, key-frame background)"
 
 _SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2}
 
 
 @dataclass(frozen=True, slots=True)
 class ClipConfig:
-    """Measured on a 2-core machine with bench/video.py (README, video section): a 60 s 1080p clip in
-    about 57 s of CPU, every person with a face >= 40 px found, one track each. Three samples a second,
-    not two: at two, a few face-frames of walkers fell outside every export region (bench/trackers.py)."""
+    """Measured on a 2-core machine with bench/video.py (README, video section): every person with a face
+    >= 40 px found, one track each. Three samples a second: since the export sweeps a track's first and last
+    sighting along the motion between its sightings, two leave no face-frame outside every export region
+    either (bench/trackers.py), but with the int8 face model the exported test clip's 4-block mosaic was
+    then taken for a face on one frame (score 0.49): three costs little more with that model."""
 
     sample_rate: float = 3.0  # face detection samples per second (and the first frame after a cut)
     motion_change: float = 8.0  # mean grey difference (0-255) from the last sample that brings the next one forward

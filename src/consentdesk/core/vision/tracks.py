@@ -205,30 +205,22 @@ class MotionTracker:
     # ------------------------------------------------------------------ internals
 
     def _flow(self, prev: np.ndarray, gray: np.ndarray, t: float) -> None:
-        import cv2
-
+        """Every live track's features followed in one optical-flow call (the image pyramids are built once
+        a frame, not once a track), then each box moved by the median motion of its own features."""
         dt = t - self._prev_t
-        for live in self._live:
-            moved = False
-            if live.features is not None and len(live.features):
-                nxt, status, _err = cv2.calcOpticalFlowPyrLK(
-                    prev, gray, live.features, None, winSize=(15, 15), maxLevel=3,
-                    criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.03),
-                )
-                ok = status.reshape(-1) == 1
-                if ok.sum() >= 3:
-                    old, new = live.features[ok].reshape(-1, 2), nxt[ok].reshape(-1, 2)
-                    d = np.median(new - old, axis=0)
-                    live.box = live.box + np.array([d[0], d[1], d[0], d[1]], np.float32)
-                    live.features = new.reshape(-1, 1, 2).astype(np.float32)
-                    if dt > 0:
-                        live.velocity = (0.7 * live.velocity + 0.3 * d / dt).astype(np.float32)
-                    moved = True
-                else:
-                    live.features = None
-            if not moved and dt > 0:  # nothing to follow (a plain face): keep going the way it went
-                v = live.velocity * dt
-                live.box = live.box + np.array([v[0], v[1], v[0], v[1]], np.float32)
+        moved = _follow_features(prev, gray, [live.features for live in self._live])
+        for live, motion in zip(self._live, moved, strict=True):
+            if motion is not None:
+                d, new = motion
+                live.box = live.box + np.array([d[0], d[1], d[0], d[1]], np.float32)
+                live.features = new
+                if dt > 0:
+                    live.velocity = (0.7 * live.velocity + 0.3 * d / dt).astype(np.float32)
+            else:
+                live.features = None
+                if dt > 0:  # nothing to follow (a plain face): keep going the way it went
+                    v = live.velocity * dt
+                    live.box = live.box + np.array([v[0], v[1], v[0], v[1]], np.float32)
             self._record(live, TrackPoint(t, self._carried(live), False))
 
     def _carried(self, live: _Live) -> Box:
@@ -276,6 +268,34 @@ class MotionTracker:
         x1 = max(0, min(self.width, round(float(b[2]) / s)))
         y1 = max(0, min(self.height, round(float(b[3]) / s)))
         return Box(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
+
+
+def _follow_features(
+    prev: np.ndarray, gray: np.ndarray, groups: list[np.ndarray | None]
+) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """Pyramidal Lucas-Kanade over every group of features at once; per group, its median motion and its
+    features that were found again (None when fewer than 3 were: the box has nothing left to follow)."""
+    import cv2
+
+    sizes = [0 if g is None else len(g) for g in groups]
+    out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(groups)
+    if not sum(sizes):
+        return out
+    points = np.concatenate([g for g in groups if g is not None and len(g)]).astype(np.float32)
+    nxt, status, _err = cv2.calcOpticalFlowPyrLK(
+        prev, gray, points, None, winSize=(15, 15), maxLevel=3,
+        criteria=(cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.03),
+    )
+    ok_all = status.reshape(-1) == 1
+    start = 0
+    for k, n in enumerate(sizes):
+        ok = ok_all[start : start + n]
+        if n and ok.sum() >= 3:
+            old = points[start : start + n][ok].reshape(-1, 2)
+            new = nxt[start : start + n][ok].reshape(-1, 2)
+            out[k] = (np.median(new - old, axis=0), new.reshape(-1, 1, 2).astype(np.float32))
+        start += n
+    return out
 
 
 def _features(gray: np.ndarray, box: np.ndarray) -> np.ndarray | None:
