@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 
 from consentdesk.core import values
-from consentdesk.core.media.video import is_clip_path
+from consentdesk.core.media.kinds import is_clip_path
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import utc_now
 from consentdesk.core.store.errors import CatalogueError, ConflictError, RefusedError
