@@ -63,7 +63,7 @@ def _report_skipped(skipped: list, limit: int = 20) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from consentdesk.core.media.discovery import Skipped, find_images  # Pillow and numpy: only when used
-    from consentdesk.core.media.video import is_clip_path
+    from consentdesk.core.media.kinds import is_clip_path
 
     skipped: list[Skipped] = []
     analyser = None

@@ -400,6 +400,8 @@ class ImageState:
     findings: tuple[FindingReview, ...] = ()
     rejected: bool = False
     rejection_reason: str | None = None
+    #: A clip: its faces are person tracks, and the rules' reasons call them "Person N".
+    is_clip: bool = False
 
     @property
     def people(self) -> tuple[FaceReview, ...]:

@@ -7,6 +7,7 @@ import pytest
 from tests.data.clip_fixtures import clips  # noqa: F401 - a fixture
 
 from consentdesk.core.media import video
+from consentdesk.core.media.kinds import is_clip_path
 from consentdesk.core.vision.faces import FaceDetector
 
 
@@ -17,7 +18,7 @@ def test_probe_reports_the_clips_facts(clips):  # noqa: F811
     assert info.frame_rate == pytest.approx(30.0, abs=0.01)
     assert info.video_codec == "h264" and info.rotation == 0
     assert info.has_audio and info.audio_codec == "aac"
-    assert video.is_clip_path(clips.landscape) and not video.is_clip_path("photo.jpg")
+    assert is_clip_path(clips.landscape) and not is_clip_path("photo.jpg")
 
 
 def test_a_portrait_phone_clip_comes_out_upright(clips):  # noqa: F811

@@ -360,3 +360,15 @@ def test_same_person_keys_are_not_offered_to_someone_who_may_only_look(qtbot, cl
     assert not actions["clip_next"].isEnabled()  # nothing of the clip works until it is read again
     qtbot.waitUntil(lambda: screen.status is not None and actions["clip_next"].isEnabled(), timeout=20_000)
     assert not actions["clip_separate"].isEnabled()
+
+
+def test_the_keyboard_help_of_a_clip_agrees_with_the_clips_own_keys(qtbot, clip_catalogue):
+    catalogue, image_id = clip_catalogue
+    screen, clip = open_clip(qtbot, catalogue, image_id)
+    help_text = screen.help.text()
+    assert "PgUp / PgDn" in clip.help_line.text()  # the scrubber's: not "next image" as well
+    assert "PgDown" not in help_text and "PgUp" not in help_text and "zoom" not in help_text, help_text
+    assert "J" in help_text and "next image" in help_text and "blur person on export" in help_text
+    assert "blur face" not in help_text
+    screen.roles_changed({"photographer"})  # a role change keeps the clip's help
+    assert "PgDown" not in screen.help.text() and "blur person" not in screen.help.text()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from consentdesk.core.media.imaging import FORMATS_IN_WORDS, has_image_extension, is_image_file
-from consentdesk.core.media.video import is_clip_path
+from consentdesk.core.media.kinds import is_clip_path
 
 
 @dataclass(frozen=True, slots=True)

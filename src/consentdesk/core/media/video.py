@@ -22,8 +22,6 @@ import numpy as np
 
 from consentdesk.core.values import ClipInfo
 
-CLIP_SUFFIXES = frozenset({".mp4", ".mov", ".m4v"})
-
 
 class ClipError(Exception):
     """The clip cannot be read (or not to the end); the message says what happened and what to do."""
@@ -31,10 +29,6 @@ class ClipError(Exception):
 
 class Cancelled(Exception):
     """The person cancelled the job; nothing half-done was kept."""
-
-
-def is_clip_path(path: str | Path) -> bool:
-    return Path(path).suffix.lower() in CLIP_SUFFIXES
 
 
 def _damaged(path: Path, at: float | None = None) -> ClipError:

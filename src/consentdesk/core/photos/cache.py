@@ -38,7 +38,7 @@ from pathlib import Path
 
 from consentdesk import paths
 from consentdesk.core.files import atomic_write
-from consentdesk.core.media.video import is_clip_path
+from consentdesk.core.media.kinds import is_clip_path
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import ImageRecord
 
@@ -157,7 +157,7 @@ def thumbnail(
     from consentdesk.core.media import (
         imaging,  # Pillow and numpy: loaded by whoever makes pictures, not by erasure
     )
-    from consentdesk.core.media.video import CLIP_SUFFIXES
+    from consentdesk.core.media.kinds import CLIP_SUFFIXES
 
     folder = folder or thumbnail_folder()
     original = Path(image.path)

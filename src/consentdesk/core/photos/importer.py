@@ -24,6 +24,7 @@ from pathlib import Path
 
 from consentdesk.core.media import imaging, video
 from consentdesk.core.media.discovery import Skipped, find_images
+from consentdesk.core.media.kinds import is_clip_path
 from consentdesk.core.store import Catalogue, CatalogueError, NewImage
 from consentdesk.core.values import Analysis
 
@@ -93,7 +94,7 @@ def check_file(path: str, proxy: bool = False) -> CheckedFile:
     and one decode of the file (and for a clip going to a team register, `proxy`, make its proxy there too)."""
     from consentdesk.core.vision.analyse import check_path
 
-    if video.is_clip_path(path):
+    if is_clip_path(path):
         checked = check_clip(path)
         return _with_proxy(checked) if proxy and checked.info is not None and not checked.analysis.error else checked
     info, analysis = check_path(path)
@@ -195,7 +196,7 @@ def _working_copy(catalogue: Catalogue, path: str, sha256: str) -> bytes | None:
     """The file's bytes for a register that keeps working copies (None for a desk catalogue, and for a
     clip: its original stays here and the register gets its proxy, see `clip_sharing`). A file that
     changed since it was checked is not stored: its analysis would describe other pixels."""
-    if not catalogue.keeps_photo_copies or video.is_clip_path(path) or catalogue.find_image_by_sha(sha256):
+    if not catalogue.keeps_photo_copies or is_clip_path(path) or catalogue.find_image_by_sha(sha256):
         return None
     data = Path(path).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:

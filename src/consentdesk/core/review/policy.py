@@ -249,21 +249,27 @@ def consent_defects(
     return problems
 
 
+def face_name(image_state: ImageState, n: int) -> str:
+    """What face `n` is called in reasons: a clip's faces are person tracks ("Person 2"), a photo's
+    faces are faces ("Face 2"); the number is the one `face`/`link` take on the command line either way."""
+    return f"{'Person' if image_state.is_clip else 'Face'} {n}"
+
+
 def consent_problems(
-    face_n: int, consent: Consent | None, consent_id: str, form: FormDefinition | None, on: date
+    who: str, consent: Consent | None, consent_id: str, form: FormDefinition | None, on: date
 ) -> list[str]:
-    """Why a linked consent cannot clear the face on `on`, whatever the channel (empty when it can)."""
+    """Why a linked consent cannot clear face `who` ("Face 2") on `on`, whatever the channel (empty when it can)."""
     return [
-        f"Face {face_n} is linked to {consent_id}, {defect}"
+        f"{who} is linked to {consent_id}, {defect}"
         for defect in consent_defects(consent, consent_id, form, on)
     ]
 
 
 def channel_problems(
-    face_n: int, consent: Consent, form: FormDefinition, channel: str, channel_label: str
+    who: str, consent: Consent, form: FormDefinition, channel: str, channel_label: str
 ) -> list[str]:
     """Why a (valid) consent does not cover `channel`, from the form version the person signed."""
-    who = f"Face {face_n} is linked to {consent.id}"
+    who = f"{who} is linked to {consent.id}"
     option = form.channel(channel)
     if option is None:
         return [
@@ -304,8 +310,8 @@ def _image_problems(state: ImageState) -> list[str]:
     return reasons
 
 
-def _unresolved_face(n: int) -> str:
-    return f"Face {n} has no consent: link it to a release, mark it 'blur on export' or 'not a person'"
+def _unresolved_face(who: str) -> str:
+    return f"{who} has no consent: link it to a release, mark it 'blur on export' or 'not a person'"
 
 
 def _unresolved_findings(state: ImageState) -> list[str]:
@@ -339,13 +345,14 @@ def clearance(
     reasons = _image_problems(image_state)
     for face in image_state.people:
         if face.state is FaceState.UNRESOLVED:
-            reasons.append(_unresolved_face(face.n))
+            reasons.append(_unresolved_face(face_name(image_state, face.n)))
         elif face.state is FaceState.LINKED:
             consent = consents_by_id.get(_face_consent(face))
             form = _form_for(consent, form_definitions)
-            problems = consent_problems(face.n, consent, _face_consent(face), form, on)
+            who = face_name(image_state, face.n)
+            problems = consent_problems(who, consent, _face_consent(face), form, on)
             if not problems and consent is not None and form is not None:
-                problems = channel_problems(face.n, consent, form, channel, label)
+                problems = channel_problems(who, consent, form, channel, label)
             reasons.extend(problems)
     reasons.extend(_unresolved_findings(image_state))
     return Clearance(channel=channel, on=on, cleared=not reasons, reasons=reasons)
@@ -373,7 +380,7 @@ def blockers(
         if face.state is FaceState.LINKED:
             consent = consents_by_id.get(_face_consent(face))
             form = _form_for(consent, form_definitions)
-            problems += bool(consent_problems(face.n, consent, _face_consent(face), form, on))
+            problems += bool(consent_problems(face_name(image_state, face.n), consent, _face_consent(face), form, on))
     return Blockers(
         unresolved_faces=sum(f.state is FaceState.UNRESOLVED for f in image_state.people),
         unresolved_findings=len(_unresolved_findings(image_state)),
@@ -422,9 +429,9 @@ def summary(
         elif face.state is FaceState.LINKED:
             consent = consents_by_id.get(_face_consent(face))
             form = _form_for(consent, form_definitions)
-            problems = consent_problems(face.n, consent, _face_consent(face), form, on)
+            problems = consent_problems(face_name(image_state, face.n), consent, _face_consent(face), form, on)
             if not problems and channel and consent is not None and form is not None:
-                problems = channel_problems(face.n, consent, form, channel, label)
+                problems = channel_problems(face_name(image_state, face.n), consent, form, channel, label)
             with_consent += not problems
     attention = len(faces) - with_consent - blurred - not_person
     people = "1 person" if len(faces) == 1 else f"{len(faces)} people"

@@ -259,7 +259,7 @@ def recheck_image(
 
 
 def _analyser_for(path: str) -> Callable[[str], Analysis]:
-    from consentdesk.core.media.video import is_clip_path
+    from consentdesk.core.media.kinds import is_clip_path
 
     if is_clip_path(path):
         from consentdesk.core.vision.clip_analysis import analyse_clip
@@ -287,7 +287,7 @@ def images_to_recheck(
 def current_analyser(image: ImageRecord) -> str:
     """The version a fresh check of this image would record (the clip analyser's for a clip): an analysis
     by any other version is outdated."""
-    from consentdesk.core.media.video import is_clip_path
+    from consentdesk.core.media.kinds import is_clip_path
 
     if is_clip_path(image.path):
         from consentdesk.core.vision.clip_analysis import CLIP_ANALYSER_VERSION

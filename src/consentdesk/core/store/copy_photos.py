@@ -21,7 +21,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from consentdesk.core.media.video import ClipError, is_clip_path
+from consentdesk.core.media.kinds import is_clip_path
+from consentdesk.core.media.video import ClipError
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import utc_now
 from consentdesk.core.store.copy_rows import CopyReport

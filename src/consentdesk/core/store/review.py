@@ -7,6 +7,7 @@ the one SQL form of it below (`_newest_face_decisions`), so both read the same w
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from sqlalchemy import (
 )
 
 from consentdesk.core import values
+from consentdesk.core.media.kinds import is_clip_path
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.base import utc_now
 from consentdesk.core.store.errors import CatalogueError, ConflictError, RefusedError
@@ -126,6 +128,7 @@ class ReviewStore(ImageStore):
         r, fd, nd, tm = t.image_reviews, t.face_decisions, t.finding_decisions, t.track_merges
         wanted = sorted(set(image_ids))
         known: list[int] = []
+        clips: set[int] = set()
         reviews: list[Any] = []
         face_rows: list[Any] = []
         finding_rows: list[Any] = []
@@ -133,7 +136,9 @@ class ReviewStore(ImageStore):
         with self._snapshot() as conn:  # one connection and one moment for the photos and their decisions
             for start in range(0, len(wanted), CHUNK):
                 chunk = wanted[start : start + CHUNK]
-                known += conn.execute(select(t.images.c.id).where(t.images.c.id.in_(chunk))).scalars()
+                for row in conn.execute(select(t.images.c.id, t.images.c.path).where(t.images.c.id.in_(chunk))):
+                    known.append(row.id)
+                    clips.update([row.id] if is_clip_path(row.path) else [])
                 reviews += conn.execute(
                     select(r.c.id, r.c.image_id, r.c.state, r.c.reason).where(r.c.image_id.in_(chunk))
                 ).all()
@@ -153,8 +158,9 @@ class ReviewStore(ImageStore):
         finding_now = values.newest_by(finding_rows, key=lambda row: row.finding_id)
         joined = {f: row.same_as for f, row in values.newest_by(merge_rows, key=lambda row: row.face_id).items()}
         return {
-            image_id: _image_state(
-                image_id, analyses.get(image_id), review_now.get(image_id), (face_now, joined), finding_now
+            image_id: dataclasses.replace(
+                _image_state(image_id, analyses.get(image_id), review_now.get(image_id), (face_now, joined), finding_now),
+                is_clip=image_id in clips,
             )
             for image_id in known
         }

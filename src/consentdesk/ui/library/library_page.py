@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core.media.imaging import IMAGE_EXTENSIONS
-from consentdesk.core.media.video import CLIP_SUFFIXES
+from consentdesk.core.media.kinds import CLIP_SUFFIXES
 from consentdesk.core.photos.importer import ImportProgress, ImportReport, import_paths
 from consentdesk.core.store import Catalogue, team
 from consentdesk.ui.kit import spacing

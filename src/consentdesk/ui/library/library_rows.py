@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from consentdesk.core.media.video import CLIP_SUFFIXES
+from consentdesk.core.media.kinds import CLIP_SUFFIXES
 from consentdesk.core.photos import cache
 from consentdesk.core.review import policy, workflow
 from consentdesk.core.review.recheck import current_analyser

@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QFocusEvent, QImage, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSlider, QWidget
 
-from consentdesk.core.media.video import is_clip_path
+from consentdesk.core.media.kinds import is_clip_path
 from consentdesk.core.photos.cache import PhotoUnavailable, local_clip
 from consentdesk.core.review import workflow
 from consentdesk.core.review.clip_export import box_at

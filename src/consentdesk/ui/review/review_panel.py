@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from consentdesk.core.forms import load_form
-from consentdesk.core.media.video import is_clip_path
+from consentdesk.core.media.kinds import is_clip_path
 from consentdesk.core.review import policy, workflow
 from consentdesk.core.values import FaceReview, FaceState, FindingReview, FindingState
 from consentdesk.ui.kit import spacing

@@ -86,6 +86,24 @@ REVIEW_DECISIONS = {
 #: Actions that only move the view: they never wait for a decision being saved.
 VIEW_ONLY = {"back", "zoom_in", "zoom_out", "zoom_selection", "zoom_fit"}
 
+#: Actions a clip does not have: its preview is shown whole (no zoom).
+PHOTO_ONLY = {"zoom_in", "zoom_out", "zoom_selection", "zoom_fit"}
+
+
+def help_rows(allowed: set[str], clip: bool) -> list[tuple[str, str]]:
+    """The keyboard help's (keys, words) lines for what this person may do. On a clip the help must not
+    contradict the clip's own line: PgUp/PgDn move its scrubber, there is no zoom, and its faces are people."""
+    rows = []
+    for name, _text, keys, words in ACTIONS:
+        if name not in allowed or (clip and name in PHOTO_ONLY):
+            continue
+        if clip:
+            keys = [k for k in keys if k not in ("PgDown", "PgUp")]
+            words = words.replace("face", "person")
+        rows.append((" / ".join(keys), words))
+    return rows
+
+
 #: Buttons under the list, for mouse users (the keyboard does the same), in Tab order.
 BUTTONS = [
     [("link", "Link…"), ("blur", "Blur"), ("not_person", "Not a person")],
@@ -281,7 +299,8 @@ class ReviewScreen(QWidget):
 
     def _build_photo_side(self) -> QWidget:
         """The photo with its boxes, the key to the box tags and the keyboard help."""
-        self.help = QLabel(help_html([(" / ".join(keys), h) for _, _, keys, h in ACTIONS]))
+        self._allowed = {name for name, *_rest in ACTIONS}
+        self.help = QLabel(help_html(help_rows(self._allowed, clip=False)))
         self.help.setObjectName("keyboardHelp")
         self.help.setWordWrap(True)
         self.help.setTextFormat(Qt.TextFormat.RichText)
@@ -343,7 +362,8 @@ class ReviewScreen(QWidget):
             if name not in REVIEW_DECISIONS
             or team.allowed(roles, "takedown" if name == "takedown" else "review")
         }
-        self.help.setText(help_html([(" / ".join(keys), h) for name, _, keys, h in ACTIONS if name in allowed]))
+        self._allowed = allowed
+        self.help.setText(help_html(help_rows(allowed, self.is_clip)))
         self.role_note.setText(
             ""
             if may_review
@@ -433,6 +453,7 @@ class ReviewScreen(QWidget):
 
     def _load_preview(self, status: workflow.ReviewStatus) -> None:
         self.left_side.setCurrentIndex(1 if is_clip(status) else 0)
+        self.help.setText(help_html(help_rows(self._allowed, is_clip(status))))
         if is_clip(status):
             self.clip_review.open(self.catalogue, status)
             self.clip_review.timeline.setFocus()  # arrows walk the lanes; the decision keys work here too
