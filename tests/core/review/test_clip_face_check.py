@@ -61,3 +61,34 @@ def test_approve_refuses_a_clip_copy_with_a_blurred_persons_face_and_leaves_noth
         calls: list[float] = []
         result = approve(cat, image, ["instagram"], out, on=date.today(), progress=calls.append)
         assert result.path.exists() and calls == sorted(calls) and calls[-1] == pytest.approx(1.0)
+
+
+def test_the_mosaic_itself_is_not_taken_for_a_face(tmp_path):
+    """Every frame around the one where the 4-block mosaic of a generated clip (seed 3: a walker's face
+    whole inside its region) was taken for a face by the int8 model; bench/mosaic_faces.py --clips counts
+    every frame of six such clips."""
+    from tests.data.clip_builder import ClipSpec, write_clip
+
+    from consentdesk.core.media.video import ClipReader
+    from consentdesk.core.review.clip_face_check import _judge
+    from consentdesk.core.values import Box
+    from consentdesk.core.vision.analyse import default_analyser
+    from consentdesk.core.vision.clip_analysis import ClipAnalyser, ClipConfig
+
+    src, copy = tmp_path / "walker.mp4", tmp_path / "copy.mp4"
+    write_clip(src, ClipSpec(seconds=6.0, size=(640, 360), seed=3))
+    tracks = _numbered(ClipAnalyser(ClipConfig()).analyse(src))
+    export_clip(src, copy, [Redaction(t) for _n, t in tracks])
+    detect, left = default_analyser().faces.detect, []
+    with ClipReader(copy) as reader:
+        for frame in reader.frames(None):
+            if not 4.9 <= frame.t <= 5.5:
+                continue
+            rgb = frame.array(ClipConfig().face_side)
+            k = reader.info.width / rgb.shape[1]
+            for face in detect(rgb):
+                b = face.box
+                box = Box(round(b.x * k), round(b.y * k), max(1, round(b.w * k)), max(1, round(b.h * k)))
+                if _judge(box, frame.t, tracks, []):
+                    left.append((frame.t, box, face.score))
+    assert left == []

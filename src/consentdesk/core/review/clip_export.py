@@ -7,8 +7,8 @@ Why it is built this way:
   entering the frame is there before the detector is sure of it). The gaps between two sightings are
   covered by the boxes motion carried (see `tracks`): the frames where a face "slips through" a blur are
   exactly those, so they get the most margin.
-- Faces are pixelated to a coarse mosaic and findings filled solid (`destroy_yuv`, in the frame's own YUV planes),
-  the pixels replaced.
+- Faces are pixelated to the coarsest mosaic, one block of the region's mean colour (`MAX_BLOCKS` says why),
+  and findings filled solid (`destroy_yuv`, in the frame's own YUV planes), the pixels replaced.
 - The sound is copied packet for packet (no re-encoding, no loss). Nothing else of the original file is:
   the new file is written from scratch with only the streams, so GPS position, device make, model and
   serial, owner and the original creation software never ride along. The picture is written upright
@@ -43,10 +43,14 @@ MARGIN = 0.25
 LEAD = 0.4
 #: A finding's fill: the dark grey (32, 32, 32) of a photo's, in video levels (BT.601, limited range): Y, U, V.
 FILL_YUV = (43, 128, 128)
-#: Mosaic blocks across a face region: coarser than a photo's (8), since a clip gives a detector, or a
-#: person, dozens of looks at the same face (at 5, CenterFace still found a face in one frame of a test clip
-#: whose face lay whole inside its region).
-MAX_BLOCKS = 4
+#: Mosaic blocks across a face region: one, so a blurred person's region (face plus margin) becomes its
+#: own mean colour. A clip gives the detector, or a person, dozens of looks at the same face, and the
+#: approving computer's check (`clip_face_check`) refuses a copy where it finds a face in such a region:
+#: every finer mosaic was taken for one. bench/mosaic_faces.py --clips (six generated clips, every frame of
+#: the copy as the check judges it, int8 model), frames refused of 1080 (top score): 4 blocks 2 (0.42),
+#: 3 blocks 33 (0.56), 2 blocks 2 (0.41), 4 blocks with a light blur 226 (0.71), one block 0; at 5 blocks
+#: one frame of a test clip too. On 360 still face regions every treatment scored 0 with either model.
+MAX_BLOCKS = 1
 
 XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
 _NAMESPACES = {
@@ -271,7 +275,8 @@ def _upright_planes(frame, width: int, height: int) -> list[np.ndarray]:  # noqa
 
 def destroy_yuv(planes: list[np.ndarray], region: tuple[float, float, float, float], fill: bool) -> None:
     """Replace the pixels of `region` in a YUV 4:2:0 frame, in place: a coarse mosaic (at most `MAX_BLOCKS`
-    across, the same blocks in Y at full size and in U and V at half size) or a solid dark fill."""
+    across, the same blocks in Y at full size and in U and V at half size; one block: the region's mean
+    colour) or a solid dark fill."""
     y = planes[0]
     h, w = y.shape[:2]
     x0, y0 = max(0, int(np.floor(region[0]))) // 2 * 2, max(0, int(np.floor(region[1]))) // 2 * 2
@@ -284,7 +289,7 @@ def destroy_yuv(planes: list[np.ndarray], region: tuple[float, float, float, flo
         planes[2][y0 // 2 : (y1 + 1) // 2, x0 // 2 : (x1 + 1) // 2] = FILL_YUV[2]
         return
     bx = max(1, min(MAX_BLOCKS, (x1 - x0) // 4))
-    by = max(1, round(bx * (y1 - y0) / (x1 - x0)))
+    by = max(1, round(bx * (y1 - y0) / (x1 - x0))) if bx > 1 else 1  # one block: the whole region's mean
     _mosaic(y, x0, y0, x1, y1, bx, by)
     for chroma in planes[1:]:
         _mosaic(chroma, x0 // 2, y0 // 2, (x1 + 1) // 2, (y1 + 1) // 2, bx, by)
