@@ -48,7 +48,8 @@ class ClipConfig:
     >= 40 px found, one track each. Three samples a second: since the export sweeps a track's first and last
     sighting along the motion between its sightings, two leave no face-frame outside every export region
     either (bench/trackers.py), but with the int8 face model the exported test clip's 4-block mosaic was
-    then taken for a face on one frame (score 0.49): three costs little more with that model."""
+    then taken for a face on one frame (score 0.49): three costs little more with that model. (The export
+    now covers a blurred person with one flat block, which no frame took for a face.)"""
 
     sample_rate: float = 3.0  # face detection samples per second (and the first frame after a cut)
     motion_change: float = 8.0  # mean grey difference (0-255) from the last sample that brings the next one forward
