@@ -138,7 +138,8 @@ class ReviewStore(ImageStore):
                 chunk = wanted[start : start + CHUNK]
                 for row in conn.execute(select(t.images.c.id, t.images.c.path).where(t.images.c.id.in_(chunk))):
                     known.append(row.id)
-                    clips.update([row.id] if is_clip_path(row.path) else [])
+                    if is_clip_path(row.path):
+                        clips.add(row.id)
                 reviews += conn.execute(
                     select(r.c.id, r.c.image_id, r.c.state, r.c.reason).where(r.c.image_id.in_(chunk))
                 ).all()
@@ -549,7 +550,7 @@ class ReviewStore(ImageStore):
         sql = (
             select(a.c.id, a.c.image_id, c.c.id, status)
             .select_from(a.join(ac, ac.c.approval_id == a.c.id).join(c, c.c.id == ac.c.consent_id))
-            .where(a.c.id.in_(_approvals_to_take_down(today)), c.c.id.in_(_lapsed_consents(today)))
+            .where(c.c.id.in_(_lapsed_consents(today)), a.c.id.not_in(select(t.takedowns.c.approval_id)))
             .order_by(a.c.image_id, a.c.id, c.c.id)
         )
         with self._connection() as conn:
