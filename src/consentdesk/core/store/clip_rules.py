@@ -261,5 +261,5 @@ def migration_12(earlier: dict[int, str]) -> str:
         """,
     )
     return "\n".join(
-        ["CREATE INDEX track_merges_face ON track_merges(face_id, id);", one, many, latest(_LOCK_DOWN)]
+        [SQLITE_12, one, many, latest(_LOCK_DOWN)]
     )
