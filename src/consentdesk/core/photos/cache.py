@@ -157,12 +157,11 @@ def thumbnail(
     from consentdesk.core.media import (
         imaging,  # Pillow and numpy: loaded by whoever makes pictures, not by erasure
     )
-    from consentdesk.core.media.kinds import CLIP_SUFFIXES
 
     folder = folder or thumbnail_folder()
     original = Path(image.path)
     present, unchanged = _original_is_here(original, image)
-    if original.suffix.lower() in CLIP_SUFFIXES:
+    if is_clip_path(original):
         return _clip_thumbnail(image, size, copies, folder, original if unchanged else None)
     if unchanged:
         return imaging.make_thumbnail(original, folder, size)
@@ -192,7 +191,8 @@ def _clip_thumbnail(
     made = imaging.thumbnail_path(folder, image.sha256, size)
     if made.exists():
         return made
-    source = original or (_cached_copy(image) if _cached_copy(image).is_file() else None)
+    cached = _cached_copy(image)
+    source = original or (cached if cached.is_file() else None)
     if source is None and copies is not None and copies.keeps_copies:
         source = local_clip(copies.catalogue, image).path
     if source is None:

@@ -29,6 +29,7 @@ from sqlalchemy import insert, select, text
 from consentdesk.core.store import schema as t
 from consentdesk.core.store.audit_trail import AuditStore
 from consentdesk.core.store.base import utc_now
+from consentdesk.core.store.images import CHUNK
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,6 @@ class ClipProxyStore(AuditStore):
         p = t.clip_proxies
         held: set[str] = set()
         with self._snapshot() as conn:
-            for start in range(0, len(wanted), 500):
-                held.update(conn.execute(select(p.c.sha256).where(p.c.sha256.in_(wanted[start : start + 500]))).scalars())
+            for start in range(0, len(wanted), CHUNK):
+                held.update(conn.execute(select(p.c.sha256).where(p.c.sha256.in_(wanted[start : start + CHUNK]))).scalars())
         return held

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from consentdesk.core.store import server_rules
+from consentdesk.core.store.takedown_rules import LOCK_DOWN, latest_definition
 
 SQLITE = """
 CREATE TABLE track_merges (
@@ -233,7 +234,6 @@ _JOINED_REFUSAL = """IF cd_joined_to(face) IS NOT NULL THEN
         """
 _DECIDE_FACE = re.compile(r"CREATE (?:OR REPLACE )?FUNCTION cd_decide_face\(.*?\n\s*END \$\$;", re.S)
 _DECIDE_FACES = re.compile(r"CREATE (?:OR REPLACE )?FUNCTION cd_decide_faces\(.*?\n\s*END \$\$;", re.S)
-_LOCK_DOWN = re.compile(r"DO \$\$\s*DECLARE\s*f regprocedure;.*?\n\s*END \$\$;", re.S)
 
 
 def migration_12(earlier: dict[int, str]) -> str:
@@ -241,7 +241,7 @@ def migration_12(earlier: dict[int, str]) -> str:
     `cd_decide_faces` refuses a list that names one (nothing of the list is saved then)."""
 
     def latest(pattern: re.Pattern[str]) -> str:
-        return [m for number in sorted(earlier) if number < 12 for m in pattern.findall(earlier[number])][-1]
+        return latest_definition(earlier, pattern, 12)
 
     def refusing(body: str, anchor: str, check: str) -> str:
         if body.count(anchor) != 1:
@@ -261,5 +261,5 @@ def migration_12(earlier: dict[int, str]) -> str:
         """,
     )
     return "\n".join(
-        ["CREATE INDEX track_merges_face ON track_merges(face_id, id);", one, many, latest(_LOCK_DOWN)]
+        [SQLITE_12, one, many, latest(LOCK_DOWN)]
     )

@@ -692,17 +692,14 @@ class _ImageBatch:
                 count.skipped += 1
                 continue
             key = (here_target, row.decided_at, row.decided_by, row.state, values[extra[0]])
-            if key in theirs:
-                count.present += 1
-                continue
-            if here_target in newest and newest[here_target][1] > row.decided_at:
-                count.skipped += 1
-                what = "face" if with_consent else "finding"
-                m.conflict(
-                    f"image {m.image_map[row.image_id]}: a {what} decision made at {row.decided_at} in the source is "
-                    "older than the destination's newest decision on the same "
-                    f"{what}; it was not copied (decide again if it should count)"
-                )
+            what = "face" if with_consent else "finding"
+            older = (
+                f"image {m.image_map[row.image_id]}: a {what} decision made at {row.decided_at} in the source is "
+                "older than the destination's newest decision on the same "
+                f"{what}; it was not copied (decide again if it should count)"
+            )
+            is_older = here_target in newest and newest[here_target][1] > row.decided_at
+            if _settled(m, count, key in theirs, is_older, older):
                 continue
             new = {k: v for k, v in values.items() if k != "id"}
             new.update(image_id=m.image_map[row.image_id], **{target: here_target})

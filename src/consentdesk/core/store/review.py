@@ -138,7 +138,8 @@ class ReviewStore(ImageStore):
                 chunk = wanted[start : start + CHUNK]
                 for row in conn.execute(select(t.images.c.id, t.images.c.path).where(t.images.c.id.in_(chunk))):
                     known.append(row.id)
-                    clips.update([row.id] if is_clip_path(row.path) else [])
+                    if is_clip_path(row.path):
+                        clips.add(row.id)
                 reviews += conn.execute(
                     select(r.c.id, r.c.image_id, r.c.state, r.c.reason).where(r.c.image_id.in_(chunk))
                 ).all()
@@ -182,9 +183,7 @@ class ReviewStore(ImageStore):
         what = f"face {seen.n}" if is_face else f"finding F{seen.n}"
         items = t.faces if is_face else t.findings
         current_analysis = conn.execute(select(items.c.analysis_id).where(items.c.id == target_id)).scalar()
-        newest_analysis = conn.execute(
-            select(func.max(t.analyses.c.id)).where(t.analyses.c.image_id == image_id)
-        ).scalar()
+        newest_analysis = conn.execute(select(current_analysis_id(image_id))).scalar()
         if current_analysis != newest_analysis:
             raise ConflictError(
                 f"this photo (id {image_id}) was checked again by someone else since you opened it, so {what} "
@@ -277,9 +276,7 @@ class ReviewStore(ImageStore):
             )
 
     def _check_merge_not_stale(self, conn: Connection, image_id: int, seen: values.FaceReview) -> None:
-        newest_analysis = conn.execute(
-            select(func.max(t.analyses.c.id)).where(t.analyses.c.image_id == image_id)
-        ).scalar()
+        newest_analysis = conn.execute(select(current_analysis_id(image_id))).scalar()
         analysis = conn.execute(select(t.faces.c.analysis_id).where(t.faces.c.id == seen.face_id)).scalar()
         joined = conn.execute(
             select(t.track_merges.c.same_as, t.track_merges.c.decided_by)
@@ -362,9 +359,7 @@ class ReviewStore(ImageStore):
         """`_check_not_stale` for many faces in three queries: the newest analysis, and each face's newest
         decision, must be what the person saw."""
         ids = [f.face_id for f in seen]
-        newest_analysis = conn.execute(
-            select(func.max(t.analyses.c.id)).where(t.analyses.c.image_id == image_id)
-        ).scalar()
+        newest_analysis = conn.execute(select(current_analysis_id(image_id))).scalar()
         analyses = set(conn.execute(select(t.faces.c.analysis_id).where(t.faces.c.id.in_(ids))).scalars())
         if analyses != {newest_analysis}:
             raise ConflictError(
@@ -555,7 +550,7 @@ class ReviewStore(ImageStore):
         sql = (
             select(a.c.id, a.c.image_id, c.c.id, status)
             .select_from(a.join(ac, ac.c.approval_id == a.c.id).join(c, c.c.id == ac.c.consent_id))
-            .where(a.c.id.in_(_approvals_to_take_down(today)), c.c.id.in_(_lapsed_consents(today)))
+            .where(c.c.id.in_(_lapsed_consents(today)), a.c.id.not_in(select(t.takedowns.c.approval_id)))
             .order_by(a.c.image_id, a.c.id, c.c.id)
         )
         with self._connection() as conn:
@@ -771,11 +766,12 @@ def _refuse_joined(conn: Connection, faces: Sequence[values.FaceReview]) -> None
     and one recorded on it would come back unseen the day it is separated. The register's server refuses
     it the same way (`cd_decide_face`, migration 12); this is the desk catalogue's refusal."""
     tm, ids = t.track_merges, [f.face_id for f in faces]
-    rows = conn.execute(select(tm.c.face_id, tm.c.same_as).where(tm.c.face_id.in_(ids)).order_by(tm.c.id)).all()
-    newest = {face_id: same_as for face_id, same_as in rows}  # the newest row per track counts
+    rows = conn.execute(select(tm.c.id, tm.c.face_id, tm.c.same_as).where(tm.c.face_id.in_(ids))).all()
+    newest = values.newest_by(rows, key=lambda row: row.face_id)
     for face in faces:
-        if newest.get(face.face_id) is not None:
-            as_n = conn.execute(select(t.faces.c.n).where(t.faces.c.id == newest[face.face_id])).scalar()
+        row = newest.get(face.face_id)
+        if row is not None and row.same_as is not None:
+            as_n = conn.execute(select(t.faces.c.n).where(t.faces.c.id == row.same_as)).scalar()
             raise RefusedError(
                 f"person {face.n} is the same person as {as_n}: decide on that track, or make it a separate "
                 "person again first"

@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 
 _CD_STATE = re.compile(r"CREATE (?:OR REPLACE )?FUNCTION cd_state\(.*?\n\s*END \$\$;", re.S)
-_LOCK_DOWN = re.compile(r"DO \$\$\s*DECLARE\s*f regprocedure;.*?\n\s*END \$\$;", re.S)
+#: The block that locks the rules' functions down (a fixed search path, no PUBLIC access).
+LOCK_DOWN = re.compile(r"DO \$\$\s*DECLARE\s*f regprocedure;.*?\n\s*END \$\$;", re.S)
 _APPROVAL_END = """'[]'::jsonb)))
                     FROM approvals a WHERE a.id = row_id);"""
 _APPROVAL_WITH_TAKEDOWN = """'[]'::jsonb))
@@ -33,14 +34,17 @@ def migration_9(earlier: dict[int, str]) -> str:
     down as the latest earlier rules lock them (never stale copies, so what another migration added
     stays). Statements end with ';' at a line end; function bodies are $$-quoted."""
 
-    def latest(pattern: re.Pattern[str]) -> str:
-        return [m for number in sorted(earlier) if number < 9 for m in pattern.findall(earlier[number])][-1]
-
-    cd_state = latest(_CD_STATE).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
+    cd_state = latest_definition(earlier, _CD_STATE, 9).replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
     if cd_state.count(_APPROVAL_END) != 1:
         raise AssertionError("cd_state's approval digest changed shape: update takedown_rules.migration_9")
     cd_state = cd_state.replace(_APPROVAL_END, _APPROVAL_WITH_TAKEDOWN)
-    return _MIGRATION_9.replace("{cd_state}", cd_state).replace("{lock_down}", latest(_LOCK_DOWN))
+    return _MIGRATION_9.replace("{cd_state}", cd_state).replace("{lock_down}", latest_definition(earlier, LOCK_DOWN, 9))
+
+
+def latest_definition(earlier: dict[int, str], pattern: re.Pattern[str], before: int) -> str:
+    """The newest text `pattern` matches in the scripts numbered below `before`: what a later migration
+    replaces or repeats, so it never works from a stale copy."""
+    return [m for number in sorted(earlier) if number < before for m in pattern.findall(earlier[number])][-1]
 
 
 _MIGRATION_9 = r"""
