@@ -58,20 +58,15 @@ def is_clip(status: workflow.ReviewStatus) -> bool:
 def overlays_at(status: workflow.ReviewStatus, clip: StoredClip, t: float) -> list[Overlay]:
     """The tracks' boxes where they are at `t` (interpolated between sightings, no margin), tagged like a
     photo's boxes so the state is in words on each."""
+    wanted = [
+        (("face", f.n), clip.face_tracks, str(f.n), face_state(f, status)) for f in status.state.faces
+    ] + [(("finding", f.n), clip.finding_tracks, f"F{f.n}", str(f.state)) for f in status.state.findings]
     boxes = []
-    for face in status.state.faces:
-        if face.n <= len(clip.face_tracks):
-            at = box_at(clip.face_tracks[face.n - 1].points, t, margin=0, lead=0)
-            if at is not None:
-                x0, y0, x1, y1 = at
-                boxes.append(Overlay(("face", face.n), x0, y0, x1 - x0, y1 - y0, str(face.n), face_state(face, status)))
-    for finding in status.state.findings:
-        if finding.n <= len(clip.finding_tracks):
-            at = box_at(clip.finding_tracks[finding.n - 1].points, t, margin=0, lead=0)
-            if at is not None:
-                x0, y0, x1, y1 = at
-                key = ("finding", finding.n)
-                boxes.append(Overlay(key, x0, y0, x1 - x0, y1 - y0, f"F{finding.n}", str(finding.state)))
+    for key, tracks, label, state in wanted:
+        at = box_at(tracks[key[1] - 1].points, t, margin=0, lead=0) if key[1] <= len(tracks) else None
+        if at is not None:
+            x0, y0, x1, y1 = at
+            boxes.append(Overlay(key, x0, y0, x1 - x0, y1 - y0, label, state))
     return boxes
 
 
