@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QFocusEvent, QImage, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSlider, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QSlider, QWidget
 
 from consentdesk.core.media.kinds import is_clip_path
 from consentdesk.core.photos.cache import PhotoUnavailable, local_clip
@@ -20,6 +20,7 @@ from consentdesk.core.review.clip_export import box_at
 from consentdesk.core.store import Catalogue, StoredClip
 from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.busy import describe_error, in_catalogue
+from consentdesk.ui.kit.dialog import scroll_area
 from consentdesk.ui.kit.image_canvas import ImageCanvas, Overlay
 from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.workers import Latest, run_task
@@ -146,13 +147,10 @@ class ClipReview(QWidget):
         self.timeline.lane_chosen.connect(self._lane_chosen)
         self.timeline.time_chosen.connect(self._scrubbed)
         self.timeline.key_action.connect(self.key_action)
-        lanes = QScrollArea()
+        lanes = scroll_area(self.timeline, "Timeline lanes")
         lanes.setObjectName("clipLanes")
-        lanes.setWidgetResizable(True)
-        lanes.setFrameShape(QFrame.Shape.NoFrame)
         lanes.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the timeline inside takes the focus
         lanes.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        lanes.setWidget(self.timeline)
         lanes.setMaximumHeight(self.timeline.lane_top(LANES_SHOWN) + 8)
         self.lanes = lanes
         help_line = self.help_line = QLabel(help_html(CLIP_KEYS))
