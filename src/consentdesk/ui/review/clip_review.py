@@ -61,7 +61,7 @@ def overlays_at(status: workflow.ReviewStatus, clip: StoredClip, t: float) -> li
     photo's boxes so the state is in words on each."""
     wanted = [
         (("face", f.n), clip.face_tracks, str(f.n), face_state(f, status)) for f in status.state.faces
-    ] + [(("finding", f.n), clip.finding_tracks, f"F{f.n}", str(f.state)) for f in status.state.findings]
+    ] + [(("finding", f.n), clip.finding_tracks, f"F{f.n}", status.finding_state(f)) for f in status.state.findings]
     boxes = []
     for key, tracks, label, state in wanted:
         at = box_at(tracks[key[1] - 1].points, t, margin=0, lead=0) if key[1] <= len(tracks) else None
