@@ -13,7 +13,10 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPlainTextEdit
 from tests.data.clip_builder import ClipSpec, truncate, write_clip
-from tests.ui.library.test_library_page import _drain  # noqa: F401 - autouse: workers end before teardown
+from tests.ui.library.test_library_page import (  # noqa: F401 - _drain is autouse: workers end before teardown
+    _drain,
+    cancel_import,
+)
 
 from consentdesk.core.media import imaging
 from consentdesk.core.photos import cache
@@ -106,15 +109,7 @@ def test_an_import_of_clips_can_be_cancelled(qtbot, catalogue, tmp_path):
     for i in range(4):
         write_clip(folder / f"clip-{i}.mp4", ClipSpec(seconds=1.5, seed=10 + i))
     library = library_on(qtbot, catalogue)
-    with qtbot.waitSignal(library.import_finished, timeout=120_000) as finished:
-        assert library.import_paths([str(folder)])
-        qtbot.waitUntil(lambda: library.import_panel.bar.value() >= 1, timeout=60_000)
-        assert "of 4 checked" in library.import_panel.status.text()
-        qtbot.mouseClick(library.import_panel.cancel_button, Qt.MouseButton.LeftButton)
-        assert library.import_panel.cancel_button.text() == "Stopping…"
-    report = finished.args[0]
-    assert report.cancelled and 1 <= len(report.added) < 4
-    assert library.import_panel.title.text() == "Import cancelled"
+    report = cancel_import(qtbot, library, folder, 4, after=1, timeout=(120_000, 60_000))
     assert len(catalogue.list_images()) == len(report.added)
 
 

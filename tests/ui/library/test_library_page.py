@@ -92,6 +92,21 @@ def wait_rows(qtbot, library: LibraryPage, n: int, timeout: int = 20_000) -> Non
 # --- import through the menu ---------------------------------------------------------------------------
 
 
+def cancel_import(qtbot, library: LibraryPage, folder: Path, n: int, after: int, timeout: tuple[int, int]):
+    """Import the `n` files of `folder`, press Cancel once `after` are checked, and return the report of an
+    import that stopped early (cancelled, with at least `after` and fewer than `n` files added)."""
+    with qtbot.waitSignal(library.import_finished, timeout=timeout[0]) as finished:
+        assert library.import_paths([str(folder)])
+        qtbot.waitUntil(lambda: library.import_panel.bar.value() >= after, timeout=timeout[1])
+        assert f"of {n} checked" in library.import_panel.status.text()
+        qtbot.mouseClick(library.import_panel.cancel_button, Qt.MouseButton.LeftButton)
+        assert library.import_panel.cancel_button.text() == "Stopping…"
+    report = finished.args[0]
+    assert report.cancelled and after <= len(report.added) < n
+    assert library.import_panel.title.text() == "Import cancelled"
+    return report
+
+
 def test_import_folder_through_the_menu(qtbot, catalogue, photo_folder, monkeypatch):
     window = MainWindow(catalogue)
     qtbot.addWidget(window)
@@ -141,15 +156,7 @@ def test_cancel_stops_the_import_and_keeps_what_was_saved(qtbot, catalogue, tmp_
     library.show()
     library.import_function = fake_import
 
-    with qtbot.waitSignal(library.import_finished, timeout=30_000) as finished:
-        assert library.import_paths([str(tmp_path / "many")])
-        qtbot.waitUntil(lambda: library.import_panel.bar.value() >= 3, timeout=10_000)
-        assert "of 30 checked" in library.import_panel.status.text()
-        qtbot.mouseClick(library.import_panel.cancel_button, Qt.MouseButton.LeftButton)
-        assert library.import_panel.cancel_button.text() == "Stopping…"
-    report = finished.args[0]
-    assert report.cancelled and 3 <= len(report.added) < 30
-    assert library.import_panel.title.text() == "Import cancelled"
+    report = cancel_import(qtbot, library, tmp_path / "many", 30, after=3, timeout=(30_000, 10_000))
     wait_rows(qtbot, library, len(report.added))
     assert len(catalogue.list_images()) == len(report.added)
 

@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 from tests.data.clip_builder import ClipSpec, write_clip
-from tests.ui.conftest import press
+from tests.ui.conftest import module_catalogue, press
 
 from consentdesk.core.photos import importer
 from consentdesk.core.review import workflow
@@ -27,19 +27,18 @@ from consentdesk.ui.review.review_screen import ReviewScreen
 from consentdesk.ui.review.same_person_dialog import SamePersonDialog
 
 
+def _one_clip(catalogue, folder):
+    shoot = folder / "donor-day-clips"
+    shoot.mkdir()
+    write_clip(shoot / "reel.mp4", ClipSpec(seconds=6.0))
+    report = importer.import_paths(catalogue, [str(shoot)], workers=1)
+    assert len(report.added) == 1, report.errors
+    return report.added[0]
+
+
 @pytest.fixture(scope="module")
 def clip_template(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("clip-review")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CONSENTDESK_HOME", str(folder / "home"))
-        shoot = folder / "donor-day-clips"
-        shoot.mkdir()
-        write_clip(shoot / "reel.mp4", ClipSpec(seconds=6.0))
-        path = folder / "catalogue.sqlite"
-        with Catalogue.open(path) as catalogue:
-            report = importer.import_paths(catalogue, [str(shoot)], workers=1)
-    assert len(report.added) == 1, report.errors
-    return path, report.added[0]
+    return module_catalogue(tmp_path_factory, "clip-review", _one_clip)
 
 
 @pytest.fixture

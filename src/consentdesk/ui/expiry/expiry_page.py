@@ -132,22 +132,19 @@ def _blocked_rows(
 ) -> list[BlockedRow]:
     """A page of rows: its image records in one query; an image deleted meanwhile is left out; for each
     clip, the seconds its lapsed releases' people are seen (read from the stored tracks)."""
+    links: dict[str, dict[int, list[int]]] = {}  # each consent's links, read once for the page
+
+    def linked(cid: str) -> dict[int, list[int]]:
+        if cid not in links:
+            links[cid] = catalogue.images_linked_to(cid)
+        return links[cid]
+
+    def seen(row: BlockedImage) -> str:
+        numbers = sorted({n for cid, _status in row.reasons for n in linked(cid).get(row.image.id, [])})
+        return seen_words(person_spans(catalogue, row.image.id, numbers))
+
     rows = expiry.blocked_images(catalogue, reasons)
-    links: dict[str, dict[int, list[int]]] = {}
-    out = []
-    for row in rows:
-        if not row.is_clip:
-            out.append(BlockedRow(row))
-            continue
-        numbers = sorted(
-            {
-                n
-                for cid, _status in row.reasons
-                for n in links.setdefault(cid, catalogue.images_linked_to(cid)).get(row.image.id, [])
-            }
-        )
-        out.append(BlockedRow(row, seen_words(person_spans(catalogue, row.image.id, numbers))))
-    return out
+    return [BlockedRow(row, seen(row)) if row.is_clip else BlockedRow(row) for row in rows]
 
 
 class ExpiringModel(PagedModel):

@@ -31,3 +31,8 @@ def photos_and_clips(photos: int, clips: int) -> str:
     """"3 photos", "1 clip", "2 photos and 1 clip" (a count of none is left out unless both are none)."""
     parts = [items_word(photos, False)] * bool(photos or not clips) + [items_word(clips, True)] * bool(clips)
     return " and ".join(parts)
+
+
+def approved_copies(n: int) -> str:
+    """"1 approved copy", "3 approved copies": an image's approved (exported) copies, as take-downs count them."""
+    return f"{n} approved cop{'y' if n == 1 else 'ies'}"

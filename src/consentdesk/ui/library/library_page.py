@@ -221,6 +221,7 @@ class LibraryPage(Page):
         self.preview_summary = text_label("", name="previewSummary")
         self.preview_channels = text_label("", "hint")
         self.preview_reasons = text_label("", "hint")
+        self._review_verb, self._review_item = "Review", "photo"  # "Look at" for viewers; "clip" for a clip
         self.review_button = QPushButton("Review this photo")
         self.review_button.setProperty("primary", True)
         self.review_button.setToolTip("Open it in the review (Enter or double-click in the grid)")
@@ -463,8 +464,8 @@ class LibraryPage(Page):
             self.preview_state.style().unpolish(self.preview_state)
             self.preview_state.style().polish(self.preview_state)
         self.preview_summary.setText(row.summary)
-        what = item_word(bool(row.clip_words))  # "Review this clip", "Look at this photo"
-        self.review_button.setText(f"{self.review_button.text().rsplit(' ', 1)[0]} {what}")
+        what = self._review_item = item_word(bool(row.clip_words))  # "Review this clip", "Look at this photo"
+        self.review_button.setText(f"{self._review_verb} this {what}")
         self.recheck_button.setAccessibleName(f"Re-check this {what}")
         self.recheck_button.setToolTip(
             f"Check this {what} again with the current analyser; decisions that still apply are kept"
@@ -519,8 +520,8 @@ class LibraryPage(Page):
     def roles_changed(self, roles: set[str]) -> None:
         """Everyone may open a photo; only a reviewer decides there, so the button says which it is."""
         reviewer = team.allowed(roles, "review")
-        what = self.review_button.text().rsplit(" ", 1)[-1]  # "photo" or "clip", as the row selected is
-        self.review_button.setText(f"{'Review' if reviewer else 'Look at'} this {what}")
+        self._review_verb = "Review" if reviewer else "Look at"
+        self.review_button.setText(f"{self._review_verb} this {self._review_item}")
         self.review_button.setToolTip(
             "Open it in the review (Enter or double-click in the grid)"
             if reviewer

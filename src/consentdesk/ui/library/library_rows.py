@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from consentdesk.core.media.kinds import CLIP_SUFFIXES
+from consentdesk.core.media.kinds import is_clip_path
 from consentdesk.core.photos import cache
 from consentdesk.core.review import policy, workflow
 from consentdesk.core.review.recheck import current_analyser
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import ApprovalRecord, ImageRecord
 from consentdesk.ui.kit.lazy_rows import Loaded, Loader, shrink
-from consentdesk.ui.kit.words import item_word
+from consentdesk.ui.kit.words import approved_copies, face_word, item_word
 
 #: Badge states, in the words shown on the badge (colour is never the only cue); the rule is `policy.badge`.
 STATE_WORDS = {b.value: b.words for b in policy.Badge}
@@ -63,8 +63,7 @@ class LibraryRow:
     def badge_text(self) -> str:
         if self.state == "unreadable":
             return STATE_WORDS["unreadable"]
-        noun = ("person", "people") if self.clip_seconds is not None else ("face", "faces")
-        faces = f"1 {noun[0]}" if self.faces == 1 else f"{self.faces} {noun[1]}"
+        faces = f"{self.faces} {face_word(self.clip_seconds is not None, self.faces)}"
         items = "1 item" if self.items == 1 else f"{self.items} items"
         return f"{faces} · {items}" + (" · older check" if self.outdated else "")
 
@@ -118,11 +117,11 @@ def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
     state = status.state
     confidential = sum(f.severity in policy.BLOCKING_SEVERITIES for f in state.findings)
     kind = status.badge().value
-    what = item_word(Path(image.path).suffix.lower() in CLIP_SUFFIXES)
+    what = item_word(is_clip_path(image.path))
     if kind == policy.Badge.TAKE_DOWN:
         n = len(status.takedown)
         summary = (
-            f"Take down: {n} approved cop{'y' if n == 1 else 'ies'} of this {what} relied on a release that "
+            f"Take down: {approved_copies(n)} of this {what} relied on a release that "
             "no longer covers it. Take the posts down, delete the exported copies, then record it. "
             f"{status.summary}; {_findings_sentence(status)}"
         )
@@ -148,7 +147,7 @@ def row_for(catalogue: Catalogue, image: ImageRecord) -> LibraryRow:
 
 
 def _clip_seconds(catalogue: Catalogue, image: ImageRecord) -> float | None:
-    if Path(image.path).suffix.lower() not in CLIP_SUFFIXES:
+    if not is_clip_path(image.path):
         return None
     clip = catalogue.stored_clip(image.id)
     return clip.info.duration if clip is not None else None

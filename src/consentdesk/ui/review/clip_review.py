@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QFocusEvent, QImage, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QScrollArea, QSlider, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QSlider, QWidget
 
 from consentdesk.core.media.kinds import is_clip_path
 from consentdesk.core.photos.cache import PhotoUnavailable, local_clip
@@ -20,6 +20,7 @@ from consentdesk.core.review.clip_export import box_at
 from consentdesk.core.store import Catalogue, StoredClip
 from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.busy import describe_error, in_catalogue
+from consentdesk.ui.kit.dialog import scroll_area
 from consentdesk.ui.kit.image_canvas import ImageCanvas, Overlay
 from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.workers import Latest, run_task
@@ -58,20 +59,15 @@ def is_clip(status: workflow.ReviewStatus) -> bool:
 def overlays_at(status: workflow.ReviewStatus, clip: StoredClip, t: float) -> list[Overlay]:
     """The tracks' boxes where they are at `t` (interpolated between sightings, no margin), tagged like a
     photo's boxes so the state is in words on each."""
+    wanted = [
+        (("face", f.n), clip.face_tracks, str(f.n), face_state(f, status)) for f in status.state.faces
+    ] + [(("finding", f.n), clip.finding_tracks, f"F{f.n}", status.finding_state(f)) for f in status.state.findings]
     boxes = []
-    for face in status.state.faces:
-        if face.n <= len(clip.face_tracks):
-            at = box_at(clip.face_tracks[face.n - 1].points, t, margin=0, lead=0)
-            if at is not None:
-                x0, y0, x1, y1 = at
-                boxes.append(Overlay(("face", face.n), x0, y0, x1 - x0, y1 - y0, str(face.n), face_state(face, status)))
-    for finding in status.state.findings:
-        if finding.n <= len(clip.finding_tracks):
-            at = box_at(clip.finding_tracks[finding.n - 1].points, t, margin=0, lead=0)
-            if at is not None:
-                x0, y0, x1, y1 = at
-                key = ("finding", finding.n)
-                boxes.append(Overlay(key, x0, y0, x1 - x0, y1 - y0, f"F{finding.n}", str(finding.state)))
+    for key, tracks, label, state in wanted:
+        at = box_at(tracks[key[1] - 1].points, t, margin=0, lead=0) if key[1] <= len(tracks) else None
+        if at is not None:
+            x0, y0, x1, y1 = at
+            boxes.append(Overlay(key, x0, y0, x1 - x0, y1 - y0, label, state))
     return boxes
 
 
@@ -151,13 +147,10 @@ class ClipReview(QWidget):
         self.timeline.lane_chosen.connect(self._lane_chosen)
         self.timeline.time_chosen.connect(self._scrubbed)
         self.timeline.key_action.connect(self.key_action)
-        lanes = QScrollArea()
+        lanes = scroll_area(self.timeline, "Timeline lanes")
         lanes.setObjectName("clipLanes")
-        lanes.setWidgetResizable(True)
-        lanes.setFrameShape(QFrame.Shape.NoFrame)
         lanes.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the timeline inside takes the focus
         lanes.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        lanes.setWidget(self.timeline)
         lanes.setMaximumHeight(self.timeline.lane_top(LANES_SHOWN) + 8)
         self.lanes = lanes
         help_line = self.help_line = QLabel(help_html(CLIP_KEYS))

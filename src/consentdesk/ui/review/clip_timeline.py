@@ -67,7 +67,7 @@ def lanes_for(
         if finding.n <= len(finding_tracks):
             title = f"Finding {finding.n} ({policy.kind_words(finding.kind)})"
             words = _after_dash(finding_row(finding)[0])
-            lanes.append(Lane(("finding", finding.n), title, words, str(finding.state), finding_tracks[finding.n - 1]))
+            lanes.append(Lane(("finding", finding.n), title, words, status.finding_state(finding), finding_tracks[finding.n - 1]))
     return lanes
 
 

@@ -31,6 +31,7 @@ from consentdesk.ui.kit.item_mirror import ItemMirror
 from consentdesk.ui.kit.labels import text_label
 from consentdesk.ui.kit.lazy_model import Loaded, Loader, PagedModel
 from consentdesk.ui.kit.page import Page
+from consentdesk.ui.kit.words import approved_copies
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -47,7 +48,7 @@ def blocker_text(item: workflow.QueueItem, state: ImageState | None) -> str:
     parts = []
     if item.takedown:  # first: a copy that may be posted now must come down
         n = len(item.takedown)
-        parts.append(f"{policy.Badge.TAKE_DOWN.words}: {n} approved cop{'y' if n == 1 else 'ies'}")
+        parts.append(f"{policy.Badge.TAKE_DOWN.words}: {approved_copies(n)}")
     if b.analysis_error:
         parts.append("not checked")
     if b.unresolved_faces:

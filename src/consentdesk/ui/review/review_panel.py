@@ -263,7 +263,7 @@ class ReviewPanel(QWidget):
         self.items.blockSignals(True)
         self.items.clear()
         rows = [(("face", f.n), *face_row(f, status), face_state(f, status)) for f in status.state.faces]
-        rows += [(("finding", f.n), *finding_row(f), str(f.state)) for f in status.state.findings]
+        rows += [(("finding", f.n), *finding_row(f), status.finding_state(f)) for f in status.state.findings]
         for key, text, attention, state in rows:
             item = QListWidgetItem(text)
             item.setData(KEY_ROLE, key)

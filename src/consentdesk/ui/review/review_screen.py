@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
@@ -43,9 +42,10 @@ from consentdesk.core.values import STATE_WORDS, FaceState, FindingState, ImageS
 from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.announce import announce
 from consentdesk.ui.kit.busy import describe_error, in_catalogue, try_again_advice
+from consentdesk.ui.kit.dialog import scroll_area
 from consentdesk.ui.kit.image_canvas import ImageCanvas, legend_label, rgb_to_qimage
 from consentdesk.ui.kit.labels import text_label
-from consentdesk.ui.kit.words import face_word, item_word
+from consentdesk.ui.kit.words import approved_copies, face_word, item_word
 from consentdesk.ui.kit.workers import Latest, run_task
 from consentdesk.ui.releases.takedown_dialog import RecordTakedownDialog
 from consentdesk.ui.review.approve_dialog import ApproveDialog
@@ -336,13 +336,10 @@ class ReviewScreen(QWidget):
     def _build_panel_side(self) -> QFrame:
         """The panel, scrolling as a whole when the window is too low for all of it (a take-down, a crowd's
         groups and the buttons on a small screen), so nothing is ever drawn over anything else."""
-        scroll = QScrollArea()
+        scroll = scroll_area(self.panel, "Review panel")
         scroll.setObjectName("reviewSideScroll")
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its contents take the focus, not the frame
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.panel)
         side = QFrame()
         side.setObjectName("reviewSide")
         spacing.vbox(side, (16, 14, 16, 14)).addWidget(scroll)
@@ -931,7 +928,7 @@ class ReviewScreen(QWidget):
 
         def done() -> None:
             n = len(dialog.recorded)
-            self._after(f"Take-down recorded for {n} approved cop{'y' if n == 1 else 'ies'}.")
+            self._after(f"Take-down recorded for {approved_copies(n)}.")
 
         self._open_dialog(dialog, done)
 
