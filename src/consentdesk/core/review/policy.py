@@ -113,6 +113,17 @@ class Badge(StrEnum):
     def words(self) -> str:
         return _BADGE_WORDS[self.value]
 
+    @property
+    def needs_attention(self) -> bool:
+        """Someone must act before it can be posted or while it is out: the Library's "needs attention"
+        filter and count."""
+        return self in (Badge.TAKE_DOWN, Badge.ATTENTION, Badge.UNREADABLE)
+
+    @property
+    def has_reasons(self) -> bool:
+        """Its reasons say what to do (what blocks it, or why it must come down)."""
+        return self in (Badge.TAKE_DOWN, Badge.ATTENTION)
+
 
 _BADGE_WORDS = {
     "take_down": "Take down",

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from consentdesk.core.media.imaging import IMAGE_EXTENSIONS
 from consentdesk.core.media.kinds import CLIP_SUFFIXES
 from consentdesk.core.photos.importer import ImportProgress, ImportReport, import_paths
+from consentdesk.core.review.policy import Badge
 from consentdesk.core.store import Catalogue, team
 from consentdesk.ui.kit import spacing
 from consentdesk.ui.kit.image_canvas import ImageCanvas, Overlay, legend_label, rgb_to_qimage
@@ -487,7 +488,7 @@ class LibraryPage(Page):
         self.preview_channels.setText(data.channels_text)
         reasons = list(data.reasons)
         shown = [f"• {r}" for r in reasons]  # every blocking item, not a sample
-        self.preview_reasons.setText("\n".join(shown) if data.row.state in ("attention", "take_down") else "")
+        self.preview_reasons.setText("\n".join(shown) if Badge(data.row.state).has_reasons else "")
         w, h = data.original_size
         if data.rgb is None:
             self.canvas.set_message(

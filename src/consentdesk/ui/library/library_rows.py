@@ -69,7 +69,7 @@ class LibraryRow:
 
     @property
     def needs_attention(self) -> bool:
-        return self.state in ("take_down", "attention", "unreadable")
+        return policy.Badge(self.state).needs_attention
 
 
 @dataclass(frozen=True, slots=True)
