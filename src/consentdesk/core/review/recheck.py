@@ -228,7 +228,7 @@ def recheck_image(
     checked photo unreadable in the catalogue).
     """
     image = catalogue.get_image(image_id)
-    analyse = analyse or _analyser_for(image.path)
+    analyse = analyse or _analyser_for(image.path)[0]
     old = catalogue.review_state(image_id)
     before = catalogue.current_analysis(image_id)
     old_version = before.analyser_version if before else None
@@ -254,16 +254,17 @@ def recheck_image(
     return RecheckResult(image_id, image.path, old_version, stored.analyser_version, carry)
 
 
-def _analyser_for(path: str) -> Callable[[str], Analysis]:
+def _analyser_for(path: str) -> tuple[Callable[[str], Analysis], str]:
+    """The check a fresh analysis of this file runs (the clip analyser for a clip) and the version it records."""
     from consentdesk.core.media.kinds import is_clip_path
 
     if is_clip_path(path):
-        from consentdesk.core.vision.clip_analysis import analyse_clip
+        from consentdesk.core.vision.clip_analysis import CLIP_ANALYSER_VERSION, analyse_clip
 
-        return analyse_clip
-    from consentdesk.core.vision.analyse import analyse_path
+        return analyse_clip, CLIP_ANALYSER_VERSION
+    from consentdesk.core.vision.analyse import ANALYSER_VERSION, analyse_path
 
-    return analyse_path
+    return analyse_path, ANALYSER_VERSION
 
 
 def images_to_recheck(
@@ -283,12 +284,4 @@ def images_to_recheck(
 def current_analyser(image: ImageRecord) -> str:
     """The version a fresh check of this image would record (the clip analyser's for a clip): an analysis
     by any other version is outdated."""
-    from consentdesk.core.media.kinds import is_clip_path
-
-    if is_clip_path(image.path):
-        from consentdesk.core.vision.clip_analysis import CLIP_ANALYSER_VERSION
-
-        return CLIP_ANALYSER_VERSION
-    from consentdesk.core.vision.analyse import ANALYSER_VERSION
-
-    return ANALYSER_VERSION
+    return _analyser_for(image.path)[1]
