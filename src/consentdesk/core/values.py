@@ -518,6 +518,13 @@ class TakedownItem:
         return seen_words(self.seen)
 
 
+def clock(seconds: float, tenths: bool = True) -> str:
+    """Seconds into a clip as m:ss.s (0:03.4, 1:12.0), or m:ss without tenths (a timeline's ticks): a
+    position as players and people read it."""
+    minutes, rest = divmod(max(0.0, seconds), 60.0)
+    return f"{int(minutes)}:{rest:04.1f}" if tenths else f"{int(minutes)}:{int(rest):02d}"
+
+
 def seen_words(spans: tuple[tuple[int, float, float], ...]) -> str:
     """(track number, first second, last second) in words: 'person 1 seen 0.0–3.0 s; person 4 seen …'."""
     return "; ".join(f"person {n} seen {first:.1f}–{last:.1f} s" for n, first, last in spans)

@@ -118,6 +118,16 @@ class ClipReader:
         with contextlib.suppress(Exception):
             self._container.close()
 
+    def seek(self, t: float) -> None:
+        """Go to the key frame at or before `t` seconds, so `frames()` starts there (a clip that cannot seek
+        is decoded from its start)."""
+        import av
+
+        s = self._stream
+        if t > 0 and s.time_base:
+            with contextlib.suppress(av.error.FFmpegError):
+                self._container.seek(int(t / s.time_base), stream=s, backward=True, any_frame=False)
+
     def _probe(self) -> ClipInfo:
         import av
 
@@ -193,20 +203,19 @@ def probe(path: str | Path) -> ClipInfo:
 def frame_at(path: str | Path, t: float, max_side: int | None = 640) -> np.ndarray:
     """The upright frame shown at `t` seconds (the last frame at or before it), for thumbnails and the
     timeline. Seeks to the key frame before `t`, then decodes forward."""
-    import av
-
     with ClipReader(path) as reader:
-        s = reader._stream
-        if t > 0 and s.time_base:
-            with contextlib.suppress(av.error.FFmpegError):
-                reader._container.seek(int(t / s.time_base), stream=s, backward=True, any_frame=False)
-        best = None
-        for frame in reader.frames():
-            if best is not None and frame.t > t + 1e-3:
-                break
-            best = frame
-        assert best is not None
-        return best.array(max_side)
+        return _frame_at(reader, t, max_side)
+
+
+def _frame_at(reader: ClipReader, t: float, max_side: int | None) -> np.ndarray:
+    reader.seek(t)
+    best = None
+    for frame in reader.frames():
+        if best is not None and frame.t > t + 1e-3:
+            break
+        best = frame
+    assert best is not None
+    return best.array(max_side)
 
 
 def frames_from(
@@ -214,13 +223,8 @@ def frames_from(
 ) -> Iterator[tuple[float, np.ndarray]]:
     """(t, upright RGB frame) from `start` seconds to the end, reduced to `max_side`: a preview that plays.
     Seeks to the key frame before `start` and decodes forward, dropping the frames before it."""
-    import av
-
     with ClipReader(path) as reader:
-        s = reader._stream
-        if start > 0 and s.time_base:
-            with contextlib.suppress(av.error.FFmpegError):
-                reader._container.seek(int(start / s.time_base), stream=s, backward=True, any_frame=False)
+        reader.seek(start)
         for frame in reader.frames(cancel):
             if frame.t + 1e-3 >= start:
                 yield frame.t, frame.array(max_side)
@@ -228,4 +232,5 @@ def frames_from(
 
 def poster_frame(path: str | Path, max_side: int | None = 640) -> np.ndarray:
     """The frame that stands for a clip in lists (a quarter in, at most two seconds: past a fade-in)."""
-    return frame_at(path, min(2.0, probe(path).duration / 4), max_side)
+    with ClipReader(path) as reader:  # opened once: its facts give the time, then it seeks there
+        return _frame_at(reader, min(2.0, reader.info.duration / 4), max_side)

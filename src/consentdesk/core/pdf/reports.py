@@ -22,7 +22,7 @@ from consentdesk.core.forms import FormDefinitionError, load_form
 from consentdesk.core.pdf import fonts, layout
 from consentdesk.core.pdf.layout import MARGIN, PAGE
 from consentdesk.core.pdf.release_form import format_date, format_datetime
-from consentdesk.core.values import SarContents, TakedownItem, TakedownList
+from consentdesk.core.values import SarContents, TakedownItem, TakedownList, clock
 
 CONTENT_W = PAGE[0] - 2 * MARGIN
 DEFAULT_ORGANISATION = "ConsentDesk"
@@ -243,18 +243,12 @@ def _record_facts(contents: SarContents, today: date, expiry: str, st: layout.St
     )
 
 
-def _seconds(value: float) -> str:
-    """Seconds into a clip as m:ss.s (0:04.5, 1:12.0), how players show a position."""
-    minutes, seconds = divmod(max(0.0, value), 60.0)
-    return f"{int(minutes)}:{seconds:04.1f}"
-
-
 def _taken(img) -> str:  # noqa: ANN001 - a SarImage
     if img.seen is None:
         return _when(img.captured_at) if img.captured_at else "unknown"
     first, last = img.seen
     taken = _when(img.captured_at) if img.captured_at else "date unknown"
-    return f"{taken}; you are seen from {_seconds(first)} to {_seconds(last)} into the clip"
+    return f"{taken}; you are seen from {clock(first)} to {clock(last)} into the clip"
 
 
 def _in_bundle(img) -> str:  # noqa: ANN001 - a SarImage

@@ -307,6 +307,26 @@ def _form_for(consent: Consent | None, forms: Mapping[FormKey, FormDefinition]) 
     return forms.get((consent.form_name, consent.form_version)) if consent else None
 
 
+def _link_problems(
+    image_state: ImageState,
+    face: FaceReview,
+    consents_by_id: Mapping[str, Consent],
+    forms: Mapping[FormKey, FormDefinition],
+    on: date,
+    channel: str | None = None,
+    label: str = "",
+) -> list[str]:
+    """Why linked `face`'s release cannot clear it on `on` (`consent_problems`) and, when it can and a
+    `channel` is given, why it does not cover that channel (`channel_problems`); empty when it does."""
+    consent = consents_by_id.get(_face_consent(face))
+    form = _form_for(consent, forms)
+    who = face_name(image_state, face.n)
+    problems = consent_problems(who, consent, _face_consent(face), form, on)
+    if not problems and channel and consent is not None and form is not None:
+        problems = channel_problems(who, consent, form, channel, label)
+    return problems
+
+
 def _image_problems(state: ImageState) -> list[str]:
     reasons = []
     if state.rejected:
@@ -358,13 +378,7 @@ def clearance(
         if face.state is FaceState.UNRESOLVED:
             reasons.append(_unresolved_face(face_name(image_state, face.n)))
         elif face.state is FaceState.LINKED:
-            consent = consents_by_id.get(_face_consent(face))
-            form = _form_for(consent, form_definitions)
-            who = face_name(image_state, face.n)
-            problems = consent_problems(who, consent, _face_consent(face), form, on)
-            if not problems and consent is not None and form is not None:
-                problems = channel_problems(who, consent, form, channel, label)
-            reasons.extend(problems)
+            reasons.extend(_link_problems(image_state, face, consents_by_id, form_definitions, on, channel, label))
     reasons.extend(_unresolved_findings(image_state))
     return Clearance(channel=channel, on=on, cleared=not reasons, reasons=reasons)
 
@@ -389,9 +403,7 @@ def blockers(
     problems = 0
     for face in image_state.people:
         if face.state is FaceState.LINKED:
-            consent = consents_by_id.get(_face_consent(face))
-            form = _form_for(consent, form_definitions)
-            problems += bool(consent_problems(face_name(image_state, face.n), consent, _face_consent(face), form, on))
+            problems += bool(_link_problems(image_state, face, consents_by_id, form_definitions, on))
     return Blockers(
         unresolved_faces=sum(f.state is FaceState.UNRESOLVED for f in image_state.people),
         unresolved_findings=len(_unresolved_findings(image_state)),
@@ -438,12 +450,9 @@ def summary(
         elif face.state is FaceState.NOT_A_PERSON:
             not_person += 1
         elif face.state is FaceState.LINKED:
-            consent = consents_by_id.get(_face_consent(face))
-            form = _form_for(consent, form_definitions)
-            problems = consent_problems(face_name(image_state, face.n), consent, _face_consent(face), form, on)
-            if not problems and channel and consent is not None and form is not None:
-                problems = channel_problems(face_name(image_state, face.n), consent, form, channel, label)
-            with_consent += not problems
+            with_consent += not _link_problems(
+                image_state, face, consents_by_id, form_definitions, on, channel, label
+            )
     attention = len(faces) - with_consent - blurred - not_person
     people = "1 person" if len(faces) == 1 else f"{len(faces)} people"
     parts = [f"{people} detected", f"{with_consent} with consent"]

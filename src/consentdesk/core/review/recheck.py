@@ -111,10 +111,9 @@ def _overlap(a: Box, b: Box) -> float:
     return iou
 
 
-def _match(old: Sequence, new: Sequence, threshold: float, compatible, overlap=None) -> dict[int, int]:
+def _match(old: Sequence, new: Sequence, threshold: float, compatible, overlap=_overlap) -> dict[int, int]:
     """Greedy one-to-one matching, best overlap first (boxes by default, or a clip's tracks with
     `track_overlap`): {old index: new index}."""
-    overlap = overlap or _overlap
     pairs = sorted(
         ((overlap(o, n), i, j) for i, o in enumerate(old) for j, n in enumerate(new) if compatible(i, j)),
         reverse=True,
@@ -140,17 +139,14 @@ def plan(old: ImageState, new: StoredAnalysis, tracks: ClipTracks | None = None)
     joined track's decision, which was its person's, is not carried as its own.
     """
     if tracks is not None:
-        fm = _match(tracks.old_faces, tracks.new_faces, TRACK_MATCH, lambda i, j: True, track_overlap)
-        km = _match(
-            tracks.old_findings, tracks.new_findings, TRACK_MATCH,
-            lambda i, j: old.findings[i].kind == new.findings[j].kind, track_overlap,
-        )
+        faces, findings = (tracks.old_faces, tracks.new_faces), (tracks.old_findings, tracks.new_findings)
+        face_min, finding_min, overlap = TRACK_MATCH, TRACK_MATCH, track_overlap
     else:
-        fm = _match([f.box for f in old.faces], [f.box for f in new.faces], FACE_IOU, lambda i, j: True)
-        km = _match(
-            [f.box for f in old.findings], [f.box for f in new.findings], FINDING_IOU,
-            lambda i, j: old.findings[i].kind == new.findings[j].kind,
-        )
+        faces = ([f.box for f in old.faces], [f.box for f in new.faces])
+        findings = ([f.box for f in old.findings], [f.box for f in new.findings])
+        face_min, finding_min, overlap = FACE_IOU, FINDING_IOU, _overlap
+    fm = _match(*faces, face_min, lambda i, j: True, overlap)
+    km = _match(*findings, finding_min, lambda i, j: old.findings[i].kind == new.findings[j].kind, overlap)
     matched_faces, matched_findings = set(fm.values()), set(km.values())
     joins, dropped = _joins(old, new, fm)
     return CarryOver(
@@ -232,7 +228,7 @@ def recheck_image(
     checked photo unreadable in the catalogue).
     """
     image = catalogue.get_image(image_id)
-    analyse = analyse or _analyser_for(image.path)
+    analyse = analyse or _analyser_for(image.path)[0]
     old = catalogue.review_state(image_id)
     before = catalogue.current_analysis(image_id)
     old_version = before.analyser_version if before else None
@@ -258,16 +254,17 @@ def recheck_image(
     return RecheckResult(image_id, image.path, old_version, stored.analyser_version, carry)
 
 
-def _analyser_for(path: str) -> Callable[[str], Analysis]:
+def _analyser_for(path: str) -> tuple[Callable[[str], Analysis], str]:
+    """The check a fresh analysis of this file runs (the clip analyser for a clip) and the version it records."""
     from consentdesk.core.media.kinds import is_clip_path
 
     if is_clip_path(path):
-        from consentdesk.core.vision.clip_analysis import analyse_clip
+        from consentdesk.core.vision.clip_analysis import CLIP_ANALYSER_VERSION, analyse_clip
 
-        return analyse_clip
-    from consentdesk.core.vision.analyse import analyse_path
+        return analyse_clip, CLIP_ANALYSER_VERSION
+    from consentdesk.core.vision.analyse import ANALYSER_VERSION, analyse_path
 
-    return analyse_path
+    return analyse_path, ANALYSER_VERSION
 
 
 def images_to_recheck(
@@ -287,12 +284,4 @@ def images_to_recheck(
 def current_analyser(image: ImageRecord) -> str:
     """The version a fresh check of this image would record (the clip analyser's for a clip): an analysis
     by any other version is outdated."""
-    from consentdesk.core.media.kinds import is_clip_path
-
-    if is_clip_path(image.path):
-        from consentdesk.core.vision.clip_analysis import CLIP_ANALYSER_VERSION
-
-        return CLIP_ANALYSER_VERSION
-    from consentdesk.core.vision.analyse import ANALYSER_VERSION
-
-    return ANALYSER_VERSION
+    return _analyser_for(image.path)[1]

@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPain
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from consentdesk.core.review import policy, workflow
-from consentdesk.core.values import ClipTrack
+from consentdesk.core.values import ClipTrack, clock
 from consentdesk.ui.kit.image_canvas import STATE_COLOURS
 from consentdesk.ui.review.review_panel import face_row, face_state, finding_row
 
@@ -76,13 +76,6 @@ def next_sighting(seen: list[float], t: float, delta: int) -> float | None:
     if delta > 0:
         return next((s for s in seen if s > t + NEAR), None)
     return next((s for s in reversed(seen) if s < t - NEAR), None)
-
-
-def clock(seconds: float, tenths: bool = True) -> str:
-    """0:03.4 (or 0:03 without tenths): a time in the clip as people read it."""
-    seconds = max(0.0, seconds)
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)}:{rest:04.1f}" if tenths else f"{int(minutes)}:{int(rest):02d}"
 
 
 class ClipTimeline(QWidget):
