@@ -371,3 +371,15 @@ def test_the_keyboard_help_of_a_clip_agrees_with_the_clips_own_keys(qtbot, clip_
     assert "blur face" not in help_text
     screen.roles_changed({"photographer"})  # a role change keeps the clip's help
     assert "PgDown" not in screen.help.text() and "blur person" not in screen.help.text()
+
+
+def test_a_lane_gives_a_dismissal_reason_whole_even_when_it_holds_a_dash(qtbot, clip_catalogue):
+    """The lane words come from the panel's own words, not from cutting its row text at " — "."""
+    catalogue, image_id = clip_catalogue
+    reason = "Our own poster — approved for use by comms"
+    workflow.set_finding(catalogue, image_id, 1, FindingState.DISMISSED, reason=reason)
+    screen, clip = open_clip(qtbot, catalogue, image_id)
+    lane = next(lane for lane in clip.timeline.lanes if lane.key == ("finding", 1))
+    assert lane.words == f"dismissed: {reason}"
+    rows = [screen.panel.items.item(i).text() for i in range(screen.panel.items.count())]
+    assert any(row.startswith("Finding 1 — ") and row.endswith(f" — dismissed: {reason}") for row in rows)

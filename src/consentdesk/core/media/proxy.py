@@ -20,12 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
+from consentdesk.core.media import encoding
 from consentdesk.core.media.video import ClipError, ClipReader
 
 #: The proxy's long side in pixels: enough to tell people and labels apart on a review screen.
 LONG_SIDE = 480
-#: H.264 encoders, best first (libx264 in PyAV's wheels; Cisco's OpenH264 where FFmpeg has it instead).
-_ENCODERS = ("libx264", "libopenh264")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,18 +46,12 @@ def proxy_size(width: int, height: int, long_side: int = LONG_SIDE) -> tuple[int
 def _open_encoder(out, rate: float, size: tuple[int, int]):  # noqa: ANN001, ANN202 - av objects
     from fractions import Fraction
 
-    for name in _ENCODERS:
-        try:
-            stream = out.add_stream(name, rate=Fraction(rate or 30).limit_denominator(1001))
-        except Exception:  # noqa: BLE001 - this FFmpeg build lacks it: try the next
-            continue
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
-        stream.codec_context.time_base = Fraction(1, 1000)
-        if name == "libx264":
-            stream.options = {"crf": "28", "preset": "veryfast"}
-        return stream
-    raise ClipError("this installation of ConsentDesk has no H.264 encoder to make a clip's proxy; reinstall it")
+    try:
+        name = encoding.choose_encoder(encoding.H264)
+    except encoding.NoEncoder as exc:
+        raise ClipError("this installation of ConsentDesk has no H.264 encoder to make a clip's proxy; reinstall it") from exc
+    # a small working copy: libx264 at a lower quality than an approved copy (the proxy is for looking at)
+    return encoding.open_video_stream(out, name, rate, size, Fraction(1, 1000), crf=28)
 
 
 def make_proxy(

@@ -7,7 +7,8 @@ person appears, so a take-down or a reply to a request can say "seen from 4.0 to
 
 from __future__ import annotations
 
-from consentdesk.core.store import Catalogue
+from consentdesk.core.store import Catalogue, StoredClip
+from consentdesk.core.values import ImageState
 
 
 def person_spans(
@@ -18,8 +19,16 @@ def person_spans(
     clip = catalogue.stored_clip(image_id)
     if clip is None:
         return ()
+    return spans_in(clip, catalogue.review_state(image_id), numbers)
+
+
+def spans_in(
+    clip: StoredClip, state: ImageState, numbers: list[int] | tuple[int, ...]
+) -> tuple[tuple[int, float, float], ...]:
+    """`person_spans` from a clip's tracks and review state already read (a SAR copy reads them once for
+    both the spans and the copy: a long clip's tracks hold a box for every frame)."""
     # the tracks a reviewer said are the same person as these ("same person as 3") show them too
-    joined = [f.n for f in catalogue.review_state(image_id).faces if f.same_as is not None and f.same_as in numbers]
+    joined = [f.n for f in state.faces if f.same_as is not None and f.same_as in numbers]
     spans = []
     for n in sorted({*numbers, *joined}):
         if 1 <= n <= len(clip.face_tracks) and any(p.seen for p in clip.face_tracks[n - 1].points):

@@ -40,12 +40,21 @@ from consentdesk.core.media.video import Cancelled, ClipError
 from consentdesk.core.pdf.release_form import write_completed_form
 from consentdesk.core.pdf.reports import write_sar_summary_pdf
 from consentdesk.core.photos import cache
-from consentdesk.core.protection.clips import overall_span, person_spans
+from consentdesk.core.protection.clips import overall_span, spans_in
 from consentdesk.core.review.clip_export import ExportFailed, Redaction, export_clip
 from consentdesk.core.review.redaction import Method, destroy_regions
-from consentdesk.core.store import Catalogue, team
+from consentdesk.core.store import Catalogue, StoredClip, team
 from consentdesk.core.store.errors import refused
-from consentdesk.core.values import Box, ClipTrack, Consent, ConsentStatus, SarContents, SarImage, TrackPoint
+from consentdesk.core.values import (
+    Box,
+    ClipTrack,
+    Consent,
+    ConsentStatus,
+    ImageState,
+    SarContents,
+    SarImage,
+    TrackPoint,
+)
 
 OTHER_PERSON = "[another person]"
 _ID_PATTERN = re.compile(rf"{PREFIX}-[0-9A-Z]{{4}}-[0-9A-Z]{{4}}")
@@ -103,18 +112,20 @@ def redacted_clip(
     target: Path,
     progress: Callable[[float], None] | None = None,
     cancel: Callable[[], bool] | None = None,
+    read: tuple[StoredClip, ImageState] | None = None,
 ) -> bool:
     """Write the clip to `target` (an .mp4) with every person track not linked to `consent_id` pixelated
     and every finding track filled, on every frame; returns whether it was made from the team register's
     low-resolution proxy (the original is not on this computer). Raises SarError when neither can be read
-    or the original is no longer the file that was checked, `Cancelled` when cancelled."""
+    or the original is no longer the file that was checked, `Cancelled` when cancelled. `read`: the clip's
+    tracks and review state when the caller has them already."""
     record = catalogue.get_image(image_id)
-    clip = catalogue.stored_clip(image_id)
+    clip, state = read or (catalogue.stored_clip(image_id), catalogue.review_state(image_id))
     assert clip is not None
     source, scale = _clip_source(catalogue, record)
     others = [
         Redaction(_scaled(clip.face_tracks[n - 1], scale))
-        for n in tracks_to_blur(catalogue.review_state(image_id), consent_id)
+        for n in tracks_to_blur(state, consent_id)
         if n <= len(clip.face_tracks)
     ]
     findings = [Redaction(_scaled(track, scale), fill=True) for track in clip.finding_tracks]
@@ -123,6 +134,11 @@ def redacted_clip(
     except (ClipError, ExportFailed) as exc:
         raise SarError(f"the clip could not be copied with the others blurred: {exc}") from exc
     return scale != 1.0
+
+
+def _read_clip(catalogue: Catalogue, image_id: int) -> tuple[StoredClip, ImageState] | None:
+    clip = catalogue.stored_clip(image_id)
+    return None if clip is None else (clip, catalogue.review_state(image_id))
 
 
 def tracks_to_blur(state, consent_id: str) -> list[int]:  # noqa: ANN001 - an ImageState
@@ -265,13 +281,15 @@ def _add_photos(
         steps.check()
         record = catalogue.get_image(image_id)
         approvals = tuple(approved[image_id])
-        seen = overall_span(person_spans(catalogue, image_id, numbers)) if image_id in clips else None
+        # a clip's tracks and review state are read once, for the seconds seen and for the copy
+        read = _read_clip(catalogue, image_id) if image_id in clips else None
+        seen = overall_span(spans_in(*read, numbers)) if read else None
         name = f"clips/clip-{image_id}.mp4" if image_id in clips else f"photos/photo-{image_id}.jpg"
         try:
             low = False
             if image_id in clips:
                 target = tmp / f"clip-{image_id}.mp4"
-                low = redacted_clip(catalogue, image_id, cid, target, steps.within, steps.check)
+                low = redacted_clip(catalogue, image_id, cid, target, steps.within, steps.check, read=read)
                 members[name] = target
             else:
                 members[name] = redacted_photo(catalogue, image_id, cid)

@@ -25,18 +25,15 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import numpy as np
 
+from consentdesk.core.media import encoding
 from consentdesk.core.media.video import Cancelled, ClipError, ClipReader, upright_turns
 from consentdesk.core.values import Box, ClipTrack
 
-#: Preferred H.264 encoders, best first: libx264 (in PyAV's wheels), then Cisco's BSD-licensed OpenH264
-#: (when PyAV is built against an FFmpeg that has it), then FFmpeg's own MPEG-4 Part 2 as a last resort.
-ENCODERS = ("libx264", "libopenh264", "mpeg4")
 #: Share of a box's size added on every side; the motion between two points is added on top.
 MARGIN = 0.25
 #: Seconds a track is covered before its first and after its last recorded point.
@@ -74,15 +71,11 @@ class Redaction:
 
 
 def choose_encoder() -> str:
-    from av.codec.codec import Codec
-
-    for name in ENCODERS:
-        try:
-            Codec(name, "w")
-        except Exception:  # noqa: BLE001 - not in this FFmpeg build
-            continue
-        return name
-    raise ExportFailed("this installation of ConsentDesk has no video encoder; reinstall it")
+    """The encoder the approved copy is written with (`encoding.ENCODERS`, best first)."""
+    try:
+        return encoding.choose_encoder()
+    except encoding.NoEncoder as exc:
+        raise ExportFailed("this installation of ConsentDesk has no video encoder; reinstall it") from exc
 
 
 def cover_at(points: Sequence, seen: Sequence, t: float) -> tuple[float, float, float, float] | None:
@@ -209,16 +202,9 @@ def _open_output(reader: ClipReader, out, encoder: str, crf: int, preset: str, t
     info = reader.info
     vin = reader._container.streams.video[0]
     ain = reader._container.streams.audio[0] if reader._container.streams.audio else None
-    rate = Fraction(info.frame_rate).limit_denominator(1001) if info.frame_rate else Fraction(30)
-    vout = out.add_stream(encoder, rate=rate)
-    vout.width, vout.height = info.width // 2 * 2, info.height // 2 * 2
-    vout.pix_fmt = "yuv420p"
-    vout.time_base = vin.time_base
-    # the encoder counts in the original's time base too, not in 1/rate: with a rate that is not a whole
-    # number (variable-rate phone clips average 29.7) 1/rate ticks would give two frames one time
-    vout.codec_context.time_base = vin.time_base
-    if encoder == "libx264":
-        vout.options = {"crf": str(crf), "preset": preset}
+    size = (info.width // 2 * 2, info.height // 2 * 2)
+    # the copy counts in the original's time base, so every frame keeps its own time
+    vout = encoding.open_video_stream(out, encoder, info.frame_rate, size, vin.time_base, crf=crf, preset=preset)
     aout = None
     if ain is not None:
         aout = out.add_stream_from_template(ain)

@@ -1,10 +1,11 @@
 """A clip's timeline: one lane per person track, then one per finding track, each with its state in words,
 its span (first to last sighting) and a tick wherever a detector saw it, under a playhead.
 
-The lanes only word what `core.review.status` says about each track (through the review panel's row
-texts, the one source for them); the timeline decides nothing. It is drawn by hand so a clip with thirty
-people stays one cheap widget, and it is keyboard first: Up/Down choose a lane, Left/Right step to the
-selected track's previous/next sighting, Home/End go to the start/end, Space plays or pauses.
+The lanes only word what `core.review.status` says about each track (through the review panel's
+`face_words` and `finding_words`, the one source for them); the timeline decides nothing. It is drawn by
+hand so a clip with thirty people stays one cheap widget, and it is keyboard first: Up/Down choose a lane,
+Left/Right step to the selected track's previous/next sighting, Home/End go to the start/end, Space plays
+or pauses.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from consentdesk.core.review import policy, workflow
 from consentdesk.core.values import ClipTrack, clock
 from consentdesk.ui.kit.image_canvas import STATE_COLOURS
-from consentdesk.ui.review.review_panel import face_row, face_state, finding_row
+from consentdesk.ui.review.review_panel import face_state, face_words, finding_words
 
 TEXT = QColor("#212B32")  # 15:1 on white
 HINT = QColor("#4C6272")  # 6:1 on white, 5.6:1 on the selected lane's blue
@@ -46,11 +47,6 @@ class Lane:
         return self.track.seen_times or [p.t for p in self.track.points]
 
 
-def _after_dash(text: str) -> str:
-    """The state part of a review panel row ("Face 3 — blur on export" -> "blur on export")."""
-    return text.split("\n", 1)[0].rsplit(" — ", 1)[-1]
-
-
 def lanes_for(
     status: workflow.ReviewStatus, face_tracks: tuple[ClipTrack, ...], finding_tracks: tuple[ClipTrack, ...]
 ) -> list[Lane]:
@@ -58,15 +54,14 @@ def lanes_for(
     lanes = []
     for face in status.state.faces:
         if face.n <= len(face_tracks):
-            text, _needs = face_row(face, status)
-            words = text.split(" — ", 1)[-1].replace("\n⚠ ", " — ⚠ ")  # "same person as 3, blur on export"
+            words = face_words(face, status)[0].replace("\n⚠ ", " — ⚠ ")  # "same person as 3, blur on export"
             same_as = getattr(face, "same_as", None)
             title, state, track = f"Person {face.n}", face_state(face, status), face_tracks[face.n - 1]
             lanes.append(Lane(("face", face.n), title, words, state, track, same_as))
     for finding in status.state.findings:
         if finding.n <= len(finding_tracks):
             title = f"Finding {finding.n} ({policy.kind_words(finding.kind)})"
-            words = _after_dash(finding_row(finding)[0])
+            words = finding_words(finding)
             lanes.append(Lane(("finding", finding.n), title, words, status.finding_state(finding), finding_tracks[finding.n - 1]))
     return lanes
 

@@ -46,29 +46,35 @@ def capitalise(text: str) -> str:
 
 
 def face_row(face: FaceReview, status: workflow.ReviewStatus) -> tuple[str, bool]:
-    """The row text for a face and whether it still needs the reviewer. A clip's faces are person tracks:
-    "Person 5 — same person as 3, blur on export"."""
-    text, needs = _face_row(face, status)
-    if not is_clip_path(status.image.path):
-        return text, needs
+    """The row text for a face and whether it still needs the reviewer: "Face 2 — blur on export"; a clip's
+    faces are person tracks: "Person 5 — same person as 3, blur on export"."""
+    words, needs = face_words(face, status)
+    return f"{capitalise(face_word(is_clip_path(status.image.path)))} {face.n} — {words}", needs
+
+
+def face_words(face: FaceReview, status: workflow.ReviewStatus) -> tuple[str, bool]:
+    """A face's state in words (the row's text after its name; the clip timeline's lane words) and whether
+    it still needs the reviewer; a warning about its release follows on a line of its own."""
+    words, needs = _face_words(face, status)
     same_as = getattr(face, "same_as", None)
-    joined = f"same person as {same_as}, " if same_as is not None else ""
-    return f"Person {face.n} — {joined}{text.split(' — ', 1)[1]}", needs
+    if same_as is not None and is_clip_path(status.image.path):
+        words = f"same person as {same_as}, {words}"
+    return words, needs
 
 
-def _face_row(face: FaceReview, status: workflow.ReviewStatus) -> tuple[str, bool]:
+def _face_words(face: FaceReview, status: workflow.ReviewStatus) -> tuple[str, bool]:
     if face.state is FaceState.LINKED:
         consent = status.consents.get(face.consent_id or "")
         if consent is None:
-            return f"Face {face.n} — linked to {face.consent_id}, which is not in the register", True
-        text = f"Face {face.n} — linked to {consent.id} · {consent.full_name}"
+            return f"linked to {face.consent_id}, which is not in the register", True
+        text = f"linked to {consent.id} · {consent.full_name}"
         warning = workflow.consent_warning(consent, status.on)
         return (text + f"\n⚠ {capitalise(warning)}", True) if warning else (text, False)
     if face.state is FaceState.BLUR:
-        return f"Face {face.n} — blur on export", False
+        return "blur on export", False
     if face.state is FaceState.NOT_A_PERSON:
-        return f"Face {face.n} — not a person", False
-    return f"Face {face.n} — needs a decision", True
+        return "not a person", False
+    return "needs a decision", True
 
 
 def face_state(face: FaceReview, status: workflow.ReviewStatus) -> str:
@@ -78,15 +84,20 @@ def face_state(face: FaceReview, status: workflow.ReviewStatus) -> str:
 
 
 def finding_row(finding: FindingReview) -> tuple[str, bool]:
+    """The row text for a finding ("Finding 1 — QR code — unresolved") and whether it blocks."""
     what = capitalise(f"{policy.kind_words(finding.kind)} {finding.text}".strip())
-    blocking = finding.severity in policy.BLOCKING_SEVERITIES
+    return f"Finding {finding.n} — {what} — {finding_words(finding)}", (
+        finding.state is FindingState.UNRESOLVED and finding.severity in policy.BLOCKING_SEVERITIES
+    )
+
+
+def finding_words(finding: FindingReview) -> str:
+    """A finding's state in words (the row's last part; the clip timeline's lane words)."""
     if finding.state is FindingState.REDACT:
-        state = "redact on export"
-    elif finding.state is FindingState.DISMISSED:
-        state = f"dismissed: {finding.reason}" if finding.reason else "dismissed"
-    else:
-        state = "unresolved" if blocking else "for information (does not block)"
-    return f"Finding {finding.n} — {what} — {state}", finding.state is FindingState.UNRESOLVED and blocking
+        return "redact on export"
+    if finding.state is FindingState.DISMISSED:
+        return f"dismissed: {finding.reason}" if finding.reason else "dismissed"
+    return "unresolved" if finding.severity in policy.BLOCKING_SEVERITIES else "for information (does not block)"
 
 
 def overlays(status: workflow.ReviewStatus) -> list[Overlay]:
