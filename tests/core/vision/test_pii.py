@@ -180,3 +180,18 @@ def test_a_phone_number_does_not_hide_an_nhs_number():
     """0113 496 3211 holds the valid Modulus 11 run 113 496 3211, but not where its groups are."""
     found = kinds(["Tel 0113 496 3211", "VAT No 149 7587 70"])
     assert K.NHS_NUMBER not in found and found[K.PHONE] == ["0113 496 3211"]
+
+
+def test_the_small_word_list_agrees_with_the_large_one_where_names_look():
+    """names.zipf reads wordfreq's small list: every word common enough to matter has the same frequency
+    there as in the large list, so no line scores differently (a new wordfreq must keep this)."""
+    import math
+
+    from wordfreq import get_frequency_dict
+
+    from consentdesk.core.vision import names
+
+    large = get_frequency_dict("en", "large")
+    small = get_frequency_dict("en", names.WORDLIST)
+    near = [w for w, f in large.items() if math.log10(f) + 9 >= names.COMMON_ZIPF - 0.05]
+    assert near and not [w for w in near if small.get(w) != large[w]]
