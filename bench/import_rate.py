@@ -70,7 +70,7 @@ def check_once(files: list[str], workers: int) -> dict:
     """The same worker set-up as the import (spawned processes, one thread, niced), the check alone."""
     import multiprocessing
 
-    from consentdesk.core.photos.importer import _init_worker
+    from consentdesk.core.photos.checking import _init_worker
     from consentdesk.core.vision.analyse import analyse_path
 
     stamps: list[float] = []

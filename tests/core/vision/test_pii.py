@@ -133,6 +133,7 @@ def test_digits_of_fixes_lookalikes():
         (["NHSNo.943476S9I9"], K.NHS_NUMBER, ["943 476 5919"]),  # glued, with S/5 and I/1
         (["09:30Aisha Khan", "10:00 Peter Jones", "10:30 Zainab Okafor"], K.PERSON_NAME, None),
         (["0liver Jones"], K.PERSON_NAME, ["Oliver Jones"]),  # 0/O inside a name
+        (["10:00Peter jones"], K.PERSON_NAME, ["Peter Jones"]),  # j/J read in the wrong case
         (["Mrs Siobhan Murphy"], K.PERSON_NAME, ["Siobhan Murphy"]),
         (["AishaKhan"], K.PERSON_NAME, ["Aisha Khan"]),  # the space between the words was lost
         (["09:00 SMITH, John", "09:30 KHAN, Aisha", "10:00 OKAFOR, Zainab"], K.PERSON_NAME, None),
@@ -162,6 +163,8 @@ def test_glued_and_misread_values(lines, kind, expected):
         ["Manchester Piccadilly", "Platform 3"],
         ["NHS Blood and Transplant"],
         ["Kings Cross St Pancras"],
+        ["Costa coffee"],  # a lower-case word after a capitalised one is not made a surname ...
+        ["Kings cross"],  # ... when it is an ordinary word
         ["Bay 123"],  # a sign, not a US plate (plates are upper case)
         ["AB12 CDE 45"],  # more than a plate on the line
         ["ZZ99 ABC"],  # not a real UK age identifier
@@ -177,3 +180,18 @@ def test_a_phone_number_does_not_hide_an_nhs_number():
     """0113 496 3211 holds the valid Modulus 11 run 113 496 3211, but not where its groups are."""
     found = kinds(["Tel 0113 496 3211", "VAT No 149 7587 70"])
     assert K.NHS_NUMBER not in found and found[K.PHONE] == ["0113 496 3211"]
+
+
+def test_the_small_word_list_agrees_with_the_large_one_where_names_look():
+    """names.zipf reads wordfreq's small list: every word common enough to matter has the same frequency
+    there as in the large list, so no line scores differently (a new wordfreq must keep this)."""
+    import math
+
+    from wordfreq import get_frequency_dict
+
+    from consentdesk.core.vision import names
+
+    large = get_frequency_dict("en", "large")
+    small = get_frequency_dict("en", names.WORDLIST)
+    near = [w for w, f in large.items() if math.log10(f) + 9 >= names.COMMON_ZIPF - 0.05]
+    assert near and not [w for w in near if small.get(w) != large[w]]

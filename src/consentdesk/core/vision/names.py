@@ -244,11 +244,18 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
     return clean(given) - ORG_WORDS, clean(family) - ORG_WORDS
 
 
+#: wordfreq's list of English words down to Zipf ~3, not its default 'large' list: a word is only ever
+#: compared with COMMON_ZIPF, where both lists give the same frequencies (tests/core/vision/test_pii.py),
+#: and the small list loads in 8 ms where the large one took ~130 ms CPU in each import worker.
+WORDLIST = "small"
+
+
 @lru_cache(maxsize=8192)
 def zipf(word: str) -> float:
+    """How common `word` is in English (Zipf scale); exact at and above COMMON_ZIPF, 0 for rare words."""
     from wordfreq import zipf_frequency
 
-    return zipf_frequency(word, "en")
+    return zipf_frequency(word, "en", wordlist=WORDLIST)
 
 
 _LETTER_LOOKALIKES = str.maketrans({"0": "o", "1": "l", "5": "s", "8": "B", "|": "l"})
@@ -289,10 +296,26 @@ def strip_context(line: str) -> tuple[str, int]:
     return rest.strip(" -–|:"), evidence
 
 
+#: Letters whose lower case OCR gives for the capital (the same shape, or nearly: "jones" for "Jones").
+_CASE_LOOKALIKES = frozenset("cjkopsuvwxyz")
+
+
+def _fix_case(tokens: list[str]) -> list[str]:
+    """'Peter jones' -> 'Peter Jones': in a line with a capitalised word, a lower-case word that starts with
+    a letter whose capital looks the same was read in the wrong case (which one depends on the padding
+    around the line in the recogniser's input, so it changes with no change in the photo)."""
+    if not any(_TOKEN.match(t) for t in tokens):
+        return tokens
+    return [
+        t[0].upper() + t[1:] if t[0] in _CASE_LOOKALIKES and t.isalpha() and t.islower() and len(t) >= 2 else t
+        for t in tokens
+    ]
+
+
 def score_name(text: str) -> tuple[str, int] | None:
     """(the name, its score) if `text` could be a person's name at all, else None."""
     given, family = lexicon()
-    tokens = _tokens(text)
+    tokens = _fix_case(_tokens(text))
     score = 0
     while tokens and (_TITLES.match(tokens[0]) or _DEAR.match(tokens[0])):
         score = max(score, 2 if _TITLES.match(tokens[0]) else 1)
