@@ -177,3 +177,8 @@ def test_a_phone_number_does_not_hide_an_nhs_number():
     """0113 496 3211 holds the valid Modulus 11 run 113 496 3211, but not where its groups are."""
     found = kinds(["Tel 0113 496 3211", "VAT No 149 7587 70"])
     assert K.NHS_NUMBER not in found and found[K.PHONE] == ["0113 496 3211"]
+
+
+def test_a_plate_read_with_a_word_beside_it_is_a_plate_not_a_postcode():
+    """"FOR" on a shopping bag over the plate "OZU 037" read as a pair: "F0R 0ZU" (a postcode's shape)."""
+    assert [m.kind for m in find_pii(["FOR", "OZU@037"])] == [K.VEHICLE_PLATE]
