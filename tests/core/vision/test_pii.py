@@ -195,3 +195,8 @@ def test_the_small_word_list_agrees_with_the_large_one_where_names_look():
     small = get_frequency_dict("en", names.WORDLIST)
     near = [w for w, f in large.items() if math.log10(f) + 9 >= names.COMMON_ZIPF - 0.05]
     assert near and not [w for w in near if small.get(w) != large[w]]
+
+
+def test_a_plate_read_with_a_word_beside_it_is_a_plate_not_a_postcode():
+    """"FOR" on a shopping bag over the plate "OZU 037" read as a pair: "F0R 0ZU" (a postcode's shape)."""
+    assert [m.kind for m in find_pii(["FOR", "OZU@037"])] == [K.VEHICLE_PLATE]

@@ -309,6 +309,17 @@ def test_a_spaced_eu_plate_on_a_car_is_reported(analyser):
     assert "vehicle_plate" in _kinds(result), [(f.kind, f.text) for f in result.findings]
 
 
+def test_a_plate_under_a_word_on_a_shopping_bag_is_a_plate_not_a_postcode(analyser):
+    """The plate "OZU 037" read in one block with "FOR" (a bag in the boot) above it: the pair of lines read
+    "F0R 0ZU", the shape of a postcode, which hid the plate."""
+    rgb, _ = _plate_on_car("OZU 037", car=(150, 30, 30))
+    img = Image.fromarray(rgb)
+    ImageDraw.Draw(img).text((240, 105), "FOR", font=_font(56), fill=(30, 90, 200))
+    findings = analyser.analyse_array(np.asarray(img)).findings
+    kinds = [str(f.kind) for f in findings if str(f.kind) != "text"]
+    assert kinds == ["vehicle_plate"], [(str(f.kind), f.text) for f in findings]
+
+
 def test_a_plate_like_line_on_a_page_is_not_a_plate(analyser):
     page = Image.new("RGB", (900, 1100), (250, 250, 246))
     d = ImageDraw.Draw(page)

@@ -416,8 +416,9 @@ def _find_numbers(lines: list[str], found: _Found) -> None:
             found.add(FindingKind.DONATION_NUMBER, v, high, idx)
         for v in _emails(text):
             found.add(FindingKind.EMAIL, v, high, idx)
-        for v in _postcodes(text):
-            found.add(FindingKind.POSTCODE, v, high, idx)
+        if not (len(idx) == 2 and any(plates.find_plate(lines[i]) for i in idx)):
+            for v in _postcodes(text):  # (a plate's characters read with a neighbour's are not a postcode)
+                found.add(FindingKind.POSTCODE, v, high, idx)
         nhs_digits = {digits_of(v) for v in nhs_numbers}
         for v in _phones(text):
             if digits_of(v) not in nhs_digits:

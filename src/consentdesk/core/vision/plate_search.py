@@ -1,5 +1,7 @@
-"""Plates beyond one OCR line in a strict format: loose formats with a plate in the pixels, plates read with
-their layout (a state's name, Arabic script), and plate-shaped rectangles too small for text detection.
+"""Plates beyond one OCR line in a strict format: loose formats with a plate in the pixels, plates of any
+country told by their panel (`plate_panels`: one or two lines of plate characters filling a closed panel of
+plate proportions), plates read with their layout (a state's name, Arabic script), and plate-shaped
+rectangles too small for text detection.
 
 Why here and not in `pii`: `pii` judges text alone, and a loose format (a German district plate, a Gulf
 number, a vanity word) matches plenty of harmless short strings; only the pixels around the line tell a
@@ -13,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from consentdesk.core.vision import plate_layouts, plates
+from consentdesk.core.vision import plate_layouts, plate_panels, plates
 from consentdesk.core.vision.frame import union
 from consentdesk.core.vision.text import TextLine
 
@@ -51,6 +53,9 @@ def plates_in_lines(
                 out.append((ln.bbox(), loose))
                 used = True
         kept = [lines[i] for i in block if i not in taken]
+        panels = [] if used else _panel_plates(rgb, lines, [i for i in block if i not in taken])
+        out += panels
+        used = used or bool(panels)
         found = None
         if not used and 2 <= len(block) <= 4:
             found = _layout(rgb, kept)
@@ -59,6 +64,40 @@ def plates_in_lines(
         if found:
             out.append(found)
     return out
+
+
+def _panel_plates(rgb: np.ndarray, lines: Sequence[TextLine], block: list[int]) -> list[tuple[Box4, str]]:
+    """Plates of any country told by their panel (`plate_panels`): two stacked lines of a block read
+    together first (a square or two-line plate), then each line alone."""
+    out: list[tuple[Box4, str]] = []
+    done: set[int] = set()
+    pairs = [(a, b) for a, b in zip(block, block[1:], strict=False) if _stacked(lines[a], lines[b])]
+    for group in [*pairs, *((i,) for i in block)]:
+        if done & set(group) or any(lines[i].score < MIN_SCORE for i in group):
+            continue
+        small = len(group) == 2 and plate_panels.small_top(lines[group[0]].quad, lines[group[-1]].quad)
+        text = plate_panels.panel_text([lines[i].text for i in group], small_top=small)
+        if not text:
+            continue
+        facts = plate_panels.panel_facts(rgb, [lines[i].quad for i in group])
+        if facts is not None and facts.plate(len(group)):
+            out.append((union([lines[i].bbox() for i in group]), text))
+            done.update(group)
+    return out
+
+
+def _stacked(a: TextLine, b: TextLine) -> bool:
+    """Whether line b sits below line a (a second line), not beside it, measured across and along a's
+    direction (a tilted plate's boxes overlap)."""
+    (x0, y0), (x1, y1) = a.quad[0], a.quad[1]
+    n = float(np.hypot(x1 - x0, y1 - y0)) or 1.0
+    c, s = (x1 - x0) / n, (y1 - y0) / n
+    qa, qb = np.array(a.quad), np.array(b.quad)
+    ua, ub = qa @ (c, s), qb @ (c, s)
+    across = float((qb @ (-s, c)).mean() - (qa @ (-s, c)).mean())
+    height = float(np.hypot(*(qa[3] - qa[0])))
+    overlap = min(ua.max(), ub.max()) - max(ua.min(), ub.min())
+    return across >= 0.6 * height and overlap > 0.3 * min(np.ptp(ua), np.ptp(ub))
 
 
 def _lone_word(
