@@ -161,6 +161,7 @@ def _dark_holes(val: np.ndarray) -> list[np.ndarray]:
     out: list[np.ndarray] = []
     for thr in (50, 80):
         _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY_INV)
+        _close_mouths(mask, 2 * _MIN_AREA * area_img)
         contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
         for i in np.flatnonzero(hierarchy[0][:, 3] >= 0) if hierarchy is not None else ():
             c = contours[i]
@@ -169,6 +170,32 @@ def _dark_holes(val: np.ndarray) -> list[np.ndarray]:
                 continue
             _add_new(out, _straight_quad(c, area))
     return out
+
+
+def _close_mouths(mask: np.ndarray, min_area: float) -> None:
+    """Close (in place) the open side of each dark ring broken by something lighter across it.
+
+    Why: a hand or a lit object over one side of a monitor breaks its bezel, so the ring around the panel
+    is a "C" whose inside is no hole. A thin dark outline (it fills under half its box) whose deepest
+    convexity defect reaches a fifth of the way in has its mouth, the segment between that defect's ends,
+    drawn shut: the panel becomes a hole again, and `screens.judge_panel` still wants a bezel on three
+    sides, a display's layout and the rest."""
+    import cv2
+
+    for c in cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]:
+        x, y, w, h = cv2.boundingRect(c)
+        if w * h < min_area or w * h > 0.7 * mask.size or cv2.contourArea(c) > 0.5 * w * h:
+            continue
+        try:
+            defects = cv2.convexityDefects(c, cv2.convexHull(c, returnPoints=False))
+        except cv2.error:  # a self-touching outline: its hull indices are not monotonic
+            continue
+        if defects is None:
+            continue
+        defects = defects.reshape(-1, 4)
+        s, e, _, depth = defects[int(np.argmax(defects[:, 3]))]
+        if depth / 256 >= 0.2 * min(w, h):
+            cv2.line(mask, tuple(int(v) for v in c[s, 0]), tuple(int(v) for v in c[e, 0]), 255, 2)
 
 
 def _add_new(quads: list[np.ndarray], quad: np.ndarray | None) -> None:

@@ -1,0 +1,68 @@
+"""Screens, fifth pass, on generated scenes: a monitor whose bezel a hand breaks, and displays filling the
+frame (no bezel in sight) told from pages by what a page never is: light print on a dark or coloured ground."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from consentdesk.core.vision import regions
+
+_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    try:
+        return ImageFont.truetype(_FONT, size)
+    except OSError:
+        return ImageFont.load_default(size=size)
+
+
+def _wall(colour=(236, 236, 232), w: int = 1000, h: int = 700) -> Image.Image:
+    rng = np.random.default_rng(0)
+    return Image.fromarray(np.clip(np.array(colour, np.float32) + rng.normal(0, 3, (h, w, 3)), 0, 255).astype(np.uint8))
+
+
+def _kinds(img: Image.Image, rows) -> list[tuple[str, str]]:
+    return [(r.kind, r.reason) for r in regions.find_regions(np.asarray(img), rows)]
+
+
+# ----------------------------------------------------------------------------- a hand across the bezel
+
+
+def _covered_monitor() -> tuple[Image.Image, list[tuple[float, float, float, float]]]:
+    """A monitor on a white wall, a hand over its right side reaching across the bezel onto the wall: the
+    panel, the hand and the wall are one bright blob, the panel's outline and its dark ring are broken."""
+    img = _wall()
+    d = ImageDraw.Draw(img)
+    d.rectangle((280, 180, 720, 460), fill=(20, 20, 22))
+    d.rectangle((292, 192, 708, 448), fill=(240, 243, 250))
+    d.rectangle((292, 192, 708, 214), fill=(40, 90, 170))  # title bar
+    rows = []
+    for i in range(6):
+        d.text((330, 232 + 30 * i), f"09:{i}0  Patient {i}", font=_font(14), fill=(30, 30, 60))
+        rows.append((330.0, 232.0 + 30 * i, 140.0, 14.0))
+    skin = (224, 172, 140)
+    d.ellipse((610, 260, 800, 430), fill=skin)
+    for k in range(4):
+        d.rounded_rectangle((600 + 40 * k, 215, 630 + 40 * k, 300), 10, fill=skin)
+    return img, rows
+
+
+def test_a_monitor_whose_bezel_a_hand_breaks_is_still_a_screen():
+    img, rows = _covered_monitor()
+    found = regions.find_regions(np.asarray(img), rows)
+    assert [r.kind for r in found] == ["screen"], found
+    x, y, w, h = found[0].bbox()
+    assert abs(x - 292) < 15 and abs(y - 192) < 15 and 380 < w < 440, "the panel, not the hand or the wall"
+
+
+def test_an_open_dark_frame_around_a_blank_wall_is_not_a_screen():
+    """A dark door frame (three sides) around a light wall: its mouth is closed, but nothing is shown."""
+    img = _wall()
+    d = ImageDraw.Draw(img)
+    d.rectangle((300, 150, 700, 650), fill=(25, 22, 20))
+    d.rectangle((316, 166, 684, 700), fill=(236, 236, 232))
+    d.ellipse((600, 400, 760, 560), fill=(224, 172, 140))
+    assert [k for k, _ in _kinds(img, []) if k == "screen"] == []
+
