@@ -66,3 +66,35 @@ def test_an_open_dark_frame_around_a_blank_wall_is_not_a_screen():
     d.ellipse((600, 400, 760, 560), fill=(224, 172, 140))
     assert [k for k, _ in _kinds(img, []) if k == "screen"] == []
 
+
+# ----------------------------------------------------------------------------- a display filling the frame
+
+
+def _lines_of_text(ground, ink, n: int = 14) -> tuple[Image.Image, list[tuple[float, float, float, float]]]:
+    """Lines of text filling the picture (a close-up: no edge of the page or the display in sight)."""
+    img = _wall(ground, 1000, 700)
+    d = ImageDraw.Draw(img)
+    rows = []
+    for i in range(n):
+        text = f"def check_{i}(photo): return analyse(photo, side={i})"
+        d.text((40, 30 + 46 * i), text, font=_font(22), fill=ink)
+        x0, y0, x1, y1 = d.textbbox((40, 30 + 46 * i), text, font=_font(22))
+        rows.append((float(x0), float(y0), float(x1 - x0), float(y1 - y0)))
+    return img, rows
+
+
+def _as_page(rows) -> list[list[int]]:
+    return [list(range(len(rows)))]
+
+
+def test_light_lines_on_a_dark_ground_filling_the_frame_are_a_screen():
+    """A code editor's dark theme photographed close up: many lines, no bezel; its letters are lit."""
+    img, rows = _lines_of_text((40, 42, 48), (200, 220, 190))
+    found = regions.find_regions(np.asarray(img), rows, _as_page(rows), [40] * len(rows))
+    assert [r.kind for r in found] == ["screen"], found
+
+
+def test_dark_print_on_light_paper_filling_the_frame_stays_a_document():
+    img, rows = _lines_of_text((235, 232, 225), (25, 25, 30))
+    found = regions.find_regions(np.asarray(img), rows, _as_page(rows), [40] * len(rows))
+    assert [r.kind for r in found] == ["document"], found
