@@ -1,12 +1,16 @@
-"""Screens, fifth pass, on generated scenes: a monitor whose bezel a hand breaks, and displays filling the
-frame (no bezel in sight) told from pages by what a page never is: light print on a dark or coloured ground."""
+"""Screens, fifth pass, on generated scenes: a monitor whose bezel a hand breaks, displays filling the frame
+(no bezel in sight) told from pages by what a page never is, light print on a dark ground, and a laptop
+across a room whose page is too small to read but laid out along its sides."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw, ImageFont
+from skimage import data
 
-from consentdesk.core.vision import regions
+from consentdesk.core.vision import regions, screens
 
 _FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -98,3 +102,63 @@ def test_dark_print_on_light_paper_filling_the_frame_stays_a_document():
     img, rows = _lines_of_text((235, 232, 225), (25, 25, 30))
     found = regions.find_regions(np.asarray(img), rows, _as_page(rows), [40] * len(rows))
     assert [r.kind for r in found] == ["document"], found
+
+
+# ----------------------------------------------------------------------------- a layout too fine to read
+
+
+def _room(w: int = 1280, h: int = 900) -> Image.Image:
+    arr = np.asarray(Image.fromarray(data.coffee()).resize((w, h))).astype(np.float32)
+    return Image.fromarray(np.clip(arr * 0.5 + 120, 0, 255).astype(np.uint8))
+
+
+def _light_page(w: int = 460, h: int = 290) -> Image.Image:
+    """A web page seen from across a room: a tab strip, a pale picture, rows of print 1 px high."""
+    rng = np.random.default_rng(3)
+    page = Image.new("RGB", (w, h), (246, 246, 248))
+    d = ImageDraw.Draw(page)
+    d.rectangle((0, 0, w, 18), fill=(232, 234, 238))
+    d.rectangle((110, 30, 330, 140), fill=(200, 205, 215))
+    for y in range(154, h - 8, 8):
+        x = 60
+        while x < w - 80:
+            word = int(rng.integers(15, 45))
+            d.rectangle((x, y, x + word, y + 1), fill=(70, 70, 80))
+            x += word + 5
+    return page
+
+
+def _in_a_frame(content: Image.Image, pad: int) -> Image.Image:
+    out = Image.new("RGB", (content.width + 2 * pad, content.height + 2 * pad), (16, 16, 18))
+    out.paste(content, (pad, pad))
+    return out
+
+
+def _placed(img: Image.Image, thing: Image.Image, corners) -> Image.Image:
+    src = np.float32([[0, 0], [thing.width, 0], [thing.width, thing.height], [0, thing.height]])
+    warp = cv2.getPerspectiveTransform(src, np.float32(corners))
+    arr = np.asarray(img).copy()
+    size = (arr.shape[1], arr.shape[0])
+    inside = cv2.warpPerspective(np.full((thing.height, thing.width), 255, np.uint8), warp, size) > 0
+    arr[inside] = cv2.warpPerspective(np.asarray(thing), warp, size)[inside]
+    return Image.fromarray(arr)
+
+
+def test_a_laptop_across_the_room_with_a_page_too_small_to_read_is_a_screen():
+    """No line read, no title bar: the bezel is whole and ends, and the page inside is laid out along it."""
+    img = _placed(_room(), _in_a_frame(_light_page(), 14), [[400, 150], [900, 180], [890, 470], [412, 500]])
+    found = regions.find_regions(np.asarray(img))
+    assert [r.kind for r in found] == ["screen"], found
+    assert "too fine to read" in found[0].reason
+
+
+@pytest.mark.parametrize("picture", ["astronaut", "chelsea", "brick"])
+def test_a_picture_in_a_black_frame_has_no_display_layout(picture):
+    """A photo, a painting or a textured wall in a black frame: fine detail that runs every way, or no
+    plain ground between its lines."""
+    pic = Image.fromarray(getattr(data, picture)()).convert("RGB").resize((460, 300))
+    img = _placed(_room(), _in_a_frame(pic, 16), [[400, 150], [900, 150], [900, 480], [400, 480]])
+    hsv = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2HSV)
+    panel = screens.judge_panel(hsv, np.float32([[416, 166], [884, 166], [884, 464], [416, 464]]))
+    assert panel.dark_sides == 4 and panel.bezel_ends, panel
+    assert panel.grid < 0.65 and panel.verdict == "none", panel
