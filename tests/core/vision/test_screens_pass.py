@@ -162,3 +162,23 @@ def test_a_picture_in_a_black_frame_has_no_display_layout(picture):
     panel = screens.judge_panel(hsv, np.float32([[416, 166], [884, 166], [884, 464], [416, 464]]))
     assert panel.dark_sides == 4 and panel.bezel_ends, panel
     assert panel.grid < 0.65 and panel.verdict == "none", panel
+
+
+# ----------------------------------------------------------------------------- a dark outline skewed both ways
+
+
+def test_a_dark_outline_skewed_both_ways_is_not_a_device():
+    """A dark band around a lighthouse's lantern, a few glints in it: its rim is dark and ends, it leans
+    less than a laptop may, but no pair of its sides is parallel, as a rectangle's stay in a photo."""
+    img = _room()
+    d = ImageDraw.Draw(img)
+    outline = [(400, 150), (900, 200), (850, 430), (480, 480)]
+    d.polygon(outline, fill=(18, 18, 20))
+    rng = np.random.default_rng(4)
+    for _ in range(60):  # glints on the glass
+        x, y = int(rng.integers(480, 800)), int(rng.integers(220, 400))
+        d.rectangle((x, y, x + int(rng.integers(8, 40)), y + 3), fill=(210, 215, 220))
+    assert [r for r in regions.find_regions(np.asarray(img)) if r.kind == "screen"] == []
+    hsv = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2HSV)
+    device = screens.judge_device(hsv, np.float32(outline))
+    assert device.skew_deg > 8 and device.reason.startswith("no pair of parallel sides"), device

@@ -265,6 +265,7 @@ class DeviceFacts:
     lit_share: float
     detail: float
     saturation: float
+    skew_deg: float = 0.0
 
 
 def judge_device(hsv: np.ndarray, quad: np.ndarray, must_end: int = 2) -> DeviceFacts:
@@ -297,9 +298,26 @@ def judge_device(hsv: np.ndarray, quad: np.ndarray, must_end: int = 2) -> Device
         lit_share=float((v_roi[inside] > 110).mean()) if inside.any() else 0.0,
         detail=float((edges[inside] > 0).mean()) if inside.any() else 0.0,
         saturation=float(hsv[y0:y1, x0:x1, 1][inside].mean()) if inside.any() else 0.0,
+        skew_deg=_skew(quad),
     )
     verdict, reason = _device_verdict(_aspect(quad), must_end, **facts)
     return DeviceFacts(verdict, reason, **facts)
+
+
+def _skew(quad: np.ndarray) -> float:
+    """Degrees between the more nearly parallel pair of opposite sides of an ordered quad.
+
+    Why: a device standing in a room keeps one pair of sides nearly parallel in a photo (a laptop leaning
+    back, its top and bottom; a monitor seen from the side, its uprights), while a dark band around a
+    lighthouse's lantern or a shadow's outline is skewed both ways."""
+
+    def angle(v: np.ndarray) -> float:
+        return float(np.degrees(np.arctan2(v[1], v[0])))
+
+    tl, tr, br, bl = quad
+    across = abs((angle(tr - tl) - angle(br - bl) + 90) % 180 - 90)
+    upright = abs((angle(bl - tl) - angle(br - tr) + 90) % 180 - 90)
+    return min(across, upright)
 
 
 def _rims(val: np.ndarray, quad: np.ndarray, thick: int) -> tuple[int, int]:
@@ -326,11 +344,14 @@ def _device_verdict(
     lit_share: float,
     detail: float,
     saturation: float,
+    skew_deg: float,
 ) -> tuple[str, str]:
     if dark_rims < 3 or rims_ending < must_end:
         return "none", "no dark rim that ends"
     if tilt_deg > 25:
         return "none", "lying flat or tilted: not a standing screen"
+    if skew_deg > 8:
+        return "none", "no pair of parallel sides: not a rectangle seen whole"
     if not (0.9 <= aspect <= 2.4 or 0.4 <= aspect <= 0.65):
         return "none", "not a screen's shape"
     if saturation > 110:
