@@ -114,7 +114,8 @@ def find_regions(
         small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA) if f < 1 else rgb
         small_hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
     regions = _framed_regions(small_hsv, f, text_boxes)
-    return _nest(_screens_first(_pages_of_text(regions, text_boxes, text_blocks, text_chars)))
+    pages = _pages_of_text(regions, text_boxes, text_blocks, text_chars)
+    return _nest(_screens_first(_lit_pages(pages, text_boxes, small_hsv[:, :, 2], f)))
 
 
 def _screens_first(regions: list[Region]) -> list[Region]:
@@ -161,6 +162,7 @@ def _dark_holes(val: np.ndarray) -> list[np.ndarray]:
     out: list[np.ndarray] = []
     for thr in (50, 80):
         _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY_INV)
+        _close_mouths(mask, 2 * _MIN_AREA * area_img)
         contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
         for i in np.flatnonzero(hierarchy[0][:, 3] >= 0) if hierarchy is not None else ():
             c = contours[i]
@@ -169,6 +171,36 @@ def _dark_holes(val: np.ndarray) -> list[np.ndarray]:
                 continue
             _add_new(out, _straight_quad(c, area))
     return out
+
+
+def _close_mouths(mask: np.ndarray, min_area: float) -> None:
+    """Close (in place) the open side of each dark ring broken by something lighter across it.
+
+    Why: a hand or a lit object over one side of a monitor breaks its bezel, so the ring around the panel
+    is a "C" whose inside is no hole. A thin dark outline (it fills under half its box) whose deepest
+    convexity defect reaches a fifth of the way in has its mouth, the segment between that defect's ends,
+    drawn shut: the panel becomes a hole again, and `screens.judge_panel` still wants a bezel on three
+    sides, a display's layout and the rest."""
+    import cv2
+
+    # outlines of the mask without its specks: a dark, noisy photo has tens of thousands of them
+    opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    for c in cv2.findContours(opened, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]:
+        if len(c) < 4:
+            continue
+        x, y, w, h = cv2.boundingRect(c)
+        if w * h < min_area or w * h > 0.7 * mask.size or cv2.contourArea(c) > 0.5 * w * h:
+            continue
+        try:
+            defects = cv2.convexityDefects(c, cv2.convexHull(c, returnPoints=False))
+        except cv2.error:  # a self-touching outline: its hull indices are not monotonic
+            continue
+        if defects is None:
+            continue
+        defects = defects.reshape(-1, 4)
+        s, e, _, depth = defects[int(np.argmax(defects[:, 3]))]
+        if depth / 256 >= 0.2 * min(w, h):
+            cv2.line(mask, tuple(int(v) for v in c[s, 0]), tuple(int(v) for v in c[e, 0]), 255, 2)
 
 
 def _add_new(quads: list[np.ndarray], quad: np.ndarray | None) -> None:
@@ -343,6 +375,39 @@ def _pages_of_text(
         for r in out
         if r.kind != "screen" or not any(_inside(p, _centre(r)) and _area(p) > _area(r) for p in pages)
     ]
+
+
+def _lit_pages(
+    regions: list[Region], text_boxes: Sequence[tuple[float, float, float, float]], val: np.ndarray, f: float
+) -> list[Region]:
+    """A "page of text" whose lines are light on a dark ground is a display filling the frame.
+
+    Why: a code editor, a terminal or a game's list photographed close up shows no bezel, and its many
+    lines made it a page; print is dark on light paper, while a display's dark themes light the letters.
+    Only pages of many lines are looked at (a dark shirt or a sign with a few light words is no page), and
+    either way the finding blocks: it is only called what it is."""
+    out = []
+    for r in regions:
+        lines = [b for b in text_boxes if _inside(r, (b[0] + b[2] / 2, b[1] + b[3] / 2))]
+        if r.kind == "document" and len(lines) >= PAGE_LINES and _light_on_dark(val, lines, f):
+            r = Region("screen", r.quad, f"{len(lines)} lines of light text on a dark ground: a display")
+        out.append(r)
+    return out
+
+
+def _light_on_dark(val: np.ndarray, lines: Sequence[tuple[float, float, float, float]], f: float) -> bool:
+    """Most lines' letters are brighter than their ground, and the ground is dark (`val`: brightness of the
+    picture reduced by `f`; boxes in the full picture's pixels): what a light theme's print never is."""
+    light, grounds = 0, []
+    for x, y, w, h in lines:
+        box = val[int(y * f) : int((y + h) * f) + 1, int(x * f) : int((x + w) * f) + 1]
+        if box.size < 12:
+            continue
+        lo, ground, hi = np.percentile(box, (5, 50, 95))
+        light += hi - ground > ground - lo
+        grounds.append(ground)
+    # a dark theme photographed is grey (~100-140) with its letters in it; paper is lighter
+    return light >= 0.7 * len(lines) and bool(grounds) and float(np.median(grounds)) < 150
 
 
 def _centre(region: Region) -> tuple[float, float]:

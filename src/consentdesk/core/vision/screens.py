@@ -38,6 +38,7 @@ class PanelFacts:
     small_text_rows: int
     big_text_rows: int
     saturation: float
+    grid: float = 0.0
 
 
 def judge_panel(
@@ -71,9 +72,37 @@ def judge_panel(
         small_text_rows=sum(th < 0.07 * max(1.0, bh) for _, _, _, th in rows),
         big_text_rows=sum(th >= 0.07 * max(1.0, bh) for _, _, _, th in rows),
         saturation=s_in,
+        # a display's layout too fine to read, measured only inside a whole bezel that ends
+        grid=_grid(val, quad) if dark_sides == 4 and bezel_ends else 0.0,
     )
     verdict, reason = _verdict(v_in, _aspect(quad), **facts)
     return PanelFacts(verdict, reason, **facts)
+
+
+def _grid(val: np.ndarray, quad: np.ndarray) -> float:
+    """Share of the panel's strong edges that run along its sides; 0 without fine detail on plain ground.
+
+    Why: a web page or an app seen whole on a laptop across a room has lines of text too small to read, but
+    its layout is still there: rows of text, boxes and bars are drawn along the display's axes, so nearly
+    all of its edges run with the panel's sides once the panel is squared up, while a photo or a painting
+    (and a window's view) runs every way. Panels under 100 pixels a side are left to their read text."""
+    import cv2
+
+    if cv2.contourArea(quad) < 100 * 100:
+        return 0.0
+    w, h = 192, 120
+    to_rect = cv2.getPerspectiveTransform(quad, np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
+    flat = cv2.warpPerspective(val, to_rect, (w, h)).astype(np.float32)[4:-4, 4:-4]
+    gx, gy = cv2.Sobel(flat, cv2.CV_32F, 1, 0), cv2.Sobel(flat, cv2.CV_32F, 0, 1)
+    mag = np.hypot(gx, gy)
+    strong = mag > 40
+    # little fine detail (a plain panel, a sky), or texture everywhere (a wall, foliage): a display's
+    # layout draws its lines on plain ground, a page's margins and the gaps between rows
+    if strong.mean() < 0.2 or (mag < 12).mean() < 0.45:
+        return 0.0
+    angle = np.degrees(np.arctan2(np.abs(gy), np.abs(gx)))
+    along = strong & ((angle < 12) | (angle > 78))
+    return float(mag[along].sum() / mag[strong].sum())
 
 
 def _roi(quad: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
@@ -114,6 +143,7 @@ def _verdict(
     small_text_rows: int,
     big_text_rows: int,
     saturation: float,
+    grid: float,
 ) -> tuple[str, str]:
     """screen, document or none, and why, from what was measured on the panel."""
     page_like = v_in > 150 and saturation < 45 and small_text_rows >= 3 and not ui_bar
@@ -136,13 +166,15 @@ def _verdict(
     if not (0.9 <= aspect <= 2.1 or 0.4 <= aspect <= 0.62):  # landscape (or 5:4) screens, or phones
         return "none", "not a screen's shape"
     rows = small_text_rows + big_text_rows
-    if not (ui_bar or small_text_rows >= 2 or rows >= 4 or (v_in < 90 and small_text_rows >= 1)):
+    laid_out = grid >= 0.65  # fine detail along the panel's axes, in a whole bezel that ends
+    if not (ui_bar or small_text_rows >= 2 or rows >= 4 or (v_in < 90 and small_text_rows >= 1) or laid_out):
         return "none", "no display content (bar, rows of text)"
-    if big_text_rows > small_text_rows and not ui_bar and rows < 4:
+    if big_text_rows > small_text_rows and not ui_bar and rows < 4 and not laid_out:
         return "none", "a few large words: a poster or sign"
     if not bezel_ends and not ui_bar:
         return "none", "dark surround runs on: a page on a table"
     why = "title or menu bar" if ui_bar else f"{small_text_rows} rows of small text"
+    why = "a layout too fine to read" if laid_out and not (ui_bar or small_text_rows >= 2) else why
     return "screen", f"lit panel in a bezel with a display's layout ({why})"
 
 
@@ -233,6 +265,7 @@ class DeviceFacts:
     lit_share: float
     detail: float
     saturation: float
+    skew_deg: float = 0.0
 
 
 def judge_device(hsv: np.ndarray, quad: np.ndarray, must_end: int = 2) -> DeviceFacts:
@@ -265,9 +298,26 @@ def judge_device(hsv: np.ndarray, quad: np.ndarray, must_end: int = 2) -> Device
         lit_share=float((v_roi[inside] > 110).mean()) if inside.any() else 0.0,
         detail=float((edges[inside] > 0).mean()) if inside.any() else 0.0,
         saturation=float(hsv[y0:y1, x0:x1, 1][inside].mean()) if inside.any() else 0.0,
+        skew_deg=_skew(quad),
     )
     verdict, reason = _device_verdict(_aspect(quad), must_end, **facts)
     return DeviceFacts(verdict, reason, **facts)
+
+
+def _skew(quad: np.ndarray) -> float:
+    """Degrees between the more nearly parallel pair of opposite sides of an ordered quad.
+
+    Why: a device standing in a room keeps one pair of sides nearly parallel in a photo (a laptop leaning
+    back, its top and bottom; a monitor seen from the side, its uprights), while a dark band around a
+    lighthouse's lantern or a shadow's outline is skewed both ways."""
+
+    def angle(v: np.ndarray) -> float:
+        return float(np.degrees(np.arctan2(v[1], v[0])))
+
+    tl, tr, br, bl = quad
+    across = abs((angle(tr - tl) - angle(br - bl) + 90) % 180 - 90)
+    upright = abs((angle(bl - tl) - angle(br - tr) + 90) % 180 - 90)
+    return min(across, upright)
 
 
 def _rims(val: np.ndarray, quad: np.ndarray, thick: int) -> tuple[int, int]:
@@ -294,11 +344,14 @@ def _device_verdict(
     lit_share: float,
     detail: float,
     saturation: float,
+    skew_deg: float,
 ) -> tuple[str, str]:
     if dark_rims < 3 or rims_ending < must_end:
         return "none", "no dark rim that ends"
     if tilt_deg > 25:
         return "none", "lying flat or tilted: not a standing screen"
+    if skew_deg > 8:
+        return "none", "no pair of parallel sides: not a rectangle seen whole"
     if not (0.9 <= aspect <= 2.4 or 0.4 <= aspect <= 0.65):
         return "none", "not a screen's shape"
     if saturation > 110:
