@@ -270,7 +270,13 @@ class Analyser:
         chars = [sum(c.isalnum() for c in ln.text) for ln in lines]
         out = []
         for region in find_regions(
-            frame.work, line_boxes, text_blocks(line_boxes), chars, small_hsv=frame.mid_hsv
+            frame.work,
+            line_boxes,
+            text_blocks(line_boxes),
+            chars,
+            small_hsv=frame.mid_hsv,
+            grey=frame.grey,
+            scale=frame.scale,
         ):
             kind = FindingKind.SCREEN if region.kind == "screen" else FindingKind.DOCUMENT
             out.append(Finding(kind, frame.to_original(*region.bbox()), region.reason, Severity.MEDIUM))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from consentdesk.core.vision.frame import MID_SIDE
-from consentdesk.core.vision.screens import judge_device, judge_panel
+from consentdesk.core.vision.screens import judge_device, judge_panel, pixel_grid
 
 #: a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show (the frame's shared copy)
 WORK_SIDE = MID_SIDE
@@ -27,6 +27,7 @@ _MIN_AREA = 0.0012  # of the picture: a 16:10 monitor 1/20 of the photo wide, se
 DEVICE_MIN_AREA = 0.004
 PAGE_LINES = 10  # text lines in one block that make a page (see _pages_of_text)
 PAGE_CHARS = 120  # ... holding at least this many letters and digits
+GRID_TILES_SHOWING = 3  # of the 4 brightest, most even tiles whose moiré makes a display (screens.pixel_grid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +101,14 @@ def find_regions(
     text_blocks: Sequence[Sequence[int]] = (),
     text_chars: Sequence[int] = (),
     small_hsv: np.ndarray | None = None,
+    grey: np.ndarray | None = None,
+    scale: float = 1.0,
 ) -> list[Region]:
     """Screens and documents in `rgb`; `text_boxes` (x, y, w, h in rgb pixels) are detected text lines,
     `text_blocks` groups of their indices that belong together (see analyse.text_blocks) and
     `text_chars` the number of letters and digits read on each line (nothing else of the text).
-    `small_hsv`, if given, is `rgb` reduced to a long side of at most `WORK_SIDE`, in HSV (made here
-    otherwise)."""
+    `small_hsv`, if given, is `rgb` reduced to a long side of at most `WORK_SIDE`, in HSV, and `grey` is
+    `rgb` in grey (each made here otherwise); `scale` is `rgb`'s pixels per original pixel."""
     import cv2
 
     h, w = rgb.shape[:2]
@@ -113,7 +116,7 @@ def find_regions(
     if small_hsv is None:
         small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA) if f < 1 else rgb
         small_hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-    regions = _framed_regions(small_hsv, f, text_boxes)
+    regions = _framed_regions(small_hsv, f, text_boxes) + _display_filling_frame(rgb, grey, scale)
     pages = _pages_of_text(regions, text_boxes, text_blocks, text_chars)
     return _nest(_screens_first(_lit_pages(pages, text_boxes, small_hsv[:, :, 2], f)))
 
@@ -150,6 +153,23 @@ def _framed_regions(
         if device.verdict == "screen":
             regions.append(Region("screen", tuple((float(x) / f, float(y) / f) for x, y in quad), device.reason))
     return regions
+
+
+def _display_filling_frame(rgb: np.ndarray, grey: np.ndarray | None, scale: float) -> list[Region]:
+    """The whole picture as a screen when its light, even middle shows a display's pixel grid as moiré.
+
+    Why: a display photographed close up (a web page, a document, a thesis's title page) fills the frame
+    with light content and no bezel in sight, so no panel is found and its lines of text made it a page;
+    the pixel grid it lays over its white is what a printed page never shows (see `screens.pixel_grid`)."""
+    import cv2
+
+    if grey is None:
+        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if pixel_grid(grey, scale) < GRID_TILES_SHOWING:
+        return []
+    h, w = grey.shape
+    whole = ((0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h)))
+    return [Region("screen", whole, "a display's pixel grid (moiré) over its light content: a display filling the frame")]
 
 
 def _dark_holes(val: np.ndarray) -> list[np.ndarray]:

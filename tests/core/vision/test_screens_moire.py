@@ -1,0 +1,86 @@
+"""Screens, sixth pass, on generated pictures: a display filling the frame is known by its pixel grid's
+moiré; a printed page, a halftone print and a woven fabric are not displays."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from consentdesk.core.vision import regions, screens
+
+_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def _page(w: int = 420, h: int = 320) -> np.ndarray:
+    """A light page of small print (grey, 0-255), at the display's own resolution."""
+    img = Image.new("L", (w, h), 255)
+    d = ImageDraw.Draw(img)
+    try:
+        font = ImageFont.truetype(_FONT, 9)
+    except OSError:
+        font = ImageFont.load_default()
+    for i in range(6):
+        d.text((20, 20 + 14 * i), "Name, date of birth and address of the student", font=font, fill=30)
+    return np.asarray(img)
+
+
+def _photograph(img: np.ndarray, angle: float = 2.5, size: int = 1400) -> np.ndarray:
+    """A camera's view of `img` (RGB) filling the frame: turned a little, blurred by the lens, sampled."""
+    h, w = img.shape[:2]
+    rot = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.12)
+    turned = cv2.warpAffine(img, rot, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    soft = cv2.GaussianBlur(turned, (0, 0), 1.0)
+    k = size / max(h, w)
+    return cv2.resize(soft, (round(w * k), round(h * k)), interpolation=cv2.INTER_AREA)
+
+
+def _on_display(page: np.ndarray, pitch: int = 6) -> np.ndarray:
+    """`page` shown on an RGB-stripe display: each pixel three coloured stripes and a dark gap between."""
+    big = np.repeat(np.repeat(page, pitch, axis=0), pitch, axis=1).astype(np.float32)
+    h, w = big.shape
+    out = np.repeat(big[:, :, None] * 0.7, 3, axis=2)  # the lens mixes the stripes' light...
+    sub = pitch // 3
+    for c in range(3):
+        cols = (np.arange(w) % pitch) // sub == c
+        out[:, cols, c] = big[:, cols]  # ... but each stripe is brightest in its own colour
+    out[np.arange(h) % pitch == pitch - 1] *= 0.5  # the black matrix between rows of pixels
+    return np.clip(out + 8, 0, 255).astype(np.uint8)
+
+
+def _halftone(page: np.ndarray, cell: int = 6) -> np.ndarray:
+    """`page` printed in a 45-degree halftone (a dot per cell, sized by the ink), at 6 x its resolution,
+    with a grey picture block so the dots show on the page."""
+    page = page.copy()
+    page[150:300, 40:380] = np.linspace(60, 200, 340)[None, :].astype(np.uint8)
+    big = cv2.resize(page, (page.shape[1] * 6, page.shape[0] * 6), interpolation=cv2.INTER_LINEAR)
+    h, w = big.shape
+    yy, xx = np.mgrid[:h, :w].astype(np.float32)
+    u, v = (xx + yy) / np.sqrt(2), (xx - yy) / np.sqrt(2)
+    dist = np.hypot((u % cell) - cell / 2, (v % cell) - cell / 2) / (cell / 2 * np.sqrt(2))
+    ink = 1 - big.astype(np.float32) / 255
+    printed = np.where(dist < np.sqrt(ink) * 0.9, 20, 245).astype(np.uint8)
+    return cv2.cvtColor(printed, cv2.COLOR_GRAY2RGB)
+
+
+def _grid_count(rgb: np.ndarray) -> int:
+    return screens.pixel_grid(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+
+
+def test_a_page_shown_on_a_display_filling_the_frame_is_a_screen():
+    photo = _photograph(_on_display(_page()))
+    assert _grid_count(photo) >= regions.GRID_TILES_SHOWING
+    found = regions.find_regions(photo)
+    assert "screen" in [r.kind for r in found], found
+
+
+def test_a_printed_page_a_halftone_and_a_fabric_are_not_displays():
+    page = cv2.cvtColor(_page(), cv2.COLOR_GRAY2RGB)
+    plain = _photograph(cv2.resize(page, None, fx=6, fy=6, interpolation=cv2.INTER_CUBIC))
+    halftone = _photograph(_halftone(_page()))
+    yy, xx = np.mgrid[:1000, :1300]
+    weave = (150 + 60 * np.sin(xx / 1.3) * np.sin(yy / 1.3)).astype(np.uint8)  # a fine fabric, not even
+    fabric = _photograph(cv2.cvtColor(weave, cv2.COLOR_GRAY2RGB))
+    for name, photo in (("page", plain), ("halftone", halftone), ("fabric", fabric)):
+        assert _grid_count(photo) < regions.GRID_TILES_SHOWING, name
+        assert "screen" not in [r.kind for r in regions.find_regions(photo)], name
