@@ -9,26 +9,17 @@ import io
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
-from skimage import data
+from tests.data import drawing
 
 from consentdesk.core.values import FindingKind
 from consentdesk.core.vision import plate_panels
 
-_FONT = "/usr/share/fonts/truetype/dejavu/"
-
 
 def _font(size: int, name: str = "DejaVuSansCondensed-Bold.ttf") -> ImageFont.FreeTypeFont:
-    try:
-        return ImageFont.truetype(_FONT + name, size)
-    except OSError:
-        return ImageFont.load_default(size=size)
+    return drawing.font(size, name)
 
 
-def _photo(name: str = "coffee", width: int = 1200) -> Image.Image:
-    img = getattr(data, name)()
-    img = np.stack([img] * 3, axis=-1) if img.ndim == 2 else img[:, :, :3]
-    im = Image.fromarray(np.ascontiguousarray(img))
-    return im.resize((width, round(im.height * width / im.width)), Image.Resampling.LANCZOS)
+_photo = drawing.photo
 
 
 def _panel(lines: list[str], size: int = 40, bg=(245, 245, 245), ink=(15, 15, 15), pad=(0.35, 0.25)) -> Image.Image:

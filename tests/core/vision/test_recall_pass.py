@@ -11,20 +11,18 @@ import numpy as np
 import pytest
 import zxingcpp
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
-from skimage import data
+from tests.data import drawing
 
 from consentdesk.core.values import FindingKind
 from consentdesk.core.vision import code_candidates, regions
 from consentdesk.core.vision.codes import read_codes
 from consentdesk.core.vision.pii import find_pii
 
+_photo = drawing.photo
 
-def _photo(name: str, width: int = 1200) -> Image.Image:
-    """A scikit-image photograph in colour, `width` px wide."""
-    img = getattr(data, name)()
-    img = np.stack([img] * 3, axis=-1) if img.ndim == 2 else img[:, :, :3]
-    im = Image.fromarray(np.ascontiguousarray(img))
-    return im.resize((width, round(im.height * width / im.width)), Image.Resampling.LANCZOS)
+
+def _font(size: int, name: str = "DejaVuSans-Bold.ttf") -> ImageFont.FreeTypeFont:
+    return drawing.font(size, name)
 
 
 def _as_jpeg(im: Image.Image, quality: int = 85) -> Image.Image:
@@ -160,13 +158,6 @@ def test_names_read_without_spaces_are_names_and_event_titles_are_not(lines, exp
 
 
 # ----------------------------------------------------------------------------- plates
-
-
-def _font(size: int, name: str = "DejaVuSans-Bold.ttf") -> ImageFont.FreeTypeFont:
-    try:
-        return ImageFont.truetype("/usr/share/fonts/truetype/dejavu/" + name, size)
-    except OSError:
-        return ImageFont.load_default(size=size)
 
 
 def _vanity_plate(word: str, state: str, slogan: str, size: int = 22) -> Image.Image:

@@ -10,28 +10,15 @@ import cv2
 import numpy as np
 import pytest
 import zxingcpp
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter
 from skimage import data
+from tests.data import drawing
 
 from consentdesk.core.vision import code_candidates, crowd, plate_layouts, screens
 from consentdesk.core.vision.codes import read_codes
 from consentdesk.core.vision.faces import FaceDetector
 
-_FONT = "/usr/share/fonts/truetype/dejavu/"
-
-
-def _font(size: int, name: str = "DejaVuSans.ttf") -> ImageFont.FreeTypeFont:
-    try:
-        return ImageFont.truetype(_FONT + name, size)
-    except OSError:
-        return ImageFont.load_default(size=size)
-
-
-def _scene(name: str = "coffee", width: int = 1200) -> Image.Image:
-    img = getattr(data, name)()
-    img = np.stack([img] * 3, axis=-1) if img.ndim == 2 else img[:, :, :3]
-    im = Image.fromarray(np.ascontiguousarray(img))
-    return im.resize((width, round(im.height * width / im.width)), Image.Resampling.LANCZOS)
+_font, _scene = drawing.font, drawing.photo
 
 
 # ----------------------------------------------------------------------------- codes
