@@ -2,7 +2,8 @@
 
 Why a geometric heuristic and no model: no screen/document detector ships in our wheels, and the
 signals are simple and measurable. Candidate panels are convex quadrilaterals (Canny outlines, and bright
-nearly rectangular blobs for panels whose outline is broken) covering 0.1-70 % of the picture. A *screen*
+nearly rectangular blobs for panels whose outline is broken) covering 0.1-70 % of the picture; a monitor in
+a silver bezel is a light, unsaturated blob judged by `screens.judge_light_device`. A *screen*
 needs a display's evidence, judged by `screens.judge_panel` (a bezel that ends, upright edges, a UI's
 layout): a bright panel in a dark frame is also a poster, an advert or a page on a table, and a flood of
 false boxes trains people to ignore the warnings. A *document* is a bright, low-saturation quad holding
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from consentdesk.core.vision.frame import MID_SIDE
-from consentdesk.core.vision.screens import judge_device, judge_panel, pixel_grid
+from consentdesk.core.vision.screens import judge_device, judge_light_device, judge_panel, pixel_grid
 
 #: a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show (the frame's shared copy)
 WORK_SIDE = MID_SIDE
@@ -152,6 +153,10 @@ def _framed_regions(
         device = judge_device(hsv, quad, ends)
         if device.verdict == "screen":
             regions.append(Region("screen", tuple((float(x) / f, float(y) / f) for x, y in quad), device.reason))
+    for quad in _light_outlines(hsv):
+        verdict, reason = judge_light_device(hsv, quad)
+        if verdict == "screen":
+            regions.append(Region("screen", tuple((float(x) / f, float(y) / f) for x, y in quad), reason))
     return regions
 
 
@@ -227,6 +232,25 @@ def _add_new(quads: list[np.ndarray], quad: np.ndarray | None) -> None:
     """Add a quad unless it is None or already there (found at the other threshold)."""
     if quad is not None and not any(_same(quad, q) for q in quads):
         quads.append(quad)
+
+
+def _light_outlines(hsv: np.ndarray) -> list[np.ndarray]:
+    """Quads around light, unsaturated blobs clear of the picture's edge: a monitor in a silver or light-grey
+    bezel with a light display, one blob apart from a saturated or darker surround (see
+    `screens.judge_light_device`)."""
+    import cv2
+
+    h, w = hsv.shape[:2]
+    mask = ((hsv[:, :, 2] >= 130) & (hsv[:, :, 1] <= 45)).astype(np.uint8) * 255
+    area_img = float(h * w)
+    out: list[np.ndarray] = []
+    for c in cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]:
+        area = cv2.contourArea(c)
+        x, y, bw, bh = cv2.boundingRect(c)
+        if not _MIN_AREA * area_img <= area <= 0.3 * area_img or min(x, y) < 2 or x + bw > w - 2 or y + bh > h - 2:
+            continue
+        _add_new(out, _blob_quad(c, area))
+    return out
 
 
 def _dark_outlines(val: np.ndarray) -> list[tuple[np.ndarray, int]]:
