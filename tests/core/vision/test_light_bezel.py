@@ -119,3 +119,14 @@ def test_the_light_bezel_check_costs_little():
     for _ in range(5):
         _light_outlines(scene)
     assert (time.process_time() - started) / 5 < 0.02
+
+
+def test_a_silver_monitor_with_a_hand_over_its_side_is_a_screen():
+    monitor = _framed(_ui(480, 290))
+    d = ImageDraw.Draw(monitor)
+    r = monitor.height * 0.28
+    cx, cy = monitor.width * 0.88, monitor.height * 0.45
+    d.ellipse((cx - r, cy - r, cx + r, cy + r * 1.4), fill=(110, 75, 55))  # a palm over the right bezel
+    for k in range(4):
+        d.rounded_rectangle((cx - r + k * r * 0.6, monitor.height * 0.1, cx - r * 0.58 + k * r * 0.6, cy), 6, fill=(110, 75, 55))
+    assert _screens(monitor), "three sides of an even light bezel around a UI, the fourth under a hand"

@@ -250,7 +250,42 @@ def _light_outlines(hsv: np.ndarray) -> list[np.ndarray]:
         if not _MIN_AREA * area_img <= area <= 0.3 * area_img or min(x, y) < 2 or x + bw > w - 2 or y + bh > h - 2:
             continue
         _add_new(out, _blob_quad(c, area))
+        _add_new(out, _robust_box(c))
     return out
+
+
+def _robust_box(contour: np.ndarray) -> np.ndarray | None:
+    """The upright box a blob's rows and columns mostly reach: a hand over one side (of another colour)
+    cuts most rows short of the far bezel, but those above and below it still reach it, while specks of a
+    light surround stuck to the outline stretch only a few rows or columns."""
+    import cv2
+
+    x, y, w, h = cv2.boundingRect(contour)
+    blob = np.zeros((h, w), np.uint8)
+    cv2.drawContours(blob, [contour - (x, y)], -1, 1, thickness=cv2.FILLED)
+    rows, cols = blob.any(axis=1), blob.any(axis=0)
+    if rows.sum() < 8 or cols.sum() < 8:
+        return None
+    first_x = np.argmax(blob[rows], axis=1)
+    last_x = w - 1 - np.argmax(blob[rows][:, ::-1], axis=1)
+    first_y = np.argmax(blob[:, cols], axis=0)
+    last_y = h - 1 - np.argmax(blob[::-1, cols], axis=0)
+    x0, x1, y0, y1 = _edge(first_x, w, False), _edge(last_x, w, True), _edge(first_y, h, False), _edge(last_y, h, True)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    return np.array([(x + x0, y + y0), (x + x1, y + y0), (x + x1, y + y1), (x + x0, y + y1)], np.float32)
+
+
+def _edge(ends: np.ndarray, size: int, far: bool) -> int:
+    """The outermost place (largest if `far`) where a seventh of the rows (or columns) end within
+    a pixel of one another: a straight side; a speck or a curved hand's edge is shared by few."""
+    hist = np.bincount(ends, minlength=size)
+    straight = np.flatnonzero(np.convolve(hist, np.ones(3), mode="same") >= 0.14 * len(ends))
+    if not len(straight):
+        return int(np.median(ends))
+    outer = int(straight[-1] if far else straight[0])
+    near = straight[np.abs(straight - outer) <= 2]  # the side itself: where most of them end
+    return int(near[np.argmax(hist[near])])
 
 
 def _dark_outlines(val: np.ndarray) -> list[tuple[np.ndarray, int]]:
