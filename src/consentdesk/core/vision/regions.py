@@ -2,7 +2,8 @@
 
 Why a geometric heuristic and no model: no screen/document detector ships in our wheels, and the
 signals are simple and measurable. Candidate panels are convex quadrilaterals (Canny outlines, and bright
-nearly rectangular blobs for panels whose outline is broken) covering 0.1-70 % of the picture. A *screen*
+nearly rectangular blobs for panels whose outline is broken) covering 0.1-70 % of the picture; a monitor in
+a silver bezel is a light, unsaturated blob judged by `screens.judge_light_device`. A *screen*
 needs a display's evidence, judged by `screens.judge_panel` (a bezel that ends, upright edges, a UI's
 layout): a bright panel in a dark frame is also a poster, an advert or a page on a table, and a flood of
 false boxes trains people to ignore the warnings. A *document* is a bright, low-saturation quad holding
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from consentdesk.core.vision.frame import MID_SIDE
-from consentdesk.core.vision.screens import judge_device, judge_panel, pixel_grid
+from consentdesk.core.vision.screens import judge_device, judge_light_device, judge_panel, pixel_grid
 
 #: a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show (the frame's shared copy)
 WORK_SIDE = MID_SIDE
@@ -152,6 +153,10 @@ def _framed_regions(
         device = judge_device(hsv, quad, ends)
         if device.verdict == "screen":
             regions.append(Region("screen", tuple((float(x) / f, float(y) / f) for x, y in quad), device.reason))
+    for quad in _light_outlines(hsv):
+        verdict, reason = judge_light_device(hsv, quad)
+        if verdict == "screen":
+            regions.append(Region("screen", tuple((float(x) / f, float(y) / f) for x, y in quad), reason))
     return regions
 
 
@@ -227,6 +232,60 @@ def _add_new(quads: list[np.ndarray], quad: np.ndarray | None) -> None:
     """Add a quad unless it is None or already there (found at the other threshold)."""
     if quad is not None and not any(_same(quad, q) for q in quads):
         quads.append(quad)
+
+
+def _light_outlines(hsv: np.ndarray) -> list[np.ndarray]:
+    """Quads around light, unsaturated blobs clear of the picture's edge: a monitor in a silver or light-grey
+    bezel with a light display, one blob apart from a saturated or darker surround (see
+    `screens.judge_light_device`)."""
+    import cv2
+
+    h, w = hsv.shape[:2]
+    mask = ((hsv[:, :, 2] >= 130) & (hsv[:, :, 1] <= 45)).astype(np.uint8) * 255
+    area_img = float(h * w)
+    out: list[np.ndarray] = []
+    for c in cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]:
+        area = cv2.contourArea(c)
+        x, y, bw, bh = cv2.boundingRect(c)
+        if not _MIN_AREA * area_img <= area <= 0.3 * area_img or min(x, y) < 2 or x + bw > w - 2 or y + bh > h - 2:
+            continue
+        _add_new(out, _blob_quad(c, area))
+        _add_new(out, _robust_box(c))
+    return out
+
+
+def _robust_box(contour: np.ndarray) -> np.ndarray | None:
+    """The upright box a blob's rows and columns mostly reach: a hand over one side (of another colour)
+    cuts most rows short of the far bezel, but those above and below it still reach it, while specks of a
+    light surround stuck to the outline stretch only a few rows or columns."""
+    import cv2
+
+    x, y, w, h = cv2.boundingRect(contour)
+    blob = np.zeros((h, w), np.uint8)
+    cv2.drawContours(blob, [contour - (x, y)], -1, 1, thickness=cv2.FILLED)
+    rows, cols = blob.any(axis=1), blob.any(axis=0)
+    if rows.sum() < 8 or cols.sum() < 8:
+        return None
+    first_x = np.argmax(blob[rows], axis=1)
+    last_x = w - 1 - np.argmax(blob[rows][:, ::-1], axis=1)
+    first_y = np.argmax(blob[:, cols], axis=0)
+    last_y = h - 1 - np.argmax(blob[::-1, cols], axis=0)
+    x0, x1, y0, y1 = _edge(first_x, w, False), _edge(last_x, w, True), _edge(first_y, h, False), _edge(last_y, h, True)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    return np.array([(x + x0, y + y0), (x + x1, y + y0), (x + x1, y + y1), (x + x0, y + y1)], np.float32)
+
+
+def _edge(ends: np.ndarray, size: int, far: bool) -> int:
+    """The outermost place (largest if `far`) where a seventh of the rows (or columns) end within
+    a pixel of one another: a straight side; a speck or a curved hand's edge is shared by few."""
+    hist = np.bincount(ends, minlength=size)
+    straight = np.flatnonzero(np.convolve(hist, np.ones(3), mode="same") >= 0.14 * len(ends))
+    if not len(straight):
+        return int(np.median(ends))
+    outer = int(straight[-1] if far else straight[0])
+    near = straight[np.abs(straight - outer) <= 2]  # the side itself: where most of them end
+    return int(near[np.argmax(hist[near])])
 
 
 def _dark_outlines(val: np.ndarray) -> list[tuple[np.ndarray, int]]:

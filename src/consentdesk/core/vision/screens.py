@@ -15,7 +15,8 @@ many small lines of print: it is reported as a document.
 
 A display showing dark or mixed content (a code editor, a game, a photo) has no bright panel to start from:
 its content runs into the bezel. There the whole device is one dark outline with straight sides on a
-lighter surround, and `judge_device` asks for a display inside it (see there).
+lighter surround, and `judge_device` asks for a display inside it (see there). A monitor in a silver or
+light-grey bezel has no dark band at all: `judge_light_device` asks for an even light rim and a UI inside.
 """
 
 from __future__ import annotations
@@ -492,3 +493,99 @@ def _lines_fundamental(power: np.ndarray, ring: np.ndarray, peak: np.ndarray) ->
 def _is_harmonic(q: np.ndarray, base: np.ndarray, t: int) -> bool:
     n = np.arange(1, 65)[:, None]
     return bool(min(np.hypot(*_wrap(n * base - q, t).T).min(), np.hypot(*_wrap(n * base + q, t).T).min()) <= 0.75)
+
+
+def judge_light_device(hsv: np.ndarray, quad: np.ndarray) -> tuple[str, str]:
+    """Judge a light, unsaturated outline (4 x 2 quad, in `hsv` pixels) as a monitor with a silver bezel.
+
+    Why: a monitor or laptop in silver or light grey has no dark band around its panel, and its panel's edge
+    is faint (a light side bar runs into the bezel), so neither panel check sees it. It is a screen when its
+    rim is a band of one even light-grey tone, of even thickness, on at least three sides (a hand may cover
+    the fourth), ending inward on two (the panel starts) and outward on two (the wall beyond differs), it
+    stands upright in landscape, and the panel inside shows a UI: a uniform bar across its top or down its
+    left *and* rows of small text on plain ground. A whiteboard or a window in an aluminium frame shows no
+    such bar with text rows, a framed poster its few large words."""
+    import cv2
+
+    quad = _order(quad.astype(np.float32))
+    aspect = _aspect(quad)
+    if max(_lean(quad[3] - quad[0]), _lean(quad[2] - quad[1])) > 10 or _skew(quad) > 6:
+        return "none", "not standing upright"
+    if not 1.15 <= aspect <= 2.1:
+        return "none", "not a landscape screen's shape"
+    w = max(40, round((np.hypot(*(quad[1] - quad[0])) + np.hypot(*(quad[2] - quad[3]))) / 2))
+    h = max(24, round(w / aspect))
+    to_rect = cv2.getPerspectiveTransform(quad, np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
+    flat = cv2.warpPerspective(hsv, to_rect, (w, h), flags=cv2.INTER_AREA)
+    depth = _light_bezel(flat[:, :, 2], flat[:, :, 1])
+    if depth is None:
+        return "none", "no even light-grey bezel"
+    if _ends_outside(hsv, quad) < 2:
+        return "none", "light surround runs on: no device's edge"
+    d = depth + 1
+    v, s = flat[d:-d, d:-d, 2], flat[d:-d, d:-d, 1]
+    if not _ui_bar(v, s, np.full(v.shape, 255, np.uint8)) or _text_rows(v) < 3:
+        return "none", "no display content (bar and rows of text)"
+    return "screen", "lit panel in a light-grey bezel with a display's layout (bar and rows of text)"
+
+
+def _light_bezel(v: np.ndarray, s: np.ndarray) -> int | None:
+    """The bezel's depth in a squared-up device (pixels), when a band of one even light-grey tone runs just
+    inside at least three of its sides, ends inward on two of them at about the same depth, else None."""
+    h, w = v.shape
+    deepest = max(3, round(0.08 * min(h, w)))
+    tones, depths = [], []
+    for side_v, side_s in (
+        (v[:deepest, w // 5 : -w // 5], s[:deepest, w // 5 : -w // 5]),
+        (v[-deepest:, w // 5 : -w // 5][::-1], s[-deepest:, w // 5 : -w // 5][::-1]),
+        (v[h // 5 : -h // 5, :deepest].T, s[h // 5 : -h // 5, :deepest].T),
+        (v[h // 5 : -h // 5, -deepest:].T[::-1], s[h // 5 : -h // 5, -deepest:].T[::-1]),
+    ):
+        pv = np.median(side_v, axis=1)
+        tone = float(pv[1])
+        even = float(side_v[1:3].std()) < 14 and float(np.median(side_s[1:3])) < 35
+        if not (even and 120 <= tone <= 235):
+            continue
+        k = int(np.argmax(np.abs(pv[1:] - tone) > 18)) + 1 if np.any(np.abs(pv[1:] - tone) > 18) else deepest
+        tones.append(tone)
+        depths.append(k)
+    inward = [k for k in depths if k < deepest]
+    if len(tones) < 3 or max(tones) - min(tones) > 25 or len(inward) < 2 or min(inward) < 2:
+        return None
+    return int(max(inward)) if max(inward) <= 2.5 * min(inward) else None
+
+
+def _ends_outside(hsv: np.ndarray, quad: np.ndarray) -> int:
+    """Sides whose surround just outside differs from the rim just inside in brightness or in colour (a
+    silver bezel on a beige wall of the same brightness still ends there)."""
+    import cv2
+
+    t = max(2, round(float(np.sqrt(max(1.0, cv2.contourArea(quad)))) * 0.02))
+    ended = 0
+    for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True):
+        normal = _outward(a, b, quad)
+        for plane in (hsv[:, :, 2], hsv[:, :, 1]):
+            rim, out = _band(plane, a, b, -normal, 1, t + 1), _band(plane, a, b, normal, 2, t + 3)
+            if rim.size and out.size and (abs(float(np.median(out)) - float(np.median(rim))) > 25 or out.std() > 35):
+                ended += 1
+                break
+    return ended
+
+
+def _text_rows(v: np.ndarray) -> int:
+    """Runs of rows holding small marks on plain ground below the top bar and right of the side bar: lines
+    of text, each under a tenth of the panel's height, with clean rows between them."""
+    h, w = v.shape
+    body = v[h // 10 :, w // 5 :].astype(np.float32)
+    if body.size == 0 or body.shape[1] < 9:
+        return 0
+    most = 0
+    # counted in thirds of the body's width: a hand over one side crosses every row there
+    for part in np.array_split(body, 3, axis=1):
+        ink = (np.abs(part - float(np.median(body))) > 40).mean(axis=1)
+        marked = ink > 0.02
+        starts = np.flatnonzero(marked & ~np.r_[False, marked[:-1]])
+        ends = np.flatnonzero(marked & ~np.r_[marked[1:], False])
+        if float((ink < 0.005).mean()) > 0.3:
+            most = max(most, sum(e - s0 + 1 <= 0.1 * h for s0, e in zip(starts, ends, strict=True)))
+    return most
