@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
+from tests.data import drawing
 
 from consentdesk.core.vision.regions import find_regions
 
-_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-
-
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    try:
-        return ImageFont.truetype(_FONT, size)
-    except OSError:
-        return ImageFont.load_default(size=size)
+_font = drawing.font
 
 
 def _wall(w: int = 1600, h: int = 1200) -> Image.Image:

@@ -7,19 +7,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from skimage import data
+from tests.data import drawing
 
 from consentdesk.core.vision import regions, screens
 
-_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-
-
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    try:
-        return ImageFont.truetype(_FONT, size)
-    except OSError:
-        return ImageFont.load_default(size=size)
+_font = drawing.font
 
 
 def _wall(colour=(236, 236, 232), w: int = 1000, h: int = 700) -> Image.Image:
