@@ -28,6 +28,11 @@ _MIN_AREA = 0.0012  # of the picture: a 16:10 monitor 1/20 of the photo wide, se
 DEVICE_MIN_AREA = 0.004
 PAGE_LINES = 10  # text lines in one block that make a page (see _pages_of_text)
 PAGE_CHARS = 120  # ... holding at least this many letters and digits
+#: A light blob's upright box (width / height) and how much of it the blob fills, for it to hold a monitor in
+#: a light bezel at all (judge_light_device wants 1.15-2.1 upright; a hand or a speck stuck to the outline
+#: moves the box a little): most light blobs (walls, skies, shirts; 115 of 159 on our photos) are not looked at.
+LIGHT_BLOB_ASPECT = (0.8, 3.0)
+LIGHT_BLOB_FILL = 0.35
 GRID_TILES_SHOWING = 3  # of the 4 brightest, most even tiles whose moiré makes a display (screens.pixel_grid)
 
 
@@ -249,6 +254,8 @@ def _light_outlines(hsv: np.ndarray) -> list[np.ndarray]:
         x, y, bw, bh = cv2.boundingRect(c)
         if not _MIN_AREA * area_img <= area <= 0.3 * area_img or min(x, y) < 2 or x + bw > w - 2 or y + bh > h - 2:
             continue
+        if not LIGHT_BLOB_ASPECT[0] <= bw / bh <= LIGHT_BLOB_ASPECT[1] or area < LIGHT_BLOB_FILL * bw * bh:
+            continue  # no landscape device in it, even with a hand or specks on its outline: no quads to make
         _add_new(out, _blob_quad(c, area))
         _add_new(out, _robust_box(c))
     return out
