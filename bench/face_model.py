@@ -6,7 +6,7 @@ Each DIR holds photos and a `labels.json` as bench/real_photos.py reads it (`fac
 photo is decoded once and its face stage (`Analyser.find_faces`' work: first pass plus crowd pass) run by
 both models, alternating which goes first, so the machine's load falls on both alike. Prints per model:
 face counts in range, photos with false faces, the share of faces >= --min-face px found on the photos
-of --face-boxes (JSON {file: [[x, y, w, h], ...]}, every face checked by eye), and the median CPU and wall
+of --face-boxes (every face checked by eye; by size band, with false faces: bench/face_boxes.py), and the median CPU and wall
 time of the face stage per photo; then `detect` on a generated 1080p frame (bench/face_frame.py) reduced
 to 1280 and 1920 px, the clip check's sizes. Ratios are int8 / float. Nothing is asserted.
 """
@@ -23,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+
+from face_boxes import FaceBoxes, recall  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 MODELS = ("float", "int8")
 
@@ -85,20 +87,9 @@ def counts(dirs: list[Path], found: dict[str, list]) -> str:
     return f"counts in range {in_range}/{total}, false faces on {false_photos}/{no_face} photos without faces"
 
 
-def recall(truth: dict[str, list[list[int]]], found: dict[str, list], min_px: int) -> tuple[int, int]:
-    hit = total = 0
-    for name, boxes in truth.items():
-        dets = found.get(name, [])
-        for b in (b for b in boxes if b[2] >= min_px):
-            cx, cy = b[0] + b[2] / 2, b[1] + b[3] / 2
-            hit += any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in dets)
-            total += 1
-    return hit, total
-
-
 def frame_times(models: dict, repeat: int) -> dict[tuple[str, int], tuple[float, float, int]]:
     """(model, side) -> median wall, median CPU and faces of `detect` on the generated 1080p frame."""
-    from face_frame import frame_1080p  # bench/ is on sys.path when run as a script
+    from face_frame import frame_1080p
 
     from consentdesk.core.vision.frame import resize
 
@@ -128,13 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0]
     frames = frame_times(models, a.repeat)  # also loads both models outside the photo timings
     found, times = run_photos(dirs, models)
-    truth = json.loads(Path(a.face_boxes).read_text()) if a.face_boxes else {}
+    truth = FaceBoxes.load(a.face_boxes) if a.face_boxes else None
     print(f"load average {load:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; threads {a.threads or 'all'}")
     med = {m: {k: statistics.median(v) for k, v in times[m].items()} for m in MODELS}
     for m in MODELS:
-        hit, total = recall(truth, found[m], a.min_face)
-        share = f"; faces >= {a.min_face} px on crowd photos {hit}/{total} ({hit / total:.1%})" if total else ""
-        print(f"{m:5s}: {counts(dirs, found[m])}{share}")
+        print(f"{m:5s}: {counts(dirs, found[m])}")
+        for line in recall(truth, found[m], a.min_face).lines() if truth else []:
+            print(f"       {line.strip()}")
         print(f"       face stage per photo: median {med[m]['cpu']:.3f} s CPU, {med[m]['wall']:.3f} s wall")
         for side in (1280, 1920):
             wall, cpu, n = frames[(m, side)]

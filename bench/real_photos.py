@@ -141,23 +141,18 @@ def report(s: dict, times: list[float]) -> None:
         )
 
 
-def face_recall(truth: dict[str, list[list[int]]], results: dict[str, dict], min_px: int) -> None:
-    """Share of labelled faces (>= min_px wide) whose centre lies in a detected face box, per photo."""
-    found = total = 0
-    for name, boxes in truth.items():
-        if name not in results:
-            continue
-        dets = [f["box"] for f in results[name]["faces"]]
-        big = [b for b in boxes if b[2] >= min_px]
-        hit = sum(
-            any(x <= b[0] + b[2] / 2 <= x + w and y <= b[1] + b[3] / 2 <= y + h for x, y, w, h in _xywh(dets))
-            for b in big
-        )
-        found += hit
-        total += len(big)
-        print(f"   {name}: {hit}/{len(big)} faces >= {min_px} px")
-    if total:
-        print(f"faces >= {min_px} px found on crowd photos: {found}/{total} ({found / total:.1%})")
+def face_recall(path: str, results: dict[str, dict], min_px: int) -> None:
+    """Faces boxed by eye (bench/face_boxes.py): per photo found / boxed, then by size band and false faces."""
+    from face_boxes import FaceBoxes, recall  # bench/ is on sys.path when run as a script
+
+    truth = FaceBoxes.load(path)
+    found = {name: [list(b) for b in _xywh(f["box"] for f in r["faces"])] for name, r in results.items()}
+    for name in truth.faces:
+        if name in found:
+            one = FaceBoxes({name: truth.faces[name]}, truth.regions, truth.unsure)
+            print(f"   {name}: {recall(one, found, min_px).share()} faces >= {min_px} px")
+    for line in recall(truth, found, min_px).lines():
+        print(line)
 
 
 def _xywh(boxes) -> list[tuple[float, float, float, float]]:
@@ -200,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         print("== after")
     report(score(labels, results), times)
     if a.face_boxes:
-        face_recall(json.loads(Path(a.face_boxes).read_text()), results, a.min_face)
+        face_recall(a.face_boxes, results, a.min_face)
     if before is not None:
         _changes(labels, before, results)
     return 0
@@ -221,8 +216,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument(
         "--face-boxes",
-        help="JSON {file: [[x, y, w, h], ...]}: every face checked by eye on crowd photos; prints the share "
-        "of faces at least --min-face px wide that a detected face covers",
+        help="JSON {file: [[x, y, w, h], ...]}: every face checked by eye on crowd photos (bench/face_boxes.py); "
+        "prints the share of faces at least --min-face px wide that a detected face covers, by size band, "
+        "and the false faces",
     )
     p.add_argument("--min-face", type=int, default=12)
     return p.parse_args(argv)

@@ -99,3 +99,11 @@ def test_text_models_are_loaded_once_and_the_angle_classifier_never(monkeypatch)
     assert sorted(name.rsplit("/", 1)[-1] for name in opened) == sorted(
         ["ch_PP-OCRv4_det_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx"]
     )
+
+
+def test_detect_takes_a_threshold_for_one_call():
+    det = FaceDetector()
+    img = np.ascontiguousarray(data.astronaut())
+    every = det.detect(img, 0.05)
+    assert len(every) > len(det.detect(img)) >= 1, "a lower threshold for one call keeps weaker faces"
+    assert det.threshold == 0.35 and all(f.score >= 0.05 for f in every)

@@ -353,3 +353,47 @@ def test_the_crowd_pass_finds_small_faces_the_first_pass_misses(monkeypatch):
     with_crowd = hits(Analyser().analyse_array(scene))
     assert first_only >= 4, "the first pass must see a crowd for the second to run"
     assert with_crowd == len(spots) and with_crowd >= first_only, (first_only, with_crowd)
+
+
+def test_the_crowd_pass_enlarges_to_about_the_original_photos_size_within_its_budget():
+    # a 3000 px photo (working image 2000 px): 1.3 original pixels per pixel is 1.95x the working image
+    assert crowd.work_zoom(0.83, (2000, 300), 1.5) == pytest.approx(1.95)
+    # never beyond 2x the working image, nor past the pixel budget for a tall band, nor below the plan
+    assert crowd.work_zoom(0.83, (500, 200), 3.0) == crowd.MAX_WORK_ZOOM
+    z = crowd.work_zoom(0.83, (2000, 1500), 1.5)
+    assert z < 1.95 and 2000 * 1500 * z * z <= crowd.MAX_PIXELS * 1.001
+    assert crowd.work_zoom(2.08, (800, 130), 1.0) == 2.08, "a small photo keeps its planned enlargement"
+
+
+def test_the_crowd_search_asks_the_detector_for_its_own_threshold():
+    seen = []
+
+    class Detector:
+        def detect(self, rgb, threshold=None):
+            seen.append(threshold)
+            return []
+
+    crowd.search(Detector(), np.zeros((300, 600, 3), np.uint8), crowd.CrowdPlan((0, 0, 600, 300), 1.5))
+    assert seen and set(seen) == {crowd.CROWD_THRESHOLD} and FaceDetector().threshold > crowd.CROWD_THRESHOLD
+
+
+def test_a_large_photos_crowd_is_searched_near_its_original_size(monkeypatch):
+    """In a 3000 px photo the first pass sees 40 px faces at 17 px, too small for it. The crowd pass used to
+    search their band at 1.3x the first pass, 0.55x the original (22 px, still too small for generated
+    faces, found from ~28 px): it found 1 of 6. At ~1.3x the original it finds them."""
+    from consentdesk.core.vision.analyse import Analyser
+
+    monkeypatch.setattr(crowd, "SMALL_FACE_PX", 40)  # generated faces are harder, as in the test above
+    face = np.asarray(Image.fromarray(data.astronaut()).crop((150, 40, 290, 200)))
+    scene = np.asarray(_scene("gravel", 3000))[:1200].copy()
+    small_spots = []
+    for i in range(12):
+        size = 72 if i % 2 == 0 else 40  # the larger faces show the first pass a crowd
+        f = cv2.resize(face, (size, round(size * 160 / 140)), interpolation=cv2.INTER_AREA)
+        x, y = 150 + i * 230, 700 + (i % 3) * 40
+        scene[y : y + f.shape[0], x : x + f.shape[1]] = f
+        if size == 40:
+            small_spots.append((x + size / 2, y + f.shape[0] / 2))
+    boxes = [f.box for f in Analyser().analyse_array(scene).faces]
+    hits = [any(b.x <= sx <= b.x + b.w and b.y <= sy <= b.y + b.h for b in boxes) for sx, sy in small_spots]
+    assert sum(hits) >= 5, hits

@@ -167,7 +167,8 @@ class Analyser:
 
         CenterFace's cost follows the pixels it is given, so the first pass runs at `face_side` (small
         photos enlarged to it, up to 2x, which found 8-20 px background faces on web-sized photos); only
-        where it finds a crowd of small faces is the crowd's band searched again, enlarged."""
+        where it finds a crowd of small faces is the crowd's band searched again, enlarged to about 1.3x the
+        original photo's pixels (crowd.work_zoom)."""
         cfg = self.config
         ff = min(MAX_FACE_UPSCALE, cfg.face_side / max(frame.work.shape[:2]))
         ff = 1.0 if 1.0 <= ff < 1.05 else ff
@@ -177,7 +178,8 @@ class Analyser:
         plan = crowd.plan([tuple(b) for b, _ in first], img.shape[:2]) if cfg.crowd else None
         if plan is not None:
             x, y, w, h = plan.box
-            band = crowd.CrowdPlan((int(x / ff), int(y / ff), int(w / ff), int(h / ff)), plan.zoom * ff)
+            box = (int(x / ff), int(y / ff), int(w / ff), int(h / ff))
+            band = crowd.CrowdPlan(box, crowd.work_zoom(plan.zoom * ff, box[2:], 1 / frame.scale))
             rounded = [(tuple(int(round(v)) for v in b), s) for b, s in found]
             found = crowd.merge(rounded, crowd.search(self.faces, frame.work, band))
         return [Face(frame.to_original(*b), float(s)) for b, s in found]

@@ -94,9 +94,11 @@ class FaceDetector:
             self._net = _face_session(self.int8, self.threads)
         return self._net
 
-    def detect(self, rgb: np.ndarray) -> list[Face]:
+    def detect(self, rgb: np.ndarray, threshold: float | None = None) -> list[Face]:
+        """Faces scoring at least `threshold` (None: this detector's), best first."""
         import cv2
 
+        threshold = self.threshold if threshold is None else threshold
         h, w = rgb.shape[:2]
         if h < 8 or w < 8:
             return []
@@ -105,11 +107,11 @@ class FaceDetector:
         blob = cv2.dnn.blobFromImage(rgb, 1.0, (in_w, in_h), (0, 0, 0), swapRB=False, crop=False)
         with self._lock:  # one detector, one frame at a time: the session already uses every core asked
             heat, scale, offset, _lms = self._load().run(list(_OUTPUTS), {"input.1": blob})
-        boxes, scores = _decode(heat, scale, offset, self.threshold)
+        boxes, scores = _decode(heat, scale, offset, threshold)
         if not len(boxes):
             return []
         sx, sy = in_w / w, in_h / h
-        keep = cv2.dnn.NMSBoxes(boxes.tolist(), scores.tolist(), self.threshold, self.nms_iou)
+        keep = cv2.dnn.NMSBoxes(boxes.tolist(), scores.tolist(), threshold, self.nms_iou)
         faces = []
         for i in np.asarray(keep).reshape(-1):
             x, y, bw, bh = boxes[i]
