@@ -381,28 +381,12 @@ def pixel_grid(grey: np.ndarray, scale: float = 1.0) -> int:
     halftone leaves the paper's white bare and a fence or a brick wall is not even. `scale` is working
     pixels per original pixel: the original's JPEG blocks repeat every 8 / `scale` working pixels, and
     the frequencies of that lattice are not counted."""
-    import cv2
+    from consentdesk.core.vision.moire import even_tiles
 
-    h, w = grey.shape
-    t = GRID_TILE
-    if min(h, w) < 2 * t:
+    if min(grey.shape) < 2 * GRID_TILE:
         return 0
-    # tile brightness and evenness from a copy reduced to 8 x 8 per tile
-    y0, x0 = int(h * 0.1), int(w * 0.1)
-    ny, nx = (int(h * 0.8)) // t, (int(w * 0.8)) // t
-    block = grey[y0 : y0 + ny * t, x0 : x0 + nx * t]
-    small = cv2.resize(block, (nx * 8, ny * 8), interpolation=cv2.INTER_AREA).astype(np.float32)
-    cells = small.reshape(ny, 8, nx, 8)
-    score = cells.mean(axis=(1, 3)) - 2 * cells.std(axis=(1, 3))
-    order = np.argsort(score, axis=None)[::-1][:GRID_TILES]
-    found = 0
-    for k in order:
-        iy, ix = divmod(int(k), nx)
-        if score[iy, ix] < 100:  # a lit display's light content, not a dark corner
-            continue
-        tile = block[iy * t : (iy + 1) * t, ix * t : (ix + 1) * t]
-        found += _off_axis_peak(tile, scale) >= 40
-    return found
+    # below 100 (brightness less twice the unevenness) a tile is a dark corner, not a lit display's content
+    return sum(_off_axis_peak(tile, scale) >= 40 for tile in even_tiles(grey, GRID_TILE, GRID_TILES, floor=100))
 
 
 def _grid_tables(t: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
