@@ -10,10 +10,14 @@ camera's own JPEG blocks and the rows of print; here those are told apart by wha
 - rows of print and a fence are periodic one way only, and their rows are over 5 pixels apart; a grid is
   periodic both ways, finer than that;
 - texture (a wall, foliage, fabric) has broad power, a grid one very sharp line: the strongest stripe
-  must stand 40 times above the typical power of its band, the crossing one 12 times.
+  must stand 40 times above the typical power of its band, the crossing one 12 times;
+- a regular pattern the camera resolves (a fly screen, a grille, a weave) is coarser than the band and
+  only its harmonics fall in it: a stripe with strong power at a whole fraction of its frequency is one.
 Measured on the brightest, most even tiles (a display's plain ground; a printed halftone leaves a page's
 white bare), on 1-D profiles (a tile's column and row means), which keep a stripe running the tile's
-length and average texture away; two tiles showing the grid make a display."""
+length and average texture away; the stronger stripe must show in each half of the tile too (a few
+letters' strokes on plain white ring through the spectrum of the half they cross only). Two tiles showing
+the grid make a display."""
 
 from __future__ import annotations
 
@@ -62,7 +66,14 @@ def axis_grid(grey: np.ndarray, scale: float = 1.0) -> int:
         f = tile.astype(np.float32)
         fine = f - cv2.GaussianBlur(f, (0, 0), 2)  # the grid's stripes, not the page's layout
         across, down = _stripe(fine.mean(axis=0), scale), _stripe(fine.mean(axis=1), scale)
-        found += max(across, down) >= STRIPE_PEAK and min(across, down) >= STRIPE_CROSS
+        if max(across, down) < STRIPE_PEAK or min(across, down) < STRIPE_CROSS:
+            continue
+        # the stronger stripe runs the tile's whole length: seen in each half, not made by a few strokes
+        # (a plate's letters on plain white ring through the spectrum of the one half they cross)
+        axis = 0 if across >= down else 1
+        found += all(
+            _stripe(half.mean(axis=axis), scale) >= STRIPE_PEAK for half in np.array_split(fine, 2, axis=axis)
+        )
     return found
 
 
@@ -79,5 +90,24 @@ def _stripe(profile: np.ndarray, scale: float) -> float:
     ok = (freq >= STRIPE_BAND[0]) & (freq < STRIPE_BAND[1]) & above & ~on_lattice
     if not ok.any():
         return 0.0
+    peak = int(np.flatnonzero(ok)[np.argmax(power[ok])])
+    if _harmonic(power, peak):
+        return 0.0
     typical = float(np.median(power[(freq >= 0.1) & (freq < STRIPE_BAND[1])])) + 1e-6
-    return float(power[ok].max() / typical)
+    return float(power[peak] / typical)
+
+
+def _harmonic(power: np.ndarray, peak: int) -> bool:
+    """Whether the peak at bin `peak` is a harmonic of a coarser pattern: at 1/2 to 1/6 of its frequency
+    lies at least half its power.
+
+    Why: a pattern the camera resolves (a fly screen, a grille, a woven fabric, rows of print) is coarser
+    than the band, and its sharp bars put their harmonics into it; a display's aliased grid is one fine
+    stripe with nothing coarser under it (on our photos at most an eighth of its power)."""
+    for m in range(2, 7):
+        j = peak / m
+        if j < 2:
+            break
+        if float(power[int(np.floor(j)) : int(np.ceil(j)) + 1].max()) >= 0.5 * float(power[peak]):
+            return True
+    return False
