@@ -62,6 +62,25 @@ def test_a_thin_bezel_monitor_with_a_hand_over_it_is_a_screen():
     assert [r.kind for r in found] == ["screen"], found
 
 
+@pytest.mark.parametrize("angle", [2.0, 3.0])
+def test_a_turned_monitor_s_title_bar_counts_though_the_bezel_s_corners_reach_into_its_rows(angle):
+    # no text read: its red title bar and grey side bar are the display's layout; turned a little, the bars'
+    # first rows take in the bezel's corners and the blurred edge, and a finger reaches into them
+    img = _wall()
+    d = ImageDraw.Draw(img)
+    d.rectangle((280, 180, 720, 460), fill=(20, 20, 22))
+    d.rectangle((292, 192, 708, 448), fill=(240, 243, 250))
+    d.rectangle((292, 192, 708, 214), fill=(200, 40, 40))
+    d.rectangle((292, 214, 350, 448), fill=(200, 200, 205))
+    img = img.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=(236, 236, 232))
+    d = ImageDraw.Draw(img)
+    skin = (224, 172, 140)
+    d.ellipse((600, 260, 800, 430), fill=skin)
+    for k in range(4):
+        d.rounded_rectangle((600 + 40 * k, 215, 630 + 40 * k, 300), 10, fill=skin)
+    assert [k for k, _ in _kinds(img, []) if k == "screen"] == ["screen"]
+
+
 @pytest.mark.parametrize("line", [3, 5])
 def test_a_notice_in_a_thin_printed_border_is_not_a_screen(line):
     # as thin as that bezel and as dark, around rows of small print: without a display's bar, a notice
