@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw, ImageFont
+from tests.data import drawing
 
-from consentdesk.core.vision import regions, screens
+from consentdesk.core.vision import moire, regions, screens
 
 _FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -84,3 +86,72 @@ def test_a_printed_page_a_halftone_and_a_fabric_are_not_displays():
     for name, photo in (("page", plain), ("halftone", halftone), ("fabric", fabric)):
         assert _grid_count(photo) < regions.GRID_TILES_SHOWING, name
         assert "screen" not in [r.kind for r in regions.find_regions(photo)], name
+
+
+# ----------------------------------------------------------------- a display photographed square on
+
+
+def _fine_print(w: int = 1600, h: int = 1200, size: int = 7, pitch: int = 9) -> np.ndarray:
+    """A printed page packed with small print (RGB), rows `pitch` px apart: periodic down the page."""
+    img = Image.new("L", (w, h), 250)
+    d = ImageDraw.Draw(img)
+    font = drawing.font(size)
+    for y in range(20, h - 20, pitch):
+        d.text((30, y), "Name, date of birth and address of the student, " * 3, font=font, fill=40)
+    return cv2.cvtColor(np.asarray(img), cv2.COLOR_GRAY2RGB)
+
+
+@pytest.mark.parametrize("size", [512, 700])
+def test_a_display_photographed_square_on_is_a_screen_by_its_stripes(size):
+    # held square to the display, the grid's moiré runs along the picture's axes, where the off-axis
+    # search does not look (JPEG blocks and rows of print lie there)
+    photo = _photograph(_on_display(_page()), angle=0.0, size=size)
+    grey = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
+    assert moire.axis_grid(grey) >= moire.STRIPE_TILES_SHOWING
+    found = regions.find_regions(photo)
+    assert "screen" in [r.kind for r in found], found
+
+
+@pytest.mark.parametrize("size", [512, 1000])
+def test_a_printed_page_photographed_square_on_shows_no_stripes(size):
+    page = cv2.cvtColor(_page(), cv2.COLOR_GRAY2RGB)
+    plain = _photograph(
+        cv2.resize(page, None, fx=6, fy=6, interpolation=cv2.INTER_CUBIC), angle=0.0, size=size
+    )
+    halftone = _photograph(_halftone(_page()), angle=0.0, size=size)
+    packed = _photograph(_fine_print(), angle=0.0, size=size)  # rows of print: periodic one way only
+    for name, photo in (("page", plain), ("halftone", halftone), ("small print", packed)):
+        assert moire.axis_grid(cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)) < moire.STRIPE_TILES_SHOWING, name
+        assert "screen" not in [r.kind for r in regions.find_regions(photo)], name
+
+
+def test_jpeg_blocks_of_a_plain_page_are_not_a_grid():
+    # a plain light page saved as a JPEG: its 8-pixel blocks repeat along both axes
+    yy, xx = np.mgrid[:600, :800]
+    page = (200 + 20 * np.sin(xx / 97.0) + 15 * np.cos(yy / 61.0)).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", page, [cv2.IMWRITE_JPEG_QUALITY, 40])
+    assert ok
+    blocky = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+    assert moire.axis_grid(blocky) < moire.STRIPE_TILES_SHOWING
+
+
+def test_a_fine_pattern_in_part_of_each_tile_is_not_a_grid_running_across_a_display():
+    # a display's grid runs across all of it; a patch of fine pattern (a label's print, a few strokes over
+    # plain white) rings through the spectrum of the rows it crosses only
+    yy, xx = np.mgrid[:640, :640]
+    grid = 200 + 25 * np.cos(2 * np.pi * 0.3 * xx) + 25 * np.cos(2 * np.pi * 0.3 * yy)
+    whole = grid.astype(np.uint8)
+    patches = np.where(yy % moire.STRIPE_TILE < 28, grid, 200.0).astype(np.uint8)
+    assert moire.axis_grid(whole) >= moire.STRIPE_TILES_SHOWING
+    assert moire.axis_grid(patches) < moire.STRIPE_TILES_SHOWING
+
+
+def test_a_fly_screen_the_camera_resolves_is_not_a_display():
+    # a wire mesh ~8 px apart over a bright sky: even and sharply periodic both ways, but coarser than a
+    # display's aliased grid; only its harmonics fall in the band searched
+    yy, xx = np.mgrid[:1500, :2000].astype(np.float32)
+    sky = 225 - 0.02 * yy
+    wire = (np.abs(xx % 12 - 6) < 0.6) | (np.abs(yy % 12 - 6) < 0.6)
+    mesh = cv2.GaussianBlur(np.where(wire, sky * 0.45, sky), (0, 0), 0.8).astype(np.uint8)
+    photo = cv2.resize(mesh, (1280, 960), interpolation=cv2.INTER_AREA)
+    assert moire.axis_grid(photo) < moire.STRIPE_TILES_SHOWING

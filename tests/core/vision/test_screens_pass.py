@@ -28,12 +28,12 @@ def _kinds(img: Image.Image, rows) -> list[tuple[str, str]]:
 # ----------------------------------------------------------------------------- a hand across the bezel
 
 
-def _covered_monitor() -> tuple[Image.Image, list[tuple[float, float, float, float]]]:
+def _covered_monitor(bezel: int = 12) -> tuple[Image.Image, list[tuple[float, float, float, float]]]:
     """A monitor on a white wall, a hand over its right side reaching across the bezel onto the wall: the
     panel, the hand and the wall are one bright blob, the panel's outline and its dark ring are broken."""
     img = _wall()
     d = ImageDraw.Draw(img)
-    d.rectangle((280, 180, 720, 460), fill=(20, 20, 22))
+    d.rectangle((292 - bezel, 192 - bezel, 708 + bezel, 448 + bezel), fill=(20, 20, 22))
     d.rectangle((292, 192, 708, 448), fill=(240, 243, 250))
     d.rectangle((292, 192, 708, 214), fill=(40, 90, 170))  # title bar
     rows = []
@@ -53,6 +53,47 @@ def test_a_monitor_whose_bezel_a_hand_breaks_is_still_a_screen():
     assert [r.kind for r in found] == ["screen"], found
     x, y, w, h = found[0].bbox()
     assert abs(x - 292) < 15 and abs(y - 192) < 15 and 380 < w < 440, "the panel, not the hand or the wall"
+
+
+def test_a_thin_bezel_monitor_with_a_hand_over_it_is_a_screen():
+    # a bezel 3 px deep where 7 px (2 % of the panel's side) are measured: the band took in the white wall
+    img, rows = _covered_monitor(bezel=3)
+    found = regions.find_regions(np.asarray(img), rows)
+    assert [r.kind for r in found] == ["screen"], found
+
+
+@pytest.mark.parametrize("angle", [2.0, 3.0])
+def test_a_turned_monitor_s_title_bar_counts_though_the_bezel_s_corners_reach_into_its_rows(angle):
+    # no text read: its red title bar and grey side bar are the display's layout; turned a little, the bars'
+    # first rows take in the bezel's corners and the blurred edge, and a finger reaches into them
+    img = _wall()
+    d = ImageDraw.Draw(img)
+    d.rectangle((280, 180, 720, 460), fill=(20, 20, 22))
+    d.rectangle((292, 192, 708, 448), fill=(240, 243, 250))
+    d.rectangle((292, 192, 708, 214), fill=(200, 40, 40))
+    d.rectangle((292, 214, 350, 448), fill=(200, 200, 205))
+    img = img.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=(236, 236, 232))
+    d = ImageDraw.Draw(img)
+    skin = (224, 172, 140)
+    d.ellipse((600, 260, 800, 430), fill=skin)
+    for k in range(4):
+        d.rounded_rectangle((600 + 40 * k, 215, 630 + 40 * k, 300), 10, fill=skin)
+    assert [k for k, _ in _kinds(img, []) if k == "screen"] == ["screen"]
+
+
+@pytest.mark.parametrize("line", [3, 5])
+def test_a_notice_in_a_thin_printed_border_is_not_a_screen(line):
+    # as thin as that bezel and as dark, around rows of small print: without a display's bar, a notice
+    img = _wall()
+    d = ImageDraw.Draw(img)
+    d.rectangle((292 - line, 192 - line, 708 + line, 448 + line), fill=(20, 20, 22))
+    d.rectangle((292, 192, 708, 448), fill=(248, 248, 244))
+    d.text((330, 205), "Visitor information", font=_font(26), fill=(20, 20, 20))
+    rows = [(330.0, 205.0, 250.0, 26.0)]
+    for i in range(6):
+        d.text((330, 252 + 28 * i), f"Please sign in at the reception desk {i}", font=_font(14), fill=(30, 30, 30))
+        rows.append((330.0, 252.0 + 28 * i, 260.0, 14.0))
+    assert [k for k, _ in _kinds(img, rows) if k == "screen"] == []
 
 
 def test_an_open_dark_frame_around_a_blank_wall_is_not_a_screen():

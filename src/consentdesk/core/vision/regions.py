@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from consentdesk.core.vision.frame import MID_SIDE
+from consentdesk.core.vision.moire import STRIPE_TILES_SHOWING, axis_grid
 from consentdesk.core.vision.screens import judge_device, judge_light_device, judge_panel, pixel_grid
 
 #: a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show (the frame's shared copy)
@@ -170,16 +171,21 @@ def _display_filling_frame(rgb: np.ndarray, grey: np.ndarray | None, scale: floa
 
     Why: a display photographed close up (a web page, a document, a thesis's title page) fills the frame
     with light content and no bezel in sight, so no panel is found and its lines of text made it a page;
-    the pixel grid it lays over its white is what a printed page never shows (see `screens.pixel_grid`)."""
+    the pixel grid it lays over its white is what a printed page never shows (see `screens.pixel_grid`,
+    and `moire.axis_grid` for a display photographed square on)."""
     import cv2
 
     if grey is None:
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    if pixel_grid(grey, scale) < GRID_TILES_SHOWING:
+    if pixel_grid(grey, scale) >= GRID_TILES_SHOWING:
+        why = "a display's pixel grid (moiré) over its light content: a display filling the frame"
+    elif axis_grid(grey, scale) >= STRIPE_TILES_SHOWING:  # the same grid, photographed square on
+        why = "a display's pixel grid (moiré stripes along the picture's axes): a display filling the frame"
+    else:
         return []
     h, w = grey.shape
     whole = ((0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h)))
-    return [Region("screen", whole, "a display's pixel grid (moiré) over its light content: a display filling the frame")]
+    return [Region("screen", whole, why)]
 
 
 def _dark_holes(val: np.ndarray) -> list[np.ndarray]:
