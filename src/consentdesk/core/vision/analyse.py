@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from consentdesk.core.media import imaging
-from consentdesk.core.minimise import CONFIDENTIAL_MARKING, mask_finding_text
+from consentdesk.core.minimise import CONFIDENTIAL_MARKING, UNREADABLE_CODE, mask_finding_text
 from consentdesk.core.values import Analysis, Box, Face, Finding, FindingKind, Severity
 from consentdesk.core.vision import crowd, pii, plate_search, plates
 from consentdesk.core.vision.code_search import find_codes
@@ -258,6 +258,9 @@ class Analyser:
         for code in codes:
             box = frame.to_original(*code.bbox())
             kind = FindingKind.QR_CODE if code.is_matrix else FindingKind.BARCODE
+            if code.unread:  # seen, not decoded: the reviewer must look at it (code_finders.py)
+                out.append(_finding(kind, box, UNREADABLE_CODE, Severity.MEDIUM))
+                continue
             out.append(_finding(kind, box, f"{code.format}: {code.text}", Severity.MEDIUM))
             for m in pii.find_pii([code.text]):  # e.g. an ISBT 128 donation number encoded in the bars
                 if m.kind in pii.PERSONAL_KINDS:
