@@ -19,8 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 
 #: Enlargement of the working pixels before the finder patterns are looked for: at one pixel per module a
-#: finder's rings are one pixel wide, and only an enlarged, sharpened copy keeps them apart.
+#: finder's rings are one pixel wide, and only an enlarged, sharpened copy keeps them apart ...
 ZOOM = 4
+#: ... but a large place (a matrix place spans 17 finder widths) is enlarged less, to at most this many px
+#: (its modules are larger), so each look costs about a millisecond.
+MAX_ZOOMED_PX = 320
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +36,12 @@ class Finder:
 
 
 def finders(crop: np.ndarray) -> list[Finder]:
-    """Square-in-square-in-square patterns in a grey crop (enlarged ZOOM times, sharpened, Otsu's cut)."""
+    """Square-in-square-in-square patterns in a grey crop (enlarged up to ZOOM times, sharpened, Otsu's cut)."""
     import cv2
 
-    big = cv2.resize(crop, None, fx=ZOOM, fy=ZOOM, interpolation=cv2.INTER_LANCZOS4)
-    sharp = cv2.addWeighted(big, 3.0, cv2.GaussianBlur(big, (0, 0), ZOOM * 0.6), -2.0, 0)
+    zoom = max(2.0, min(ZOOM, MAX_ZOOMED_PX / max(crop.shape[:2])))
+    big = cv2.resize(crop, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_LANCZOS4)
+    sharp = cv2.addWeighted(big, 3.0, cv2.GaussianBlur(big, (0, 0), zoom * 0.6), -2.0, 0)
     _, binary = cv2.threshold(sharp, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     contours, hierarchy = cv2.findContours(binary, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     out: list[Finder] = []
@@ -45,13 +49,13 @@ def finders(crop: np.ndarray) -> list[Finder]:
         return out
     for i, c in enumerate(contours):
         x, y, w, h = cv2.boundingRect(c)
-        if w < 3 * ZOOM or not 0.7 <= w / max(1, h) <= 1.4 or cv2.contourArea(c) < 0.6 * w * h:
+        if w < 3 * zoom or not 0.7 <= w / max(1, h) <= 1.4 or cv2.contourArea(c) < 0.6 * w * h:
             continue
         depth, child = 0, hierarchy[0][i][2]
         while child >= 0 and depth < 2:
             depth, child = depth + 1, hierarchy[0][child][2]
         if depth >= 2:
-            out.append(Finder((x + w / 2) / ZOOM, (y + h / 2) / ZOOM, (w + h) / 2 / ZOOM))
+            out.append(Finder((x + w / 2) / zoom, (y + h / 2) / zoom, (w + h) / 2 / zoom))
     return out
 
 
