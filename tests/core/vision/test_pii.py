@@ -221,3 +221,9 @@ def test_titles_before_names_anywhere_in_a_line(line, expected):
 )
 def test_words_near_a_title_are_not_titles(line):
     assert not [m for m in find_pii([line]) if m.kind is K.PERSON_NAME]
+
+
+def test_a_continental_street_and_the_postcode_and_town_under_it_are_an_address():
+    found = find_pii(["wohnhaft in", "AugustenstraBe 109", "20708 Minehen"])  # as OCR read them
+    assert sorted(m.text for m in found if m.kind is K.ADDRESS) == ["20708 Minehen", "AugustenstraBe 109"]
+    assert not find_pii(["Opening 2024", "10115 Visitors"])  # a number and a word alone are not an address

@@ -156,7 +156,7 @@ def test_small_plate_found_by_its_colour_and_shape():
 
 def test_title_page_names_after_titles_birth_date_student_number_and_street(reader):
     """A German thesis title page: names after "Herrn" and mid-line after "bei Prof. Dr.", "geb." before the
-    birth date, a labelled student number and a street written name-then-number."""
+    birth date, a labelled student number, a street written name-then-number and the town under it."""
     lines = [
         "eingereichte Masterarbeit von",
         "Herrn Lukas Brandner",
@@ -164,12 +164,13 @@ def test_title_page_names_after_titles_birth_date_student_number_and_street(read
         "Matrikelnummer 31558207",
         "wohnhaft in",
         "Lindenstraße 42",
+        "10115 Berlin",
         "bei Prof. Dr. Helga Winterstein",
     ]
     found, read = read_kinds(reader, lines, font="DejaVuSerif.ttf")
     assert sorted(found.get(K.PERSON_NAME, [])) == ["Helga Winterstein", "Lukas Brandner"], read
     assert found.get(K.DATE_OF_BIRTH) == ["14.07.1991"], read
-    assert found.get(K.ADDRESS) and found.get(K.TEXT), (found, read)
+    assert len(found.get(K.ADDRESS, [])) == 2 and found.get(K.TEXT), (found, read)  # street, postcode and town
 
 
 def test_english_title_inside_a_line(reader):

@@ -179,11 +179,14 @@ _STREET = re.compile(
 )
 #: A continental street (German, Austrian, Swiss, Dutch, Scandinavian): the street word fused to its name
 #: and the house number after it ("Augustenstraße 109", "Hauptstr. 5a", "Lindenweg 12"). OCR reads "ß" as
-#: "B" or "ss".
+#: "B", "b", "f", "ss" or a Greek beta.
 _STREET_AFTER = re.compile(
-    r"\b[A-Z][a-zäöü]+(?:stra(?:ß|ss|B|b)e|str\.|weg|gasse|platz|allee|damm|ufer|straat|laan|gracht|gatan|gade|vej)"
+    r"\b[A-Z][a-zäöü]+(?:stra(?:ß|ss|B|b|f|β)e|str\.|weg|gasse|platz|allee|damm|ufer|straat|laan|gracht|gatan|gade|vej)"
     r"\s+\d{1,4}[a-z]?\b"
 )
+#: A continental postcode and town ("80798 München", "D-10115 Berlin", "1010 Wien"), taken as an address only
+#: on the line under a street (alone, four or five digits and a word are too common).
+_TOWN_LINE = re.compile(r"^\s*(?:[A-Z]{1,2}-)?\d{4,5}\s+[A-ZÄÖÜ][A-Za-zäöüß\-]+(?:\s+[A-ZÄÖÜ][A-Za-zäöüß\-]+)?\s*$")
 _ADDRESS_LABEL = re.compile(r"^\s*(?:home\s+)?address\s*[:\-]?\s*(.*)$", re.IGNORECASE)
 
 
@@ -477,6 +480,9 @@ def _find_addresses_and_markings(lines: list[str], found: _Found) -> None:
         street = _STREET.search(line) or _STREET_AFTER.search(line)
         if street:
             found.add(FindingKind.ADDRESS, street.group(0).strip(" ,"), Severity.HIGH, (i,))
+            town = _TOWN_LINE.match(lines[i + 1]) if i + 1 < len(lines) else None
+            if town:  # the street's postcode and town, on the line under it
+                found.add(FindingKind.ADDRESS, town.group(0).strip(), Severity.HIGH, (i + 1,))
         elif m and m.group(1).strip():
             found.add(FindingKind.ADDRESS, m.group(1).strip(), Severity.HIGH, (i,))
         marking = _CONFIDENTIAL.search(line)
