@@ -43,6 +43,8 @@ SYMBOLOGIES = frozenset(
 )
 #: What a confidential marking is stored as (the words themselves are not kept).
 CONFIDENTIAL_MARKING = "confidential marking"
+#: What a code the analyser sees but cannot decode is stored as (there is no content to keep).
+UNREADABLE_CODE = "code seen but not read"
 MASK = "•"
 MAX_STORED = 80
 
@@ -59,7 +61,7 @@ def mask_finding_text(kind: FindingKind, text: str) -> str:
         return text
     if kind in _CODES:
         symbology = text.split(":", 1)[0].strip()
-        return symbology if symbology in SYMBOLOGIES else ""
+        return symbology if symbology in SYMBOLOGIES or text == UNREADABLE_CODE else ""
     if kind is FindingKind.TEXT:
         return CONFIDENTIAL_MARKING if text == CONFIDENTIAL_MARKING else ""
     if kind is FindingKind.PERSON_NAME:

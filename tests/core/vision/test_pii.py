@@ -200,3 +200,30 @@ def test_the_small_word_list_agrees_with_the_large_one_where_names_look():
 def test_a_plate_read_with_a_word_beside_it_is_a_plate_not_a_postcode():
     """"FOR" on a shopping bag over the plate "OZU 037" read as a pair: "F0R 0ZU" (a postcode's shape)."""
     assert [m.kind for m in find_pii(["FOR", "OZU@037"])] == [K.VEHICLE_PLATE]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Herrr Moritz Riegler", "Moritz Riegler"),  # OCR doubled the last letter of "Herrn"
+        ("bei Prof Dr Alfred Nischwitz", "Alfred Nischwitz"),  # German "supervised by", dots dropped
+        ("Frau Anna Schmidt geb. 1980", "Anna Schmidt"),  # words after the name
+        ("Contact Dr Okafor Adeyemi today", "Okafor Adeyemi"),
+    ],
+)
+def test_titles_before_names_anywhere_in_a_line(line, expected):
+    assert [m.text for m in find_pii([line]) if m.kind is K.PERSON_NAME] == [expected]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Here Comes The Sun", "Fraud Squad", "12 Oak Dr", "Heron Way", "Herring Fillets"],
+)
+def test_words_near_a_title_are_not_titles(line):
+    assert not [m for m in find_pii([line]) if m.kind is K.PERSON_NAME]
+
+
+def test_a_continental_street_and_the_postcode_and_town_under_it_are_an_address():
+    found = find_pii(["wohnhaft in", "AugustenstraBe 109", "20708 Minehen"])  # as OCR read them
+    assert sorted(m.text for m in found if m.kind is K.ADDRESS) == ["20708 Minehen", "AugustenstraBe 109"]
+    assert not find_pii(["Opening 2024", "10115 Visitors"])  # a number and a word alone are not an address

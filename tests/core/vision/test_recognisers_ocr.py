@@ -152,3 +152,27 @@ def test_small_plate_found_by_its_colour_and_shape():
     plates = [f for f in findings if f.kind is K.VEHICLE_PLATE]
     assert len(plates) == 1 and plates[0].text == "K••• ••U"
     assert abs(plates[0].box.x - 3025) < 40 and abs(plates[0].box.y - 2620) < 30
+
+
+def test_title_page_names_after_titles_birth_date_student_number_and_street(reader):
+    """A German thesis title page: names after "Herrn" and mid-line after "bei Prof. Dr.", "geb." before the
+    birth date, a labelled student number, a street written name-then-number and the town under it."""
+    lines = [
+        "eingereichte Masterarbeit von",
+        "Herrn Lukas Brandner",
+        "geb. 14.07.1991",
+        "Matrikelnummer 31558207",
+        "wohnhaft in",
+        "Lindenstraße 42",
+        "10115 Berlin",
+        "bei Prof. Dr. Helga Winterstein",
+    ]
+    found, read = read_kinds(reader, lines, font="DejaVuSerif.ttf")
+    assert sorted(found.get(K.PERSON_NAME, [])) == ["Helga Winterstein", "Lukas Brandner"], read
+    assert found.get(K.DATE_OF_BIRTH) == ["14.07.1991"], read
+    assert len(found.get(K.ADDRESS, [])) == 2 and found.get(K.TEXT), (found, read)  # street, postcode and town
+
+
+def test_english_title_inside_a_line(reader):
+    found, read = read_kinds(reader, ["Please ask for Mrs Eleanor Whitfield", "Signed by Tomasz Nowicki"])
+    assert sorted(found.get(K.PERSON_NAME, [])) == ["Eleanor Whitfield", "Tomasz Nowicki"], read

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from consentdesk.core.media import imaging
-from consentdesk.core.minimise import CONFIDENTIAL_MARKING, mask_finding_text
+from consentdesk.core.minimise import CONFIDENTIAL_MARKING, UNREADABLE_CODE, mask_finding_text
 from consentdesk.core.values import Analysis, Box, Face, Finding, FindingKind, Severity
-from consentdesk.core.vision import crowd, pii, plate_search, plates
+from consentdesk.core.vision import crowd, pii, plate_search, plates, region_text
 from consentdesk.core.vision.code_search import find_codes
 from consentdesk.core.vision.codes import Code
 from consentdesk.core.vision.faces import FaceDetector
@@ -201,9 +201,23 @@ class Analyser:
         timings["codes"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        findings += self._region_findings(frame, lines)
+        regions = self._region_findings(frame, lines)
         timings["regions"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        findings += regions + self._region_text_findings(frame, lines, regions)
+        timings["region_text"] = time.perf_counter() - t
         return findings
+
+    def _region_text_findings(self, frame: Frame, lines: list[TextLine], regions: list[Finding]) -> list[Finding]:
+        """Screens and pages where the whole-photo detection read nothing, read again on their own
+        (region_text.py), judged as any other text."""
+        s = frame.scale
+        boxes = [(r.box.x * s, r.box.y * s, r.box.w * s, r.box.h * s) for r in regions]
+        read = lambda crop: self.text.read(crop, max_upscale=1.0)  # noqa: E731 - see region_text.py
+        more = region_text.read_regions(frame.work, region_text.unread(boxes, lines), read)
+        trusted = [ln for ln in more if ln.score >= self.config.text_min_score]
+        return self._text_findings(frame, trusted, text_blocks([ln.bbox() for ln in trusted]))[0]
 
     def _text_findings(
         self, frame: Frame, trusted: list[TextLine], blocks: list[list[int]]
@@ -260,6 +274,9 @@ class Analyser:
         for code in codes:
             box = frame.to_original(*code.bbox())
             kind = FindingKind.QR_CODE if code.is_matrix else FindingKind.BARCODE
+            if code.unread:  # seen, not decoded: the reviewer must look at it (code_finders.py)
+                out.append(_finding(kind, box, UNREADABLE_CODE, Severity.MEDIUM))
+                continue
             out.append(_finding(kind, box, f"{code.format}: {code.text}", Severity.MEDIUM))
             for m in pii.find_pii([code.text]):  # e.g. an ISBT 128 donation number encoded in the bars
                 if m.kind in pii.PERSONAL_KINDS:

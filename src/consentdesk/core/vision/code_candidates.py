@@ -29,14 +29,15 @@ class Candidate:
     """A box (x, y, w, h in the given image's pixels), why it was chosen, and its finest stripe in px."""
 
     box: tuple[float, float, float, float]
-    reason: str  # "bars", "matrix" or "number"
+    reason: str  # "bars", "matrix", "number" or "dense" (see `_dense_square`)
     module_px: float
 
 
 def candidates(grey: np.ndarray, number_boxes: list[tuple[float, float, float, float]] = ()) -> list[Candidate]:
     """Places in `grey` (uint8) that may hold a code; `number_boxes` are text lines that read like a
     donation number (the bars are printed just above them)."""
-    found = _bar_blocks(grey)[:4] + _matrix_blocks(grey)
+    matrix, dense = _matrix_blocks(grey)
+    found = _bar_blocks(grey)[:4] + matrix
     h, w = grey.shape[:2]
     for x, y, bw, bh in number_boxes:
         # the bars above the human-readable line: about as wide, a few line heights tall
@@ -46,7 +47,7 @@ def candidates(grey: np.ndarray, number_boxes: list[tuple[float, float, float, f
     for c in found:
         if not any(overlap(c.box, o.box) > 0.5 for o in out):
             out.append(c)
-    return out[:MAX_CANDIDATES]
+    return out[:MAX_CANDIDATES] + [c for c in dense if not any(overlap(c.box, o.box) > 0.5 for o in out)]
 
 
 def _bar_blocks(grey: np.ndarray) -> list[Candidate]:
@@ -86,8 +87,24 @@ def _bar_blocks(grey: np.ndarray) -> list[Candidate]:
     return out
 
 
-def _matrix_blocks(grey: np.ndarray) -> list[Candidate]:
-    """Small squares of dense dark/light modules (QR finder patterns and DataMatrix blocks)."""
+#: Most squares full of holes kept per photo (each costs a finder-pattern look, ~1 ms, in `code_finders`).
+MAX_DENSE = 4
+
+
+def _dense_square(hierarchy: np.ndarray, i: int, bw: int, bh: int) -> bool:
+    """A code whose modules join into one dark outline full of holes (a QR code at one or two pixels a
+    module, its finders blurred into the rest): square, 20-80 px, six or more holes."""
+    if not 20 <= bw <= 80 or not 0.75 <= bw / max(1, bh) <= 1.33:
+        return False
+    holes, child = 0, hierarchy[0][i][2]
+    while child >= 0 and holes < 6:
+        holes, child = holes + 1, hierarchy[0][child][0]
+    return holes >= 6
+
+
+def _matrix_blocks(grey: np.ndarray) -> tuple[list[Candidate], list[Candidate]]:
+    """Small squares of dense dark/light modules (QR finder patterns and DataMatrix blocks), and squares
+    full of holes that may be a code too fine to read (reason "dense", judged in `code_finders`)."""
     import cv2
 
     h, w = grey.shape[:2]
@@ -96,11 +113,15 @@ def _matrix_blocks(grey: np.ndarray) -> list[Candidate]:
     binary = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
     contours, hierarchy = cv2.findContours(binary, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
-        return []
+        return [], []
     squares: list[tuple[int, int, int, int]] = []
     blocks: list[tuple[int, int, int, int]] = []  # any filled square: maybe a whole small code
+    dense: list[Candidate] = []
     for i, c in enumerate(contours):
         x, y, bw, bh = cv2.boundingRect(c)
+        if len(dense) < MAX_DENSE and _dense_square(hierarchy, i, bw, bh):
+            p = bw / 4  # the quiet zone around the code
+            dense.append(Candidate(((x - p) / f, (y - p) / f, (bw + 2 * p) / f, (bh + 2 * p) / f), "dense", 1.0 / f))
         if not 4 <= bw <= 80 or not 0.75 <= bw / max(1, bh) <= 1.33:
             continue
         if bw >= 20 and cv2.contourArea(c) > 0.6 * bw * bh:
@@ -122,7 +143,7 @@ def _matrix_blocks(grey: np.ndarray) -> list[Candidate]:
         box = (x0 / f, y0 / f, min(w / f - x0 / f, 2 * s / f), min(h / f - y0 / f, 2 * s / f))
         if not any(overlap(box, o.box) > 0.3 for o in out):
             out.append(Candidate(box, "matrix", bw / 7.0 / f))
-    return out[:3]
+    return out[:3], dense
 
 
 def _whole_codes(grey: np.ndarray, blocks: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int, float]]:
@@ -200,7 +221,7 @@ FINE_PLACE_PX = 240
 
 
 def _enlargements(c: Candidate, crop: np.ndarray) -> tuple[float, ...]:
-    if c.reason != "matrix":
+    if c.reason not in ("matrix", "dense"):
         return (1.5, 2.0)
     return (2.0, 3.0, 5.0) if max(crop.shape[:2]) <= FINE_PLACE_PX else (2.0, 3.0)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from consentdesk.core.vision import code_candidates
+from consentdesk.core.vision import code_candidates, code_finders
 from consentdesk.core.vision.codes import Code, read_codes
 from consentdesk.core.vision.frame import Frame
 from consentdesk.core.vision.text import TextLine
@@ -32,11 +32,17 @@ def find_codes(frame: Frame, lines: Sequence[TextLine] = ()) -> list[Code]:
     for place in _places(frame, lines):
         if any(code_candidates.overlap(place.box, c.bbox()) > 0.3 for c in codes):
             continue
+        matrix = place.reason in ("matrix", "dense")
+        seen = code_finders.seen_code(frame.grey, place.box) if place.reason == "dense" else None
+        if place.reason == "dense" and seen is None:
+            continue  # a square full of holes is looked at again only if it shows a QR code's finders
         more = code_candidates.second_look(frame.grey, [place])
-        if not more and place.module_px < FULL_SIZE_BELOW_PX and full_size_looks and place.reason != "matrix":
+        if not more and place.module_px < FULL_SIZE_BELOW_PX and full_size_looks and not matrix:
             full_size_looks -= 1
             more = _full_size_look(frame, place)
-        codes += [c for c in more if not any(c.text == o.text for o in codes)]
+        if not more and matrix:
+            more = _seen_not_read(frame, place, seen)
+        codes += [c for c in more if c.unread or not any(c.text == o.text for o in codes)]
     return codes
 
 
@@ -65,3 +71,15 @@ def _full_size_look(frame: Frame, place: code_candidates.Candidate) -> list[Code
     return [
         Code(c.format, c.text, tuple((x0 + px / k, y0 + py / k) for px, py in c.quad)) for c in found
     ]
+
+
+def _seen_not_read(
+    frame: Frame, place: code_candidates.Candidate, seen: tuple[float, float, float, float] | None = None
+) -> list[Code]:
+    """A matrix place no look could read that shows a QR code's finder patterns (`seen`, its box, if already
+    known): a code seen but not read, which the reviewer must look at (code_finders.py)."""
+    seen = seen or code_finders.seen_code(frame.grey, place.box)
+    if seen is None:
+        return []
+    x, y, w, h = seen
+    return [Code("QRCode", "", ((x, y), (x + w, y), (x + w, y + h), (x, y + h)), unread=True)]

@@ -16,11 +16,13 @@ MATRIX_FORMATS = frozenset({"QRCode", "MicroQRCode", "RMQRCode", "DataMatrix", "
 
 @dataclass(frozen=True, slots=True)
 class Code:
-    """A decoded code: symbology, content, and its corner points in the given array's pixels."""
+    """A decoded code: symbology, content, and its corner points in the given array's pixels; or, with
+    `unread`, a code seen but not decoded (no content: see `code_finders`)."""
 
     format: str
     text: str
     quad: tuple[tuple[float, float], ...]
+    unread: bool = False
 
     @property
     def is_matrix(self) -> bool:

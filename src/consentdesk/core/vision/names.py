@@ -198,7 +198,10 @@ ORG_WORDS = frozenset(
         "easter",
     ]
 )
-_TITLES = re.compile(r"^(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|rev)\.?$", re.IGNORECASE)
+#: Honorifics and academic titles, English and German, that stand before a person's name ("Herrn", the
+#: German dative, heads letters and title pages). One list: `pii`'s label rule uses it too.
+TITLE_WORDS = ("mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "rev", "herr", "herrn", "frau")
+_TITLES = re.compile(rf"^(?:{'|'.join(TITLE_WORDS)})\.?$", re.IGNORECASE)
 _DEAR = re.compile(r"^(?:dear|to|attn|attention|for)$", re.IGNORECASE)
 _TIME_PREFIX = re.compile(
     r"^\s*(?:[0-2]?\d[:.h][0-5]\d(?:\s?[ap]m)?|[0-2]?\d\s?[ap]m)\s*[-–:|]?\s*", re.IGNORECASE
@@ -312,13 +315,59 @@ def _fix_case(tokens: list[str]) -> list[str]:
     ]
 
 
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `a` is `b` with exactly one letter added, dropped or changed."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def is_title(token: str) -> bool:
+    """A title as printed, or a long one OCR slipped on ("Herrr" for "Herrn"): one letter added, dropped or
+    changed, the first letter kept, in a capitalised word that is neither a known name nor a common English
+    word ("Here", "Fraud" and "Hern" the given name stay what they are)."""
+    if _TITLES.match(token):
+        return True
+    word = token.rstrip(".")
+    if len(word) < 4 or not word[0].isupper() or not word.isalpha():
+        return False
+    low = word.lower()
+    if not any(len(t) >= 4 and t[0] == low[0] and _one_edit(low, t) for t in TITLE_WORDS):
+        return False
+    given, family = lexicon()
+    return low not in given and low not in family and zipf(low) < COMMON_ZIPF
+
+
+def title_run(text: str) -> str | None:
+    """The title(s) and the capitalised words after them, wherever they stand in a line: "bei Prof. Dr.
+    Alfred Nischwitz" (German: "supervised by"), "Contact Dr Okafor today", "Herrn Moritz Riegler geb. ...".
+    A title before capitalised words is a strong cue for a name in any language, so the words around it
+    need not be a name too; the run after it is scored as a name (`score_name`) like any other."""
+    tokens = _tokens(text)
+    for k, t in enumerate(tokens):
+        if not is_title(t):
+            continue
+        j = k + 1
+        while j < len(tokens) and is_title(tokens[j]):
+            j += 1
+        start = j
+        while j < len(tokens) and j - start < 4 and (_TOKEN.match(tokens[j]) or _INITIAL.match(tokens[j])):
+            j += 1
+        if j > start:
+            return " ".join(tokens[k:j])
+    return None
+
+
 def score_name(text: str) -> tuple[str, int] | None:
     """(the name, its score) if `text` could be a person's name at all, else None."""
     given, family = lexicon()
     tokens = _fix_case(_tokens(text))
     score = 0
-    while tokens and (_TITLES.match(tokens[0]) or _DEAR.match(tokens[0])):
-        score = max(score, 2 if _TITLES.match(tokens[0]) else 1)
+    while tokens and (is_title(tokens[0]) or _DEAR.match(tokens[0])):
+        score = max(score, 2 if is_title(tokens[0]) else 1)
         tokens = tokens[1:]
     words = [t for t in tokens if not _INITIAL.match(t)]
     if not 1 <= len(words) <= 3 or len(tokens) > 4 or not tokens or _INITIAL.match(tokens[-1]):
@@ -364,6 +413,8 @@ def find_names(lines: Sequence[str], threshold: int = 3) -> list[NameHit]:
         scored = score_name(rest)
         if scored is None and "," in rest:  # "Aisha Khan, Volunteer": the name, then a role
             scored = score_name(rest.split(",", 1)[0])
+        if scored is None and (run := title_run(rest)):  # a title inside a line, or with words after the name
+            scored = score_name(run)
         if scored is None:
             continue
         name, score = scored

@@ -177,6 +177,16 @@ _STREET = re.compile(
     r"\b\d{1,4}[A-Za-z]?,?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Close|Way|Drive|Dr|"
     r"Crescent|Place|Court|Gardens|Grove|Terrace|Hill|Park|Square|Row|Mews|Walk)\b\.?"
 )
+#: A continental street (German, Austrian, Swiss, Dutch, Scandinavian): the street word fused to its name
+#: and the house number after it ("Augustenstraße 109", "Hauptstr. 5a", "Lindenweg 12"). OCR reads "ß" as
+#: "B", "b", "f", "ss" or a Greek beta.
+_STREET_AFTER = re.compile(
+    r"\b[A-Z][a-zäöü]+(?:stra(?:ß|ss|B|b|f|β)e|str\.|weg|gasse|platz|allee|damm|ufer|straat|laan|gracht|gatan|gade|vej)"
+    r"\s+\d{1,4}[a-z]?\b"
+)
+#: A continental postcode and town ("80798 München", "D-10115 Berlin", "1010 Wien"), taken as an address only
+#: on the line under a street (alone, four or five digits and a word are too common).
+_TOWN_LINE = re.compile(r"^\s*(?:[A-Z]{1,2}-)?\d{4,5}\s+[A-ZÄÖÜ][A-Za-zäöüß\-]+(?:\s+[A-ZÄÖÜ][A-Za-zäöüß\-]+)?\s*$")
 _ADDRESS_LABEL = re.compile(r"^\s*(?:home\s+)?address\s*[:\-]?\s*(.*)$", re.IGNORECASE)
 
 
@@ -208,7 +218,10 @@ _WORD_DATE = re.compile(
     r"(?<![0-9])([0-3]?[0-9])(?:st|nd|rd|th)?\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?,?\s+((?:19|20)\d{2})",
     re.IGNORECASE,
 )
-_DOB_LABEL = re.compile(r"\b(?:D\.?\s?O\.?\s?B|date\s+of\s+birth|birth\s*date|born|b\.)\b", re.IGNORECASE)
+#: English and German birth labels ("geb." / "geboren" / "Geburtsdatum" on German forms and title pages).
+_DOB_LABEL = re.compile(
+    r"\b(?:D\.?\s?O\.?\s?B|date\s+of\s+birth|birth\s*date|born|b\.|geb(?:oren)?|geburtsdatum)\b", re.IGNORECASE
+)
 
 
 def _valid_date(d: int, m: int, y: int) -> bool:
@@ -238,7 +251,9 @@ def _dates(text: str) -> list[str]:
 
 _NAME_LABEL = re.compile(
     r"^\s*(?:(?:patient|donor|full|first|last|family|given|sur|fore)\s*name|name|patient|donor|surname|forename|"
-    r"forenames|recipient|client|resident|mr|mrs|ms|miss|dr)\b\s*[:;.\-]?\s*(.*)$",
+    r"forenames|recipient|client|resident|signed\s+by|signature|"
+    + "|".join(names.TITLE_WORDS)
+    + r")\b\s*[:;.\-]?\s*(.*)$",
     re.IGNORECASE,
 )
 _NAME_TOKEN = re.compile(
@@ -353,7 +368,10 @@ def _label_names(lines: Sequence[str]) -> list[tuple[str, tuple[int, ...]]]:
 
 _CONFIDENTIAL = re.compile(
     r"\b(?:strictly\s+)?(?:confidential|medical\s+in\s+confidence|patient\s+(?:record|notes|details|id|label)|"
-    r"donor\s+(?:record|notes|details|id|number|no)|hospital\s+number|mrn)\b",
+    r"donor\s+(?:record|notes|details|id|number|no)|hospital\s+number|mrn|"
+    # a person's own identifier on a card or title page: student, staff, member or passport numbers
+    r"(?:student|staff|employee|member(?:ship)?|passport|national\s+insurance)\s+(?:id|number|no)|"
+    r"matrikel(?:nummer|nr)|personalnummer)\b",
     re.IGNORECASE,
 )
 
@@ -459,9 +477,12 @@ def _find_plates(lines: list[str], found: _Found) -> None:
 def _find_addresses_and_markings(lines: list[str], found: _Found) -> None:
     for i, line in enumerate(lines):
         m = _ADDRESS_LABEL.match(line)
-        street = _STREET.search(line)
+        street = _STREET.search(line) or _STREET_AFTER.search(line)
         if street:
             found.add(FindingKind.ADDRESS, street.group(0).strip(" ,"), Severity.HIGH, (i,))
+            town = _TOWN_LINE.match(lines[i + 1]) if i + 1 < len(lines) else None
+            if town:  # the street's postcode and town, on the line under it
+                found.add(FindingKind.ADDRESS, town.group(0).strip(), Severity.HIGH, (i + 1,))
         elif m and m.group(1).strip():
             found.add(FindingKind.ADDRESS, m.group(1).strip(), Severity.HIGH, (i,))
         marking = _CONFIDENTIAL.search(line)

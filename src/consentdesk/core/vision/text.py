@@ -64,7 +64,7 @@ class TextReader:
             self._engine.text_rec.rec_batch_num = 1
         return self._engine
 
-    def read(self, rgb: np.ndarray) -> list[TextLine]:
+    def read(self, rgb: np.ndarray, max_upscale: float = MAX_DET_UPSCALE) -> list[TextLine]:
         import cv2
 
         h, w = rgb.shape[:2]
@@ -72,7 +72,7 @@ class TextReader:
             return []
         # a small photo (a web image, a crop) is enlarged for detection, up to 2x: on real photos the
         # detector missed the lettering on a motorbike or a box at 416-640 px and found it at twice that
-        f = min(MAX_DET_UPSCALE, self.det_side / max(h, w))
+        f = min(max_upscale, self.det_side / max(h, w))
         if f < 1:
             small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA)
         elif f > 1.05:
