@@ -20,7 +20,13 @@ import numpy as np
 
 from consentdesk.core.vision.frame import MID_SIDE
 from consentdesk.core.vision.moire import STRIPE_TILES_SHOWING, axis_grid
-from consentdesk.core.vision.screens import judge_device, judge_light_device, judge_panel, pixel_grid
+from consentdesk.core.vision.screens import (
+    judge_dark_app,
+    judge_device,
+    judge_light_device,
+    judge_panel,
+    pixel_grid,
+)
 
 #: a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show (the frame's shared copy)
 WORK_SIDE = MID_SIDE
@@ -148,13 +154,16 @@ def _framed_regions(
     small_boxes = [(x * f, y * f, bw * f, bh * f) for x, y, bw, bh in text_boxes]
     centres = np.array([(x + bw / 2, y + bh / 2) for x, y, bw, bh in small_boxes], np.float32)
     regions: list[Region] = []
-    for quad in _quads(val) + _bright_quads(val) + _dark_holes(val):
+    quads = _quads(val) + _bright_quads(val) + _dark_holes(val)
+    for quad in quads:
         orig = tuple((float(x) / f, float(y) / f) for x, y in quad)
         panel = judge_panel(hsv, quad, small_boxes)
         if panel.verdict != "none":
             regions.append(Region(panel.verdict, orig, panel.reason))
         elif _page(val, sat, quad, centres):
             regions.append(Region("document", orig, "bright page with text lines"))
+    for dark in _dark_displays(hsv, quads):
+        regions.append(Region("screen", tuple((float(x) / f, float(y) / f) for x, y in dark.quad), dark.reason))
     for quad, ends in _dark_outlines(val):
         device = judge_device(hsv, quad, ends)
         if device.verdict == "screen":
@@ -188,7 +197,7 @@ def _display_filling_frame(rgb: np.ndarray, grey: np.ndarray | None, scale: floa
     return [Region("screen", whole, why)]
 
 
-def _dark_holes(val: np.ndarray) -> list[np.ndarray]:
+def _dark_holes(val: np.ndarray, thresholds: Sequence[int] = (50, 80)) -> list[np.ndarray]:
     """Quads of what a dark ring holds: a display's content inside its bezel when neither its outline (cut by
     what the display shows) nor its brightness (dark or coloured content) makes it a panel, and a page on
     a dark table."""
@@ -196,7 +205,7 @@ def _dark_holes(val: np.ndarray) -> list[np.ndarray]:
 
     area_img = float(val.shape[0] * val.shape[1])
     out: list[np.ndarray] = []
-    for thr in (50, 80):
+    for thr in thresholds:
         _, mask = cv2.threshold(val, thr, 255, cv2.THRESH_BINARY_INV)
         _close_mouths(mask, 2 * _MIN_AREA * area_img)
         contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
@@ -206,6 +215,23 @@ def _dark_holes(val: np.ndarray) -> list[np.ndarray]:
             if not 2 * _MIN_AREA * area_img <= area <= 0.7 * area_img:
                 continue
             _add_new(out, _straight_quad(c, area))
+    return out
+
+
+def _dark_displays(hsv: np.ndarray, known: list[np.ndarray]) -> list[Region]:
+    """Dark displays whose black bezel alone rings them: a screen only with a display's bar.
+
+    Why: a dark app (a dark theme, dark grey ~35) in a black bezel standing against a black bench or wall
+    is, at the other thresholds, one dark mass with them; at 25 only the bezel's black rings its content.
+    A slate sign, a blackboard or a dark notice in a black frame is rung as well and carries rows of light
+    text too, so rows of text are not enough here: the panel needs a title bar (`screens.judge_dark_app`)."""
+    out = []
+    for quad in _dark_holes(hsv[:, :, 2], (25,)):
+        if any(_same(quad, q) for q in known):
+            continue
+        verdict, why = judge_dark_app(hsv, quad)
+        if verdict == "screen":
+            out.append(Region("screen", tuple((float(x), float(y)) for x, y in quad), why))
     return out
 
 

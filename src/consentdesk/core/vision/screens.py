@@ -263,29 +263,76 @@ def _inside(quad: np.ndarray, x: float, y: float) -> bool:
 def _ui_bar(val: np.ndarray, sat: np.ndarray, mask: np.ndarray) -> bool:
     """A uniform band across the top (title/menu bar) or down the left (side bar) that differs from the
     rest of the panel: what windows and apps draw, and posters and pages rarely do."""
-    h, w = val.shape
-    if h < 12 or w < 12:
+    box = _core_box(val, sat, mask)
+    if box is None:
         return False
-    inner = mask > 0
-    rows = np.flatnonzero(inner.sum(axis=1) > 0.6 * w)
-    cols = np.flatnonzero(inner.sum(axis=0) > 0.6 * h)
-    if len(rows) < 10 or len(cols) < 10:
-        return False
-    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
-    v = val[r0 : r1 + 1, c0 : c1 + 1].astype(np.float32)
-    s = sat[r0 : r1 + 1, c0 : c1 + 1].astype(np.float32)
+    v, s = box
     hh, ww = v.shape
     body_v, body_s = float(np.median(v[hh // 4 :, ww // 4 :])), float(np.median(s[hh // 4 :, ww // 4 :]))
     for band_v, band_s in (
         (v[: max(2, hh // 12)], s[: max(2, hh // 12)]),
         (v[:, : max(2, ww // 7)], s[:, : max(2, ww // 7)]),
     ):
-        # even but for a tenth of its pixels (the blurred edge, a finger over it): std < 22 for the rest
-        even = float(np.subtract(*np.percentile(band_v, (90, 10)))) < 56
-        differs = abs(float(np.median(band_v)) - body_v) > 25 or abs(float(np.median(band_s)) - body_s) > 40
-        if even and differs:
+        if _distinct_band(band_v, band_s, body_v, body_s):
             return True
     return False
+
+
+def _core_box(val: np.ndarray, sat: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Brightness and saturation (float) over the rows and columns that `mask` fills over 60 % of, None when
+    under 10 of either (or the crop under 12 px)."""
+    h, w = val.shape
+    if h < 12 or w < 12:
+        return None
+    inner = mask > 0
+    rows = np.flatnonzero(inner.sum(axis=1) > 0.6 * w)
+    cols = np.flatnonzero(inner.sum(axis=0) > 0.6 * h)
+    if len(rows) < 10 or len(cols) < 10:
+        return None
+    r0, r1, c0, c1 = int(rows[0]), int(rows[-1]), int(cols[0]), int(cols[-1])
+    return val[r0 : r1 + 1, c0 : c1 + 1].astype(np.float32), sat[r0 : r1 + 1, c0 : c1 + 1].astype(np.float32)
+
+
+def _distinct_band(band_v: np.ndarray, band_s: np.ndarray, body_v: float, body_s: float) -> bool:
+    """Whether a band is even (but for a tenth of its pixels: the blurred edge, a finger over it) and
+    differs from the body (brightness by over 25, or saturation by over 40): an app's bar, not its content."""
+    even = float(np.subtract(*np.percentile(band_v, (90, 10)))) < 56
+    return even and (abs(float(np.median(band_v)) - body_v) > 25 or abs(float(np.median(band_s)) - body_s) > 40)
+
+
+def judge_dark_app(hsv: np.ndarray, quad: np.ndarray) -> tuple[str, str]:
+    """screen or none, and why, for a dark panel that only a black ring holds (see `regions._dark_displays`).
+
+    Why: a dark app (a dark theme) in a black bezel against a black bench shows no lit content and often
+    no text that is read; what it does show is its title bar, a coloured band along its top as thin as a
+    twenty-fourth of its height (thinner than `_ui_bar`'s band). A slate sign, a blackboard or a dark
+    notice in a black frame has no such band, and a printed border line as thin runs along the bottom too.
+    Light panels are left to `judge_panel`: a poster's thin coloured header would pass this test."""
+    import cv2
+
+    facts = judge_panel(hsv, quad)
+    if facts.dark_sides < 3 or facts.tilt_deg > 12 or facts.saturation > 110:
+        return "none", "no bezel, tilted, or a saturated light box"
+    if not (0.9 <= _aspect(_order(quad.astype(np.float32))) <= 2.1):
+        return "none", "not a screen's shape"
+    x0, y0, x1, y1 = _roi(quad, hsv.shape)
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(inside, (_order(quad.astype(np.float32)) - (x0, y0)).astype(np.int32), 255)
+    core = cv2.erode(inside, np.ones((5, 5), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    box = _core_box(hsv[y0:y1, x0:x1, 2], hsv[y0:y1, x0:x1, 1], core)
+    if box is None:
+        return "none", "too small"
+    v, s = box
+    hh, ww = v.shape
+    body_v, body_s = float(np.median(v[hh // 4 :, ww // 4 :])), float(np.median(s[hh // 4 :, ww // 4 :]))
+    thin = max(2, hh // 24)
+    top, bottom = (v[:thin], s[:thin]), (v[-thin:], s[-thin:])
+    if body_v >= 90 or not _distinct_band(*top, body_v, body_s):
+        return "none", "not a dark panel under a title bar"
+    top_v, top_s = float(np.median(top[0])), float(np.median(top[1]))
+    if _distinct_band(*bottom, body_v, body_s) and not _distinct_band(*bottom, top_v, top_s):
+        return "none", "a thin line along top and bottom: a printed border"
+    return "screen", "dark display in a black bezel under a thin title bar"
 
 
 @dataclass(frozen=True, slots=True)
