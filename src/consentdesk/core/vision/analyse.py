@@ -29,10 +29,11 @@ from consentdesk.core.vision.text import TextLine, TextReader
 
 #: Bump when a model, threshold or recogniser changes, so stored analyses can be told apart.
 ANALYSER_VERSION = (
-    "consentdesk-vision 3.4 (int8 centerface on onnxruntime, ppocrv4, zxing-cpp; names, plates, masked text; "
+    "consentdesk-vision 3.5 (int8 centerface on onnxruntime, ppocrv4, zxing-cpp; names, plates, masked text; "
     "pages of text; crowd pass, codes looked at twice, plates with their layout, screens with a display's "
     "evidence; small QR codes, devices seen whole, panels in a dark ring; bezels broken by a hand, lit pages, "
-    "layouts too fine to read; lines recognised one by one; plates told by their panel; silver bezels)"
+    "layouts too fine to read; lines recognised one by one; plates told by their panel; silver bezels; "
+    "square-on moiré, thin bezels, dark apps; crowds at 1.3x; names after titles; QR codes seen but not read; text re-read on screens)"
 )
 #: Largest enlargement of a small photo for the first face pass (see `Analyser._faces`).
 MAX_FACE_UPSCALE = 2.0
