@@ -65,6 +65,22 @@ def test_two_worker_processes_give_the_same_result_as_one(shoot: Path, tmp_path:
     assert results[1] == results[2] and len(results[1]) == 4
 
 
+def test_two_workers_check_the_one_new_photo_among_known_ones(shoot: Path, tmp_path: Path):
+    first, second = sorted(shoot.glob("img_*.jpg"))[:2]
+    card = tmp_path / "card"
+    card.mkdir()
+    for photo in (first, second):
+        shutil.copy(photo, card / photo.name)
+    with Catalogue.open(tmp_path / "c.sqlite") as catalogue:
+        assert len(import_paths(catalogue, [card / first.name], workers=1).added) == 1
+        report = import_paths(catalogue, [card], workers=2)  # the workers start before the hashing
+        assert [Path(catalogue.get_image(i).path).name for i in report.added] == [second.name]
+        assert [Path(p).name for p in report.duplicates] == [first.name]
+        again = import_paths(catalogue, [card], workers=2)  # no photo for the workers at all
+        assert again.added == [] and len(again.duplicates) == 2 and again.stopped is None
+        assert len(catalogue.list_images()) == 2
+
+
 def test_cancel_stops_and_keeps_what_was_stored(shoot: Path, catalogue_locator: str):
     cancel = threading.Event()
     seen = []

@@ -126,9 +126,11 @@ def _end_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
-def _init_worker(threads: int, stop: threading.Event | None = None) -> None:
+def _init_worker(threads: int, stop: threading.Event | None = None, warm: bool = False) -> None:
     """One model set per process and one thread each, so two workers use two cores without contention;
-    `stop` is the import's cancel, shared with the parent, for a clip's analysis to ask."""
+    `stop` is the import's cancel, shared with the parent, for a clip's analysis to ask. `warm` loads the
+    models now: the pool starts while the importing process still hashes the files, so a worker is ready
+    when its first photo comes instead of loading them then (a checker that needs no model asks for none)."""
     import contextlib
     import os
 
@@ -142,3 +144,7 @@ def _init_worker(threads: int, stop: threading.Event | None = None) -> None:
     from consentdesk.core.vision import analyse
 
     analyse._default = analyse.Analyser(analyse.AnalyserConfig(threads=threads))
+    if warm:  # a model that cannot load is left to the first photo, which reports it as its error (an
+        # initializer that raises would break the pool, and every photo with it)
+        with contextlib.suppress(Exception):
+            analyse._default.load_models()

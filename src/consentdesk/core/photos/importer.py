@@ -11,9 +11,11 @@ Why this shape:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -125,38 +127,52 @@ def import_paths(
     cancel: threading.Event | None = None,
     checker: Callable[[str], CheckedFile] = check_file,
 ) -> ImportReport:
-    """Import every photo under `paths`: find them, skip known ones, check the rest, store each at once."""
+    """Import every photo under `paths`: find them, skip known ones, check the rest, store each at once.
+
+    The worker processes start as soon as there is more than one file, before the files are hashed to
+    skip the known ones: each worker imports and loads the models (about a second of CPU) while this
+    process reads the card, instead of after it."""
     paths = [str(p) for p in paths]
     report = ImportReport()
     cancel = cancel or threading.Event()
-    try:
-        todo = _new_files(catalogue, paths, report)
-    except CatalogueError as exc:  # the register went away (or the file cannot be read) before the start
-        report.stopped = _stop_message(None, exc)
-        return report
-    if todo:
+    files = _found_files(paths, report)
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if workers > 1 and len(files) > 1:
+            pool = stack.enter_context(_WorkerPool(workers, warm=checker is check_file))
         try:
-            report.shoot_id = catalogue.create_shoot(shoot_name or _shoot_name(paths), paths[0])
-        except Exception as exc:  # noqa: BLE001 - as for add_image in _Storer
+            todo = _new_files(catalogue, files, report)
+        except CatalogueError as exc:  # the register went away (or the file cannot be read) before the start
             report.stopped = _stop_message(None, exc)
             return report
-    store = _Storer(catalogue, report, len(todo), progress)
-    if checker is check_file and catalogue.keeps_photo_copies:  # a register: clips' proxies made by the checker
-        checker = functools.partial(check_file, proxy=True)
-    if workers <= 1 or len(todo) <= 1:
-        _check_here(todo, checker, store, cancel)
-    else:
-        _check_in_workers(todo, checker, store, cancel, workers)
+        if todo:
+            try:
+                report.shoot_id = catalogue.create_shoot(shoot_name or _shoot_name(paths), paths[0])
+            except Exception as exc:  # noqa: BLE001 - as for add_image in _Storer
+                report.stopped = _stop_message(None, exc)
+                return report
+        store = _Storer(catalogue, report, len(todo), progress)
+        if checker is check_file and catalogue.keeps_photo_copies:  # a register: clips' proxies made by the checker
+            checker = functools.partial(check_file, proxy=True)
+        if pool is None:
+            _check_here(todo, checker, store, cancel)
+        else:
+            _check_in_workers(todo, checker, store, cancel, pool)
     return report
 
 
-def _new_files(catalogue: Catalogue, paths: list[str], report: ImportReport) -> list[str]:
-    """The photos under `paths` not yet in the catalogue (by SHA-256, also within this batch); what is
-    not a photo, unreadable or already known goes into the report."""
+def _found_files(paths: list[str], report: ImportReport) -> list[Path]:
+    """The photos and clips under `paths` by name and content; what is not one goes into the report."""
     found: list[Skipped] = []
     files = list(find_images(paths, found))
     report.errors.extend(s for s in found if s.is_unreadable_photo)
     report.skipped.extend(s for s in found if not s.is_unreadable_photo)
+    return files
+
+
+def _new_files(catalogue: Catalogue, files: list[Path], report: ImportReport) -> list[str]:
+    """The files not yet in the catalogue (by SHA-256, also within this batch); what cannot be read or is
+    already known goes into the report."""
     known = catalogue.known_hashes()
     todo: list[str] = []
     seen: set[str] = set()
@@ -271,44 +287,69 @@ def _check_here(
         _STOP.reset(token)
 
 
+class _WorkerPool:
+    """The import's worker processes, every one started at once (not at its first photo), each with the
+    models loaded when `warm` (the real check; a test's checker needs none); the cancel as they see it is
+    `stop` (a clip's analysis asks between frames). Leaving shuts the pool down; a pool that was given
+    no photo (every file already in the catalogue) is not waited for while its workers load the models."""
+
+    def __init__(self, workers: int, warm: bool) -> None:
+        context = multiprocessing.get_context("spawn")  # fork + onnxruntime threads can deadlock
+        self.workers = workers
+        self.stop = context.Event()
+        self.used = False
+        self.pool = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker, initargs=(1, self.stop, warm)
+        )
+        for _ in range(workers):  # the pool starts a process per task while none is idle: start them all
+            self.pool.submit(os.getpid)
+
+    def __enter__(self) -> _WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=self.used, cancel_futures=True)
+
+    def submit(self, checker: Callable[[str], CheckedFile], path: str) -> Future[CheckedFile]:
+        self.used = True
+        return self.pool.submit(checker, path)
+
+
 def _check_in_workers(
     todo: list[str],
     checker: Callable[[str], CheckedFile],
     store: _Storer,
     cancel: threading.Event,
-    workers: int,
+    pool: _WorkerPool,
 ) -> None:
-    """Check in a pool of worker processes, a few files ahead of the writer, storing each as it finishes."""
+    """Check in the worker processes, a few files ahead of the writer, storing each as it finishes."""
     report = store.report
-    context = multiprocessing.get_context("spawn")  # fork + onnxruntime threads can deadlock
-    stop = context.Event()  # the cancel as the workers see it (a clip's analysis asks between frames)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(1, stop)) as pool:
-        pending: dict[Future[CheckedFile], str] = {}
-        queue = iter(todo)
-        exhausted = False
-        while True:
-            while not exhausted and not cancel.is_set() and not report.stopped and len(pending) < workers * 2:
-                nxt = next(queue, None)
-                if nxt is None:
-                    exhausted = True
-                else:
-                    pending[pool.submit(checker, nxt)] = nxt
-            if not pending:
-                break
-            finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            for future in finished:
-                checked = _result_of(future, pending.pop(future))
-                if checked is None:  # a clip stopped half-way by the cancel
-                    report.cancelled = True
-                else:
-                    store(checked)
-            if report.stopped:
-                pool.shutdown(wait=True, cancel_futures=True)  # the catalogue cannot take more: stop now
-                break
-            if cancel.is_set() and not stop.is_set():
-                report.cancelled = report.cancelled or not exhausted
-                exhausted = True  # let in-flight photos finish and be stored; submit nothing more
-                stop.set()  # ... but a clip half-way through stops now
+    pending: dict[Future[CheckedFile], str] = {}
+    queue = iter(todo)
+    exhausted = False
+    while True:
+        while not exhausted and not cancel.is_set() and not report.stopped and len(pending) < pool.workers * 2:
+            nxt = next(queue, None)
+            if nxt is None:
+                exhausted = True
+            else:
+                pending[pool.submit(checker, nxt)] = nxt
+        if not pending:
+            break
+        finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+        for future in finished:
+            checked = _result_of(future, pending.pop(future))
+            if checked is None:  # a clip stopped half-way by the cancel
+                report.cancelled = True
+            else:
+                store(checked)
+        if report.stopped:
+            pool.pool.shutdown(wait=True, cancel_futures=True)  # the catalogue cannot take more: stop now
+            break
+        if cancel.is_set() and not pool.stop.is_set():
+            report.cancelled = report.cancelled or not exhausted
+            exhausted = True  # let in-flight photos finish and be stored; submit nothing more
+            pool.stop.set()  # ... but a clip half-way through stops now
 
 
 def _result_of(future: Future[CheckedFile], path: str) -> CheckedFile | None:

@@ -78,6 +78,12 @@ class Analyser:
 
             cv2.setNumThreads(self.config.threads)
 
+    def load_models(self) -> None:
+        """Load the face and text models now rather than at the first photo (an import worker does it
+        while the importing process is still hashing the files)."""
+        self.faces.load()
+        self.text.load()
+
     def analyse_path(self, path: str | Path) -> Analysis:
         """Analyse one file; a bad file returns an Analysis with `error` set, never raises."""
         return self.check_path(path)[1]

@@ -94,6 +94,11 @@ class FaceDetector:
             self._net = _face_session(self.int8, self.threads)
         return self._net
 
+    def load(self) -> None:
+        """Open the model's session now instead of at the first frame."""
+        with self._lock:
+            self._load()
+
     def detect(self, rgb: np.ndarray, threshold: float | None = None) -> list[Face]:
         """Faces scoring at least `threshold` (None: this detector's), best first."""
         import cv2

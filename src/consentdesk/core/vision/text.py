@@ -64,6 +64,14 @@ class TextReader:
             self._engine.text_rec.rec_batch_num = 1
         return self._engine
 
+    def load(self) -> None:
+        """Build RapidOCR and open its detection and recognition sessions now instead of at the first read."""
+        with self._lock:
+            engine = self._load()
+            for part in (engine.text_det.infer, engine.text_rec.session):
+                if isinstance(part, _Session):
+                    part.session  # noqa: B018 - opened on first use
+
     def read(self, rgb: np.ndarray, max_upscale: float = MAX_DET_UPSCALE) -> list[TextLine]:
         import cv2
 
