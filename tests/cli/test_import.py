@@ -73,10 +73,10 @@ def test_two_workers_check_the_one_new_photo_among_known_ones(shoot: Path, tmp_p
         shutil.copy(photo, card / photo.name)
     with Catalogue.open(tmp_path / "c.sqlite") as catalogue:
         assert len(import_paths(catalogue, [card / first.name], workers=1).added) == 1
-        report = import_paths(catalogue, [card], workers=2)  # the workers start before the hashing
+        report = import_paths(catalogue, [card], workers=2)  # the workers start at the first new file
         assert [Path(catalogue.get_image(i).path).name for i in report.added] == [second.name]
         assert [Path(p).name for p in report.duplicates] == [first.name]
-        again = import_paths(catalogue, [card], workers=2)  # no photo for the workers at all
+        again = import_paths(catalogue, [card], workers=2)  # no new file: no worker started at all
         assert again.added == [] and len(again.duplicates) == 2 and again.stopped is None
         assert len(catalogue.list_images()) == 2
 

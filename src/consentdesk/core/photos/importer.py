@@ -129,9 +129,9 @@ def import_paths(
 ) -> ImportReport:
     """Import every photo under `paths`: find them, skip known ones, check the rest, store each at once.
 
-    The worker processes start as soon as there is more than one file, before the files are hashed to
-    skip the known ones: each worker imports and loads the models (about a second of CPU) while this
-    process reads the card, instead of after it."""
+    The worker processes start at the first file not yet in the catalogue, while the rest are still
+    being hashed to skip the known ones: each worker imports and loads the models (about a second of CPU)
+    while this process reads the card, instead of after it (and none starts for a card already in)."""
     paths = [str(p) for p in paths]
     report = ImportReport()
     cancel = cancel or threading.Event()
@@ -141,7 +141,7 @@ def import_paths(
         if workers > 1 and len(files) > 1:
             pool = stack.enter_context(_WorkerPool(workers, warm=checker is check_file))
         try:
-            todo = _new_files(catalogue, files, report)
+            todo = _new_files(catalogue, files, report, pool.start if pool else None)
         except CatalogueError as exc:  # the register went away (or the file cannot be read) before the start
             report.stopped = _stop_message(None, exc)
             return report
@@ -154,10 +154,10 @@ def import_paths(
         store = _Storer(catalogue, report, len(todo), progress)
         if checker is check_file and catalogue.keeps_photo_copies:  # a register: clips' proxies made by the checker
             checker = functools.partial(check_file, proxy=True)
-        if pool is None:
-            _check_here(todo, checker, store, cancel)
-        else:
+        if pool is not None and todo:
             _check_in_workers(todo, checker, store, cancel, pool)
+        else:
+            _check_here(todo, checker, store, cancel)
     return report
 
 
@@ -170,9 +170,11 @@ def _found_files(paths: list[str], report: ImportReport) -> list[Path]:
     return files
 
 
-def _new_files(catalogue: Catalogue, files: list[Path], report: ImportReport) -> list[str]:
+def _new_files(
+    catalogue: Catalogue, files: list[Path], report: ImportReport, on_new: Callable[[], None] | None = None
+) -> list[str]:
     """The files not yet in the catalogue (by SHA-256, also within this batch); what cannot be read or is
-    already known goes into the report."""
+    already known goes into the report. `on_new` is called at the first new file (to start the workers)."""
     known = catalogue.known_hashes()
     todo: list[str] = []
     seen: set[str] = set()
@@ -185,6 +187,8 @@ def _new_files(catalogue: Catalogue, files: list[Path], report: ImportReport) ->
         if digest in known or digest in seen:
             report.duplicates.append(str(f))
         else:
+            if on_new is not None and not todo:
+                on_new()
             seen.add(digest)
             todo.append(str(f))
     return todo
@@ -288,31 +292,36 @@ def _check_here(
 
 
 class _WorkerPool:
-    """The import's worker processes, every one started at once (not at its first photo), each with the
-    models loaded when `warm` (the real check; a test's checker needs none); the cancel as they see it is
-    `stop` (a clip's analysis asks between frames). Leaving shuts the pool down; a pool that was given
-    no photo (every file already in the catalogue) is not waited for while its workers load the models."""
+    """The import's worker processes, every one started at once by `start` (not each at its first photo),
+    with the models loaded when `warm` (the real check; a test's checker needs none); the cancel as they
+    see it is `stop` (a clip's analysis asks between frames). Leaving shuts the pool down; a pool that was
+    given no photo is not waited for while its workers load the models."""
 
     def __init__(self, workers: int, warm: bool) -> None:
-        context = multiprocessing.get_context("spawn")  # fork + onnxruntime threads can deadlock
-        self.workers = workers
-        self.stop = context.Event()
-        self.used = False
-        self.pool = ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_init_worker, initargs=(1, self.stop, warm)
-        )
-        for _ in range(workers):  # the pool starts a process per task while none is idle: start them all
-            self.pool.submit(os.getpid)
+        self.context = multiprocessing.get_context("spawn")  # fork + onnxruntime threads can deadlock
+        self.workers, self.warm, self.used = workers, warm, False
+        self.stop = self.context.Event()
+        self.pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=self.context, initializer=_init_worker, initargs=(1, self.stop, self.warm)
+            )
+            for _ in range(self.workers):  # the pool starts a process per task while none is idle: all now
+                self.pool.submit(os.getpid)
+        return self.pool
 
     def __enter__(self) -> _WorkerPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.pool.shutdown(wait=self.used, cancel_futures=True)
+        if self.pool is not None:
+            self.pool.shutdown(wait=self.used, cancel_futures=True)
 
     def submit(self, checker: Callable[[str], CheckedFile], path: str) -> Future[CheckedFile]:
         self.used = True
-        return self.pool.submit(checker, path)
+        return self.start().submit(checker, path)
 
 
 def _check_in_workers(
@@ -344,7 +353,7 @@ def _check_in_workers(
             else:
                 store(checked)
         if report.stopped:
-            pool.pool.shutdown(wait=True, cancel_futures=True)  # the catalogue cannot take more: stop now
+            pool.start().shutdown(wait=True, cancel_futures=True)  # the catalogue cannot take more: stop now
             break
         if cancel.is_set() and not pool.stop.is_set():
             report.cancelled = report.cancelled or not exhausted
