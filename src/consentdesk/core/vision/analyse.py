@@ -27,14 +27,11 @@ from consentdesk.core.vision.frame import Frame, resize, union
 from consentdesk.core.vision.regions import find_regions
 from consentdesk.core.vision.text import TextLine, TextReader
 
-#: Bump when a model, threshold or recogniser changes, so stored analyses can be told apart.
-ANALYSER_VERSION = (
-    "consentdesk-vision 3.5 (int8 centerface on onnxruntime, ppocrv4, zxing-cpp; names, plates, masked text; "
-    "pages of text; crowd pass, codes looked at twice, plates with their layout, screens with a display's "
-    "evidence; small QR codes, devices seen whole, panels in a dark ring; bezels broken by a hand, lit pages, "
-    "layouts too fine to read; lines recognised one by one; plates told by their panel; silver bezels; "
-    "square-on moiré, thin bezels, dark apps; crowds at 1.3x; names after titles; QR codes seen but not read; text re-read on screens)"
-)
+#: Bump when a model, threshold or recogniser changes, so stored analyses can be told apart. Kept short:
+#: the team register refuses a name over 500 characters. 3.5 added square-on moiré, thin bezels and dark
+#: apps (screens), crowds searched at 1.3x, names after titles, QR codes seen but not read, and text read
+#: again on screens and pages; 3.4 plates told by their panel and silver bezels (git log says the rest).
+ANALYSER_VERSION = "consentdesk-vision 3.5 (int8 centerface on onnxruntime, ppocrv4, zxing-cpp, opencv)"
 #: Largest enlargement of a small photo for the first face pass (see `Analyser._faces`).
 MAX_FACE_UPSCALE = 2.0
 
