@@ -80,8 +80,12 @@ def axis_grid(grey: np.ndarray, scale: float = 1.0) -> int:
 def _stripe(profile: np.ndarray, scale: float) -> float:
     """The sharpest peak of `profile`'s power in STRIPE_BAND, over the median power from 0.1 cycles per
     pixel up; only peaks above both neighbours and off the JPEG block lattice count."""
+    import cv2
+
     t = len(profile)
-    power = np.abs(np.fft.rfft(profile * np.hanning(t))) ** 2
+    # OpenCV's DFT, not numpy.fft: the app bundle leaves numpy.fft out (build.spec), as screens.py does
+    spec = cv2.dft((profile * np.hanning(t)).astype(np.float64).reshape(1, -1), flags=cv2.DFT_COMPLEX_OUTPUT)
+    power = (spec[0, : t // 2 + 1] ** 2).sum(axis=1)
     k = np.arange(len(power))
     freq = k / t
     step = t * scale / 8  # the original's 8-pixel blocks, in frequency bins
