@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from tests.data import drawing
 
-from consentdesk.core.vision import moire, regions, screens
+from consentdesk.core.vision import moire, regions
 
 _FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -66,7 +66,7 @@ def _halftone(page: np.ndarray, cell: int = 6) -> np.ndarray:
 
 
 def _grid_count(rgb: np.ndarray) -> int:
-    return screens.pixel_grid(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+    return moire.pixel_grid(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
 
 
 def test_a_page_shown_on_a_display_filling_the_frame_is_a_screen():

@@ -323,6 +323,11 @@ class _WorkerPool:
         self.used = True
         return self.start().submit(checker, path)
 
+    def shutdown_now(self) -> None:
+        """Drop the photos not yet started and wait for the ones being checked."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
 
 def _check_in_workers(
     todo: list[str],
@@ -353,7 +358,7 @@ def _check_in_workers(
             else:
                 store(checked)
         if report.stopped:
-            pool.start().shutdown(wait=True, cancel_futures=True)  # the catalogue cannot take more: stop now
+            pool.shutdown_now()  # the catalogue cannot take more: stop now
             break
         if cancel.is_set() and not pool.stop.is_set():
             report.cancelled = report.cancelled or not exhausted

@@ -8,6 +8,7 @@ each stage at the smallest size that still works for it; every box is mapped bac
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -218,7 +219,7 @@ class Analyser:
         (region_text.py), judged as any other text."""
         s = frame.scale
         boxes = [(r.box.x * s, r.box.y * s, r.box.w * s, r.box.h * s) for r in regions]
-        read = lambda crop: self.text.read(crop, max_upscale=1.0)  # noqa: E731 - see region_text.py
+        read = functools.partial(self.text.read, max_upscale=1.0)  # working pixels, not enlarged: region_text.py
         more = region_text.read_regions(frame.work, region_text.unread(boxes, lines), read)
         trusted = [ln for ln in more if ln.score >= self.config.text_min_score]
         return self._text_findings(frame, trusted, text_blocks([ln.bbox() for ln in trusted]))[0]

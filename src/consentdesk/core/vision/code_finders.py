@@ -102,7 +102,5 @@ def seen_code(
     a = found[sides.index(max(sides))]
     b, c = (f for f in found if f is not a)
     xs, ys = [a.x, b.x, c.x, b.x + c.x - a.x], [a.y, b.y, c.y, b.y + c.y - a.y]
-    r = 0.7 * max(
-        f.size for f in found
-    )  # a finder's centre is half its width in from the edge (more, turned)
+    r = 0.7 * max(f.size for f in found)  # a finder's centre is half its width in from the edge (more, turned)
     return (x0 + min(xs) - r, y0 + min(ys) - r, max(xs) - min(xs) + 2 * r, max(ys) - min(ys) + 2 * r)

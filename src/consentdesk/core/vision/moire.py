@@ -1,9 +1,10 @@
-"""A display photographed straight on: its pixel grid aliased into stripes along the picture's own axes.
+"""A display's pixel grid, aliased by the camera into moiré: seen turned (`pixel_grid`, a peak off the
+picture's axes) or photographed straight on (`axis_grid`, stripes along the picture's own axes).
 
-Why: a phone held square to a monitor lines the display's rows and columns of pixels up with its own, so
+Why straight on: a phone held square to a monitor lines the display's rows and columns of pixels up with its own, so
 the camera's sampling (and a later downscale) folds the grid into fine stripes running with the picture's
 axes, a period of 2-5 pixels, across and down, even where the display is plain white or plain dark grey.
-`screens.pixel_grid` looks only off the axes (a display seen turned) because on the axes lie the
+`pixel_grid` (below) looks only off the axes (a display seen turned) because on the axes lie the
 camera's own JPEG blocks and the rows of print; here those are told apart by what they are not:
 - JPEG's 8-pixel blocks repeat at exactly k/8 cycles per pixel: those frequencies are not counted, and a
   peak must stand above its neighbours (a block lattice's leakage never does);
@@ -115,3 +116,116 @@ def _harmonic(power: np.ndarray, peak: int) -> bool:
         if float(power[int(np.floor(j)) : int(np.ceil(j)) + 1].max()) >= 0.5 * float(power[peak]):
             return True
     return False
+
+
+#: side of the square tiles searched for a display's pixel grid (working pixels), and how many are looked at
+GRID_TILE = 128
+GRID_TILES = 4
+
+
+def pixel_grid(grey: np.ndarray, scale: float = 1.0) -> int:
+    """How many of the brightest, most even tiles in the middle of `grey` (the working image) show a sharp
+    periodic peak off the picture's axes: 3 or more is a display filling the frame.
+
+    Why: a display photographed close up lays its pixel grid over everything it shows, and the camera's
+    own sampling turns that grid into moiré, a strong periodic pattern even where the display is plain
+    white. A page, a wall or a sky is plain there, and the regular patterns a camera adds itself (JPEG's
+    8-pixel blocks, resampled; the sensor's) lie on the picture's axes, as do the rows of print. Only the
+    brightest, most even tiles are measured: a display's white still carries the grid, while a printed
+    halftone leaves the paper's white bare and a fence or a brick wall is not even. `scale` is working
+    pixels per original pixel: the original's JPEG blocks repeat every 8 / `scale` working pixels, and
+    the frequencies of that lattice are not counted."""
+    if min(grey.shape) < 2 * GRID_TILE:
+        return 0
+    # below 100 (brightness less twice the unevenness) a tile is a dark corner, not a lit display's content
+    return sum(_off_axis_peak(tile, scale) >= 40 for tile in even_tiles(grey, GRID_TILE, GRID_TILES, floor=100))
+
+
+def _grid_tables(t: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Hann window, ring index of each frequency bin, the band searched (0.12-0.5 cycles per pixel, 4 bins
+    off the axes, away from the JPEG block lattice) and the ring sizes, for a t x t tile."""
+    yy, xx = np.mgrid[:t, :t]
+    fy, fx = np.minimum(yy, t - yy), np.minimum(xx, t - xx)
+    ring = np.round(np.hypot(fx, fy)).astype(int)
+    step = t * scale / 8 / 2  # the 8-pixel blocks and the 16-pixel colour blocks, in frequency bins
+    off_lattice = (np.abs(fx / step - np.round(fx / step)) * step > 1.5) | (
+        np.abs(fy / step - np.round(fy / step)) * step > 1.5
+    )
+    if step < 4:  # blocks that small were averaged away when the working image was decoded
+        off_lattice[:] = True
+    band = (ring > 0.12 * t) & (ring < 0.5 * t) & (fx >= 4) & (fy >= 4) & off_lattice
+    win = np.outer(np.hanning(t), np.hanning(t)).astype(np.float32)
+    return win, ring.ravel(), band, np.maximum(1, np.bincount(ring.ravel()))
+
+
+_TABLES: dict[tuple[int, float], tuple] = {}
+
+
+def _off_axis_peak(tile: np.ndarray, scale: float = 1.0) -> float:
+    """The strongest frequency off the axes, over the mean power at its distance from the centre (a white
+    noise's peak is ~10; a pixel grid's moiré 40-120), when another of at least 0.4 of its strength lies
+    more than 20 degrees away from its direction (a grid, not parallel lines); else 0."""
+    import cv2
+
+    t = tile.shape[0]
+    key = (t, round(scale, 3))
+    if key not in _TABLES:
+        _TABLES.clear() if len(_TABLES) > 16 else None
+        _TABLES[key] = _grid_tables(t, key[1])
+    win, ring, band, sizes = _TABLES[key]
+    f = tile.astype(np.float32)
+    spec = cv2.dft((f - f.mean()) * win, flags=cv2.DFT_COMPLEX_OUTPUT)
+    power = (spec[..., 0] ** 2 + spec[..., 1] ** 2).ravel()
+    mean = np.bincount(ring, power) / sizes
+    whitened = np.where(band.ravel(), power / (mean[ring] + 1e-6), 0.0)
+    top = int(np.argmax(whitened))
+    # a grid has peaks in two directions; parallel lines (ruled print, stripes, a fence) in one only
+    strong = np.flatnonzero(whitened >= 0.4 * whitened[top])
+    freqs = _frequency(power.reshape(t, t), strong)
+    peak = _frequency(power.reshape(t, t), np.array([top]))[0]
+    apart = np.abs((np.degrees(np.arctan2(freqs[:, 1], freqs[:, 0]) - np.arctan2(peak[1], peak[0])) + 90) % 180 - 90)
+    across = freqs[apart > 20]
+    if not len(across):
+        return 0.0
+    # ... and sharp parallel lines sampled by the pixels give peaks all around, yet every one a harmonic
+    # of the lines' own frequency folded back into the band: a grid's second direction is not
+    fundamental = _lines_fundamental(power.reshape(t, t), ring.reshape(t, t), peak)
+    if fundamental is not None and all(_is_harmonic(q, fundamental, t) for q in across):
+        return 0.0
+    return float(whitened[top])
+
+
+def _frequency(power: np.ndarray, bins: np.ndarray) -> np.ndarray:
+    """(fx, fy) of each flat index in `bins` of the t x t `power`, refined by the centroid of its 3 x 3."""
+    t = power.shape[0]
+    fy, fx = np.divmod(bins, t)
+    off = np.arange(-1, 2)
+    ys, xs = (fy[:, None] + off) % t, (fx[:, None] + off) % t
+    near = power[ys[:, :, None], xs[:, None, :]] + 1e-9  # n x 3 x 3
+    near = near / near.sum(axis=(1, 2), keepdims=True)
+    dy, dx = near.sum(axis=2) @ off, near.sum(axis=1) @ off
+    fy, fx = np.where(fy > t // 2, fy - t, fy), np.where(fx > t // 2, fx - t, fx)
+    return np.stack([fx + dx, fy + dy], axis=1)
+
+
+def _wrap(d: np.ndarray, t: int) -> np.ndarray:
+    return (d + t / 2) % t - t / 2
+
+
+def _lines_fundamental(power: np.ndarray, ring: np.ndarray, peak: np.ndarray) -> np.ndarray | None:
+    """The frequency of the strongest low pattern (rows of print, ruled lines) when `peak` is one of its
+    harmonics, folded back by the sampling, and refined from it; else None."""
+    t = power.shape[0]
+    low = np.where((ring >= 2) & (ring < 0.12 * t), power, 0.0)
+    base = _frequency(power, np.array([int(np.argmax(low))]))[0]
+    m = np.arange(1, 65)[:, None]
+    miss = np.hypot(*_wrap(m * base - peak, t).T)
+    k = int(np.argmin(miss - 0.3 * m[:, 0]))
+    if miss[k] > 0.5 + 0.3 * (k + 1):
+        return None
+    return (peak + np.round((m[k] * base - peak) / t) * t) / (k + 1)
+
+
+def _is_harmonic(q: np.ndarray, base: np.ndarray, t: int) -> bool:
+    n = np.arange(1, 65)[:, None]
+    return bool(min(np.hypot(*_wrap(n * base - q, t).T).min(), np.hypot(*_wrap(n * base + q, t).T).min()) <= 0.75)

@@ -19,13 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from consentdesk.core.vision.frame import MID_SIDE
-from consentdesk.core.vision.moire import STRIPE_TILES_SHOWING, axis_grid
+from consentdesk.core.vision.moire import STRIPE_TILES_SHOWING, axis_grid, pixel_grid
 from consentdesk.core.vision.screens import (
     judge_dark_app,
     judge_device,
     judge_light_device,
     judge_panel,
-    pixel_grid,
 )
 
 #: a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show (the frame's shared copy)
@@ -40,7 +39,7 @@ PAGE_CHARS = 120  # ... holding at least this many letters and digits
 #: moves the box a little): most light blobs (walls, skies, shirts; 115 of 159 on our photos) are not looked at.
 LIGHT_BLOB_ASPECT = (0.8, 3.0)
 LIGHT_BLOB_FILL = 0.35
-GRID_TILES_SHOWING = 3  # of the 4 brightest, most even tiles whose moiré makes a display (screens.pixel_grid)
+GRID_TILES_SHOWING = 3  # of the 4 brightest, most even tiles whose moiré makes a display (moire.pixel_grid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +179,7 @@ def _display_filling_frame(rgb: np.ndarray, grey: np.ndarray | None, scale: floa
 
     Why: a display photographed close up (a web page, a document, a thesis's title page) fills the frame
     with light content and no bezel in sight, so no panel is found and its lines of text made it a page;
-    the pixel grid it lays over its white is what a printed page never shows (see `screens.pixel_grid`,
+    the pixel grid it lays over its white is what a printed page never shows (see `moire.pixel_grid`,
     and `moire.axis_grid` for a display photographed square on)."""
     import cv2
 

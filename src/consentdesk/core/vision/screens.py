@@ -52,12 +52,8 @@ def judge_panel(
 
     sat, val = hsv[:, :, 1], hsv[:, :, 2]
     quad = _order(quad.astype(np.float32))
-    # masks over the quad's bounding box only: the cost follows the panel, not the picture
     _, _, bw, bh = cv2.boundingRect(quad.astype(np.int32))
-    x0, y0, x1, y1 = _roi(quad, val.shape)
-    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillConvexPoly(inside, (quad - (x0, y0)).astype(np.int32), 255)
-    core = cv2.erode(inside, np.ones((5, 5), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    (x0, y0, x1, y1), core = _panel_core(quad, val.shape)
     v_roi, s_roi = val[y0:y1, x0:x1], sat[y0:y1, x0:x1]
     v_in = float(v_roi[core > 0].mean()) if np.any(core) else 0.0
     s_in = float(s_roi[core > 0].mean()) if np.any(core) else 0.0
@@ -114,6 +110,19 @@ def _roi(quad: np.ndarray, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
 
     x, y, w, h = cv2.boundingRect(quad.astype(np.int32))
     return max(0, x - 1), max(0, y - 1), max(1, min(shape[1], x + w + 1)), max(1, min(shape[0], y + h + 1))
+
+
+def _panel_core(quad: np.ndarray, shape: tuple[int, ...]) -> tuple[tuple[int, int, int, int], np.ndarray]:
+    """The ordered quad's bounding box (x0, y0, x1, y1) in an image of `shape`, and the mask over that box of
+    the quad's inside less a 2-pixel rim (its edge blurs into the bezel). Masks cover the box only: the cost
+    follows the panel, not the picture."""
+    import cv2
+
+    x0, y0, x1, y1 = _roi(quad, shape)
+    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    cv2.fillConvexPoly(inside, (quad - (x0, y0)).astype(np.int32), 255)
+    core = cv2.erode(inside, np.ones((5, 5), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return (x0, y0, x1, y1), core
 
 
 def _bezel(val: np.ndarray, quad: np.ndarray, v_in: float) -> tuple[int, bool, bool]:
@@ -268,7 +277,7 @@ def _ui_bar(val: np.ndarray, sat: np.ndarray, mask: np.ndarray) -> bool:
         return False
     v, s = box
     hh, ww = v.shape
-    body_v, body_s = float(np.median(v[hh // 4 :, ww // 4 :])), float(np.median(s[hh // 4 :, ww // 4 :]))
+    body_v, body_s = _body(v, s)
     for band_v, band_s in (
         (v[: max(2, hh // 12)], s[: max(2, hh // 12)]),
         (v[:, : max(2, ww // 7)], s[:, : max(2, ww // 7)]),
@@ -293,6 +302,13 @@ def _core_box(val: np.ndarray, sat: np.ndarray, mask: np.ndarray) -> tuple[np.nd
     return val[r0 : r1 + 1, c0 : c1 + 1].astype(np.float32), sat[r0 : r1 + 1, c0 : c1 + 1].astype(np.float32)
 
 
+def _body(v: np.ndarray, s: np.ndarray) -> tuple[float, float]:
+    """Median brightness and saturation of a panel's body: all but its top and left quarters, where an
+    app's bars are."""
+    hh, ww = v.shape
+    return float(np.median(v[hh // 4 :, ww // 4 :])), float(np.median(s[hh // 4 :, ww // 4 :]))
+
+
 def _distinct_band(band_v: np.ndarray, band_s: np.ndarray, body_v: float, body_s: float) -> bool:
     """Whether a band is even (but for a tenth of its pixels: the blurred edge, a finger over it) and
     differs from the body (brightness by over 25, or saturation by over 40): an app's bar, not its content."""
@@ -308,23 +324,19 @@ def judge_dark_app(hsv: np.ndarray, quad: np.ndarray) -> tuple[str, str]:
     twenty-fourth of its height (thinner than `_ui_bar`'s band). A slate sign, a blackboard or a dark
     notice in a black frame has no such band, and a printed border line as thin runs along the bottom too.
     Light panels are left to `judge_panel`: a poster's thin coloured header would pass this test."""
-    import cv2
 
     facts = judge_panel(hsv, quad)
     if facts.dark_sides < 3 or facts.tilt_deg > 12 or facts.saturation > 110:
         return "none", "no bezel, tilted, or a saturated light box"
     if not (0.9 <= _aspect(_order(quad.astype(np.float32))) <= 2.1):
         return "none", "not a screen's shape"
-    x0, y0, x1, y1 = _roi(quad, hsv.shape)
-    inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    cv2.fillConvexPoly(inside, (_order(quad.astype(np.float32)) - (x0, y0)).astype(np.int32), 255)
-    core = cv2.erode(inside, np.ones((5, 5), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    (x0, y0, x1, y1), core = _panel_core(_order(quad.astype(np.float32)), hsv.shape)
     box = _core_box(hsv[y0:y1, x0:x1, 2], hsv[y0:y1, x0:x1, 1], core)
     if box is None:
         return "none", "too small"
     v, s = box
-    hh, ww = v.shape
-    body_v, body_s = float(np.median(v[hh // 4 :, ww // 4 :])), float(np.median(s[hh // 4 :, ww // 4 :]))
+    hh = v.shape[0]
+    body_v, body_s = _body(v, s)
     thin = max(2, hh // 24)
     top, bottom = (v[:thin], s[:thin]), (v[-thin:], s[-thin:])
     if body_v >= 90 or not _distinct_band(*top, body_v, body_s):
@@ -443,121 +455,6 @@ def _device_verdict(
     if (detail < 0.03 and lit_share < 0.2) or lit_share < 0.01:  # a display lights some of its pixels
         return "none", "nothing shown: a dark object"
     return "screen", "a device's dark outline showing a display"
-
-
-#: side of the square tiles searched for a display's pixel grid (working pixels), and how many are looked at
-GRID_TILE = 128
-GRID_TILES = 4
-
-
-def pixel_grid(grey: np.ndarray, scale: float = 1.0) -> int:
-    """How many of the brightest, most even tiles in the middle of `grey` (the working image) show a sharp
-    periodic peak off the picture's axes: 3 or more is a display filling the frame.
-
-    Why: a display photographed close up lays its pixel grid over everything it shows, and the camera's
-    own sampling turns that grid into moiré, a strong periodic pattern even where the display is plain
-    white. A page, a wall or a sky is plain there, and the regular patterns a camera adds itself (JPEG's
-    8-pixel blocks, resampled; the sensor's) lie on the picture's axes, as do the rows of print. Only the
-    brightest, most even tiles are measured: a display's white still carries the grid, while a printed
-    halftone leaves the paper's white bare and a fence or a brick wall is not even. `scale` is working
-    pixels per original pixel: the original's JPEG blocks repeat every 8 / `scale` working pixels, and
-    the frequencies of that lattice are not counted."""
-    from consentdesk.core.vision.moire import even_tiles
-
-    if min(grey.shape) < 2 * GRID_TILE:
-        return 0
-    # below 100 (brightness less twice the unevenness) a tile is a dark corner, not a lit display's content
-    return sum(_off_axis_peak(tile, scale) >= 40 for tile in even_tiles(grey, GRID_TILE, GRID_TILES, floor=100))
-
-
-def _grid_tables(t: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Hann window, ring index of each frequency bin, the band searched (0.12-0.5 cycles per pixel, 4 bins
-    off the axes, away from the JPEG block lattice) and the ring sizes, for a t x t tile."""
-    yy, xx = np.mgrid[:t, :t]
-    fy, fx = np.minimum(yy, t - yy), np.minimum(xx, t - xx)
-    ring = np.round(np.hypot(fx, fy)).astype(int)
-    step = t * scale / 8 / 2  # the 8-pixel blocks and the 16-pixel colour blocks, in frequency bins
-    off_lattice = (np.abs(fx / step - np.round(fx / step)) * step > 1.5) | (
-        np.abs(fy / step - np.round(fy / step)) * step > 1.5
-    )
-    if step < 4:  # blocks that small were averaged away when the working image was decoded
-        off_lattice[:] = True
-    band = (ring > 0.12 * t) & (ring < 0.5 * t) & (fx >= 4) & (fy >= 4) & off_lattice
-    win = np.outer(np.hanning(t), np.hanning(t)).astype(np.float32)
-    return win, ring.ravel(), band, np.maximum(1, np.bincount(ring.ravel()))
-
-
-_TABLES: dict[tuple[int, float], tuple] = {}
-
-
-def _off_axis_peak(tile: np.ndarray, scale: float = 1.0) -> float:
-    """The strongest frequency off the axes, over the mean power at its distance from the centre (a white
-    noise's peak is ~10; a pixel grid's moiré 40-120), when another of at least 0.4 of its strength lies
-    more than 20 degrees away from its direction (a grid, not parallel lines); else 0."""
-    import cv2
-
-    t = tile.shape[0]
-    key = (t, round(scale, 3))
-    if key not in _TABLES:
-        _TABLES.clear() if len(_TABLES) > 16 else None
-        _TABLES[key] = _grid_tables(t, key[1])
-    win, ring, band, sizes = _TABLES[key]
-    f = tile.astype(np.float32)
-    spec = cv2.dft((f - f.mean()) * win, flags=cv2.DFT_COMPLEX_OUTPUT)
-    power = (spec[..., 0] ** 2 + spec[..., 1] ** 2).ravel()
-    mean = np.bincount(ring, power) / sizes
-    whitened = np.where(band.ravel(), power / (mean[ring] + 1e-6), 0.0)
-    top = int(np.argmax(whitened))
-    # a grid has peaks in two directions; parallel lines (ruled print, stripes, a fence) in one only
-    strong = np.flatnonzero(whitened >= 0.4 * whitened[top])
-    freqs = _frequency(power.reshape(t, t), strong)
-    peak = _frequency(power.reshape(t, t), np.array([top]))[0]
-    apart = np.abs((np.degrees(np.arctan2(freqs[:, 1], freqs[:, 0]) - np.arctan2(peak[1], peak[0])) + 90) % 180 - 90)
-    across = freqs[apart > 20]
-    if not len(across):
-        return 0.0
-    # ... and sharp parallel lines sampled by the pixels give peaks all around, yet every one a harmonic
-    # of the lines' own frequency folded back into the band: a grid's second direction is not
-    fundamental = _lines_fundamental(power.reshape(t, t), ring.reshape(t, t), peak)
-    if fundamental is not None and all(_is_harmonic(q, fundamental, t) for q in across):
-        return 0.0
-    return float(whitened[top])
-
-
-def _frequency(power: np.ndarray, bins: np.ndarray) -> np.ndarray:
-    """(fx, fy) of each flat index in `bins` of the t x t `power`, refined by the centroid of its 3 x 3."""
-    t = power.shape[0]
-    fy, fx = np.divmod(bins, t)
-    off = np.arange(-1, 2)
-    ys, xs = (fy[:, None] + off) % t, (fx[:, None] + off) % t
-    near = power[ys[:, :, None], xs[:, None, :]] + 1e-9  # n x 3 x 3
-    near = near / near.sum(axis=(1, 2), keepdims=True)
-    dy, dx = near.sum(axis=2) @ off, near.sum(axis=1) @ off
-    fy, fx = np.where(fy > t // 2, fy - t, fy), np.where(fx > t // 2, fx - t, fx)
-    return np.stack([fx + dx, fy + dy], axis=1)
-
-
-def _wrap(d: np.ndarray, t: int) -> np.ndarray:
-    return (d + t / 2) % t - t / 2
-
-
-def _lines_fundamental(power: np.ndarray, ring: np.ndarray, peak: np.ndarray) -> np.ndarray | None:
-    """The frequency of the strongest low pattern (rows of print, ruled lines) when `peak` is one of its
-    harmonics, folded back by the sampling, and refined from it; else None."""
-    t = power.shape[0]
-    low = np.where((ring >= 2) & (ring < 0.12 * t), power, 0.0)
-    base = _frequency(power, np.array([int(np.argmax(low))]))[0]
-    m = np.arange(1, 65)[:, None]
-    miss = np.hypot(*_wrap(m * base - peak, t).T)
-    k = int(np.argmin(miss - 0.3 * m[:, 0]))
-    if miss[k] > 0.5 + 0.3 * (k + 1):
-        return None
-    return (peak + np.round((m[k] * base - peak) / t) * t) / (k + 1)
-
-
-def _is_harmonic(q: np.ndarray, base: np.ndarray, t: int) -> bool:
-    n = np.arange(1, 65)[:, None]
-    return bool(min(np.hypot(*_wrap(n * base - q, t).T).min(), np.hypot(*_wrap(n * base + q, t).T).min()) <= 0.75)
 
 
 def judge_light_device(hsv: np.ndarray, quad: np.ndarray) -> tuple[str, str]:
