@@ -70,6 +70,19 @@ def test_a_qr_code_seen_but_not_read_is_reported_where_it_is(analyser, scene, px
     assert abs(box.x - where[0]) < 0.3 * sticker.width and abs(box.y - where[1]) < 0.3 * sticker.width
 
 
+@pytest.mark.parametrize(("scene", "px", "where"), [("coffee", 3.0, (900, 60)), ("chelsea", 4.0, (250, 380))])
+def test_a_larger_qr_code_seen_but_not_read_is_reported(analyser, scene, px, where):
+    """At 3-4 px a module (a label a step away) a few stripes of the code's own modules read as bars: the
+    place around the whole code must not be dropped for those smaller places inside it."""
+    photo = drawing.photo(scene)
+    sticker = _sticker(_qr_modules("https://example.org/d/5521", scramble=True), px)
+    photo.paste(sticker, where)
+    codes = _code_findings(analyser, photo)
+    assert [(f.kind, f.text) for f in codes] == [(FindingKind.QR_CODE, UNREADABLE_CODE)]
+    box = codes[0].box
+    assert abs(box.x - where[0]) < 0.3 * sticker.width and abs(box.y - where[1]) < 0.3 * sticker.width
+
+
 def test_a_tiny_qr_code_is_found_read_or_not(analyser):
     """A real code at about one pixel a module: read if the enlarged look manages it, else seen; never
     passed silently."""

@@ -45,9 +45,11 @@ def candidates(grey: np.ndarray, number_boxes: list[tuple[float, float, float, f
         found.append(Candidate(box, "number", _module_width(grey, box)))
     out: list[Candidate] = []
     for c in found:
-        if not any(overlap(c.box, o.box) > 0.5 for o in out):
+        # a place mostly inside one already kept adds nothing; a larger one around it (a QR code's place
+        # around a few stripes of its own modules taken for bars) is kept, or the code is never looked at
+        if not any(_within(c.box, o.box) > 0.5 for o in out):
             out.append(c)
-    return out[:MAX_CANDIDATES] + [c for c in dense if not any(overlap(c.box, o.box) > 0.5 for o in out)]
+    return out[:MAX_CANDIDATES] + [c for c in dense if not any(_within(c.box, o.box) > 0.5 for o in out)]
 
 
 def _bar_blocks(grey: np.ndarray) -> list[Candidate]:
@@ -187,6 +189,11 @@ def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, 
     x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
     inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
     return inter / max(1e-6, min(a[2] * a[3], b[2] * b[3]))
+
+
+def _within(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """The share of box a that lies inside box b."""
+    return overlap(a, b) * min(a[2] * a[3], b[2] * b[3]) / max(1e-6, a[2] * a[3])
 
 
 def second_look(grey: np.ndarray, places: list[Candidate]) -> list[Code]:
