@@ -70,6 +70,39 @@ def test_a_qr_code_seen_but_not_read_is_reported_where_it_is(analyser, scene, px
     assert abs(box.x - where[0]) < 0.3 * sticker.width and abs(box.y - where[1]) < 0.3 * sticker.width
 
 
+@pytest.mark.parametrize(
+    ("scene", "px", "angle", "where"),
+    [
+        # upright: its place was lost to a few stripes of its own modules taken for bars
+        ("coffee", 3.0, 0, (900, 60)),
+        ("chelsea", 4.0, 0, (250, 380)),
+        ("coffee", 2.0, 35, (900, 60)),  # turned: its finders filled too little of their upright box
+        ("chelsea", 3.0, 45, (600, 300)),
+    ],
+)
+def test_a_larger_or_turned_qr_code_seen_but_not_read_is_reported(analyser, scene, px, angle, where):
+    """Codes of 2-4 px a module (a label a step away), upright or at an angle. Upright, a few stripes of the
+    code's own modules read as bars and the place around the whole code must not be dropped for them;
+    turned, its finders fill too little of their upright boxes and must be measured on their own sides."""
+    photo = drawing.photo(scene)
+    sticker = _sticker(_qr_modules("https://example.org/d/5521", scramble=True), px)
+    sticker = sticker.rotate(angle, expand=True, fillcolor=(245, 245, 245), resample=Image.Resampling.BICUBIC)
+    photo.paste(sticker, where)
+    codes = _code_findings(analyser, photo)
+    assert [(f.kind, f.text) for f in codes] == [(FindingKind.QR_CODE, UNREADABLE_CODE)]
+    box = codes[0].box
+    assert abs(box.x - where[0]) < 0.3 * sticker.width and abs(box.y - where[1]) < 0.3 * sticker.width
+
+
+def test_a_turned_finder_is_measured_by_its_own_side():
+    """A finder turned 30 degrees is found, its width that of the square, not of its upright box."""
+    sticker = _sticker(_qr_modules("https://example.org/d/5521", scramble=True), 4.0)
+    turned = sticker.rotate(30, expand=True, fillcolor=(245, 245, 245), resample=Image.Resampling.BICUBIC)
+    found = code_finders.finders(np.asarray(turned.convert("L")))
+    sides = sorted(f.size for f in found if f.size < 0.4 * turned.width)
+    assert len(sides) == 3 and all(abs(s - 7 * 4.0) < 0.15 * 28 for s in sides)
+
+
 def test_a_tiny_qr_code_is_found_read_or_not(analyser):
     """A real code at about one pixel a module: read if the enlarged look manages it, else seen; never
     passed silently."""
@@ -104,8 +137,21 @@ def _text_block() -> Image.Image:
     return im
 
 
+def _turned(im: Image.Image, angle: float = 30) -> Image.Image:
+    return im.rotate(angle, expand=True, fillcolor=im.getpixel((0, 0)), resample=Image.Resampling.BICUBIC)
+
+
 @pytest.mark.parametrize(
-    "pattern", [_framed_windows(4, 4), _framed_windows(2, 2), _checkerboard(), _text_block()]
+    "pattern",
+    [
+        _framed_windows(4, 4),
+        _framed_windows(2, 2),
+        _checkerboard(),
+        _text_block(),
+        _turned(_framed_windows(4, 4)),
+        _turned(_framed_windows(2, 2), 40),
+        _turned(_checkerboard()),
+    ],
 )
 def test_windows_checkerboards_and_text_are_not_codes(analyser, pattern):
     photo = drawing.photo("coffee")

@@ -14,10 +14,12 @@ sharp enough or the original pixels are needed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from consentdesk.core.vision.code_finders import turned_square
 from consentdesk.core.vision.codes import Code
 
 #: Most places looked at again per photo: the second look must stay a small part of the check.
@@ -45,9 +47,11 @@ def candidates(grey: np.ndarray, number_boxes: list[tuple[float, float, float, f
         found.append(Candidate(box, "number", _module_width(grey, box)))
     out: list[Candidate] = []
     for c in found:
-        if not any(overlap(c.box, o.box) > 0.5 for o in out):
+        # a place mostly inside one already kept adds nothing; a larger one around it (a QR code's place
+        # around a few stripes of its own modules taken for bars) is kept, or the code is never looked at
+        if not any(_within(c.box, o.box) > 0.5 for o in out):
             out.append(c)
-    return out[:MAX_CANDIDATES] + [c for c in dense if not any(overlap(c.box, o.box) > 0.5 for o in out)]
+    return out[:MAX_CANDIDATES] + [c for c in dense if not any(_within(c.box, o.box) > 0.5 for o in out)]
 
 
 def _bar_blocks(grey: np.ndarray) -> list[Candidate]:
@@ -115,6 +119,7 @@ def _matrix_blocks(grey: np.ndarray) -> tuple[list[Candidate], list[Candidate]]:
     if hierarchy is None:
         return [], []
     squares: list[tuple[int, int, int, int]] = []
+    turned: list[tuple[int, int, int, int]] = []
     blocks: list[tuple[int, int, int, int]] = []  # any filled square: maybe a whole small code
     dense: list[Candidate] = []
     for i, c in enumerate(contours):
@@ -132,11 +137,15 @@ def _matrix_blocks(grey: np.ndarray) -> tuple[list[Candidate], list[Candidate]]:
         while child >= 0 and depth < 3:
             depth += 1
             child = hierarchy[0][child][2]
-        if depth >= (2 if bw >= 9 else 1) and cv2.contourArea(c) > 0.6 * bw * bh:
+        if depth < (2 if bw >= 9 else 1):
+            continue
+        if cv2.contourArea(c) > 0.6 * bw * bh:
             squares.append((x, y, bw, bh))
+        elif bw >= 9 and _turned_finder(contours, hierarchy, i):
+            turned.append((x, y, bw, bh))  # a code at an angle: looked at after the upright ones
     # whole small codes first: a few of them per photo at most, while finder-like squares are many
     out = [Candidate((x / f, y / f, bw / f, bh / f), "matrix", m / f) for x, y, bw, bh, m in _whole_codes(small, blocks)]
-    for x, y, bw, bh in squares:
+    for x, y, bw, bh in squares + turned:
         # the code spans up to about 8 finder widths from here, in any direction (the finder may be any corner)
         s = bw * 8.5
         x0, y0 = max(0.0, x + bw / 2 - s), max(0.0, y + bh / 2 - s)
@@ -144,6 +153,15 @@ def _matrix_blocks(grey: np.ndarray) -> tuple[list[Candidate], list[Candidate]]:
         if not any(overlap(box, o.box) > 0.3 for o in out):
             out.append(Candidate(box, "matrix", bw / 7.0 / f))
     return out[:3], dense
+
+
+def _turned_finder(contours: Sequence[np.ndarray], hierarchy: np.ndarray, i: int) -> bool:
+    """A finder pattern turned off the upright (its square fills too little of its upright box): a square
+    whose innermost square is about 3/7 of it, which a pill in a blister pocket or a framed window is not."""
+    inner = hierarchy[0][hierarchy[0][i][2]][2]  # the ring's hole, then the square inside it
+    side = turned_square(contours[i])
+    core = turned_square(contours[inner]) if side and inner >= 0 else None
+    return bool(core) and 0.25 <= core / side <= 0.6
 
 
 def _whole_codes(grey: np.ndarray, blocks: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int, float]]:
@@ -187,6 +205,11 @@ def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, 
     x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
     inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
     return inter / max(1e-6, min(a[2] * a[3], b[2] * b[3]))
+
+
+def _within(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """The share of box a that lies inside box b."""
+    return overlap(a, b) * min(a[2] * a[3], b[2] * b[3]) / max(1e-6, a[2] * a[3])
 
 
 def second_look(grey: np.ndarray, places: list[Candidate]) -> list[Code]:

@@ -49,14 +49,28 @@ def finders(crop: np.ndarray) -> list[Finder]:
         return out
     for i, c in enumerate(contours):
         x, y, w, h = cv2.boundingRect(c)
-        if w < 3 * zoom or not 0.7 <= w / max(1, h) <= 1.4 or cv2.contourArea(c) < 0.6 * w * h:
+        if w < 3 * zoom or not 0.7 <= w / max(1, h) <= 1.4:
+            continue
+        side = turned_square(c)
+        if side is None:
             continue
         depth, child = 0, hierarchy[0][i][2]
         while child >= 0 and depth < 2:
             depth, child = depth + 1, hierarchy[0][child][2]
         if depth >= 2:
-            out.append(Finder((x + w / 2) / zoom, (y + h / 2) / zoom, (w + h) / 2 / zoom))
+            out.append(Finder((x + w / 2) / zoom, (y + h / 2) / zoom, side / zoom))
     return out
+
+
+def turned_square(contour: np.ndarray) -> float | None:
+    """The side of a filled, square outline at any angle, or None. Its upright bounding box is not enough:
+    a square turned 30 degrees fills only half of it, and reads one and a third times too wide."""
+    import cv2
+
+    _, (rw, rh), _ = cv2.minAreaRect(contour)
+    if not 0.7 <= rw / max(1.0, rh) <= 1.4 or cv2.contourArea(contour) < 0.6 * rw * rh:
+        return None
+    return (rw + rh) / 2
 
 
 def l_shaped(found: list[Finder]) -> bool:
@@ -79,6 +93,10 @@ def l_shaped(found: list[Finder]) -> bool:
     return False
 
 
+def _holds(a: Finder, b: Finder) -> bool:
+    return abs(b.x - a.x) < a.size / 2 and abs(b.y - a.y) < a.size / 2 and b.size < a.size
+
+
 def seen_code(
     grey: np.ndarray, box: tuple[float, float, float, float]
 ) -> tuple[float, float, float, float] | None:
@@ -92,6 +110,8 @@ def seen_code(
         return None
     # a finder is at most 7/21 of its code's side: larger nested squares are the code's own outline
     found = [f for f in finders(crop) if f.size <= 0.4 * min(crop.shape[:2])]
+    # ... and so is a square around other finders (a turned code's sticker, say)
+    found = [f for f in found if not any(g is not f and _holds(f, g) for g in found)]
     if not l_shaped(found):
         return None
     # the right angle is at the finder opposite the longest side; the fourth corner completes the square
