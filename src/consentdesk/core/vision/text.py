@@ -28,7 +28,7 @@ _SESSION_MODULES = (
 )
 _BUILD_LOCK = threading.Lock()
 #: the wheel's model -> its folded copy shipped in resources/models (scripts/make_text_models.py: the same
-#: function with the single-number layers folded into the convolutions, ~22 % less CPU per run)
+#: function with the single-number layers folded into the convolutions, about a quarter less CPU per run)
 TEXT_MODELS = {
     "ch_PP-OCRv4_det_infer.onnx": "ppocrv4_det_folded.onnx",
     "ch_PP-OCRv4_rec_infer.onnx": "ppocrv4_rec_folded.onnx",
@@ -175,7 +175,7 @@ def _model_to_run(wheel_path: str, folded: bool) -> str:
     path = folded_model_path(name)
     if path.is_file():
         return str(path)
-    _log.warning("folded text model %s missing: running the wheel's %s (about a fifth more CPU)", path.name, name)
+    _log.warning("folded text model %s missing: running the wheel's %s (about a third more CPU)", path.name, name)
     return wheel_path
 
 
