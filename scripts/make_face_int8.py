@@ -130,6 +130,15 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def update_sums(lines: dict[str, str]) -> None:
+    """Replace the named files' lines in SHA256SUMS and keep the others' (one list for every shipped model)."""
+    from consentdesk.core.files import atomic_write
+
+    kept = [ln for ln in SUMS.read_text().splitlines() if ln.split()[-1] not in lines] if SUMS.is_file() else []
+    text = "".join(f"{ln}\n" for ln in sorted(kept + list(lines.values()), key=lambda ln: ln.split()[-1]))
+    atomic_write(SUMS, lambda tmp: tmp.write_text(text), private=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--check", action="store_true", help="rebuild elsewhere and compare with SHA256SUMS")
@@ -142,16 +151,16 @@ def main(argv: list[str] | None = None) -> int:
         built = Path(tmp) / OUT.name
         quantise(source, built)
         digest = sha256(built)
-        line = f"{digest}  {OUT.name}\n"
+        line = f"{digest}  {OUT.name}"
         if a.check:
-            same = SUMS.is_file() and line in SUMS.read_text()
+            same = SUMS.is_file() and line in SUMS.read_text().splitlines()
             print(f"{OUT.name}: {digest} {'matches' if same else 'DIFFERS from'} {SUMS.name}")
             return 0 if same else 1
         OUT.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(OUT, lambda tmp: tmp.write_bytes(built.read_bytes()), private=False)
-    atomic_write(SUMS, lambda tmp: tmp.write_text(line), private=False)
+    update_sums({OUT.name: line})  # the text models' lines stay (scripts/make_text_models.py)
     print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size} bytes) from {source.name} ({sha256(source)})")
-    print(line, end="")
+    print(line)
     return 0
 
 

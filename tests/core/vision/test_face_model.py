@@ -97,7 +97,7 @@ def test_text_models_are_loaded_once_and_the_angle_classifier_never(monkeypatch)
     reader.read(image)
     assert len(opened) == 2 and not any("cls" in name for name in opened)
     assert sorted(name.rsplit("/", 1)[-1] for name in opened) == sorted(
-        ["ch_PP-OCRv4_det_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx"]
+        ["ppocrv4_det_folded.onnx", "ppocrv4_rec_folded.onnx"]
     )
 
 

@@ -8,9 +8,11 @@ OCR stage stays around 0.1-0.25 s. No angle classifier: labels in photos are rou
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -25,6 +27,13 @@ _SESSION_MODULES = (
     "rapidocr_onnxruntime.ch_ppocr_cls.text_cls",
 )
 _BUILD_LOCK = threading.Lock()
+#: the wheel's model -> its folded copy shipped in resources/models (scripts/make_text_models.py: the same
+#: function with the single-number layers folded into the convolutions, about a quarter less CPU per run)
+TEXT_MODELS = {
+    "ch_PP-OCRv4_det_infer.onnx": "ppocrv4_det_folded.onnx",
+    "ch_PP-OCRv4_rec_infer.onnx": "ppocrv4_rec_folded.onnx",
+}
+_log = logging.getLogger("consentdesk.vision.text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,16 +53,17 @@ class TextLine:
 class TextReader:
     """Lazily loads RapidOCR once; `read(rgb)` returns lines in reading order (top-down, left-right)."""
 
-    def __init__(self, det_side: int = 1280, threads: int | None = None) -> None:
+    def __init__(self, det_side: int = 1280, threads: int | None = None, folded: bool = True) -> None:
         self.det_side = det_side
         self.threads = threads
+        self.folded = folded  # False: the wheel's own models (to compare; the app always folds)
         self._engine = None
         self._lock = threading.Lock()
 
     def _load(self):
         if self._engine is None:
             # one thread pool per session, as wide as asked (import workers ask for 1) or every core
-            self._engine = _rapidocr(self.threads or os.cpu_count() or 1)
+            self._engine = _rapidocr(self.threads or os.cpu_count() or 1, self.folded)
             # detect at a fixed *maximum* side instead of RapidOCR's default minimum side of 736 px
             self._engine.text_det.limit_type = "max"
             self._engine.text_det.limit_side_len = self.det_side
@@ -143,21 +153,49 @@ def _detect(det, rgb: np.ndarray):
     return det.filter_tag_det_res(boxes, (h, w))
 
 
+def wheel_model_path(name: str) -> Path:
+    """A model file inside the installed rapidocr-onnxruntime package (never downloaded)."""
+    import rapidocr_onnxruntime
+
+    return Path(rapidocr_onnxruntime.__file__).parent / "models" / name
+
+
+def folded_model_path(name: str) -> Path:
+    """The folded copy of the wheel's model `name` shipped with the app (it may be missing)."""
+    from consentdesk import paths
+
+    return paths.resource("models", TEXT_MODELS[name])
+
+
+def _model_to_run(wheel_path: str, folded: bool) -> str:
+    """The shipped folded copy of a text model when asked for and present, else the wheel's own file."""
+    name = Path(wheel_path).name
+    if not folded or name not in TEXT_MODELS:
+        return wheel_path
+    path = folded_model_path(name)
+    if path.is_file():
+        return str(path)
+    _log.warning("folded text model %s missing: running the wheel's %s (about a third more CPU)", path.name, name)
+    return wheel_path
+
+
 class _Session:
     """RapidOCR's `OrtInferSession` interface on a session opened with the check's settings (sessions.py:
     buffers reused between runs, no spinning threads) when first used: each model is loaded once (RapidOCR
     opened its own three sessions first: loading took 0.31 s CPU per worker, now 0.19 s), and the unused
-    angle classifier never."""
+    angle classifier never. The detector and recogniser run their folded copies (TEXT_MODELS)."""
 
-    def __init__(self, config: dict, threads: int) -> None:
+    def __init__(self, config: dict, threads: int, folded: bool = True) -> None:
         self.path, self.threads, self._session = str(config["model_path"]), threads, None
+        self.folded, self.opened = folded, ""  # opened: the file the session runs
 
     @property
     def session(self):
         if self._session is None:
             from consentdesk.core.vision.sessions import open_session
 
-            self._session = open_session(self.path, self.threads)
+            self.opened = _model_to_run(self.path, self.folded)
+            self._session = open_session(self.opened, self.threads)
         return self._session
 
     def __call__(self, blob: np.ndarray) -> list[np.ndarray]:
@@ -170,7 +208,7 @@ class _Session:
         return self.session.get_modelmeta().custom_metadata_map[key].splitlines()
 
 
-def _rapidocr(threads: int):
+def _rapidocr(threads: int, folded: bool = True):
     """RapidOCR with its sessions made by `_Session` (its parts look the session class up when built)."""
     import importlib
 
@@ -181,7 +219,7 @@ def _rapidocr(threads: int):
         saved = [m.OrtInferSession for m in modules]
         try:
             for m in modules:
-                m.OrtInferSession = lambda config: _Session(config, threads)
+                m.OrtInferSession = lambda config: _Session(config, threads, folded)
             return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
         finally:
             for m, cls in zip(modules, saved, strict=True):
