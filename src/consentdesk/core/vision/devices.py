@@ -3,9 +3,9 @@
 Why a model beside the hand-written screen rules (regions.py): on real phone photos of modern displays
 the rules found 9 of 24 screens (a display filling the frame, a dark room, a thin-bezel phone, a tilted
 laptop each break a different rule), while a COCO detector knows these objects by their whole look. The
-model is Megvii's YOLOX-Nano (Apache-2.0, COCO's 80 classes, 416 x 416 input, 0.9 M parameters), the
-unmodified `yolox_nano.onnx` of their release 0.1.1rc0, read from resources/models (README there: the file
-is added only as the release's own bytes; without it nothing is found and the rules work alone). It runs
+model is Megvii's YOLOX-Nano (Apache-2.0, COCO's 80 classes, 416 x 416 input, 0.9 M parameters) in a
+published ONNX export of the release weights, read from resources/models (README there: where it comes
+from and how it was checked; without the file nothing is found and the rules work alone). It runs
 once per photo on a 416 px copy of the shared mid-size image: 24 ms of CPU per 12 MP photo on one thread.
 
 A device is not yet a screen: a laptop whose lid is open but whose display is off shows nothing
