@@ -4,7 +4,7 @@
 
 Runs `Analyser.analyse_path` over the photos under cProfile with a CPU clock and prints one line: the
 cumulative CPU time per photo of each stage's function (decode, faces, text, plates, codes, regions,
-total), with the load average. Per-stage wall times on this shared machine mostly measure the other
+devices, total), with the load average. Per-stage wall times on this shared machine mostly measure the other
 engineers' jobs; CPU time per stage does not. To compare two versions of the code, run it alternately
 with each source tree first on PYTHONPATH (e.g. a `git archive` of main) and take the medians.
 """
@@ -33,6 +33,7 @@ STAGES = {
     "plates": ("vision/analyse.py", "_plate_findings"),
     "codes": ("vision/code_search.py", "find_codes"),
     "regions": ("vision/regions.py", "find_regions"),
+    "devices": ("vision/analyse.py", "_device_screens"),  # the device model and its lit-display test
 }
 
 

@@ -23,16 +23,18 @@ from consentdesk.core.values import Analysis, Box, Face, Finding, FindingKind, S
 from consentdesk.core.vision import crowd, pii, plate_search, plates, region_text
 from consentdesk.core.vision.code_search import find_codes
 from consentdesk.core.vision.codes import Code
+from consentdesk.core.vision.devices import DeviceDetector, is_lit
 from consentdesk.core.vision.faces import FaceDetector
 from consentdesk.core.vision.frame import Frame, resize, union
 from consentdesk.core.vision.regions import find_regions
 from consentdesk.core.vision.text import TextLine, TextReader
 
 #: Bump when a model, threshold or recogniser changes, so stored analyses can be told apart. Kept short:
-#: the team register refuses a name over 500 characters. 3.5 added square-on moiré, thin bezels and dark
+#: the team register refuses a name over 500 characters. 3.6 added screens from a learned device detector
+#: (YOLOX-Nano), dark themes told by all their light lines and QR finders at any angle; 3.5 square-on moiré, thin bezels and dark
 #: apps (screens), crowds searched at 1.3x, names after titles, QR codes seen but not read, and text read
 #: again on screens and pages; 3.4 plates told by their panel and silver bezels (git log says the rest).
-ANALYSER_VERSION = "consentdesk-vision 3.5 (int8 centerface on onnxruntime, ppocrv4, zxing-cpp, opencv)"
+ANALYSER_VERSION = "consentdesk-vision 3.6 (int8 centerface, yolox-nano, ppocrv4 on onnxruntime, zxing-cpp, opencv)"
 #: Largest enlargement of a small photo for the first face pass (see `Analyser._faces`).
 MAX_FACE_UPSCALE = 2.0
 
@@ -70,6 +72,7 @@ class Analyser:
         self.config = config or AnalyserConfig()
         self.faces = FaceDetector(threads=self.config.threads)
         self.text = TextReader(det_side=self.config.ocr_det_side, threads=self.config.threads)
+        self.devices = DeviceDetector(threads=self.config.threads)
         self._face_thread: ThreadPoolExecutor | None = None
         if self.config.threads:
             import cv2
@@ -304,6 +307,22 @@ class Analyser:
         ):
             kind = FindingKind.SCREEN if region.kind == "screen" else FindingKind.DOCUMENT
             out.append(Finding(kind, frame.to_original(*region.bbox()), region.reason, Severity.MEDIUM))
+        return out + self._device_screens(frame, out)
+
+    def _device_screens(self, frame: Frame, regions: list[Finding]) -> list[Finding]:
+        """Lit displays of the devices YOLOX-Nano finds (devices.py) where the rules flagged nothing: the
+        rules miss displays filling the frame, dark rooms, thin-bezel phones and tilted laptops. A device
+        whose display a screen region already covers adds nothing."""
+        f = frame.mid_factor
+        known = [(r.box.x, r.box.y, r.box.w, r.box.h) for r in regions if r.kind == FindingKind.SCREEN]
+        out: list[Finding] = []
+        for device in self.devices.detect(frame.mid):
+            box = frame.to_original(*device.display(), factor=f)
+            if _overlaps((box.x, box.y, box.w, box.h), known) or not is_lit(frame.mid_hsv[:, :, 2], device):
+                continue
+            why = f"a {device.kind} whose display is lit (learned device detector, score {device.score:.2f})"
+            out.append(Finding(FindingKind.SCREEN, frame.to_original(*device.box, factor=f), why, Severity.MEDIUM))
+            known.append((box.x, box.y, box.w, box.h))
         return out
 
 
@@ -338,6 +357,17 @@ def _covered(box: tuple[float, float, float, float], boxes: list[tuple[float, fl
     """Whether a box's centre lies in one of the given boxes (all in working pixels)."""
     cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
     return any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in boxes)
+
+
+def _overlaps(box: tuple[float, float, float, float], boxes: list[tuple[float, float, float, float]]) -> bool:
+    """Whether a third of `box` or of one of `boxes` (whichever is smaller) lies in the other."""
+    x, y, w, h = box
+    for bx, by, bw, bh in boxes:
+        iw = min(x + w, bx + bw) - max(x, bx)
+        ih = min(y + h, by + bh) - max(y, by)
+        if iw > 0 and ih > 0 and iw * ih >= min(w * h, bw * bh) / 3:
+            return True
+    return False
 
 
 def _finding(kind: FindingKind, box: Box, text: str, severity: Severity) -> Finding:

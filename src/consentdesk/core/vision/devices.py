@@ -1,0 +1,211 @@
+"""Devices that carry a display (TVs and monitors, laptops, phones) found by a learned detector, YOLOX-Nano.
+
+Why a model beside the hand-written screen rules (regions.py): on real phone photos of modern displays
+the rules found 9 of 24 screens (a display filling the frame, a dark room, a thin-bezel phone, a tilted
+laptop each break a different rule), while a COCO detector knows these objects by their whole look. The
+model is Megvii's YOLOX-Nano (Apache-2.0, COCO's 80 classes, 416 x 416 input, 0.9 M parameters) in a
+published ONNX export of the release weights, read from resources/models (README there: where it comes
+from and how it was checked; without the file nothing is found and the rules work alone). It runs
+once per photo on a 416 px copy of the shared mid-size image: 24 ms of CPU per 12 MP photo on one thread.
+
+A device is not yet a screen: a laptop whose lid is open but whose display is off shows nothing
+confidential. `is_lit` tells a display showing something from a dark, even panel; the check flags only
+lit ones (analyse.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+MODEL = "yolox_nano.onnx"
+INPUT = 416  # the side of the square the release was exported for
+PAD = 114  # YOLOX's letterbox fill (yolox/data/data_augment.py, preproc)
+STRIDES = (8, 16, 32)
+#: COCO class indices (0-based, in YOLOX's 80-class list) of the devices that carry a display
+DEVICE_CLASSES = {62: "tv", 63: "laptop", 67: "cell phone"}
+#: obj x class score from which a box is a device (see DeviceDetector); lit TVs and laptops on the dev
+#: photos scored 0.30-0.97
+DEFAULT_THRESHOLD = 0.3
+#: ... and from which it is a phone: COCO's "cell phone" is any small rectangle in a hand or on a table, and
+#: a business card in a hand (0.37) and a white blister (0.40) outshone their surroundings like a lit phone
+#: (codes_real); a phone showing a phone's screen scored 0.48
+PHONE_THRESHOLD = 0.45
+NMS_IOU = 0.45
+_log = logging.getLogger("consentdesk.vision.devices")
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """A device box (x, y, w, h) in the pixels of the image given to the detector, its COCO name and score."""
+
+    kind: str
+    box: tuple[float, float, float, float]
+    score: float
+
+    def display(self) -> tuple[float, float, float, float]:
+        """The part of the box where the display is: a laptop's upper part (its keyboard is below), the
+        box less a small margin (bezel, casing, the hand holding a phone) for a TV, monitor or phone."""
+        x, y, w, h = self.box
+        if self.kind == "laptop":
+            return x + 0.1 * w, y + 0.06 * h, 0.8 * w, 0.45 * h
+        return x + 0.12 * w, y + 0.12 * h, 0.76 * w, 0.76 * h
+
+
+def model_path():
+    """The YOLOX-Nano file shipped with the app (resources/models; inside the bundle too)."""
+    from consentdesk import paths
+
+    return paths.resource("models", MODEL)
+
+
+def letterbox(rgb: np.ndarray, side: int = INPUT) -> tuple[np.ndarray, float]:
+    """`rgb` scaled to fit `side` x `side` (top left, the rest `PAD` grey), as the model's 1x3xSxS BGR float
+    input in 0-255 (the release was exported with no mean or std), and the factor applied."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    r = min(side / h, side / w)
+    nw, nh = max(1, round(w * r)), max(1, round(h * r))
+    how = cv2.INTER_AREA if r < 1 else cv2.INTER_LINEAR
+    canvas = np.full((side, side, 3), PAD, np.uint8)
+    canvas[:nh, :nw] = cv2.resize(rgb, (nw, nh), interpolation=how)[:, :, ::-1]
+    return np.ascontiguousarray(canvas.transpose(2, 0, 1)[None], dtype=np.float32), r
+
+
+def _grid(side: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each output row's cell (x, y) and stride, in the model's order (stride 8 rows first)."""
+    cells, strides = [], []
+    for s in STRIDES:
+        n = side // s
+        xv, yv = np.meshgrid(np.arange(n), np.arange(n))
+        cells.append(np.stack((xv, yv), 2).reshape(-1, 2))
+        strides.append(np.full((n * n, 1), s))
+    return np.concatenate(cells).astype(np.float32), np.concatenate(strides).astype(np.float32)
+
+
+def decode(raw: np.ndarray, threshold: float = DEFAULT_THRESHOLD, side: int = INPUT) -> list[Device]:
+    """The model's raw output (1 x rows x 85: x, y, w, h, objectness, 80 class scores) -> device boxes in
+    input pixels, after the grid/stride decoding (YOLOX's demo_postprocess) and per-class NMS; a phone
+    needs `PHONE_THRESHOLD` as well."""
+    import cv2
+
+    out = raw.reshape(-1, raw.shape[-1])
+    classes = sorted(DEVICE_CLASSES)
+    floors = [max(threshold, PHONE_THRESHOLD) if DEVICE_CLASSES[c] == "cell phone" else threshold for c in classes]
+    scores = out[:, 4:5] * out[:, [5 + c for c in classes]]
+    rows, cols = np.nonzero(scores >= np.array(floors, np.float32))
+    if not len(rows):
+        return []
+    cells, strides = _grid(side)
+    xy = (out[rows, :2] + cells[rows]) * strides[rows]
+    wh = np.exp(np.minimum(out[rows, 2:4], 10.0)) * strides[rows]
+    boxes = np.concatenate([xy - wh / 2, wh], axis=1)
+    found: list[Device] = []
+    for c in np.unique(cols):
+        sel = np.nonzero(cols == c)[0]
+        kept = cv2.dnn.NMSBoxes(boxes[sel].tolist(), scores[rows[sel], c].tolist(), floors[c], NMS_IOU)
+        for j in sel[np.asarray(kept, int).reshape(-1)]:
+            box = tuple(float(v) for v in boxes[j])
+            found.append(Device(DEVICE_CLASSES[classes[c]], box, float(scores[rows[j], c])))
+    return sorted(found, key=lambda d: -d.score)
+
+
+@dataclass
+class DeviceDetector:
+    """Displays' devices in an RGB uint8 array; boxes in that array's pixels. The network loads on first use
+    (constructing a detector is free); `threads` is its session's pool (None: every core). A missing model
+    file (a partial install) is logged once and finds nothing: the rules still run."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        self._net = None
+        self._missing = False
+        self._lock = threading.Lock()
+
+    def _session(self):
+        with self._lock:
+            if self._net is None and not self._missing:
+                from consentdesk.core.vision.sessions import open_session
+
+                try:
+                    self._net = open_session(model_path().read_bytes(), self.threads)
+                except OSError:
+                    self._missing = True
+                    _log.warning("device model missing: screens are found by the rules alone")
+            return self._net
+
+    def detect(self, rgb: np.ndarray) -> list[Device]:
+        net = self._session()
+        if net is None:
+            return []
+        blob, r = letterbox(rgb)
+        raw = net.run(None, {net.get_inputs()[0].name: blob})[0]
+        h, w = rgb.shape[:2]
+        out = []
+        for d in decode(raw, self.threshold):
+            x, y, bw, bh = (v / r for v in d.box)
+            x0, y0 = max(0.0, x), max(0.0, y)
+            x1, y1 = min(float(w), x + bw), min(float(h), y + bh)
+            if x1 - x0 >= 2 and y1 - y0 >= 2:
+                out.append(Device(d.kind, (x0, y0, x1 - x0, y1 - y0), d.score))
+        return out
+
+
+#: a display is off when at least this share of its part is near black (V < `DARK_V`): a switched-off
+#: laptop's glossy panel (the dev photos' six off laptops: 0.40-0.86, with reflections; lit ones 0-0.36)
+DARK_SHARE = 0.5
+DARK_V = 40
+#: ... or when it is neither bright (median V) nor holds any detail (edge pixels' share): an even grey panel,
+#: a phone's back, a dark screen lit by the room (off phone: median 73, edges 0.000; lit: >= 0.002 at >= 170)
+BRIGHT_V = 120
+DETAIL = 0.01
+#: a lit display outshines what is around it: its 95th-percentile V over that of a ring around the device.
+#: Framed pictures, prints and blisters taken for a TV or a phone reach 0.96-1.09; lit displays 1.20-2.7
+#: on the dev photos, but a display filling the frame in daylight (0.93) is lost to this test.
+OUTSHINE = 1.15
+
+
+def is_lit(value: np.ndarray, device: Device) -> bool:
+    """Whether `device`'s display shows something, judged on `value` (the HSV V channel of the image the
+    device was found in). Why: a laptop with its lid open but its display off (a dark glossy panel, maybe
+    with reflections) shows nothing confidential, and a print or a picture frame that the model takes for a
+    TV is lit only by the room; a display lights itself and shows detail."""
+    import cv2
+
+    h, w = value.shape[:2]
+    x0, y0, x1, y1 = _pixels(device.display(), w, h)
+    part = value[y0:y1, x0:x1]
+    if part.size < 64:
+        return False
+    if float((part < DARK_V).mean()) >= DARK_SHARE:
+        return False
+    edges = float((cv2.Canny(cv2.GaussianBlur(part, (3, 3), 0), 50, 150) > 0).mean())
+    if float(np.median(part)) < BRIGHT_V and edges < DETAIL:
+        return False
+    ring = _ring(value, device.box)
+    if ring.size == 0:  # the device fills the picture: nothing around it to outshine
+        return True
+    return float(np.percentile(part, 95)) >= OUTSHINE * max(1.0, float(np.percentile(ring, 95)))
+
+
+def _pixels(box: tuple[float, float, float, float], w: int, h: int) -> tuple[int, int, int, int]:
+    x, y, bw, bh = box
+    return max(0, round(x)), max(0, round(y)), min(w, round(x + bw)), min(h, round(y + bh))
+
+
+def _ring(value: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """The pixels of a band around `box` (outside it, 15 % of its longer side wide, clipped to the image)."""
+    h, w = value.shape[:2]
+    m = max(8.0, 0.15 * max(box[2], box[3]))
+    ox0, oy0, ox1, oy1 = _pixels((box[0] - m, box[1] - m, box[2] + 2 * m, box[3] + 2 * m), w, h)
+    ix0, iy0, ix1, iy1 = _pixels(box, w, h)
+    mask = np.zeros((oy1 - oy0, ox1 - ox0), bool)
+    mask[:] = True
+    mask[iy0 - oy0 : iy1 - oy0, ix0 - ox0 : ix1 - ox0] = False
+    return value[oy0:oy1, ox0:ox1][mask]

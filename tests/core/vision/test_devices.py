@@ -1,0 +1,149 @@
+"""The learned device detector (devices.py): YOLOX-Nano's output decoding, the lit-display test, and the
+shipped model on a drawn monitor."""
+
+from __future__ import annotations
+
+import hashlib
+
+import cv2
+import numpy as np
+import pytest
+
+from consentdesk.core.vision import devices
+from consentdesk.core.vision.devices import Device, DeviceDetector, decode, is_lit, letterbox, model_path
+
+#: the sha256 of the shipped `yolox_nano.onnx`: the ONNX export of Megvii's YOLOX-Nano weights published in
+#: Kazuhito00/YOLOX-ONNX-TFLite-Sample at e30f40d (resources/models/README.md says why not the release asset)
+SHIPPED_SHA256 = "fd7193b8405bf4a5c63dea8f032ce31c69853019445d3ab0a8247f9ec9db8f38"
+_ROWS = sum((devices.INPUT // s) ** 2 for s in devices.STRIDES)  # 3549
+_needs_model = pytest.mark.skipif(not model_path().is_file(), reason="resources/models/yolox_nano.onnx not shipped")
+
+
+def _raw() -> np.ndarray:
+    return np.zeros((1, _ROWS, 85), np.float32)
+
+
+def _cell(raw: np.ndarray, stride: int, x: int, y: int, xywh, obj: float, cls: int, score: float) -> None:
+    """Write one output row: the cell (x, y) of the grid of `stride`, box offsets/log-sizes, and scores."""
+    row = 0
+    for s in devices.STRIDES:
+        if s == stride:
+            break
+        row += (devices.INPUT // s) ** 2
+    row += y * (devices.INPUT // stride) + x
+    raw[0, row, :4] = xywh
+    raw[0, row, 4] = obj
+    raw[0, row, 5 + cls] = score
+
+
+@_needs_model
+def test_the_shipped_device_model_is_the_recorded_export():
+    model = model_path()
+    sums = dict(line.split()[::-1] for line in (model.parent / "SHA256SUMS").read_text().splitlines() if line)
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()
+    assert digest == sums[model.name] == SHIPPED_SHA256
+
+
+def test_one_strong_cell_decodes_to_one_box_at_its_place():
+    raw = _raw()
+    # stride 8, cell (10, 20): centre ((0.5 + 10) * 8, (0.5 + 20) * 8) = (84, 164), size (4 * 8, 2 * 8)
+    _cell(raw, 8, 10, 20, (0.5, 0.5, np.log(4.0), np.log(2.0)), 0.9, 63, 0.9)
+    # its neighbour sees the same laptop a little weaker: NMS keeps one box
+    _cell(raw, 8, 11, 20, (-0.4, 0.5, np.log(4.0), np.log(2.0)), 0.8, 63, 0.9)
+    found = decode(raw)
+    assert len(found) == 1
+    d = found[0]
+    assert d.kind == "laptop" and d.score == pytest.approx(0.81)
+    assert d.box == pytest.approx((84 - 16, 164 - 8, 32, 16), abs=1e-3)
+
+
+def test_each_device_class_and_stride_decodes_and_other_classes_do_not():
+    raw = _raw()
+    _cell(raw, 32, 3, 5, (0.0, 0.0, 0.0, 0.0), 0.9, 62, 0.8)  # a TV at ((3) * 32, (5) * 32), 32 px
+    _cell(raw, 16, 7, 2, (0.0, 0.0, 0.0, 0.0), 0.9, 67, 0.9)  # a phone, strong enough for PHONE_THRESHOLD
+    _cell(raw, 16, 20, 20, (0.0, 0.0, 0.0, 0.0), 0.9, 67, 0.4)  # a weak phone (a card in a hand): dropped
+    _cell(raw, 8, 30, 30, (0.0, 0.0, 0.0, 0.0), 0.99, 0, 0.99)  # a person: not a device
+    found = {d.kind: d for d in decode(raw)}
+    assert set(found) == {"tv", "cell phone"}
+    assert found["tv"].box == pytest.approx((96 - 16, 160 - 16, 32, 32))
+    assert found["cell phone"].box == pytest.approx((112 - 8, 32 - 8, 16, 16))
+
+
+def test_letterbox_keeps_the_aspect_pads_grey_and_gives_bgr():
+    rgb = np.zeros((200, 400, 3), np.uint8)
+    rgb[:, :, 0] = 255  # pure red
+    blob, r = letterbox(rgb)
+    assert blob.shape == (1, 3, 416, 416) and r == pytest.approx(416 / 400)
+    assert blob[0, 2, 10, 10] == 255 and blob[0, 0, 10, 10] == 0  # red is the last channel (BGR)
+    assert (blob[0, :, 300:, :] == devices.PAD).all()  # below the picture: YOLOX's grey
+
+
+def _desk(panel: str, seed: int = 0) -> tuple[np.ndarray, Device]:
+    """A laptop on a desk in a lit room; its display `off` (dark glossy, a soft reflection), `lit` (a UI), or
+    `print` (a picture lit only by the room, as bright as the wall)."""
+    rng = np.random.default_rng(seed)
+    img = np.full((600, 800, 3), (170, 160, 150), np.uint8) + rng.integers(0, 8, (600, 800, 3), dtype=np.uint8)
+    x0, y0, x1, y1 = 250, 120, 550, 320
+    img[y0 - 10 : y1 + 10, x0 - 10 : x1 + 10] = (200, 200, 205)  # silver lid
+    img[y1 + 10 : y1 + 110, x0 - 40 : x1 + 40] = (190, 190, 195)  # keyboard deck
+    if panel == "off":
+        img[y0:y1, x0:x1] = 12
+        cv2.line(img, (x0 + 40, y1 - 20), (x0 + 160, y0 + 20), (45, 45, 50), 25)  # a window's reflection
+    elif panel == "lit":
+        img[y0:y1, x0:x1] = (250, 250, 252)
+        for y in range(y0 + 20, y1 - 10, 16):
+            cv2.line(img, (x0 + 20, y), (x0 + 60 + (y * 7) % 200, y), (40, 40, 40), 3)
+    else:
+        img[y0:y1, x0:x1] = (120, 100, 80)
+        cv2.circle(img, (400, 220), 60, (150, 140, 110), -1)
+    return img, Device("laptop", (x0 - 40, y0 - 10, x1 - x0 + 80, y1 - y0 + 120), 0.9)
+
+
+@pytest.mark.parametrize(("panel", "lit"), [("off", False), ("lit", True), ("print", False)])
+def test_only_a_display_that_lights_itself_is_lit(panel, lit):
+    img, device = _desk(panel)
+    assert is_lit(cv2.cvtColor(img, cv2.COLOR_RGB2HSV)[:, :, 2], device) is lit
+
+
+def _monitor(lit: bool) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A monitor drawn on a desk: black bezel, neck and foot, a window with a title bar and lines of text
+    (or a switched-off black panel)."""
+    rng = np.random.default_rng(1)
+    img = np.full((960, 1280, 3), (200, 190, 175), np.uint8)  # a beige wall
+    img[640:] = (120, 90, 60)  # a wooden desk
+    img += rng.integers(0, 6, img.shape, dtype=np.uint8)
+    x0, y0, x1, y1 = 340, 150, 940, 520
+    cv2.rectangle(img, (x0 - 18, y0 - 18), (x1 + 18, y1 + 30), (25, 25, 28), -1)
+    cv2.rectangle(img, (600, y1 + 30), (680, 640), (40, 40, 44), -1)
+    cv2.rectangle(img, (520, 630), (760, 650), (40, 40, 44), -1)
+    if lit:
+        img[y0:y1, x0:x1] = (245, 245, 248)
+        cv2.rectangle(img, (x0, y0), (x1, y0 + 28), (40, 90, 200), -1)
+        cv2.rectangle(img, (x0, y0 + 28), (x0 + 140, y1), (225, 228, 235), -1)
+        for i, y in enumerate(range(y0 + 50, y1 - 20, 22)):
+            cv2.line(img, (x0 + 160, y), (x0 + 360 + 150 * (i % 3), y), (60, 60, 60), 4)
+            cv2.line(img, (x0 + 15, y), (x0 + 110, y), (90, 90, 110), 3)
+    else:
+        img[y0:y1, x0:x1] = (14, 14, 16)
+    return img, (x0 - 18, y0 - 18, x1 - x0 + 36, y1 - y0 + 48)
+
+
+@_needs_model
+def test_the_model_finds_a_drawn_monitor_and_only_its_lit_panel_counts():
+    img, (tx, ty, tw, th) = _monitor(lit=True)
+    found = DeviceDetector(threads=1).detect(img)
+    assert found, "no device found on the drawn monitor"
+    d = found[0]
+    assert d.kind in {"tv", "laptop"}
+    cx, cy = d.box[0] + d.box[2] / 2, d.box[1] + d.box[3] / 2
+    assert tx <= cx <= tx + tw and ty <= cy <= ty + th
+    assert is_lit(cv2.cvtColor(img, cv2.COLOR_RGB2HSV)[:, :, 2], d)
+    off, _ = _monitor(lit=False)
+    assert not any(is_lit(cv2.cvtColor(off, cv2.COLOR_RGB2HSV)[:, :, 2], x) for x in DeviceDetector(threads=1).detect(off))
+
+
+def test_a_missing_model_finds_nothing_and_says_so(monkeypatch, tmp_path, caplog):
+    monkeypatch.setattr(devices, "model_path", lambda: tmp_path / "absent.onnx")
+    with caplog.at_level("WARNING", logger="consentdesk.vision.devices"):
+        assert DeviceDetector(threads=1).detect(np.zeros((100, 100, 3), np.uint8)) == []
+    assert "device model missing" in caplog.text
