@@ -109,7 +109,6 @@ def plate_candidates(rgb, work_side: int = 1100, hsv=None) -> list[tuple[float, 
         small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_LINEAR) if f < 1 else rgb
         hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
     area_img = float(hsv.shape[0] * hsv.shape[1])
-    dark = hsv[:, :, 2] < 110
     found: list[tuple[float, float, float, float, float]] = []
     for lo, hi in _PLATE_COLOURS:
         mask = cv2.inRange(hsv, np.array(lo, np.uint8), np.array(hi, np.uint8))
@@ -118,7 +117,7 @@ def plate_candidates(rgb, work_side: int = 1100, hsv=None) -> list[tuple[float, 
         for x, y, bw, bh, area in _plate_shaped(stats[1:], area_img).tolist():
             fill = area / float(bw * bh)
             # characters: dark strokes across the middle of the plate, neither none nor mostly dark
-            band = dark[y + bh // 4 : y + bh - bh // 4, x + bw // 12 : x + bw - bw // 12]
+            band = hsv[y + bh // 4 : y + bh - bh // 4, x + bw // 12 : x + bw - bw // 12, 2] < 110  # the band only
             ink = float(band.mean()) if band.size else 0.0
             if 0.08 <= ink <= 0.55:
                 found.append((fill, x / f, y / f, bw / f, bh / f))
