@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from consentdesk.core.vision.blobs import components
 from consentdesk.core.vision.code_finders import turned_square
 from consentdesk.core.vision.codes import Code
 
@@ -71,14 +72,8 @@ def _bar_blocks(grey: np.ndarray) -> list[Candidate]:
         k = (21, 7) if across is gx else (7, 21)
         mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, k))
         mask = cv2.dilate(cv2.erode(mask, None, iterations=2), None, iterations=3)
-        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-        for i in range(1, n):
-            x, y, bw, bh, area = (int(v) for v in stats[i])
-            if area < max(150.0, 0.00005 * area_img) or area > 0.08 * area_img:
-                continue
-            long_side, short_side = (bw, bh) if across is gx else (bh, bw)
-            if not 0.8 <= long_side / max(1, short_side) <= 8 or area < 0.45 * bw * bh:
-                continue
+        _, _, stats, _ = components(mask)
+        for x, y, bw, bh, _ in _bar_shaped(stats[1:], area_img, across is gx).tolist():
             pad = 0.12
             box = (
                 max(0.0, (x - pad * bw) / f),
@@ -89,6 +84,18 @@ def _bar_blocks(grey: np.ndarray) -> list[Candidate]:
             out.append(Candidate(box, "bars", _module_width(grey, box, vertical=across is gy)))
     out.sort(key=lambda c: -c.box[2] * c.box[3])
     return out
+
+
+def _bar_shaped(stats: np.ndarray, area_img: float, upright: bool) -> np.ndarray:
+    """The rows of `stats` (x, y, w, h, area per blob) of a barcode's size and shape: 0.005-8 % of the
+    picture (at least 150 px), 0.8-8 times as long across the bars as along them, filling 45 % of its box.
+    Why in numpy: the masks hold hundreds of blobs per photo, nearly all of them rejected."""
+    bw, bh, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    long_side, short_side = (bw, bh) if upright else (bh, bw)
+    ratio = long_side / np.maximum(1, short_side)
+    keep = (area >= max(150.0, 0.00005 * area_img)) & (area <= 0.08 * area_img)
+    keep &= (ratio >= 0.8) & (ratio <= 8) & (area >= 0.45 * bw * bh)
+    return stats[keep]
 
 
 #: Most squares full of holes kept per photo (each costs a finder-pattern look, ~1 ms, in `code_finders`).

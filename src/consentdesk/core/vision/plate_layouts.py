@@ -19,6 +19,8 @@ import re
 
 import numpy as np
 
+from consentdesk.core.vision.blobs import components
+
 #: Loose formats, each a whole line (spaces and hyphens removed before matching `compact`).
 _LOOSE = [
     ("eu_district", re.compile(r"^[A-ZÄÖÜ]{1,3}\d{1,5}[A-Z]{0,3}$")),  # WD-5010, H 786 POJ, W 80 MW
@@ -155,7 +157,7 @@ def plate_in_pixels(rgb: np.ndarray, box: tuple[float, float, float, float]) -> 
         (hsv[:, :, 0] >= 14) & (hsv[:, :, 0] <= 36) & (hsv[:, :, 1] > 100) & (hsv[:, :, 2] > 130)
     )
     mask = cv2.morphologyEx(light.astype(np.uint8) * 255, cv2.MORPH_CLOSE, np.ones((5, 9), np.uint8))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, labels, stats, _ = components(mask)
     cx, cy = int(x + bw / 2 - x0), int(y + bh / 2 - y0)
     cy = min(max(cy, 0), labels.shape[0] - 1)
     cx = min(max(cx, 0), labels.shape[1] - 1)

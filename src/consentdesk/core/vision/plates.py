@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
+from consentdesk.core.vision.blobs import components
+
 _TO_DIGIT = str.maketrans(
     {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8", "Z": "2", "G": "6"}
 )
@@ -98,7 +102,6 @@ def plate_candidates(rgb, work_side: int = 1100, hsv=None) -> list[tuple[float, 
     the few rectangles like that are read directly from the full working image.
     """
     import cv2
-    import numpy as np
 
     h, w = rgb.shape[:2]
     f = min(1.0, work_side / max(h, w))
@@ -106,24 +109,29 @@ def plate_candidates(rgb, work_side: int = 1100, hsv=None) -> list[tuple[float, 
         small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_LINEAR) if f < 1 else rgb
         hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
     area_img = float(hsv.shape[0] * hsv.shape[1])
-    dark = hsv[:, :, 2] < 110
     found: list[tuple[float, float, float, float, float]] = []
     for lo, hi in _PLATE_COLOURS:
         mask = cv2.inRange(hsv, np.array(lo, np.uint8), np.array(hi, np.uint8))
         mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 7), np.uint8))
-        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-        for i in range(1, n):
-            x, y, bw, bh, area = (int(v) for v in stats[i])
-            if bh < 5 or not 0.00003 * area_img <= bw * bh <= 0.01 * area_img:
-                continue
-            aspect = bw / bh
+        _, _, stats, _ = components(mask)
+        for x, y, bw, bh, area in _plate_shaped(stats[1:], area_img).tolist():
             fill = area / float(bw * bh)
-            if not (1.8 <= aspect <= 6.5 and fill >= 0.55):
-                continue
             # characters: dark strokes across the middle of the plate, neither none nor mostly dark
-            band = dark[y + bh // 4 : y + bh - bh // 4, x + bw // 12 : x + bw - bw // 12]
+            band = hsv[y + bh // 4 : y + bh - bh // 4, x + bw // 12 : x + bw - bw // 12, 2] < 110  # the band only
             ink = float(band.mean()) if band.size else 0.0
             if 0.08 <= ink <= 0.55:
                 found.append((fill, x / f, y / f, bw / f, bh / f))
     found.sort(reverse=True)
     return [(x, y, bw, bh) for _, x, y, bw, bh in found[:MAX_CANDIDATES]]
+
+
+def _plate_shaped(stats: np.ndarray, area_img: float) -> np.ndarray:
+    """The rows of `stats` (x, y, w, h, area per blob) shaped like a plate: at least 5 px high, its box
+    0.003-1 % of the picture and 1.8-6.5 times as wide as high, filled to 55 %. Why in numpy: a white mask
+    of a busy photo holds hundreds of blobs, nearly all of them rejected."""
+    bw, bh, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    box = bw * bh
+    aspect = bw / np.maximum(1, bh)
+    keep = (bh >= 5) & (box >= 0.00003 * area_img) & (box <= 0.01 * area_img)
+    keep &= (aspect >= 1.8) & (aspect <= 6.5) & (area / np.maximum(1, box) >= 0.55)
+    return stats[keep]

@@ -249,15 +249,17 @@ def _outward(a: np.ndarray, b: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return n if np.dot(mid - quad.mean(axis=0), n) > 0 else -n
 
 
+#: Where along an edge its bands are sampled (its ends trimmed: corners are rounded or hidden).
+_ALONG = np.linspace(0.15, 0.85, 24)
+
+
 def _band(val: np.ndarray, a, b, normal, d0: int, d1: int) -> np.ndarray:
-    """Pixels in a strip parallel to edge a-b, between d0 and d1 px outside it (edge ends trimmed)."""
+    """Pixels in a strip parallel to edge a-b, between d0 and d1 px outside it (edge ends trimmed).
+    All the strip's points in one numpy expression: it is sampled ~75 times per photo."""
     h, w = val.shape
-    t = np.linspace(0.15, 0.85, 24)
-    pts = []
-    for d in range(d0, d1):
-        p = a[None, :] + (b - a)[None, :] * t[:, None] + normal[None, :] * d
-        pts.append(p)
-    p = np.concatenate(pts).round().astype(int)
+    d = np.arange(d0, d1, dtype=np.float32)[:, None, None]  # normal * d in float32, as it always was
+    p = (a[None, None, :] + (b - a)[None, None, :] * _ALONG[None, :, None] + normal[None, None, :] * d).reshape(-1, 2)
+    p = p.round().astype(int)
     ok = (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
     p = p[ok]
     return val[p[:, 1], p[:, 0]].astype(np.float32) if len(p) else np.empty(0, np.float32)
