@@ -147,3 +147,23 @@ def test_a_missing_model_finds_nothing_and_says_so(monkeypatch, tmp_path, caplog
     with caplog.at_level("WARNING", logger="consentdesk.vision.devices"):
         assert DeviceDetector(threads=1).detect(np.zeros((100, 100, 3), np.uint8)) == []
     assert "device model missing" in caplog.text
+
+
+@_needs_model
+def test_the_check_reports_a_lit_display_its_rules_missed_in_words_a_reviewer_reads(monkeypatch):
+    """The rules find this drawn monitor by its bezel and title bar; with them finding nothing (as on a
+    display filling the frame or in a dark room) the device detector alone must report it, and not the
+    switched-off one."""
+    from consentdesk.core.values import FindingKind
+    from consentdesk.core.vision import analyse
+
+    monkeypatch.setattr(analyse, "find_regions", lambda *a, **k: [])
+    analyser = analyse.Analyser(analyse.AnalyserConfig(threads=1))
+    img, (tx, ty, tw, th) = _monitor(lit=True)
+    screens = [f for f in analyser.analyse_array(img).findings if f.kind == FindingKind.SCREEN]
+    assert len(screens) == 1
+    assert screens[0].text.startswith(("a TV or monitor whose display is lit", "a laptop whose display is lit"))
+    b = screens[0].box
+    assert tx <= b.x + b.w / 2 <= tx + tw and ty <= b.y + b.h / 2 <= ty + th
+    off, _ = _monitor(lit=False)
+    assert not [f for f in analyser.analyse_array(off).findings if f.kind == FindingKind.SCREEN]

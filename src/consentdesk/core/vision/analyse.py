@@ -23,7 +23,7 @@ from consentdesk.core.values import Analysis, Box, Face, Finding, FindingKind, S
 from consentdesk.core.vision import crowd, pii, plate_search, plates, region_text
 from consentdesk.core.vision.code_search import find_codes
 from consentdesk.core.vision.codes import Code
-from consentdesk.core.vision.devices import DeviceDetector, is_lit
+from consentdesk.core.vision.devices import DEVICE_WORDS, DeviceDetector, is_lit
 from consentdesk.core.vision.faces import FaceDetector
 from consentdesk.core.vision.frame import Frame, resize, union
 from consentdesk.core.vision.regions import find_regions
@@ -321,7 +321,7 @@ class Analyser:
             box = frame.to_original(*device.display(), factor=f)
             if _overlaps((box.x, box.y, box.w, box.h), known) or not is_lit(frame.mid_hsv[:, :, 2], device):
                 continue
-            why = f"a {device.kind} whose display is lit (learned device detector, score {device.score:.2f})"
+            why = f"a {DEVICE_WORDS[device.kind]} whose display is lit (device detector, score {device.score:.2f})"
             out.append(Finding(FindingKind.SCREEN, frame.to_original(*device.box, factor=f), why, Severity.MEDIUM))
             known.append((box.x, box.y, box.w, box.h))
         return out

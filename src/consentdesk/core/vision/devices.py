@@ -27,6 +27,8 @@ PAD = 114  # YOLOX's letterbox fill (yolox/data/data_augment.py, preproc)
 STRIDES = (8, 16, 32)
 #: COCO class indices (0-based, in YOLOX's 80-class list) of the devices that carry a display
 DEVICE_CLASSES = {62: "tv", 63: "laptop", 67: "cell phone"}
+#: ... and how a finding names each to the reviewer (COCO's "tv" is any monitor too)
+DEVICE_WORDS = {"tv": "TV or monitor", "laptop": "laptop", "cell phone": "phone"}
 #: obj x class score from which a box is a device (see DeviceDetector); lit TVs and laptops on the dev
 #: photos scored 0.30-0.97
 DEFAULT_THRESHOLD = 0.3
