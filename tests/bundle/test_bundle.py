@@ -311,5 +311,7 @@ def test_support_log_is_written_without_personal_data(work: Path, accented_relea
     log = (work / "data" / "logs" / "consentdesk.log").read_text(encoding="utf-8")
     assert "consent add: exit 0 after" in log and "analyse: exit 0 after" in log
     assert ACCENTED not in log and "Oyku" not in log and "Hughes" not in log
-    # the photo check above ran on the bundled int8 face model, not the float fallback
+    # the photo check above ran on the bundled models (int8 faces, folded text models, the device
+    # detector), not a fallback
     assert "int8 face model missing" not in log
+    assert "folded text model" not in log and "device model missing" not in log
