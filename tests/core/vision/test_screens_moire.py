@@ -155,3 +155,39 @@ def test_a_fly_screen_the_camera_resolves_is_not_a_display():
     mesh = cv2.GaussianBlur(np.where(wire, sky * 0.45, sky), (0, 0), 0.8).astype(np.uint8)
     photo = cv2.resize(mesh, (1280, 960), interpolation=cv2.INTER_AREA)
     assert moire.axis_grid(photo) < moire.STRIPE_TILES_SHOWING
+
+
+def _mesh(period: float, angle: float, holes: bool, size: int = 480) -> np.ndarray:
+    """A grey close-up of metal filling the frame (RGB, no colour): a wire mesh (light wires over the dark
+    behind it) or a perforated sheet (dark round holes in light metal), `period` px apart, turned by `angle`."""
+    yy, xx = np.mgrid[: size * 4, : size * 4].astype(np.float32) / 4
+    a = np.radians(angle)
+    u = ((xx * np.cos(a) + yy * np.sin(a)) % period) / period - 0.5
+    v = ((yy * np.cos(a) - xx * np.sin(a)) % period) / period - 0.5
+    if holes:
+        metal = np.where(np.hypot(u, v) < 0.3, 40.0, 200.0)
+    else:
+        metal = np.where((np.abs(u) < 0.15) | (np.abs(v) < 0.15), 200.0, 40.0)
+    small = cv2.GaussianBlur(cv2.resize(metal, (size, size), interpolation=cv2.INTER_AREA), (0, 0), 0.6)
+    return cv2.cvtColor(np.clip(small, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2RGB)
+
+
+@pytest.mark.parametrize(("period", "angle", "holes"), [(4.0, 45, False), (3.5, 30, True), (3.0, 45, True)])
+def test_a_grey_mesh_or_grille_filling_the_frame_is_not_a_display(period, angle, holes):
+    # sharp, even and periodic both ways, finer than the band: the grid rules alone take it for a display's
+    # pixel grid; but it is one material's grey, with none of the colour fringes of a display's sub-pixels
+    photo = _mesh(period, angle, holes)
+    grey = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
+    assert moire.pixel_grid(grey) >= regions.GRID_TILES_SHOWING  # what made it a screen before
+    assert moire.pixel_grid(grey, rgb=photo) < regions.GRID_TILES_SHOWING
+    assert moire.axis_grid(grey, rgb=photo) < moire.STRIPE_TILES_SHOWING
+    assert "screen" not in [r.kind for r in regions.find_regions(photo)]
+
+
+def test_a_display_s_moire_carries_colour_fringes():
+    # the same check on a display: its sub-pixels' colours survive into the moiré, tile by tile
+    for angle in (2.5, 0.0):
+        photo = _photograph(_on_display(_page()), angle=angle, size=700)
+        grey = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
+        assert moire.pixel_grid(grey, rgb=photo) == moire.pixel_grid(grey)
+        assert moire.axis_grid(grey, rgb=photo) == moire.axis_grid(grey)

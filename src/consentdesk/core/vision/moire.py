@@ -18,7 +18,8 @@ Measured on the brightest, most even tiles (a display's plain ground; a printed 
 white bare), on 1-D profiles (a tile's column and row means), which keep a stripe running the tile's
 length and average texture away; the stronger stripe must show in each half of the tile too (a few
 letters' strokes on plain white ring through the spectrum of the half they cross only). Two tiles showing
-the grid make a display."""
+the grid make a display. In a colour picture either rule counts a tile only when its fine detail carries
+colour (`fringed`): a display's grid is of red, green and blue sub-pixels, a mesh or grille of one material."""
 
 from __future__ import annotations
 
@@ -32,9 +33,10 @@ STRIPE_BAND = (0.2, 0.49)  # cycles per pixel: a period of 2-5 pixels
 STRIPE_TILES_SHOWING = 2  # tiles with the grid that make a display filling the frame
 
 
-def even_tiles(grey: np.ndarray, t: int, n: int, floor: float) -> list[np.ndarray]:
-    """The `n` brightest, most even t x t tiles in the middle 80 % of `grey`, of those whose brightness
-    less twice its unevenness (on a copy reduced to 8 x 8 per tile) is at least `floor`, best first."""
+def even_corners(grey: np.ndarray, t: int, n: int, floor: float) -> list[tuple[int, int]]:
+    """The top-left corners (y, x) of the `n` brightest, most even t x t tiles in the middle 80 % of `grey`,
+    of those whose brightness less twice its unevenness (on a copy reduced to 8 x 8 per tile) is at least
+    `floor`, best first."""
     import cv2
 
     h, w = grey.shape
@@ -50,20 +52,47 @@ def even_tiles(grey: np.ndarray, t: int, n: int, floor: float) -> list[np.ndarra
     for k in np.argsort(score, axis=None)[::-1][:n]:
         iy, ix = divmod(int(k), nx)
         if score[iy, ix] >= floor:
-            out.append(block[iy * t : (iy + 1) * t, ix * t : (ix + 1) * t])
+            out.append((y0 + iy * t, x0 + ix * t))
     return out
 
 
-def axis_grid(grey: np.ndarray, scale: float = 1.0) -> int:
+#: a tile's fine colour detail over its fine brightness detail below which it is grey: no display's coloured
+#: sub-pixels made its pattern (see `fringed`)
+FRINGE_MIN = 0.02
+
+
+def fringed(rgb: np.ndarray | None, grey_tile: np.ndarray, corner: tuple[int, int]) -> bool:
+    """Whether the tile of `rgb` at `corner` (the size of `grey_tile`) carries colour in its fine detail, as
+    a display's moiré does; True when there is no colour picture to look at.
+
+    Why: a display's pixel grid is made of red, green and blue sub-pixels, and the moiré the camera folds it
+    into carries colour fringes; a wire mesh, a perforated grille, a weave is one material's colour (and a
+    greyscale photo has no colour at all), however sharp and periodic its pattern. On our photos the fine
+    colour detail of a display's moiré tiles is 3.2-58 % of their fine brightness detail, of two grey
+    close-ups of a mesh and a grille 1.0-1.4 % (JPEG and PNG noise): 2.3x apart, 2 % between."""
+    import cv2
+
+    if rgb is None or rgb.ndim != 3:
+        return True
+    (y, x), (th, tw) = corner, grey_tile.shape
+    c = rgb[y : y + th, x : x + tw].astype(np.float32)
+    planes = (c[..., 0] - c[..., 1], c[..., 2] - (c[..., 0] + c[..., 1]) / 2, grey_tile.astype(np.float32))
+    r, b, g = (float((p - cv2.GaussianBlur(p, (0, 0), 2)).std()) for p in planes)
+    return float(np.hypot(r, b)) >= FRINGE_MIN * g + 1e-6
+
+
+def axis_grid(grey: np.ndarray, scale: float = 1.0, rgb: np.ndarray | None = None) -> int:
     """How many of the brightest, most even tiles of `grey` (the working image) show a sharp periodic
     stripe along one of the picture's axes and another across it (see the module's docstring); `scale`
-    is working pixels per original pixel (where the original's JPEG blocks fall)."""
+    is working pixels per original pixel (where the original's JPEG blocks fall); with `rgb` (the same
+    picture in colour) a tile counts only when its pattern carries colour (`fringed`)."""
     import cv2
 
     if min(grey.shape) < 2 * STRIPE_TILE:
         return 0
     found = 0
-    for tile in even_tiles(grey, STRIPE_TILE, STRIPE_TILES, floor=60):
+    for corner in even_corners(grey, STRIPE_TILE, STRIPE_TILES, floor=60):
+        tile = grey[corner[0] : corner[0] + STRIPE_TILE, corner[1] : corner[1] + STRIPE_TILE]
         f = tile.astype(np.float32)
         fine = f - cv2.GaussianBlur(f, (0, 0), 2)  # the grid's stripes, not the page's layout
         across, down = _stripe(fine.mean(axis=0), scale), _stripe(fine.mean(axis=1), scale)
@@ -74,7 +103,7 @@ def axis_grid(grey: np.ndarray, scale: float = 1.0) -> int:
         axis = 0 if across >= down else 1
         found += all(
             _stripe(half.mean(axis=axis), scale) >= STRIPE_PEAK for half in np.array_split(fine, 2, axis=axis)
-        )
+        ) and fringed(rgb, tile, corner)
     return found
 
 
@@ -123,7 +152,7 @@ GRID_TILE = 128
 GRID_TILES = 4
 
 
-def pixel_grid(grey: np.ndarray, scale: float = 1.0) -> int:
+def pixel_grid(grey: np.ndarray, scale: float = 1.0, rgb: np.ndarray | None = None) -> int:
     """How many of the brightest, most even tiles in the middle of `grey` (the working image) show a sharp
     periodic peak off the picture's axes: 3 or more is a display filling the frame.
 
@@ -134,11 +163,16 @@ def pixel_grid(grey: np.ndarray, scale: float = 1.0) -> int:
     brightest, most even tiles are measured: a display's white still carries the grid, while a printed
     halftone leaves the paper's white bare and a fence or a brick wall is not even. `scale` is working
     pixels per original pixel: the original's JPEG blocks repeat every 8 / `scale` working pixels, and
-    the frequencies of that lattice are not counted."""
+    the frequencies of that lattice are not counted. With `rgb` (the same picture in colour) a tile counts
+    only when its pattern carries colour (`fringed`): a grey mesh or grille is not a display's grid."""
     if min(grey.shape) < 2 * GRID_TILE:
         return 0
     # below 100 (brightness less twice the unevenness) a tile is a dark corner, not a lit display's content
-    return sum(_off_axis_peak(tile, scale) >= 40 for tile in even_tiles(grey, GRID_TILE, GRID_TILES, floor=100))
+    found = 0
+    for y, x in even_corners(grey, GRID_TILE, GRID_TILES, floor=100):
+        tile = grey[y : y + GRID_TILE, x : x + GRID_TILE]
+        found += _off_axis_peak(tile, scale) >= 40 and fringed(rgb, tile, (y, x))
+    return found
 
 
 def _grid_tables(t: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

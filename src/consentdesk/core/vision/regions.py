@@ -191,9 +191,9 @@ def _display_filling_frame(rgb: np.ndarray, grey: np.ndarray | None, scale: floa
 
     if grey is None:
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    if pixel_grid(grey, scale) >= GRID_TILES_SHOWING:
+    if pixel_grid(grey, scale, rgb) >= GRID_TILES_SHOWING:
         why = "a display's pixel grid (moiré) over its light content: a display filling the frame"
-    elif axis_grid(grey, scale) >= STRIPE_TILES_SHOWING:  # the same grid, photographed square on
+    elif axis_grid(grey, scale, rgb) >= STRIPE_TILES_SHOWING:  # the same grid, photographed square on
         why = "a display's pixel grid (moiré stripes along the picture's axes): a display filling the frame"
     else:
         return []
