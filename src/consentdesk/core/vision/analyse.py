@@ -32,10 +32,9 @@ from consentdesk.core.vision.text import TextLine, TextReader
 #: Bump when a model, threshold or recogniser changes, so stored analyses can be told apart. Kept short:
 #: the team register refuses a name over 500 characters. 3.6 added screens from a learned device detector
 #: (YOLOX-Nano), dark themes told by all their light lines, moiré only with colour fringes and QR finders
-#: at any angle; 3.5 square-on
-#: moiré, thin bezels and dark apps (screens), crowds searched at 1.3x, names after titles, QR codes seen
-#: but not read, and text read again on screens and pages; 3.4 plates told by their panel and silver bezels
-#: (git log says the rest).
+#: at any angle; 3.5 square-on moiré, thin bezels and dark apps (screens), crowds searched at 1.3x, names
+#: after titles, QR codes seen but not read, and text read again on screens and pages; 3.4 plates told by
+#: their panel and silver bezels (git log says the rest).
 ANALYSER_VERSION = "consentdesk-vision 3.6 (int8 centerface, yolox-nano, ppocrv4 on onnxruntime, zxing-cpp, opencv)"
 #: Largest enlargement of a small photo for the first face pass (see `Analyser._faces`).
 MAX_FACE_UPSCALE = 2.0
