@@ -167,3 +167,14 @@ def test_the_check_reports_a_lit_display_its_rules_missed_in_words_a_reviewer_re
     assert tx <= b.x + b.w / 2 <= tx + tw and ty <= b.y + b.h / 2 <= ty + th
     off, _ = _monitor(lit=False)
     assert not [f for f in analyser.analyse_array(off).findings if f.kind == FindingKind.SCREEN]
+
+
+def test_a_damaged_model_finds_nothing_and_says_so(monkeypatch, tmp_path, caplog):
+    damaged = tmp_path / "yolox_nano.onnx"
+    damaged.write_bytes(b"\x08\x07not an onnx model" * 50)
+    monkeypatch.setattr(devices, "model_path", lambda: damaged)
+    with caplog.at_level("WARNING", logger="consentdesk.vision.devices"):
+        detector = DeviceDetector(threads=1)
+        assert detector.detect(np.zeros((100, 100, 3), np.uint8)) == []
+        assert detector.detect(np.zeros((100, 100, 3), np.uint8)) == []
+    assert caplog.text.count("device model unreadable") == 1

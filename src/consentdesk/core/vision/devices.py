@@ -119,8 +119,8 @@ def decode(raw: np.ndarray, threshold: float = DEFAULT_THRESHOLD, side: int = IN
 @dataclass
 class DeviceDetector:
     """Displays' devices in an RGB uint8 array; boxes in that array's pixels. The network loads on first use
-    (constructing a detector is free); `threads` is its session's pool (None: every core). A missing model
-    file (a partial install) is logged once and finds nothing: the rules still run."""
+    (constructing a detector is free); `threads` is its session's pool (None: every core). A missing or
+    damaged model file (a partial install) is logged once and finds nothing: the rules still run."""
 
     threshold: float = DEFAULT_THRESHOLD
     threads: int | None = None
@@ -140,6 +140,9 @@ class DeviceDetector:
                 except OSError:
                     self._missing = True
                     _log.warning("device model missing: screens are found by the rules alone")
+                except Exception as exc:  # a damaged file: onnxruntime refuses it; every photo must still be checked
+                    self._missing = True
+                    _log.warning("device model unreadable (%s): screens are found by the rules alone", exc)
             return self._net
 
     def detect(self, rgb: np.ndarray) -> list[Device]:
