@@ -175,6 +175,7 @@ def test_a_damaged_model_finds_nothing_and_says_so(monkeypatch, tmp_path, caplog
     monkeypatch.setattr(devices, "model_path", lambda: damaged)
     with caplog.at_level("WARNING", logger="consentdesk.vision.devices"):
         detector = DeviceDetector(threads=1)
+        detector.load()  # as an import worker does before its first photo: logged, not raised
         assert detector.detect(np.zeros((100, 100, 3), np.uint8)) == []
         assert detector.detect(np.zeros((100, 100, 3), np.uint8)) == []
     assert caplog.text.count("device model unreadable") == 1

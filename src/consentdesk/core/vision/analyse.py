@@ -25,7 +25,7 @@ from consentdesk.core.vision.code_search import find_codes
 from consentdesk.core.vision.codes import Code
 from consentdesk.core.vision.devices import DEVICE_WORDS, DeviceDetector, is_lit
 from consentdesk.core.vision.faces import FaceDetector
-from consentdesk.core.vision.frame import Frame, resize, union
+from consentdesk.core.vision.frame import Frame, overlap, resize, union
 from consentdesk.core.vision.regions import find_regions
 from consentdesk.core.vision.text import TextLine, TextReader
 
@@ -81,10 +81,11 @@ class Analyser:
             cv2.setNumThreads(self.config.threads)
 
     def load_models(self) -> None:
-        """Load the face and text models now rather than at the first photo (an import worker does it
-        while the importing process is still hashing the files)."""
+        """Load the face, text and device models now rather than at the first photo (an import worker does
+        it while the importing process is still hashing the files)."""
         self.faces.load()
         self.text.load()
+        self.devices.load()
 
     def analyse_path(self, path: str | Path) -> Analysis:
         """Analyse one file; a bad file returns an Analysis with `error` set, never raises."""
@@ -319,11 +320,13 @@ class Analyser:
         out: list[Finding] = []
         for device in self.devices.detect(frame.mid):
             box = frame.to_original(*device.display(), factor=f)
-            if _overlaps((box.x, box.y, box.w, box.h), known) or not is_lit(frame.mid_hsv[:, :, 2], device):
+            # a third of the display part, or of a screen already found, in the other: the same display
+            place = (box.x, box.y, box.w, box.h)
+            if any(overlap(place, k) >= 1 / 3 for k in known) or not is_lit(frame.mid_hsv[:, :, 2], device):
                 continue
             why = f"a {DEVICE_WORDS[device.kind]} whose display is lit (device detector, score {device.score:.2f})"
             out.append(Finding(FindingKind.SCREEN, frame.to_original(*device.box, factor=f), why, Severity.MEDIUM))
-            known.append((box.x, box.y, box.w, box.h))
+            known.append(place)
         return out
 
 
@@ -358,17 +361,6 @@ def _covered(box: tuple[float, float, float, float], boxes: list[tuple[float, fl
     """Whether a box's centre lies in one of the given boxes (all in working pixels)."""
     cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
     return any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in boxes)
-
-
-def _overlaps(box: tuple[float, float, float, float], boxes: list[tuple[float, float, float, float]]) -> bool:
-    """Whether a third of `box` or of one of `boxes` (whichever is smaller) lies in the other."""
-    x, y, w, h = box
-    for bx, by, bw, bh in boxes:
-        iw = min(x + w, bx + bw) - max(x, bx)
-        ih = min(y + h, by + bh) - max(y, by)
-        if iw > 0 and ih > 0 and iw * ih >= min(w * h, bw * bh) / 3:
-            return True
-    return False
 
 
 def _finding(kind: FindingKind, box: Box, text: str, severity: Severity) -> Finding:

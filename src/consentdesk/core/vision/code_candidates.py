@@ -22,6 +22,7 @@ import numpy as np
 from consentdesk.core.vision.blobs import components
 from consentdesk.core.vision.code_finders import turned_square
 from consentdesk.core.vision.codes import Code
+from consentdesk.core.vision.frame import intersection, overlap
 
 #: Most places looked at again per photo: the second look must stay a small part of the check.
 MAX_CANDIDATES = 6
@@ -206,17 +207,9 @@ def _module_width(grey: np.ndarray, box: tuple[float, float, float, float], vert
     return row.size / max(1, changes + 1) / 1.6
 
 
-def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    """Intersection over the smaller box."""
-    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
-    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
-    return inter / max(1e-6, min(a[2] * a[3], b[2] * b[3]))
-
-
 def _within(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     """The share of box a that lies inside box b."""
-    return overlap(a, b) * min(a[2] * a[3], b[2] * b[3]) / max(1e-6, a[2] * a[3])
+    return intersection(a, b) / max(1e-6, a[2] * a[3])
 
 
 def second_look(grey: np.ndarray, places: list[Candidate]) -> list[Code]:

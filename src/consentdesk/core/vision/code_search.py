@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from consentdesk.core.vision import code_candidates, code_finders
 from consentdesk.core.vision.codes import Code, read_codes
-from consentdesk.core.vision.frame import Frame
+from consentdesk.core.vision.frame import Frame, overlap
 from consentdesk.core.vision.text import TextLine
 
 #: A line that reads like the human-readable donation number printed under the bars (loosely: OCR slips).
@@ -30,7 +30,7 @@ def find_codes(frame: Frame, lines: Sequence[TextLine] = ()) -> list[Code]:
     codes = read_codes(frame.grey)
     full_size_looks = MAX_FULL_SIZE_LOOKS
     for place in _places(frame, lines):
-        if any(code_candidates.overlap(place.box, c.bbox()) > 0.3 for c in codes):
+        if any(overlap(place.box, c.bbox()) > 0.3 for c in codes):
             continue
         matrix = place.reason in ("matrix", "dense")
         seen = code_finders.seen_code(frame.grey, place.box) if place.reason == "dense" else None

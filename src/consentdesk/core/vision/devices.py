@@ -145,6 +145,10 @@ class DeviceDetector:
                     _log.warning("device model unreadable (%s): screens are found by the rules alone", exc)
             return self._net
 
+    def load(self) -> None:
+        """Open the network now instead of at the first photo (a missing or damaged file is logged here)."""
+        self._session()
+
     def detect(self, rgb: np.ndarray) -> list[Device]:
         net = self._session()
         if net is None:

@@ -117,6 +117,18 @@ def to_original(x: float, y: float, w: float, h: float, scale: float, width: int
     return Box(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
 
 
+def intersection(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """The area two boxes (x, y, w, h) share."""
+    iw = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    ih = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return max(0.0, iw) * max(0.0, ih)
+
+
+def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over the smaller box: 1 when one box lies inside the other, whatever their sizes."""
+    return intersection(a, b) / max(1e-6, min(a[2] * a[3], b[2] * b[3]))
+
+
 def union(boxes: Iterable[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
     """The smallest box (x, y, w, h) holding all the given boxes."""
     bs = list(boxes)

@@ -76,9 +76,10 @@ def fringed(rgb: np.ndarray | None, grey_tile: np.ndarray, corner: tuple[int, in
         return True
     (y, x), (th, tw) = corner, grey_tile.shape
     c = rgb[y : y + th, x : x + tw].astype(np.float32)
+    # two colour-difference planes (red-green, blue-yellow) and the brightness, each less its blur
     planes = (c[..., 0] - c[..., 1], c[..., 2] - (c[..., 0] + c[..., 1]) / 2, grey_tile.astype(np.float32))
-    r, b, g = (float((p - cv2.GaussianBlur(p, (0, 0), 2)).std()) for p in planes)
-    return float(np.hypot(r, b)) >= FRINGE_MIN * g + 1e-6
+    red_green, blue_yellow, bright = (float((p - cv2.GaussianBlur(p, (0, 0), 2)).std()) for p in planes)
+    return float(np.hypot(red_green, blue_yellow)) >= FRINGE_MIN * bright + 1e-6
 
 
 def axis_grid(grey: np.ndarray, scale: float = 1.0, rgb: np.ndarray | None = None) -> int:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from consentdesk.core.vision.frame import MID_SIDE
+from consentdesk.core.vision.frame import MID_SIDE, union
 from consentdesk.core.vision.moire import STRIPE_TILES_SHOWING, axis_grid, pixel_grid
 from consentdesk.core.vision.screens import (
     judge_dark_app,
@@ -559,10 +559,9 @@ def _light_lines(
     # a sample of 40 lines judges a page of hundreds as well, at a fifth of the cost (~2 ms)
     if not _light_on_dark(val, text_boxes[:: max(1, len(text_boxes) // 40)], f):
         return []
-    x0, y0 = min(b[0] for b in text_boxes), min(b[1] for b in text_boxes)
-    x1, y1 = max(b[0] + b[2] for b in text_boxes), max(b[1] + b[3] for b in text_boxes)
+    x, y, w, h = union(text_boxes)
     why = f"{len(text_boxes)} lines, most light on a dark ground: a display in a dark theme"
-    return [Region("screen", ((x0, y0), (x1, y0), (x1, y1), (x0, y1)), why)]
+    return [Region("screen", ((x, y), (x + w, y), (x + w, y + h), (x, y + h)), why)]
 
 
 def _light_on_dark(val: np.ndarray, lines: Sequence[tuple[float, float, float, float]], f: float) -> bool:
