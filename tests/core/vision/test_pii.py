@@ -227,3 +227,29 @@ def test_a_continental_street_and_the_postcode_and_town_under_it_are_an_address(
     found = find_pii(["wohnhaft in", "AugustenstraBe 109", "20708 Minehen"])  # as OCR read them
     assert sorted(m.text for m in found if m.kind is K.ADDRESS) == ["20708 Minehen", "AugustenstraBe 109"]
     assert not find_pii(["Opening 2024", "10115 Visitors"])  # a number and a word alone are not an address
+
+
+def test_warm_loads_what_the_first_text_would_in_a_fresh_process():
+    """An import worker warms the text rules before its first photo (Analyser.load_models): after `warm`,
+    the name lexicon, word frequencies and number checks are all loaded, so no photo pays for them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from consentdesk.core.vision import pii, names; pii.warm(); "
+        "print(all(m in sys.modules for m in ('wordfreq', 'faker', 'phonenumbers', 'stdnum')), "
+        "names.lexicon.cache_info().currsize, names.zipf.cache_info().currsize > 0)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    assert out.split() == ["True", "1", "True"]
+
+
+def test_warm_changes_no_answer():
+    lines = ["09:30 Amara Okafor", "Express Platform", "Tel 07700 900123", "Kings Cross"]
+    before = find_pii(lines)
+    from consentdesk.core.vision import pii
+
+    pii.warm()
+    assert find_pii(lines) == before
