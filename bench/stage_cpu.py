@@ -33,6 +33,7 @@ STAGES = {
     "plates": ("vision/analyse.py", "_plate_findings"),
     "codes": ("vision/code_search.py", "find_codes"),
     "regions": ("vision/regions.py", "find_regions"),
+    "emitted": ("vision/emitted.py", "lit_panels"),  # part of regions: lit displays in a dark room
     "devices": ("vision/analyse.py", "_device_screens"),  # the device model and its lit-display test
 }
 

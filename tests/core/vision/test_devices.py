@@ -101,8 +101,38 @@ def _desk(panel: str, seed: int = 0) -> tuple[np.ndarray, Device]:
 
 @pytest.mark.parametrize(("panel", "lit"), [("off", False), ("lit", True), ("print", False)])
 def test_only_a_display_that_lights_itself_is_lit(panel, lit):
-    img, device = _desk(panel)
-    assert is_lit(cv2.cvtColor(img, cv2.COLOR_RGB2HSV)[:, :, 2], device) is lit
+    img, laptop = _desk(panel)
+    tv = Device("tv", laptop.box, 0.9)  # a print the model takes for a TV: only the room lights it
+    assert is_lit(cv2.cvtColor(img, cv2.COLOR_RGB2HSV)[:, :, 2], laptop if panel != "print" else tv) is lit
+
+
+def _daylit(score: float, kind: str = "laptop", panel: str = "page") -> tuple[np.ndarray, Device]:
+    """A laptop by a sunlit window: the window beside it is brighter than any display. Its display shows a
+    `page` (a light web page with lines), or the laptop is closed (`lid`: even silver, nothing on it)."""
+    img, device = _desk("lit")
+    x, y, w, h = (int(v) for v in device.box)
+    img[:, x + w + 5 : x + w + 120] = 255  # the window, right beside the laptop
+    img[y : y + h // 2, x + 40 : x + w - 40] = np.minimum(img[y : y + h // 2, x + 40 : x + w - 40], 235)
+    if panel == "lid":
+        img[y : y + h, x : x + w] = (200, 200, 205)
+    return img, Device(kind, device.box, score)
+
+
+def test_a_laptop_or_phone_the_model_is_sure_of_is_lit_beside_a_bright_window():
+    img, sure = _daylit(0.9)
+    value = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)[:, :, 2]
+    assert is_lit(value, sure)
+    assert is_lit(value, Device("cell phone", sure.box, 0.7))
+    assert is_lit(value, Device("tv", sure.box, 0.9))
+    # not sure enough (framed pictures are taken for TVs at up to 0.76): it must outshine the window
+    assert not is_lit(value, Device("laptop", sure.box, 0.5))
+    assert not is_lit(value, Device("tv", sure.box, 0.76))
+
+
+def test_a_closed_laptop_is_not_lit_however_bright_its_lid():
+    img, device = _daylit(0.9, panel="lid")
+    img[:, device.box[0] + device.box[2] + 5 :] = 90  # no window now: the silver lid outshines the room
+    assert not is_lit(cv2.cvtColor(img, cv2.COLOR_RGB2HSV)[:, :, 2], device)
 
 
 def _monitor(lit: bool) -> tuple[np.ndarray, tuple[int, int, int, int]]:

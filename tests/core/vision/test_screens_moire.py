@@ -191,3 +191,29 @@ def test_a_display_s_moire_carries_colour_fringes():
         grey = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
         assert moire.pixel_grid(grey, rgb=photo) == moire.pixel_grid(grey)
         assert moire.axis_grid(grey, rgb=photo) == moire.axis_grid(grey)
+
+
+# ----------------------------------------------------------------- a lit object in a dark room
+
+
+def _in_the_dark(photo: np.ndarray, share: float) -> np.ndarray:
+    """`photo` seen only through a lit ellipse covering about `share` of the frame, black around it."""
+    h, w = photo.shape[:2]
+    mask = np.zeros((h, w), np.uint8)
+    axes = (round(w * np.sqrt(share / np.pi)), round(h * np.sqrt(share / np.pi)))
+    cv2.ellipse(mask, (w // 2, h // 2), axes, 0, 0, 360, 255, -1)
+    return np.where(mask[:, :, None] > 0, photo, 4).astype(np.uint8)
+
+
+def test_a_lit_patterned_shade_in_a_dark_room_is_not_a_display_filling_the_frame():
+    # a fabric lamp shade lit by its bulb: its weave gives the grid's coloured moiré on its brightest tiles,
+    # but most of the frame around it is black; a display filling the frame lights most of it
+    photo = _photograph(_on_display(_page()))
+    shade = _in_the_dark(photo, 0.15)
+    assert _grid_count(shade) >= regions.GRID_TILES_SHOWING  # the grid is there ...
+    assert regions._display_filling_frame(shade, None, 1.0) == []  # ... on too little light to be a display
+
+
+def test_a_display_filling_most_of_the_frame_with_a_dark_surround_is_still_a_screen():
+    photo = _in_the_dark(_photograph(_on_display(_page())), 0.6)
+    assert regions._display_filling_frame(photo, None, 1.0), "a display's light content over most of the frame"

@@ -25,17 +25,21 @@ from consentdesk.core.vision.code_search import find_codes
 from consentdesk.core.vision.codes import Code
 from consentdesk.core.vision.devices import DEVICE_WORDS, DeviceDetector, is_lit
 from consentdesk.core.vision.faces import FaceDetector
-from consentdesk.core.vision.frame import Frame, overlap, resize, union
+from consentdesk.core.vision.frame import Frame, intersection, overlap, resize, union
 from consentdesk.core.vision.regions import find_regions
+from consentdesk.core.vision.screens import PAGE_ON_DARK, SHEET_ON_DARK
 from consentdesk.core.vision.text import TextLine, TextReader
 
 #: Bump when a model, threshold or recogniser changes, so stored analyses can be told apart. Kept short:
-#: the team register refuses a name over 500 characters. 3.6 added screens from a learned device detector
+#: the team register refuses a name over 500 characters. 3.7 added lit displays outshining a dark room
+#: (emitted.py), no device screen on a page on a dark surface, and laptops and phones the device model is
+#: sure of lit without outshining a daylit room; framed pictures, lamp panels and shades, key caps, small
+#: dark signs and off sets in water no longer screens; 3.6 screens from a learned device detector
 #: (YOLOX-Nano), dark themes told by all their light lines, moiré only with colour fringes and QR finders
 #: at any angle; 3.5 square-on moiré, thin bezels and dark apps (screens), crowds searched at 1.3x, names
 #: after titles, QR codes seen but not read, and text read again on screens and pages; 3.4 plates told by
 #: their panel and silver bezels (git log says the rest).
-ANALYSER_VERSION = "consentdesk-vision 3.6 (int8 centerface, yolox-nano, ppocrv4 on onnxruntime, zxing-cpp, opencv)"
+ANALYSER_VERSION = "consentdesk-vision 3.7 (int8 centerface, yolox-nano, ppocrv4 on onnxruntime, zxing-cpp, opencv)"
 #: Largest enlargement of a small photo for the first face pass (see `Analyser._faces`).
 MAX_FACE_UPSCALE = 2.0
 
@@ -318,15 +322,20 @@ class Analyser:
     def _device_screens(self, frame: Frame, regions: list[Finding]) -> list[Finding]:
         """Lit displays of the devices YOLOX-Nano finds (devices.py) where the rules flagged nothing: the
         rules miss displays filling the frame, dark rooms, thin-bezel phones and tilted laptops. A device
-        whose display a screen region already covers adds nothing."""
+        whose display a screen region already covers adds nothing, nor one whose lit part the rules measured
+        as a white page on a dark surface: the model takes a dark table or mat with a page on it for a laptop
+        or a TV (both page_dark composites), and the page, not a display, is what lights it."""
         f = frame.mid_factor
         known = [(r.box.x, r.box.y, r.box.w, r.box.h) for r in regions if r.kind == FindingKind.SCREEN]
+        paper = [(r.box.x, r.box.y, r.box.w, r.box.h) for r in regions if r.text in (PAGE_ON_DARK, SHEET_ON_DARK)]
         out: list[Finding] = []
         for device in self.devices.detect(frame.mid):
             box = frame.to_original(*device.display(), factor=f)
             # a third of the display part, or of a screen already found, in the other: the same display
             place = (box.x, box.y, box.w, box.h)
             if any(overlap(place, k) >= 1 / 3 for k in known) or not is_lit(frame.mid_hsv[:, :, 2], device):
+                continue
+            if any(intersection(place, p) >= 0.5 * box.w * box.h for p in paper):  # half its display a page
                 continue
             why = f"a {DEVICE_WORDS[device.kind]} whose display is lit (device detector, score {device.score:.2f})"
             out.append(Finding(FindingKind.SCREEN, frame.to_original(*device.box, factor=f), why, Severity.MEDIUM))

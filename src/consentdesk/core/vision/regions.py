@@ -8,7 +8,8 @@ needs a display's evidence, judged by `screens.judge_panel` (a bezel that ends, 
 layout): a bright panel in a dark frame is also a poster, an advert or a page on a table, and a flood of
 false boxes trains people to ignore the warnings. A *document* is a bright, low-saturation quad holding
 several detected text lines (or a page on a dark table, as judged there); besides, a block of many text
-lines is a document whatever its outline (a page filling the frame, a scan, a sheet on a pale desk).
+lines is a document whatever its outline (a page filling the frame, a scan, a sheet on a pale desk). A
+display in a dark room, its bezel as black as the room, is told by the light it emits (emitted.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from consentdesk.core.vision.blobs import trimmed_rect
+from consentdesk.core.vision.emitted import lit_panels
 from consentdesk.core.vision.frame import MID_SIDE, union
 from consentdesk.core.vision.moire import STRIPE_TILES_SHOWING, axis_grid, pixel_grid
 from consentdesk.core.vision.screens import (
@@ -30,16 +33,26 @@ from consentdesk.core.vision.screens import (
 #: a screen 1/20 of the photo wide is ~64 px here: enough for its bezel to show (the frame's shared copy)
 WORK_SIDE = MID_SIDE
 _MIN_AREA = 0.0012  # of the picture: a 16:10 monitor 1/20 of the photo wide, seen at an angle
-#: a whole device judged from its dark outline is larger: a laptop 1/8 of the photo wide
-DEVICE_MIN_AREA = 0.004
+#: a whole device judged from its dark outline is larger: a laptop 1/8 of the photo wide (16:10 on a 4:3 photo:
+#: 0.013). A dark outline is the weakest sign of a device (a signboard, a microwave's glass door, an asset tag are
+#: dark rectangles too) and a small one holds too few pixels to tell a display's content from lettering or a
+#: reflection; small devices are the detector's (devices.py), which sees their shape. Devices found by their
+#: outline measured 0.055-0.093 of the dev photos, such look-alikes 0.004-0.007 (0.004 let them in).
+DEVICE_MIN_AREA = 0.012
 PAGE_LINES = 10  # text lines in one block that make a page (see _pages_of_text)
 PAGE_CHARS = 120  # ... holding at least this many letters and digits
+KEY_CAP_ASPECT = 1.2  # median width over height of lines under which they are key caps' glyphs (_key_caps)
 #: A light blob's upright box (width / height) and how much of it the blob fills, for it to hold a monitor in
 #: a light bezel at all (judge_light_device wants 1.15-2.1 upright; a hand or a speck stuck to the outline
 #: moves the box a little): most light blobs (walls, skies, shirts; 115 of 159 on our photos) are not looked at.
 LIGHT_BLOB_ASPECT = (0.8, 3.0)
 LIGHT_BLOB_FILL = 0.35
 GRID_TILES_SHOWING = 3  # of the 4 brightest, most even tiles whose moiré makes a display (moire.pixel_grid)
+#: The share of the picture at least this light (grey, 0-255) ... and the share it must reach for a pixel grid
+#: over light content to be a display filling the frame (`_display_filling_frame`): such displays measured
+#: 0.35-0.90 on the dev photos (either grid), a lit fabric lamp shade in a dark restaurant (its weave's moiré) 0.14.
+FILL_LIGHT = 100
+FILL_LIGHT_SHARE = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +142,8 @@ def find_regions(
         small = cv2.resize(rgb, (round(w * f), round(h * f)), interpolation=cv2.INTER_AREA) if f < 1 else rgb
         small_hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
     regions = _framed_regions(small_hsv, f, text_boxes) + _display_filling_frame(rgb, grey, scale)
+    for quad, why in lit_panels(small_hsv):  # a lit display outshining a dark room (emitted.py)
+        regions.append(Region("screen", tuple((x / f, y / f) for x, y in quad.tolist()), why))
     pages = _pages_of_text(regions, text_boxes, text_blocks, text_chars)
     lit = _lit_pages(pages, text_boxes, small_hsv[:, :, 2], f)
     return _nest(_screens_first(lit + _light_lines(lit, text_boxes, small_hsv[:, :, 2], f)))
@@ -197,9 +212,22 @@ def _display_filling_frame(rgb: np.ndarray, grey: np.ndarray | None, scale: floa
         why = "a display's pixel grid (moiré stripes along the picture's axes): a display filling the frame"
     else:
         return []
+    if not _lights_frame(grey):
+        return []
     h, w = grey.shape
     whole = ((0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h)))
     return [Region("screen", whole, why)]
+
+
+def _lights_frame(grey: np.ndarray) -> bool:
+    """Whether a good share of the picture is light, as a display filling the frame with light content is.
+
+    Why: the pixel grid is looked for on the brightest, most even tiles, wherever they are; a lit object in a
+    dark room (a fabric lamp shade, whose weave under its bulb folds into coloured moiré like a grid) gives
+    those tiles while most of the frame around it is black. A display filling the frame lights most of it:
+    its light content is what the grid was found on. Counted on every 4th pixel (cheap, and only once the
+    grid is found)."""
+    return float((grey[::4, ::4] >= FILL_LIGHT).mean()) >= FILL_LIGHT_SHARE
 
 
 class _DarkOutlines:
@@ -374,7 +402,7 @@ def _dark_outlines(dark: _DarkOutlines) -> list[tuple[np.ndarray, int]]:
             continue
         # a dark mug or phone against its edge joins the outline: then the rectangle its rows and columns
         # fill is the device, joined on one side to something dark, so it must end on the other three
-        for quad, ends in ((_straight_quad(c, area), 2), (_trimmed_rect(c, area), 3)):
+        for quad, ends in ((_straight_quad(c, area), 2), (trimmed_rect(c, area), 3)):
             if quad is not None and not any(_same(quad, q) for q, _ in out):
                 out.append((quad, ends))
     return out
@@ -455,26 +483,10 @@ def _blob_quad(contour: np.ndarray, area: float) -> np.ndarray | None:
     fill = area / (rw * rh) if rw * rh > 0 else 0.0
     if fill >= 0.93:
         return cv2.boxPoints(rect).astype(np.float32)
-    trimmed = _trimmed_rect(contour, area)
+    trimmed = trimmed_rect(contour, area)
     if trimmed is not None:
         return trimmed
     return cv2.boxPoints(rect).astype(np.float32) if fill >= 0.7 else None
-
-
-def _trimmed_rect(contour: np.ndarray, area: float) -> np.ndarray | None:
-    import cv2
-
-    x, y, w, h = cv2.boundingRect(contour)
-    blob = np.zeros((h, w), np.uint8)
-    cv2.drawContours(blob, [contour - (x, y)], -1, 1, thickness=cv2.FILLED)
-    cols = np.flatnonzero(blob.sum(axis=0) >= 0.8 * blob.sum(axis=0).max())
-    rows = np.flatnonzero(blob.sum(axis=1) >= 0.8 * blob.sum(axis=1).max())
-    if len(cols) < 8 or len(rows) < 8:
-        return None
-    c0, c1, r0, r1 = int(cols[0]), int(cols[-1]), int(rows[0]), int(rows[-1])
-    if blob[r0 : r1 + 1, c0 : c1 + 1].mean() < 0.85 or (c1 - c0) * (r1 - r0) < 0.5 * area:
-        return None
-    return np.array([(x + c0, y + r0), (x + c1, y + r0), (x + c1, y + r1), (x + c0, y + r1)], np.float32)
 
 
 def _pages_of_text(
@@ -554,7 +566,7 @@ def _light_lines(
     displays showed `PAGE_LINES` or more lines mostly light on dark on our dev photos: 3 displays missed
     before (a code editor, a video player, a browser game), and none of the 119 photos labelled without a
     screen (signs at night, shirts, printed pages and charts; the most was 7 light lines of 68)."""
-    if len(text_boxes) < PAGE_LINES or any(r.kind == "screen" for r in regions):
+    if len(text_boxes) < PAGE_LINES or any(r.kind == "screen" for r in regions) or _key_caps(text_boxes):
         return []
     # a sample of 40 lines judges a page of hundreds as well, at a fifth of the cost (~2 ms)
     if not _light_on_dark(val, text_boxes[:: max(1, len(text_boxes) // 40)], f):
@@ -562,6 +574,15 @@ def _light_lines(
     x, y, w, h = union(text_boxes)
     why = f"{len(text_boxes)} lines, most light on a dark ground: a display in a dark theme"
     return [Region("screen", ((x, y), (x + w, y), (x + w, y + h), (x, y + h)), why)]
+
+
+def _key_caps(lines: Sequence[tuple[float, float, float, float]]) -> bool:
+    """Most "lines" are single glyphs, boxes hardly wider than tall: a keyboard's key caps, not a display's text.
+
+    Why: a backlit keyboard glows light letters on dark key caps, one short label per key in its own box,
+    dozens of them; a dark theme's lines hold words, wider than tall (the narrowest display on our dev
+    photos, a game's scattered labels, had a median width of 1.36 heights, a keyboard's 1.0)."""
+    return float(np.median([w / max(1.0, h) for _, _, w, h in lines])) < KEY_CAP_ASPECT
 
 
 def _light_on_dark(val: np.ndarray, lines: Sequence[tuple[float, float, float, float]], f: float) -> bool:

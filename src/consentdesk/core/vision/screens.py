@@ -25,6 +25,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: Why `judge_panel` calls a lit panel in a dark surround paper: the check's device detector takes the same
+#: dark surface with its white rectangle for a laptop or a TV, and must not call that page a screen (analyse.py)
+PAGE_ON_DARK = "white page on a dark surface"
+SHEET_ON_DARK = "white sheet of paper on a dark surface"
+
+#: Height (work pixels) under which a panel's "bar" is not looked for. Why: `_ui_bar`'s band is a twelfth of the
+#: panel's height; under 96 px that is under 8 px, as deep as the panel's own blurred edge and the margin of
+#: what a small lit square holds: a slot machine's lamp panels, a printed tile or a code's quiet zone read as a
+#: title bar. A display that small still shows by its rows of text; the smallest screen known by its bar alone
+#: on our dev photos (a phone) was 149 px tall, the lamp panels and code tiles that passed 39 to 70.
+BAR_PANEL_MIN = 96
+
 
 @dataclass(frozen=True, slots=True)
 class PanelFacts:
@@ -58,8 +70,9 @@ def judge_panel(
     v_in = float(v_roi[core > 0].mean()) if np.any(core) else 0.0
     s_in = float(s_roi[core > 0].mean()) if np.any(core) else 0.0
     dark_sides, bezel_ends, thin_bezel = _bezel(val, quad, v_in)
-    # a panel with no bezel is nothing whatever its content (see _verdict): its layout is not measured
-    ui_bar = dark_sides >= 3 and _ui_bar(v_roi, s_roi, core)
+    # a panel with no bezel is nothing whatever its content (see _verdict): its layout is not measured, nor a
+    # bar on a panel too small to draw one (see BAR_PANEL_MIN)
+    ui_bar = dark_sides >= 3 and bh >= BAR_PANEL_MIN and _ui_bar(v_roi, s_roi, core)
     rows = [(tx, ty, tw, th) for tx, ty, tw, th in text_boxes if _inside(quad, tx + tw / 2, ty + th / 2)]
     facts = dict(
         dark_sides=dark_sides,
@@ -136,9 +149,9 @@ def _bezel(val: np.ndarray, quad: np.ndarray, v_in: float) -> tuple[int, bool, b
     dark_sides = ended = 0
     thin = False
     for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True):
-        normal = _outward(a, b, quad)
+        normal = outward(a, b, quad)
         ring, thin_side = _thin_ring(val, a, b, normal, near, v_in)
-        beyond = _band(val, a, b, normal, far, far + near + 2)
+        beyond = edge_band(val, a, b, normal, far, far + near + 2)
         if ring.size and np.median(ring) < 0.55 * v_in and np.median(ring) < 110 and ring.std() < 40:
             dark_sides += 1
             thin |= thin_side
@@ -156,11 +169,11 @@ def _thin_ring(val: np.ndarray, a, b, normal, near: int, v_in: float) -> tuple[n
     the desk beyond, uneven, and that side did not count as dark. A printed notice's border line is as
     thin, so `_verdict` asks more of a panel in a thin band (True as the second value) than of one in a
     bezel."""
-    ring = _band(val, a, b, normal, 1, near + 1)
+    ring = edge_band(val, a, b, normal, 1, near + 1)
     if near <= 2 or (ring.size and np.median(ring) < 0.55 * v_in and ring.std() < 40):
         return ring, False
     limit = min(110.0, 0.55 * v_in)
-    strips = [_band(val, a, b, normal, d, d + 1) for d in range(0, near + 2)]
+    strips = [edge_band(val, a, b, normal, d, d + 1) for d in range(0, near + 2)]
     dark = [s.size > 0 and float(np.percentile(s, 90)) < limit for s in strips]
     for d0 in range(len(dark) - 1):
         if dark[d0] and dark[d0 + 1]:
@@ -188,12 +201,12 @@ def _verdict(
     """screen, document or none, and why, from what was measured on the panel."""
     page_like = v_in > 150 and saturation < 45 and small_text_rows >= 3 and not ui_bar
     if dark_sides >= 3 and page_like and (tilt_deg > 6 or not bezel_ends):
-        return "document", "white page on a dark surface"
+        return "document", PAGE_ON_DARK
     # a sheet of paper's proportions (A4, letter: 0.7-0.77 upright), white, on a dark surface running on:
     # a page whose print is too small to read line by line is still a page (screens stand landscape)
     paper = 0.62 <= aspect <= 0.8 and v_in > 150 and saturation < 45 and not ui_bar
     if dark_sides >= 3 and paper and not bezel_ends and small_text_rows + big_text_rows >= 1:
-        return "document", "white sheet of paper on a dark surface"
+        return "document", SHEET_ON_DARK
     if dark_sides < 3:
         return "none", "no bezel"
     # a laptop seen from above leans back: its side edges lean as much as a page turned on a table, so a
@@ -241,7 +254,8 @@ def _lean(v: np.ndarray) -> float:
     return float(np.degrees(np.arctan2(abs(v[0]), max(1e-6, abs(v[1])))))
 
 
-def _outward(a: np.ndarray, b: np.ndarray, quad: np.ndarray) -> np.ndarray:
+def outward(a: np.ndarray, b: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """The unit normal of edge a-b of `quad` that points out of it."""
     d = b - a
     n = np.array([d[1], -d[0]], np.float32)
     n /= max(1e-6, float(np.hypot(*n)))
@@ -253,12 +267,13 @@ def _outward(a: np.ndarray, b: np.ndarray, quad: np.ndarray) -> np.ndarray:
 _ALONG = np.linspace(0.15, 0.85, 24)
 
 
-def _band(val: np.ndarray, a, b, normal, d0: int, d1: int) -> np.ndarray:
-    """Pixels in a strip parallel to edge a-b, between d0 and d1 px outside it (edge ends trimmed).
-    All the strip's points in one numpy expression: it is sampled ~75 times per photo."""
+def edge_band(val: np.ndarray, a, b, normal, d0: int, d1: int, along: np.ndarray = _ALONG) -> np.ndarray:
+    """Pixels in a strip parallel to edge a-b, between d0 and d1 px outside it (sampled at `along`, the edge's
+    ends trimmed), those outside the picture left out. All the strip's points in one numpy expression: it is
+    sampled ~75 times per photo."""
     h, w = val.shape
     d = np.arange(d0, d1, dtype=np.float32)[:, None, None]  # normal * d in float32, as it always was
-    p = (a[None, None, :] + (b - a)[None, None, :] * _ALONG[None, :, None] + normal[None, None, :] * d).reshape(-1, 2)
+    p = (a[None, None, :] + (b - a)[None, None, :] * along[None, :, None] + normal[None, None, :] * d).reshape(-1, 2)
     p = p.round().astype(int)
     ok = (p[:, 0] >= 0) & (p[:, 0] < w) & (p[:, 1] >= 0) & (p[:, 1] < h)
     p = p[ok]
@@ -285,8 +300,22 @@ def _ui_bar(val: np.ndarray, sat: np.ndarray, mask: np.ndarray) -> bool:
         (v[:, : max(2, ww // 7)], s[:, : max(2, ww // 7)]),
     ):
         if _distinct_band(band_v, band_s, body_v, body_s):
-            return True
+            return not _mat(v, s, body_v, body_s)
     return False
+
+
+def _mat(v: np.ndarray, s: np.ndarray, body_v: float, body_s: float) -> bool:
+    """Whether one even band of one tone runs along all four sides of a panel, apart from its body.
+
+    Why: an app draws its bar along one side (a title bar across the top, a side bar down the left); a band
+    of the same tone all round is a picture's mat or mount, or a printed border, and read as a title bar
+    it made a framed print a screen."""
+    k = max(2, min(v.shape) // 12)
+    bands = [(v[:k], s[:k]), (v[-k:], s[-k:]), (v[:, :k], s[:, :k]), (v[:, -k:], s[:, -k:])]
+    if not all(_distinct_band(bv, bs, body_v, body_s) for bv, bs in bands):
+        return False
+    tones = [float(np.median(bv)) for bv, _ in bands]
+    return max(tones) - min(tones) < 25
 
 
 def _core_box(val: np.ndarray, sat: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -362,6 +391,7 @@ class DeviceFacts:
     detail: float
     saturation: float
     skew_deg: float = 0.0
+    lit_inset_sides: int = 0
 
 
 def judge_device(hsv: np.ndarray, quad: np.ndarray, must_end: int = 2) -> DeviceFacts:
@@ -395,8 +425,12 @@ def judge_device(hsv: np.ndarray, quad: np.ndarray, must_end: int = 2) -> Device
         detail=float((edges[inside] > 0).mean()) if inside.any() else 0.0,
         saturation=float(hsv[y0:y1, x0:x1, 1][inside].mean()) if inside.any() else 0.0,
         skew_deg=_skew(quad),
+        lit_inset_sides=0,
     )
     verdict, reason = _device_verdict(_aspect(quad), must_end, **facts)
+    if verdict == "screen":  # measured only on an outline that passed the rest: most dark outlines do not
+        facts["lit_inset_sides"] = _lit_inset_sides(val, quad)
+        verdict, reason = _device_verdict(_aspect(quad), must_end, **facts)
     return DeviceFacts(verdict, reason, **facts)
 
 
@@ -417,15 +451,21 @@ def _skew(quad: np.ndarray) -> float:
 
 
 def _rims(val: np.ndarray, quad: np.ndarray, thick: int) -> tuple[int, int]:
-    """(sides whose rim just inside is dark, and of those, sides where the surround just outside differs)."""
+    """(sides whose rim just inside is dark, and of those, sides where the surround just outside is of another
+    brightness).
+
+    Why brightness and not the surround's spread: a device ends where its dark body meets a lighter (or
+    darker) surround. Water, grass or gravel spreads widely everywhere, also right up to what is no device's
+    edge (a dark patch of water, an off TV's reflection in a river), and "ended" there: such an outline
+    passed with its rim ending on two sides by texture alone."""
     dark = ending = 0
     for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True):
-        normal = _outward(a, b, quad)
-        rim = _band(val, a, b, -normal, 1, thick + 1)
-        out = _band(val, a, b, normal, 2, thick + 3)
+        normal = outward(a, b, quad)
+        rim = edge_band(val, a, b, -normal, 1, thick + 1)
+        out = edge_band(val, a, b, normal, 2, thick + 3)
         if rim.size and np.median(rim) < 75:
             dark += 1
-            if out.size and (abs(float(np.median(out)) - float(np.median(rim))) > 25 or out.std() > 35):
+            if out.size and abs(float(np.median(out)) - float(np.median(rim))) > 25:
                 ending += 1
     return dark, ending
 
@@ -441,6 +481,7 @@ def _device_verdict(
     detail: float,
     saturation: float,
     skew_deg: float,
+    lit_inset_sides: int,
 ) -> tuple[str, str]:
     if dark_rims < 3 or rims_ending < must_end:
         return "none", "no dark rim that ends"
@@ -454,9 +495,43 @@ def _device_verdict(
         return "none", "saturated light: an advert or a lit keyboard"
     if lit_share > 0.75:
         return "none", "one bright panel: judged as a panel"
+    if lit_inset_sides == 4:
+        return "none", "a lit picture inset on every side of a dark frame: judged as a panel"
     if (detail < 0.03 and lit_share < 0.2) or lit_share < 0.01:  # a display lights some of its pixels
         return "none", "nothing shown: a dark object"
     return "screen", "a device's dark outline showing a display"
+
+
+def _lit_inset_sides(val: np.ndarray, quad: np.ndarray) -> int:
+    """Sides of an ordered device quad on which its dark rim gives way to a lit band within a third of the way
+    in (in the middle three fifths of the side, squared up).
+
+    Why: this check is for a display whose dark content runs into its bezel. A picture frame's dark moulding
+    or dark mat gives way on every side to what it holds: a light mount, or the picture itself, set in by an
+    even margin; its glass and print have the fine detail of a display's content, and the two passed as a
+    device showing a display. A lit picture inside a dark ring on every side is the bright panel that
+    `judge_panel` judges by its layout (a display's bar and rows, which a painting has not), so here it is
+    left to that check; a dark app's content stays dark up to the bezel on at least one side (a side bar, a
+    gutter, a dark title bar)."""
+    import cv2
+
+    w = 120
+    h = max(24, round(w / max(0.2, _aspect(quad))))
+    to_rect = cv2.getPerspectiveTransform(quad, np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
+    flat = cv2.warpPerspective(val, to_rect, (w, h), flags=cv2.INTER_AREA).astype(np.float32)
+    across, down = flat[:, w // 5 : -(w // 5)], flat[h // 5 : -(h // 5), :]
+    inward = (
+        np.median(across[: h // 3], axis=1),
+        np.median(across[::-1][: h // 3], axis=1),
+        np.median(down[:, : w // 3], axis=0),
+        np.median(down[:, ::-1][:, : w // 3], axis=0),
+    )
+    sides = 0
+    for profile in inward:
+        rim = float(profile[: max(3, len(profile) // 10)].min())
+        lit = profile >= max(100.0, rim + 40.0)
+        sides += bool(np.any(lit[1:-1] & lit[2:]))
+    return sides
 
 
 def judge_light_device(hsv: np.ndarray, quad: np.ndarray) -> tuple[str, str]:
@@ -527,9 +602,9 @@ def _ends_outside(hsv: np.ndarray, quad: np.ndarray) -> int:
     t = max(2, round(float(np.sqrt(max(1.0, cv2.contourArea(quad)))) * 0.02))
     ended = 0
     for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True):
-        normal = _outward(a, b, quad)
+        normal = outward(a, b, quad)
         for plane in (hsv[:, :, 2], hsv[:, :, 1]):
-            rim, out = _band(plane, a, b, -normal, 1, t + 1), _band(plane, a, b, normal, 2, t + 3)
+            rim, out = edge_band(plane, a, b, -normal, 1, t + 1), edge_band(plane, a, b, normal, 2, t + 3)
             if rim.size and out.size and (abs(float(np.median(out)) - float(np.median(rim))) > 25 or out.std() > 35):
                 ended += 1
                 break
