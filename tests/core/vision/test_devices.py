@@ -129,10 +129,57 @@ def test_a_laptop_or_phone_the_model_is_sure_of_is_lit_beside_a_bright_window():
     assert not is_lit(value, Device("tv", sure.box, 0.76))
 
 
+def test_a_phone_seen_from_behind_is_not_lit_however_sure_the_model():
+    """A phone's coloured back, its camera module and logo the only detail, is as bright as a lit display."""
+    img, device = _daylit(0.9)
+    x, y, w, h = (int(v) for v in device.box)
+    img[y : y + h, x : x + w] = (40, 70, 190)
+    cv2.rectangle(img, (x + 70, y + 60), (x + 130, y + 190), (25, 25, 35), -1)  # the camera module
+    for cy in (85, 125, 165):
+        cv2.circle(img, (x + 100, y + cy), 14, (70, 70, 80), -1)
+    cv2.putText(img, "OnePlus", (x + 170, y + 240), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (20, 20, 30), 2)
+    value = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)[:, :, 2]
+    assert not is_lit(value, Device("cell phone", device.box, 0.73))
+
+
 def test_a_closed_laptop_is_not_lit_however_bright_its_lid():
     img, device = _daylit(0.9, panel="lid")
     img[:, device.box[0] + device.box[2] + 5 :] = 90  # no window now: the silver lid outshines the room
     assert not is_lit(cv2.cvtColor(img, cv2.COLOR_RGB2HSV)[:, :, 2], device)
+
+
+def _dark_panel(content: str) -> tuple[np.ndarray, Device]:
+    """The laptop on the desk with its display mostly black: a `clock` app (big white digits: a dark theme's
+    content) or switched off with a sunlit window's `reflection` on its glass (a soft bright patch)."""
+    img, device = _desk("off")
+    x0, y0, x1, y1 = 250, 120, 550, 320
+    img[y0:y1, x0:x1] = 10
+    if content == "clock":
+        cv2.putText(img, "14 04", (x0 + 40, y0 + 110), cv2.FONT_HERSHEY_SIMPLEX, 2.8, (245, 245, 245), 9)
+        cv2.putText(img, "Sunday 6 December", (x0 + 30, y0 + 160), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (230, 230, 230), 2)
+    else:
+        patch = np.zeros((y1 - y0, x1 - x0), np.float32)
+        cv2.rectangle(patch, (60, 40), (170, 150), 230, -1)
+        img[y0:y1, x0:x1] = np.maximum(img[y0:y1, x0:x1], cv2.GaussianBlur(patch, (0, 0), 12)[..., None].astype(np.uint8))
+    return img, device
+
+
+def test_a_dark_theme_on_a_display_the_model_is_sure_of_is_lit_and_a_reflection_is_not():
+    img, laptop = _dark_panel("clock")
+    value = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)[:, :, 2]
+    assert is_lit(value, laptop)
+    assert not is_lit(value, Device("laptop", laptop.box, 0.5))  # not sure: a dark panel is off
+    img, laptop = _dark_panel("reflection")
+    assert not is_lit(cv2.cvtColor(img, cv2.COLOR_RGB2HSV)[:, :, 2], laptop)
+
+
+def test_a_blown_out_display_the_model_is_sure_of_is_lit_though_its_detail_is_lost():
+    img, device = _daylit(0.9)
+    x, y, w, h = (int(v) for v in device.box)
+    img[y : y + h // 2 + 20, x + 20 : x + w - 20] = 255  # a white page clipped by the camera
+    value = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)[:, :, 2]
+    assert is_lit(value, Device("tv", device.box, 0.85))
+    assert not is_lit(value, Device("tv", device.box, 0.7))  # a window or a white wall the model boxed
 
 
 def _monitor(lit: bool) -> tuple[np.ndarray, tuple[int, int, int, int]]:

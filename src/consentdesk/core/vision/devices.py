@@ -188,9 +188,24 @@ OUTSHINE = 1.15
 #: scored >= 0.6 whose display was off or a look-alike had a median of 59-98 (an off laptop and phone, a
 #: blister); lit ones 110-231, a dark-theme display 85-93 (still needs the outshine test).
 SURE_BRIGHT_V = 110
+#: ... and holds clear detail: a phone's coloured back with its camera and logo (0.016 at median 176) is no
+#: display; lit phones, laptops and TVs the model was sure of measured 0.031-0.22 on two later sets
+SURE_DETAIL = 0.025
 #: ... how sure, per kind: a TV must be surer, since framed pictures and paintings behind glass were called
-#: a TV at up to 0.76 (lit TVs and monitors in lit rooms scored 0.76-0.90 and outshone nothing)
-SURE = {"laptop": 0.6, "cell phone": 0.6, "tv": 0.85}
+#: a TV at up to 0.76 (lit TVs and monitors in lit rooms scored 0.76-0.90 and outshone nothing; on a later
+#: set, a lit TV across a living room 0.85 and a TV behind a camcorder 0.83, off monitors up to 0.69 bright
+#: with reflections)
+SURE = {"laptop": 0.6, "cell phone": 0.6, "tv": 0.8}
+#: A display the model is sure of that is mostly dark still shows something when light content stands out on
+#: it crisply: a dark theme, a clock's white digits (edge share 0.072, 14 % of it at V >= 180). Off panels
+#: with the room's reflections measured edges <= 0.011 with <= 3 % so bright; the thresholds keep 4x apart.
+DARK_THEME_EDGES = 0.04
+DARK_THEME_BRIGHT = 0.05
+DARK_THEME_V = 180
+#: ... and one so bright that its median clips (V >= this) emits more light than the camera can hold: a
+#: white page on a monitor blown out in a lit room (its edges all lost, below BLANK). Only for a device the
+#: model is sure of: a blown-out window or a white wall is no TV at 0.8.
+CLIPPED_V = 250
 
 
 def is_lit(value: np.ndarray, device: Device) -> bool:
@@ -205,13 +220,16 @@ def is_lit(value: np.ndarray, device: Device) -> bool:
     part = value[y0:y1, x0:x1]
     if part.size < 64:
         return False
-    if float((part < DARK_V).mean()) >= DARK_SHARE:
-        return False
+    sure = device.score >= SURE[device.kind]
     edges = float((cv2.Canny(cv2.GaussianBlur(part, (3, 3), 0), 50, 150) > 0).mean())
+    if float((part < DARK_V).mean()) >= DARK_SHARE:
+        return sure and edges >= DARK_THEME_EDGES and float((part >= DARK_THEME_V).mean()) >= DARK_THEME_BRIGHT
     median = float(np.median(part))
+    if sure and median >= CLIPPED_V:
+        return True
     if edges < BLANK or (median < BRIGHT_V and edges < DETAIL):
         return False
-    if device.score >= SURE[device.kind] and median >= SURE_BRIGHT_V and edges >= DETAIL:
+    if sure and median >= SURE_BRIGHT_V and edges >= SURE_DETAIL:
         return True
     ring = _ring(value, device.box)
     if ring.size == 0:  # the device fills the picture: nothing around it to outshine
