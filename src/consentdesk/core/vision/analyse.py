@@ -31,7 +31,9 @@ from consentdesk.core.vision.screens import PAGE_ON_DARK, SHEET_ON_DARK
 from consentdesk.core.vision.text import TextLine, TextReader
 
 #: Bump when a model, threshold or recogniser changes, so stored analyses can be told apart. Kept short:
-#: the team register refuses a name over 500 characters. 3.7 added lit displays outshining a dark room
+#: the team register refuses a name over 500 characters. 3.8 added a laptop's display above its keyboard
+#: read in close-up (keyboards.py), dark themes and blown-out displays on devices the model is sure of, and
+#: no phone's back taken for its display; 3.7 lit displays outshining a dark room
 #: (emitted.py), no device screen on a page on a dark surface, and laptops and phones the device model is
 #: sure of lit without outshining a daylit room; framed pictures, lamp panels and shades, key caps, small
 #: dark signs and off sets in water no longer screens; 3.6 screens from a learned device detector
@@ -39,7 +41,7 @@ from consentdesk.core.vision.text import TextLine, TextReader
 #: at any angle; 3.5 square-on moiré, thin bezels and dark apps (screens), crowds searched at 1.3x, names
 #: after titles, QR codes seen but not read, and text read again on screens and pages; 3.4 plates told by
 #: their panel and silver bezels (git log says the rest).
-ANALYSER_VERSION = "consentdesk-vision 3.7 (int8 centerface, yolox-nano, ppocrv4 on onnxruntime, zxing-cpp, opencv)"
+ANALYSER_VERSION = "consentdesk-vision 3.8 (int8 centerface, yolox-nano, ppocrv4 on onnxruntime, zxing-cpp, opencv)"
 #: Largest enlargement of a small photo for the first face pass (see `Analyser._faces`).
 MAX_FACE_UPSCALE = 2.0
 

@@ -21,7 +21,9 @@ import numpy as np
 
 from consentdesk.core.vision.blobs import trimmed_rect
 from consentdesk.core.vision.emitted import lit_panels
-from consentdesk.core.vision.frame import MID_SIDE, union
+from consentdesk.core.vision.frame import MID_SIDE, overlap, union
+from consentdesk.core.vision.keyboards import WHY as KEYBOARD_WHY
+from consentdesk.core.vision.keyboards import keyboard_display
 from consentdesk.core.vision.moire import STRIPE_TILES_SHOWING, axis_grid, pixel_grid
 from consentdesk.core.vision.screens import (
     judge_dark_app,
@@ -144,6 +146,11 @@ def find_regions(
     regions = _framed_regions(small_hsv, f, text_boxes) + _display_filling_frame(rgb, grey, scale)
     for quad, why in lit_panels(small_hsv):  # a lit display outshining a dark room (emitted.py)
         regions.append(Region("screen", tuple((x / f, y / f) for x, y in quad.tolist()), why))
+    above_keys = keyboard_display(text_boxes, text_chars, small_hsv[:, :, 2], f)  # a laptop close up (keyboards.py)
+    if above_keys is not None:
+        found = Region("screen", above_keys, KEYBOARD_WHY)
+        if not any(r.kind == "screen" and overlap(r.bbox(), found.bbox()) >= 1 / 3 for r in regions):
+            regions.append(found)
     pages = _pages_of_text(regions, text_boxes, text_blocks, text_chars)
     lit = _lit_pages(pages, text_boxes, small_hsv[:, :, 2], f)
     return _nest(_screens_first(lit + _light_lines(lit, text_boxes, small_hsv[:, :, 2], f)))

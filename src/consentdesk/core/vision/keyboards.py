@@ -1,0 +1,90 @@
+"""A laptop photographed close: its keyboard read as key caps, and its lit display above them.
+
+Why: a phone photo of a laptop's display taken from the user's seat shows the display filling most of the
+frame with the keyboard along the bottom. The panel rules (screens.judge_panel) need a bezel that ends and
+the frame cuts the display on three sides; the device detector scores such a close-up too low to trust
+(0.2-0.3 on the held-out photos); a photo on the display has no UI bar and no lines of text. What the text
+detector does see is the keyboard: dozens of single glyphs (letters, digits, F-keys), boxes hardly wider
+than tall, of one size, in rows. On the held-out photos such close-ups held 8-21 of them; photos with no
+keyboard at most 3, misread marks scattered over a scene.
+
+A keyboard is not yet a display: above a laptop's keys is its display, lit or off. The part above the
+keys is judged as the device detector's displays are (devices.py): off when mostly near black, empty when
+it has no edge, lit when bright or detailed. An external keyboard under a lit monitor is a lit display too;
+under a switched-off one it is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from consentdesk.core.vision.devices import BLANK, BRIGHT_V, DARK_SHARE, DARK_V, DETAIL
+
+#: key caps read in one keyboard (single glyphs of one size): scenes without a keyboard had at most 3
+KEY_CAPS = 8
+#: a key cap's glyph: at most this many letters and digits ("F10"), its box at most this wide per height
+CAP_CHARS = 3
+CAP_ASPECT = 1.6
+#: ... and within this factor of the caps' median height (a keyboard's legends are one size)
+CAP_SIZE = 2.0
+#: the caps must spread over rows and along them, in median cap heights: a keyboard, not a word's letters
+ROWS_SPREAD = 3.0
+ROW_SPREAD = 8.0
+#: the display above the keys: up to this share of the keyboard's width tall, and at least this share
+DISPLAY_TALL = (0.25, 0.9)
+WHY = "a laptop's keyboard read in close-up, its display lit above it"
+
+
+def keyboard(
+    text_boxes: Sequence[tuple[float, float, float, float]], text_chars: Sequence[int]
+) -> tuple[float, float, float, float] | None:
+    """The box (x, y, w, h) of a keyboard's key caps among the text lines read, or None."""
+    caps = [b for b, n in zip(text_boxes, text_chars, strict=False) if n <= CAP_CHARS and b[2] <= CAP_ASPECT * b[3]]
+    if len(caps) < KEY_CAPS:
+        return None
+    size = float(np.median([b[3] for b in caps]))
+    caps = [b for b in caps if size / CAP_SIZE <= b[3] <= size * CAP_SIZE]
+    if len(caps) < KEY_CAPS:
+        return None
+    a = np.array(caps, np.float64)
+    x0, y0 = a[:, 0].min(), a[:, 1].min()
+    x1, y1 = (a[:, 0] + a[:, 2]).max(), (a[:, 1] + a[:, 3]).max()
+    if y1 - y0 < ROWS_SPREAD * size or x1 - x0 < ROW_SPREAD * size:
+        return None
+    return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
+
+
+def display_above(
+    value: np.ndarray, f: float, keys: tuple[float, float, float, float]
+) -> tuple[tuple[float, float], ...] | None:
+    """The quad (full-picture pixels) of the lit display above the keyboard `keys`, judged on `value` (the
+    HSV V channel of the picture reduced by `f`), or None when there is no room for one or it is not lit."""
+    import cv2
+
+    x, y, w, _ = keys
+    top = max(0.0, y - DISPLAY_TALL[1] * w)
+    if y - top < DISPLAY_TALL[0] * w:
+        return None
+    h_img, w_img = value.shape[:2]
+    c0, c1 = max(0, round(x * f)), min(w_img, round((x + w) * f))
+    r0, r1 = max(0, round(top * f)), min(h_img, round(y * f))
+    part = value[r0:r1, c0:c1]
+    if part.size < 256 or float((part < DARK_V).mean()) >= DARK_SHARE:
+        return None
+    edges = float((cv2.Canny(cv2.GaussianBlur(part, (3, 3), 0), 50, 150) > 0).mean())
+    if edges < BLANK or (float(np.median(part)) < BRIGHT_V and edges < DETAIL):
+        return None
+    return ((x, top), (x + w, top), (x + w, y), (x, y))
+
+
+def keyboard_display(
+    text_boxes: Sequence[tuple[float, float, float, float]],
+    text_chars: Sequence[int],
+    value: np.ndarray,
+    f: float,
+) -> tuple[tuple[float, float], ...] | None:
+    """The lit display above a keyboard read among the text lines, or None (see the module's docstring)."""
+    keys = keyboard(text_boxes, text_chars)
+    return None if keys is None else display_above(value, f, keys)
