@@ -181,6 +181,10 @@ BLANK = 0.002
 #: Framed pictures, prints and blisters taken for a TV or a phone reach 0.96-1.09; lit displays 1.20-2.7
 #: on the dev photos, but a display filling the frame in daylight (0.93) is lost to this test.
 OUTSHINE = 1.15
+#: ... by more when its display holds next to no detail (edge share under DETAIL): then its brightness is all
+#: there is to go on, and a glossy panel that is off reflects a bright sky or window as evenly (an off phone
+#: close up: 1.19); lit displays so plain, blown out or showing one colour, outshone by 2.3-2.7
+OUTSHINE_PLAIN = 1.5
 #: ... except for a device the model is sure of: the outshine test is there for the prints and framed
 #: pictures that the model calls a TV, and in a daylit room a lit laptop, phone or monitor reaches only
 #: 0.76-1.10 (a window or a white wall in the ring is as bright as any display). Such a device is lit when
@@ -234,7 +238,8 @@ def is_lit(value: np.ndarray, device: Device) -> bool:
     ring = _ring(value, device.box)
     if ring.size == 0:  # the device fills the picture: nothing around it to outshine
         return True
-    return float(np.percentile(part, 95)) >= OUTSHINE * max(1.0, float(np.percentile(ring, 95)))
+    need = OUTSHINE if edges >= DETAIL else OUTSHINE_PLAIN
+    return float(np.percentile(part, 95)) >= need * max(1.0, float(np.percentile(ring, 95)))
 
 
 def _pixels(box: tuple[float, float, float, float], w: int, h: int) -> tuple[int, int, int, int]:
