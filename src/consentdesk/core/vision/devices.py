@@ -181,10 +181,13 @@ BLANK = 0.002
 #: Framed pictures, prints and blisters taken for a TV or a phone reach 0.96-1.09; lit displays 1.20-2.7
 #: on the dev photos, but a display filling the frame in daylight (0.93) is lost to this test.
 OUTSHINE = 1.15
-#: ... by more when its display holds next to no detail (edge share under DETAIL): then its brightness is all
+#: ... by more when its display holds next to no detail (edge share under PLAIN_DETAIL): then its brightness is all
 #: there is to go on, and a glossy panel that is off reflects a bright sky or window as evenly (an off phone
 #: close up: 1.19); lit displays so plain, blown out or showing one colour, outshone by 2.3-2.7
 OUTSHINE_PLAIN = 1.5
+#: ... "next to no detail": a white laptop lid with its logo reached 0.011 (outshining a dim room by 1.30),
+#: the plainest lit display not blown out 0.021
+PLAIN_DETAIL = 0.015
 #: ... except for a device the model is sure of: the outshine test is there for the prints and framed
 #: pictures that the model calls a TV, and in a daylit room a lit laptop, phone or monitor reaches only
 #: 0.76-1.10 (a window or a white wall in the ring is as bright as any display). Such a device is lit when
@@ -238,7 +241,7 @@ def is_lit(value: np.ndarray, device: Device) -> bool:
     ring = _ring(value, device.box)
     if ring.size == 0:  # the device fills the picture: nothing around it to outshine
         return True
-    need = OUTSHINE if edges >= DETAIL else OUTSHINE_PLAIN
+    need = OUTSHINE if edges >= PLAIN_DETAIL else OUTSHINE_PLAIN
     return float(np.percentile(part, 95)) >= need * max(1.0, float(np.percentile(ring, 95)))
 
 
