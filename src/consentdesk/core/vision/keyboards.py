@@ -32,8 +32,14 @@ CAP_SIZE = 2.0
 #: the caps must spread over rows and along them, in median cap heights: a keyboard, not a word's letters
 ROWS_SPREAD = 3.0
 ROW_SPREAD = 8.0
-#: the display above the keys: up to this share of the keyboard's width tall, and at least this share
+#: the display above the keys is judged on up to this share of the keyboard's width above it, and there must
+#: be room for at least this share
 DISPLAY_TALL = (0.25, 0.9)
+#: ... and the finding covers more: what is redacted on export must hold the whole display. Close up, the
+#: display leans towards the camera and looks taller than the keyboard is wide (1.35 times on a held-out
+#: photo), and it is as wide as the deck, wider than its outer keys' legends
+REPORT_TALL = 1.5
+REPORT_WIDER = 0.15
 WHY = "a laptop's keyboard read in close-up, its display lit above it"
 
 
@@ -60,7 +66,8 @@ def display_above(
     value: np.ndarray, f: float, keys: tuple[float, float, float, float]
 ) -> tuple[tuple[float, float], ...] | None:
     """The quad (full-picture pixels) of the lit display above the keyboard `keys`, judged on `value` (the
-    HSV V channel of the picture reduced by `f`), or None when there is no room for one or it is not lit."""
+    HSV V channel of the picture reduced by `f`) just above the keys, or None when there is no room for one
+    or it is not lit; the quad reaches further (REPORT_TALL, REPORT_WIDER) so that redacting it hides all."""
     import cv2
 
     x, y, w, _ = keys
@@ -76,7 +83,9 @@ def display_above(
     edges = float((cv2.Canny(cv2.GaussianBlur(part, (3, 3), 0), 50, 150) > 0).mean())
     if edges < BLANK or (float(np.median(part)) < BRIGHT_V and edges < DETAIL):
         return None
-    return ((x, top), (x + w, top), (x + w, y), (x, y))
+    top = max(0.0, y - REPORT_TALL * w)
+    left, right = max(0.0, x - REPORT_WIDER * w), min(w_img / f, x + (1 + REPORT_WIDER) * w)
+    return ((left, top), (right, top), (right, y), (left, y))
 
 
 def keyboard_display(
