@@ -126,6 +126,7 @@ def test_a_laptop_or_phone_the_model_is_sure_of_is_lit_beside_a_bright_window():
     assert is_lit(value, Device("tv", sure.box, 0.9))
     # not sure enough (framed pictures are taken for TVs at up to 0.76): it must outshine the window
     assert not is_lit(value, Device("laptop", sure.box, 0.5))
+    assert not is_lit(value, Device("laptop", sure.box, 0.8))  # laptops seen from behind scored up to 0.81
     assert not is_lit(value, Device("tv", sure.box, 0.76))
 
 
