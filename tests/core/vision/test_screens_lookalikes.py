@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageEnhance
 from skimage import data
 from tests.data import drawing
 
@@ -155,6 +155,19 @@ def test_a_phone_showing_its_status_bar_is_still_a_screen():
     ImageDraw.Draw(img).rounded_rectangle((190, 110, 290, 290), 10, fill=(14, 14, 16))
     img.paste(_lit_square(75, bar=True), (203, 125))
     assert any("title or menu bar" in why for why in _screens(img)), _screens(img)
+
+
+def test_a_window_pane_with_the_sky_above_its_view_is_not_a_phone():
+    """A pane of a phone's shape in a dark window frame on a classroom wall: blown-out sky across its top,
+    a dull view (a package-shipped photo, greyed) below: the sky is an even band unlike the view, as a
+    phone's bar is, but white. A phone's coloured bar still counts (the test above)."""
+    img = _wall((128, 124, 118), 480, 400)
+    ImageDraw.Draw(img).rectangle((170, 60, 310, 330), fill=(22, 22, 24))
+    pane = Image.new("RGB", (116, 240), (255, 255, 255))
+    view = ImageEnhance.Color(drawing.photo("chelsea", 400).crop((100, 60, 216, 260)).convert("RGB")).enhance(0.3)
+    pane.paste(view, (0, 40))
+    img.paste(pane, (182, 75))
+    assert _screens(img) == []
 
 
 # ----------------------------------------------------------------------------- an off TV in rippled water

@@ -72,7 +72,7 @@ def judge_panel(
     dark_sides, bezel_ends, thin_bezel = _bezel(val, quad, v_in)
     # a panel with no bezel is nothing whatever its content (see _verdict): its layout is not measured, nor a
     # bar on a panel too small to draw one (see BAR_PANEL_MIN)
-    ui_bar = dark_sides >= 3 and bh >= BAR_PANEL_MIN and _ui_bar(v_roi, s_roi, core)
+    ui_bar = dark_sides >= 3 and bh >= BAR_PANEL_MIN and _ui_bar(v_roi, s_roi, core, upright=_aspect(quad) < 0.9)
     rows = [(tx, ty, tw, th) for tx, ty, tw, th in text_boxes if _inside(quad, tx + tw / 2, ty + th / 2)]
     facts = dict(
         dark_sides=dark_sides,
@@ -286,9 +286,16 @@ def _inside(quad: np.ndarray, x: float, y: float) -> bool:
     return cv2.pointPolygonTest(quad.reshape(-1, 1, 2), (float(x), float(y)), False) >= 0
 
 
-def _ui_bar(val: np.ndarray, sat: np.ndarray, mask: np.ndarray) -> bool:
+#: a band this bright (median V) and this grey (median S) is blown-out white: on an upright panel, the sky
+#: seen through a window pane above its view (254-255 and 1-3 on two window panes taken for phones)
+SKY_V, SKY_S = 250, 12
+
+
+def _ui_bar(val: np.ndarray, sat: np.ndarray, mask: np.ndarray, upright: bool = False) -> bool:
     """A uniform band across the top (title/menu bar) or down the left (side bar) that differs from the
-    rest of the panel: what windows and apps draw, and posters and pages rarely do."""
+    rest of the panel: what windows and apps draw, and posters and pages rarely do. On an `upright` panel
+    (a phone's shape, and a window pane's) a blown-out white band is not one: a phone's status and app bars
+    are coloured or dark over its content, a pane's top is the sky above the view."""
     box = _core_box(val, sat, mask)
     if box is None:
         return False
@@ -299,6 +306,8 @@ def _ui_bar(val: np.ndarray, sat: np.ndarray, mask: np.ndarray) -> bool:
         (v[: max(2, hh // 12)], s[: max(2, hh // 12)]),
         (v[:, : max(2, ww // 7)], s[:, : max(2, ww // 7)]),
     ):
+        if upright and float(np.median(band_v)) >= SKY_V and float(np.median(band_s)) <= SKY_S:
+            continue
         if _distinct_band(band_v, band_s, body_v, body_s):
             return not _mat(v, s, body_v, body_s)
     return False
