@@ -51,6 +51,24 @@ def test_a_switched_off_laptop_display_above_its_keyboard_is_not(analyser):
     assert not [f for f in findings if f.kind == FindingKind.SCREEN]
 
 
+def _wall_calendar() -> np.ndarray:
+    """A wall calendar: its picture (a package-shipped photo) over a month's grid of dates, the digits one
+    size in rows like key legends."""
+    img = Image.new("RGB", (1200, 1600), (250, 250, 248))
+    img.paste(drawing.photo("astronaut", 1100).resize((1100, 700)), (50, 50))
+    d = ImageDraw.Draw(img)
+    d.text((450, 790), "JUNE 2027", font=drawing.font(60), fill=(30, 30, 30))
+    for k in range(30):
+        r, c = divmod(k + 2, 7)
+        d.text((90 + c * 150, 920 + r * 130), str(k + 1), font=drawing.font(48), fill=(30, 30, 30))
+    return np.asarray(img)
+
+
+def test_a_wall_calendar_s_dates_under_its_picture_are_no_keyboard(analyser):
+    findings = analyser.analyse_array(_wall_calendar()).findings
+    assert not [f for f in findings if f.kind == FindingKind.SCREEN]
+
+
 def _caps(rows: int, per_row: int, size: float = 30.0) -> list[tuple[float, float, float, float]]:
     return [(40 + i * 3 * size, 900 + r * 3 * size, size * 0.8, size) for r in range(rows) for i in range(per_row)]
 
@@ -60,6 +78,8 @@ def test_a_keyboard_needs_enough_key_caps_in_rows():
     assert keyboards.keyboard(_caps(1, 3), [1] * 3) is None  # a few stray glyphs
     assert keyboards.keyboard(_caps(1, 12), [1] * 12) is None  # one row of letters: a word spaced out
     assert keyboards.keyboard(_caps(4, 10), [9] * 40) is None  # long words, not key legends
+    assert keyboards.keyboard(_caps(4, 10), [1] * 40, [0] * 40) is None  # digits only: dates, a keypad
+    assert keyboards.keyboard(_caps(4, 10), [1] * 40, [1] * 30 + [0] * 10) is not None  # letters and digits
 
 
 def test_nothing_above_a_keyboard_at_the_top_of_the_picture():

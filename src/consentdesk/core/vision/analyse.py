@@ -307,6 +307,7 @@ class Analyser:
         """Screens and documents (see regions.py), found on the shared mid-size copy."""
         line_boxes = [ln.bbox() for ln in lines]
         chars = [sum(c.isalnum() for c in ln.text) for ln in lines]
+        letters = [sum(c.isalpha() for c in ln.text) for ln in lines]
         out = []
         for region in find_regions(
             frame.work,
@@ -316,6 +317,7 @@ class Analyser:
             small_hsv=frame.mid_hsv,
             grey=frame.grey,
             scale=frame.scale,
+            text_letters=letters,
         ):
             kind = FindingKind.SCREEN if region.kind == "screen" else FindingKind.DOCUMENT
             out.append(Finding(kind, frame.to_original(*region.bbox()), region.reason, Severity.MEDIUM))

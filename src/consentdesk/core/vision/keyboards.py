@@ -29,6 +29,10 @@ CAP_CHARS = 3
 CAP_ASPECT = 1.6
 #: ... and within this factor of the caps' median height (a keyboard's legends are one size)
 CAP_SIZE = 2.0
+#: ... and at least this share of them hold a letter: a keyboard's legends are mostly letters and F-keys,
+#: where a wall calendar's grid of dates, a keypad or a table of figures is digits (a calendar under its
+#: picture was taken for a laptop before this)
+CAP_LETTERS = 0.5
 #: the caps must spread over rows and along them, in median cap heights: a keyboard, not a word's letters
 ROWS_SPREAD = 3.0
 ROW_SPREAD = 8.0
@@ -44,17 +48,25 @@ WHY = "a laptop's keyboard read in close-up, its display lit above it"
 
 
 def keyboard(
-    text_boxes: Sequence[tuple[float, float, float, float]], text_chars: Sequence[int]
+    text_boxes: Sequence[tuple[float, float, float, float]],
+    text_chars: Sequence[int],
+    text_letters: Sequence[int] | None = None,
 ) -> tuple[float, float, float, float] | None:
-    """The box (x, y, w, h) of a keyboard's key caps among the text lines read, or None."""
-    caps = [b for b, n in zip(text_boxes, text_chars, strict=False) if n <= CAP_CHARS and b[2] <= CAP_ASPECT * b[3]]
+    """The box (x, y, w, h) of a keyboard's key caps among the text lines read, or None; `text_letters`, the
+    letters read on each line (None: not known, every glyph may be a letter)."""
+    letters = text_letters if text_letters is not None and len(text_letters) == len(text_boxes) else None
+    caps = [
+        (b, letters[i] > 0 if letters is not None else True)
+        for i, (b, n) in enumerate(zip(text_boxes, text_chars, strict=False))
+        if n <= CAP_CHARS and b[2] <= CAP_ASPECT * b[3]
+    ]
     if len(caps) < KEY_CAPS:
         return None
-    size = float(np.median([b[3] for b in caps]))
-    caps = [b for b in caps if size / CAP_SIZE <= b[3] <= size * CAP_SIZE]
-    if len(caps) < KEY_CAPS:
+    size = float(np.median([b[3] for b, _ in caps]))
+    caps = [(b, lettered) for b, lettered in caps if size / CAP_SIZE <= b[3] <= size * CAP_SIZE]
+    if len(caps) < KEY_CAPS or sum(lettered for _, lettered in caps) < CAP_LETTERS * len(caps):
         return None
-    a = np.array(caps, np.float64)
+    a = np.array([b for b, _ in caps], np.float64)
     x0, y0 = a[:, 0].min(), a[:, 1].min()
     x1, y1 = (a[:, 0] + a[:, 2]).max(), (a[:, 1] + a[:, 3]).max()
     if y1 - y0 < ROWS_SPREAD * size or x1 - x0 < ROW_SPREAD * size:
@@ -93,7 +105,8 @@ def keyboard_display(
     text_chars: Sequence[int],
     value: np.ndarray,
     f: float,
+    text_letters: Sequence[int] | None = None,
 ) -> tuple[tuple[float, float], ...] | None:
     """The lit display above a keyboard read among the text lines, or None (see the module's docstring)."""
-    keys = keyboard(text_boxes, text_chars)
+    keys = keyboard(text_boxes, text_chars, text_letters)
     return None if keys is None else display_above(value, f, keys)

@@ -128,12 +128,14 @@ def find_regions(
     text_blocks: Sequence[Sequence[int]] = (),
     text_chars: Sequence[int] = (),
     small_hsv: np.ndarray | None = None,
+    text_letters: Sequence[int] | None = None,
     grey: np.ndarray | None = None,
     scale: float = 1.0,
 ) -> list[Region]:
     """Screens and documents in `rgb`; `text_boxes` (x, y, w, h in rgb pixels) are detected text lines,
     `text_blocks` groups of their indices that belong together (see analyse.text_blocks) and
-    `text_chars` the number of letters and digits read on each line (nothing else of the text).
+    `text_chars` the number of letters and digits read on each line, `text_letters` the number of letters
+    (nothing else of the text).
     `small_hsv`, if given, is `rgb` reduced to a long side of at most `WORK_SIDE`, in HSV, and `grey` is
     `rgb` in grey (each made here otherwise); `scale` is `rgb`'s pixels per original pixel."""
     import cv2
@@ -146,7 +148,7 @@ def find_regions(
     regions = _framed_regions(small_hsv, f, text_boxes) + _display_filling_frame(rgb, grey, scale)
     for quad, why in lit_panels(small_hsv):  # a lit display outshining a dark room (emitted.py)
         regions.append(Region("screen", tuple((x / f, y / f) for x, y in quad.tolist()), why))
-    above_keys = keyboard_display(text_boxes, text_chars, small_hsv[:, :, 2], f)  # a laptop close up (keyboards.py)
+    above_keys = keyboard_display(text_boxes, text_chars, small_hsv[:, :, 2], f, text_letters)  # keyboards.py
     if above_keys is not None:
         found = Region("screen", above_keys, KEYBOARD_WHY)
         if not any(r.kind == "screen" and overlap(r.bbox(), found.bbox()) >= 1 / 3 for r in regions):
