@@ -222,21 +222,19 @@ def is_lit(value: np.ndarray, device: Device) -> bool:
     device was found in). Why: a laptop with its lid open but its display off (a dark glossy panel, maybe
     with reflections) shows nothing confidential, and a print or a picture frame that the model takes for a
     TV is lit only by the room; a display lights itself and shows detail."""
-    import cv2
-
     h, w = value.shape[:2]
     x0, y0, x1, y1 = _pixels(device.display(), w, h)
     part = value[y0:y1, x0:x1]
     if part.size < 64:
         return False
     sure = device.score >= SURE[device.kind]
-    edges = float((cv2.Canny(cv2.GaussianBlur(part, (3, 3), 0), 50, 150) > 0).mean())
+    edges = edge_share(part)
     if float((part < DARK_V).mean()) >= DARK_SHARE:
         return sure and edges >= DARK_THEME_EDGES and float((part >= DARK_THEME_V).mean()) >= DARK_THEME_BRIGHT
     median = float(np.median(part))
     if sure and median >= CLIPPED_V:
         return True
-    if edges < BLANK or (median < BRIGHT_V and edges < DETAIL):
+    if not shows_content(part, edges, median):
         return False
     if sure and median >= SURE_BRIGHT_V and edges >= SURE_DETAIL:
         return True
@@ -245,6 +243,25 @@ def is_lit(value: np.ndarray, device: Device) -> bool:
         return True
     need = OUTSHINE if edges >= PLAIN_DETAIL else OUTSHINE_PLAIN
     return float(np.percentile(part, 95)) >= need * max(1.0, float(np.percentile(ring, 95)))
+
+
+def edge_share(part: np.ndarray) -> float:
+    """The share of a panel's pixels (brightness, uint8) on an edge: how much detail it shows."""
+    import cv2
+
+    return float((cv2.Canny(cv2.GaussianBlur(part, (3, 3), 0), 50, 150) > 0).mean())
+
+
+def shows_content(part: np.ndarray, edges: float | None = None, median: float | None = None) -> bool:
+    """Whether a display's part (brightness, uint8) shows anything: not mostly near black (off), not without
+    an edge (a closed lid, a wall), not dim and plain (an even grey panel, a dark screen lit by the room).
+    `edges` and `median`, when the caller has them, are `edge_share(part)` and its median brightness. The
+    device detector's displays (`is_lit`) and the display above a keyboard (keyboards.py) are judged by it."""
+    if float((part < DARK_V).mean()) >= DARK_SHARE:
+        return False
+    edges = edge_share(part) if edges is None else edges
+    median = float(np.median(part)) if median is None else median
+    return edges >= BLANK and (median >= BRIGHT_V or edges >= DETAIL)
 
 
 def _pixels(box: tuple[float, float, float, float], w: int, h: int) -> tuple[int, int, int, int]:

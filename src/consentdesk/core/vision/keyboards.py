@@ -9,8 +9,8 @@ than tall, of one size, in rows. On the held-out photos such close-ups held 8-21
 keyboard at most 3, misread marks scattered over a scene.
 
 A keyboard is not yet a display: above a laptop's keys is its display, lit or off. The part above the
-keys is judged as the device detector's displays are (devices.py): off when mostly near black, empty when
-it has no edge, lit when bright or detailed. An external keyboard under a lit monitor is a lit display too;
+keys is judged as the device detector's displays are (devices.shows_content): off when mostly near black,
+empty when it has no edge, lit when bright or detailed. An external keyboard under a lit monitor is a lit display too;
 under a switched-off one it is not.
 """
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from consentdesk.core.vision.devices import BLANK, BRIGHT_V, DARK_SHARE, DARK_V, DETAIL
+from consentdesk.core.vision.devices import shows_content
 
 #: key caps read in one keyboard (single glyphs of one size): scenes without a keyboard had at most 3
 KEY_CAPS = 8
@@ -80,8 +80,6 @@ def display_above(
     """The quad (full-picture pixels) of the lit display above the keyboard `keys`, judged on `value` (the
     HSV V channel of the picture reduced by `f`) just above the keys, or None when there is no room for one
     or it is not lit; the quad reaches further (REPORT_TALL, REPORT_WIDER) so that redacting it hides all."""
-    import cv2
-
     x, y, w, _ = keys
     top = max(0.0, y - DISPLAY_TALL[1] * w)
     if y - top < DISPLAY_TALL[0] * w:
@@ -90,10 +88,7 @@ def display_above(
     c0, c1 = max(0, round(x * f)), min(w_img, round((x + w) * f))
     r0, r1 = max(0, round(top * f)), min(h_img, round(y * f))
     part = value[r0:r1, c0:c1]
-    if part.size < 256 or float((part < DARK_V).mean()) >= DARK_SHARE:
-        return None
-    edges = float((cv2.Canny(cv2.GaussianBlur(part, (3, 3), 0), 50, 150) > 0).mean())
-    if edges < BLANK or (float(np.median(part)) < BRIGHT_V and edges < DETAIL):
+    if part.size < 256 or not shows_content(part):
         return None
     top = max(0.0, y - REPORT_TALL * w)
     left, right = max(0.0, x - REPORT_WIDER * w), min(w_img / f, x + (1 + REPORT_WIDER) * w)
