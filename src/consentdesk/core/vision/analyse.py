@@ -41,7 +41,7 @@ from consentdesk.core.vision.text import TextLine, TextReader
 #: at any angle; 3.5 square-on moiré, thin bezels and dark apps (screens), crowds searched at 1.3x, names
 #: after titles, QR codes seen but not read, and text read again on screens and pages; 3.4 plates told by
 #: their panel and silver bezels (git log says the rest).
-ANALYSER_VERSION = "consentdesk-vision 3.8 (int8 centerface, yolox-nano, ppocrv4 on onnxruntime, zxing-cpp, opencv)"
+ANALYSER_VERSION = "consentdesk-vision 3.9 (int8 centerface, yolox-nano, ppocrv4 on onnxruntime, zxing-cpp, opencv)"
 #: Largest enlargement of a small photo for the first face pass (see `Analyser._faces`).
 MAX_FACE_UPSCALE = 2.0
 

@@ -38,8 +38,8 @@ from consentdesk.core.vision.tracks import MotionTracker, RawTrack
 
 #: Bump when sampling, tracking or the detectors change (stored with each analysis).
 CLIP_ANALYSER_VERSION = (
-    "consentdesk-clips 1.6 (faces at 1280 px 3/s, int8 face model, tracks split when in doubt, key-frame background "
-    "with the photos' check 3.8)"
+    "consentdesk-clips 1.7 (faces at 1280 px 3/s, int8 face model, tracks split when in doubt, key-frame background "
+    "with the photos' check 3.9)"
 )
 
 _SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2}

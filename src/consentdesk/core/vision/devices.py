@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from consentdesk.core.vision.frame import pixels, surround
+
 MODEL = "yolox_nano.onnx"
 INPUT = 416  # the side of the square the release was exported for
 PAD = 114  # YOLOX's letterbox fill (yolox/data/data_augment.py, preproc)
@@ -223,7 +225,7 @@ def is_lit(value: np.ndarray, device: Device) -> bool:
     with reflections) shows nothing confidential, and a print or a picture frame that the model takes for a
     TV is lit only by the room; a display lights itself and shows detail."""
     h, w = value.shape[:2]
-    x0, y0, x1, y1 = _pixels(device.display(), w, h)
+    x0, y0, x1, y1 = pixels(device.display(), w, h)
     part = value[y0:y1, x0:x1]
     if part.size < 64:
         return False
@@ -238,7 +240,7 @@ def is_lit(value: np.ndarray, device: Device) -> bool:
         return False
     if sure and median >= SURE_BRIGHT_V and edges >= SURE_DETAIL:
         return True
-    ring = _ring(value, device.box)
+    ring = surround(value, device.box)
     if ring.size == 0:  # the device fills the picture: nothing around it to outshine
         return True
     need = OUTSHINE if edges >= PLAIN_DETAIL else OUTSHINE_PLAIN
@@ -262,20 +264,3 @@ def shows_content(part: np.ndarray, edges: float | None = None, median: float | 
     edges = edge_share(part) if edges is None else edges
     median = float(np.median(part)) if median is None else median
     return edges >= BLANK and (median >= BRIGHT_V or edges >= DETAIL)
-
-
-def _pixels(box: tuple[float, float, float, float], w: int, h: int) -> tuple[int, int, int, int]:
-    x, y, bw, bh = box
-    return max(0, round(x)), max(0, round(y)), min(w, round(x + bw)), min(h, round(y + bh))
-
-
-def _ring(value: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
-    """The pixels of a band around `box` (outside it, 15 % of its longer side wide, clipped to the image)."""
-    h, w = value.shape[:2]
-    m = max(8.0, 0.15 * max(box[2], box[3]))
-    ox0, oy0, ox1, oy1 = _pixels((box[0] - m, box[1] - m, box[2] + 2 * m, box[3] + 2 * m), w, h)
-    ix0, iy0, ix1, iy1 = _pixels(box, w, h)
-    mask = np.zeros((oy1 - oy0, ox1 - ox0), bool)
-    mask[:] = True
-    mask[iy0 - oy0 : iy1 - oy0, ix0 - ox0 : ix1 - ox0] = False
-    return value[oy0:oy1, ox0:ox1][mask]

@@ -137,3 +137,21 @@ def union(boxes: Iterable[tuple[float, float, float, float]]) -> tuple[float, fl
     x1 = max(b[0] + b[2] for b in bs)
     y1 = max(b[1] + b[3] for b in bs)
     return x0, y0, x1 - x0, y1 - y0
+
+
+def pixels(box: tuple[float, float, float, float], w: int, h: int) -> tuple[int, int, int, int]:
+    """A box (x, y, w, h) as whole-pixel bounds (x0, y0, x1, y1) clipped to a w x h picture."""
+    x, y, bw, bh = box
+    return max(0, round(x)), max(0, round(y)), min(w, round(x + bw)), min(h, round(y + bh))
+
+
+def surround(value: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    """The pixels of a band around `box` (outside it, 15 % of its longer side wide, clipped to the picture):
+    what a panel is seen against, to tell whether it lights itself."""
+    h, w = value.shape[:2]
+    m = max(8.0, 0.15 * max(box[2], box[3]))
+    ox0, oy0, ox1, oy1 = pixels((box[0] - m, box[1] - m, box[2] + 2 * m, box[3] + 2 * m), w, h)
+    ix0, iy0, ix1, iy1 = pixels(box, w, h)
+    mask = np.ones((oy1 - oy0, ox1 - ox0), bool)
+    mask[max(0, iy0 - oy0) : max(0, iy1 - oy0), max(0, ix0 - ox0) : max(0, ix1 - ox0)] = False
+    return value[oy0:oy1, ox0:ox1][mask]

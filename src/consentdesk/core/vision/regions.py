@@ -9,7 +9,8 @@ layout): a bright panel in a dark frame is also a poster, an advert or a page on
 false boxes trains people to ignore the warnings. A *document* is a bright, low-saturation quad holding
 several detected text lines (or a page on a dark table, as judged there); besides, a block of many text
 lines is a document whatever its outline (a page filling the frame, a scan, a sheet on a pale desk). A
-display in a dark room, its bezel as black as the room, is told by the light it emits (emitted.py).
+display in a dark room, its bezel as black as the room, is told by the light it emits (emitted.py); a page
+high on a wall that a projector lights far brighter than the wall is a projected slide, a screen.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 
 from consentdesk.core.vision.blobs import trimmed_rect
 from consentdesk.core.vision.emitted import lit_panels
-from consentdesk.core.vision.frame import MID_SIDE, overlap, union
+from consentdesk.core.vision.frame import MID_SIDE, overlap, pixels, surround, union
 from consentdesk.core.vision.keyboards import WHY as KEYBOARD_WHY
 from consentdesk.core.vision.keyboards import keyboard_display
 from consentdesk.core.vision.moire import STRIPE_TILES_SHOWING, axis_grid, pixel_grid
@@ -41,6 +42,11 @@ _MIN_AREA = 0.0012  # of the picture: a 16:10 monitor 1/20 of the photo wide, se
 #: reflection; small devices are the detector's (devices.py), which sees their shape. Devices found by their
 #: outline measured 0.055-0.093 of the dev photos, such look-alikes 0.004-0.007 (0.004 let them in).
 DEVICE_MIN_AREA = 0.012
+#: a page of text whose centre is in this upper share of the picture and whose median brightness is this many
+#: times its surround's is a projected slide (see `_projected`)
+PROJECTED_HIGH = 0.5
+PROJECTED_OUTSHINE = 1.6
+PROJECTED_WHY = "a bright page high on a wall, far brighter than the wall around it: a projected slide"
 PAGE_LINES = 10  # text lines in one block that make a page (see _pages_of_text)
 PAGE_CHARS = 120  # ... holding at least this many letters and digits
 KEY_CAP_ASPECT = 1.2  # median width over height of lines under which they are key caps' glyphs (_key_caps)
@@ -190,7 +196,10 @@ def _framed_regions(
         if panel.verdict != "none":
             regions.append(Region(panel.verdict, orig, panel.reason))
         elif _page(val, sat, quad, centres):
-            regions.append(Region("document", orig, "bright page with text lines"))
+            if _projected(val, quad):
+                regions.append(Region("screen", orig, PROJECTED_WHY))
+            else:
+                regions.append(Region("document", orig, "bright page with text lines"))
     for shown in _dark_displays(hsv, dark, quads):
         regions.append(Region("screen", tuple((float(x) / f, float(y) / f) for x, y in shown.quad), shown.reason))
     for quad, ends in _dark_outlines(dark):
@@ -470,6 +479,28 @@ def _page(val: np.ndarray, sat: np.ndarray, quad: np.ndarray, centres: np.ndarra
     ring_vals = v_roi[ring > 0]
     v_ring = float(np.median(ring_vals)) if ring_vals.size else 255.0
     return v_in > 165 and s_in < 45 and v_in - v_ring > 20
+
+
+def _projected(val: np.ndarray, quad: np.ndarray) -> bool:
+    """Whether a page of text (see `_page`) is a slide a projector lights: high on a wall, its median
+    brightness `PROJECTED_OUTSHINE` times that of the wall and room around it.
+
+    Why: a slide in a lecture hall or a meeting room is light print on white like a page, and was reported
+    as a paper document. Paper, a poster or a notice on a wall is lit by the room as the wall is (a banner
+    under a hall's spotlights outshone its surround by 1.5); the projector lights its slide 1.7-5.5 times
+    brighter than the wall around it (three slides on the dev sets). A page lying on a dark table (lower
+    in the picture, photographed from above) stays a document, however it outshines the table."""
+    import cv2
+
+    h, w = val.shape
+    box = cv2.boundingRect(quad.astype(np.int32))
+    if box[1] + box[3] / 2 > PROJECTED_HIGH * h:
+        return False
+    x0, y0, x1, y1 = pixels(box, w, h)
+    around = surround(val, box)
+    if around.size == 0 or x1 <= x0 or y1 <= y0:
+        return False
+    return float(np.median(val[y0:y1, x0:x1])) >= PROJECTED_OUTSHINE * max(1.0, float(np.median(around)))
 
 
 def _bright_quads(val: np.ndarray) -> list[np.ndarray]:
