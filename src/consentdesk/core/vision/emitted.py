@@ -48,6 +48,8 @@ BLOWN_OUT = 0.6  # share of the panel at full brightness over which it is a lamp
 DETAIL = 0.04  # share of the panel's pixels on an edge (Canny) under which it shows nothing
 ADVERT_SAT = 110  # mean saturation of a saturated light box (as in screens._verdict)
 GREY_PAGE = 0.85  # share of unsaturated pixels (S < 40) from which the panel is print on paper
+#: what the finding says (the catalogue keeps at most minimise.MAX_STORED characters of it)
+LIT_PANEL_WHY = "a lit panel outshining a dark room all round, with colour and detail: a display"
 #: where along each side of a panel its surround is sampled (corners left out: a hand, a rounded corner)
 SURROUND_ALONG = np.linspace(0.1, 0.9, 32, dtype=np.float32)
 
@@ -181,6 +183,4 @@ def _verdict(seen: list[tuple[float, float]], content: Content) -> str:
         return ""  # a lamp, a light box, a window's curtain: a glow showing nothing
     if content.saturation > ADVERT_SAT or content.grey >= GREY_PAGE:
         return ""  # a saturated advert; grey print on white: a page, a white sign
-    return (
-        "a lit panel outshining a dark room on every side the photo shows, with colour and detail: a display"
-    )
+    return LIT_PANEL_WHY

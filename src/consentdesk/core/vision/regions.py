@@ -46,7 +46,11 @@ DEVICE_MIN_AREA = 0.012
 #: times its surround's is a projected slide (see `_projected`)
 PROJECTED_HIGH = 0.5
 PROJECTED_OUTSHINE = 1.6
-PROJECTED_WHY = "a bright page high on a wall, far brighter than the wall around it: a projected slide"
+PROJECTED_WHY = "a page high on a wall, far brighter than the wall around it: a projected slide"
+#: what a display filling the frame is reported as, by its pixel grid seen at an angle or square on (each
+#: within minimise.MAX_STORED characters: the catalogue keeps no more of a finding's words)
+GRID_WHY = "a display's pixel grid (moiré) over light content: a display filling the frame"
+STRIPES_WHY = "a display's pixel grid as moiré stripes, square on: a display filling the frame"
 PAGE_LINES = 10  # text lines in one block that make a page (see _pages_of_text)
 PAGE_CHARS = 120  # ... holding at least this many letters and digits
 KEY_CAP_ASPECT = 1.2  # median width over height of lines under which they are key caps' glyphs (_key_caps)
@@ -225,9 +229,9 @@ def _display_filling_frame(rgb: np.ndarray, grey: np.ndarray | None, scale: floa
     if grey is None:
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     if pixel_grid(grey, scale, rgb) >= GRID_TILES_SHOWING:
-        why = "a display's pixel grid (moiré) over its light content: a display filling the frame"
+        why = GRID_WHY
     elif axis_grid(grey, scale, rgb) >= STRIPE_TILES_SHOWING:  # the same grid, photographed square on
-        why = "a display's pixel grid (moiré stripes along the picture's axes): a display filling the frame"
+        why = STRIPES_WHY
     else:
         return []
     if not _lights_frame(grey):
