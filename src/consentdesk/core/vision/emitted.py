@@ -78,7 +78,7 @@ def lit_panels(hsv: np.ndarray) -> list[tuple[np.ndarray, str]]:
         centre = (float(rect[0][0]), float(rect[0][1]))
         if any(cv2.pointPolygonTest(q.reshape(-1, 1, 2), centre, False) >= 0 for q, _ in found):
             continue  # the same panel cut out at the other level
-        sides = [s for s in _surround(val, rect) if s is not None]
+        sides = [s for s in _sides(val, rect) if s is not None]
         if not _dark_all_round(sides):
             continue  # most candidates end here, before their content is measured
         why = _verdict(sides, _content(hsv, quad))
@@ -119,7 +119,7 @@ def _panels(val: np.ndarray) -> list[tuple]:
     return out
 
 
-def _surround(val: np.ndarray, rect: tuple) -> list[tuple[float, float] | None]:
+def _sides(val: np.ndarray, rect: tuple) -> list[tuple[float, float] | None]:
     """Per side of the rectangle, (median, 80th percentile) brightness of a band 2-7 % of its short side
     outside it (past a thin bezel, short of the room's far lit things), None where under a quarter of the
     band lies in the picture (a tablet's border a few per cent of it wide is still measured)."""

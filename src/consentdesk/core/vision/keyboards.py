@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from consentdesk.core.vision.devices import shows_content
+from consentdesk.core.vision.frame import pixels
 
 #: key caps read in one keyboard (single glyphs of one size): scenes without a keyboard had at most 3
 KEY_CAPS = 8
@@ -85,8 +86,7 @@ def display_above(
     if y - top < DISPLAY_TALL[0] * w:
         return None
     h_img, w_img = value.shape[:2]
-    c0, c1 = max(0, round(x * f)), min(w_img, round((x + w) * f))
-    r0, r1 = max(0, round(top * f)), min(h_img, round(y * f))
+    c0, r0, c1, r1 = pixels((x * f, top * f, w * f, (y - top) * f), w_img, h_img)
     part = value[r0:r1, c0:c1]
     if part.size < 256 or not shows_content(part):
         return None
