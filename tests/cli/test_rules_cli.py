@@ -18,6 +18,7 @@ from PIL import Image
 
 from consentdesk import paths
 from consentdesk.cli import main
+from consentdesk.core import forms as form_files
 from consentdesk.core.consent.releases import add_months
 from consentdesk.core.media.imaging import sha256_file
 from consentdesk.core.store import Catalogue, NewImage
@@ -71,6 +72,9 @@ def test_cli_accepts_the_channels_clearance_accepts(tmp_path: Path, capsys, monk
     assert v2.count("facebook") == 0
     (forms / "model_release_v2.toml").write_text(v2, encoding="utf-8")
     monkeypatch.setattr(paths, "forms_dir", lambda: forms)
+    # forms.py keeps the folder it found first: this folder must not outlive the test (the review page's
+    # channels in a later test were this form's, without Facebook)
+    monkeypatch.setattr(form_files, "_default_folder", lambda: forms.resolve())
     cat = str(tmp_path / "c.sqlite")
     consent = add_consent(capsys, cat, tmp_path, session_date=date.today().isoformat())
     image = add_image(cat, "a")
