@@ -51,6 +51,7 @@ def test_a_clip_is_imported_checked_resolved_and_approved(shoot, tmp_path, capsy
     # what still blocks the clip names its people as people, with the numbers `face`/`link` take
     code, out, err = cli(capsys, "--catalog", cat, "status", str(folder / "reel.mp4"))
     assert "Person 2 has no consent" in out and "Face 2" not in out, out
+    assert "look over the whole background too. If anything confidential shows with no finding, reject the clip" in out
     for n in (2, 3):
         assert cli(capsys, "--catalog", cat, "face", str(folder / "reel.mp4"), str(n), "--blur")[0] == 0
     for finding in status["findings"]:

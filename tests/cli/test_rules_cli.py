@@ -254,3 +254,20 @@ def test_status_says_each_reason_once_for_all_the_channels_it_blocks(tmp_path: P
     )
     code, out, _ = cli(capsys, "--catalog", cat, "status", str(image), "--json")
     assert len(json.loads(out)["channel_reasons"]) == 11  # machine-readable output stays per channel
+
+
+def test_status_tells_the_reviewer_to_look_at_the_background_too(tmp_path: Path, capsys):
+    """The check misses about half of the screens in real photos: its findings, or an empty list of them,
+    never stand alone as "nothing confidential here", also where every face and finding is settled."""
+    from consentdesk.core.review import policy
+
+    cat = str(tmp_path / "c.sqlite")
+    consent = add_consent(capsys, cat, tmp_path)
+    image = add_image(cat, "w")
+    assert cli(capsys, "--catalog", cat, "link", str(image), "1", consent)[0] == 0
+    code, out, _ = cli(capsys, "--catalog", cat, "status", str(image))
+    assert code == 0 and "Cleared for:" in out
+    assert policy.look_yourself() in out.splitlines()
+    assert "look over the whole background" in out and "reject the photo" in out
+    code, out, _ = cli(capsys, "--catalog", cat, "status", str(image), "--json")
+    assert "look over" not in out  # scripts get the facts only

@@ -160,6 +160,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"{what} {result.image.id} ({result.image.path}) on {result.on.isoformat()}: {result.summary}")
     for reason in result.takedown:  # a copy that may be posted now comes first: it must come down
         print(f"Take down: {reason}")
+    print(policy.look_yourself(bool(clip)))
     if clip:
         for f in result.state.faces:
             track = clip.face_tracks[f.n - 1]

@@ -16,7 +16,7 @@ from tests.data.clip_builder import ClipSpec, write_clip
 from tests.ui.conftest import module_catalogue, press
 
 from consentdesk.core.photos import importer
-from consentdesk.core.review import workflow
+from consentdesk.core.review import policy, workflow
 from consentdesk.core.store import Catalogue
 from consentdesk.core.values import FaceState, FindingState
 from consentdesk.ui.review.approve_dialog import ApproveDialog
@@ -90,6 +90,7 @@ def test_a_clip_opens_with_one_lane_per_track_its_state_in_words_and_its_first_f
     assert "Person 1" in clip.timeline.accessibleDescription()
     assert screen.panel.summary.text() == status.summary  # counted by core: people are tracks
     assert status.summary.startswith(f"{len(people)} people detected")
+    assert screen.panel.look.text() == policy.look_yourself(is_clip=True) and screen.panel.look.isVisible()
 
 
 def test_arrows_choose_a_lane_and_step_to_its_sightings_with_the_frame_shown(qtbot, clip_catalogue):

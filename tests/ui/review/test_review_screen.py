@@ -19,7 +19,7 @@ from tests.ui.conftest import EXAMPLES, press, sql_on_the_gui_thread, type_text,
 
 from consentdesk.cli import main as cli
 from consentdesk.core.photos import importer
-from consentdesk.core.review import workflow
+from consentdesk.core.review import policy, workflow
 from consentdesk.core.store import Catalogue
 from consentdesk.ui.review.approve_dialog import ApproveDialog
 from consentdesk.ui.review.consent_picker import ConsentPicker
@@ -155,6 +155,8 @@ def walk_to_export(qtbot, win: MainWindow, tmp_path: Path, consent_ids: list[str
     open_from_queue(qtbot, win)
     view = win.review_view
     assert summary(win) == "3 people detected, 0 with consent — 3 need attention, 1 finding to resolve"
+    # under the list, every time: the findings are what the check saw, not all there is
+    assert view.panel.look.isVisible() and view.panel.look.text() == policy.look_yourself()
     assert len(view.canvas.overlays) == len(view.status.state.faces) + len(view.status.state.findings)
 
     press(qtbot, Qt.Key.Key_N)

@@ -220,12 +220,15 @@ class ReviewPanel(QWidget):
         self.groups = text_label("", "hint", name="faceGroups")
         self.groups.setAccessibleName("Faces by state")
         self._build_items()
+        # the check's limits, under the list's title: an empty list must never read as "nothing here"
+        self.look = text_label(policy.look_yourself(), "hint", name="lookYourself")
         self.clearance = text_label("", name="clearance")
         self.clearance.setTextFormat(Qt.TextFormat.RichText)
         self.clearance.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.clearance.setAccessibleName("Clearance per channel")
         self.layout_ = spacing.vbox(self, spacing.NONE, 8)
-        for widget in (self.takedown, self.summary, self.groups, text_label("Faces and findings", "sectionTitle")):
+        lists = text_label("Faces and findings", "sectionTitle")
+        for widget in (self.takedown, self.summary, self.groups, lists, self.look):
             self.layout_.addWidget(widget)
         self.layout_.addWidget(self.items, 3)
         self.actions_row = QVBoxLayout()
@@ -265,6 +268,7 @@ class ReviewPanel(QWidget):
         )
         self.takedown.setVisible(bool(status.takedown))
         self.summary.setText(status.summary)
+        self.look.setText(policy.look_yourself(is_clip_path(status.image.path)))
         self.groups.setText(groups_text(status))
         self.groups.setVisible(bool(status.state.faces))
         needs = status.blockers.total > 0
