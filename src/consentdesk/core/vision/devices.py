@@ -24,7 +24,7 @@ import numpy as np
 from consentdesk.core.vision.frame import pixels, surround
 
 MODEL = "yolox_nano.onnx"
-INPUT = 416  # the side of the square the release was exported for
+INPUT = 416  # the side of the square the release was exported for (and the side for an export of free size)
 PAD = 114  # YOLOX's letterbox fill (yolox/data/data_augment.py, preproc)
 STRIDES = (8, 16, 32)
 #: COCO class indices (0-based, in YOLOX's 80-class list) of the devices that carry a display
@@ -66,32 +66,34 @@ def model_path():
     return paths.resource("models", MODEL)
 
 
-def letterbox(rgb: np.ndarray, side: int = INPUT) -> tuple[np.ndarray, float]:
-    """`rgb` scaled to fit `side` x `side` (top left, the rest `PAD` grey), as the model's 1x3xSxS BGR float
-    input in 0-255 (the release was exported with no mean or std), and the factor applied."""
+def letterbox(rgb: np.ndarray, size: tuple[int, int] = (INPUT, INPUT)) -> tuple[np.ndarray, float]:
+    """`rgb` scaled to fit `size` (height, width; top left, the rest `PAD` grey), as the model's 1x3xHxW BGR
+    float input in 0-255 (the release was exported with no mean or std), and the factor applied."""
     import cv2
 
     h, w = rgb.shape[:2]
-    r = min(side / h, side / w)
+    r = min(size[0] / h, size[1] / w)
     nw, nh = max(1, round(w * r)), max(1, round(h * r))
     how = cv2.INTER_AREA if r < 1 else cv2.INTER_LINEAR
-    canvas = np.full((side, side, 3), PAD, np.uint8)
+    canvas = np.full((*size, 3), PAD, np.uint8)
     canvas[:nh, :nw] = cv2.resize(rgb, (nw, nh), interpolation=how)[:, :, ::-1]
     return np.ascontiguousarray(canvas.transpose(2, 0, 1)[None], dtype=np.float32), r
 
 
-def _grid(side: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each output row's cell (x, y) and stride, in the model's order (stride 8 rows first)."""
+def _grid(size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Each output row's cell (x, y) and stride, in the model's order (stride 8 rows first, row by row)."""
     cells, strides = [], []
     for s in STRIDES:
-        n = side // s
-        xv, yv = np.meshgrid(np.arange(n), np.arange(n))
+        ny, nx = size[0] // s, size[1] // s
+        xv, yv = np.meshgrid(np.arange(nx), np.arange(ny))
         cells.append(np.stack((xv, yv), 2).reshape(-1, 2))
-        strides.append(np.full((n * n, 1), s))
+        strides.append(np.full((nx * ny, 1), s))
     return np.concatenate(cells).astype(np.float32), np.concatenate(strides).astype(np.float32)
 
 
-def decode(raw: np.ndarray, threshold: float = DEFAULT_THRESHOLD, side: int = INPUT) -> list[Device]:
+def decode(
+    raw: np.ndarray, threshold: float = DEFAULT_THRESHOLD, size: tuple[int, int] = (INPUT, INPUT)
+) -> list[Device]:
     """The model's raw output (1 x rows x 85: x, y, w, h, objectness, 80 class scores) -> device boxes in
     input pixels, after the grid/stride decoding (YOLOX's demo_postprocess) and per-class NMS; a phone
     needs `PHONE_THRESHOLD` as well."""
@@ -104,7 +106,7 @@ def decode(raw: np.ndarray, threshold: float = DEFAULT_THRESHOLD, side: int = IN
     rows, cols = np.nonzero(scores >= np.array(floors, np.float32))
     if not len(rows):
         return []
-    cells, strides = _grid(side)
+    cells, strides = _grid(size)
     xy = (out[rows, :2] + cells[rows]) * strides[rows]
     wh = np.exp(np.minimum(out[rows, 2:4], 10.0)) * strides[rows]
     boxes = np.concatenate([xy - wh / 2, wh], axis=1)
@@ -118,6 +120,17 @@ def decode(raw: np.ndarray, threshold: float = DEFAULT_THRESHOLD, side: int = IN
     return sorted(found, key=lambda d: -d.score)
 
 
+def input_size(shape) -> tuple[int, int]:
+    """The (height, width) a YOLOX export's input declares (1 x 3 x H x W), or `INPUT` square where the
+    export leaves a side free. Why: the larger YOLOX models (S, M, L) are published for 640 px and some
+    exports are oblong; any of them must be able to replace the shipped Nano file with no change here (the
+    score thresholds below were measured on Nano and are to be measured again, bench/real_photos.py)."""
+    dims = list(shape)[2:] if len(shape) == 4 else []
+    if len(dims) == 2 and all(isinstance(d, int) and d > 0 and d % STRIDES[-1] == 0 for d in dims):
+        return dims[0], dims[1]
+    return INPUT, INPUT
+
+
 @dataclass
 class DeviceDetector:
     """Displays' devices in an RGB uint8 array; boxes in that array's pixels. The network loads on first use
@@ -129,6 +142,7 @@ class DeviceDetector:
 
     def __post_init__(self) -> None:
         self._net = None
+        self._size = (INPUT, INPUT)
         self._missing = False
         self._lock = threading.Lock()
 
@@ -139,6 +153,7 @@ class DeviceDetector:
 
                 try:
                     self._net = open_session(model_path().read_bytes(), self.threads)
+                    self._size = input_size(self._net.get_inputs()[0].shape)
                 except OSError:
                     self._missing = True
                     _log.warning("device model missing: screens are found by the rules alone")
@@ -155,11 +170,11 @@ class DeviceDetector:
         net = self._session()
         if net is None:
             return []
-        blob, r = letterbox(rgb)
+        blob, r = letterbox(rgb, self._size)
         raw = net.run(None, {net.get_inputs()[0].name: blob})[0]
         h, w = rgb.shape[:2]
         out = []
-        for d in decode(raw, self.threshold):
+        for d in decode(raw, self.threshold, self._size):
             x, y, bw, bh = (v / r for v in d.box)
             x0, y0 = max(0.0, x), max(0.0, y)
             x1, y1 = min(float(w), x + bw), min(float(h), y + bh)
