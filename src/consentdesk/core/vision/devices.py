@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,7 +121,7 @@ def decode(
     return sorted(found, key=lambda d: -d.score)
 
 
-def input_size(shape) -> tuple[int, int]:
+def input_size(shape: Sequence[int | str | None]) -> tuple[int, int]:
     """The (height, width) a YOLOX export's input declares (1 x 3 x H x W), or `INPUT` square where the
     export leaves a side free. Why: the larger YOLOX models (S, M, L) are published for 640 px and some
     exports are oblong; any of them must be able to replace the shipped Nano file with no change here (the

@@ -55,19 +55,19 @@ def keyboard(
 ) -> tuple[float, float, float, float] | None:
     """The box (x, y, w, h) of a keyboard's key caps among the text lines read, or None; `text_letters`, the
     letters read on each line (None: not known, every glyph may be a letter)."""
-    letters = text_letters if text_letters is not None and len(text_letters) == len(text_boxes) else None
+    letters = text_chars if text_letters is None else text_letters
     caps = [
-        (b, letters[i] > 0 if letters is not None else True)
+        i
         for i, (b, n) in enumerate(zip(text_boxes, text_chars, strict=False))
         if n <= CAP_CHARS and b[2] <= CAP_ASPECT * b[3]
     ]
     if len(caps) < KEY_CAPS:
         return None
-    size = float(np.median([b[3] for b, _ in caps]))
-    caps = [(b, lettered) for b, lettered in caps if size / CAP_SIZE <= b[3] <= size * CAP_SIZE]
-    if len(caps) < KEY_CAPS or sum(lettered for _, lettered in caps) < CAP_LETTERS * len(caps):
+    size = float(np.median([text_boxes[i][3] for i in caps]))
+    caps = [i for i in caps if size / CAP_SIZE <= text_boxes[i][3] <= size * CAP_SIZE]
+    if len(caps) < KEY_CAPS or sum(letters[i] > 0 for i in caps) < CAP_LETTERS * len(caps):
         return None
-    a = np.array([b for b, _ in caps], np.float64)
+    a = np.array([text_boxes[i] for i in caps], np.float64)
     x0, y0 = a[:, 0].min(), a[:, 1].min()
     x1, y1 = (a[:, 0] + a[:, 2]).max(), (a[:, 1] + a[:, 3]).max()
     if y1 - y0 < ROWS_SPREAD * size or x1 - x0 < ROW_SPREAD * size:
